@@ -1,0 +1,334 @@
+"""The dosecalc command line: parses options, calls the engine, hands results to the writers.
+
+No arithmetic here. Every mistake in what a user typed ends as one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from . import __version__
+from .errors import DoseCalcError
+
+from typer import Abort
+
+try:  # typer 0.29 carries its own copy of click
+    from typer._click.exceptions import ClickException
+except ImportError:  # pragma: no cover - a typer built on the click package
+    from click.exceptions import ClickException  # type: ignore[no-redef,import-not-found]
+
+EPILOG = "Educational reference only - not a prescribing tool."
+
+app = typer.Typer(
+    name="dosecalc",
+    help=(
+        "Educational infusion dose calculator: turns documented ketamine infusion regimens into per-patient "
+        "rate, dose and schedule tables for teaching and what-if exercises. "
+        "Educational reference only - not a prescribing tool."
+    ),
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    no_args_is_help=True,
+)
+
+
+class Format(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+    markdown = "markdown"
+
+
+RegimensDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--regimens-dir",
+        help="Folder of your own regimen cards (*.toml), loaded in addition to the built-in cards "
+        "(or instead of them with --no-builtin). Every card in it must be valid.",
+        show_default=False,
+    ),
+]
+NoBuiltin = Annotated[bool, typer.Option("--no-builtin", help="Use only the cards from --regimens-dir.")]
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+OutputOption = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="Write to this file (whole or not at all) instead of standard output.",
+                 show_default=False),
+]
+WeightOption = Annotated[
+    str | None,
+    typer.Option("--weight", "-w", help="Patient weight with its unit: 70 kg, 154 lb, 70500 g. "
+                 "Default: a 70 kg reference adult (said in the output).", show_default=False),
+]
+DurationOption = Annotated[
+    str | None,
+    typer.Option("--duration", help="What-if infusion duration, e.g. '3 h' or '90 min' (never below a card's "
+                 "minimum).", show_default=False),
+]
+ConcentrationOption = Annotated[
+    str | None,
+    typer.Option("--concentration", "-c", help="Drug concentration: '2 mg/mL', or a preparation '100 mg in 50 mL'. "
+                 "Adds pump rate and volume.", show_default=False),
+]
+DropFactorOption = Annotated[
+    str | None,
+    typer.Option("--drop-factor", help="Gravity set drop factor, e.g. '20 gtt/mL' (10, 15, 20, 60). Adds drip rate; "
+                 "needs a concentration.", show_default=False),
+]
+
+
+def _fail(message: str) -> NoReturn:
+    for line in message.splitlines():
+        print(f"error: {line}", file=sys.stderr)
+    raise typer.Exit(2)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    from .output import write_atomic
+
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        write_atomic(output, text)
+        print(f"Wrote {output}", file=sys.stderr)
+
+
+def _emit_rich(renderable: Any, output: Path | None) -> None:
+    from .output import render_rich
+
+    if output is None:
+        tty = sys.stdout.isatty()
+        sys.stdout.write(render_rich(renderable, width=None if tty else 160, color=tty))
+    else:
+        _emit(render_rich(renderable, width=160), output)
+
+
+def _catalogue(regimens_dir: Path | None, no_builtin: bool) -> Any:
+    from .regimens import load_catalogue
+
+    if no_builtin and regimens_dir is None:
+        raise DoseCalcError("needs --regimens-dir: without built-in cards there is nothing to use", field="--no-builtin")
+    return load_catalogue(regimens_dir, builtin=not no_builtin)
+
+
+def _weight(text: str | None) -> tuple[Any, bool]:
+    from .dosing import REFERENCE_WEIGHT
+
+    if text is None:
+        return REFERENCE_WEIGHT, True
+    return _parse("--weight", text, "WEIGHT"), False
+
+
+def _parse(option: str, text: str, spec_name: str) -> Any:
+    from . import units
+
+    try:
+        return units.parse_quantity(text, getattr(units, spec_name))
+    except DoseCalcError as error:
+        raise error.for_field(option) from None
+
+
+def _what_if(duration: str | None, concentration: str | None, drop_factor: str | None, sessions: int | None,
+             max_rate: str | None, no_cap: bool) -> Any:
+    from .dosing import WhatIf
+    from .units import parse_concentration
+
+    if max_rate is not None and no_cap:
+        raise DoseCalcError("cannot be used with --max-rate; choose one", field="--no-cap")
+    try:
+        conc = None if concentration is None else parse_concentration(concentration)
+    except DoseCalcError as error:
+        raise error.for_field("--concentration") from None
+    return WhatIf(
+        duration=None if duration is None else _parse("--duration", duration, "DURATION"),
+        concentration=conc,
+        drop_factor=None if drop_factor is None else _parse("--drop-factor", drop_factor, "DROP_FACTOR"),
+        sessions=sessions,
+        max_rate=None if max_rate is None else _parse("--max-rate", max_rate, "RATE"),
+        no_cap=no_cap,
+    )
+
+
+def _guarded(run: Callable[[], None]) -> None:
+    try:
+        run()
+    except DoseCalcError as error:
+        _fail(str(error))
+
+
+@app.command("regimens")
+def regimens_command(
+    format: FormatOption = Format.table,
+    output: OutputOption = None,
+    regimens_dir: RegimensDir = None,
+    no_builtin: NoBuiltin = False,
+) -> None:
+    """List the regimen cards: id, title, kind, documented dose, duration and source."""
+
+    def run() -> None:
+        from . import output as out
+
+        catalogue = _catalogue(regimens_dir, no_builtin)
+        if format is Format.table:
+            _emit_rich(out.regimens_table(catalogue), output)
+        else:
+            render = {Format.csv: out.regimens_csv, Format.json: out.regimens_json, Format.markdown: out.regimens_markdown}
+            _emit(render[format](catalogue), output)
+
+    _guarded(run)
+
+
+@app.command("show")
+def show_command(
+    regimen: Annotated[str, typer.Argument(help="A regimen id, as listed by 'dosecalc regimens'.")],
+    regimens_dir: RegimensDir = None,
+    no_builtin: NoBuiltin = False,
+) -> None:
+    """Show one regimen card in full, with its sources and notes."""
+
+    def run() -> None:
+        from .output import card_text
+
+        catalogue = _catalogue(regimens_dir, no_builtin)
+        card = catalogue.get(regimen)
+        sys.stdout.write(card_text(card, catalogue.origins[card.id]))
+
+    _guarded(run)
+
+
+@app.command("table")
+def table_command(
+    weight: WeightOption = None,
+    regimen: Annotated[
+        list[str] | None,
+        typer.Option("--regimen", "-r", help="Regimen id; repeat for several. Default: every card.", show_default=False),
+    ] = None,
+    duration: DurationOption = None,
+    concentration: ConcentrationOption = None,
+    drop_factor: DropFactorOption = None,
+    sessions: Annotated[
+        int | None,
+        typer.Option("--sessions", min=1, max=365, help="What-if number of sessions in the course.", show_default=False),
+    ] = None,
+    max_rate: Annotated[
+        str | None,
+        typer.Option("--max-rate", help="What-if rate cap, e.g. '25 mg/h' (replaces the card's cap).",
+                     show_default=False),
+    ] = None,
+    no_cap: Annotated[bool, typer.Option("--no-cap", help="Ignore every rate cap.")] = False,
+    format: FormatOption = Format.table,
+    output: OutputOption = None,
+    regimens_dir: RegimensDir = None,
+    no_builtin: NoBuiltin = False,
+) -> None:
+    """Rate, dose and (with a concentration) pump figures for one patient, one row per regimen."""
+
+    def run() -> None:
+        from . import output as out
+        from .dosing import calculate, make_plan
+
+        patient, reference = _weight(weight)
+        what_if = _what_if(duration, concentration, drop_factor, sessions, max_rate, no_cap)
+        cards = _catalogue(regimens_dir, no_builtin).select(regimen)
+        rows = [calculate(make_plan(card, what_if), patient) for card in cards]
+        if what_if.drop_factor is not None and all(row.concentration is None for row in rows):
+            raise DoseCalcError("a drip rate needs a concentration; add --concentration, e.g. '2 mg/mL'",
+                                field="--drop-factor")
+        if format is Format.table:
+            _emit_rich(out.dose_table(rows, patient, reference), output)
+        elif format is Format.json:
+            _emit(out.dose_json(rows, patient, reference), output)
+        elif format is Format.csv:
+            _emit(out.dose_csv(rows), output)
+            print(EPILOG, file=sys.stderr)
+        else:
+            _emit(out.dose_markdown(rows, patient, reference), output)
+
+    _guarded(run)
+
+
+@app.command("schedule")
+def schedule_command(
+    regimen: Annotated[str, typer.Argument(help="A regimen id, as listed by 'dosecalc regimens'.")],
+    weight: WeightOption = None,
+    step: Annotated[str, typer.Option("--step", help="Time between rows, e.g. '15 min' or '1 h'.")] = "15 min",
+    duration: DurationOption = None,
+    concentration: ConcentrationOption = None,
+    drop_factor: DropFactorOption = None,
+    format: FormatOption = Format.table,
+    output: OutputOption = None,
+    regimens_dir: RegimensDir = None,
+    no_builtin: NoBuiltin = False,
+) -> None:
+    """The time schedule of one regimen: elapsed time, rate, dose in each step and cumulative dose."""
+
+    def run() -> None:
+        from . import output as out
+        from .dosing import calculate, make_plan
+        from .schedule import build_schedule
+
+        patient, reference = _weight(weight)
+        step_q = _parse("--step", step, "STEP")
+        what_if = _what_if(duration, concentration, drop_factor, None, None, False)
+        card = _catalogue(regimens_dir, no_builtin).get(regimen)
+        figures = calculate(make_plan(card, what_if), patient)
+        if what_if.drop_factor is not None and figures.concentration is None:
+            raise DoseCalcError("a drip rate needs a concentration; add --concentration, e.g. '2 mg/mL'",
+                                field="--drop-factor")
+        schedule = build_schedule(figures, step_q)
+        if format is Format.table:
+            _emit_rich(out.schedule_table(schedule, reference), output)
+        elif format is Format.json:
+            _emit(out.schedule_json(schedule, reference), output)
+        elif format is Format.csv:
+            _emit(out.schedule_csv(schedule), output)
+            print(EPILOG, file=sys.stderr)
+        else:
+            _emit(out.schedule_markdown(schedule, reference), output)
+
+    _guarded(run)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"dosecalc {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
+) -> None:
+    """Educational infusion dose calculator. Educational reference only - not a prescribing tool."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Console entry point: runs the app and turns usage errors into one line on stderr (exit 2)."""
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=list(argv) if argv is not None else None, prog_name="dosecalc",
+                              standalone_mode=False)
+    except ClickException as error:
+        hint = ""
+        ctx = getattr(error, "ctx", None)
+        if ctx is not None:
+            hint = f" (see '{ctx.command_path} --help')"
+        print(f"error: {error.format_message()}{hint}", file=sys.stderr)
+        return 2 if error.exit_code == 2 else int(error.exit_code)
+    except Abort:
+        print("error: aborted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

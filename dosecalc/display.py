@@ -1,0 +1,148 @@
+"""Numbers and notes for people: rounding and wording only for display, never for machine output.
+
+Display conventions (ISMP style): a leading zero (0.5 mg), no trailing zero (5 mg, not 5.0 mg), a
+space between number and unit, thousands separators from 1,000, mL (never cc), mcg (never µg).
+Rounding, always half up and only here at the end:
+
+===========================  =====================================
+figure                       shown to
+===========================  =====================================
+rate (mg/h), dose (mg)       0.1
+per-kg figures               3 significant figures
+weight (kg)                  0.1
+pump rate (mL/h)             0.1
+volume (mL)                  0.1 (0.01 below 1 mL)
+drip rate (gtt/min)          whole drops
+concentration (mg/mL)        3 significant figures
+time (h)                     0.01
+===========================  =====================================
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+import pint
+
+from .dosing import DoseFigures
+
+DISCLAIMER = (
+    "Educational reference only - not a prescribing tool. These figures are for teaching and what-if "
+    "exercises; they are not clinical advice and must not be used to prepare or give a drug."
+)
+
+
+def number(value: float, places: int) -> str:
+    """``value`` rounded half up to ``places`` decimals, with a leading zero, no trailing zeros, and
+    thousands separators: ``number(1234.50, 1) == "1,234.5"``, ``number(0.5, 2) == "0.5"``."""
+    exact = Decimal(repr(float(value)))
+    rounded = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    text = f"{rounded:,f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def significant(value: float, digits: int = 3) -> str:
+    """``value`` to ``digits`` significant figures, e.g. ``significant(0.31428) == "0.314"``."""
+    if value == 0:
+        return "0"
+    exponent = Decimal(repr(float(value))).adjusted()
+    return number(value, max(digits - 1 - exponent, 0))
+
+
+# Display unit and rounding of each canonical unit.
+_RULES: dict[str, tuple[str, int | None]] = {
+    "mg/h": ("mg/h", 1),
+    "mg": ("mg", 1),
+    "kg": ("kg", 1),
+    "mg/kg/h": ("mg/kg/h", None),
+    "mg/kg": ("mg/kg", None),
+    "mL/h": ("mL/h", 1),
+    "gtt/min": ("gtt/min", 0),
+    "mg/mL": ("mg/mL", None),
+    "gtt/mL": ("gtt/mL", 0),
+    "h": ("h", 2),
+}
+
+
+def magnitude(q: pint.Quantity, unit: str) -> str:
+    """A quantity's number in ``unit``, rounded by the display rule for that unit (no unit text)."""
+    value = float(q.to(unit).magnitude)
+    if unit == "mL":
+        return number(value, 2 if abs(value) < 1 else 1)
+    places = _RULES[unit][1]
+    return significant(value) if places is None else number(value, places)
+
+
+def show(q: pint.Quantity, unit: str) -> str:
+    """A quantity for people: ``show(Q_(24.5, "mg/h"), "mg/h") == "24.5 mg/h"``."""
+    label = _RULES[unit][0] if unit in _RULES else unit
+    return f"{magnitude(q, unit)} {label}"
+
+
+def duration(q: pint.Quantity) -> str:
+    """A duration in the unit a person would say: ``4 h``, ``30 min``, ``4.5 h``, ``4 days``."""
+    hours = float(q.to("h").magnitude)
+    if hours < 1:
+        return f"{number(hours * 60, 1)} min"
+    if hours >= 48 and hours % 24 == 0:
+        return f"{number(hours / 24, 2)} days"
+    return f"{number(hours, 2)} h"
+
+
+def clock(hours: float) -> str:
+    """Elapsed time as h:mm (h:mm:ss when not on a whole minute): ``clock(1.25) == "1:15"``."""
+    total = Decimal(repr(float(hours))) * 3600
+    seconds = int(total.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}" if s == 0 else f"{h}:{m:02d}:{s:02d}"
+
+
+def documented_dose_text(q: pint.Quantity, kind: str) -> str:
+    unit = {"fixed-rate": "mg/h", "weight-based-rate": "mg/kg/h", "fixed-total": "mg", "weight-based-total": "mg/kg"}
+    return show(q, unit[kind])
+
+
+def row_notes(figures: DoseFigures) -> list[str]:
+    """What a reader must know about one row: what-ifs, a binding cap, the preparation used, and the
+    card's own notes (including where its sources disagree). For one patient (scalar figures)."""
+    plan, card = figures.plan, figures.plan.card
+    notes: list[str] = []
+    if plan.duration_is_what_if:
+        notes.append(f"What-if duration {duration(plan.duration)} (documented: {duration(card.duration)}).")
+    if plan.sessions_is_what_if:
+        notes.append(f"What-if course of {plan.sessions} session(s) (documented: {card.sessions}).")
+    if plan.what_if.no_cap and card.max_rate is not None:
+        notes.append(f"Cap removed with --no-cap; the card caps the rate at {show(card.max_rate, 'mg/h')}.")
+    elif plan.what_if.max_rate is not None:
+        card_cap = show(card.max_rate, "mg/h") if card.max_rate is not None else "none"
+        notes.append(f"What-if rate cap {show(plan.what_if.max_rate, 'mg/h')} (card's cap: {card_cap}).")
+    if figures.cap_binds and plan.cap is not None:
+        note = (
+            f"The {show(plan.cap, 'mg/h')} cap binds: uncapped rate {show(figures.uncapped_rate, 'mg/h')}, "
+            f"so the rate is {show(figures.rate, 'mg/h')}."
+        )
+        if card.kind in ("fixed-total", "weight-based-total"):
+            needed = (figures.planned_total_dose / plan.cap).to("h")
+            note += (
+                f" The planned {show(figures.planned_total_dose, 'mg')} is not reached in {duration(plan.duration)};"
+                f" at the cap it would take {duration(needed)}."
+            )
+        notes.append(note)
+    conc = plan.concentration
+    if conc is not None and plan.concentration_from_card and conc.amount is not None and conc.volume is not None:
+        notes.append(
+            f"Pump figures use the card's documented preparation: {show(conc.amount, 'mg')} in "
+            f"{show(conc.volume, 'mL')} ({show(conc.value, 'mg/mL')})."
+        )
+    if conc is not None and conc.volume is not None and figures.volume is not None:
+        if float(figures.volume.to("mL").magnitude) > float(conc.volume.to("mL").magnitude) * (1 + 1e-12):
+            notes.append(
+                f"One session needs {show(figures.volume, 'mL')}, more than one {show(conc.volume, 'mL')} preparation."
+            )
+    if conc is None and plan.drop_factor is not None:
+        notes.append("No pump or drip figures: no --concentration given and the card documents no preparation.")
+    notes.extend(card.notes)
+    return notes

@@ -1,0 +1,403 @@
+"""Writers: results as a terminal table, Markdown, CSV or JSON, and whole-or-nothing file writes.
+
+Machine formats (JSON, CSV) keep full precision in canonical units; the table and Markdown formats use
+:mod:`dosecalc.display` for rounding and carry the disclaimer.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pint
+
+from . import display
+from .dosing import DoseFigures
+from .errors import DoseCalcError
+from .regimens import Catalogue, Card, documented_dose
+from .schedule import Schedule
+
+FORMATS = ("table", "csv", "json", "markdown")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One figure of a result: where it lives, its canonical unit, and its names in each format."""
+
+    key: str
+    unit: str
+    csv: str
+    header: str
+
+
+DOSE_COLUMNS = (
+    Column("rate", "mg/h", "rate_mg_per_h", "Rate"),
+    Column("rate_per_kg", "mg/kg/h", "rate_mg_per_kg_per_h", "Rate per kg"),
+    Column("duration", "h", "duration_h", "Duration"),
+    Column("total_dose", "mg", "total_dose_mg", "Dose per session"),
+    Column("total_dose_per_kg", "mg/kg", "total_dose_mg_per_kg", "Dose per kg"),
+    Column("course_total_dose", "mg", "course_total_dose_mg", "Course total"),
+    Column("concentration", "mg/mL", "concentration_mg_per_ml", "Concentration"),
+    Column("pump_rate", "mL/h", "pump_rate_ml_per_h", "Pump rate"),
+    Column("volume", "mL", "volume_ml", "Volume per session"),
+    Column("drip_rate", "gtt/min", "drip_rate_gtt_per_min", "Drip rate"),
+)
+#: Figures present only in some rows (and so only in some outputs).
+OPTIONAL_KEYS = {"concentration", "pump_rate", "volume", "drip_rate"}
+
+SCHEDULE_COLUMNS = (
+    Column("time", "h", "time_h", "Time"),
+    Column("rate", "mg/h", "rate_mg_per_h", "Rate"),
+    Column("step_dose", "mg", "step_dose_mg", "Dose in step"),
+    Column("cumulative_dose", "mg", "cumulative_dose_mg", "Cumulative dose"),
+    Column("cumulative_dose_per_kg", "mg/kg", "cumulative_dose_mg_per_kg", "Cumulative per kg"),
+    Column("pump_rate", "mL/h", "pump_rate_ml_per_h", "Pump rate"),
+    Column("cumulative_volume", "mL", "cumulative_volume_ml", "Cumulative volume"),
+)
+
+
+def _value(q: pint.Quantity, unit: str) -> dict[str, Any]:
+    return {"value": float(q.to(unit).magnitude), "unit": unit}
+
+
+def _present(columns: Sequence[Column], rows: Sequence[Any]) -> list[Column]:
+    return [c for c in columns if any(getattr(row, c.key) is not None for row in rows)]
+
+
+def _patient(weight: pint.Quantity, reference: bool) -> dict[str, Any]:
+    patient: dict[str, Any] = {"weight": _value(weight, "kg")}
+    if reference:
+        patient["reference_adult"] = True
+        patient["note"] = "No --weight given: a 70 kg reference adult is used."
+    return patient
+
+
+def _patient_line(weight: pint.Quantity, reference: bool) -> str:
+    text = f"Patient: {display.show(weight, 'kg')}"
+    return text + " (reference adult: no --weight given)" if reference else text
+
+
+# --------------------------------------------------------------------------------------- dose tables
+
+
+def dose_json(rows: Sequence[DoseFigures], weight: pint.Quantity, reference: bool) -> str:
+    """The JSON contract of ``dosecalc table``: disclaimer, patient and one object per regimen."""
+    out_rows = []
+    for row in rows:
+        item: dict[str, Any] = {"regimen": row.plan.card.id, "sessions": row.sessions}
+        for column in DOSE_COLUMNS:
+            q = getattr(row, column.key)
+            if q is not None:
+                item[column.key] = _value(q, column.unit)
+        if row.cap_binds:
+            item["uncapped_rate"] = _value(row.uncapped_rate, "mg/h")
+        item["notes"] = display.row_notes(row)
+        out_rows.append(item)
+    document = {"disclaimer": display.DISCLAIMER, "patient": _patient(weight, reference), "rows": out_rows}
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def dose_csv(rows: Sequence[DoseFigures]) -> str:
+    """One header row, units in the column names, full precision; notes joined with ' | '."""
+    columns = _present(DOSE_COLUMNS, rows)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(
+        ["regimen", "weight_kg", "sessions", *(c.csv for c in columns), "uncapped_rate_mg_per_h", "cap_binds", "notes"]
+    )
+    for row in rows:
+        cells = [row.plan.card.id, repr(float(row.weight.to("kg").magnitude)), row.sessions]
+        for column in columns:
+            q = getattr(row, column.key)
+            cells.append("" if q is None else repr(float(q.to(column.unit).magnitude)))
+        cells.append(repr(float(row.uncapped_rate.to("mg/h").magnitude)))
+        cells.append("yes" if row.cap_binds else "no")
+        cells.append(" | ".join(display.row_notes(row)))
+        writer.writerow(cells)
+    return buffer.getvalue()
+
+
+def _dose_cells(row: DoseFigures, columns: Sequence[Column]) -> list[str]:
+    cells = [row.plan.card.id]
+    for column in columns:
+        q = getattr(row, column.key)
+        if column.key == "rate" and row.cap_binds:
+            cells.append(f"{display.magnitude(q, column.unit)} (cap)")
+        elif column.key == "course_total_dose":
+            cells.append(f"{display.magnitude(q, column.unit)} ({row.sessions} x)")
+        else:
+            cells.append("-" if q is None else display.magnitude(q, column.unit))
+    return cells
+
+
+def _numbered_notes(rows: Sequence[DoseFigures]) -> list[str]:
+    lines = []
+    for row in rows:
+        for note in display.row_notes(row):
+            lines.append(f"{row.plan.card.id}: {note}")
+    return lines
+
+
+def dose_markdown(rows: Sequence[DoseFigures], weight: pint.Quantity, reference: bool) -> str:
+    columns = _present(DOSE_COLUMNS, rows)
+    headers = ["Regimen", *(f"{c.header} ({c.unit})" for c in columns)]
+    lines = [f"> **{display.DISCLAIMER}**", "", _patient_line(weight, reference), ""]
+    lines += _markdown_table(headers, [_dose_cells(row, columns) for row in rows])
+    notes = _numbered_notes(rows)
+    if notes:
+        lines += ["", "Notes:", ""] + [f"- {_md_escape(note)}" for note in notes]
+    return "\n".join(lines) + "\n"
+
+
+def dose_table(rows: Sequence[DoseFigures], weight: pint.Quantity, reference: bool) -> Any:
+    """A rich renderable: the disclaimer, the patient, the table and the notes."""
+    columns = _present(DOSE_COLUMNS, rows)
+    headers = ["Regimen", *(f"{c.header}\n({c.unit})" for c in columns)]
+    notes = _numbered_notes(rows)
+    return _rich_block(_patient_line(weight, reference), headers, [_dose_cells(r, columns) for r in rows], notes)
+
+
+# --------------------------------------------------------------------------------------- schedules
+
+
+def _schedule_columns(schedule: Schedule) -> list[Column]:
+    return [c for c in SCHEDULE_COLUMNS if getattr(schedule, c.key) is not None]
+
+
+def schedule_json(schedule: Schedule, reference: bool) -> str:
+    fig = schedule.figures
+    columns = _schedule_columns(schedule)
+    rows = [
+        {c.key: {"value": float(getattr(schedule, c.key).to(c.unit).magnitude[i]), "unit": c.unit} for c in columns}
+        for i in range(len(schedule))
+    ]
+    document = {
+        "disclaimer": display.DISCLAIMER,
+        "regimen": fig.plan.card.id,
+        "patient": _patient(fig.weight, reference),
+        "step": _value(schedule.step, "h"),
+        "rows": rows,
+        "notes": display.row_notes(fig),
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def schedule_csv(schedule: Schedule) -> str:
+    columns = _schedule_columns(schedule)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([c.csv for c in columns])
+    arrays = [getattr(schedule, c.key).to(c.unit).magnitude for c in columns]
+    for i in range(len(schedule)):
+        writer.writerow([repr(float(a[i])) for a in arrays])
+    return buffer.getvalue()
+
+
+def _schedule_cells(schedule: Schedule) -> tuple[list[str], list[list[str]]]:
+    columns = _schedule_columns(schedule)
+    headers = ["Time (h:mm)", *(f"{c.header} ({c.unit})" for c in columns[1:])]
+    body = []
+    hours = schedule.time.to("h").magnitude
+    for i in range(len(schedule)):
+        cells = [display.clock(hours[i])]
+        cells += [display.magnitude(getattr(schedule, c.key)[i], c.unit) for c in columns[1:]]
+        body.append(cells)
+    return headers, body
+
+
+def _schedule_title(schedule: Schedule, reference: bool) -> str:
+    fig = schedule.figures
+    card = fig.plan.card
+    return (
+        f"{card.id}: {card.title}\n{_patient_line(fig.weight, reference)}; "
+        f"{display.show(fig.rate, 'mg/h')} for {display.duration(fig.duration)}, "
+        f"total {display.show(fig.total_dose, 'mg')}; step {display.duration(schedule.step)}"
+    )
+
+
+def schedule_markdown(schedule: Schedule, reference: bool) -> str:
+    headers, body = _schedule_cells(schedule)
+    lines = [f"> **{display.DISCLAIMER}**", "", *_schedule_title(schedule, reference).split("\n"), ""]
+    lines += _markdown_table(headers, body)
+    notes = display.row_notes(schedule.figures)
+    if notes:
+        lines += ["", "Notes:", ""] + [f"- {_md_escape(n)}" for n in notes]
+    return "\n".join(lines) + "\n"
+
+
+def schedule_table(schedule: Schedule, reference: bool) -> Any:
+    headers, body = _schedule_cells(schedule)
+    return _rich_block(_schedule_title(schedule, reference), headers, body, display.row_notes(schedule.figures))
+
+
+# --------------------------------------------------------------------------------------- regimen cards
+
+
+def _card_summary(card: Card) -> list[str]:
+    return [
+        card.id,
+        card.title,
+        card.kind,
+        display.documented_dose_text(documented_dose(card), card.kind),
+        display.duration(card.duration) + (" (minimum)" if card.minimum_duration is not None else ""),
+        str(card.sessions),
+        display.show(card.max_rate, "mg/h") if card.max_rate is not None else "-",
+        card.sources[0].citation.split(".")[0] if card.sources else "",
+    ]
+
+
+CARD_HEADERS = ["ID", "Title", "Kind", "Documented dose", "Duration", "Sessions", "Rate cap", "First source"]
+
+
+def regimens_json(catalogue: Catalogue) -> str:
+    cards = [card.model_dump(mode="python") for card in catalogue.cards.values()]
+    for data, card in zip(cards, catalogue.cards.values(), strict=True):
+        for key, value in list(data.items()):
+            if isinstance(value, pint.Quantity):
+                data[key] = _value(value, _canonical(key))
+        if card.preparation is not None:
+            data["preparation"] = {
+                "amount": _value(card.preparation.amount, "mg"),
+                "volume": _value(card.preparation.volume, "mL"),
+                "concentration": _value(card.preparation.concentration, "mg/mL"),
+            }
+        data["file"] = str(catalogue.origins[card.id])
+    return json.dumps({"disclaimer": display.DISCLAIMER, "regimens": cards}, indent=2, ensure_ascii=False) + "\n"
+
+
+def _canonical(key: str) -> str:
+    return {"rate": "mg/h", "max_rate": "mg/h", "rate_per_kg": "mg/kg/h", "total_dose": "mg",
+            "total_dose_per_kg": "mg/kg", "duration": "h", "minimum_duration": "h"}[key]
+
+
+def regimens_csv(catalogue: Catalogue) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["id", "title", "kind", "dose", "dose_unit", "duration_h", "minimum_duration_h", "sessions",
+                     "max_rate_mg_per_h", "indication"])
+    for card in catalogue.cards.values():
+        dose_key = {"fixed-rate": "rate", "weight-based-rate": "rate_per_kg", "fixed-total": "total_dose",
+                    "weight-based-total": "total_dose_per_kg"}[card.kind]
+        unit = _canonical(dose_key)
+        writer.writerow([
+            card.id, card.title, card.kind, repr(float(documented_dose(card).to(unit).magnitude)), unit,
+            repr(float(card.duration.to("h").magnitude)),
+            "" if card.minimum_duration is None else repr(float(card.minimum_duration.to("h").magnitude)),
+            card.sessions,
+            "" if card.max_rate is None else repr(float(card.max_rate.to("mg/h").magnitude)),
+            card.indication,
+        ])
+    return buffer.getvalue()
+
+
+def regimens_markdown(catalogue: Catalogue) -> str:
+    lines = [f"> **{display.DISCLAIMER}**", ""]
+    lines += _markdown_table(CARD_HEADERS, [_card_summary(c) for c in catalogue.cards.values()])
+    return "\n".join(lines) + "\n"
+
+
+def regimens_table(catalogue: Catalogue) -> Any:
+    return _rich_block("Regimen cards", CARD_HEADERS, [_card_summary(c) for c in catalogue.cards.values()], [])
+
+
+def card_text(card: Card, origin: Path) -> str:
+    """One card in full, for ``dosecalc show``: plain text that reads well in a terminal or a file."""
+    lines = [display.DISCLAIMER, "", f"{card.title}", f"id: {card.id}   kind: {card.kind}   file: {origin}"]
+    lines.append(f"Indication: {card.indication}")
+    lines.append(f"Documented dose: {display.documented_dose_text(documented_dose(card), card.kind)}")
+    lines.append(f"Duration: {display.duration(card.duration)}")
+    if card.minimum_duration is not None:
+        lines.append(f"Minimum duration: {display.duration(card.minimum_duration)}")
+    if card.max_rate is not None:
+        lines.append(f"Rate cap: {display.show(card.max_rate, 'mg/h')}")
+    lines.append(f"Sessions in the documented course: {card.sessions}")
+    if card.preparation is not None:
+        p = card.preparation
+        lines.append(
+            f"Documented preparation: {display.show(p.amount, 'mg')} in {display.show(p.volume, 'mL')} "
+            f"({display.show(p.concentration, 'mg/mL')})"
+        )
+    lines += ["", "Sources:"]
+    for number, source in enumerate(card.sources, 1):
+        lines.append(f"  [{number}] {source.citation}")
+        lines.append(f"      {source.says}")
+        if source.link:
+            lines.append(f"      {source.link}")
+    if card.notes:
+        lines += ["", "Notes:"] + [f"  - {note}" for note in card.notes]
+    return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------------------- shared pieces
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _markdown_table(headers: Sequence[str], body: Sequence[Sequence[str]]) -> list[str]:
+    lines = ["| " + " | ".join(_md_escape(h) for h in headers) + " |"]
+    lines.append("|" + "|".join(":---" if i == 0 else "---:" for i in range(len(headers))) + "|")
+    lines += ["| " + " | ".join(_md_escape(cell) for cell in row) + " |" for row in body]
+    return lines
+
+
+def _rich_block(title: str, headers: Sequence[str], body: Sequence[Sequence[str]], notes: Sequence[str]) -> Any:
+    from rich.console import Group  # rich is imported only when a terminal table is drawn
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(show_lines=False, header_style="bold")
+    for i, header in enumerate(headers):
+        table.add_column(header, justify="left" if i == 0 else "right", overflow="fold")
+    for row in body:
+        table.add_row(*row)
+    parts: list[Any] = [Text(display.DISCLAIMER, style="bold"), Text(title), table]
+    if notes:
+        parts.append(Text("Notes:\n" + "\n".join(f"- {note}" for note in notes)))
+    parts.append(Text(display.DISCLAIMER, style="dim"))
+    return Group(*parts)
+
+
+def render_rich(renderable: Any, *, width: int | None = None, color: bool = False) -> str:
+    """Render a rich renderable to text (no colour unless asked)."""
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width or 140, force_terminal=color, color_system="auto" if color else None,
+                      no_color=not color, highlight=False, soft_wrap=False)
+    console.print(renderable)
+    return buffer.getvalue()
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all: a temporary file in the same folder, then rename."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise DoseCalcError(f"folder {folder} does not exist; create it first", field="--output")
+    if path.is_dir():
+        raise DoseCalcError(f"{path} is a folder; give a file name", field="--output")
+    try:
+        handle = tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", newline="", dir=folder, prefix=f".{path.name}.", suffix=".tmp", delete=False
+        )
+    except OSError as error:
+        raise DoseCalcError(f"cannot write in {folder} ({error.strerror})", field="--output") from None
+    try:
+        with handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(handle.name, path)
+    except BaseException as error:
+        Path(handle.name).unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise DoseCalcError(f"cannot write {path} ({error.strerror})", field="--output") from None
+        raise

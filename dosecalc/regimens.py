@@ -1,0 +1,258 @@
+"""Regimen cards: pydantic models, and the loader for built-in cards and a teacher's own.
+
+A card is a TOML file. Its ``kind`` says how the dose is given and which dose field it carries:
+
+=====================  ======================  ==========================================
+kind                   dose field              meaning
+=====================  ======================  ==========================================
+``fixed-rate``         ``rate``                the same mg/h for every patient
+``weight-based-rate``  ``rate_per_kg``         mg/kg/h times the patient's weight
+``fixed-total``        ``total_dose``          a total in mg spread evenly over the duration
+``weight-based-total`` ``total_dose_per_kg``   mg/kg times weight, spread evenly
+=====================  ======================  ==========================================
+
+Every quantity field is text with a unit ("22 mg/h"), read by the strict parser in :mod:`dosecalc.units`.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import pint
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StrictInt, TypeAdapter, ValidationError, model_validator
+
+from .errors import CardError, DoseCalcError, RegimenError, quote
+from .units import (
+    DOSE,
+    DOSE_PER_KG,
+    DURATION,
+    PREPARATION_AMOUNT,
+    PREPARATION_VOLUME,
+    RATE,
+    RATE_PER_KG,
+    QuantitySpec,
+    parse_quantity,
+)
+
+#: Largest card file read; real cards are a few kilobytes.
+MAX_CARD_BYTES = 256 * 1024
+
+
+def _quantity_field(spec: QuantitySpec) -> Any:
+    def validate(value: Any) -> pint.Quantity:
+        return parse_quantity(value, spec)
+
+    return Annotated[pint.Quantity, PlainValidator(validate)]
+
+
+Duration = _quantity_field(DURATION)
+Rate = _quantity_field(RATE)
+RatePerKg = _quantity_field(RATE_PER_KG)
+Dose = _quantity_field(DOSE)
+DosePerKg = _quantity_field(DOSE_PER_KG)
+Amount = _quantity_field(PREPARATION_AMOUNT)
+Volume = _quantity_field(PREPARATION_VOLUME)
+Text = Annotated[str, Field(min_length=1, max_length=2000)]
+CardId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.\-]{0,62}[a-z0-9]$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Source(_Strict):
+    """A reference behind a card: its citation, what it documents, and where to find it."""
+
+    citation: Text
+    says: Text
+    link: Text | None = None
+
+
+class Preparation(_Strict):
+    """A documented preparation: a drug amount made up to a volume (e.g. 80 mg in 500 mL)."""
+
+    amount: Amount
+    volume: Volume
+
+    @property
+    def concentration(self) -> pint.Quantity:
+        """Concentration in mg/mL = amount (mg) / volume (mL)."""
+        return (self.amount / self.volume).to("mg/mL")
+
+
+class _Card(_Strict):
+    id: CardId
+    title: Text
+    indication: Text
+    duration: Duration
+    minimum_duration: Duration | None = None
+    max_rate: Rate | None = None
+    sessions: Annotated[StrictInt, Field(ge=1, le=365)]
+    preparation: Preparation | None = None
+    sources: Annotated[list[Source], Field(min_length=1)]
+    notes: list[Text] = []
+
+    @model_validator(mode="after")
+    def _duration_not_below_minimum(self) -> _Card:
+        if self.minimum_duration is not None and self.duration < self.minimum_duration:
+            raise ValueError("duration is shorter than minimum_duration; the default duration must be allowed")
+        return self
+
+
+class FixedRateCard(_Card):
+    """The same rate (mg/h) for every patient."""
+
+    kind: Literal["fixed-rate"]
+    rate: Rate
+
+
+class WeightBasedRateCard(_Card):
+    """A rate per kilogram of body weight (mg/kg/h)."""
+
+    kind: Literal["weight-based-rate"]
+    rate_per_kg: RatePerKg
+
+
+class FixedTotalCard(_Card):
+    """A total dose (mg) spread evenly over the duration."""
+
+    kind: Literal["fixed-total"]
+    total_dose: Dose
+
+
+class WeightBasedTotalCard(_Card):
+    """A total dose per kilogram (mg/kg) spread evenly over the duration."""
+
+    kind: Literal["weight-based-total"]
+    total_dose_per_kg: DosePerKg
+
+
+Card = FixedRateCard | WeightBasedRateCard | FixedTotalCard | WeightBasedTotalCard
+KINDS = ("fixed-rate", "weight-based-rate", "fixed-total", "weight-based-total")
+DOSE_FIELDS = {"fixed-rate": "rate", "weight-based-rate": "rate_per_kg", "fixed-total": "total_dose",
+               "weight-based-total": "total_dose_per_kg"}
+_CARD_ADAPTER: TypeAdapter[Card] = TypeAdapter(Annotated[Card, Field(discriminator="kind")])
+
+
+def documented_dose(card: Card) -> pint.Quantity:
+    """The card's dose parameter as documented: a rate, a rate per kg, a total or a total per kg."""
+    return getattr(card, DOSE_FIELDS[card.kind])  # type: ignore[no-any-return]
+
+
+def builtin_dir() -> Path:
+    """Folder of the built-in cards: packaged with the wheel, or the repository's top-level regimens/."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "regimens"
+    return packaged if packaged.is_dir() else here.parent / "regimens"
+
+
+def _error_lines(path: Path, error: ValidationError) -> list[str]:
+    lines = []
+    for detail in error.errors():
+        loc = [str(part) for part in detail["loc"]]
+        if loc and loc[0] in KINDS:  # the discriminated union puts the tag first
+            loc = loc[1:]
+        field = ".".join(loc) or "card"
+        kind = detail["type"]
+        if kind == "missing":
+            message = "is missing"
+        elif kind == "extra_forbidden":
+            message = "is not a card field (check its spelling)"
+        elif kind in ("union_tag_invalid", "union_tag_not_found"):
+            field = "kind"
+            message = f"must be one of {', '.join(KINDS)}"
+        elif isinstance(detail.get("ctx", {}).get("error"), DoseCalcError):
+            message = detail["ctx"]["error"].problem
+        else:
+            message = detail["msg"].removeprefix("Value error, ")
+            if "input" in detail and not isinstance(detail["input"], (dict, list)):
+                message += f" (got {detail['input']!r:.40})"
+        lines.append(f"{path}: {field}: {message}")
+    return lines
+
+
+def load_card(path: Path) -> Card:
+    """Read and validate one card file, or raise :class:`CardError` naming the file and each bad field."""
+    try:
+        if path.stat().st_size > MAX_CARD_BYTES:
+            raise CardError(f"{path}: is larger than {MAX_CARD_BYTES // 1024} KiB; a card is a short TOML file")
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise CardError(f"{path}: cannot be read ({error.strerror or error})") from None
+    except UnicodeDecodeError:
+        raise CardError(f"{path}: is not UTF-8 text; save the card as UTF-8 TOML") from None
+    except tomllib.TOMLDecodeError as error:
+        raise CardError(f"{path}: is not valid TOML ({error})") from None
+    try:
+        return _CARD_ADAPTER.validate_python(data)
+    except ValidationError as error:
+        raise CardError("\n".join(_error_lines(path, error))) from None
+
+
+def _card_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        raise CardError(f"--regimens-dir: {folder} is not a folder of regimen cards")
+    files = sorted(folder.glob("*.toml"))
+    if not files:
+        raise CardError(f"--regimens-dir: {folder} holds no regimen cards (*.toml files)")
+    return files
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The regimen cards available to a command, in a stable order, with where each came from."""
+
+    cards: dict[str, Card]
+    origins: dict[str, Path]
+
+    def get(self, regimen_id: str) -> Card:
+        try:
+            return self.cards[regimen_id]
+        except KeyError:
+            known = ", ".join(self.cards) or "none"
+            raise RegimenError(
+                f"unknown regimen {quote(regimen_id)}; known regimens: {known}", field="regimen"
+            ) from None
+
+    def select(self, regimen_ids: Iterable[str] | None) -> list[Card]:
+        """The cards named, in the order named (without repeats); all cards when none are named."""
+        if not regimen_ids:
+            return list(self.cards.values())
+        return [self.get(regimen_id) for regimen_id in dict.fromkeys(regimen_ids)]
+
+
+def load_catalogue(regimens_dir: Path | None = None, *, builtin: bool = True) -> Catalogue:
+    """Load the built-in cards and/or a folder of a teacher's own cards.
+
+    Every card in the folder must validate: a broken card, a duplicate id or an id that clashes with a
+    built-in card stops the command with one line per problem rather than silently leaving a card out.
+    """
+    sources: list[tuple[Path, bool]] = []
+    if builtin:
+        sources += [(path, True) for path in sorted(builtin_dir().glob("*.toml"))]
+    if regimens_dir is not None:
+        sources += [(path, False) for path in _card_files(regimens_dir)]
+    cards: dict[str, Card] = {}
+    origins: dict[str, Path] = {}
+    problems: list[str] = []
+    for path, is_builtin in sources:
+        try:
+            card = load_card(path)
+        except CardError as error:
+            problems.append(str(error))
+            continue
+        if card.id in cards:
+            clash = "a built-in card" if origins[card.id].parent == builtin_dir() and builtin else origins[card.id]
+            problems.append(f"{path}: id: {card.id!r} is already used by {clash}; give this card another id")
+            continue
+        cards[card.id] = card
+        origins[card.id] = path
+    if problems:
+        raise CardError("\n".join(problems))
+    if not cards:
+        raise CardError("no regimen cards to use; give --regimens-dir or drop --no-builtin")
+    return Catalogue(cards, origins)

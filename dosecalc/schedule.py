@@ -1,0 +1,82 @@
+"""Time schedules: cumulative dose (and volume) at each step of one infusion.
+
+The rate is constant through an infusion, so at elapsed time t:
+cumulative dose [mg] = rate [mg/h] x t [h]; the last row is the end of the infusion exactly, even when
+the step does not divide the duration, and its cumulative dose is the session's total dose.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pint
+
+from .dosing import DoseFigures
+from .errors import QuantityError
+from .units import Q_
+
+#: Most rows a schedule may have; a finer step is refused rather than printed for minutes.
+MAX_ROWS = 10_000
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A schedule as array quantities: one element per row, the first row being the start (t = 0)."""
+
+    figures: DoseFigures
+    step: pint.Quantity
+    time: pint.Quantity
+    rate: pint.Quantity
+    step_dose: pint.Quantity
+    cumulative_dose: pint.Quantity
+    cumulative_dose_per_kg: pint.Quantity
+    pump_rate: pint.Quantity | None
+    cumulative_volume: pint.Quantity | None
+
+    def __len__(self) -> int:
+        return len(self.time)
+
+
+def step_count(duration: pint.Quantity, step: pint.Quantity) -> int:
+    """Number of steps after the start: ceil(duration / step), where a ratio within 1e-9 of a whole
+    number counts as that number (so 4 h in 15 min steps is 16 steps, not 17)."""
+    ratio = float((duration / step).to("").magnitude)
+    nearest = round(ratio)
+    return max(1, nearest if math.isclose(ratio, nearest, rel_tol=1e-9) else math.ceil(ratio))
+
+
+def build_schedule(figures: DoseFigures, step: pint.Quantity) -> Schedule:
+    """Rows at 0, step, 2 x step, ... and at the end of the infusion."""
+    duration = figures.duration.to("h")
+    count = step_count(duration, step)
+    if count + 1 > MAX_ROWS:
+        raise QuantityError(
+            f"gives {count + 1:,} rows for {duration.magnitude:g} h; the most is {MAX_ROWS:,}, so choose a larger step",
+            field="--step",
+        )
+    step_h = float(step.to("h").magnitude)
+    hours = np.minimum(np.arange(count + 1, dtype=float) * step_h, duration.magnitude)
+    hours[-1] = duration.magnitude
+    time = Q_(hours, "h")
+    rate = figures.rate.to("mg/h")
+    cumulative = (rate * time).to("mg")
+    cumulative.magnitude[-1] = figures.total_dose.to("mg").magnitude  # exactly the session total
+    step_dose = Q_(np.diff(cumulative.magnitude, prepend=0.0), "mg")
+    ones = np.ones_like(hours)
+    pump_rate = cumulative_volume = None
+    if figures.pump_rate is not None and figures.concentration is not None:
+        pump_rate = figures.pump_rate.to("mL/h") * ones
+        cumulative_volume = (cumulative / figures.concentration).to("mL")
+    return Schedule(
+        figures=figures,
+        step=step,
+        time=time,
+        rate=rate * ones,
+        step_dose=step_dose,
+        cumulative_dose=cumulative,
+        cumulative_dose_per_kg=(cumulative / figures.weight).to("mg/kg"),
+        pump_rate=pump_rate,
+        cumulative_volume=cumulative_volume,
+    )

@@ -1,0 +1,309 @@
+"""The one unit registry of dosecalc and the strict parser for quantities that people type.
+
+The registry holds only the units dosecalc knows (mass, time, volume and drops), defined here rather
+than loaded from pint's full default file: that keeps start-up cheap and means that spellings pint would
+read surprisingly (``U`` as an enzyme unit, ``units`` as a light unit) are simply unknown.
+
+User text never reaches pint's own expression parser, which accepts powers and sums, can hang on
+``9**9**9`` and reads ``70,5 kg`` as 705 kg. :func:`parse_quantity` accepts exactly one plain decimal
+number followed by a unit made of known unit words joined by ``/``; anything else is refused with a
+message that says what to write instead.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import pint
+from pint.util import UnitsContainer
+
+from .errors import QuantityError, quote
+
+__all__ = [
+    "DROP_FACTOR",
+    "DURATION",
+    "POUND_IN_KG",
+    "PREPARATION_AMOUNT",
+    "PREPARATION_VOLUME",
+    "Q_",
+    "CONCENTRATION",
+    "DOSE",
+    "DOSE_PER_KG",
+    "RATE",
+    "RATE_PER_KG",
+    "STEP",
+    "WEIGHT",
+    "Quantity",
+    "QuantitySpec",
+    "parse_concentration",
+    "parse_quantity",
+    "ureg",
+]
+
+#: The international pound, exactly (International Yard and Pound Agreement, 1959).
+POUND_IN_KG = 0.45359237
+
+_DEFINITIONS = (
+    "gram = [mass] = g",
+    "kilogram = 1000 gram = kg",
+    "milligram = 1e-3 gram = mg",
+    "microgram = 1e-6 gram = mcg",
+    "nanogram = 1e-9 gram = ng",
+    f"pound = {POUND_IN_KG} kilogram = lb",
+    "second = [time] = s",
+    "minute = 60 second = min",
+    "hour = 60 minute = h",
+    "day = 24 hour = d",
+    "liter = [volume] = L",
+    "milliliter = 1e-3 liter = mL",
+    "drop = [drops] = gtt",
+)
+
+ureg = pint.UnitRegistry(None, cache_folder=None)
+for _definition in _DEFINITIONS:
+    ureg.define(_definition)
+Q_ = ureg.Quantity
+Quantity = pint.Quantity
+
+# Unit words a person may type, lower-cased, with the registry unit and the kind of thing it measures.
+_UNIT_WORDS: dict[str, tuple[str, str]] = {}
+for _kind, _unit, _words in (
+    ("mass", "kilogram", "kg kgs kilogram kilograms kilo kilos"),
+    ("mass", "gram", "g gram grams"),
+    ("mass", "milligram", "mg milligram milligrams"),
+    ("mass", "microgram", "mcg microgram micrograms"),
+    ("mass", "nanogram", "ng nanogram nanograms"),
+    ("mass", "pound", "lb lbs pound pounds"),
+    ("time", "second", "s sec secs second seconds"),
+    ("time", "minute", "min mins minute minutes"),
+    ("time", "hour", "h hr hrs hour hours"),
+    ("time", "day", "d day days"),
+    ("volume", "milliliter", "ml millilitre millilitres milliliter milliliters"),
+    ("volume", "liter", "l litre litres liter liters"),
+    ("drops", "drop", "gtt gtts drop drops"),
+):
+    for _word in _words.split():
+        _UNIT_WORDS[_word] = (_unit, _kind)
+
+# Spellings that are clear to a person but error-prone in medicine, or that dosecalc does not support.
+_REFUSED_WORDS: dict[str, str] = {
+    "cc": "write mL, not cc",
+    "µg": "write mcg, not µg",
+    "μg": "write mcg, not μg",
+    "ug": "write mcg, not ug",
+    "u": "dosecalc doses by mass (mg, mcg); units are not supported",
+    "unit": "dosecalc doses by mass (mg, mcg); units are not supported",
+    "units": "dosecalc doses by mass (mg, mcg); units are not supported",
+    "iu": "dosecalc doses by mass (mg, mcg); units are not supported",
+    "oz": "convert to kg or lb",
+    "st": "convert to kg or lb",
+    "stone": "convert to kg or lb",
+}
+
+_KIND_WORDS = {"mass": "a mass", "time": "a time", "volume": "a volume", "drops": "drops"}
+
+_NUMBER = re.compile(r"(?P<number>[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)\s*(?P<unit>.*)", re.ASCII | re.DOTALL)
+_UNIT_SEPARATOR = re.compile(r"\s*/\s*|\s+per\s+", re.ASCII | re.IGNORECASE)
+_THOUSANDS = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?", re.ASCII)
+_DECIMAL_COMMA = re.compile(r"[0-9]*,[0-9]+", re.ASCII)
+
+#: Longest text the parser reads; quantities people type are far shorter.
+MAX_TEXT_LENGTH = 64
+
+
+@dataclass(frozen=True)
+class QuantitySpec:
+    """What a field expects: the parts of its unit, its canonical unit and its plausible range.
+
+    The unit is checked by its parts, not only by pint's dimension: ``mg/kg/h`` is a mass, per a
+    (body) mass, per a time, so ``0.35 /h`` (also 1/[time] to pint) is refused for it.
+    """
+
+    what: str
+    numerator: str
+    denominators: tuple[str, ...]
+    unit: str
+    low: float
+    high: float
+    example: str
+
+    @property
+    def expected(self) -> str:
+        """Human wording of what the field expects, e.g. ``a rate in mg/h such as 22 mg/h``."""
+        return f"{self.what} such as {self.example}"
+
+    @property
+    def range_text(self) -> str:
+        return f"{_plain(self.low)} to {_plain(self.high)} {self.unit}"
+
+
+def _plain(value: float) -> str:
+    return f"{value:,.10g}"
+
+
+WEIGHT = QuantitySpec("a body weight in kg, g or lb", "mass", (), "kg", 0.3, 650.0, "70 kg")
+DURATION = QuantitySpec("a duration", "time", (), "h", 1 / 60, 30 * 24.0, "4 h")
+STEP = QuantitySpec("a time step", "time", (), "h", 1 / 3600, 30 * 24.0, "15 min")
+RATE = QuantitySpec("a rate (mass per time)", "mass", ("time",), "mg/h", 0.001, 1000.0, "22 mg/h")
+RATE_PER_KG = QuantitySpec(
+    "a weight-based rate (mass per kg per time)", "mass", ("mass", "time"), "mg/kg/h", 0.0001, 20.0, "0.35 mg/kg/h"
+)
+DOSE = QuantitySpec("a dose (mass)", "mass", (), "mg", 0.001, 10000.0, "80 mg")
+DOSE_PER_KG = QuantitySpec("a weight-based dose (mass per kg)", "mass", ("mass",), "mg/kg", 0.0001, 50.0, "1 mg/kg")
+CONCENTRATION = QuantitySpec(
+    "a concentration (mass per volume)", "mass", ("volume",), "mg/mL", 0.001, 100.0, "2 mg/mL or 100 mg in 50 mL"
+)
+PREPARATION_AMOUNT = QuantitySpec("a drug amount (mass)", "mass", (), "mg", 0.001, 100000.0, "100 mg")
+PREPARATION_VOLUME = QuantitySpec("a volume", "volume", (), "mL", 0.1, 5000.0, "50 mL")
+DROP_FACTOR = QuantitySpec("a drop factor (drops per volume)", "drops", ("volume",), "gtt/mL", 1.0, 100.0, "20 gtt/mL")
+
+
+def _fail(text: str, problem: str) -> QuantityError:
+    return QuantityError(f"{quote(text)} {problem}")
+
+
+def _check_characters(text: str, spec: QuantitySpec) -> None:
+    for ch in text:
+        if ord(ch) > 127 and ch not in "µμ":
+            name = unicodedata.name(ch, "an unnamed character")
+            hint = "use plain digits 0-9" if ch.isdigit() or ch.isnumeric() else "type it with plain ASCII letters"
+            raise _fail(text, f"contains {name} (U+{ord(ch):04X}); {hint}, e.g. {spec.example}")
+        if ord(ch) < 32 or ord(ch) == 127:
+            raise _fail(text, f"contains a control character; expected {spec.expected}")
+
+
+def _number_problem(text: str, spec: QuantitySpec) -> str:
+    """Explain why ``text`` does not start with a plain decimal number."""
+    head = text.lstrip()
+    low = head.lower()
+    if _THOUSANDS.match(head):
+        return (
+            "has a comma, which could be a thousands separator or a decimal comma; "
+            f"write the number without commas, with a decimal point if needed, e.g. {spec.example}"
+        )
+    if _DECIMAL_COMMA.match(head):
+        fixed = head.split()[0].replace(",", ".")
+        return f"uses a decimal comma; write {fixed}{head[len(head.split()[0]):]}"
+    if head.startswith("-"):
+        return f"is negative; expected {spec.expected} (more than zero)"
+    if head.startswith("+"):
+        return f"has a '+' sign; write the number alone, e.g. {spec.example}"
+    if head.startswith("."):
+        return f"has no leading zero; write 0{head.split()[0]} (e.g. {spec.example})"
+    if low.startswith(("nan", "inf")):
+        return f"is not a finite number; expected {spec.expected}"
+    return f"is not a plain number with a unit; expected {spec.expected}"
+
+
+def _read_unit(text: str, unit_text: str, spec: QuantitySpec) -> tuple[UnitsContainer, list[str], list[str]]:
+    """Read ``mg/kg/h``-style text into a pint units container and the kinds above and below the line."""
+    if not unit_text.strip():
+        return UnitsContainer({}), [], []
+    words = _UNIT_SEPARATOR.split(unit_text.strip())
+    exponents: dict[str, int] = {}
+    numerator: list[str] = []
+    denominators: list[str] = []
+    for position, word in enumerate(words):
+        key = word.lower()
+        if key in _REFUSED_WORDS:
+            raise _fail(text, f"uses '{word}': {_REFUSED_WORDS[key]}")
+        if key not in _UNIT_WORDS:
+            if not word:
+                raise _fail(text, f"has an empty part in its unit; expected {spec.expected}")
+            if re.search(r"[0-9.,]", word) and re.match(r"[0-9]", unit_text.strip()):
+                raise _fail(text, f"has more than one number; expected {spec.expected}")
+            if all(part.lower() in _UNIT_WORDS for part in word.split()):
+                raise _fail(text, f"has more than one unit ('{word}'); expected {spec.expected}")
+            if re.search(r"[*^()+\-=]|\*\*", word):
+                raise _fail(text, f"is an expression; expected one number and a unit, e.g. {spec.example}")
+            raise _fail(text, f"has an unknown unit '{word}'; expected {spec.expected}")
+        unit, kind = _UNIT_WORDS[key]
+        sign = 1 if position == 0 else -1
+        exponents[unit] = exponents.get(unit, 0) + sign
+        (numerator if position == 0 else denominators).append(kind)
+    return UnitsContainer({u: e for u, e in exponents.items() if e}), numerator, denominators
+
+
+def parse_quantity(text: Any, spec: QuantitySpec) -> pint.Quantity:
+    """Parse a plain number with a unit into a quantity in ``spec.unit``, or raise :class:`QuantityError`.
+
+    Accepted: ``70 kg``, ``70kg``, ``154 lb``, ``0.5 h``, ``30 min``, ``2 mg/mL``, ``0.35 mg/kg/h``,
+    ``22 mg per hour``. Refused, each with a message saying why: decimal commas and thousands separators,
+    expressions, several numbers, unknown or error-prone units (``cc``, ``µg``, ``units``), a unit of the
+    wrong kind, non-finite, zero, negative and implausible values (outside ``spec.low``..``spec.high``).
+    """
+    if not isinstance(text, str):
+        raise QuantityError(f"expected text such as '{spec.example}', got {type(text).__name__} {text!r:.40}")
+    if len(text) > MAX_TEXT_LENGTH:
+        raise _fail(text, f"is too long ({len(text)} characters); expected {spec.expected}")
+    if not text.strip():
+        raise _fail(text, f"is empty; expected {spec.expected}")
+    _check_characters(text, spec)
+    match = _NUMBER.fullmatch(text.strip())
+    if match is None:
+        raise _fail(text, _number_problem(text, spec))
+    number_text, unit_text = match["number"], match["unit"]
+    if unit_text.startswith((",", ".")) and len(unit_text) > 1 and unit_text[1:2].isdigit():
+        raise _fail(text, _number_problem(text, spec))
+    value = float(number_text)
+    if not math.isfinite(value):
+        raise _fail(text, f"is too large to be a real value; expected {spec.expected}")
+    units, numerator, denominators = _read_unit(text, unit_text, spec)
+    if not numerator:
+        raise _fail(text, f"has no unit; expected {spec.expected}")
+    if numerator != [spec.numerator] or Counter(denominators) != Counter(spec.denominators):
+        raise _fail(text, f"is {_describe(numerator, denominators)}; expected {spec.expected}")
+    quantity = Q_(value, units).to(spec.unit)
+    magnitude = float(quantity.magnitude)
+    if value == 0 or magnitude == 0:
+        raise _fail(text, f"is zero; expected {spec.expected} (more than zero)")
+    if not spec.low <= magnitude <= spec.high:
+        raise _fail(text, f"is outside the accepted range {spec.range_text}; expected {spec.expected}")
+    return quantity
+
+
+def _describe(numerator: list[str], denominators: list[str]) -> str:
+    words = " per ".join(_KIND_WORDS[kind] for kind in numerator + denominators)
+    return words.replace("per a ", "per ")
+
+
+_IN = re.compile(r"\s+in\s+", re.ASCII | re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Concentration:
+    """A drug concentration (mg/mL), with the preparation it came from when one was given."""
+
+    value: pint.Quantity
+    amount: pint.Quantity | None = None
+    volume: pint.Quantity | None = None
+
+    @property
+    def is_preparation(self) -> bool:
+        return self.amount is not None and self.volume is not None
+
+
+def parse_concentration(text: Any) -> Concentration:
+    """Parse ``2 mg/mL`` or a preparation ``100 mg in 50 mL`` into a concentration in mg/mL.
+
+    Formula for a preparation: concentration (mg/mL) = amount (mg) / volume (mL).
+    """
+    if isinstance(text, str) and len(text) <= MAX_TEXT_LENGTH and _IN.search(text):
+        parts = _IN.split(text.strip())
+        if len(parts) != 2:
+            raise _fail(text, f"is not one preparation; expected {CONCENTRATION.expected}")
+        try:
+            amount = parse_quantity(parts[0], PREPARATION_AMOUNT)
+            volume = parse_quantity(parts[1], PREPARATION_VOLUME)
+        except QuantityError as error:
+            raise _fail(text, f"is not a preparation: {error.problem}") from None
+        value = (amount / volume).to(CONCENTRATION.unit)
+        if not CONCENTRATION.low <= float(value.magnitude) <= CONCENTRATION.high:
+            raise _fail(text, f"gives a concentration outside {CONCENTRATION.range_text}")
+        return Concentration(value, amount, volume)
+    return Concentration(parse_quantity(text, CONCENTRATION))
