@@ -7,23 +7,21 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-
-from . import __version__
-from .errors import DoseCalcError
-
 from typer import Abort
+
+from . import DISCLAIMER, __version__
+from .errors import DoseCalcError
 
 try:  # typer 0.29 carries its own copy of click
     from typer._click.exceptions import ClickException
 except ImportError:  # pragma: no cover - a typer built on the click package
     from click.exceptions import ClickException  # type: ignore[no-redef,import-not-found]
 
-EPILOG = "Educational reference only - not a prescribing tool."
 
 app = typer.Typer(
     name="dosecalc",
@@ -39,7 +37,7 @@ app = typer.Typer(
 )
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
@@ -59,28 +57,47 @@ NoBuiltin = Annotated[bool, typer.Option("--no-builtin", help="Use only the card
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 OutputOption = Annotated[
     Path | None,
-    typer.Option("--output", "-o", help="Write to this file (whole or not at all) instead of standard output.",
-                 show_default=False),
+    typer.Option(
+        "--output",
+        "-o",
+        help="Write to this file (whole or not at all) instead of standard output.",
+        show_default=False,
+    ),
 ]
 WeightOption = Annotated[
     str | None,
-    typer.Option("--weight", "-w", help="Patient weight with its unit: 70 kg, 154 lb, 70500 g. "
-                 "Default: a 70 kg reference adult (said in the output).", show_default=False),
+    typer.Option(
+        "--weight",
+        "-w",
+        help="Patient weight with its unit: 70 kg, 154 lb, 70500 g. "
+        "Default: a 70 kg reference adult (said in the output).",
+        show_default=False,
+    ),
 ]
 DurationOption = Annotated[
     str | None,
-    typer.Option("--duration", help="What-if infusion duration, e.g. '3 h' or '90 min' (never below a card's "
-                 "minimum).", show_default=False),
+    typer.Option(
+        "--duration",
+        help="What-if infusion duration, e.g. '3 h' or '90 min' (never below a card's minimum).",
+        show_default=False,
+    ),
 ]
 ConcentrationOption = Annotated[
     str | None,
-    typer.Option("--concentration", "-c", help="Drug concentration: '2 mg/mL', or a preparation '100 mg in 50 mL'. "
-                 "Adds pump rate and volume.", show_default=False),
+    typer.Option(
+        "--concentration",
+        "-c",
+        help="Drug concentration: '2 mg/mL', or a preparation '100 mg in 50 mL'. Adds pump rate and volume.",
+        show_default=False,
+    ),
 ]
 DropFactorOption = Annotated[
     str | None,
-    typer.Option("--drop-factor", help="Gravity set drop factor, e.g. '20 gtt/mL' (10, 15, 20, 60). Adds drip rate; "
-                 "needs a concentration.", show_default=False),
+    typer.Option(
+        "--drop-factor",
+        help="Gravity set drop factor, e.g. '20 gtt/mL' (10, 15, 20, 60). Adds drip rate; needs a concentration.",
+        show_default=False,
+    ),
 ]
 
 
@@ -114,16 +131,18 @@ def _catalogue(regimens_dir: Path | None, no_builtin: bool) -> Any:
     from .regimens import load_catalogue
 
     if no_builtin and regimens_dir is None:
-        raise DoseCalcError("needs --regimens-dir: without built-in cards there is nothing to use", field="--no-builtin")
+        raise DoseCalcError(
+            "needs --regimens-dir: without built-in cards there is nothing to use", field="--no-builtin"
+        )
     return load_catalogue(regimens_dir, builtin=not no_builtin)
 
 
-def _weight(text: str | None) -> tuple[Any, bool]:
-    from .dosing import REFERENCE_WEIGHT
+def _patient(text: str | None) -> Any:
+    from .dosing import REFERENCE_PATIENT, Patient
 
     if text is None:
-        return REFERENCE_WEIGHT, True
-    return _parse("--weight", text, "WEIGHT"), False
+        return REFERENCE_PATIENT
+    return Patient(_parse("--weight", text, "WEIGHT"), text)
 
 
 def _parse(option: str, text: str, spec_name: str) -> Any:
@@ -135,8 +154,14 @@ def _parse(option: str, text: str, spec_name: str) -> Any:
         raise error.for_field(option) from None
 
 
-def _what_if(duration: str | None, concentration: str | None, drop_factor: str | None, sessions: int | None,
-             max_rate: str | None, no_cap: bool) -> Any:
+def _what_if(
+    duration: str | None,
+    concentration: str | None,
+    drop_factor: str | None,
+    sessions: int | None,
+    max_rate: str | None,
+    no_cap: bool,
+) -> Any:
     from .dosing import WhatIf
     from .units import parse_concentration
 
@@ -179,7 +204,11 @@ def regimens_command(
         if format is Format.table:
             _emit_rich(out.regimens_table(catalogue), output)
         else:
-            render = {Format.csv: out.regimens_csv, Format.json: out.regimens_json, Format.markdown: out.regimens_markdown}
+            render = {
+                Format.csv: out.regimens_csv,
+                Format.json: out.regimens_json,
+                Format.markdown: out.regimens_markdown,
+            }
             _emit(render[format](catalogue), output)
 
     _guarded(run)
@@ -208,19 +237,24 @@ def table_command(
     weight: WeightOption = None,
     regimen: Annotated[
         list[str] | None,
-        typer.Option("--regimen", "-r", help="Regimen id; repeat for several. Default: every card.", show_default=False),
+        typer.Option(
+            "--regimen", "-r", help="Regimen id; repeat for several. Default: every card.", show_default=False
+        ),
     ] = None,
     duration: DurationOption = None,
     concentration: ConcentrationOption = None,
     drop_factor: DropFactorOption = None,
     sessions: Annotated[
         int | None,
-        typer.Option("--sessions", min=1, max=365, help="What-if number of sessions in the course.", show_default=False),
+        typer.Option(
+            "--sessions", min=1, max=365, help="What-if number of sessions in the course.", show_default=False
+        ),
     ] = None,
     max_rate: Annotated[
         str | None,
-        typer.Option("--max-rate", help="What-if rate cap, e.g. '25 mg/h' (replaces the card's cap).",
-                     show_default=False),
+        typer.Option(
+            "--max-rate", help="What-if rate cap, e.g. '25 mg/h' (replaces the card's cap).", show_default=False
+        ),
     ] = None,
     no_cap: Annotated[bool, typer.Option("--no-cap", help="Ignore every rate cap.")] = False,
     format: FormatOption = Format.table,
@@ -234,22 +268,23 @@ def table_command(
         from . import output as out
         from .dosing import calculate, make_plan
 
-        patient, reference = _weight(weight)
+        patient = _patient(weight)
         what_if = _what_if(duration, concentration, drop_factor, sessions, max_rate, no_cap)
         cards = _catalogue(regimens_dir, no_builtin).select(regimen)
-        rows = [calculate(make_plan(card, what_if), patient) for card in cards]
+        rows = [calculate(make_plan(card, what_if), patient.weight) for card in cards]
         if what_if.drop_factor is not None and all(row.concentration is None for row in rows):
-            raise DoseCalcError("a drip rate needs a concentration; add --concentration, e.g. '2 mg/mL'",
-                                field="--drop-factor")
+            raise DoseCalcError(
+                "a drip rate needs a concentration; add --concentration, e.g. '2 mg/mL'", field="--drop-factor"
+            )
         if format is Format.table:
-            _emit_rich(out.dose_table(rows, patient, reference), output)
+            _emit_rich(out.dose_table(rows, patient), output)
         elif format is Format.json:
-            _emit(out.dose_json(rows, patient, reference), output)
+            _emit(out.dose_json(rows, patient), output)
         elif format is Format.csv:
             _emit(out.dose_csv(rows), output)
-            print(EPILOG, file=sys.stderr)
+            print(DISCLAIMER, file=sys.stderr)
         else:
-            _emit(out.dose_markdown(rows, patient, reference), output)
+            _emit(out.dose_markdown(rows, patient), output)
 
     _guarded(run)
 
@@ -274,24 +309,25 @@ def schedule_command(
         from .dosing import calculate, make_plan
         from .schedule import build_schedule
 
-        patient, reference = _weight(weight)
+        patient = _patient(weight)
         step_q = _parse("--step", step, "STEP")
         what_if = _what_if(duration, concentration, drop_factor, None, None, False)
         card = _catalogue(regimens_dir, no_builtin).get(regimen)
-        figures = calculate(make_plan(card, what_if), patient)
+        figures = calculate(make_plan(card, what_if), patient.weight)
         if what_if.drop_factor is not None and figures.concentration is None:
-            raise DoseCalcError("a drip rate needs a concentration; add --concentration, e.g. '2 mg/mL'",
-                                field="--drop-factor")
+            raise DoseCalcError(
+                "a drip rate needs a concentration; add --concentration, e.g. '2 mg/mL'", field="--drop-factor"
+            )
         schedule = build_schedule(figures, step_q)
         if format is Format.table:
-            _emit_rich(out.schedule_table(schedule, reference), output)
+            _emit_rich(out.schedule_table(schedule, patient), output)
         elif format is Format.json:
-            _emit(out.schedule_json(schedule, reference), output)
+            _emit(out.schedule_json(schedule, patient), output)
         elif format is Format.csv:
             _emit(out.schedule_csv(schedule), output)
-            print(EPILOG, file=sys.stderr)
+            print(DISCLAIMER, file=sys.stderr)
         else:
-            _emit(out.schedule_markdown(schedule, reference), output)
+            _emit(out.schedule_markdown(schedule, patient), output)
 
     _guarded(run)
 
@@ -304,7 +340,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
 ) -> None:
     """Educational infusion dose calculator. Educational reference only - not a prescribing tool."""
 
@@ -313,14 +351,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Console entry point: runs the app and turns usage errors into one line on stderr (exit 2)."""
     command = typer.main.get_command(app)
     try:
-        result = command.main(args=list(argv) if argv is not None else None, prog_name="dosecalc",
-                              standalone_mode=False)
+        result = command.main(
+            args=list(argv) if argv is not None else None, prog_name="dosecalc", standalone_mode=False
+        )
     except ClickException as error:
         hint = ""
         ctx = getattr(error, "ctx", None)
         if ctx is not None:
             hint = f" (see '{ctx.command_path} --help')"
-        print(f"error: {error.format_message()}{hint}", file=sys.stderr)
+        message = " ".join(error.format_message().replace("Value error, ", "").split())
+        print(f"error: {message}{hint}", file=sys.stderr)
         return 2 if error.exit_code == 2 else int(error.exit_code)
     except Abort:
         print("error: aborted", file=sys.stderr)

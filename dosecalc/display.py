@@ -22,14 +22,11 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-import pint
-
+from . import DISCLAIMER
 from .dosing import DoseFigures
+from .units import Quantity
 
-DISCLAIMER = (
-    "Educational reference only - not a prescribing tool. These figures are for teaching and what-if "
-    "exercises; they are not clinical advice and must not be used to prepare or give a drug."
-)
+__all__ = ["DISCLAIMER", "number", "row_notes", "show", "significant"]
 
 
 def number(value: float, places: int) -> str:
@@ -66,7 +63,7 @@ _RULES: dict[str, tuple[str, int | None]] = {
 }
 
 
-def magnitude(q: pint.Quantity, unit: str) -> str:
+def magnitude(q: Quantity, unit: str) -> str:
     """A quantity's number in ``unit``, rounded by the display rule for that unit (no unit text)."""
     value = float(q.to(unit).magnitude)
     if unit == "mL":
@@ -75,13 +72,13 @@ def magnitude(q: pint.Quantity, unit: str) -> str:
     return significant(value) if places is None else number(value, places)
 
 
-def show(q: pint.Quantity, unit: str) -> str:
+def show(q: Quantity, unit: str) -> str:
     """A quantity for people: ``show(Q_(24.5, "mg/h"), "mg/h") == "24.5 mg/h"``."""
     label = _RULES[unit][0] if unit in _RULES else unit
     return f"{magnitude(q, unit)} {label}"
 
 
-def duration(q: pint.Quantity) -> str:
+def duration(q: Quantity) -> str:
     """A duration in the unit a person would say: ``4 h``, ``30 min``, ``4.5 h``, ``4 days``."""
     hours = float(q.to("h").magnitude)
     if hours < 1:
@@ -100,7 +97,7 @@ def clock(hours: float) -> str:
     return f"{h}:{m:02d}" if s == 0 else f"{h}:{m:02d}:{s:02d}"
 
 
-def documented_dose_text(q: pint.Quantity, kind: str) -> str:
+def documented_dose_text(q: Quantity, kind: str) -> str:
     unit = {"fixed-rate": "mg/h", "weight-based-rate": "mg/kg/h", "fixed-total": "mg", "weight-based-total": "mg/kg"}
     return show(q, unit[kind])
 
@@ -137,11 +134,15 @@ def row_notes(figures: DoseFigures) -> list[str]:
             f"Pump figures use the card's documented preparation: {show(conc.amount, 'mg')} in "
             f"{show(conc.volume, 'mL')} ({show(conc.value, 'mg/mL')})."
         )
-    if conc is not None and conc.volume is not None and figures.volume is not None:
-        if float(figures.volume.to("mL").magnitude) > float(conc.volume.to("mL").magnitude) * (1 + 1e-12):
-            notes.append(
-                f"One session needs {show(figures.volume, 'mL')}, more than one {show(conc.volume, 'mL')} preparation."
-            )
+    if (
+        conc is not None
+        and conc.volume is not None
+        and figures.volume is not None
+        and float(figures.volume.to("mL").magnitude) > float(conc.volume.to("mL").magnitude) * (1 + 1e-12)
+    ):
+        notes.append(
+            f"One session needs {show(figures.volume, 'mL')}, more than one {show(conc.volume, 'mL')} preparation."
+        )
     if conc is None and plan.drop_factor is not None:
         notes.append("No pump or drip figures: no --concentration given and the card documents no preparation.")
     notes.extend(card.notes)

@@ -21,27 +21,41 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pint
 
 from .errors import RegimenError
 from .regimens import Card, documented_dose
-from .units import Q_, Concentration
+from .units import Q_, Concentration, Quantity
 
-__all__ = ["DoseFigures", "Plan", "WhatIf", "calculate", "make_plan"]
+__all__ = ["REFERENCE_PATIENT", "DoseFigures", "Patient", "Plan", "WhatIf", "calculate", "make_plan"]
 
 #: Reference adult used when no weight is given, so that a new user sees the main job at once.
 REFERENCE_WEIGHT = Q_(70.0, "kg")
 
 
 @dataclass(frozen=True)
+class Patient:
+    """The patient a table is for: the weight, the text it was given as, and whether it is the default."""
+
+    weight: Quantity
+    given: str | None = None
+
+    @property
+    def is_reference(self) -> bool:
+        return self.given is None
+
+
+REFERENCE_PATIENT = Patient(REFERENCE_WEIGHT)
+
+
+@dataclass(frozen=True)
 class WhatIf:
     """Options that change a regimen from what its card documents (all optional)."""
 
-    duration: pint.Quantity | None = None
+    duration: Quantity | None = None
     concentration: Concentration | None = None
-    drop_factor: pint.Quantity | None = None
+    drop_factor: Quantity | None = None
     sessions: int | None = None
-    max_rate: pint.Quantity | None = None
+    max_rate: Quantity | None = None
     no_cap: bool = False
 
 
@@ -50,12 +64,12 @@ class Plan:
     """A card with the what-if options resolved: everything about a regimen except the patient."""
 
     card: Card
-    duration: pint.Quantity
+    duration: Quantity
     sessions: int
-    cap: pint.Quantity | None
+    cap: Quantity | None
     concentration: Concentration | None
     concentration_from_card: bool
-    drop_factor: pint.Quantity | None
+    drop_factor: Quantity | None
     what_if: WhatIf = field(default_factory=WhatIf)
 
     @property
@@ -101,7 +115,7 @@ def make_plan(card: Card, what_if: WhatIf) -> Plan:
     )
 
 
-def _hours(q: pint.Quantity) -> str:
+def _hours(q: Quantity) -> str:
     return f"{q.to('h').magnitude:g} h"
 
 
@@ -110,27 +124,27 @@ class DoseFigures:
     """Every figure for one patient (scalar quantities) or a cohort (array quantities)."""
 
     plan: Plan
-    weight: pint.Quantity
-    rate: pint.Quantity
-    uncapped_rate: pint.Quantity
+    weight: Quantity
+    rate: Quantity
+    uncapped_rate: Quantity
     cap_binds: Any  # bool, or a numpy bool array for a cohort
-    rate_per_kg: pint.Quantity
-    duration: pint.Quantity
-    total_dose: pint.Quantity
-    planned_total_dose: pint.Quantity
-    total_dose_per_kg: pint.Quantity
-    course_total_dose: pint.Quantity
-    concentration: pint.Quantity | None
-    pump_rate: pint.Quantity | None
-    volume: pint.Quantity | None
-    drip_rate: pint.Quantity | None
+    rate_per_kg: Quantity
+    duration: Quantity
+    total_dose: Quantity
+    planned_total_dose: Quantity
+    total_dose_per_kg: Quantity
+    course_total_dose: Quantity
+    concentration: Quantity | None
+    pump_rate: Quantity | None
+    volume: Quantity | None
+    drip_rate: Quantity | None
 
     @property
     def sessions(self) -> int:
         return self.plan.sessions
 
 
-def _uncapped(plan: Plan, weight: pint.Quantity) -> tuple[pint.Quantity, pint.Quantity]:
+def _uncapped(plan: Plan, weight: Quantity) -> tuple[Quantity, Quantity]:
     """Uncapped rate (mg/h) and planned total per session (mg) for the card's kind."""
     card, duration = plan.card, plan.duration
     dose = documented_dose(card)
@@ -145,10 +159,11 @@ def _uncapped(plan: Plan, weight: pint.Quantity) -> tuple[pint.Quantity, pint.Qu
     return (total / duration).to("mg/h"), total.to("mg")
 
 
-def calculate(plan: Plan, weight: pint.Quantity) -> DoseFigures:
+def calculate(plan: Plan, weight: Quantity) -> DoseFigures:
     """All figures for a patient weight (kg, scalar or array) under a resolved plan."""
     weight = weight.to("kg")
     uncapped, planned_total = _uncapped(plan, weight)
+    binds: Any
     if plan.cap is None:
         rate, binds, total = uncapped, np.zeros_like(uncapped.magnitude, dtype=bool), planned_total
     else:

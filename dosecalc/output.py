@@ -19,10 +19,11 @@ from typing import Any
 import pint
 
 from . import display
-from .dosing import DoseFigures
+from .dosing import DoseFigures, Patient
 from .errors import DoseCalcError
-from .regimens import Catalogue, Card, documented_dose
+from .regimens import Card, Catalogue, documented_dose
 from .schedule import Schedule
+from .units import Quantity
 
 FORMATS = ("table", "csv", "json", "markdown")
 
@@ -63,7 +64,7 @@ SCHEDULE_COLUMNS = (
 )
 
 
-def _value(q: pint.Quantity, unit: str) -> dict[str, Any]:
+def _value(q: Quantity, unit: str) -> dict[str, Any]:
     return {"value": float(q.to(unit).magnitude), "unit": unit}
 
 
@@ -71,23 +72,29 @@ def _present(columns: Sequence[Column], rows: Sequence[Any]) -> list[Column]:
     return [c for c in columns if any(getattr(row, c.key) is not None for row in rows)]
 
 
-def _patient(weight: pint.Quantity, reference: bool) -> dict[str, Any]:
-    patient: dict[str, Any] = {"weight": _value(weight, "kg")}
-    if reference:
-        patient["reference_adult"] = True
-        patient["note"] = "No --weight given: a 70 kg reference adult is used."
-    return patient
+def _patient(patient: Patient) -> dict[str, Any]:
+    out: dict[str, Any] = {"weight": _value(patient.weight, "kg")}
+    if patient.is_reference:
+        out["reference_adult"] = True
+        out["note"] = "No --weight given: a 70 kg reference adult is used."
+    else:
+        out["weight_given"] = patient.given
+    return out
 
 
-def _patient_line(weight: pint.Quantity, reference: bool) -> str:
-    text = f"Patient: {display.show(weight, 'kg')}"
-    return text + " (reference adult: no --weight given)" if reference else text
+def _patient_line(patient: Patient) -> str:
+    kg = display.show(patient.weight, "kg")
+    if patient.is_reference:
+        return f"Patient: {kg} (reference adult: no --weight given)"
+    given = " ".join(str(patient.given).split())
+    same = given.replace(" ", "") == kg.replace(" ", "")
+    return f"Patient: {kg}" if same else f"Patient: {given} = {kg}"
 
 
 # --------------------------------------------------------------------------------------- dose tables
 
 
-def dose_json(rows: Sequence[DoseFigures], weight: pint.Quantity, reference: bool) -> str:
+def dose_json(rows: Sequence[DoseFigures], patient: Patient) -> str:
     """The JSON contract of ``dosecalc table``: disclaimer, patient and one object per regimen."""
     out_rows = []
     for row in rows:
@@ -100,7 +107,7 @@ def dose_json(rows: Sequence[DoseFigures], weight: pint.Quantity, reference: boo
             item["uncapped_rate"] = _value(row.uncapped_rate, "mg/h")
         item["notes"] = display.row_notes(row)
         out_rows.append(item)
-    document = {"disclaimer": display.DISCLAIMER, "patient": _patient(weight, reference), "rows": out_rows}
+    document = {"disclaimer": display.DISCLAIMER, "patient": _patient(patient), "rows": out_rows}
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -145,10 +152,10 @@ def _numbered_notes(rows: Sequence[DoseFigures]) -> list[str]:
     return lines
 
 
-def dose_markdown(rows: Sequence[DoseFigures], weight: pint.Quantity, reference: bool) -> str:
+def dose_markdown(rows: Sequence[DoseFigures], patient: Patient) -> str:
     columns = _present(DOSE_COLUMNS, rows)
     headers = ["Regimen", *(f"{c.header} ({c.unit})" for c in columns)]
-    lines = [f"> **{display.DISCLAIMER}**", "", _patient_line(weight, reference), ""]
+    lines = [f"> **{display.DISCLAIMER}**", "", _patient_line(patient), ""]
     lines += _markdown_table(headers, [_dose_cells(row, columns) for row in rows])
     notes = _numbered_notes(rows)
     if notes:
@@ -156,12 +163,12 @@ def dose_markdown(rows: Sequence[DoseFigures], weight: pint.Quantity, reference:
     return "\n".join(lines) + "\n"
 
 
-def dose_table(rows: Sequence[DoseFigures], weight: pint.Quantity, reference: bool) -> Any:
+def dose_table(rows: Sequence[DoseFigures], patient: Patient) -> Any:
     """A rich renderable: the disclaimer, the patient, the table and the notes."""
     columns = _present(DOSE_COLUMNS, rows)
     headers = ["Regimen", *(f"{c.header}\n({c.unit})" for c in columns)]
     notes = _numbered_notes(rows)
-    return _rich_block(_patient_line(weight, reference), headers, [_dose_cells(r, columns) for r in rows], notes)
+    return _rich_block(_patient_line(patient), headers, [_dose_cells(r, columns) for r in rows], notes)
 
 
 # --------------------------------------------------------------------------------------- schedules
@@ -171,7 +178,7 @@ def _schedule_columns(schedule: Schedule) -> list[Column]:
     return [c for c in SCHEDULE_COLUMNS if getattr(schedule, c.key) is not None]
 
 
-def schedule_json(schedule: Schedule, reference: bool) -> str:
+def schedule_json(schedule: Schedule, patient: Patient) -> str:
     fig = schedule.figures
     columns = _schedule_columns(schedule)
     rows = [
@@ -181,7 +188,7 @@ def schedule_json(schedule: Schedule, reference: bool) -> str:
     document = {
         "disclaimer": display.DISCLAIMER,
         "regimen": fig.plan.card.id,
-        "patient": _patient(fig.weight, reference),
+        "patient": _patient(patient),
         "step": _value(schedule.step, "h"),
         "rows": rows,
         "notes": display.row_notes(fig),
@@ -212,19 +219,19 @@ def _schedule_cells(schedule: Schedule) -> tuple[list[str], list[list[str]]]:
     return headers, body
 
 
-def _schedule_title(schedule: Schedule, reference: bool) -> str:
+def _schedule_title(schedule: Schedule, patient: Patient) -> str:
     fig = schedule.figures
     card = fig.plan.card
     return (
-        f"{card.id}: {card.title}\n{_patient_line(fig.weight, reference)}; "
+        f"{card.id}: {card.title}\n{_patient_line(patient)}; "
         f"{display.show(fig.rate, 'mg/h')} for {display.duration(fig.duration)}, "
         f"total {display.show(fig.total_dose, 'mg')}; step {display.duration(schedule.step)}"
     )
 
 
-def schedule_markdown(schedule: Schedule, reference: bool) -> str:
+def schedule_markdown(schedule: Schedule, patient: Patient) -> str:
     headers, body = _schedule_cells(schedule)
-    lines = [f"> **{display.DISCLAIMER}**", "", *_schedule_title(schedule, reference).split("\n"), ""]
+    lines = [f"> **{display.DISCLAIMER}**", "", *_schedule_title(schedule, patient).split("\n"), ""]
     lines += _markdown_table(headers, body)
     notes = display.row_notes(schedule.figures)
     if notes:
@@ -232,9 +239,9 @@ def schedule_markdown(schedule: Schedule, reference: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
-def schedule_table(schedule: Schedule, reference: bool) -> Any:
+def schedule_table(schedule: Schedule, patient: Patient) -> Any:
     headers, body = _schedule_cells(schedule)
-    return _rich_block(_schedule_title(schedule, reference), headers, body, display.row_notes(schedule.figures))
+    return _rich_block(_schedule_title(schedule, patient), headers, body, display.row_notes(schedule.figures))
 
 
 # --------------------------------------------------------------------------------------- regimen cards
@@ -273,27 +280,56 @@ def regimens_json(catalogue: Catalogue) -> str:
 
 
 def _canonical(key: str) -> str:
-    return {"rate": "mg/h", "max_rate": "mg/h", "rate_per_kg": "mg/kg/h", "total_dose": "mg",
-            "total_dose_per_kg": "mg/kg", "duration": "h", "minimum_duration": "h"}[key]
+    return {
+        "rate": "mg/h",
+        "max_rate": "mg/h",
+        "rate_per_kg": "mg/kg/h",
+        "total_dose": "mg",
+        "total_dose_per_kg": "mg/kg",
+        "duration": "h",
+        "minimum_duration": "h",
+    }[key]
 
 
 def regimens_csv(catalogue: Catalogue) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["id", "title", "kind", "dose", "dose_unit", "duration_h", "minimum_duration_h", "sessions",
-                     "max_rate_mg_per_h", "indication"])
+    writer.writerow(
+        [
+            "id",
+            "title",
+            "kind",
+            "dose",
+            "dose_unit",
+            "duration_h",
+            "minimum_duration_h",
+            "sessions",
+            "max_rate_mg_per_h",
+            "indication",
+        ]
+    )
     for card in catalogue.cards.values():
-        dose_key = {"fixed-rate": "rate", "weight-based-rate": "rate_per_kg", "fixed-total": "total_dose",
-                    "weight-based-total": "total_dose_per_kg"}[card.kind]
+        dose_key = {
+            "fixed-rate": "rate",
+            "weight-based-rate": "rate_per_kg",
+            "fixed-total": "total_dose",
+            "weight-based-total": "total_dose_per_kg",
+        }[card.kind]
         unit = _canonical(dose_key)
-        writer.writerow([
-            card.id, card.title, card.kind, repr(float(documented_dose(card).to(unit).magnitude)), unit,
-            repr(float(card.duration.to("h").magnitude)),
-            "" if card.minimum_duration is None else repr(float(card.minimum_duration.to("h").magnitude)),
-            card.sessions,
-            "" if card.max_rate is None else repr(float(card.max_rate.to("mg/h").magnitude)),
-            card.indication,
-        ])
+        writer.writerow(
+            [
+                card.id,
+                card.title,
+                card.kind,
+                repr(float(documented_dose(card).to(unit).magnitude)),
+                unit,
+                repr(float(card.duration.to("h").magnitude)),
+                "" if card.minimum_duration is None else repr(float(card.minimum_duration.to("h").magnitude)),
+                card.sessions,
+                "" if card.max_rate is None else repr(float(card.max_rate.to("mg/h").magnitude)),
+                card.indication,
+            ]
+        )
     return buffer.getvalue()
 
 
@@ -356,7 +392,7 @@ def _rich_block(title: str, headers: Sequence[str], body: Sequence[Sequence[str]
 
     table = Table(show_lines=False, header_style="bold")
     for i, header in enumerate(headers):
-        table.add_column(header, justify="left" if i == 0 else "right", overflow="fold")
+        table.add_column(header, justify="left" if i == 0 else "right", overflow="fold", no_wrap=i == 0)
     for row in body:
         table.add_row(*row)
     parts: list[Any] = [Text(display.DISCLAIMER, style="bold"), Text(title), table]
@@ -371,8 +407,15 @@ def render_rich(renderable: Any, *, width: int | None = None, color: bool = Fals
     from rich.console import Console
 
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width or 140, force_terminal=color, color_system="auto" if color else None,
-                      no_color=not color, highlight=False, soft_wrap=False)
+    console = Console(
+        file=buffer,
+        width=width or 140,
+        force_terminal=color,
+        color_system="auto" if color else None,
+        no_color=not color,
+        highlight=False,
+        soft_wrap=False,
+    )
     console.print(renderable)
     return buffer.getvalue()
 
@@ -385,7 +428,7 @@ def write_atomic(path: Path, text: str) -> None:
     if path.is_dir():
         raise DoseCalcError(f"{path} is a folder; give a file name", field="--output")
     try:
-        handle = tempfile.NamedTemporaryFile(
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, renamed or removed by hand
             "w", encoding="utf-8", newline="", dir=folder, prefix=f".{path.name}.", suffix=".tmp", delete=False
         )
     except OSError as error:

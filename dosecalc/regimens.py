@@ -22,8 +22,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import pint
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StrictInt, TypeAdapter, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StrictInt,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 
 from .errors import CardError, DoseCalcError, RegimenError, quote
 from .units import (
@@ -34,6 +42,7 @@ from .units import (
     PREPARATION_VOLUME,
     RATE,
     RATE_PER_KG,
+    Quantity,
     QuantitySpec,
     parse_quantity,
 )
@@ -42,20 +51,22 @@ from .units import (
 MAX_CARD_BYTES = 256 * 1024
 
 
-def _quantity_field(spec: QuantitySpec) -> Any:
-    def validate(value: Any) -> pint.Quantity:
+def _parser(spec: QuantitySpec) -> PlainValidator:
+    """A pydantic validator that reads a card field with the strict parser."""
+
+    def validate(value: Any) -> Quantity:
         return parse_quantity(value, spec)
 
-    return Annotated[pint.Quantity, PlainValidator(validate)]
+    return PlainValidator(validate)
 
 
-Duration = _quantity_field(DURATION)
-Rate = _quantity_field(RATE)
-RatePerKg = _quantity_field(RATE_PER_KG)
-Dose = _quantity_field(DOSE)
-DosePerKg = _quantity_field(DOSE_PER_KG)
-Amount = _quantity_field(PREPARATION_AMOUNT)
-Volume = _quantity_field(PREPARATION_VOLUME)
+Duration = Annotated[Quantity, _parser(DURATION)]
+Rate = Annotated[Quantity, _parser(RATE)]
+RatePerKg = Annotated[Quantity, _parser(RATE_PER_KG)]
+Dose = Annotated[Quantity, _parser(DOSE)]
+DosePerKg = Annotated[Quantity, _parser(DOSE_PER_KG)]
+Amount = Annotated[Quantity, _parser(PREPARATION_AMOUNT)]
+Volume = Annotated[Quantity, _parser(PREPARATION_VOLUME)]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 CardId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.\-]{0,62}[a-z0-9]$")]
 
@@ -79,9 +90,10 @@ class Preparation(_Strict):
     volume: Volume
 
     @property
-    def concentration(self) -> pint.Quantity:
+    def concentration(self) -> Quantity:
         """Concentration in mg/mL = amount (mg) / volume (mL)."""
-        return (self.amount / self.volume).to("mg/mL")
+        concentration: Quantity = (self.amount / self.volume).to("mg/mL")
+        return concentration
 
 
 class _Card(_Strict):
@@ -133,12 +145,16 @@ class WeightBasedTotalCard(_Card):
 
 Card = FixedRateCard | WeightBasedRateCard | FixedTotalCard | WeightBasedTotalCard
 KINDS = ("fixed-rate", "weight-based-rate", "fixed-total", "weight-based-total")
-DOSE_FIELDS = {"fixed-rate": "rate", "weight-based-rate": "rate_per_kg", "fixed-total": "total_dose",
-               "weight-based-total": "total_dose_per_kg"}
+DOSE_FIELDS = {
+    "fixed-rate": "rate",
+    "weight-based-rate": "rate_per_kg",
+    "fixed-total": "total_dose",
+    "weight-based-total": "total_dose_per_kg",
+}
 _CARD_ADAPTER: TypeAdapter[Card] = TypeAdapter(Annotated[Card, Field(discriminator="kind")])
 
 
-def documented_dose(card: Card) -> pint.Quantity:
+def documented_dose(card: Card) -> Quantity:
     """The card's dose parameter as documented: a rate, a rate per kg, a total or a total per kg."""
     return getattr(card, DOSE_FIELDS[card.kind])  # type: ignore[no-any-return]
 
@@ -239,7 +255,7 @@ def load_catalogue(regimens_dir: Path | None = None, *, builtin: bool = True) ->
     cards: dict[str, Card] = {}
     origins: dict[str, Path] = {}
     problems: list[str] = []
-    for path, is_builtin in sources:
+    for path, _ in sources:
         try:
             card = load_card(path)
         except CardError as error:

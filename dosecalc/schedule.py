@@ -11,11 +11,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import pint
 
 from .dosing import DoseFigures
 from .errors import QuantityError
-from .units import Q_
+from .units import Q_, Quantity
 
 #: Most rows a schedule may have; a finer step is refused rather than printed for minutes.
 MAX_ROWS = 10_000
@@ -26,20 +25,20 @@ class Schedule:
     """A schedule as array quantities: one element per row, the first row being the start (t = 0)."""
 
     figures: DoseFigures
-    step: pint.Quantity
-    time: pint.Quantity
-    rate: pint.Quantity
-    step_dose: pint.Quantity
-    cumulative_dose: pint.Quantity
-    cumulative_dose_per_kg: pint.Quantity
-    pump_rate: pint.Quantity | None
-    cumulative_volume: pint.Quantity | None
+    step: Quantity
+    time: Quantity
+    rate: Quantity
+    step_dose: Quantity
+    cumulative_dose: Quantity
+    cumulative_dose_per_kg: Quantity
+    pump_rate: Quantity | None
+    cumulative_volume: Quantity | None
 
     def __len__(self) -> int:
         return len(self.time)
 
 
-def step_count(duration: pint.Quantity, step: pint.Quantity) -> int:
+def step_count(duration: Quantity, step: Quantity) -> int:
     """Number of steps after the start: ceil(duration / step), where a ratio within 1e-9 of a whole
     number counts as that number (so 4 h in 15 min steps is 16 steps, not 17)."""
     ratio = float((duration / step).to("").magnitude)
@@ -47,7 +46,7 @@ def step_count(duration: pint.Quantity, step: pint.Quantity) -> int:
     return max(1, nearest if math.isclose(ratio, nearest, rel_tol=1e-9) else math.ceil(ratio))
 
 
-def build_schedule(figures: DoseFigures, step: pint.Quantity) -> Schedule:
+def build_schedule(figures: DoseFigures, step: Quantity) -> Schedule:
     """Rows at 0, step, 2 x step, ... and at the end of the infusion."""
     duration = figures.duration.to("h")
     count = step_count(duration, step)

@@ -17,7 +17,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import pint
 from pint.util import UnitsContainer
@@ -25,15 +25,15 @@ from pint.util import UnitsContainer
 from .errors import QuantityError, quote
 
 __all__ = [
+    "CONCENTRATION",
+    "DOSE",
+    "DOSE_PER_KG",
     "DROP_FACTOR",
     "DURATION",
     "POUND_IN_KG",
     "PREPARATION_AMOUNT",
     "PREPARATION_VOLUME",
     "Q_",
-    "CONCENTRATION",
-    "DOSE",
-    "DOSE_PER_KG",
     "RATE",
     "RATE_PER_KG",
     "STEP",
@@ -64,11 +64,12 @@ _DEFINITIONS = (
     "drop = [drops] = gtt",
 )
 
-ureg = pint.UnitRegistry(None, cache_folder=None)
+ureg: pint.UnitRegistry[Any] = pint.UnitRegistry(None, cache_folder=None)
 for _definition in _DEFINITIONS:
     ureg.define(_definition)
 Q_ = ureg.Quantity
-Quantity = pint.Quantity
+#: Annotation for a pint quantity of any magnitude type (float or numpy array).
+Quantity: TypeAlias = pint.Quantity[Any]
 
 # Unit words a person may type, lower-cased, with the registry unit and the kind of thing it measures.
 _UNIT_WORDS: dict[str, tuple[str, str]] = {}
@@ -188,7 +189,7 @@ def _number_problem(text: str, spec: QuantitySpec) -> str:
         )
     if _DECIMAL_COMMA.match(head):
         fixed = head.split()[0].replace(",", ".")
-        return f"uses a decimal comma; write {fixed}{head[len(head.split()[0]):]}"
+        return f"uses a decimal comma; write {fixed}{head[len(head.split()[0]) :]}"
     if head.startswith("-"):
         return f"is negative; expected {spec.expected} (more than zero)"
     if head.startswith("+"):
@@ -215,12 +216,17 @@ def _read_unit(text: str, unit_text: str, spec: QuantitySpec) -> tuple[UnitsCont
         if key not in _UNIT_WORDS:
             if not word:
                 raise _fail(text, f"has an empty part in its unit; expected {spec.expected}")
-            if re.search(r"[0-9.,]", word) and re.match(r"[0-9]", unit_text.strip()):
+            stray = re.search(r"[;|&$`<>!{}\[\]\\\"'#%@?~,:]", word)
+            if stray:
+                raise _fail(
+                    text, f"contains '{stray[0]}', which is not part of a number or a unit; expected {spec.expected}"
+                )
+            if re.search(r"[*^()+\-=]", word):
+                raise _fail(text, f"is an expression; expected one number and a unit, e.g. {spec.example}")
+            if re.search(r"[0-9]", word):
                 raise _fail(text, f"has more than one number; expected {spec.expected}")
             if all(part.lower() in _UNIT_WORDS for part in word.split()):
                 raise _fail(text, f"has more than one unit ('{word}'); expected {spec.expected}")
-            if re.search(r"[*^()+\-=]|\*\*", word):
-                raise _fail(text, f"is an expression; expected one number and a unit, e.g. {spec.example}")
             raise _fail(text, f"has an unknown unit '{word}'; expected {spec.expected}")
         unit, kind = _UNIT_WORDS[key]
         sign = 1 if position == 0 else -1
@@ -229,7 +235,7 @@ def _read_unit(text: str, unit_text: str, spec: QuantitySpec) -> tuple[UnitsCont
     return UnitsContainer({u: e for u, e in exponents.items() if e}), numerator, denominators
 
 
-def parse_quantity(text: Any, spec: QuantitySpec) -> pint.Quantity:
+def parse_quantity(text: Any, spec: QuantitySpec) -> Quantity:
     """Parse a plain number with a unit into a quantity in ``spec.unit``, or raise :class:`QuantityError`.
 
     Accepted: ``70 kg``, ``70kg``, ``154 lb``, ``0.5 h``, ``30 min``, ``2 mg/mL``, ``0.35 mg/kg/h``,
@@ -279,9 +285,9 @@ _IN = re.compile(r"\s+in\s+", re.ASCII | re.IGNORECASE)
 class Concentration:
     """A drug concentration (mg/mL), with the preparation it came from when one was given."""
 
-    value: pint.Quantity
-    amount: pint.Quantity | None = None
-    volume: pint.Quantity | None = None
+    value: Quantity
+    amount: Quantity | None = None
+    volume: Quantity | None = None
 
     @property
     def is_preparation(self) -> bool:

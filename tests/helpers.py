@@ -1,0 +1,56 @@
+"""Shared test helpers: quantity comparison and running the CLI in-process."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from typing import Any
+
+import pint
+import pytest
+
+from dosecalc.cli import main
+from dosecalc.units import Q_
+
+
+def assert_quantity_close(actual: pint.Quantity, expected: pint.Quantity, rtol: float = 1e-12) -> None:
+    """Fail unless ``actual`` converts to ``expected``'s unit and matches it to ``rtol``."""
+    converted = actual.to(expected.units)  # raises DimensionalityError when the units cannot convert
+    assert converted.magnitude == pytest.approx(expected.magnitude, rel=rtol, abs=0), (actual, expected)
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return f"exit {self.exit_code}\n--- stdout\n{self.stdout}\n--- stderr\n{self.stderr}"
+
+    def json(self) -> Any:
+        return json.loads(self.stdout)
+
+
+def run(*args: str, stdin: str | None = None) -> Result:
+    """Run ``dosecalc ARGS`` in-process, through the same entry point as the console script."""
+    out, err = io.StringIO(), io.StringIO()
+    old_stdin = sys.stdin
+    if stdin is not None:
+        sys.stdin = io.StringIO(stdin)
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            code = main(list(args))
+    finally:
+        sys.stdin = old_stdin
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def value(obj: dict[str, Any], unit: str) -> pint.Quantity:
+    """A JSON ``{"value", "unit"}`` object as a quantity, checking it is in the promised unit."""
+    assert obj["unit"] == unit, obj
+    return Q_(obj["value"], unit)

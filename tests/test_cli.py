@@ -1,0 +1,291 @@
+"""The command line: every command and format, the JSON contract, errors and whole-or-nothing files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dosecalc.display import DISCLAIMER
+from dosecalc.units import POUND_IN_KG
+
+from .helpers import assert_quantity_close, run, value
+from .test_regimens import GOOD
+
+IDS = ["rate-22-mg-h", "rate-0.35-mg-kg-h", "total-80-mg-5-h", "initial-80-mg-2-h"]
+
+
+def rows_by_id(document: dict) -> dict[str, dict]:  # type: ignore[type-arg]
+    return {row["regimen"]: row for row in document["rows"]}
+
+
+def test_table_without_arguments_uses_the_reference_adult_and_says_so() -> None:
+    result = run("table")
+    assert result.exit_code == 0, result.output
+    assert "reference adult" in result.stdout
+    assert DISCLAIMER in result.stdout
+    for regimen in IDS:
+        assert regimen in result.stdout
+    assert result.stderr == ""
+
+
+def test_table_json_contract_for_154_lb_with_a_preparation_and_drop_factor() -> None:
+    result = run(
+        "table",
+        "--weight",
+        "154 lb",
+        "--concentration",
+        "100 mg in 50 mL",
+        "--drop-factor",
+        "20 gtt/mL",
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 0, result.output
+    doc = result.json()
+    assert doc["disclaimer"] == DISCLAIMER
+    kg = 154 * POUND_IN_KG  # 69.85322498 kg
+    assert_quantity_close(value(doc["patient"]["weight"], "kg"), value({"value": kg, "unit": "kg"}, "kg"), 1e-12)
+    rows = rows_by_id(doc)
+    assert list(rows) == IDS
+    row = rows["rate-0.35-mg-kg-h"]
+    assert row["sessions"] == 10
+    # 0.35 x 69.85322498 = 24.448628743 mg/h; x 4 h = 97.794514972 mg; x 10 = 977.94514972 mg
+    assert value(row["rate"], "mg/h").magnitude == pytest.approx(24.448628743, rel=1e-12)
+    assert value(row["rate_per_kg"], "mg/kg/h").magnitude == pytest.approx(0.35, rel=1e-12)
+    assert value(row["duration"], "h").magnitude == pytest.approx(4, rel=1e-15)
+    assert value(row["total_dose"], "mg").magnitude == pytest.approx(97.794514972, rel=1e-12)
+    assert value(row["total_dose_per_kg"], "mg/kg").magnitude == pytest.approx(1.4, rel=1e-12)
+    assert value(row["course_total_dose"], "mg").magnitude == pytest.approx(977.94514972, rel=1e-12)
+    # 100 mg / 50 mL = 2 mg/mL; 24.448628743 / 2 = 12.2243143715 mL/h; x 20 / 60 = 4.07477145717 gtt/min
+    assert value(row["concentration"], "mg/mL").magnitude == pytest.approx(2, rel=1e-15)
+    assert value(row["pump_rate"], "mL/h").magnitude == pytest.approx(12.2243143715, rel=1e-12)
+    assert value(row["volume"], "mL").magnitude == pytest.approx(48.897257486, rel=1e-12)
+    assert value(row["drip_rate"], "gtt/min").magnitude == pytest.approx(12.2243143715 * 20 / 60, rel=1e-12)
+    assert "uncapped_rate" not in row
+    assert isinstance(row["notes"], list)
+    # the given concentration replaces the card's documented preparation: 16 mg/h / 2 mg/mL = 8 mL/h
+    assert value(rows["total-80-mg-5-h"]["pump_rate"], "mL/h").magnitude == pytest.approx(8, rel=1e-15)
+
+
+def test_binding_cap_is_reported_with_the_uncapped_rate() -> None:
+    doc = run("table", "--weight", "120 kg", "--regimen", "rate-0.35-mg-kg-h", "--format", "json").json()
+    row = doc["rows"][0]
+    assert value(row["rate"], "mg/h").magnitude == pytest.approx(25, rel=1e-15)
+    assert value(row["uncapped_rate"], "mg/h").magnitude == pytest.approx(42, rel=1e-15)  # 0.35 x 120
+    assert any("cap binds" in note for note in row["notes"])
+    nocap = run("table", "--weight", "120 kg", "--regimen", "rate-0.35-mg-kg-h", "--no-cap", "--format", "json")
+    assert value(nocap.json()["rows"][0]["rate"], "mg/h").magnitude == pytest.approx(42, rel=1e-15)
+
+
+def test_what_if_duration_and_sessions_are_flagged() -> None:
+    doc = run(
+        "table",
+        "--weight",
+        "70 kg",
+        "--regimen",
+        "rate-22-mg-h",
+        "--duration",
+        "96 h",
+        "--sessions",
+        "2",
+        "--format",
+        "json",
+    ).json()
+    row = doc["rows"][0]
+    assert value(row["total_dose"], "mg").magnitude == pytest.approx(2112, rel=1e-15)  # 22 mg/h x 96 h
+    assert value(row["course_total_dose"], "mg").magnitude == pytest.approx(4224, rel=1e-15)  # x 2 sessions
+    assert row["notes"][0] == "What-if duration 4 days (documented: 4 h)."
+    assert row["notes"][1] == "What-if course of 2 session(s) (documented: 1)."
+
+
+def test_documented_preparation_is_used_and_said() -> None:
+    doc = run("table", "--regimen", "total-80-mg-5-h", "--format", "json").json()
+    row = doc["rows"][0]
+    assert value(row["pump_rate"], "mL/h").magnitude == pytest.approx(100, rel=1e-15)  # 16 mg/h / 0.16 mg/mL
+    assert "Pump figures use the card's documented preparation: 80 mg in 500 mL (0.16 mg/mL)." in row["notes"]
+
+
+def test_table_csv_has_units_in_headers_and_full_precision() -> None:
+    result = run("table", "--weight", "154 lb", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [r["regimen"] for r in rows] == IDS
+    assert float(rows[1]["rate_mg_per_h"]) == pytest.approx(24.448628743, rel=1e-12)
+    assert rows[1]["rate_mg_per_h"] == repr(0.35 * (154 * POUND_IN_KG))
+    assert "rate_mg_per_kg_per_h" in rows[0] and "course_total_dose_mg" in rows[0]
+    assert "not a prescribing tool" in result.stderr
+
+
+def test_markdown_carries_disclaimer_units_and_display_rounding() -> None:
+    result = run("table", "--weight", "154 lb", "--format", "markdown")
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert text.startswith(f"> **{DISCLAIMER}**")
+    assert "| Regimen | Rate (mg/h) | Rate per kg (mg/kg/h) |" in text
+    # 24.448628743 mg/h shows as 24.4; 977.94514972 mg as 977.9; 0.35 as 0.35 (no trailing zero)
+    line = next(line for line in text.splitlines() if line.startswith("| rate-0.35-mg-kg-h"))
+    assert line.startswith("| rate-0.35-mg-kg-h | 24.4 | 0.35 | 4 | 97.8 | 1.4 | 977.9 (10 x) |")
+
+
+def test_schedule_json_with_a_step_that_does_not_divide() -> None:
+    result = run(
+        "schedule",
+        "initial-80-mg-2-h",
+        "--weight",
+        "70 kg",
+        "--step",
+        "45 min",
+        "--concentration",
+        "2 mg/mL",
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 0, result.output
+    doc = result.json()
+    assert doc["disclaimer"] == DISCLAIMER and doc["regimen"] == "initial-80-mg-2-h"
+    times = [value(r["time"], "h").magnitude for r in doc["rows"]]
+    assert times == pytest.approx([0, 0.75, 1.5, 2], rel=1e-15)
+    last = doc["rows"][-1]
+    assert value(last["cumulative_dose"], "mg").magnitude == pytest.approx(80, rel=1e-15)
+    assert value(last["step_dose"], "mg").magnitude == pytest.approx(20, rel=1e-12)  # 40 mg/h x 0.5 h
+    assert value(last["cumulative_dose_per_kg"], "mg/kg").magnitude == pytest.approx(80 / 70, rel=1e-12)
+    assert value(last["pump_rate"], "mL/h").magnitude == pytest.approx(20, rel=1e-15)  # 40 / 2
+    assert value(last["cumulative_volume"], "mL").magnitude == pytest.approx(40, rel=1e-15)
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "csv"])
+def test_schedule_formats(fmt: str) -> None:
+    result = run("schedule", "rate-22-mg-h", "--step", "1 h", "--format", fmt)
+    assert result.exit_code == 0, result.output
+    if fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(result.stdout)))
+        assert [float(r["cumulative_dose_mg"]) for r in rows] == [0, 22, 44, 66, 88]
+    else:
+        assert DISCLAIMER in result.stdout
+        assert "4:00" in result.stdout
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "json", "markdown"])
+def test_regimens_lists_the_four_cards(fmt: str) -> None:
+    result = run("regimens", "--format", fmt)
+    assert result.exit_code == 0, result.output
+    for regimen in IDS:
+        assert regimen in result.stdout
+    if fmt == "json":
+        doc = result.json()
+        assert [c["id"] for c in doc["regimens"]] == IDS
+        assert doc["regimens"][1]["max_rate"] == {"value": 25.0, "unit": "mg/h"}
+
+
+def test_show_prints_sources_and_notes() -> None:
+    result = run("show", "rate-0.35-mg-kg-h")
+    assert result.exit_code == 0, result.output
+    assert "Schwartzman" in result.stdout and "Rate cap: 25 mg/h" in result.stdout
+    assert DISCLAIMER in result.stdout
+
+
+def test_regimens_dir_adds_a_teachers_card(tmp_path: Path) -> None:
+    (tmp_path / "mine.toml").write_text(GOOD, encoding="utf-8")
+    doc = run("table", "--weight", "80 kg", "--regimens-dir", str(tmp_path), "--format", "json").json()
+    rows = rows_by_id(doc)
+    assert len(rows) == 5
+    # 1 mg/kg x 80 kg = 80 mg over 1 h = 80 mg/h
+    assert value(rows["teach-1-mg-kg-1-h"]["rate"], "mg/h").magnitude == pytest.approx(80, rel=1e-15)
+    only = run("regimens", "--regimens-dir", str(tmp_path), "--no-builtin", "--format", "json").json()
+    assert [c["id"] for c in only["regimens"]] == ["teach-1-mg-kg-1-h"]
+
+
+MISTAKES = [
+    (["table", "--weight", "70,5 kg"], "error: --weight: '70,5 kg' uses a decimal comma; write 70.5 kg"),
+    (
+        ["table", "--weight", "70"],
+        "error: --weight: '70' has no unit; expected a body weight in kg, g or lb such as 70 kg",
+    ),
+    (
+        ["table", "--duration", "1 h", "--regimen", "initial-80-mg-2-h"],
+        "error: --duration: 1 h is shorter than the minimum of 2 h for initial-80-mg-2-h; give 2 h or more",
+    ),
+    (
+        ["table", "--regimen", "nope"],
+        "error: regimen: unknown regimen 'nope'; known regimens: rate-22-mg-h, "
+        "rate-0.35-mg-kg-h, total-80-mg-5-h, initial-80-mg-2-h",
+    ),
+    (
+        ["table", "--concentration", "2 mg"],
+        "error: --concentration: '2 mg' is a mass; expected a concentration (mass "
+        "per volume) such as 2 mg/mL or 100 mg in 50 mL",
+    ),
+    (
+        ["table", "--drop-factor", "20 gtt/mL", "--regimen", "rate-22-mg-h"],
+        "error: --drop-factor: a drip rate needs a concentration; add --concentration, e.g. '2 mg/mL'",
+    ),
+    (["table", "--max-rate", "25 mg/h", "--no-cap"], "error: --no-cap: cannot be used with --max-rate; choose one"),
+    (
+        ["table", "--sessions", "0"],
+        "error: Invalid value for '--sessions': Input should be greater than or equal to 1 "
+        "(see 'dosecalc table --help')",
+    ),
+    (
+        ["table", "--wieght", "70 kg"],
+        "error: No such option: --wieght (Possible options: --weight) (see 'dosecalc table --help')",
+    ),
+    (
+        ["schedule", "rate-22-mg-h", "--step", "0 min"],
+        "error: --step: '0 min' is zero; expected a time step such as 15 min (more than zero)",
+    ),
+    (
+        ["table", "--format", "pdf"],
+        "error: Invalid value for '--format' / '-f': 'pdf' is not one of 'table', 'csv', "
+        "'json', 'markdown'. (see 'dosecalc table --help')",
+    ),
+    (
+        ["show", "nope"],
+        "error: regimen: unknown regimen 'nope'; known regimens: rate-22-mg-h, rate-0.35-mg-kg-h, "
+        "total-80-mg-5-h, initial-80-mg-2-h",
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), MISTAKES, ids=[" ".join(m[0]) for m in MISTAKES])
+def test_mistakes_get_one_line_and_exit_2(args: list[str], message: str) -> None:
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [message]
+
+
+def test_output_file_is_written_whole(tmp_path: Path) -> None:
+    target = tmp_path / "table.json"
+    result = run("table", "--format", "json", "--output", str(target))
+    assert result.exit_code == 0, result.output
+    assert json.loads(target.read_text(encoding="utf-8"))["disclaimer"] == DISCLAIMER
+    assert [p.name for p in tmp_path.iterdir()] == ["table.json"]
+
+
+def test_output_file_is_not_written_when_the_command_fails(tmp_path: Path) -> None:
+    target = tmp_path / "table.json"
+    result = run("table", "--weight", "70,5 kg", "--format", "json", "--output", str(target))
+    assert result.exit_code == 2, result.output
+    assert list(tmp_path.iterdir()) == []
+    missing = run("table", "--output", str(tmp_path / "no" / "such" / "t.txt"))
+    assert missing.exit_code == 2
+    assert missing.stderr.startswith("error: --output: folder ")
+
+
+def test_console_script_and_module_run_without_traceback() -> None:
+    for command in ([sys.executable, "-m", "dosecalc", "table", "--weight", "7O kg"],):
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2, done.stderr
+        assert "Traceback" not in done.stderr
+        assert done.stderr.startswith("error: --weight: '7O kg'")
+    ok = subprocess.run(
+        [sys.executable, "-m", "dosecalc", "table", "--format", "json"], capture_output=True, text=True, timeout=60
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["patient"]["reference_adult"] is True

@@ -1,0 +1,174 @@
+"""Regimen cards: the built-in four, and every kind of broken card refused with file and field named."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from dosecalc.errors import CardError
+from dosecalc.regimens import builtin_dir, documented_dose, load_card, load_catalogue
+from dosecalc.units import Q_
+
+from .helpers import assert_quantity_close
+
+GOOD = """\
+id = "teach-1-mg-kg-1-h"
+title = "Teaching example: 1 mg/kg over 1 hour"
+indication = "Classroom exercise"
+kind = "weight-based-total"
+total_dose_per_kg = "1 mg/kg"
+duration = "1 h"
+sessions = 1
+
+[[sources]]
+citation = "Course handout"
+says = "1 mg/kg over one hour."
+"""
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_four_built_in_cards_and_their_documented_figures() -> None:
+    cards = load_catalogue().cards
+    assert list(cards) == ["rate-22-mg-h", "rate-0.35-mg-kg-h", "total-80-mg-5-h", "initial-80-mg-2-h"]
+    assert_quantity_close(documented_dose(cards["rate-22-mg-h"]), Q_(22, "mg/h"))
+    assert_quantity_close(documented_dose(cards["rate-0.35-mg-kg-h"]), Q_(0.35, "mg/kg/h"))
+    assert_quantity_close(cards["rate-0.35-mg-kg-h"].max_rate, Q_(25, "mg/h"))  # type: ignore[arg-type]
+    assert cards["rate-0.35-mg-kg-h"].sessions == 10
+    assert cards["total-80-mg-5-h"].sessions == 7
+    prep = cards["total-80-mg-5-h"].preparation
+    assert prep is not None
+    assert_quantity_close(prep.concentration, Q_(0.16, "mg/mL"))  # 80 mg / 500 mL
+    assert_quantity_close(cards["initial-80-mg-2-h"].minimum_duration, Q_(2, "h"))  # type: ignore[arg-type]
+    assert cards["initial-80-mg-2-h"].sessions == 1
+    for card in cards.values():
+        assert any("Florida Medical Pain Management" in s.citation for s in card.sources), card.id
+        assert any("differ" in note for note in card.notes), card.id
+
+
+def test_a_teacher_writes_a_new_card_without_code(tmp_path: Path) -> None:
+    write(tmp_path, "mine.toml", GOOD)
+    catalogue = load_catalogue(tmp_path)
+    assert "teach-1-mg-kg-1-h" in catalogue.cards
+    assert len(catalogue.cards) == 5
+    only = load_catalogue(tmp_path, builtin=False)
+    assert list(only.cards) == ["teach-1-mg-kg-1-h"]
+
+
+BROKEN = [
+    (
+        "bad TOML",
+        GOOD.replace('kind = "weight-based-total"', "kind = weight-based-total"),
+        "is not valid TOML (Invalid value (at line 4, column 8))",
+    ),
+    ("missing field", GOOD.replace('title = "Teaching example: 1 mg/kg over 1 hour"\n', ""), "title: is missing"),
+    ("extra field", 'colour = "blue"\n' + GOOD, "colour: is not a card field (check its spelling)"),
+    (
+        "unknown kind",
+        GOOD.replace('"weight-based-total"', '"bolus"'),
+        "kind: must be one of fixed-rate, weight-based-rate, fixed-total, weight-based-total",
+    ),
+    (
+        "wrong dimension",
+        GOOD.replace('"1 mg/kg"', '"1 mg"'),
+        "total_dose_per_kg: '1 mg' is a mass; expected a weight-based dose (mass per kg) such as 1 mg/kg",
+    ),
+    (
+        "rate given as a mass",
+        GOOD.replace(
+            'kind = "weight-based-total"\ntotal_dose_per_kg = "1 mg/kg"', 'kind = "fixed-rate"\nrate = "22 mg"'
+        ),
+        "rate: '22 mg' is a mass; expected a rate (mass per time) such as 22 mg/h",
+    ),
+    (
+        "zero dose",
+        GOOD.replace('"1 mg/kg"', '"0 mg/kg"'),
+        "total_dose_per_kg: '0 mg/kg' is zero; expected a weight-based dose (mass per kg) such as 1 mg/kg "
+        "(more than zero)",
+    ),
+    (
+        "negative dose",
+        GOOD.replace('"1 mg/kg"', '"-1 mg/kg"'),
+        "total_dose_per_kg: '-1 mg/kg' is negative; expected a weight-based dose (mass per kg) such as 1 mg/kg "
+        "(more than zero)",
+    ),
+    (
+        "dose for another kind",
+        GOOD.replace('total_dose_per_kg = "1 mg/kg"', 'rate = "22 mg/h"'),
+        "total_dose_per_kg: is missing",
+    ),
+    ("sessions as text", GOOD.replace("sessions = 1", 'sessions = "1"'), "sessions: Input should be a valid integer"),
+    ("zero sessions", GOOD.replace("sessions = 1", "sessions = 0"), "sessions: Input should be greater than or equal"),
+    ("no sources", GOOD.split("[[sources]]")[0], "sources: is missing"),
+    ("bad id", GOOD.replace('"teach-1-mg-kg-1-h"', '"Teach Me"'), "id: String should match pattern"),
+    (
+        "default below minimum",
+        GOOD.replace('duration = "1 h"', 'duration = "1 h"\nminimum_duration = "2 h"'),
+        "card: duration is shorter than minimum_duration",
+    ),
+    (
+        "decimal comma in a card",
+        GOOD.replace('"1 mg/kg"', '"1,5 mg/kg"'),
+        "total_dose_per_kg: '1,5 mg/kg' uses a decimal comma; write 1.5 mg/kg",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "message"), [b[1:] for b in BROKEN], ids=[b[0] for b in BROKEN])
+def test_a_broken_card_is_refused_naming_file_and_field(tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path, "card.toml", text)
+    with pytest.raises(CardError) as caught:
+        load_card(path)
+    assert str(caught.value).startswith(f"{path}: {message}"), str(caught.value)
+    assert "Traceback" not in str(caught.value)
+
+
+def test_not_utf8_and_unreadable_files(tmp_path: Path) -> None:
+    path = tmp_path / "latin.toml"
+    path.write_bytes(GOOD.replace("Course handout", "Cours \xe9t\xe9").encode("latin-1"))
+    with pytest.raises(CardError, match=r"latin.toml: is not UTF-8 text"):
+        load_card(path)
+    if os.geteuid() != 0:  # root reads every file
+        locked = write(tmp_path, "locked.toml", GOOD)
+        locked.chmod(0)
+        with pytest.raises(CardError, match="cannot be read"):
+            load_card(locked)
+
+
+def test_duplicate_ids_and_clashes_with_built_in_cards_are_refused(tmp_path: Path) -> None:
+    write(tmp_path, "a.toml", GOOD)
+    write(tmp_path, "b.toml", GOOD)
+    write(tmp_path, "c.toml", (builtin_dir() / "1-rate-22-mg-h.toml").read_text(encoding="utf-8"))
+    with pytest.raises(CardError) as caught:
+        load_catalogue(tmp_path)
+    lines = str(caught.value).splitlines()
+    assert lines == [
+        f"{tmp_path / 'b.toml'}: id: 'teach-1-mg-kg-1-h' is already used by {tmp_path / 'a.toml'}; "
+        "give this card another id",
+        f"{tmp_path / 'c.toml'}: id: 'rate-22-mg-h' is already used by a built-in card; give this card another id",
+    ]
+
+
+def test_every_broken_card_in_a_folder_is_reported(tmp_path: Path) -> None:
+    write(tmp_path, "1.toml", GOOD.replace('"1 mg/kg"', '"1 mg"'))
+    write(tmp_path, "2.toml", "id = ")
+    write(tmp_path, "3.toml", GOOD)
+    with pytest.raises(CardError) as caught:
+        load_catalogue(tmp_path)
+    lines = str(caught.value).splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(str(tmp_path / "1.toml"))
+    assert lines[1].startswith(str(tmp_path / "2.toml"))
+
+
+def test_empty_or_missing_folder(tmp_path: Path) -> None:
+    with pytest.raises(CardError, match="holds no regimen cards"):
+        load_catalogue(tmp_path)
+    with pytest.raises(CardError, match="is not a folder"):
+        load_catalogue(tmp_path / "nowhere")
