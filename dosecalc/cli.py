@@ -332,6 +332,143 @@ def schedule_command(
     _guarded(run)
 
 
+COHORT_HELP = """The dose table for a whole class or a simulated population, as CSV.
+
+PATIENTS is a CSV file with a header row and columns 'id' and 'weight' (text with its unit: 70 kg,
+154 lb), in any order; other columns are ignored (and named once on stderr). '-' reads standard input.
+One output row per patient and regimen, in input order, full precision.
+
+A refused row (missing or duplicate id, unreadable or implausible weight) is reported on stderr with its
+line number, id and reason (and in --errors FILE as CSV); the other rows are still computed.
+
+Exit codes: 0 every row computed; 1 some rows refused, the others written; 2 nothing computed (a usage
+mistake, an unreadable file, missing columns, or every row refused).
+"""
+
+
+@app.command("cohort", help=COHORT_HELP)
+def cohort_command(
+    patients: Annotated[str, typer.Argument(help="CSV file of patients (id, weight), or '-' for standard input.")],
+    regimen: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--regimen", "-r", help="Regimen id; repeat for several. Default: every card.", show_default=False
+        ),
+    ] = None,
+    duration: DurationOption = None,
+    concentration: ConcentrationOption = None,
+    sessions: Annotated[
+        int | None,
+        typer.Option(
+            "--sessions", min=1, max=365, help="What-if number of sessions in the course.", show_default=False
+        ),
+    ] = None,
+    max_rate: Annotated[
+        str | None,
+        typer.Option("--max-rate", help="What-if rate cap, e.g. '25 mg/h'.", show_default=False),
+    ] = None,
+    no_cap: Annotated[bool, typer.Option("--no-cap", help="Ignore every rate cap.")] = False,
+    output: OutputOption = None,
+    errors: Annotated[
+        Path | None,
+        typer.Option(
+            "--errors",
+            help="Also write the refused rows to this CSV file (line, id, field, given, reason).",
+            show_default=False,
+        ),
+    ] = None,
+    regimens_dir: RegimensDir = None,
+    no_builtin: NoBuiltin = False,
+) -> None:
+    def run() -> int:
+        import contextlib
+
+        from .cohort import BadRow, run_cohort
+        from .dosing import make_plan
+        from .output import atomic_writer
+
+        what_if = _what_if(duration, concentration, None, sessions, max_rate, no_cap)
+        plans = [make_plan(card, what_if) for card in _catalogue(regimens_dir, no_builtin).select(regimen)]
+        bad_rows: list[BadRow] = []
+
+        def on_bad(row: BadRow) -> None:
+            bad_rows.append(row) if errors is not None else None
+            print(f"error: {row}", file=sys.stderr)
+
+        with contextlib.ExitStack() as stack:
+            if patients == "-":
+                source = sys.stdin
+            else:
+                try:
+                    source = stack.enter_context(open(patients, encoding="utf-8-sig", newline=""))
+                except OSError as error:
+                    raise DoseCalcError(f"cannot read {patients} ({error.strerror})", field="PATIENTS") from None
+            sink = sys.stdout if output is None else stack.enter_context(atomic_writer(output))
+            progress = _progress(stack)
+            try:
+                summary = run_cohort(source, sink.write, plans, on_bad, on_progress=progress)
+            except UnicodeDecodeError:
+                raise DoseCalcError("is not UTF-8 text; save the CSV as UTF-8", field="PATIENTS") from None
+            if summary.computed == 0:
+                raise DoseCalcError(
+                    f"no patient could be computed ({summary.refused} row(s) refused)", field="PATIENTS"
+                )
+        if summary.ignored_columns:
+            print(f"note: ignored column(s): {', '.join(summary.ignored_columns)}", file=sys.stderr)
+        if errors is not None:
+            _write_bad_rows(errors, bad_rows)
+        print(
+            f"{summary.computed} patient(s) computed for {len(plans)} regimen(s), {summary.refused} refused"
+            + (f"; wrote {output}" if output is not None else ""),
+            file=sys.stderr,
+        )
+        print(DISCLAIMER, file=sys.stderr)
+        return 1 if summary.refused else 0
+
+    try:
+        code = run()
+    except DoseCalcError as error:
+        _fail(str(error))
+    if code:
+        raise typer.Exit(code)
+
+
+def _progress(stack: Any) -> Callable[[int], None] | None:
+    """A rows-done counter on stderr when it is a terminal; nothing when it is piped."""
+    if not sys.stderr.isatty():
+        return None
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    bar = stack.enter_context(
+        Progress(
+            SpinnerColumn(),
+            TextColumn("{task.completed:,} patients"),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+    )
+    task = bar.add_task("cohort", total=None)
+    return lambda n: bar.advance(task, n)
+
+
+def _write_bad_rows(path: Path, rows: Sequence[Any]) -> None:
+    import csv
+    import io
+
+    from .output import write_atomic
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["line", "id", "field", "given", "reason"])
+    writer.writerows([row.line, row.id, row.field, row.given, row.reason] for row in rows)
+    try:
+        write_atomic(path, buffer.getvalue())
+    except DoseCalcError as error:
+        raise error.for_field("--errors") from None
+
+
 def _version(value: bool) -> None:
     if value:
         print(f"dosecalc {__version__}")

@@ -11,10 +11,11 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pint
 
@@ -420,8 +421,10 @@ def render_rich(renderable: Any, *, width: int | None = None, color: bool = Fals
     return buffer.getvalue()
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` whole or not at all: a temporary file in the same folder, then rename."""
+@contextmanager
+def atomic_writer(path: Path) -> Iterator[IO[str]]:
+    """A text file that appears at ``path`` only when the ``with`` block ends without an error: written to
+    a temporary file in the same folder, then renamed over ``path``. On any error nothing is left behind."""
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise DoseCalcError(f"folder {folder} does not exist; create it first", field="--output")
@@ -435,7 +438,7 @@ def write_atomic(path: Path, text: str) -> None:
         raise DoseCalcError(f"cannot write in {folder} ({error.strerror})", field="--output") from None
     try:
         with handle:
-            handle.write(text)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(handle.name, path)
@@ -444,3 +447,9 @@ def write_atomic(path: Path, text: str) -> None:
         if isinstance(error, OSError):
             raise DoseCalcError(f"cannot write {path} ({error.strerror})", field="--output") from None
         raise
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all."""
+    with atomic_writer(path) as handle:
+        handle.write(text)

@@ -42,6 +42,7 @@ __all__ = [
     "QuantitySpec",
     "parse_concentration",
     "parse_quantity",
+    "unit_for",
     "ureg",
 ]
 
@@ -271,6 +272,19 @@ def parse_quantity(text: Any, spec: QuantitySpec) -> Quantity:
     if not spec.low <= magnitude <= spec.high:
         raise _fail(text, f"is outside the accepted range {spec.range_text}; expected {spec.expected}")
     return quantity
+
+
+def unit_for(word: str, spec: QuantitySpec) -> str | None:
+    """The registry unit for ``word`` when that word alone is a unit of the kind ``spec`` expects
+    (``unit_for("lbs", WEIGHT) == "pound"``); ``None`` for anything else.
+
+    Lets a column of ``NUMBER UNIT`` texts be read with one pint conversion per distinct unit word,
+    the numbers converted together as a numpy array inside a pint quantity.
+    """
+    entry = _UNIT_WORDS.get(word.lower())
+    if entry is None or spec.denominators or entry[1] != spec.numerator:
+        return None
+    return entry[0]
 
 
 def _describe(numerator: list[str], denominators: list[str]) -> str:

@@ -1,0 +1,165 @@
+"""Cohorts: rows equal the single-patient table, bad rows are reported and good rows kept."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dosecalc.cohort import COLUMNS, PUMP_COLUMNS, BadRow, run_cohort
+from dosecalc.dosing import WhatIf, make_plan
+from dosecalc.regimens import load_catalogue
+from dosecalc.units import POUND_IN_KG
+
+from .helpers import run
+
+UNITS = {"kg": 1.0, "lb": POUND_IN_KG, "g": 0.001, "lbs": POUND_IN_KG, "kilograms": 1.0}
+
+
+def read(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    patients=st.lists(
+        st.tuples(st.floats(min_value=1, max_value=600).map(lambda x: round(x, 3)), st.sampled_from(sorted(UNITS))),
+        min_size=1,
+        max_size=12,
+    ),
+    concentration=st.sampled_from([None, "2 mg/mL", "100 mg in 50 mL"]),
+)
+def test_cohort_rows_equal_the_table_for_each_patient(tmp_path: Path, patients, concentration) -> None:  # type: ignore[no-untyped-def]
+    lines = ["weight,id,ward"]  # columns in another order, with an extra one
+    texts = []
+    for n, (number, unit) in enumerate(patients):
+        amount = number * 1000 if unit == "g" else number
+        text = f"{amount!r} {unit}"
+        texts.append(text)
+        lines.append(f"{text},p{n},A")
+    source = tmp_path / "patients.csv"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    extra = [] if concentration is None else ["--concentration", concentration]
+    result = run("cohort", str(source), *extra)
+    assert result.exit_code == 0, result.output
+    assert "note: ignored column(s): ward" in result.stderr
+    header = result.stdout.splitlines()[0].split(",")
+    assert header[: len(COLUMNS)] == list(COLUMNS)
+    rows = read(result.stdout)
+    assert [r["id"] for r in rows] == [f"p{n}" for n in range(len(patients)) for _ in range(4)]
+    for n, text in enumerate(texts):
+        table = run("table", "--weight", text, "--format", "json", *extra).json()
+        for row, expected in zip(rows[4 * n : 4 * n + 4], table["rows"], strict=True):
+            assert row["regimen"] == expected["regimen"]
+            assert float(row["weight_kg"]) == table["patient"]["weight"]["value"]
+            assert float(row["rate_mg_per_h"]) == expected["rate"]["value"]
+            assert float(row["rate_mg_per_kg_per_h"]) == expected["rate_per_kg"]["value"]
+            assert float(row["duration_h"]) == expected["duration"]["value"]
+            assert float(row["total_dose_mg"]) == expected["total_dose"]["value"]
+            assert float(row["total_dose_mg_per_kg"]) == expected["total_dose_per_kg"]["value"]
+            assert float(row["course_total_dose_mg"]) == expected["course_total_dose"]["value"]
+            if "pump_rate" in expected:
+                assert float(row["pump_rate_ml_per_h"]) == expected["pump_rate"]["value"]
+                assert float(row["volume_ml"]) == expected["volume"]["value"]
+            elif PUMP_COLUMNS[0] in row:
+                assert row["pump_rate_ml_per_h"] == ""
+
+
+BAD_INPUT = """id,weight
+a,70 kg
+b,"70,5 kg"
+a,80 kg
+,60 kg
+c,70,5 kg
+d,700 kg
+e,nan kg
+f,9**9 kg
+
+g,154 lb
+"""
+
+
+def test_bad_rows_are_reported_and_good_rows_kept(tmp_path: Path) -> None:
+    errors = tmp_path / "errors.csv"
+    result = run("cohort", "-", "--regimen", "rate-22-mg-h", "--errors", str(errors), stdin=BAD_INPUT)
+    assert result.exit_code == 1, result.output
+    assert [r["id"] for r in read(result.stdout)] == ["a", "g"]
+    reported = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert reported == [
+        "error: line 3 (id 'b'): weight: '70,5 kg' uses a decimal comma; write 70.5 kg",
+        "error: line 4 (id 'a'): id: is a duplicate of an earlier row; ids must be unique",
+        "error: line 5 (no id): id: is missing; every patient needs an id",
+        "error: line 6 (id 'c'): row: has 3 cells but the header has 2; a value with a comma (such as a decimal "
+        "comma) must be quoted, and every row needs every column",
+        "error: line 7 (id 'd'): weight: '700 kg' is outside the accepted range 0.3 to 650 kg; expected a body "
+        "weight in kg, g or lb such as 70 kg",
+        "error: line 8 (id 'e'): weight: 'nan kg' is not a finite number; expected a body weight in kg, g or lb "
+        "such as 70 kg",
+        "error: line 9 (id 'f'): weight: '9**9 kg' is an expression; expected one number and a unit, e.g. 70 kg",
+    ]
+    saved = read(errors.read_text(encoding="utf-8"))
+    assert [(r["line"], r["id"], r["field"]) for r in saved] == [
+        ("3", "b", "weight"),
+        ("4", "a", "id"),
+        ("5", "", "id"),
+        ("6", "c", "row"),
+        ("7", "d", "weight"),
+        ("8", "e", "weight"),
+        ("9", "f", "weight"),
+    ]
+
+
+def test_duplicates_are_found_across_chunks() -> None:
+    text = "id,weight\n" + "\n".join(f"p{i},{60 + i} kg" for i in range(5)) + "\np1,70 kg\n"
+    out: list[str] = []
+    bad: list[BadRow] = []
+    plans = [make_plan(load_catalogue().get("rate-22-mg-h"), WhatIf())]
+    summary = run_cohort(io.StringIO(text), out.append, plans, bad.append, chunk_size=2)
+    assert (summary.patients, summary.computed, summary.refused) == (6, 5, 1)
+    assert [str(b) for b in bad] == ["line 7 (id 'p1'): id: is a duplicate of an earlier row; ids must be unique"]
+    assert [r["id"] for r in read("".join(out))] == [f"p{i}" for i in range(5)]
+
+
+def test_output_file_absent_after_a_failure_and_whole_after_success(tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    missing = run("cohort", "-", "--output", str(target), stdin="name,mass\nx,70 kg\n")
+    assert missing.exit_code == 2, missing.output
+    assert missing.stderr.splitlines()[0] == "error: PATIENTS: has no 'id' or 'weight' column (header: 'name,mass')"
+    assert not target.exists() and list(tmp_path.iterdir()) == []
+    all_bad = run("cohort", "-", "--output", str(target), stdin="id,weight\nx,70\n")
+    assert all_bad.exit_code == 2, all_bad.output
+    assert list(tmp_path.iterdir()) == []
+    ok = run("cohort", "-", "--output", str(target), stdin="id,weight\nx,70 kg\n")
+    assert ok.exit_code == 0, ok.output
+    assert ok.stdout == ""
+    assert len(read(target.read_text(encoding="utf-8"))) == 4
+
+
+@pytest.mark.parametrize(
+    ("stdin", "message"),
+    [
+        ("", "error: PATIENTS: is empty; expected a CSV file with a header row 'id,weight'"),
+        (
+            "id;weight\nx;70 kg\n",
+            "error: PATIENTS: has no 'id' or 'weight' column (header: 'id;weight'); the file seems "
+            "to use ';' between columns: save it as comma-separated values",
+        ),
+    ],
+    ids=["empty", "semicolons"],
+)
+def test_unusable_files_are_refused_whole(stdin: str, message: str) -> None:
+    result = run("cohort", "-", stdin=stdin)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [message]
+
+
+def test_missing_file_is_one_line() -> None:
+    result = run("cohort", "/nonexistent/patients.csv")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "error: PATIENTS: cannot read /nonexistent/patients.csv (No such file or directory)"
+    ]
