@@ -339,7 +339,8 @@ PATIENTS is a CSV file with a header row and columns 'id' and 'weight' (text wit
 One output row per patient and regimen, in input order, full precision.
 
 A refused row (missing or duplicate id, unreadable or implausible weight) is reported on stderr with its
-line number, id and reason (and in --errors FILE as CSV); the other rows are still computed.
+row number (the header is row 1, as in a spreadsheet), id and reason, and in --errors FILE as CSV when
+asked; the other rows are still computed.
 
 Exit codes: 0 every row computed; 1 some rows refused, the others written; 2 nothing computed (a usage
 mistake, an unreadable file, missing columns, or every row refused).
@@ -373,7 +374,7 @@ def cohort_command(
         Path | None,
         typer.Option(
             "--errors",
-            help="Also write the refused rows to this CSV file (line, id, field, given, reason).",
+            help="Also write the refused rows to this CSV file (row, id, field, given, reason).",
             show_default=False,
         ),
     ] = None,
@@ -461,8 +462,8 @@ def _write_bad_rows(path: Path, rows: Sequence[Any]) -> None:
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["line", "id", "field", "given", "reason"])
-    writer.writerows([row.line, row.id, row.field, row.given, row.reason] for row in rows)
+    writer.writerow(["row", "id", "field", "given", "reason"])
+    writer.writerows([row.row, row.id, row.field, row.given, row.reason] for row in rows)
     try:
         write_atomic(path, buffer.getvalue())
     except DoseCalcError as error:

@@ -13,6 +13,7 @@ only thing kept across chunks is one 64-bit hash per patient id (for duplicate i
 from __future__ import annotations
 
 import csv
+import itertools
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -40,14 +41,16 @@ COLUMNS = (
 )
 PUMP_COLUMNS = ("pump_rate_ml_per_h", "volume_ml")
 
-_SIMPLE = re.compile(r"([0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?) ?([A-Za-z]+)", re.ASCII)
+_NUMBER_UNIT = r"([0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?) ?([A-Za-z]+)"
+_SIMPLE = re.compile(_NUMBER_UNIT, re.ASCII)
+_SIMPLE_LINES = re.compile(rf"^{_NUMBER_UNIT}$|^.*$", re.ASCII | re.MULTILINE)
 
 
 @dataclass(frozen=True)
 class BadRow:
     """A patient row that was refused: where, which patient, and why."""
 
-    line: int
+    row: int
     id: str
     field: str
     given: str
@@ -55,7 +58,7 @@ class BadRow:
 
     def __str__(self) -> str:
         who = f"id {self.id!r}" if self.id else "no id"
-        return f"line {self.line} ({who}): {self.field}: {self.reason}"
+        return f"row {self.row} ({who}): {self.field}: {self.reason}"
 
 
 @dataclass
@@ -67,15 +70,8 @@ class Summary:
 
 
 def _format(values: np.ndarray) -> list[str]:
-    """Full-precision text (Python's shortest round-trip repr) for each float, formatting each distinct
-    value once: constant columns and repeated weights cost one repr, not one per row."""
-    flat = np.asarray(values, dtype=float).ravel()
-    if flat.size > 64:
-        unique, inverse = np.unique(flat, return_inverse=True)
-        if unique.size * 2 < flat.size:
-            texts = [repr(v) for v in unique.tolist()]
-            return [texts[i] for i in inverse.tolist()]
-    return [repr(v) for v in flat.tolist()]
+    """Full-precision text for each float: Python's shortest repr that reads back to the same float."""
+    return [repr(v) for v in np.asarray(values, dtype=float).ravel().tolist()]
 
 
 def _csv_field(text: str) -> str:
@@ -112,14 +108,17 @@ def _read_weights(texts: Sequence[str]) -> tuple[np.ndarray, list[str | None]]:
     problems: list[str | None] = [None] * len(texts)
     groups: dict[str, tuple[list[int], list[str]]] = {}
     slow: list[int] = []
-    for i, text in enumerate(texts):
-        match = _SIMPLE.fullmatch(text) if len(text) <= MAX_TEXT_LENGTH else None
-        if match is None:
+    joined = "\n".join(texts)
+    parts = _SIMPLE_LINES.findall(joined) if joined.count("\n") == len(texts) - 1 else []
+    if len(parts) != len(texts):  # a text with a line break in it: read them one by one
+        parts = [(m[1], m[2]) if (m := _SIMPLE.fullmatch(t)) else ("", "") for t in texts]
+    for i, (number, word) in enumerate(parts):
+        if not word or len(texts[i]) > MAX_TEXT_LENGTH:
             slow.append(i)
         else:
-            rows, numbers = groups.setdefault(match[2], ([], []))
+            rows, numbers = groups.setdefault(word, ([], []))
             rows.append(i)
-            numbers.append(match[1])
+            numbers.append(number)
     for word, (rows, numbers) in groups.items():
         unit = unit_for(word, WEIGHT)
         if unit is None:
@@ -139,17 +138,12 @@ def _read_weights(texts: Sequence[str]) -> tuple[np.ndarray, list[str | None]]:
 
 
 def _chunks(reader: Any, size: int) -> Iterator[list[tuple[int, list[str]]]]:
-    """Rows with their line numbers (``reader.line_num``), ``size`` at a time; blank lines are skipped."""
-    chunk: list[tuple[int, list[str]]] = []
-    for row in reader:
-        if not any(cell.strip() for cell in row):
-            continue
-        chunk.append((reader.line_num, row))
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+    """Rows with their spreadsheet row numbers (the header is row 1), ``size`` at a time; blank rows are
+    skipped but still counted, as a spreadsheet counts them."""
+    number = 1
+    while batch := list(itertools.islice(reader, size)):
+        yield [(k, row) for k, row in enumerate(batch, number + 1) if any(row)]
+        number += len(batch)
 
 
 def run_cohort(
@@ -173,19 +167,23 @@ def run_cohort(
     seen = np.empty(0, dtype=np.int64)
     try:
         for numbered in _chunks(reader, chunk_size):
-            lines = [number for number, _ in numbered]
+            rows = [number for number, _ in numbered]
+            if not numbered:
+                continue
             chunk = [row for _, row in numbered]
             ids = [row[id_col].strip() if len(row) == width else "" for row in chunk]
             texts = [row[weight_col] if len(row) == width else "" for row in chunk]
             kg, problems = _read_weights(texts)
             hashes = np.fromiter((hash(i) for i in ids), dtype=np.int64, count=len(ids))
-            good = np.ones(len(chunk), dtype=bool)
             _, first = np.unique(hashes, return_index=True)
             repeated = np.ones(len(chunk), dtype=bool)
             repeated[first] = False
             earlier = np.isin(hashes, seen)
-            for i in range(len(chunk)):
-                bad: tuple[str, str, str] | None = None
+            suspect = repeated | earlier | np.isnan(kg)
+            suspect |= np.fromiter((not i or len(row) != width for i, row in zip(ids, chunk, strict=True)), bool)
+            good = ~suspect
+            for i in np.flatnonzero(suspect).tolist():
+                bad: tuple[str, str, str]
                 if len(chunk[i]) != width:
                     ids[i] = chunk[i][id_col].strip() if len(chunk[i]) > id_col else ""
                     bad = (
@@ -198,11 +196,9 @@ def run_cohort(
                     bad = ("id", "", "is missing; every patient needs an id")
                 elif repeated[i] or earlier[i]:
                     bad = ("id", ids[i], "is a duplicate of an earlier row; ids must be unique")
-                elif problems[i] is not None:
+                else:
                     bad = ("weight", texts[i], str(problems[i]))
-                if bad is not None:
-                    good[i] = False
-                    on_bad(BadRow(lines[i], ids[i], *bad))
+                on_bad(BadRow(rows[i], ids[i], *bad))
             seen = np.union1d(seen, hashes[_present(ids)])
             summary.patients += len(chunk)
             summary.refused += int((~good).sum())
@@ -212,7 +208,7 @@ def run_cohort(
             if on_progress is not None:
                 on_progress(len(chunk))
     except csv.Error as error:
-        raise DoseCalcError(f"line {reader.line_num}: is not valid CSV ({error})", field="PATIENTS") from None
+        raise DoseCalcError(f"is not valid CSV near line {reader.line_num} ({error})", field="PATIENTS") from None
     return summary
 
 
@@ -221,31 +217,36 @@ def _present(ids: Sequence[str]) -> np.ndarray:
 
 
 def _rows_text(ids: Sequence[str], kg: np.ndarray, plans: Sequence[Plan], pump: bool) -> str:
-    """CSV text for a chunk of good patients: one row per patient and regimen, patients in input order."""
-    id_cells = [_csv_field(i) for i in ids]
-    weight_cells = _format(kg)
-    weights = Q_(kg, "kg")
-    per_plan: list[list[str]] = []
+    """CSV text for a chunk of good patients: one row per patient and regimen, patients in input order.
+
+    Every figure depends only on the weight, so each distinct weight of the chunk is computed and
+    formatted once (cohorts repeat weights: 70 kg, or weights rounded to 0.1 kg) and its row text reused.
+    """
+    weights, inverse = np.unique(kg, return_inverse=True)
+    n = len(weights)
+    weight_cells = _format(weights)
+    tails: list[list[str]] = []  # per plan, the row text after the regimen id, per distinct weight
     for plan in plans:
-        fig = calculate(plan, weights)
-        n = len(ids)
-        columns = [
-            id_cells,
-            [plan.card.id] * n,
-            weight_cells,
-            _format(np.broadcast_to(fig.rate.to("mg/h").magnitude, (n,))),
-            _format(np.broadcast_to(fig.rate_per_kg.to("mg/kg/h").magnitude, (n,))),
-            _format(np.broadcast_to(fig.duration.to("h").magnitude, (n,))),
-            _format(np.broadcast_to(fig.total_dose.to("mg").magnitude, (n,))),
-            _format(np.broadcast_to(fig.total_dose_per_kg.to("mg/kg").magnitude, (n,))),
-            _format(np.broadcast_to(fig.course_total_dose.to("mg").magnitude, (n,))),
+        fig = calculate(plan, Q_(weights, "kg"))
+        figures = [
+            fig.rate.to("mg/h"),
+            fig.rate_per_kg.to("mg/kg/h"),
+            fig.duration.to("h"),
+            fig.total_dose.to("mg"),
+            fig.total_dose_per_kg.to("mg/kg"),
+            fig.course_total_dose.to("mg"),
         ]
+        columns = [weight_cells] + [_format(np.broadcast_to(q.magnitude, (n,))) for q in figures]
         if pump:
             if fig.pump_rate is not None and fig.volume is not None:
                 columns.append(_format(np.broadcast_to(fig.pump_rate.to("mL/h").magnitude, (n,))))
                 columns.append(_format(np.broadcast_to(fig.volume.to("mL").magnitude, (n,))))
             else:
                 columns += [[""] * n, [""] * n]
-        per_plan.append(list(map(",".join, zip(*columns, strict=True))))
-    interleaved = [row for rows in zip(*per_plan, strict=True) for row in rows]
-    return "\n".join(interleaved) + "\n"
+        tails.append([f"{plan.card.id},{row}" for row in map(",".join, zip(*columns, strict=True))])
+    cells = ids
+    if any(ch in "".join(ids) for ch in ',"\r\n') or any(i != i.strip() for i in ids):
+        cells = [_csv_field(i) for i in ids]
+    blocks = list(zip(*tails, strict=True))  # per distinct weight, its row text for each plan
+    text = [cell + "," + ("\n" + cell + ",").join(blocks[w]) for cell, w in zip(cells, inverse.tolist(), strict=True)]
+    return "\n".join(text) + "\n"

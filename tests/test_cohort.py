@@ -90,19 +90,19 @@ def test_bad_rows_are_reported_and_good_rows_kept(tmp_path: Path) -> None:
     assert [r["id"] for r in read(result.stdout)] == ["a", "g"]
     reported = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     assert reported == [
-        "error: line 3 (id 'b'): weight: '70,5 kg' uses a decimal comma; write 70.5 kg",
-        "error: line 4 (id 'a'): id: is a duplicate of an earlier row; ids must be unique",
-        "error: line 5 (no id): id: is missing; every patient needs an id",
-        "error: line 6 (id 'c'): row: has 3 cells but the header has 2; a value with a comma (such as a decimal "
+        "error: row 3 (id 'b'): weight: '70,5 kg' uses a decimal comma; write 70.5 kg",
+        "error: row 4 (id 'a'): id: is a duplicate of an earlier row; ids must be unique",
+        "error: row 5 (no id): id: is missing; every patient needs an id",
+        "error: row 6 (id 'c'): row: has 3 cells but the header has 2; a value with a comma (such as a decimal "
         "comma) must be quoted, and every row needs every column",
-        "error: line 7 (id 'd'): weight: '700 kg' is outside the accepted range 0.3 to 650 kg; expected a body "
+        "error: row 7 (id 'd'): weight: '700 kg' is outside the accepted range 0.3 to 650 kg; expected a body "
         "weight in kg, g or lb such as 70 kg",
-        "error: line 8 (id 'e'): weight: 'nan kg' is not a finite number; expected a body weight in kg, g or lb "
+        "error: row 8 (id 'e'): weight: 'nan kg' is not a finite number; expected a body weight in kg, g or lb "
         "such as 70 kg",
-        "error: line 9 (id 'f'): weight: '9**9 kg' is an expression; expected one number and a unit, e.g. 70 kg",
+        "error: row 9 (id 'f'): weight: '9**9 kg' is an expression; expected one number and a unit, e.g. 70 kg",
     ]
     saved = read(errors.read_text(encoding="utf-8"))
-    assert [(r["line"], r["id"], r["field"]) for r in saved] == [
+    assert [(r["row"], r["id"], r["field"]) for r in saved] == [
         ("3", "b", "weight"),
         ("4", "a", "id"),
         ("5", "", "id"),
@@ -120,7 +120,7 @@ def test_duplicates_are_found_across_chunks() -> None:
     plans = [make_plan(load_catalogue().get("rate-22-mg-h"), WhatIf())]
     summary = run_cohort(io.StringIO(text), out.append, plans, bad.append, chunk_size=2)
     assert (summary.patients, summary.computed, summary.refused) == (6, 5, 1)
-    assert [str(b) for b in bad] == ["line 7 (id 'p1'): id: is a duplicate of an earlier row; ids must be unique"]
+    assert [str(b) for b in bad] == ["row 7 (id 'p1'): id: is a duplicate of an earlier row; ids must be unique"]
     assert [r["id"] for r in read("".join(out))] == [f"p{i}" for i in range(5)]
 
 

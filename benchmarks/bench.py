@@ -1,0 +1,119 @@
+"""dosecalc benchmarks: cohort speed and memory, and CLI cold start. Prints ratios measured in one run.
+
+    python benchmarks/bench.py cohort      # 200,000 patients: dosecalc cohort vs the plain-Python reference
+    python benchmarks/bench.py memory      # peak memory: 2,000,000 patients vs 100,000
+    python benchmarks/bench.py coldstart   # dosecalc table --format json vs python -c "import pint, typer, pydantic"
+
+Runs alternate between the two sides and report medians; nothing here is asserted.
+"""
+
+from __future__ import annotations
+
+import csv
+import platform
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PYTHON = sys.executable
+DOSECALC = [PYTHON, "-m", "dosecalc"]
+
+
+def make_cohort(path: Path, n: int, seed: int = 7) -> None:
+    """n patients with mixed kg and lb weights (and an extra column)."""
+    rng = random.Random(seed)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "weight", "ward"])
+        for i in range(n):
+            kg = round(rng.uniform(40, 150), 1)
+            weight = f"{kg} kg" if rng.random() < 0.6 else f"{round(kg / 0.45359237, 1)} lb"
+            writer.writerow([f"P{i:07d}", weight, "A"])
+
+
+def timed(command: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def peak_rss_mb(command: list[str]) -> float:
+    """Peak resident memory of a child process, in MB (ru_maxrss of the waited-for child)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(after, before) / 1024
+
+
+def machine() -> str:
+    return f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}, {platform.system()}"
+
+
+def bench_cohort(n: int = 200_000, rounds: int = 3) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        source, ours, theirs = Path(tmp, "patients.csv"), Path(tmp, "ours.csv"), Path(tmp, "ref.csv")
+        make_cohort(source, n)
+        ours_t, ref_t = [], []
+        for _ in range(rounds):
+            ours_t.append(timed([*DOSECALC, "cohort", str(source), "--output", str(ours)]))
+            ref_t.append(timed([PYTHON, str(HERE / "reference_cohort.py"), str(source), str(theirs)]))
+        same = compare(ours, theirs)
+        ratio = statistics.median(ours_t) / statistics.median(ref_t)
+        print(f"cohort, {n:,} patients x 4 regimens ({machine()}):")
+        print(f"  dosecalc cohort median {statistics.median(ours_t):.2f} s; reference {statistics.median(ref_t):.2f} s")
+        print(f"  ratio dosecalc / reference = {ratio:.2f} (target <= 0.5, aim 0.3); rows agree: {same}")
+
+
+def compare(ours: Path, theirs: Path) -> bool:
+    """Every row and number of the two outputs agree to 1e-12 relative."""
+    with ours.open(encoding="utf-8") as a, theirs.open(encoding="utf-8") as b:
+        for row_a, row_b in zip(csv.reader(a), csv.reader(b), strict=True):
+            for x, y in zip(row_a, row_b, strict=True):
+                if x == y:
+                    continue
+                try:
+                    fx, fy = float(x), float(y)
+                except ValueError:
+                    return False
+                if abs(fx - fy) > 1e-12 * max(abs(fx), abs(fy)):
+                    return False
+    return True
+
+
+def bench_memory(small: int = 100_000, large: int = 2_000_000) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        peaks = {}
+        for n in (small, large):
+            source = Path(tmp, f"p{n}.csv")
+            make_cohort(source, n)
+            peaks[n] = peak_rss_mb([*DOSECALC, "cohort", str(source), "--output", str(Path(tmp, f"o{n}.csv"))])
+            source.unlink()
+        print(
+            f"memory ({machine()}): peak RSS {peaks[small]:.0f} MB for {small:,} patients, "
+            f"{peaks[large]:.0f} MB for {large:,}; ratio {peaks[large] / peaks[small]:.2f} (target <= 1.5)"
+        )
+
+
+def bench_coldstart(rounds: int = 15) -> None:
+    ours, floor = [], []
+    for _ in range(rounds):
+        ours.append(timed([*DOSECALC, "table", "--weight", "70 kg", "--format", "json"]))
+        floor.append(timed([PYTHON, "-c", "import pint, typer, pydantic"]))
+    ratio = statistics.median(ours) / statistics.median(floor)
+    print(f"cold start ({machine()}), median of {rounds} alternating runs:")
+    print(
+        f"  dosecalc table --format json {statistics.median(ours) * 1000:.0f} ms; "
+        f"import pint, typer, pydantic {statistics.median(floor) * 1000:.0f} ms; ratio {ratio:.2f} (target <= 1.25)"
+    )
+
+
+if __name__ == "__main__":
+    which = sys.argv[1:] or ["cohort", "memory", "coldstart"]
+    for name in which:
+        {"cohort": bench_cohort, "memory": bench_memory, "coldstart": bench_coldstart}[name]()
