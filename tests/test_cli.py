@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dosecalc.display import DISCLAIMER
 from dosecalc.units import POUND_IN_KG
@@ -289,3 +291,25 @@ def test_console_script_and_module_run_without_traceback() -> None:
     )
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["patient"]["reference_adult"] is True
+
+
+OPTIONS = ["--weight", "--duration", "--concentration", "--drop-factor", "--max-rate"]
+
+
+@settings(max_examples=150, deadline=2000)
+@given(option=st.sampled_from(OPTIONS), text=st.text(max_size=40))
+def test_any_option_text_ends_in_a_table_or_one_line_exit_2(option: str, text: str) -> None:
+    """Fuzzing the CLI: any text for any quantity option is read (exit 0) or refused on one line (exit 2)."""
+    result = run(
+        "table",
+        option,
+        text,
+        "--concentration" if option == "--drop-factor" else "--format",
+        "2 mg/mL" if option == "--drop-factor" else "json",
+    )
+    assert result.exit_code in (0, 2), result.output
+    assert "Traceback" not in result.stderr
+    if result.exit_code == 2:
+        assert result.stdout == ""
+        assert len(result.stderr.splitlines()) == 1, result.output
+        assert result.stderr.startswith("error: "), result.output
