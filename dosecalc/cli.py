@@ -386,7 +386,7 @@ def cohort_command(
 
         from .cohort import BadRow, run_cohort
         from .dosing import make_plan
-        from .output import atomic_writer
+        from .output import atomic_writer, background_writes
 
         what_if = _what_if(duration, concentration, None, sessions, max_rate, no_cap)
         plans = [make_plan(card, what_if) for card in _catalogue(regimens_dir, no_builtin).select(regimen)]
@@ -405,9 +405,10 @@ def cohort_command(
                 except OSError as error:
                     raise DoseCalcError(f"cannot read {patients} ({error.strerror})", field="PATIENTS") from None
             sink = sys.stdout if output is None else stack.enter_context(atomic_writer(output))
+            write = stack.enter_context(background_writes(sink))
             progress = _progress(stack)
             try:
-                summary = run_cohort(source, sink.write, plans, on_bad, on_progress=progress)
+                summary = run_cohort(source, write, plans, on_bad, on_progress=progress)
             except UnicodeDecodeError:
                 raise DoseCalcError("is not UTF-8 text; save the CSV as UTF-8", field="PATIENTS") from None
             if summary.computed == 0:

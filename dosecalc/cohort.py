@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import csv
 import itertools
+import operator
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 import numpy as np
 
@@ -41,13 +42,13 @@ COLUMNS = (
 )
 PUMP_COLUMNS = ("pump_rate_ml_per_h", "volume_ml")
 
-_NUMBER_UNIT = r"([0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?) ?([A-Za-z]+)"
-_SIMPLE = re.compile(_NUMBER_UNIT, re.ASCII)
-_SIMPLE_LINES = re.compile(rf"^{_NUMBER_UNIT}$|^.*$", re.ASCII | re.MULTILINE)
+_NUMBER = r"[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"  # the strict parser's number, nothing more
+_SIMPLE = re.compile(rf"({_NUMBER}) ?([A-Za-z]+)", re.ASCII)
+_NUMBER_COLUMN = re.compile(rf"(?:{_NUMBER}\n)*{_NUMBER}", re.ASCII)
+_PARTITION = operator.methodcaller("partition", " ")
 
 
-@dataclass(frozen=True)
-class BadRow:
+class BadRow(NamedTuple):
     """A patient row that was refused: where, which patient, and why."""
 
     row: int
@@ -102,48 +103,61 @@ def _header(reader: Iterator[list[str]]) -> tuple[int, int, int, list[str]]:
     return names.index("id"), names.index("weight"), len(header), extra
 
 
+def _split_number_unit(texts: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Each text's number and unit word when it has the plain ``NUMBER UNIT`` shape, else ``("", "")``.
+
+    The common shape (one space) is split with ``str.partition`` and its numbers checked in one regex
+    scan of the whole column; other texts (``70kg``) are matched one by one.
+    """
+    numbers, spaces, words = (list(column) for column in zip(*map(_PARTITION, texts), strict=True))
+    if not (all(spaces) and _NUMBER_COLUMN.fullmatch("\n".join(numbers))):
+        for i, text in enumerate(texts):
+            match = _SIMPLE.fullmatch(text)
+            numbers[i], words[i] = (match[1], match[2]) if match else ("", "")
+    return numbers, words
+
+
 def _read_weights(texts: Sequence[str]) -> tuple[np.ndarray, list[str | None]]:
     """Weights in kg for a chunk (NaN where refused) and, per row, the refusal message or None."""
-    kg = np.full(len(texts), np.nan)
-    problems: list[str | None] = [None] * len(texts)
-    groups: dict[str, tuple[list[int], list[str]]] = {}
-    slow: list[int] = []
-    joined = "\n".join(texts)
-    parts = _SIMPLE_LINES.findall(joined) if joined.count("\n") == len(texts) - 1 else []
-    if len(parts) != len(texts):  # a text with a line break in it: read them one by one
-        parts = [(m[1], m[2]) if (m := _SIMPLE.fullmatch(t)) else ("", "") for t in texts]
-    for i, (number, word) in enumerate(parts):
-        if not word or len(texts[i]) > MAX_TEXT_LENGTH:
-            slow.append(i)
-        else:
-            rows, numbers = groups.setdefault(word, ([], []))
-            rows.append(i)
-            numbers.append(number)
-    for word, (rows, numbers) in groups.items():
+    n = len(texts)
+    kg = np.full(n, np.nan)
+    problems: list[str | None] = [None] * n
+    number_texts, word_texts = _split_number_unit(texts)
+    numbers, words = np.array(number_texts), np.array(word_texts)
+    short = np.fromiter(map(len, texts), dtype=np.int64, count=n) <= MAX_TEXT_LENGTH
+    slow = ~short | (words == "")
+    for word in set(word_texts) - {""}:
+        rows = (words == word) & short
         unit = unit_for(word, WEIGHT)
         if unit is None:
-            slow.extend(rows)
+            slow |= rows
             continue
-        values = Q_(np.asarray(numbers, dtype=float), unit).to(WEIGHT.unit).magnitude
-        plausible = (values >= WEIGHT.low) & (values <= WEIGHT.high)  # also False for NaN
-        index = np.asarray(rows)
-        kg[index[plausible]] = values[plausible]
-        slow.extend(index[~plausible].tolist())
-    for i in slow:  # the strict parser gives the exact reason (or, rarely, reads what the fast path could not)
-        try:
+        values = Q_(numbers[rows].astype(float), unit).to(WEIGHT.unit).magnitude
+        plausible = np.zeros(n, dtype=bool)
+        plausible[rows] = (values >= WEIGHT.low) & (values <= WEIGHT.high)  # also False for NaN
+        kg[plausible] = values[plausible[rows]]
+        slow |= rows & ~plausible
+    for i in np.flatnonzero(slow).tolist():  # the strict parser gives the exact reason, or reads the rare
+        try:  # text the fast path leaves to it
             kg[i] = float(parse_quantity(texts[i], WEIGHT).magnitude)
         except QuantityError as error:
             problems[i] = error.problem
     return kg, problems
 
 
-def _chunks(reader: Any, size: int) -> Iterator[list[tuple[int, list[str]]]]:
-    """Rows with their spreadsheet row numbers (the header is row 1), ``size`` at a time; blank rows are
+def _chunks(reader: Any, size: int) -> Iterator[tuple[np.ndarray, list[list[str]]]]:
+    """Rows ``size`` at a time with their spreadsheet row numbers (the header is row 1); blank rows are
     skipped but still counted, as a spreadsheet counts them."""
-    number = 1
+    number = 2
     while batch := list(itertools.islice(reader, size)):
-        yield [(k, row) for k, row in enumerate(batch, number + 1) if any(row)]
+        numbers = np.arange(number, number + len(batch))
         number += len(batch)
+        filled = np.fromiter(map(any, batch), dtype=bool, count=len(batch))
+        if not filled.all():
+            batch = [row for row, keep in zip(batch, filled.tolist(), strict=True) if keep]
+            numbers = numbers[filled]
+        if batch:
+            yield numbers, batch
 
 
 def run_cohort(
@@ -166,21 +180,21 @@ def run_cohort(
     # share a hash with odds of about n^2 / 2^65 (1e-7 for two million patients).
     seen = np.empty(0, dtype=np.int64)
     try:
-        for numbered in _chunks(reader, chunk_size):
-            rows = [number for number, _ in numbered]
-            if not numbered:
-                continue
-            chunk = [row for _, row in numbered]
-            ids = [row[id_col].strip() if len(row) == width else "" for row in chunk]
-            texts = [row[weight_col] if len(row) == width else "" for row in chunk]
+        for rows, chunk in _chunks(reader, chunk_size):
+            n = len(chunk)
+            whole = np.fromiter(map(len, chunk), dtype=np.int64, count=n) == width
+            if whole.all():
+                ids = list(map(str.strip, map(operator.itemgetter(id_col), chunk)))
+                texts = list(map(operator.itemgetter(weight_col), chunk))
+            else:
+                ids = [row[id_col].strip() if ok else "" for row, ok in zip(chunk, whole.tolist(), strict=True)]
+                texts = [row[weight_col] if ok else "" for row, ok in zip(chunk, whole.tolist(), strict=True)]
             kg, problems = _read_weights(texts)
-            hashes = np.fromiter((hash(i) for i in ids), dtype=np.int64, count=len(ids))
-            _, first = np.unique(hashes, return_index=True)
-            repeated = np.ones(len(chunk), dtype=bool)
-            repeated[first] = False
-            earlier = np.isin(hashes, seen)
-            suspect = repeated | earlier | np.isnan(kg)
-            suspect |= np.fromiter((not i or len(row) != width for i, row in zip(ids, chunk, strict=True)), bool)
+            hashes = np.fromiter(map(hash, ids), dtype=np.int64, count=n)
+            missing = np.fromiter(map(operator.not_, ids), dtype=bool, count=n)
+            repeated = _repeats(hashes)
+            earlier = _members(hashes, seen)
+            suspect = repeated | earlier | np.isnan(kg) | missing | ~whole
             good = ~suspect
             for i in np.flatnonzero(suspect).tolist():
                 bad: tuple[str, str, str]
@@ -198,22 +212,36 @@ def run_cohort(
                     bad = ("id", ids[i], "is a duplicate of an earlier row; ids must be unique")
                 else:
                     bad = ("weight", texts[i], str(problems[i]))
-                on_bad(BadRow(rows[i], ids[i], *bad))
-            seen = np.union1d(seen, hashes[_present(ids)])
-            summary.patients += len(chunk)
+                on_bad(BadRow(int(rows[i]), ids[i], *bad))
+            seen = np.concatenate([seen, hashes[~missing & ~repeated & ~earlier]])
+            seen.sort(kind="stable")  # radix sort for integers: linear in the number of ids
+            summary.patients += n
             summary.refused += int((~good).sum())
             summary.computed += int(good.sum())
             if good.any():
                 sink(_rows_text([ids[i] for i in np.flatnonzero(good)], kg[good], plans, pump))
             if on_progress is not None:
-                on_progress(len(chunk))
+                on_progress(n)
     except csv.Error as error:
         raise DoseCalcError(f"is not valid CSV near line {reader.line_num} ({error})", field="PATIENTS") from None
     return summary
 
 
-def _present(ids: Sequence[str]) -> np.ndarray:
-    return np.fromiter((bool(i) for i in ids), dtype=bool, count=len(ids))
+def _repeats(values: np.ndarray) -> np.ndarray:
+    """True for every value equal to an earlier one in the array (the first of each stays False)."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    repeated = np.zeros(len(values), dtype=bool)
+    repeated[order[1:][ordered[1:] == ordered[:-1]]] = True
+    return repeated
+
+
+def _members(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """True where a value is in ``sorted_set`` (a sorted array), by binary search."""
+    if sorted_set.size == 0:
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_set, values), sorted_set.size - 1)
+    return np.asarray(sorted_set[at] == values)
 
 
 def _rows_text(ids: Sequence[str], kg: np.ndarray, plans: Sequence[Plan], pump: bool) -> str:
@@ -243,10 +271,14 @@ def _rows_text(ids: Sequence[str], kg: np.ndarray, plans: Sequence[Plan], pump: 
                 columns.append(_format(np.broadcast_to(fig.volume.to("mL").magnitude, (n,))))
             else:
                 columns += [[""] * n, [""] * n]
-        tails.append([f"{plan.card.id},{row}" for row in map(",".join, zip(*columns, strict=True))])
+        tails.append([f"{plan.card.id},{row}\n" for row in map(",".join, zip(*columns, strict=True))])
     cells = ids
-    if any(ch in "".join(ids) for ch in ',"\r\n') or any(i != i.strip() for i in ids):
+    if any(ch in "".join(ids) for ch in ',"\r\n'):
         cells = [_csv_field(i) for i in ids]
-    blocks = list(zip(*tails, strict=True))  # per distinct weight, its row text for each plan
-    text = [cell + "," + ("\n" + cell + ",").join(blocks[w]) for cell, w in zip(cells, inverse.tolist(), strict=True)]
-    return "\n".join(text) + "\n"
+    id_cells = [cell + "," for cell in cells]
+    # For each plan, every patient's row tail, gathered by numpy from the distinct weights' tails; then the
+    # pieces are interleaved (id, tail of plan 1, id, tail of plan 2, ...) and joined in one pass.
+    pieces: list[list[str]] = []
+    for plan_tails in tails:
+        pieces += [id_cells, np.array(plan_tails, dtype=object)[inverse].tolist()]
+    return "".join(itertools.chain.from_iterable(zip(*pieces, strict=True)))

@@ -17,8 +17,7 @@ Formulas (canonical units in brackets):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -32,8 +31,7 @@ __all__ = ["REFERENCE_PATIENT", "DoseFigures", "Patient", "Plan", "WhatIf", "cal
 REFERENCE_WEIGHT = Q_(70.0, "kg")
 
 
-@dataclass(frozen=True)
-class Patient:
+class Patient(NamedTuple):
     """The patient a table is for: the weight, the text it was given as, and whether it is the default."""
 
     weight: Quantity
@@ -47,8 +45,7 @@ class Patient:
 REFERENCE_PATIENT = Patient(REFERENCE_WEIGHT)
 
 
-@dataclass(frozen=True)
-class WhatIf:
+class WhatIf(NamedTuple):
     """Options that change a regimen from what its card documents (all optional)."""
 
     duration: Quantity | None = None
@@ -59,8 +56,7 @@ class WhatIf:
     no_cap: bool = False
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     """A card with the what-if options resolved: everything about a regimen except the patient."""
 
     card: Card
@@ -70,7 +66,7 @@ class Plan:
     concentration: Concentration | None
     concentration_from_card: bool
     drop_factor: Quantity | None
-    what_if: WhatIf = field(default_factory=WhatIf)
+    what_if: WhatIf = WhatIf()
 
     @property
     def duration_is_what_if(self) -> bool:
@@ -119,8 +115,7 @@ def _hours(q: Quantity) -> str:
     return f"{q.to('h').magnitude:g} h"
 
 
-@dataclass(frozen=True)
-class DoseFigures:
+class DoseFigures(NamedTuple):
     """Every figure for one patient (scalar quantities) or a cohort (array quantities)."""
 
     plan: Plan

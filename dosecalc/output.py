@@ -11,11 +11,10 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import pint
 
@@ -29,8 +28,7 @@ from .units import Quantity
 FORMATS = ("table", "csv", "json", "markdown")
 
 
-@dataclass(frozen=True)
-class Column:
+class Column(NamedTuple):
     """One figure of a result: where it lives, its canonical unit, and its names in each format."""
 
     key: str
@@ -184,7 +182,7 @@ def schedule_json(schedule: Schedule, patient: Patient) -> str:
     columns = _schedule_columns(schedule)
     rows = [
         {c.key: {"value": float(getattr(schedule, c.key).to(c.unit).magnitude[i]), "unit": c.unit} for c in columns}
-        for i in range(len(schedule))
+        for i in range(schedule.rows)
     ]
     document = {
         "disclaimer": display.DISCLAIMER,
@@ -203,7 +201,7 @@ def schedule_csv(schedule: Schedule) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([c.csv for c in columns])
     arrays = [getattr(schedule, c.key).to(c.unit).magnitude for c in columns]
-    for i in range(len(schedule)):
+    for i in range(schedule.rows):
         writer.writerow([repr(float(a[i])) for a in arrays])
     return buffer.getvalue()
 
@@ -213,7 +211,7 @@ def _schedule_cells(schedule: Schedule) -> tuple[list[str], list[list[str]]]:
     headers = ["Time (h:mm)", *(f"{c.header} ({c.unit})" for c in columns[1:])]
     body = []
     hours = schedule.time.to("h").magnitude
-    for i in range(len(schedule)):
+    for i in range(schedule.rows):
         cells = [display.clock(hours[i])]
         cells += [display.magnitude(getattr(schedule, c.key)[i], c.unit) for c in columns[1:]]
         body.append(cells)
@@ -447,6 +445,42 @@ def atomic_writer(path: Path) -> Iterator[IO[str]]:
         if isinstance(error, OSError):
             raise DoseCalcError(f"cannot write {path} ({error.strerror})", field="--output") from None
         raise
+
+
+@contextmanager
+def background_writes(handle: IO[str]) -> Iterator[Callable[[str], None]]:
+    """A ``write`` function that hands each piece of text to a thread, so that a large output is written
+    to the file while the next piece is being computed. Pieces are written in order; an error in the
+    thread is raised here when the block ends."""
+    import queue
+    import threading
+
+    pieces: queue.Queue[str | None] = queue.Queue(maxsize=2)
+    failure: list[BaseException] = []
+
+    def drain() -> None:
+        while (piece := pieces.get()) is not None:
+            if not failure:
+                try:
+                    handle.write(piece)
+                except BaseException as error:  # reported by the caller's thread below
+                    failure.append(error)
+
+    thread = threading.Thread(target=drain, name="dosecalc-writer", daemon=True)
+    thread.start()
+
+    def write(piece: str) -> None:
+        if failure:
+            raise failure[0]
+        pieces.put(piece)
+
+    try:
+        yield write
+    finally:
+        pieces.put(None)
+        thread.join()
+    if failure:
+        raise failure[0]
 
 
 def write_atomic(path: Path, text: str) -> None:

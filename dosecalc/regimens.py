@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import (
     BaseModel,
@@ -218,8 +217,7 @@ def _card_files(folder: Path) -> list[Path]:
     return files
 
 
-@dataclass(frozen=True)
-class Catalogue:
+class Catalogue(NamedTuple):
     """The regimen cards available to a command, in a stable order, with where each came from."""
 
     cards: dict[str, Card]

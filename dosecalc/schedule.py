@@ -8,7 +8,7 @@ the step does not divide the duration, and its cumulative dose is the session's 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -20,8 +20,7 @@ from .units import Q_, Quantity
 MAX_ROWS = 10_000
 
 
-@dataclass(frozen=True)
-class Schedule:
+class Schedule(NamedTuple):
     """A schedule as array quantities: one element per row, the first row being the start (t = 0)."""
 
     figures: DoseFigures
@@ -34,7 +33,8 @@ class Schedule:
     pump_rate: Quantity | None
     cumulative_volume: Quantity | None
 
-    def __len__(self) -> int:
+    @property
+    def rows(self) -> int:
         return len(self.time)
 
 
