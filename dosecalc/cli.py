@@ -3,8 +3,6 @@
 No arithmetic here. Every mistake in what a user typed ends as one line on stderr and exit code 2.
 """
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Callable, Sequence
 from enum import StrEnum
@@ -23,18 +21,30 @@ except ImportError:  # pragma: no cover - a typer built on the click package
     from click.exceptions import ClickException  # type: ignore[no-redef,import-not-found]
 
 
-app = typer.Typer(
-    name="dosecalc",
-    help=(
+_APP_SETTINGS: dict[str, Any] = {
+    "name": "dosecalc",
+    "help": (
         "Educational infusion dose calculator: turns documented ketamine infusion regimens into per-patient "
         "rate, dose and schedule tables for teaching and what-if exercises. "
         "Educational reference only - not a prescribing tool."
     ),
-    add_completion=False,
-    rich_markup_mode=None,
-    pretty_exceptions_enable=False,
-    no_args_is_help=True,
-)
+    "add_completion": False,
+    "rich_markup_mode": None,
+    "pretty_exceptions_enable": False,
+    "no_args_is_help": True,
+}
+app = typer.Typer(**_APP_SETTINGS)
+_COMMANDS: dict[str, tuple[Callable[..., None], dict[str, Any]]] = {}
+
+
+def _command(name: str, **settings: Any) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register a command on the app, and remember it so that main() can build it alone."""
+
+    def register(function: Callable[..., None]) -> Callable[..., None]:
+        _COMMANDS[name] = (function, settings)
+        return app.command(name, **settings)(function)
+
+    return register
 
 
 class Format(StrEnum):
@@ -188,7 +198,7 @@ def _guarded(run: Callable[[], None]) -> None:
         _fail(str(error))
 
 
-@app.command("regimens")
+@_command("regimens")
 def regimens_command(
     format: FormatOption = Format.table,
     output: OutputOption = None,
@@ -214,7 +224,7 @@ def regimens_command(
     _guarded(run)
 
 
-@app.command("show")
+@_command("show")
 def show_command(
     regimen: Annotated[str, typer.Argument(help="A regimen id, as listed by 'dosecalc regimens'.")],
     regimens_dir: RegimensDir = None,
@@ -232,7 +242,7 @@ def show_command(
     _guarded(run)
 
 
-@app.command("table")
+@_command("table")
 def table_command(
     weight: WeightOption = None,
     regimen: Annotated[
@@ -289,7 +299,7 @@ def table_command(
     _guarded(run)
 
 
-@app.command("schedule")
+@_command("schedule")
 def schedule_command(
     regimen: Annotated[str, typer.Argument(help="A regimen id, as listed by 'dosecalc regimens'.")],
     weight: WeightOption = None,
@@ -347,7 +357,7 @@ mistake, an unreadable file, missing columns, or every row refused).
 """
 
 
-@app.command("cohort", help=COHORT_HELP)
+@_command("cohort", help=COHORT_HELP)
 def cohort_command(
     patients: Annotated[str, typer.Argument(help="CSV file of patients (id, weight), or '-' for standard input.")],
     regimen: Annotated[
@@ -486,13 +496,24 @@ def _root(
     """Educational infusion dose calculator. Educational reference only - not a prescribing tool."""
 
 
+def _app_for(args: Sequence[str]) -> typer.Typer:
+    """The app to run: only the command named first in ``args`` (typer inspects the signature of every
+    command it builds, which costs start-up time), or the whole app for help and mistakes."""
+    if not args or args[0] not in _COMMANDS:
+        return app
+    function, settings = _COMMANDS[args[0]]
+    single = typer.Typer(**_APP_SETTINGS)
+    single.callback()(_root)
+    single.command(args[0], **settings)(function)
+    return single
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Console entry point: runs the app and turns usage errors into one line on stderr (exit 2)."""
-    command = typer.main.get_command(app)
+    args = list(argv) if argv is not None else sys.argv[1:]
+    command = typer.main.get_command(_app_for(args))
     try:
-        result = command.main(
-            args=list(argv) if argv is not None else None, prog_name="dosecalc", standalone_mode=False
-        )
+        result = command.main(args=args, prog_name="dosecalc", standalone_mode=False)
     except ClickException as error:
         hint = ""
         ctx = getattr(error, "ctx", None)
