@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NamedTuple, NoReturn
 
 import typer
 from typer import Abort
@@ -443,6 +443,87 @@ def cohort_command(
         _fail(str(error))
     if code:
         raise typer.Exit(code)
+
+
+@_command("simulate")
+def simulate_command(
+    regimen: Annotated[str, typer.Argument(help="A regimen id, as listed by 'dosecalc regimens'.")],
+    weight: WeightOption = None,
+    model: Annotated[str, typer.Option("--model", help="Pharmacokinetic model: domino.")] = "domino",
+    duration: DurationOption = None,
+    sessions: Annotated[int, typer.Option("--sessions", min=1, max=60, help="Number of sessions to simulate.")] = 1,
+    interval: Annotated[
+        str, typer.Option("--interval", help="Time from the start of one session to the next.")
+    ] = "24 h",
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until",
+            help="Simulate up to this time from the start (default: 12 h after the last session ends).",
+            show_default=False,
+        ),
+    ] = None,
+    step: Annotated[str, typer.Option("--step", help="Time between rows.")] = "5 min",
+    compare: Annotated[
+        list[str] | None,
+        typer.Option("--compare", help="Another regimen to overlay; repeat for several.", show_default=False),
+    ] = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="Output format: table, csv or json.")] = Format.table,
+    output: OutputOption = None,
+    regimens_dir: RegimensDir = None,
+    no_builtin: NoBuiltin = False,
+) -> None:
+    """Predicted plasma concentration over time under a population PK model (teaching estimate)."""
+
+    def run() -> None:
+        from . import output as out
+        from . import pk
+        from .dosing import calculate, make_plan
+        from .schedule import MAX_ROWS
+
+        if format is Format.markdown:
+            raise DoseCalcError("simulate writes table, csv or json", field="--format")
+        patient = _patient(weight)
+        models = pk.load_models()
+        if model not in models:
+            raise DoseCalcError(f"unknown model {model!r}; known models: {', '.join(models)}", field="--model")
+        chosen = models[model]
+        what_if = _what_if(duration, None, None, None, None, False)
+        every = _parse("--interval", interval, "DURATION")
+        catalogue = _catalogue(regimens_dir, no_builtin)
+        runs = []
+        cards = catalogue.select([regimen, *(compare or [])])
+        courses = []
+        for card in cards:
+            figures = calculate(make_plan(card, what_if), patient.weight)
+            course = pk.Course(figures.rate, figures.duration, sessions, every)
+            pk.check_course(course)
+            courses.append((figures, course))
+        end = _parse("--until", until, "DURATION") if until is not None else pk.default_end([c for _, c in courses])
+        times = pk.output_times(end, _parse("--step", step, "STEP"), MAX_ROWS)
+        for figures, course in courses:
+            simulation = pk.simulate(chosen, patient.weight, course, times)
+            summary = pk.summarise(chosen, patient.weight, course, times)
+            runs.append(SimulationRun(chosen, figures, course, simulation, summary))
+        if format is Format.table:
+            _emit_rich(out.simulation_table(runs, patient), output)
+        elif format is Format.json:
+            _emit(out.simulation_json(runs, patient), output)
+        else:
+            _emit(out.simulation_csv(runs), output)
+            print(DISCLAIMER, file=sys.stderr)
+
+    _guarded(run)
+
+
+class SimulationRun(NamedTuple):
+    """One regimen's simulation, as the writers need it."""
+
+    model: Any
+    figures: Any
+    course: Any
+    simulation: Any
+    summary: Any
 
 
 def _progress(stack: Any) -> Callable[[int], None] | None:

@@ -487,3 +487,133 @@ def write_atomic(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` whole or not at all."""
     with atomic_writer(path) as handle:
         handle.write(text)
+
+
+# --------------------------------------------------------------------------------------- simulations
+
+
+def _simulation_notes(run: Any) -> list[str]:
+    notes = [
+        f"Model: {run.model.title}. Population: {run.model.population}. A population-model estimate for "
+        "teaching, not a prediction for any patient."
+    ]
+    card = run.figures.plan.card
+    drug = card.primary_trial_drug
+    if drug is not None and drug.lower() != run.model.drug.lower():
+        notes.append(
+            f"The trial behind {card.id} used {drug}; the {run.model.id} model describes {run.model.drug}, "
+            "so it does not match that drug."
+        )
+    if run.course.sessions < card.sessions:
+        notes.append(
+            f"Simulated {run.course.sessions} of the card's {card.sessions} sessions; use --sessions "
+            f"{card.sessions} for the whole course."
+        )
+    return notes
+
+
+def _summary_json(summary: Any) -> dict[str, Any]:
+    return {
+        "peak_concentration": _value(summary.peak_concentration, "ng/mL"),
+        "time_of_peak": _value(summary.time_of_peak, "h"),
+        "end_of_session_concentration": [_value(c, "ng/mL") for c in summary.end_of_session],
+        "trough_before_next_session": [_value(c, "ng/mL") for c in summary.trough_before_next],
+        "half_time_after_end": None
+        if summary.half_time_after_end is None
+        else _value(summary.half_time_after_end, "h"),
+    }
+
+
+def simulation_json(runs: Sequence[Any], patient: Patient) -> str:
+    """``disclaimer``, ``model``, ``regimen``, ``patient``, ``rows`` (time, concentration) and ``summary``
+    for the first regimen; with --compare, the others under ``comparisons`` in the same shape."""
+
+    def one(run: Any) -> dict[str, Any]:
+        times = run.simulation.time.to("h").magnitude
+        conc = run.simulation.concentration.to("ng/mL").magnitude
+        return {
+            "regimen": run.figures.plan.card.id,
+            "course": {
+                "rate": _value(run.course.rate, "mg/h"),
+                "duration": _value(run.course.duration, "h"),
+                "sessions": run.course.sessions,
+                "interval": _value(run.course.interval, "h"),
+            },
+            "rows": [
+                {"time": {"value": float(t), "unit": "h"}, "concentration": {"value": float(c), "unit": "ng/mL"}}
+                for t, c in zip(times, conc, strict=True)
+            ],
+            "summary": _summary_json(run.summary),
+            "notes": _simulation_notes(run),
+        }
+
+    first, *others = runs
+    document: dict[str, Any] = {
+        "disclaimer": display.DISCLAIMER,
+        "model": {
+            "id": first.model.id,
+            "title": first.model.title,
+            "drug": first.model.drug,
+            "population": first.model.population,
+        },
+        "patient": _patient(patient),
+        **one(first),
+    }
+    if others:
+        document["comparisons"] = [one(run) for run in others]
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def simulation_csv(runs: Sequence[Any]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["time_h", *(f"concentration_ng_per_ml_{run.figures.plan.card.id}" for run in runs)])
+    columns = [run.simulation.concentration.to("ng/mL").magnitude for run in runs]
+    for i, t in enumerate(runs[0].simulation.time.to("h").magnitude):
+        writer.writerow([repr(float(t)), *(repr(float(c[i])) for c in columns)])
+    return buffer.getvalue()
+
+
+def _simulation_summary_lines(run: Any) -> list[str]:
+    s = run.summary
+    card = run.figures.plan.card
+    lines = [
+        f"{card.id}: {display.show(run.course.rate, 'mg/h')} for {display.duration(run.course.duration)}"
+        + (
+            f", {run.course.sessions} sessions every {display.duration(run.course.interval)}"
+            if run.course.sessions > 1
+            else ""
+        ),
+        f"  peak {display.significant(float(s.peak_concentration.to('ng/mL').magnitude))} ng/mL at "
+        f"{display.clock(float(s.time_of_peak.to('h').magnitude))} (h:mm)",
+        "  end of each session: "
+        + ", ".join(f"{display.significant(float(c.to('ng/mL').magnitude))} ng/mL" for c in s.end_of_session),
+    ]
+    if s.trough_before_next:
+        lines.append(
+            "  trough before the next session: "
+            + ", ".join(f"{display.significant(float(c.to('ng/mL').magnitude))} ng/mL" for c in s.trough_before_next)
+        )
+    if s.half_time_after_end is not None:
+        minutes = float(s.half_time_after_end.to("min").magnitude)
+        lines.append(f"  falls by half {display.number(minutes, 0)} min after the end of the last infusion")
+    return lines
+
+
+def _simulation_body(runs: Sequence[Any]) -> tuple[list[str], list[list[str]]]:
+    headers = ["Time (h:mm)", *(f"{run.figures.plan.card.id} (ng/mL)" for run in runs)]
+    hours = runs[0].simulation.time.to("h").magnitude
+    columns = [run.simulation.concentration.to("ng/mL").magnitude for run in runs]
+    body = [
+        [display.clock(float(h)), *(display.significant(float(c[i])) for c in columns)] for i, h in enumerate(hours)
+    ]
+    return headers, body
+
+
+def simulation_table(runs: Sequence[Any], patient: Patient) -> Any:
+    headers, body = _simulation_body(runs)
+    title = [f"Predicted plasma concentration ({runs[0].model.id} model); {_patient_line(patient)}"]
+    for run in runs:
+        title += _simulation_summary_lines(run)
+    notes = list(dict.fromkeys(note for run in runs for note in _simulation_notes(run)))
+    return _rich_block("\n".join(title), headers, body, notes)

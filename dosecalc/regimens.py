@@ -106,6 +106,8 @@ class _Card(_Strict):
     preparation: Preparation | None = None
     sources: Annotated[list[Source], Field(min_length=1)]
     notes: list[Text] = []
+    #: The drug of the trial behind the card when it is not the one the article names (e.g. S(+)-ketamine).
+    primary_trial_drug: Text | None = None
 
     @model_validator(mode="after")
     def _duration_not_below_minimum(self) -> _Card:
@@ -165,7 +167,8 @@ def builtin_dir() -> Path:
     return packaged if packaged.is_dir() else here.parent / "regimens"
 
 
-def _error_lines(path: Path, error: ValidationError) -> list[str]:
+def validation_messages(path: Path, error: ValidationError) -> list[str]:
+    """One line per validation error: the file, the field (dotted) and what was expected."""
     lines = []
     for detail in error.errors():
         loc = [str(part) for part in detail["loc"]]
@@ -205,7 +208,7 @@ def load_card(path: Path) -> Card:
     try:
         return _CARD_ADAPTER.validate_python(data)
     except ValidationError as error:
-        raise CardError("\n".join(_error_lines(path, error))) from None
+        raise CardError("\n".join(validation_messages(path, error))) from None
 
 
 def _card_files(folder: Path) -> list[Path]:
