@@ -110,6 +110,11 @@ DropFactorOption = Annotated[
     ),
 ]
 
+ExplainOption = Annotated[
+    bool,
+    typer.Option("--explain", help="Show the worked steps (dimensional analysis) behind every figure."),
+]
+
 
 def _fail(message: str) -> NoReturn:
     for line in message.splitlines():
@@ -152,7 +157,13 @@ def _patient(text: str | None) -> Any:
 
     if text is None:
         return REFERENCE_PATIENT
-    return Patient(_parse("--weight", text, "WEIGHT"), text)
+    from . import units
+
+    try:
+        typed = units.parse_quantity(text, units.WEIGHT, keep_unit=True)
+    except DoseCalcError as error:
+        raise error.for_field("--weight") from None
+    return Patient(typed.to("kg"), text, typed)
 
 
 def _parse(option: str, text: str, spec_name: str) -> Any:
@@ -267,6 +278,7 @@ def table_command(
         ),
     ] = None,
     no_cap: Annotated[bool, typer.Option("--no-cap", help="Ignore every rate cap.")] = False,
+    explain: ExplainOption = False,
     format: FormatOption = Format.table,
     output: OutputOption = None,
     regimens_dir: RegimensDir = None,
@@ -281,7 +293,9 @@ def table_command(
         patient = _patient(weight)
         what_if = _what_if(duration, concentration, drop_factor, sessions, max_rate, no_cap)
         cards = _catalogue(regimens_dir, no_builtin).select(regimen)
-        rows = [calculate(make_plan(card, what_if), patient.weight) for card in cards]
+        if explain and format is Format.csv:
+            raise DoseCalcError("worked steps come as table, markdown or json", field="--explain")
+        rows = [calculate(make_plan(card, what_if), patient.typed, explain) for card in cards]
         if what_if.drop_factor is not None and all(row.concentration is None for row in rows):
             raise DoseCalcError(
                 "a drip rate needs a concentration; add --concentration, e.g. '2 mg/mL'", field="--drop-factor"
@@ -307,6 +321,7 @@ def schedule_command(
     duration: DurationOption = None,
     concentration: ConcentrationOption = None,
     drop_factor: DropFactorOption = None,
+    explain: ExplainOption = False,
     format: FormatOption = Format.table,
     output: OutputOption = None,
     regimens_dir: RegimensDir = None,
@@ -323,7 +338,9 @@ def schedule_command(
         step_q = _parse("--step", step, "STEP")
         what_if = _what_if(duration, concentration, drop_factor, None, None, False)
         card = _catalogue(regimens_dir, no_builtin).get(regimen)
-        figures = calculate(make_plan(card, what_if), patient.weight)
+        if explain and format is Format.csv:
+            raise DoseCalcError("worked steps come as table, markdown or json", field="--explain")
+        figures = calculate(make_plan(card, what_if), patient.typed, explain)
         if what_if.drop_factor is not None and figures.concentration is None:
             raise DoseCalcError(
                 "a drip rate needs a concentration; add --concentration, e.g. '2 mg/mL'", field="--drop-factor"
@@ -495,7 +512,7 @@ def simulate_command(
         cards = catalogue.select([regimen, *(compare or [])])
         courses = []
         for card in cards:
-            figures = calculate(make_plan(card, what_if), patient.weight)
+            figures = calculate(make_plan(card, what_if), patient.typed)
             course = pk.Course(figures.rate, figures.duration, sessions, every)
             pk.check_course(course)
             courses.append((figures, course))

@@ -23,7 +23,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from . import DISCLAIMER
-from .dosing import DoseFigures
+from .dosing import DoseFigures, Step
 from .units import Quantity
 
 __all__ = ["DISCLAIMER", "number", "row_notes", "show", "significant"]
@@ -147,3 +147,85 @@ def row_notes(figures: DoseFigures) -> list[str]:
         notes.append("No pump or drip figures: no --concentration given and the card documents no preparation.")
     notes.extend(card.notes)
     return notes
+
+
+_SYMBOLS = {
+    "kilogram": "kg",
+    "gram": "g",
+    "pound": "lb",
+    "milligram": "mg",
+    "microgram": "mcg",
+    "nanogram": "ng",
+    "hour": "h",
+    "minute": "min",
+    "second": "s",
+    "day": "d",
+    "milliliter": "mL",
+    "liter": "L",
+    "drop": "gtt",
+}
+_BELOW_ORDER = {"kg": 0, "lb": 0, "g": 0, "mg": 0, "mL": 1, "L": 1, "d": 2, "h": 2, "min": 2, "s": 2}
+
+#: What each traced figure is called in a worked step.
+FIGURE_NAMES = {
+    "weight": "weight",
+    "rate": "rate",
+    "planned_total": "planned total",
+    "cap": "rate cap",
+    "total_dose": "dose per session",
+    "concentration": "concentration",
+    "pump_rate": "pump rate",
+    "volume": "volume per session",
+    "drip_rate": "drip rate",
+    "rate_per_kg": "rate per kg",
+    "total_dose_per_kg": "dose per kg",
+    "course_total_dose": "course total",
+}
+
+
+def unit_label(q: Quantity) -> str:
+    """The unit of a quantity the way dosecalc writes it: ``mg/kg/h``, ``gtt/min``, ``kg/lb``."""
+    items = [(name, round(float(power))) for name, power in q.unit_items()]  # type: ignore[arg-type]
+    above = [_SYMBOLS[name] for name, power in items if power > 0 for _ in range(power)]
+    below = sorted(
+        (_SYMBOLS[name] for name, power in items if power < 0 for _ in range(-power)),
+        key=lambda symbol: _BELOW_ORDER.get(symbol, 3),
+    )
+    return "/".join(["·".join(above) or "1", *below]) if below else "·".join(above)
+
+
+def step_number(value: float) -> str:
+    """A number in a worked step: exact when it is a short constant (0.45359237, 60), else to 2 decimals."""
+    text = repr(float(value))
+    if len(text.rstrip("0").rstrip(".")) <= 11 and "e" not in text:
+        return number(value, 10)
+    return number(value, 2)
+
+
+def step_term(q: Quantity, figure: str) -> str:
+    unit = unit_label(q)
+    if not unit:
+        return (
+            f"{step_number(float(q.magnitude))} sessions"
+            if figure == "course_total_dose"
+            else step_number(float(q.magnitude))
+        )
+    return f"{step_number(float(q.magnitude))} {unit}"
+
+
+def step_text(step: Step) -> str:
+    """One worked step in words and units: ``rate: 0.35 mg/kg/h x 69.85 kg = 24.45 mg/h``."""
+    symbols = {"x": "\u00d7", "/": "\u00f7", ">": ">", "<=": "\u2264"}
+    parts = [step_term(step.terms[0], step.figure)] if step.terms else []
+    for operator, term in zip(step.operators, step.terms[1:], strict=True):
+        parts += [symbols[operator], step_term(term, step.figure)]
+    name = FIGURE_NAMES.get(step.figure, step.figure)
+    if step.figure == "cap":
+        text = f"{name}: {' '.join(parts)}: {step.comment} ({step_term(step.result, step.figure)})"
+    elif not step.operators:
+        text = f"{name}: {step_term(step.result, step.figure)} ({step.comment})"
+    else:
+        text = f"{name}: {' '.join(parts)} = {step_term(step.result, step.figure)}"
+        if step.comment:
+            text += f" ({step.comment})"
+    return text

@@ -36,10 +36,17 @@ class Patient(NamedTuple):
 
     weight: Quantity
     given: str | None = None
+    #: The weight in the unit it was typed in (154 lb), for the worked conversion step.
+    as_typed: Quantity | None = None
 
     @property
     def is_reference(self) -> bool:
         return self.given is None
+
+    @property
+    def typed(self) -> Quantity:
+        """The weight as typed (154 lb), or in kg when it was not typed."""
+        return self.weight if self.as_typed is None else self.as_typed
 
 
 REFERENCE_PATIENT = Patient(REFERENCE_WEIGHT)
@@ -133,31 +140,95 @@ class DoseFigures(NamedTuple):
     pump_rate: Quantity | None
     volume: Quantity | None
     drip_rate: Quantity | None
+    steps: tuple[Step, ...] = ()
 
     @property
     def sessions(self) -> int:
         return self.plan.sessions
 
 
-def _uncapped(plan: Plan, weight: Quantity) -> tuple[Quantity, Quantity]:
+class Step(NamedTuple):
+    """One factor-label step of a calculation: operands joined by operators, giving a result.
+
+    Recorded by the arithmetic that computes the figure (see :func:`calculate`), so a worked step
+    can never disagree with the figure it explains.
+    """
+
+    figure: str  # the figure computed: "weight", "rate", "total_dose", ...
+    terms: tuple[Quantity, ...]
+    operators: tuple[str, ...]  # one fewer than terms: "x" or "/"
+    result: Quantity
+    comment: str = ""
+
+
+Trace = list[Step] | None
+RATE_KINDS = ("fixed-rate", "weight-based-rate")
+
+
+def _mul(trace: Trace, figure: str, a: Quantity, b: Quantity, unit: str) -> Quantity:
+    result: Quantity = (a * b).to(unit)
+    if trace is not None:
+        trace.append(Step(figure, (a, b), ("x",), result))
+    return result
+
+
+def _div(trace: Trace, figure: str, a: Quantity, b: Quantity, unit: str) -> Quantity:
+    result: Quantity = (a / b).to(unit)
+    if trace is not None:
+        trace.append(Step(figure, (a, b), ("/",), result))
+    return result
+
+
+def _convert(trace: Trace, figure: str, q: Quantity, unit: str) -> Quantity:
+    """``q`` in ``unit``; the step shows the conversion factor (154 lb x 0.45359237 kg/lb = 69.85 kg)."""
+    result: Quantity = q.to(unit)
+    if trace is not None and q.units != result.units:
+        ratio = Q_(1.0, unit) / Q_(1.0, _unit_text(q))  # e.g. kg/lb, or h/min for gtt/h -> gtt/min
+        factor = float(Q_(1.0, q.units).to(unit).magnitude)
+        if factor >= 1 or (1 / factor) % 1:
+            step = Step(figure, (q, Q_(factor, ratio.units)), ("x",), result)
+        else:  # dividing by a whole number reads better: 244.5 gtt/h / 60 min/h
+            step = Step(figure, (q, Q_(1 / factor, (1 / ratio).units)), ("/",), result)
+        trace.append(step)
+    return result
+
+
+def _unit_text(q: Quantity) -> str:
+    """A quantity's unit in dosecalc's spelling ("gtt/h"), from pint's short format ("gtt / h")."""
+    return format(q.units, "~").replace(" / ", "/").replace(" ", "")
+
+
+def _uncapped(plan: Plan, weight: Quantity, trace: Trace) -> tuple[Quantity, Quantity]:
     """Uncapped rate (mg/h) and planned total per session (mg) for the card's kind."""
     card, duration = plan.card, plan.duration
     dose = documented_dose(card)
     ones = np.ones_like(weight.magnitude, dtype=float)
     if card.kind == "fixed-rate":
-        rate = dose * ones
-        return rate.to("mg/h"), (rate * duration).to("mg")
+        rate = (dose * ones).to("mg/h")
+        if trace is not None:
+            trace.append(Step("rate", (dose,), (), rate, "fixed rate: the same for every patient"))
+        return rate, _mul(trace, "planned_total", rate, duration, "mg")
     if card.kind == "weight-based-rate":
-        rate = dose * weight
-        return rate.to("mg/h"), (rate * duration).to("mg")
-    total = dose * ones if card.kind == "fixed-total" else dose * weight
-    return (total / duration).to("mg/h"), total.to("mg")
+        rate = _mul(trace, "rate", dose, weight, "mg/h")
+        return rate, (rate * duration).to("mg")
+    if card.kind == "fixed-total":
+        total = (dose * ones).to("mg")
+        if trace is not None:
+            trace.append(Step("planned_total", (dose,), (), total, "a fixed total for every patient"))
+    else:
+        total = _mul(trace, "planned_total", dose, weight, "mg")
+    return _div(trace, "rate", total, duration, "mg/h"), total
 
 
-def calculate(plan: Plan, weight: Quantity) -> DoseFigures:
-    """All figures for a patient weight (kg, scalar or array) under a resolved plan."""
-    weight = weight.to("kg")
-    uncapped, planned_total = _uncapped(plan, weight)
+def calculate(plan: Plan, weight: Quantity, explain: bool = False) -> DoseFigures:
+    """All figures for a patient weight (any mass unit; scalar or array) under a resolved plan.
+
+    With ``explain`` (one patient), each step of the arithmetic is recorded as it is done, in
+    ``figures.steps``: the worked steps of ``--explain`` and of exercise answer keys.
+    """
+    trace: Trace = [] if explain else None
+    weight = _convert(trace, "weight", weight, "kg")
+    uncapped, planned_total = _uncapped(plan, weight, trace)
     binds: Any
     if plan.cap is None:
         rate, binds, total = uncapped, np.zeros_like(uncapped.magnitude, dtype=bool), planned_total
@@ -168,27 +239,41 @@ def calculate(plan: Plan, weight: Quantity) -> DoseFigures:
     if np.ndim(binds) == 0:  # one patient: plain Python scalars, not 0-d arrays
         binds = bool(binds)
         rate, total = Q_(float(rate.magnitude), "mg/h"), Q_(float(total.magnitude), "mg")
+    if trace is not None:
+        if plan.cap is not None:
+            verdict = "the cap binds, so the rate is the cap" if binds else "the cap does not bind"
+            trace.append(Step("cap", (uncapped, plan.cap), (">" if binds else "<=",), rate, verdict))
+        if plan.card.kind in RATE_KINDS or binds:
+            total = _mul(trace, "total_dose", rate, plan.duration, "mg")  # the same value, now as a step
+        else:
+            trace.append(Step("total_dose", (total,), (), total, "the planned total, spread evenly"))
     concentration = pump_rate = volume = drip_rate = None
     if plan.concentration is not None:
-        concentration = plan.concentration.value.to("mg/mL")
-        pump_rate = (rate / concentration).to("mL/h")
-        volume = (total / concentration).to("mL")
+        conc = plan.concentration
+        if trace is not None and conc.amount is not None and conc.volume is not None:
+            concentration = _div(trace, "concentration", conc.amount, conc.volume, "mg/mL")
+        else:
+            concentration = conc.value.to("mg/mL")
+        pump_rate = _div(trace, "pump_rate", rate, concentration, "mL/h")
+        volume = _div(trace, "volume", total, concentration, "mL")
         if plan.drop_factor is not None:
-            drip_rate = (pump_rate * plan.drop_factor).to("gtt/min")
-    return DoseFigures(
+            drops = _mul(trace, "drip_rate", pump_rate, plan.drop_factor, "gtt/h")
+            drip_rate = _convert(trace, "drip_rate", drops, "gtt/min")
+    figures = DoseFigures(
         plan=plan,
         weight=weight,
         rate=rate,
         uncapped_rate=uncapped,
         cap_binds=binds,
-        rate_per_kg=(rate / weight).to("mg/kg/h"),
+        rate_per_kg=_div(trace, "rate_per_kg", rate, weight, "mg/kg/h"),
         duration=plan.duration,
         total_dose=total,
         planned_total_dose=planned_total,
-        total_dose_per_kg=(total / weight).to("mg/kg"),
-        course_total_dose=(total * plan.sessions).to("mg"),
+        total_dose_per_kg=_div(trace, "total_dose_per_kg", total, weight, "mg/kg"),
+        course_total_dose=_mul(trace, "course_total_dose", total, Q_(float(plan.sessions), ""), "mg"),
         concentration=concentration,
         pump_rate=pump_rate,
         volume=volume,
         drip_rate=drip_rate,
     )
+    return figures if trace is None else figures._replace(steps=tuple(trace))

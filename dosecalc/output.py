@@ -105,9 +105,40 @@ def dose_json(rows: Sequence[DoseFigures], patient: Patient) -> str:
         if row.cap_binds:
             item["uncapped_rate"] = _value(row.uncapped_rate, "mg/h")
         item["notes"] = display.row_notes(row)
+        if row.steps:
+            item["steps"] = _steps_json(row)
         out_rows.append(item)
     document = {"disclaimer": display.DISCLAIMER, "patient": _patient(patient), "rows": out_rows}
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _steps_json(figures: DoseFigures) -> list[dict[str, Any]]:
+    """Worked steps as data: the figure, the sentence, and each term and the result as value/unit."""
+    return [
+        {
+            "figure": step.figure,
+            "text": display.step_text(step),
+            "terms": [{"value": float(t.magnitude), "unit": display.unit_label(t)} for t in step.terms],
+            "operators": list(step.operators),
+            "result": {"value": float(step.result.magnitude), "unit": display.unit_label(step.result)},
+        }
+        for step in figures.steps
+    ]
+
+
+def _steps_lines(rows: Sequence[DoseFigures], schedule: bool = False) -> list[str]:
+    lines = []
+    for row in rows:
+        if not row.steps:
+            continue
+        lines.append(f"{row.plan.card.id}:")
+        lines += [f"  {number}. {display.step_text(step)}" for number, step in enumerate(row.steps, 1)]
+        if schedule:
+            lines.append(
+                f"  {len(row.steps) + 1}. cumulative dose at elapsed time t: {display.step_term(row.rate, 'rate')}"
+                " \u00d7 t (the last row is the dose per session)"
+            )
+    return lines
 
 
 def dose_csv(rows: Sequence[DoseFigures]) -> str:
@@ -159,7 +190,20 @@ def dose_markdown(rows: Sequence[DoseFigures], patient: Patient) -> str:
     notes = _numbered_notes(rows)
     if notes:
         lines += ["", "Notes:", ""] + [f"- {_md_escape(note)}" for note in notes]
+    lines += _steps_markdown(rows)
     return "\n".join(lines) + "\n"
+
+
+def _steps_markdown(rows: Sequence[DoseFigures], schedule: bool = False) -> list[str]:
+    steps = _steps_lines(rows, schedule)
+    if not steps:
+        return []
+    out = ["", "Worked steps:", ""]
+    for line in steps:
+        out.append(f"**{line[:-1]}**" if not line.startswith("  ") else f"   {line.strip()}")
+        if not line.startswith("  "):
+            out.append("")
+    return out
 
 
 def dose_table(rows: Sequence[DoseFigures], patient: Patient) -> Any:
@@ -167,7 +211,8 @@ def dose_table(rows: Sequence[DoseFigures], patient: Patient) -> Any:
     columns = _present(DOSE_COLUMNS, rows)
     headers = ["Regimen", *(f"{c.header}\n({c.unit})" for c in columns)]
     notes = _numbered_notes(rows)
-    return _rich_block(_patient_line(patient), headers, [_dose_cells(r, columns) for r in rows], notes)
+    body = [_dose_cells(r, columns) for r in rows]
+    return _rich_block(_patient_line(patient), headers, body, notes, _steps_lines(rows))
 
 
 # --------------------------------------------------------------------------------------- schedules
@@ -192,6 +237,8 @@ def schedule_json(schedule: Schedule, patient: Patient) -> str:
         "rows": rows,
         "notes": display.row_notes(fig),
     }
+    if fig.steps:
+        document["steps"] = _steps_json(fig)
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -235,12 +282,14 @@ def schedule_markdown(schedule: Schedule, patient: Patient) -> str:
     notes = display.row_notes(schedule.figures)
     if notes:
         lines += ["", "Notes:", ""] + [f"- {_md_escape(n)}" for n in notes]
+    lines += _steps_markdown([schedule.figures], schedule=True)
     return "\n".join(lines) + "\n"
 
 
 def schedule_table(schedule: Schedule, patient: Patient) -> Any:
     headers, body = _schedule_cells(schedule)
-    return _rich_block(_schedule_title(schedule, patient), headers, body, display.row_notes(schedule.figures))
+    steps = _steps_lines([schedule.figures], schedule=True)
+    return _rich_block(_schedule_title(schedule, patient), headers, body, display.row_notes(schedule.figures), steps)
 
 
 # --------------------------------------------------------------------------------------- regimen cards
@@ -384,7 +433,13 @@ def _markdown_table(headers: Sequence[str], body: Sequence[Sequence[str]]) -> li
     return lines
 
 
-def _rich_block(title: str, headers: Sequence[str], body: Sequence[Sequence[str]], notes: Sequence[str]) -> Any:
+def _rich_block(
+    title: str,
+    headers: Sequence[str],
+    body: Sequence[Sequence[str]],
+    notes: Sequence[str],
+    steps: Sequence[str] = (),
+) -> Any:
     from rich.console import Group  # rich is imported only when a terminal table is drawn
     from rich.table import Table
     from rich.text import Text
@@ -397,6 +452,8 @@ def _rich_block(title: str, headers: Sequence[str], body: Sequence[Sequence[str]
     parts: list[Any] = [Text(display.DISCLAIMER, style="bold"), Text(title), table]
     if notes:
         parts.append(Text("Notes:\n" + "\n".join(f"- {note}" for note in notes)))
+    if steps:
+        parts.append(Text("Worked steps:\n" + "\n".join(steps)))
     parts.append(Text(display.DISCLAIMER, style="dim"))
     return Group(*parts)
 

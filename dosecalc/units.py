@@ -266,13 +266,14 @@ def _read_unit(text: str, unit_text: str, spec: QuantitySpec) -> tuple[UnitsCont
     return UnitsContainer({u: e for u, e in exponents.items() if e}), numerator, denominators
 
 
-def parse_quantity(text: Any, spec: QuantitySpec) -> Quantity:
+def parse_quantity(text: Any, spec: QuantitySpec, *, keep_unit: bool = False) -> Quantity:
     """Parse a plain number with a unit into a quantity in ``spec.unit``, or raise :class:`QuantityError`.
 
     Accepted: ``70 kg``, ``70kg``, ``154 lb``, ``0.5 h``, ``30 min``, ``2 mg/mL``, ``0.35 mg/kg/h``,
     ``22 mg per hour``. Refused, each with a message saying why: decimal commas and thousands separators,
     expressions, several numbers, unknown or error-prone units (``cc``, ``µg``, ``units``), a unit of the
     wrong kind, non-finite, zero, negative and implausible values (outside ``spec.low``..``spec.high``).
+    With ``keep_unit`` the checked quantity is returned in the unit it was written in.
     """
     if not isinstance(text, str):
         raise QuantityError(f"expected text such as '{spec.example}', got {type(text).__name__} {text!r:.40}")
@@ -295,13 +296,14 @@ def parse_quantity(text: Any, spec: QuantitySpec) -> Quantity:
         raise _fail(text, f"has no unit; expected {spec.expected}")
     if numerator != [spec.numerator] or Counter(denominators) != Counter(spec.denominators):
         raise _fail(text, f"is {_describe(numerator, denominators)}; expected {spec.expected}")
-    quantity = Q_(value, units).to(spec.unit)
+    typed = Q_(value, units)
+    quantity = typed.to(spec.unit)
     magnitude = float(quantity.magnitude)
     if value == 0 or magnitude == 0:
         raise _fail(text, f"is zero; expected {spec.expected} (more than zero)")
     if not spec.low <= magnitude <= spec.high:
         raise _fail(text, f"is outside the accepted range {spec.range_text}; expected {spec.expected}")
-    return quantity
+    return typed if keep_unit else quantity
 
 
 def unit_for(word: str, spec: QuantitySpec) -> str | None:
