@@ -543,6 +543,151 @@ class SimulationRun(NamedTuple):
     summary: Any
 
 
+class SheetFormat(StrEnum):
+    markdown = "markdown"
+    json = "json"
+    html = "html"
+
+
+class Pound(StrEnum):
+    exact = "exact"
+    course = "2.2"
+
+
+class PumpRounding(StrEnum):
+    tenth = "0.1"
+    whole = "1"
+
+
+SeedOption = Annotated[int, typer.Option("--seed", min=0, help="The same seed gives the same set, byte for byte.")]
+LevelOption = Annotated[
+    int | None,
+    typer.Option(
+        "--level",
+        min=1,
+        max=3,
+        help="1: one factor; 2: two factors; 3: three or more. Default: mixed.",
+        show_default=False,
+    ),
+]
+PoundOption = Annotated[
+    Pound, typer.Option("--pound", help="Pounds to kilograms: exact (0.45359237 kg) or 2.2 (lb per kg).")
+]
+PumpOption = Annotated[
+    PumpRounding, typer.Option("--pump-rounding", help="Round pump-rate answers to 0.1 mL/h or to whole mL/h.")
+]
+
+
+def _convention(pound: Pound, pump: PumpRounding) -> Any:
+    from .exercises import Convention
+
+    return Convention(pound=pound.value, pump_places=1 if pump is PumpRounding.tenth else 0)
+
+
+@_command("exercises")
+def exercises_command(
+    count: Annotated[int, typer.Option("--count", "-n", min=1, max=500, help="Number of problems.")] = 10,
+    seed: SeedOption = 1,
+    level: LevelOption = None,
+    format: Annotated[SheetFormat, typer.Option("--format", "-f", help="Output format.")] = SheetFormat.markdown,
+    answers: Annotated[bool, typer.Option("--answers", help="The answer key, with worked steps.")] = False,
+    pound: PoundOption = Pound.exact,
+    pump_rounding: PumpOption = PumpRounding.tenth,
+    output: OutputOption = None,
+    regimens_dir: RegimensDir = None,
+    no_builtin: NoBuiltin = False,
+) -> None:
+    """A reproducible set of dosage-calculation problems from the regimen cards (a worksheet, or with
+    --answers the answer key). Problem N is the same for any --count, so a key can be checked in part."""
+
+    def run() -> None:
+        from . import exercises
+
+        convention = _convention(pound, pump_rounding)
+        cards = list(_catalogue(regimens_dir, no_builtin).cards.values())
+        problems = exercises.generate(cards, count, seed, level, convention)
+        render = {
+            SheetFormat.markdown: exercises.to_markdown,
+            SheetFormat.json: exercises.to_json,
+            SheetFormat.html: exercises.to_html,
+        }[format]
+        _emit(render(problems, seed, convention, answers), output)
+
+    _guarded(run)
+
+
+@_command("check")
+def check_command(
+    answers_file: Annotated[
+        Path, typer.Argument(metavar="ANSWERS.csv", help="CSV with columns 'problem' and 'answer' ('-' for stdin).")
+    ],
+    seed: SeedOption = 1,
+    count: Annotated[
+        int | None,
+        typer.Option(
+            "--count",
+            "-n",
+            min=1,
+            max=500,
+            help="Problems on the sheet (default: the highest problem number answered).",
+            show_default=False,
+        ),
+    ] = None,
+    level: LevelOption = None,
+    pound: PoundOption = Pound.exact,
+    pump_rounding: PumpOption = PumpRounding.tenth,
+    regimens_dir: RegimensDir = None,
+    no_builtin: NoBuiltin = False,
+) -> None:
+    """Mark a student's answers against the key of the same seed and options; wrong answers get the worked
+    steps. An answer is right within half the rounding unit of the exact value."""
+
+    def run() -> None:
+        from . import exercises
+
+        given = _read_answers(answers_file)
+        convention = _convention(pound, pump_rounding)
+        cards = list(_catalogue(regimens_dir, no_builtin).cards.values())
+        total = count if count is not None else max(given, default=0)
+        if total == 0:
+            raise DoseCalcError("holds no answers; expected rows of problem,answer", field="ANSWERS.csv")
+        beyond = sorted(number for number in given if number > total)
+        if beyond:
+            raise DoseCalcError(f"answers problem {beyond[0]}, beyond the {total} on the sheet", field="ANSWERS.csv")
+        problems = exercises.generate(cards, total, seed, level, convention)
+        sys.stdout.write(exercises.marks_text(exercises.mark(problems, given), seed))
+
+    _guarded(run)
+
+
+def _read_answers(path: Path) -> dict[int, str]:
+    import csv
+    import io
+
+    try:
+        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise DoseCalcError(f"cannot read {path} ({error})", field="ANSWERS.csv") from None
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows or [cell.strip().lower() for cell in rows[0][:2]] != ["problem", "answer"]:
+        raise DoseCalcError("needs a header row 'problem,answer'", field="ANSWERS.csv")
+    answers: dict[int, str] = {}
+    for line, row in enumerate(rows[1:], 2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != 2 or not row[0].strip().isdigit() or not row[0].strip().isascii():
+            raise DoseCalcError(
+                f"row {line}: expected a problem number and an answer, got {','.join(row)[:40]!r}", field="ANSWERS.csv"
+            )
+        number = int(row[0])
+        if number in answers or number < 1:
+            raise DoseCalcError(
+                f"row {line}: problem {number} is answered twice or does not exist", field="ANSWERS.csv"
+            )
+        answers[number] = row[1].strip()
+    return answers
+
+
 def _progress(stack: Any) -> Callable[[int], None] | None:
     """A rows-done counter on stderr when it is a terminal; nothing when it is piped."""
     if not sys.stderr.isatty():

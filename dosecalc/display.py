@@ -32,7 +32,7 @@ __all__ = ["DISCLAIMER", "number", "row_notes", "show", "significant"]
 def number(value: float, places: int) -> str:
     """``value`` rounded half up to ``places`` decimals, with a leading zero, no trailing zeros, and
     thousands separators: ``number(1234.50, 1) == "1,234.5"``, ``number(0.5, 2) == "0.5"``."""
-    exact = Decimal(repr(float(value)))
+    exact = Decimal(f"{float(value):.12g}")  # 12 significant figures: binary noise cannot move a half
     rounded = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     text = f"{rounded:,f}"
     if "." in text:

@@ -207,7 +207,7 @@ def _uncapped(plan: Plan, weight: Quantity, trace: Trace) -> tuple[Quantity, Qua
         rate = (dose * ones).to("mg/h")
         if trace is not None:
             trace.append(Step("rate", (dose,), (), rate, "fixed rate: the same for every patient"))
-        return rate, _mul(trace, "planned_total", rate, duration, "mg")
+        return rate, (rate * duration).to("mg")
     if card.kind == "weight-based-rate":
         rate = _mul(trace, "rate", dose, weight, "mg/h")
         return rate, (rate * duration).to("mg")

@@ -306,6 +306,21 @@ def parse_quantity(text: Any, spec: QuantitySpec, *, keep_unit: bool = False) ->
     return typed if keep_unit else quantity
 
 
+_PLAIN_NUMBER = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)\s*([A-Za-z/ ]*?)\s*", re.ASCII)
+
+
+def read_number(text: str, field: str) -> tuple[float, str]:
+    """A plain decimal number, optionally followed by a unit written after it (``10.9 mL/h``): the number
+    and the unit text. Anything else (commas, signs, expressions) is refused, as everywhere in dosecalc."""
+    match = _PLAIN_NUMBER.fullmatch(text) if len(text) <= MAX_TEXT_LENGTH else None
+    if match is None:
+        raise QuantityError(f"{quote(text)} is not a plain number such as 10.9 (or 10.9 mL/h)", field=field)
+    value = float(match[1])
+    if not math.isfinite(value):
+        raise QuantityError(f"{quote(text)} is too large to be a real value", field=field)
+    return value, match[2]
+
+
 def unit_for(word: str, spec: QuantitySpec) -> str | None:
     """The registry unit for ``word`` when that word alone is a unit of the kind ``spec`` expects
     (``unit_for("lbs", WEIGHT) == "pound"``); ``None`` for anything else.

@@ -1,0 +1,347 @@
+"""Exercise sets: reproducible dosage-calculation problems from the regimen cards, with answer keys.
+
+Problems are graded by the number of factors in their dimensional-analysis chain:
+
+* level 1, one factor: the dose of a session from a fixed rate (rate x time), or the rate of a fixed
+  total (total / time);
+* level 2, two factors: a weight-based rate to a dose per session (mg/kg/h x kg x h), or any rate to a
+  pump rate (mg/h / mg/mL, after a weight or total step);
+* level 3, three or more: pounds to kilograms to mg/h to mL/h to gtt/min, or course totals.
+
+Every answer and its worked steps come from :func:`dosecalc.dosing.calculate` with ``explain=True``;
+the only arithmetic here is the course's pound convention (exact, or 2.2 lb/kg) and the final rounding.
+The same seed gives the same set, byte for byte: ``random.Random(seed)`` and nothing machine-dependent.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
+
+from . import DISCLAIMER, display
+from .dosing import Step, WhatIf, calculate, make_plan
+from .errors import DoseCalcError
+from .regimens import Card, documented_dose
+from .units import Q_, Quantity, parse_concentration
+
+PREPARATIONS = ("100 mg in 100 mL", "500 mg in 500 mL", "80 mg in 500 mL", "100 mg in 50 mL", "200 mg in 100 mL")
+STRENGTHS = ("1 mg/mL", "2 mg/mL", "0.5 mg/mL", "0.16 mg/mL")
+DROP_FACTORS = (10, 15, 20, 60)
+
+# Which figures each figure is computed from: the chain of steps behind an answer.
+_INPUTS = {
+    "weight": (),
+    "planned_total": ("weight",),
+    "rate": ("weight", "planned_total"),
+    "cap": ("rate",),
+    "total_dose": ("rate", "cap", "planned_total"),
+    "concentration": (),
+    "pump_rate": ("rate", "cap", "concentration"),
+    "volume": ("total_dose", "concentration"),
+    "drip_rate": ("pump_rate",),
+    "course_total_dose": ("total_dose",),
+}
+_UNITS = {
+    "total_dose": "mg",
+    "rate": "mg/h",
+    "pump_rate": "mL/h",
+    "volume": "mL",
+    "drip_rate": "gtt/min",
+    "course_total_dose": "mg",
+}
+_ASKS = {
+    "total_dose": "the dose in one session",
+    "rate": "the infusion rate",
+    "pump_rate": "the pump rate",
+    "volume": "the volume infused in one session",
+    "drip_rate": "the drip rate of a gravity set",
+    "course_total_dose": "the total dose over the whole course",
+}
+
+
+class Convention(NamedTuple):
+    """A school's conventions, stated at the top of every sheet."""
+
+    pound: str = "exact"  # "exact" (0.45359237 kg) or "2.2" (2.2 lb per kg)
+    pump_places: int = 1  # pump rate to 0.1 mL/h (1) or whole mL/h (0)
+
+    def places(self, figure: str) -> int:
+        return {"pump_rate": self.pump_places, "drip_rate": 0}.get(figure, 1)
+
+    def lines(self) -> list[str]:
+        pound = "1 lb = 0.45359237 kg (exact)" if self.pound == "exact" else "2.2 lb = 1 kg (course convention)"
+        pump = "0.1 mL/h" if self.pump_places else "whole mL/h"
+        return [
+            f"Pounds to kilograms: {pound}.",
+            f"Round only the final answer, half up: doses to 0.1 mg, rates to 0.1 mg/h, pump rates to {pump}, "
+            "volumes to 0.1 mL, drip rates to whole drops per minute.",
+        ]
+
+
+class Problem(NamedTuple):
+    number: int
+    level: int
+    regimen: str
+    question: str
+    figure: str
+    unit: str
+    exact: float
+    answer: float
+    places: int
+    factors: int
+    steps: tuple[str, ...]
+    inputs: dict[str, object]  # what the problem gives, for re-deriving the answer another way
+
+
+def round_half_up(value: float, places: int) -> float:
+    """Round half up, as taught: 5.5 gtt/min is 6. The value is first read to 12 significant figures so
+    that binary noise (5.499999999999999 for 5.5) cannot move an answer across a half."""
+    return float(Decimal(f"{value:.12g}").quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+
+
+def _chain(steps: Sequence[Step], figure: str) -> list[Step]:
+    """The steps behind ``figure``, in the order they were done."""
+    wanted: set[str] = set()
+    todo = [figure]
+    while todo:
+        name = todo.pop()
+        if name not in wanted:
+            wanted.add(name)
+            todo.extend(_INPUTS.get(name, ()))
+    return [step for step in steps if step.figure in wanted]
+
+
+def _weight(rng: random.Random, in_pounds: bool, convention: Convention) -> tuple[str, Quantity, list[str]]:
+    """A weight as written in the problem, in kg for the calculation, and its conversion step."""
+    if not in_pounds:
+        kg = rng.randint(450, 1200) / 10
+        return f"{display.number(kg, 1)} kg", Q_(kg, "kg"), []
+    lb = rng.randint(99, 265)
+    if convention.pound == "2.2":
+        kg = lb / 2.2
+        return f"{lb} lb", Q_(kg, "kg"), [f"weight: {lb} lb \u00f7 2.2 lb/kg = {display.step_number(kg)} kg"]
+    return f"{lb} lb", Q_(lb, "lb"), []  # converted, with its step, by the calculation itself
+
+
+def _cards(cards: Sequence[Card], kinds: Sequence[str]) -> list[Card]:
+    return [card for card in cards if card.kind in kinds]
+
+
+def _duration(rng: random.Random, card: Card) -> Quantity:
+    """The documented duration, or a what-if of whole hours the card allows."""
+    documented = float(card.duration.to("h").magnitude)
+    low = 1.0 if card.minimum_duration is None else float(card.minimum_duration.to("h").magnitude)
+    choices = [documented] + [float(h) for h in range(1, 9) if h >= low and h != documented]
+    return Q_(rng.choice(choices), "h")
+
+
+def _describe(card: Card, duration: Quantity) -> str:
+    dose = display.documented_dose_text(documented_dose(card), card.kind)
+    how = "for" if card.kind in ("fixed-rate", "weight-based-rate") else "spread evenly over"
+    text = f"regimen {card.id} ({dose} {how} {display.duration(duration)}"
+    if card.max_rate is not None:
+        text += f", the rate capped at {display.show(card.max_rate, 'mg/h')}"
+    return text + ")"
+
+
+def _problem(rng: random.Random, number: int, level: int, cards: Sequence[Card], convention: Convention) -> Problem:
+    fixed = _cards(cards, ("fixed-rate", "fixed-total"))
+    weighted = _cards(cards, ("weight-based-rate", "weight-based-total"))
+    pool = {1: fixed, 2: cards, 3: cards}[level]
+    if not pool:
+        raise DoseCalcError("level 1 needs a fixed-rate or fixed-total card", field="--level")
+    card = rng.choice(pool)
+    duration = _duration(rng, card)
+    weighs = card in weighted  # the patient's weight matters only to weight-based cards
+    weight_text, weight, pre_steps = _weight(rng, weighs and level == 3, convention)
+    concentration: str | None = None
+    drop_factor: int | None = None
+    sessions: int | None = None
+    if level == 1:
+        figure = "total_dose" if card.kind == "fixed-rate" else "rate"
+    elif level == 2:
+        figure = {
+            "fixed-rate": "volume",
+            "fixed-total": "pump_rate",
+            "weight-based-rate": rng.choice(["total_dose", "pump_rate"]),
+            "weight-based-total": "rate",
+        }[card.kind]
+        if figure in ("volume", "pump_rate"):
+            concentration = rng.choice(STRENGTHS)
+    elif weighs and rng.random() < 0.5:
+        figure = "course_total_dose"
+        sessions = card.sessions
+    else:
+        figure = "drip_rate"
+        concentration = rng.choice(PREPARATIONS)
+        drop_factor = rng.choice(DROP_FACTORS)
+    what_if = WhatIf(
+        duration=duration,
+        concentration=None if concentration is None else parse_concentration(concentration),
+        drop_factor=None if drop_factor is None else Q_(float(drop_factor), "gtt/mL"),
+        sessions=sessions,
+    )
+    figures = calculate(make_plan(card, what_if), weight, explain=True)
+    chain = _chain(figures.steps, figure)
+    exact = float(getattr(figures, figure).to(_UNITS[figure]).magnitude)
+    places = convention.places(figure)
+    given = [f"a patient weighing {weight_text}" if weighs else None, _describe(card, duration)]
+    if concentration is not None:
+        given.append(f"a drug concentration of {concentration}")
+    if drop_factor is not None:
+        given.append(f"a gravity set of {drop_factor} gtt/mL")
+    if sessions is not None:
+        given.append(f"a course of {sessions} session(s)")
+    unit = _UNITS[figure]
+    question = "Given " + "; ".join(g for g in given if g) + f": what is {_ASKS[figure]} in {unit}?"
+    step_texts = tuple(pre_steps + [display.step_text(step) for step in chain])
+    factors = sum(1 for text in step_texts if "\u00d7" in text or "\u00f7" in text)
+    inputs: dict[str, object] = {
+        "weight": weight_text if weighs else None,
+        "duration_h": float(duration.to("h").magnitude),
+        "concentration": concentration,
+        "drop_factor": drop_factor,
+        "sessions": sessions,
+    }
+    answer = round_half_up(exact, places)
+    return Problem(number, level, card.id, question, figure, unit, exact, answer, places, factors, step_texts, inputs)
+
+
+def generate(cards: Sequence[Card], count: int, seed: int, level: int | None, convention: Convention) -> list[Problem]:
+    """``count`` problems for ``seed``; levels cycle 1, 2, 3 when no level is given."""
+    rng = random.Random(seed)
+    return [
+        _problem(rng, number, level if level is not None else (number - 1) % 3 + 1, cards, convention)
+        for number in range(1, count + 1)
+    ]
+
+
+def _answer_text(problem: Problem) -> str:
+    return f"{display.number(problem.answer, problem.places)} {problem.unit}"
+
+
+def to_markdown(problems: Sequence[Problem], seed: int, convention: Convention, answers: bool) -> str:
+    title = "Answer key" if answers else "Worksheet"
+    lines = [
+        f"# Infusion dosage calculations: {title.lower()}",
+        "",
+        f"> **{DISCLAIMER}**",
+        "",
+        f"Seed {seed}; {len(problems)} problems.",
+        "",
+    ]
+    lines += [f"- {line}" for line in convention.lines()] + [""]
+    for p in problems:
+        lines.append(f"{p.number}. (level {p.level}) {p.question}")
+        if answers:
+            lines.append(f"   - **Answer: {_answer_text(p)}**")
+            lines += [f"   - {step}" for step in p.steps]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def to_json(problems: Sequence[Problem], seed: int, convention: Convention, answers: bool) -> str:
+    import json
+
+    items = []
+    for p in problems:
+        item: dict[str, object] = {
+            "number": p.number,
+            "level": p.level,
+            "regimen": p.regimen,
+            "question": p.question,
+            "asks": p.figure,
+            "unit": p.unit,
+        }
+        if answers:
+            item |= {
+                "answer": {"value": p.answer, "unit": p.unit},
+                "exact": {"value": p.exact, "unit": p.unit},
+                "round_to_places": p.places,
+                "factors": p.factors,
+                "steps": list(p.steps),
+                "given": p.inputs,
+            }
+        items.append(item)
+    document = {
+        "disclaimer": DISCLAIMER,
+        "seed": seed,
+        "conventions": convention.lines(),
+        "pound": convention.pound,
+        "answers": answers,
+        "problems": items,
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def to_html(problems: Sequence[Problem], seed: int, convention: Convention, answers: bool) -> str:
+    from html import escape
+
+    title = "Answer key" if answers else "Worksheet"
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>dosecalc {title.lower()} (seed {seed})</title>",
+        "<style>body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;line-height:1.5}"
+        ".disclaimer{border:2px solid #333;padding:.5rem;font-weight:bold}li{margin:.6rem 0}"
+        ".answer{font-weight:bold}.steps{color:#333}@media print{body{margin:1cm}}</style>",
+        "</head><body>",
+        f"<h1>Infusion dosage calculations: {escape(title.lower())}</h1>",
+        f'<p class="disclaimer">{escape(DISCLAIMER)}</p>',
+        f"<p>Seed {seed}; {len(problems)} problems.</p><ul>",
+        *[f"<li>{escape(line)}</li>" for line in convention.lines()],
+        "</ul><ol>",
+    ]
+    for p in problems:
+        parts.append(f"<li>(level {p.level}) {escape(p.question)}")
+        if answers:
+            parts.append(f'<p class="answer">Answer: {escape(_answer_text(p))}</p><ul class="steps">')
+            parts += [f"<li>{escape(step)}</li>" for step in p.steps]
+            parts.append("</ul>")
+        parts.append("</li>")
+    parts += ["</ol>", f'<p class="disclaimer">{escape(DISCLAIMER)}</p>', "</body></html>"]
+    return "\n".join(parts) + "\n"
+
+
+class Mark(NamedTuple):
+    problem: Problem
+    given: str | None
+    correct: bool
+    reason: str
+
+
+def mark(problems: Sequence[Problem], answers: dict[int, str]) -> list[Mark]:
+    """Mark answers (problem number -> text) against the key: correct when the answer, rounded by the
+    sheet's rule, is the key's answer; so the rounded answer and any more precise one both score."""
+    from .units import read_number
+
+    marks = []
+    for p in problems:
+        text = answers.get(p.number)
+        if text is None:
+            marks.append(Mark(p, None, False, "no answer"))
+            continue
+        number, unit = read_number(text, f"answer to problem {p.number}")
+        if unit and unit.replace(" ", "").lower() != p.unit.lower():
+            marks.append(Mark(p, text, False, f"the answer is asked in {p.unit}, not {unit}"))
+            continue
+        right = round_half_up(number, p.places) == p.answer
+        marks.append(Mark(p, text, right, "correct" if right else f"expected {_answer_text(p)}"))
+    return marks
+
+
+def marks_text(marks: Sequence[Mark], seed: int) -> str:
+    score = sum(m.correct for m in marks)
+    lines = [DISCLAIMER, "", f"Seed {seed}: {score}/{len(marks)} correct.", ""]
+    for m in marks:
+        status = "correct" if m.correct else "WRONG"
+        lines.append(
+            f"{m.problem.number}. {status}: {m.given if m.given is not None else '(no answer)'}"
+            + ("" if m.correct else f" - {m.reason}")
+        )
+        if not m.correct:
+            lines += [f"     {step}" for step in m.problem.steps]
+            lines.append(f"     answer: {_answer_text(m.problem)}")
+    return "\n".join(lines) + "\n"
