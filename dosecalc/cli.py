@@ -486,6 +486,10 @@ def simulate_command(
         typer.Option("--compare", help="Another regimen to overlay; repeat for several.", show_default=False),
     ] = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format: table, csv or json.")] = Format.table,
+    plot: Annotated[
+        Path | None,
+        typer.Option("--plot", help="Also draw the concentration chart to this .png or .svg file.", show_default=False),
+    ] = None,
     output: OutputOption = None,
     regimens_dir: RegimensDir = None,
     no_builtin: NoBuiltin = False,
@@ -522,6 +526,12 @@ def simulate_command(
             simulation = pk.simulate(chosen, patient.weight, course, times)
             summary = pk.summarise(chosen, patient.weight, course, times)
             runs.append(SimulationRun(chosen, figures, course, simulation, summary))
+        if plot is not None:
+            from . import plots
+            from .output import write_atomic
+
+            write_atomic(plot, plots.render(plots.concentration_chart(runs), _chart_format(plot, "--plot")))
+            print(f"Wrote {plot}", file=sys.stderr)
         if format is Format.table:
             _emit_rich(out.simulation_table(runs, patient), output)
         elif format is Format.json:
@@ -686,6 +696,138 @@ def _read_answers(path: Path) -> dict[int, str]:
             )
         answers[number] = row[1].strip()
     return answers
+
+
+def _chart_format(output: Path, option: str) -> str:
+    suffix = output.suffix.lower().lstrip(".")
+    if suffix not in ("png", "svg"):
+        raise DoseCalcError(f"{str(output)[:60]!r} should end in .png or .svg", field=option)
+    return suffix
+
+
+@_command("plot")
+def plot_command(
+    kind: Annotated[str, typer.Argument(metavar="KIND", help="rate-vs-weight, cumulative or schedule.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The chart file: .png or .svg (written whole or not at all).")
+    ],
+    weight: WeightOption = None,
+    regimen: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--regimen",
+            "-r",
+            help="Regimen id; repeat for several. Default: every card (schedule: the first).",
+            show_default=False,
+        ),
+    ] = None,
+    low: Annotated[str, typer.Option("--from", help="rate-vs-weight: lightest weight.")] = "40 kg",
+    high: Annotated[str, typer.Option("--to", help="rate-vs-weight: heaviest weight.")] = "150 kg",
+    duration: DurationOption = None,
+    max_rate: Annotated[
+        str | None, typer.Option("--max-rate", help="What-if rate cap, e.g. '25 mg/h'.", show_default=False)
+    ] = None,
+    no_cap: Annotated[bool, typer.Option("--no-cap", help="Ignore every rate cap.")] = False,
+    regimens_dir: RegimensDir = None,
+    no_builtin: NoBuiltin = False,
+) -> None:
+    """Draw a chart: each regimen's rate across a weight range (caps and crossings marked), cumulative dose
+    over one session, or one regimen's schedule. Needs the plot extra: pip install 'dosecalc[plot]'."""
+
+    def run() -> None:
+        from . import plots
+        from .dosing import make_plan
+        from .output import write_atomic
+
+        if kind not in plots.KINDS:
+            raise DoseCalcError(f"unknown chart {kind!r}; expected one of {', '.join(plots.KINDS)}", field="KIND")
+        fmt = _chart_format(output, "--output")
+        patient = _patient(weight)
+        what_if = _what_if(duration, None, None, None, max_rate, no_cap)
+        cards = _catalogue(regimens_dir, no_builtin).select(regimen)
+        plans = [make_plan(card, what_if) for card in cards]
+        if kind == "rate-vs-weight":
+            lightest = _parse("--from", low, "WEIGHT")
+            heaviest = _parse("--to", high, "WEIGHT")
+            if not lightest < heaviest:
+                raise DoseCalcError("must be lighter than --to", field="--from")
+            fig = plots.rate_vs_weight(plans, float(lightest.magnitude), float(heaviest.magnitude))
+        elif kind == "cumulative":
+            fig = plots.cumulative(plans, patient.weight)
+        else:
+            fig = plots.schedule_chart(plans[0], patient.weight)
+        write_atomic(output, plots.render(fig, fmt))
+        print(f"Wrote {output}", file=sys.stderr)
+
+    _guarded(run)
+
+
+@_command("report")
+def report_command(
+    output: Annotated[Path, typer.Option("--output", "-o", help="The handout: an .html file (whole or not at all).")],
+    weight: WeightOption = None,
+    regimen: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--regimen", "-r", help="Regimen id; repeat for several. Default: every card.", show_default=False
+        ),
+    ] = None,
+    duration: DurationOption = None,
+    concentration: ConcentrationOption = None,
+    drop_factor: DropFactorOption = None,
+    step: Annotated[str, typer.Option("--step", help="Time between schedule rows.")] = "30 min",
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            help="Add the predicted plasma-concentration chart under this model (domino).",
+            show_default=False,
+        ),
+    ] = None,
+    explain: ExplainOption = False,
+    regimens_dir: RegimensDir = None,
+    no_builtin: NoBuiltin = False,
+) -> None:
+    """A printable, self-contained HTML handout: the disclaimer, the patient, the dose table, each schedule,
+    charts, the cards with their sources, and (with --explain) the worked steps. Needs the report extra:
+    pip install 'dosecalc[report]'."""
+
+    def run() -> None:
+        from . import report
+        from .dosing import calculate, make_plan
+        from .output import write_atomic
+
+        if output.suffix.lower() not in (".html", ".htm"):
+            raise DoseCalcError(f"{str(output)[:60]!r} should end in .html", field="--output")
+        patient = _patient(weight)
+        step_q = _parse("--step", step, "STEP")
+        what_if = _what_if(duration, concentration, drop_factor, None, None, False)
+        cards = _catalogue(regimens_dir, no_builtin).select(regimen)
+        plans = [make_plan(card, what_if) for card in cards]
+        rows = [calculate(plan, patient.typed, explain) for plan in plans]
+        simulation = []
+        if model is not None:
+            from . import pk
+
+            models = pk.load_models()
+            if model not in models:
+                raise DoseCalcError(f"unknown model {model!r}; known models: {', '.join(models)}", field="--model")
+            course = [pk.Course(row.rate, row.duration) for row in rows]
+            times = pk.output_times(pk.default_end(course), pk.STEP, 10_000)
+            for row, one in zip(rows, course, strict=True):
+                simulation.append(
+                    SimulationRun(
+                        models[model],
+                        row,
+                        one,
+                        pk.simulate(models[model], patient.weight, one, times),
+                        pk.summarise(models[model], patient.weight, one, times),
+                    )
+                )
+        write_atomic(output, report.render(rows, plans, patient, step_q, simulation))
+        print(f"Wrote {output}", file=sys.stderr)
+
+    _guarded(run)
 
 
 def _progress(stack: Any) -> Callable[[int], None] | None:

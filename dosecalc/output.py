@@ -81,7 +81,7 @@ def _patient(patient: Patient) -> dict[str, Any]:
     return out
 
 
-def _patient_line(patient: Patient) -> str:
+def patient_line(patient: Patient) -> str:
     kg = display.show(patient.weight, "kg")
     if patient.is_reference:
         return f"Patient: {kg} (reference adult: no --weight given)"
@@ -91,6 +91,11 @@ def _patient_line(patient: Patient) -> str:
 
 
 # --------------------------------------------------------------------------------------- dose tables
+
+
+def present_columns(rows: Sequence[DoseFigures]) -> list[Column]:
+    """The dose-table columns that at least one row has a figure for."""
+    return _present(DOSE_COLUMNS, rows)
 
 
 def dose_json(rows: Sequence[DoseFigures], patient: Patient) -> str:
@@ -161,7 +166,7 @@ def dose_csv(rows: Sequence[DoseFigures]) -> str:
     return buffer.getvalue()
 
 
-def _dose_cells(row: DoseFigures, columns: Sequence[Column]) -> list[str]:
+def dose_cells(row: DoseFigures, columns: Sequence[Column]) -> list[str]:
     cells = [row.plan.card.id]
     for column in columns:
         q = getattr(row, column.key)
@@ -174,7 +179,7 @@ def _dose_cells(row: DoseFigures, columns: Sequence[Column]) -> list[str]:
     return cells
 
 
-def _numbered_notes(rows: Sequence[DoseFigures]) -> list[str]:
+def numbered_notes(rows: Sequence[DoseFigures]) -> list[str]:
     lines = []
     for row in rows:
         for note in display.row_notes(row):
@@ -185,9 +190,9 @@ def _numbered_notes(rows: Sequence[DoseFigures]) -> list[str]:
 def dose_markdown(rows: Sequence[DoseFigures], patient: Patient) -> str:
     columns = _present(DOSE_COLUMNS, rows)
     headers = ["Regimen", *(f"{c.header} ({c.unit})" for c in columns)]
-    lines = [f"> **{display.DISCLAIMER}**", "", _patient_line(patient), ""]
-    lines += _markdown_table(headers, [_dose_cells(row, columns) for row in rows])
-    notes = _numbered_notes(rows)
+    lines = [f"> **{display.DISCLAIMER}**", "", patient_line(patient), ""]
+    lines += _markdown_table(headers, [dose_cells(row, columns) for row in rows])
+    notes = numbered_notes(rows)
     if notes:
         lines += ["", "Notes:", ""] + [f"- {_md_escape(note)}" for note in notes]
     lines += _steps_markdown(rows)
@@ -210,9 +215,9 @@ def dose_table(rows: Sequence[DoseFigures], patient: Patient) -> Any:
     """A rich renderable: the disclaimer, the patient, the table and the notes."""
     columns = _present(DOSE_COLUMNS, rows)
     headers = ["Regimen", *(f"{c.header}\n({c.unit})" for c in columns)]
-    notes = _numbered_notes(rows)
-    body = [_dose_cells(r, columns) for r in rows]
-    return _rich_block(_patient_line(patient), headers, body, notes, _steps_lines(rows))
+    notes = numbered_notes(rows)
+    body = [dose_cells(r, columns) for r in rows]
+    return _rich_block(patient_line(patient), headers, body, notes, _steps_lines(rows))
 
 
 # --------------------------------------------------------------------------------------- schedules
@@ -253,7 +258,7 @@ def schedule_csv(schedule: Schedule) -> str:
     return buffer.getvalue()
 
 
-def _schedule_cells(schedule: Schedule) -> tuple[list[str], list[list[str]]]:
+def schedule_cells(schedule: Schedule) -> tuple[list[str], list[list[str]]]:
     columns = _schedule_columns(schedule)
     headers = ["Time (h:mm)", *(f"{c.header} ({c.unit})" for c in columns[1:])]
     body = []
@@ -269,14 +274,14 @@ def _schedule_title(schedule: Schedule, patient: Patient) -> str:
     fig = schedule.figures
     card = fig.plan.card
     return (
-        f"{card.id}: {card.title}\n{_patient_line(patient)}; "
+        f"{card.id}: {card.title}\n{patient_line(patient)}; "
         f"{display.show(fig.rate, 'mg/h')} for {display.duration(fig.duration)}, "
         f"total {display.show(fig.total_dose, 'mg')}; step {display.duration(schedule.step)}"
     )
 
 
 def schedule_markdown(schedule: Schedule, patient: Patient) -> str:
-    headers, body = _schedule_cells(schedule)
+    headers, body = schedule_cells(schedule)
     lines = [f"> **{display.DISCLAIMER}**", "", *_schedule_title(schedule, patient).split("\n"), ""]
     lines += _markdown_table(headers, body)
     notes = display.row_notes(schedule.figures)
@@ -287,7 +292,7 @@ def schedule_markdown(schedule: Schedule, patient: Patient) -> str:
 
 
 def schedule_table(schedule: Schedule, patient: Patient) -> Any:
-    headers, body = _schedule_cells(schedule)
+    headers, body = schedule_cells(schedule)
     steps = _steps_lines([schedule.figures], schedule=True)
     return _rich_block(_schedule_title(schedule, patient), headers, body, display.row_notes(schedule.figures), steps)
 
@@ -477,7 +482,7 @@ def render_rich(renderable: Any, *, width: int | None = None, color: bool = Fals
 
 
 @contextmanager
-def atomic_writer(path: Path) -> Iterator[IO[str]]:
+def atomic_writer(path: Path, binary: bool = False) -> Iterator[IO[Any]]:
     """A text file that appears at ``path`` only when the ``with`` block ends without an error: written to
     a temporary file in the same folder, then renamed over ``path``. On any error nothing is left behind."""
     folder = path.parent if str(path.parent) else Path(".")
@@ -486,12 +491,16 @@ def atomic_writer(path: Path) -> Iterator[IO[str]]:
     if path.is_dir():
         raise DoseCalcError(f"{path} is a folder; give a file name", field="--output")
     try:
+        options: dict[str, Any] = {"mode": "wb"} if binary else {"mode": "w", "encoding": "utf-8", "newline": ""}
         handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, renamed or removed by hand
-            "w", encoding="utf-8", newline="", dir=folder, prefix=f".{path.name}.", suffix=".tmp", delete=False
+            dir=folder, prefix=f".{path.name}.", suffix=".tmp", delete=False, **options
         )
     except OSError as error:
         raise DoseCalcError(f"cannot write in {folder} ({error.strerror})", field="--output") from None
     try:
+        umask = os.umask(0)  # a temporary file is private; the finished file gets the usual permissions
+        os.umask(umask)
+        os.chmod(handle.name, 0o666 & ~umask)
         with handle:
             yield handle
             handle.flush()
@@ -540,10 +549,10 @@ def background_writes(handle: IO[str]) -> Iterator[Callable[[str], None]]:
         raise failure[0]
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` whole or not at all."""
-    with atomic_writer(path) as handle:
-        handle.write(text)
+def write_atomic(path: Path, content: str | bytes) -> None:
+    """Write ``content`` (text, or bytes such as a PNG) to ``path`` whole or not at all."""
+    with atomic_writer(path, binary=isinstance(content, bytes)) as handle:
+        handle.write(content)
 
 
 # --------------------------------------------------------------------------------------- simulations
@@ -669,7 +678,7 @@ def _simulation_body(runs: Sequence[Any]) -> tuple[list[str], list[list[str]]]:
 
 def simulation_table(runs: Sequence[Any], patient: Patient) -> Any:
     headers, body = _simulation_body(runs)
-    title = [f"Predicted plasma concentration ({runs[0].model.id} model); {_patient_line(patient)}"]
+    title = [f"Predicted plasma concentration ({runs[0].model.id} model); {patient_line(patient)}"]
     for run in runs:
         title += _simulation_summary_lines(run)
     notes = list(dict.fromkeys(note for run in runs for note in _simulation_notes(run)))

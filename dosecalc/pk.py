@@ -250,6 +250,8 @@ def output_times(until: Quantity, step: Quantity, max_rows: int) -> Quantity:
     return Q_(hours, "h")
 
 
+#: Time between the rows of a simulation, unless told.
+STEP = Q_(5.0, "min")
 #: How long a simulation runs on after the last session ends, unless told.
 TAIL = Q_(12.0, "h")
 

@@ -1,0 +1,228 @@
+"""Charts for teaching: rate against weight, cumulative dose, one regimen's schedule, plasma concentration.
+
+Every plotted number comes from the engine (:func:`dosecalc.dosing.calculate`, the schedule and the
+simulation); this module only draws. matplotlib (headless Agg backend) is an optional extra:
+``pip install 'dosecalc[plot]'``. Colours are the Okabe-Ito palette (safe for colour-blind readers) and
+each line also has its own dash pattern and marker, so the charts read in grey print too.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from . import DISCLAIMER
+from .dosing import Plan, calculate
+from .errors import DoseCalcError
+from .schedule import build_schedule
+from .units import Q_, Quantity
+
+COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+DASHES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (3, 1)), (0, (1, 3)))
+MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+KINDS = ("rate-vs-weight", "cumulative", "schedule")
+#: Time step of the curves drawn from schedules.
+STEP = Q_(5.0, "min")
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib
+    except ImportError:
+        raise DoseCalcError("charts need matplotlib: pip install 'dosecalc[plot]'", field="plot") from None
+    matplotlib.use("Agg")
+    matplotlib.rcParams.update({"svg.hashsalt": "dosecalc", "svg.fonttype": "none", "font.size": 9})
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _style(index: int) -> dict[str, Any]:
+    return {
+        "color": COLOURS[index % len(COLOURS)],
+        "linestyle": DASHES[index % len(DASHES)],
+        "marker": MARKERS[index % len(MARKERS)],
+        "markevery": 0.1,
+        "markersize": 4,
+        "linewidth": 1.6,
+    }
+
+
+def _finish(fig: Any) -> None:
+    fig.text(0.5, 0.005, DISCLAIMER, ha="center", va="bottom", fontsize=7, style="italic")
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+
+
+class Crossing(NamedTuple):
+    weight: Quantity  # kg
+    rate: Quantity  # mg/h
+    between: tuple[str, str]
+
+
+def crossings(plans: Sequence[Plan], low: float, high: float) -> list[Crossing]:
+    """Weights (kg) where two regimens give the same rate, found on a fine grid and refined by bisection
+    on the engine's own figures."""
+    grid = np.linspace(low, high, 2001)
+    rates = [calculate(plan, Q_(grid, "kg")).rate.to("mg/h").magnitude for plan in plans]
+    found = []
+    for i in range(len(plans)):
+        for j in range(i + 1, len(plans)):
+            gap = rates[i] - rates[j]
+            for k in np.flatnonzero(np.sign(gap[:-1]) * np.sign(gap[1:]) < 0):
+                a, b = float(grid[k]), float(grid[k + 1])
+                for _ in range(60):
+                    middle = (a + b) / 2
+                    diff = _rate(plans[i], middle) - _rate(plans[j], middle)
+                    if np.sign(diff) == np.sign(gap[k]):
+                        a = middle
+                    else:
+                        b = middle
+                weight = (a + b) / 2
+                found.append(
+                    Crossing(
+                        Q_(weight, "kg"), Q_(_rate(plans[i], weight), "mg/h"), (plans[i].card.id, plans[j].card.id)
+                    )
+                )
+    return found
+
+
+def cap_start(plan: Plan, low: float, high: float) -> Quantity | None:
+    """The weight (kg) from which the plan's cap binds, by bisection on the engine's uncapped rate;
+    None when it does not bind inside the range or binds throughout."""
+    if plan.cap is None:
+        return None
+
+    def binds(kg: float) -> bool:
+        return bool(calculate(plan, Q_(kg, "kg")).cap_binds)
+
+    if binds(low) or not binds(high):
+        return None
+    a, b = low, high
+    for _ in range(60):
+        middle = (a + b) / 2
+        a, b = (a, middle) if binds(middle) else (middle, b)
+    return Q_((a + b) / 2, "kg")
+
+
+def _rate(plan: Plan, kg: float) -> float:
+    return float(calculate(plan, Q_(kg, "kg")).rate.to("mg/h").magnitude)
+
+
+def rate_vs_weight(plans: Sequence[Plan], low: float = 40.0, high: float = 150.0) -> Any:
+    """Rate (mg/h) of each regimen from ``low`` to ``high`` kg, with caps and crossings marked."""
+    plt = _pyplot()
+    weights = np.linspace(low, high, 221)
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for index, plan in enumerate(plans):
+        figures = calculate(plan, Q_(weights, "kg"))
+        ax.plot(weights, figures.rate.to("mg/h").magnitude, label=plan.card.id, **_style(index))
+        if plan.cap is not None:
+            cap = float(plan.cap.to("mg/h").magnitude)
+            ax.axhline(cap, color=COLOURS[index % len(COLOURS)], linewidth=0.8, linestyle=":")
+            ax.annotate(
+                f"cap {cap:g} mg/h ({plan.card.id})",
+                (high, cap),
+                textcoords="offset points",
+                xytext=(-4, 3),
+                fontsize=7,
+                ha="right",
+            )
+            start = cap_start(plan, low, high)
+            if start is not None:
+                kg = float(start.magnitude)
+                ax.plot([kg], [cap], marker="|", color="black", markersize=12, linestyle="none", gid="cap-binds")
+                ax.annotate(f"binds from {kg:.1f} kg", (kg, cap), textcoords="offset points", xytext=(4, 6), fontsize=7)
+    for crossing in crossings(plans, low, high):
+        kg, rate = float(crossing.weight.magnitude), float(crossing.rate.magnitude)
+        ax.plot([kg], [rate], marker="x", color="black", markersize=8, linestyle="none", gid="crossing")
+        ax.annotate(f"{kg:.1f} kg", (kg, rate), textcoords="offset points", xytext=(4, -12), fontsize=7)
+    ax.set_xlabel("Patient weight (kg)")
+    ax.set_ylabel("Infusion rate (mg/h)")
+    ax.set_title("Rate by weight")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    _finish(fig)
+    return fig
+
+
+def cumulative(plans: Sequence[Plan], weight: Quantity, step: Quantity = STEP) -> Any:
+    """Cumulative dose (mg) against time (h) over one session of each regimen."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for index, plan in enumerate(plans):
+        schedule = build_schedule(calculate(plan, weight), step)
+        ax.plot(
+            schedule.time.to("h").magnitude,
+            schedule.cumulative_dose.to("mg").magnitude,
+            label=plan.card.id,
+            **_style(index),
+        )
+    ax.set_xlabel("Time from the start of the infusion (h)")
+    ax.set_ylabel("Cumulative dose (mg)")
+    ax.set_title(f"Cumulative dose, one session, {weight.to('kg').magnitude:.1f} kg")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    _finish(fig)
+    return fig
+
+
+def schedule_chart(plan: Plan, weight: Quantity, step: Quantity = STEP) -> Any:
+    """One regimen: rate (mg/h) and cumulative dose (mg) over the infusion, in two panels."""
+    plt = _pyplot()
+    schedule = build_schedule(calculate(plan, weight), step)
+    hours = schedule.time.to("h").magnitude
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 5.2), sharex=True)
+    top.step(hours, schedule.rate.to("mg/h").magnitude, where="post", **_style(0))
+    top.set_ylabel("Rate (mg/h)")
+    top.set_ylim(bottom=0)
+    bottom.plot(hours, schedule.cumulative_dose.to("mg").magnitude, **_style(1))
+    bottom.set_ylabel("Cumulative dose (mg)")
+    bottom.set_xlabel("Time from the start of the infusion (h)")
+    top.set_title(f"{plan.card.id}, {weight.to('kg').magnitude:.1f} kg")
+    for ax in (top, bottom):
+        ax.grid(alpha=0.3)
+    _finish(fig)
+    return fig
+
+
+def concentration_chart(runs: Sequence[Any]) -> Any:
+    """Predicted plasma concentration (ng/mL) against time (h) for each simulated regimen."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4.2))
+    for index, run in enumerate(runs):
+        ax.plot(
+            run.simulation.time.to("h").magnitude,
+            run.simulation.concentration.to("ng/mL").magnitude,
+            label=run.figures.plan.card.id,
+            **_style(index),
+        )
+    ax.set_xlabel("Time from the start of the first session (h)")
+    ax.set_ylabel("Plasma concentration (ng/mL)")
+    ax.set_title(f"Predicted plasma concentration ({runs[0].model.id} model, a population estimate)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    _finish(fig)
+    return fig
+
+
+def render(fig: Any, fmt: str) -> bytes:
+    """The figure as PNG or SVG bytes (SVG without dates or other varying metadata)."""
+    plt = _pyplot()
+    buffer = io.BytesIO()
+    metadata = {"Date": None} if fmt == "svg" else {}
+    fig.savefig(buffer, format=fmt, dpi=150, metadata=metadata)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def inline_svg(fig: Any) -> str:
+    """The figure as an ``<svg>`` element for embedding in HTML (no XML prologue, no metadata block)."""
+    text = render(fig, "svg").decode("utf-8")
+    start = text.index("<svg")
+    text = text[start:]
+    if "<metadata>" in text:
+        text = text[: text.index("<metadata>")] + text[text.index("</metadata>") + len("</metadata>") :]
+    return text
