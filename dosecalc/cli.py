@@ -553,6 +553,10 @@ class SimulationRun(NamedTuple):
     summary: Any
 
 
+#: Most problems on one sheet.
+MAX_PROBLEMS = 500
+
+
 class SheetFormat(StrEnum):
     markdown = "markdown"
     json = "json"
@@ -596,7 +600,7 @@ def _convention(pound: Pound, pump: PumpRounding) -> Any:
 
 @_command("exercises")
 def exercises_command(
-    count: Annotated[int, typer.Option("--count", "-n", min=1, max=500, help="Number of problems.")] = 10,
+    count: Annotated[int, typer.Option("--count", "-n", min=1, max=MAX_PROBLEMS, help="Number of problems.")] = 10,
     seed: SeedOption = 1,
     level: LevelOption = None,
     format: Annotated[SheetFormat, typer.Option("--format", "-f", help="Output format.")] = SheetFormat.markdown,
@@ -658,7 +662,10 @@ def check_command(
         given = _read_answers(answers_file)
         convention = _convention(pound, pump_rounding)
         cards = list(_catalogue(regimens_dir, no_builtin).cards.values())
-        total = count if count is not None else max(given, default=0)
+        largest = max(given, default=0)
+        if largest > MAX_PROBLEMS:
+            raise DoseCalcError(f"answers problem {largest}; a sheet has at most {MAX_PROBLEMS}", field="ANSWERS.csv")
+        total = count if count is not None else largest
         if total == 0:
             raise DoseCalcError("holds no answers; expected rows of problem,answer", field="ANSWERS.csv")
         beyond = sorted(number for number in given if number > total)

@@ -163,6 +163,7 @@ class QuantitySpec(NamedTuple):
     low: float
     high: float
     example: str
+    range_words: str | None = None  # the accepted range in words, when plainer than low..high in the unit
 
     @property
     def expected(self) -> str:
@@ -171,7 +172,7 @@ class QuantitySpec(NamedTuple):
 
     @property
     def range_text(self) -> str:
-        return f"{_plain(self.low)} to {_plain(self.high)} {self.unit}"
+        return self.range_words or f"{_plain(self.low)} to {_plain(self.high)} {self.unit}"
 
 
 def _plain(value: float) -> str:
@@ -179,8 +180,8 @@ def _plain(value: float) -> str:
 
 
 WEIGHT = QuantitySpec("a body weight in kg, g or lb", "mass", (), "kg", 0.3, 650.0, "70 kg")
-DURATION = QuantitySpec("a duration", "time", (), "h", 1 / 60, 30 * 24.0, "4 h")
-STEP = QuantitySpec("a time step", "time", (), "h", 1 / 3600, 30 * 24.0, "15 min")
+DURATION = QuantitySpec("a duration", "time", (), "h", 1 / 60, 30 * 24.0, "4 h", "1 min to 30 days")
+STEP = QuantitySpec("a time step", "time", (), "h", 1 / 3600, 30 * 24.0, "15 min", "1 s to 30 days")
 RATE = QuantitySpec("a rate (mass per time)", "mass", ("time",), "mg/h", 0.001, 1000.0, "22 mg/h")
 RATE_PER_KG = QuantitySpec(
     "a weight-based rate (mass per kg per time)", "mass", ("mass", "time"), "mg/kg/h", 0.0001, 20.0, "0.35 mg/kg/h"
