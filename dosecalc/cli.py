@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NamedTuple, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from typer import Abort
@@ -110,6 +110,19 @@ DropFactorOption = Annotated[
     ),
 ]
 
+RegimenListOption = Annotated[
+    list[str] | None,
+    typer.Option("--regimen", "-r", help="Regimen id; repeat for several. Default: every card.", show_default=False),
+]
+SessionsOption = Annotated[
+    int | None,
+    typer.Option("--sessions", min=1, max=365, help="What-if number of sessions in the course.", show_default=False),
+]
+MaxRateOption = Annotated[
+    str | None,
+    typer.Option("--max-rate", help="What-if rate cap, e.g. '25 mg/h' (replaces the card's cap).", show_default=False),
+]
+NoCapOption = Annotated[bool, typer.Option("--no-cap", help="Ignore every rate cap.")]
 ExplainOption = Annotated[
     bool,
     typer.Option("--explain", help="Show the worked steps (dimensional analysis) behind every figure."),
@@ -202,6 +215,19 @@ def _what_if(
     )
 
 
+def _check_explain(explain: bool, format: Format) -> None:
+    if explain and format is Format.csv:
+        raise DoseCalcError("worked steps come as table, markdown or json", field="--explain")
+
+
+def _check_drip(what_if: Any, rows: Sequence[Any]) -> None:
+    """A drop factor is refused when no row has a concentration to turn into a drip rate."""
+    if what_if.drop_factor is not None and all(row.concentration is None for row in rows):
+        raise DoseCalcError(
+            "a drip rate needs a concentration; add --concentration, e.g. '2 mg/mL'", field="--drop-factor"
+        )
+
+
 def _guarded(run: Callable[[], None]) -> None:
     try:
         run()
@@ -256,28 +282,13 @@ def show_command(
 @_command("table")
 def table_command(
     weight: WeightOption = None,
-    regimen: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--regimen", "-r", help="Regimen id; repeat for several. Default: every card.", show_default=False
-        ),
-    ] = None,
+    regimen: RegimenListOption = None,
     duration: DurationOption = None,
     concentration: ConcentrationOption = None,
     drop_factor: DropFactorOption = None,
-    sessions: Annotated[
-        int | None,
-        typer.Option(
-            "--sessions", min=1, max=365, help="What-if number of sessions in the course.", show_default=False
-        ),
-    ] = None,
-    max_rate: Annotated[
-        str | None,
-        typer.Option(
-            "--max-rate", help="What-if rate cap, e.g. '25 mg/h' (replaces the card's cap).", show_default=False
-        ),
-    ] = None,
-    no_cap: Annotated[bool, typer.Option("--no-cap", help="Ignore every rate cap.")] = False,
+    sessions: SessionsOption = None,
+    max_rate: MaxRateOption = None,
+    no_cap: NoCapOption = False,
     explain: ExplainOption = False,
     format: FormatOption = Format.table,
     output: OutputOption = None,
@@ -293,13 +304,9 @@ def table_command(
         patient = _patient(weight)
         what_if = _what_if(duration, concentration, drop_factor, sessions, max_rate, no_cap)
         cards = _catalogue(regimens_dir, no_builtin).select(regimen)
-        if explain and format is Format.csv:
-            raise DoseCalcError("worked steps come as table, markdown or json", field="--explain")
+        _check_explain(explain, format)
         rows = [calculate(make_plan(card, what_if), patient.typed, explain) for card in cards]
-        if what_if.drop_factor is not None and all(row.concentration is None for row in rows):
-            raise DoseCalcError(
-                "a drip rate needs a concentration; add --concentration, e.g. '2 mg/mL'", field="--drop-factor"
-            )
+        _check_drip(what_if, rows)
         if format is Format.table:
             _emit_rich(out.dose_table(rows, patient), output)
         elif format is Format.json:
@@ -338,13 +345,9 @@ def schedule_command(
         step_q = _parse("--step", step, "STEP")
         what_if = _what_if(duration, concentration, drop_factor, None, None, False)
         card = _catalogue(regimens_dir, no_builtin).get(regimen)
-        if explain and format is Format.csv:
-            raise DoseCalcError("worked steps come as table, markdown or json", field="--explain")
+        _check_explain(explain, format)
         figures = calculate(make_plan(card, what_if), patient.typed, explain)
-        if what_if.drop_factor is not None and figures.concentration is None:
-            raise DoseCalcError(
-                "a drip rate needs a concentration; add --concentration, e.g. '2 mg/mL'", field="--drop-factor"
-            )
+        _check_drip(what_if, [figures])
         schedule = build_schedule(figures, step_q)
         if format is Format.table:
             _emit_rich(out.schedule_table(schedule, patient), output)
@@ -377,25 +380,12 @@ mistake, an unreadable file, missing columns, or every row refused).
 @_command("cohort", help=COHORT_HELP)
 def cohort_command(
     patients: Annotated[str, typer.Argument(help="CSV file of patients (id, weight), or '-' for standard input.")],
-    regimen: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--regimen", "-r", help="Regimen id; repeat for several. Default: every card.", show_default=False
-        ),
-    ] = None,
+    regimen: RegimenListOption = None,
     duration: DurationOption = None,
     concentration: ConcentrationOption = None,
-    sessions: Annotated[
-        int | None,
-        typer.Option(
-            "--sessions", min=1, max=365, help="What-if number of sessions in the course.", show_default=False
-        ),
-    ] = None,
-    max_rate: Annotated[
-        str | None,
-        typer.Option("--max-rate", help="What-if rate cap, e.g. '25 mg/h'.", show_default=False),
-    ] = None,
-    no_cap: Annotated[bool, typer.Option("--no-cap", help="Ignore every rate cap.")] = False,
+    sessions: SessionsOption = None,
+    max_rate: MaxRateOption = None,
+    no_cap: NoCapOption = False,
     output: OutputOption = None,
     errors: Annotated[
         Path | None,
@@ -505,15 +495,10 @@ def simulate_command(
         if format is Format.markdown:
             raise DoseCalcError("simulate writes table, csv or json", field="--format")
         patient = _patient(weight)
-        models = pk.load_models()
-        if model not in models:
-            raise DoseCalcError(f"unknown model {model!r}; known models: {', '.join(models)}", field="--model")
-        chosen = models[model]
+        chosen = pk.get_model(model)
         what_if = _what_if(duration, None, None, None, None, False)
         every = _parse("--interval", interval, "DURATION")
-        catalogue = _catalogue(regimens_dir, no_builtin)
-        runs = []
-        cards = catalogue.select([regimen, *(compare or [])])
+        cards = _catalogue(regimens_dir, no_builtin).select([regimen, *(compare or [])])
         courses = []
         for card in cards:
             figures = calculate(make_plan(card, what_if), patient.typed)
@@ -522,10 +507,7 @@ def simulate_command(
             courses.append((figures, course))
         end = _parse("--until", until, "DURATION") if until is not None else pk.default_end([c for _, c in courses])
         times = pk.output_times(end, _parse("--step", step, "STEP"), MAX_ROWS)
-        for figures, course in courses:
-            simulation = pk.simulate(chosen, patient.weight, course, times)
-            summary = pk.summarise(chosen, patient.weight, course, times)
-            runs.append(SimulationRun(chosen, figures, course, simulation, summary))
+        runs = pk.run_courses(chosen, patient.weight, courses, times)
         if plot is not None:
             from . import plots
             from .output import write_atomic
@@ -541,16 +523,6 @@ def simulate_command(
             print(DISCLAIMER, file=sys.stderr)
 
     _guarded(run)
-
-
-class SimulationRun(NamedTuple):
-    """One regimen's simulation, as the writers need it."""
-
-    model: Any
-    figures: Any
-    course: Any
-    simulation: Any
-    summary: Any
 
 
 #: Most problems on one sheet.
@@ -731,10 +703,8 @@ def plot_command(
     low: Annotated[str, typer.Option("--from", help="rate-vs-weight: lightest weight.")] = "40 kg",
     high: Annotated[str, typer.Option("--to", help="rate-vs-weight: heaviest weight.")] = "150 kg",
     duration: DurationOption = None,
-    max_rate: Annotated[
-        str | None, typer.Option("--max-rate", help="What-if rate cap, e.g. '25 mg/h'.", show_default=False)
-    ] = None,
-    no_cap: Annotated[bool, typer.Option("--no-cap", help="Ignore every rate cap.")] = False,
+    max_rate: MaxRateOption = None,
+    no_cap: NoCapOption = False,
     regimens_dir: RegimensDir = None,
     no_builtin: NoBuiltin = False,
 ) -> None:
@@ -773,12 +743,7 @@ def plot_command(
 def report_command(
     output: Annotated[Path, typer.Option("--output", "-o", help="The handout: an .html file (whole or not at all).")],
     weight: WeightOption = None,
-    regimen: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--regimen", "-r", help="Regimen id; repeat for several. Default: every card.", show_default=False
-        ),
-    ] = None,
+    regimen: RegimenListOption = None,
     duration: DurationOption = None,
     concentration: ConcentrationOption = None,
     drop_factor: DropFactorOption = None,
@@ -812,25 +777,14 @@ def report_command(
         cards = _catalogue(regimens_dir, no_builtin).select(regimen)
         plans = [make_plan(card, what_if) for card in cards]
         rows = [calculate(plan, patient.typed, explain) for plan in plans]
+        _check_drip(what_if, rows)
         simulation = []
         if model is not None:
             from . import pk
 
-            models = pk.load_models()
-            if model not in models:
-                raise DoseCalcError(f"unknown model {model!r}; known models: {', '.join(models)}", field="--model")
-            course = [pk.Course(row.rate, row.duration) for row in rows]
-            times = pk.output_times(pk.default_end(course), pk.STEP, 10_000)
-            for row, one in zip(rows, course, strict=True):
-                simulation.append(
-                    SimulationRun(
-                        models[model],
-                        row,
-                        one,
-                        pk.simulate(models[model], patient.weight, one, times),
-                        pk.summarise(models[model], patient.weight, one, times),
-                    )
-                )
+            courses = [(row, pk.Course(row.rate, row.duration)) for row in rows]
+            times = pk.output_times(pk.default_end([course for _, course in courses]), pk.STEP, 10_000)
+            simulation = pk.run_courses(pk.get_model(model), patient.weight, courses, times)
         write_atomic(output, report.render(rows, plans, patient, step_q, simulation))
         print(f"Wrote {output}", file=sys.stderr)
 

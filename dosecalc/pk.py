@@ -20,15 +20,15 @@ the same dynamics, so "infused = A1 + A2 + A3 + E" is a real check, not an ident
 from __future__ import annotations
 
 import math
-import tomllib
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, NamedTuple
+from typing import Annotated, Any, NamedTuple
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError
 
 from .errors import CardError, DoseCalcError
-from .regimens import MAX_CARD_BYTES, Source, validation_messages
+from .regimens import Source, read_toml, validation_messages
 from .units import Q_, Quantity, QuantitySpec, parse_quantity
 
 VOLUME_PER_KG = QuantitySpec("a volume per kg", "volume", ("mass",), "L/kg", 0.001, 100.0, "0.063 L/kg")
@@ -87,13 +87,17 @@ def load_models() -> dict[str, PKModel]:
     return models
 
 
+def get_model(name: str) -> PKModel:
+    """The shipped model called ``name``, or a refusal that lists the known ones."""
+    models = load_models()
+    if name not in models:
+        raise DoseCalcError(f"unknown model {name!r}; known models: {', '.join(models)}", field="--model")
+    return models[name]
+
+
 def load_model(path: Path) -> PKModel:
-    try:
-        if path.stat().st_size > MAX_CARD_BYTES:
-            raise CardError(f"{path}: is too large for a model card")
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise CardError(f"{path}: cannot be read as a TOML model card ({error})") from None
+    """Read and validate one model card, like a regimen card."""
+    data = read_toml(path)
     try:
         return PKModel.model_validate(data)
     except ValidationError as error:
@@ -271,3 +275,21 @@ def check_course(course: Course) -> None:
             "infusion; sessions cannot overlap",
             field="--interval",
         )
+
+
+class Run(NamedTuple):
+    """One regimen's simulation: the model, the dose figures, the course, the time course and its summary."""
+
+    model: PKModel
+    figures: Any  # DoseFigures
+    course: Course
+    simulation: Simulation
+    summary: Summary
+
+
+def run_courses(model: PKModel, weight: Quantity, courses: Sequence[tuple[Any, Course]], times: Quantity) -> list[Run]:
+    """Simulate and summarise each (figures, course) pair at the same output times."""
+    return [
+        Run(model, figures, course, simulate(model, weight, course, times), summarise(model, weight, course, times))
+        for figures, course in courses
+    ]

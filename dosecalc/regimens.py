@@ -193,8 +193,8 @@ def validation_messages(path: Path, error: ValidationError) -> list[str]:
     return lines
 
 
-def load_card(path: Path) -> Card:
-    """Read and validate one card file, or raise :class:`CardError` naming the file and each bad field."""
+def read_toml(path: Path) -> dict[str, Any]:
+    """A card file's TOML data, or :class:`CardError` saying why the file cannot be read."""
     try:
         if path.stat().st_size > MAX_CARD_BYTES:
             raise CardError(f"{path}: is larger than {MAX_CARD_BYTES // 1024} KiB; a card is a short TOML file")
@@ -205,6 +205,12 @@ def load_card(path: Path) -> Card:
         raise CardError(f"{path}: is not UTF-8 text; save the card as UTF-8 TOML") from None
     except tomllib.TOMLDecodeError as error:
         raise CardError(f"{path}: is not valid TOML ({error})") from None
+    return data
+
+
+def load_card(path: Path) -> Card:
+    """Read and validate one card file, or raise :class:`CardError` naming the file and each bad field."""
+    data = read_toml(path)
     try:
         return _CARD_ADAPTER.validate_python(data)
     except ValidationError as error:
