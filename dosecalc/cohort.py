@@ -45,7 +45,6 @@ PUMP_COLUMNS = ("pump_rate_ml_per_h", "volume_ml")
 _NUMBER = r"[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"  # the strict parser's number, nothing more
 _SIMPLE = re.compile(rf"({_NUMBER}) ?([A-Za-z]+)", re.ASCII)
 _NUMBER_COLUMN = re.compile(rf"(?:{_NUMBER}\n)*{_NUMBER}", re.ASCII)
-_PARTITION = operator.methodcaller("partition", " ")
 
 
 class BadRow(NamedTuple):
@@ -106,14 +105,24 @@ def _header(reader: Iterator[list[str]]) -> tuple[int, int, int, list[str]]:
 def _split_number_unit(texts: Sequence[str]) -> tuple[list[str], list[str]]:
     """Each text's number and unit word when it has the plain ``NUMBER UNIT`` shape, else ``("", "")``.
 
-    The common shape (one space) is split with ``str.partition`` and its numbers checked in one regex
-    scan of the whole column; other texts (``70kg``) are matched one by one.
+    When every text has exactly one space and no line break (the common case), the whole column is split
+    at once (C string methods) and its numbers checked in one regex scan; otherwise, or when any number
+    fails that check, the texts are matched one by one.
     """
-    numbers, spaces, words = (list(column) for column in zip(*map(_PARTITION, texts), strict=True))
-    if not (all(spaces) and _NUMBER_COLUMN.fullmatch("\n".join(numbers))):
-        for i, text in enumerate(texts):
-            match = _SIMPLE.fullmatch(text)
-            numbers[i], words[i] = (match[1], match[2]) if match else ("", "")
+    n = len(texts)
+    joined = "\n".join(texts)
+    if joined.count("\n") == n - 1 and joined.count(" ") == n:
+        spaces = np.fromiter(map(str.count, texts, itertools.repeat(" ")), dtype=np.int64, count=n)
+        if bool((spaces == 1).all()):
+            tokens = joined.replace(" ", "\n").split("\n")
+            numbers, words = tokens[0::2], tokens[1::2]
+            if _NUMBER_COLUMN.fullmatch("\n".join(numbers)):
+                return numbers, words
+    numbers, words = [""] * n, [""] * n
+    for i, text in enumerate(texts):
+        match = _SIMPLE.fullmatch(text)
+        if match:
+            numbers[i], words[i] = match[1], match[2]
     return numbers, words
 
 

@@ -163,3 +163,47 @@ def test_missing_file_is_one_line() -> None:
     assert result.stderr.splitlines() == [
         "error: PATIENTS: cannot read /nonexistent/patients.csv (No such file or directory)"
     ]
+
+
+WEIGHT_TEXTS = st.one_of(
+    st.builds(
+        lambda x, u: f"{x} {u}",
+        st.floats(0.01, 2000).map(lambda v: round(v, 2)),
+        st.sampled_from(["kg", "lb", "lbs", "g", "mg", "h", "KG", "kgs", "kg kg"]),
+    ),
+    st.builds(lambda x, u: f"{x}{u}", st.integers(0, 900), st.sampled_from(["kg", "lb", " kg ", ""])),
+    st.sampled_from(["70,5 kg", "80 90 kg", "nan kg", "1e3 g", "7e1 kg", "٧٠ kg", "70 kg;", "", " ", "-70 kg"]),
+    st.text(max_size=12),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(texts=st.lists(WEIGHT_TEXTS, min_size=1, max_size=40))
+def test_every_weight_is_read_as_the_strict_parser_reads_it(texts: list[str]) -> None:
+    """The chunked fast path never accepts what the strict parser refuses, nor reads a number differently."""
+    from dosecalc.errors import QuantityError
+    from dosecalc.units import WEIGHT, parse_quantity
+
+    rows = "".join(f"p{i},{json_csv(text)}\n" for i, text in enumerate(texts))
+    out: list[str] = []
+    bad: list[BadRow] = []
+    plans = [make_plan(load_catalogue().get("rate-22-mg-h"), WhatIf())]
+    run_cohort(io.StringIO("id,weight\n" + rows), out.append, plans, bad.append, chunk_size=7)
+    computed = {r["id"]: float(r["weight_kg"]) for r in read("".join(out))}
+    refused = {b.id for b in bad}
+    for i, text in enumerate(texts):
+        pid = f"p{i}"
+        if not text.strip() and pid not in computed:
+            assert pid in refused or not any(ch.strip() for ch in text)
+            continue
+        try:
+            expected = float(parse_quantity(text, WEIGHT).magnitude)
+        except QuantityError:
+            assert pid not in computed, text
+            continue
+        assert computed[pid] == expected, text
+
+
+def json_csv(text: str) -> str:
+    """A CSV cell holding ``text`` exactly (quoted, quotes doubled)."""
+    return '"' + text.replace('"', '""') + '"'
