@@ -25,8 +25,6 @@ from .regimens import Card, Catalogue, documented_dose
 from .schedule import Schedule
 from .units import Quantity
 
-FORMATS = ("table", "csv", "json", "markdown")
-
 
 class Column(NamedTuple):
     """One figure of a result: where it lives, its canonical unit, and its names in each format."""
@@ -49,8 +47,6 @@ DOSE_COLUMNS = (
     Column("volume", "mL", "volume_ml", "Volume per session"),
     Column("drip_rate", "gtt/min", "drip_rate_gtt_per_min", "Drip rate"),
 )
-#: Figures present only in some rows (and so only in some outputs).
-OPTIONAL_KEYS = {"concentration", "pump_rate", "volume", "drip_rate"}
 
 SCHEDULE_COLUMNS = (
     Column("time", "h", "time_h", "Time"),
