@@ -210,10 +210,12 @@ def _problem(rng: random.Random, number: int, level: int, cards: Sequence[Card],
 
 
 def generate(cards: Sequence[Card], count: int, seed: int, level: int | None, convention: Convention) -> list[Problem]:
-    """``count`` problems for ``seed``; levels cycle 1, 2, 3 when no level is given."""
+    """``count`` problems for ``seed``; without a level, levels cycle 1, 2, 3 (2, 3 for weight-based cards only)."""
     rng = random.Random(seed)
+    # Mixed sets cycle through the levels the cards allow: level 1 needs a fixed-rate or fixed-total card.
+    levels = [1, 2, 3] if _cards(cards, ("fixed-rate", "fixed-total")) else [2, 3]
     return [
-        _problem(rng, number, level if level is not None else (number - 1) % 3 + 1, cards, convention)
+        _problem(rng, number, level if level is not None else levels[(number - 1) % len(levels)], cards, convention)
         for number in range(1, count + 1)
     ]
 

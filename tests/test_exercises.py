@@ -214,3 +214,15 @@ def test_bad_answer_files_are_refused(text: str, message: str) -> None:
     result = run("check", "-", "--seed", "1", stdin=text)
     assert result.exit_code == 2, result.output
     assert result.stderr.splitlines() == [message]
+
+
+def test_weight_based_cards_alone_give_mixed_sets_without_level_1(tmp_path: Path) -> None:
+    from .test_regimens import GOOD
+
+    (tmp_path / "mine.toml").write_text(GOOD, encoding="utf-8")
+    result = run("exercises", "-n", "4", "--regimens-dir", str(tmp_path), "--no-builtin", "-f", "json", "--answers")
+    assert result.exit_code == 0, result.output
+    assert [p["level"] for p in result.json()["problems"]] == [2, 3, 2, 3]
+    refused = run("exercises", "--level", "1", "--regimens-dir", str(tmp_path), "--no-builtin")
+    assert refused.exit_code == 2
+    assert refused.stderr.splitlines() == ["error: --level: level 1 needs a fixed-rate or fixed-total card"]
