@@ -1,6 +1,7 @@
 """dosecalc benchmarks: cohort speed and memory, and CLI cold start. Prints ratios measured in one run.
 
     python benchmarks/bench.py cohort      # 200,000 patients: dosecalc cohort vs the plain-Python reference
+    python benchmarks/bench.py distinct    # the same with every weight different (no repeats to reuse)
     python benchmarks/bench.py memory      # peak memory: 2,000,000 patients vs 100,000
     python benchmarks/bench.py coldstart   # dosecalc table --format json vs python -c "import pint, typer, pydantic"
 
@@ -25,15 +26,17 @@ PYTHON = sys.executable
 DOSECALC = [PYTHON, "-m", "dosecalc"]
 
 
-def make_cohort(path: Path, n: int, seed: int = 7) -> None:
-    """n patients with mixed kg and lb weights (and an extra column)."""
+def make_cohort(path: Path, n: int, seed: int = 7, distinct: bool = False) -> None:
+    """n patients with mixed kg and lb weights (and an extra column): weights to 0.1 kg or 0.1 lb, as
+    people record them, or with ``distinct`` every weight different (full precision)."""
     rng = random.Random(seed)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["id", "weight", "ward"])
         for i in range(n):
-            kg = round(rng.uniform(40, 150), 1)
-            weight = f"{kg} kg" if rng.random() < 0.6 else f"{round(kg / 0.45359237, 1)} lb"
+            kg = rng.uniform(40, 150) if distinct else round(rng.uniform(40, 150), 1)
+            lb = kg / 0.45359237 if distinct else round(kg / 0.45359237, 1)
+            weight = f"{kg!r} kg" if rng.random() < 0.6 else f"{lb!r} lb"
             writer.writerow([f"P{i:07d}", weight, "A"])
 
 
@@ -55,17 +58,18 @@ def machine() -> str:
     return f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}, {platform.system()}"
 
 
-def bench_cohort(n: int = 200_000, rounds: int = 3) -> None:
+def bench_cohort(n: int = 200_000, rounds: int = 3, distinct: bool = False) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         source, ours, theirs = Path(tmp, "patients.csv"), Path(tmp, "ours.csv"), Path(tmp, "ref.csv")
-        make_cohort(source, n)
+        make_cohort(source, n, distinct=distinct)
         ours_t, ref_t = [], []
         for _ in range(rounds):
             ours_t.append(timed([*DOSECALC, "cohort", str(source), "--output", str(ours)]))
             ref_t.append(timed([PYTHON, str(HERE / "reference_cohort.py"), str(source), str(theirs)]))
         same = compare(ours, theirs)
         ratio = statistics.median(ours_t) / statistics.median(ref_t)
-        print(f"cohort, {n:,} patients x 4 regimens ({machine()}):")
+        kind = "every weight different" if distinct else "weights to 0.1 kg or 0.1 lb"
+        print(f"cohort, {n:,} patients x 4 regimens, {kind} ({machine()}):")
         print(f"  dosecalc cohort median {statistics.median(ours_t):.2f} s; reference {statistics.median(ref_t):.2f} s")
         print(f"  ratio dosecalc / reference = {ratio:.2f} (target <= 0.5, aim 0.3); rows agree: {same}")
 
@@ -121,6 +125,12 @@ def bench_coldstart(rounds: int = 15) -> None:
 
 
 if __name__ == "__main__":
-    which = sys.argv[1:] or ["cohort", "memory", "coldstart"]
+    which = sys.argv[1:] or ["cohort", "distinct", "memory", "coldstart"]
     for name in which:
-        {"cohort": bench_cohort, "memory": bench_memory, "coldstart": bench_coldstart}[name]()
+        benches = {
+            "cohort": bench_cohort,
+            "distinct": lambda: bench_cohort(distinct=True),
+            "memory": bench_memory,
+            "coldstart": bench_coldstart,
+        }
+        benches[name]()
