@@ -127,7 +127,7 @@ def _read_weights(texts: Sequence[str]) -> tuple[np.ndarray, list[str | None]]:
     kg = np.full(n, np.nan)
     problems: list[str | None] = [None] * n
     number_texts, word_texts = _split_number_unit(texts)
-    numbers, words = np.array(number_texts), np.array(word_texts)
+    words = np.array(word_texts)
     short = np.fromiter(map(len, texts), dtype=np.int64, count=n) <= MAX_TEXT_LENGTH
     slow = ~short | (words == "")
     for word in set(word_texts) - {""}:
@@ -136,7 +136,8 @@ def _read_weights(texts: Sequence[str]) -> tuple[np.ndarray, list[str | None]]:
         if unit is None:
             slow |= rows
             continue
-        values = Q_(numbers[rows].astype(float), unit).to(WEIGHT.unit).magnitude
+        numbers = np.fromiter(map(float, itertools.compress(number_texts, rows.tolist())), dtype=np.float64)
+        values = Q_(numbers, unit).to(WEIGHT.unit).magnitude
         plausible = np.zeros(n, dtype=bool)
         plausible[rows] = (values >= WEIGHT.low) & (values <= WEIGHT.high)  # also False for NaN
         kg[plausible] = values[plausible[rows]]
@@ -255,7 +256,10 @@ def _rows_text(ids: Sequence[str], kg: np.ndarray, plans: Sequence[Plan], pump: 
     (cohorts repeat weights: 70 kg, or weights rounded to 0.1 kg). Each plan's figures form one 2-D
     array, formatted in one call; its rows become the row texts after the id.
     """
+    inverse: np.ndarray | None
     weights, inverse = np.unique(kg, return_inverse=True)
+    if len(weights) * 10 > len(kg) * 9:  # nearly every weight differs: compute in input order, gather nothing
+        weights, inverse = kg, None
     tails: list[list[str]] = []  # per plan, the row text after the id, per distinct weight
     for plan in plans:
         fig = calculate(plan, Q_(weights, "kg"))
@@ -282,7 +286,7 @@ def _rows_text(ids: Sequence[str], kg: np.ndarray, plans: Sequence[Plan], pump: 
     # pieces are interleaved (id, tail of plan 1, id, tail of plan 2, ...) and joined in one pass.
     pieces: list[list[str]] = []
     for plan_tails in tails:
-        pieces += [id_cells, np.array(plan_tails, dtype=object)[inverse].tolist()]
+        pieces += [id_cells, plan_tails if inverse is None else np.array(plan_tails, dtype=object)[inverse].tolist()]
     return "".join(itertools.chain.from_iterable(zip(*pieces, strict=True)))
 
 
