@@ -854,10 +854,35 @@ def _app_for(args: Sequence[str]) -> typer.Typer:
     return single
 
 
+def _repeated_option(command: Any, args: Sequence[str]) -> str | None:
+    """The first single-value option given more than once (click would silently keep the last value,
+    so ``--weight 70kg --weight 80kg`` would be a guess)."""
+    commands = getattr(command, "commands", {})
+    if not args or args[0] not in commands:
+        return None
+    tokens = list(args[1:])
+    if "--" in tokens:
+        tokens = tokens[: tokens.index("--")]
+    for param in commands[args[0]].params:
+        if param.param_type_name != "option" or getattr(param, "multiple", False) or getattr(param, "is_flag", False):
+            continue
+        names = [*param.opts, *param.secondary_opts]
+        uses = sum(1 for token in tokens if token in names or token.split("=", 1)[0] in names)
+        if uses > 1:
+            return str(names[0])
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Console entry point: runs the app and turns usage errors into one line on stderr (exit 2)."""
     args = list(argv) if argv is not None else sys.argv[1:]
+    if not args:  # a bare "dosecalc" shows the help, as a person typing it expects
+        args = ["--help"]
     command = typer.main.get_command(_app_for(args))
+    repeated = _repeated_option(command, args)
+    if repeated is not None:
+        print(f"error: {repeated} is given more than once; give it once", file=sys.stderr)
+        return 2
     try:
         result = command.main(args=args, prog_name="dosecalc", standalone_mode=False)
     except ClickException as error:

@@ -204,6 +204,11 @@ def test_regimens_dir_adds_a_teachers_card(tmp_path: Path) -> None:
 
 
 MISTAKES = [
+    (["table", "--weight", "70 kg", "-w", "80 kg"], "error: --weight is given more than once; give it once"),
+    (
+        ["schedule", "rate-22-mg-h", "--step=1 h", "--step", "2 h"],
+        "error: --step is given more than once; give it once",
+    ),
     (["table", "--weight", "70,5 kg"], "error: --weight: '70,5 kg' uses a decimal comma; write 70.5 kg"),
     (
         ["table", "--weight", "70"],
@@ -313,3 +318,10 @@ def test_any_option_text_ends_in_a_table_or_one_line_exit_2(option: str, text: s
         assert result.stdout == ""
         assert len(result.stderr.splitlines()) == 1, result.output
         assert result.stderr.startswith("error: "), result.output
+
+
+def test_bare_command_shows_the_help() -> None:
+    result = run()
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Usage: dosecalc")
+    assert "not a prescribing tool" in result.stdout
