@@ -51,6 +51,17 @@ def _style(index: int) -> dict[str, Any]:
     }
 
 
+def _label(fig: Any, ax: Any, xlabel: str, ylabel: str, title: str) -> Any:
+    """Axis labels (with units), title, grid and legend of a one-panel chart; then :func:`_finish`."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    _finish(fig)
+    return fig
+
+
 def _finish(fig: Any) -> None:
     fig.text(0.5, 0.005, DISCLAIMER, ha="center", va="bottom", fontsize=7, style="italic")
     fig.tight_layout(rect=(0, 0.03, 1, 1))
@@ -160,13 +171,8 @@ def cumulative(plans: Sequence[Plan], weight: Quantity, step: Quantity = STEP) -
             label=plan.card.id,
             **_style(index),
         )
-    ax.set_xlabel("Time from the start of the infusion (h)")
-    ax.set_ylabel("Cumulative dose (mg)")
-    ax.set_title(f"Cumulative dose, one session, {weight.to('kg').magnitude:.1f} kg")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7)
-    _finish(fig)
-    return fig
+    title = f"Cumulative dose, one session, {weight.to('kg').magnitude:.1f} kg"
+    return _label(fig, ax, "Time from the start of the infusion (h)", "Cumulative dose (mg)", title)
 
 
 def schedule_chart(plan: Plan, weight: Quantity, step: Quantity = STEP) -> Any:
@@ -199,13 +205,8 @@ def concentration_chart(runs: Sequence[Any]) -> Any:
             label=run.figures.plan.card.id,
             **_style(index),
         )
-    ax.set_xlabel("Time from the start of the first session (h)")
-    ax.set_ylabel("Plasma concentration (ng/mL)")
-    ax.set_title(f"Predicted plasma concentration ({runs[0].model.id} model, a population estimate)")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7)
-    _finish(fig)
-    return fig
+    title = f"Predicted plasma concentration ({runs[0].model.id} model, a population estimate)"
+    return _label(fig, ax, "Time from the start of the first session (h)", "Plasma concentration (ng/mL)", title)
 
 
 def render(fig: Any, fmt: str) -> bytes:
