@@ -170,20 +170,15 @@ def _patient(text: str | None) -> Any:
 
     if text is None:
         return REFERENCE_PATIENT
-    from . import units
-
-    try:
-        typed = units.parse_quantity(text, units.WEIGHT, keep_unit=True)
-    except DoseCalcError as error:
-        raise error.for_field("--weight") from None
+    typed = _parse("--weight", text, "WEIGHT", keep_unit=True)
     return Patient(typed.to("kg"), text, typed)
 
 
-def _parse(option: str, text: str, spec_name: str) -> Any:
+def _parse(option: str, text: str, spec_name: str, keep_unit: bool = False) -> Any:
     from . import units
 
     try:
-        return units.parse_quantity(text, getattr(units, spec_name))
+        return units.parse_quantity(text, getattr(units, spec_name), keep_unit=keep_unit)
     except DoseCalcError as error:
         raise error.for_field(option) from None
 

@@ -24,17 +24,22 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from . import DISCLAIMER
 from .dosing import DoseFigures, Step
+from .regimens import DOSE_FIELDS, DOSE_UNITS
 from .units import Quantity
 
 __all__ = ["DISCLAIMER", "number", "row_notes", "show", "significant"]
 
 
+def round_half_up(value: float, places: int) -> Decimal:
+    """``value`` rounded half up, as taught (5.5 gtt/min is 6), to ``places`` decimals. The value is first
+    read to 12 significant figures so that binary noise (5.499999999999999 for 5.5) cannot move a half."""
+    return Decimal(f"{float(value):.12g}").quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
 def number(value: float, places: int) -> str:
     """``value`` rounded half up to ``places`` decimals, with a leading zero, no trailing zeros, and
     thousands separators: ``number(1234.50, 1) == "1,234.5"``, ``number(0.5, 2) == "0.5"``."""
-    exact = Decimal(f"{float(value):.12g}")  # 12 significant figures: binary noise cannot move a half
-    rounded = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    text = f"{rounded:,f}"
+    text = f"{round_half_up(value, places):,f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
@@ -98,8 +103,7 @@ def clock(hours: float) -> str:
 
 
 def documented_dose_text(q: Quantity, kind: str) -> str:
-    unit = {"fixed-rate": "mg/h", "weight-based-rate": "mg/kg/h", "fixed-total": "mg", "weight-based-total": "mg/kg"}
-    return show(q, unit[kind])
+    return show(q, DOSE_UNITS[DOSE_FIELDS[kind]])
 
 
 def row_notes(figures: DoseFigures) -> list[str]:

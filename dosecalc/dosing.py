@@ -183,7 +183,7 @@ def _convert(trace: Trace, figure: str, q: Quantity, unit: str) -> Quantity:
     """``q`` in ``unit``; the step shows the conversion factor (154 lb x 0.45359237 kg/lb = 69.85 kg)."""
     result: Quantity = q.to(unit)
     if trace is not None and q.units != result.units:
-        ratio = Q_(1.0, unit) / Q_(1.0, _unit_text(q))  # e.g. kg/lb, or h/min for gtt/h -> gtt/min
+        ratio = Q_(1.0, unit) / Q_(1.0, q.units)  # e.g. kg/lb, or h/min for gtt/h -> gtt/min
         factor = float(Q_(1.0, q.units).to(unit).magnitude)
         if factor >= 1 or (1 / factor) % 1:
             step = Step(figure, (q, Q_(factor, ratio.units)), ("x",), result)
@@ -191,11 +191,6 @@ def _convert(trace: Trace, figure: str, q: Quantity, unit: str) -> Quantity:
             step = Step(figure, (q, Q_(1 / factor, (1 / ratio).units)), ("/",), result)
         trace.append(step)
     return result
-
-
-def _unit_text(q: Quantity) -> str:
-    """A quantity's unit in dosecalc's spelling ("gtt/h"), from pint's short format ("gtt / h")."""
-    return format(q.units, "~").replace(" / ", "/").replace(" ", "")
 
 
 def _uncapped(plan: Plan, weight: Quantity, trace: Trace) -> tuple[Quantity, Quantity]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from . import DISCLAIMER, display
@@ -96,9 +95,8 @@ class Problem(NamedTuple):
 
 
 def round_half_up(value: float, places: int) -> float:
-    """Round half up, as taught: 5.5 gtt/min is 6. The value is first read to 12 significant figures so
-    that binary noise (5.499999999999999 for 5.5) cannot move an answer across a half."""
-    return float(Decimal(f"{value:.12g}").quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP))
+    """An answer rounded by the sheet's rule: :func:`dosecalc.display.round_half_up`, as a float."""
+    return float(display.round_half_up(value, places))
 
 
 def _chain(steps: Sequence[Step], figure: str) -> list[Step]:

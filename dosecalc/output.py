@@ -21,7 +21,7 @@ import pint
 from . import display
 from .dosing import DoseFigures, Patient
 from .errors import DoseCalcError
-from .regimens import Card, Catalogue, documented_dose
+from .regimens import DOSE_FIELDS, DOSE_UNITS, Card, Catalogue, documented_dose
 from .schedule import Schedule
 from .units import Quantity
 
@@ -329,15 +329,8 @@ def regimens_json(catalogue: Catalogue) -> str:
 
 
 def _canonical(key: str) -> str:
-    return {
-        "rate": "mg/h",
-        "max_rate": "mg/h",
-        "rate_per_kg": "mg/kg/h",
-        "total_dose": "mg",
-        "total_dose_per_kg": "mg/kg",
-        "duration": "h",
-        "minimum_duration": "h",
-    }[key]
+    """The canonical unit of a card's quantity field."""
+    return {**DOSE_UNITS, "max_rate": "mg/h", "duration": "h", "minimum_duration": "h"}[key]
 
 
 def regimens_csv(catalogue: Catalogue) -> str:
@@ -358,12 +351,7 @@ def regimens_csv(catalogue: Catalogue) -> str:
         ]
     )
     for card in catalogue.cards.values():
-        dose_key = {
-            "fixed-rate": "rate",
-            "weight-based-rate": "rate_per_kg",
-            "fixed-total": "total_dose",
-            "weight-based-total": "total_dose_per_kg",
-        }[card.kind]
+        dose_key = DOSE_FIELDS[card.kind]
         unit = _canonical(dose_key)
         writer.writerow(
             [

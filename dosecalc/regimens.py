@@ -152,6 +152,13 @@ DOSE_FIELDS = {
     "fixed-total": "total_dose",
     "weight-based-total": "total_dose_per_kg",
 }
+#: Canonical unit of each dose field.
+DOSE_UNITS = {
+    "rate": RATE.unit,
+    "rate_per_kg": RATE_PER_KG.unit,
+    "total_dose": DOSE.unit,
+    "total_dose_per_kg": DOSE_PER_KG.unit,
+}
 _CARD_ADAPTER: TypeAdapter[Card] = TypeAdapter(Annotated[Card, Field(discriminator="kind")])
 
 
