@@ -15,6 +15,9 @@ import pytest
 from dosecalc.cli import main
 from dosecalc.units import Q_
 
+#: The worked example of the teaching issue: 154 lb, 100 mg in 50 mL, a 20 gtt/mL set.
+WORKED_EXAMPLE = ("--weight", "154 lb", "--concentration", "100 mg in 50 mL", "--drop-factor", "20 gtt/mL")
+
 
 def assert_quantity_close(actual: pint.Quantity, expected: pint.Quantity, rtol: float = 1e-12) -> None:
     """Fail unless ``actual`` converts to ``expected``'s unit and matches it to ``rtol``."""

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from dosecalc.display import DISCLAIMER
 from dosecalc.units import POUND_IN_KG
 
-from .helpers import assert_quantity_close, run, value
+from .helpers import WORKED_EXAMPLE, assert_quantity_close, run, value
 from .test_regimens import GOOD
 
 IDS = ["rate-22-mg-h", "rate-0.35-mg-kg-h", "total-80-mg-5-h", "initial-80-mg-2-h"]
@@ -37,17 +37,7 @@ def test_table_without_arguments_uses_the_reference_adult_and_says_so() -> None:
 
 
 def test_table_json_contract_for_154_lb_with_a_preparation_and_drop_factor() -> None:
-    result = run(
-        "table",
-        "--weight",
-        "154 lb",
-        "--concentration",
-        "100 mg in 50 mL",
-        "--drop-factor",
-        "20 gtt/mL",
-        "--format",
-        "json",
-    )
+    result = run("table", *WORKED_EXAMPLE, "--format", "json")
     assert result.exit_code == 0, result.output
     doc = result.json()
     assert doc["disclaimer"] == DISCLAIMER

@@ -12,7 +12,7 @@ from dosecalc.dosing import WhatIf, calculate, make_plan
 from dosecalc.regimens import load_catalogue
 from dosecalc.units import Q_, parse_concentration
 
-from .helpers import run
+from .helpers import WORKED_EXAMPLE, run
 
 CATALOGUE = load_catalogue()
 CARDS = list(CATALOGUE.cards.values())
@@ -30,18 +30,7 @@ def _apply(terms: list[dict], operators: list[str]) -> float:
 
 
 def test_explain_json_steps_match_the_figures_and_their_own_arithmetic() -> None:
-    result = run(
-        "table",
-        "--weight",
-        "154 lb",
-        "--concentration",
-        "100 mg in 50 mL",
-        "--drop-factor",
-        "20 gtt/mL",
-        "--explain",
-        "--format",
-        "json",
-    )
+    result = run("table", *WORKED_EXAMPLE, "--explain", "--format", "json")
     assert result.exit_code == 0, result.output
     for row in result.json()["rows"]:
         steps = row["steps"]
@@ -69,20 +58,7 @@ def test_explain_json_steps_match_the_figures_and_their_own_arithmetic() -> None
 
 
 def test_explain_text_for_the_documented_example() -> None:
-    result = run(
-        "table",
-        "--weight",
-        "154 lb",
-        "--regimen",
-        "rate-0.35-mg-kg-h",
-        "--concentration",
-        "100 mg in 50 mL",
-        "--drop-factor",
-        "20 gtt/mL",
-        "--explain",
-        "--format",
-        "markdown",
-    )
+    result = run("table", *WORKED_EXAMPLE, "--regimen", "rate-0.35-mg-kg-h", "--explain", "--format", "markdown")
     assert result.exit_code == 0, result.output
     for line in [
         "weight: 154 lb × 0.45359237 kg/lb = 69.85 kg",
