@@ -89,6 +89,14 @@ for _kind, _unit, _words in (
 _CONTAINERS: dict[str, UnitsContainer] = {}
 
 
+def _over(names: list[str]) -> UnitsContainer:
+    """The first registry unit over the others: ``["milligram", "kilogram", "hour"]`` is mg/(kg h)."""
+    exponents: dict[str, int] = {}
+    for position, name in enumerate(names):
+        exponents[name] = exponents.get(name, 0) + (1 if position == 0 else -1)
+    return UnitsContainer({name: power for name, power in exponents.items() if power})
+
+
 class _Registry(pint.UnitRegistry[Any]):
     """pint's registry, reading unit text the dosecalc way: known unit words joined by ``/``.
 
@@ -105,11 +113,7 @@ class _Registry(pint.UnitRegistry[Any]):
                 names = [_UNIT_WORDS[word.strip().lower()][0] for word in input_string.split("/")]
             except KeyError:
                 return super().parse_units_as_container(input_string, as_delta, case_sensitive)
-            exponents: dict[str, int] = {}
-            for position, name in enumerate(names):
-                exponents[name] = exponents.get(name, 0) + (1 if position == 0 else -1)
-            container = UnitsContainer({name: power for name, power in exponents.items() if power})
-            _CONTAINERS[input_string] = container
+            container = _CONTAINERS[input_string] = _over(names)
         return container
 
 
@@ -238,7 +242,7 @@ def _read_unit(text: str, unit_text: str, spec: QuantitySpec) -> tuple[UnitsCont
     if not unit_text.strip():
         return UnitsContainer({}), [], []
     words = _UNIT_SEPARATOR.split(unit_text.strip())
-    exponents: dict[str, int] = {}
+    names: list[str] = []
     numerator: list[str] = []
     denominators: list[str] = []
     for position, word in enumerate(words):
@@ -261,10 +265,9 @@ def _read_unit(text: str, unit_text: str, spec: QuantitySpec) -> tuple[UnitsCont
                 raise _fail(text, f"has more than one unit ('{word}'); expected {spec.expected}")
             raise _fail(text, f"has an unknown unit '{word}'; expected {spec.expected}")
         unit, kind = _UNIT_WORDS[key]
-        sign = 1 if position == 0 else -1
-        exponents[unit] = exponents.get(unit, 0) + sign
+        names.append(unit)
         (numerator if position == 0 else denominators).append(kind)
-    return UnitsContainer({u: e for u, e in exponents.items() if e}), numerator, denominators
+    return _over(names), numerator, denominators
 
 
 def parse_quantity(text: Any, spec: QuantitySpec, *, keep_unit: bool = False) -> Quantity:
