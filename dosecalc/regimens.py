@@ -14,12 +14,12 @@ kind                   dose field              meaning
 Every quantity field is text with a unit ("22 mg/h"), read by the strict parser in :mod:`dosecalc.units`.
 """
 
-from __future__ import annotations
-
+import os
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple, Self
 
 from pydantic import (
     BaseModel,
@@ -71,7 +71,9 @@ CardId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.\-]{0,62}[a-z0-9]$")]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # Built on first use: the cards are validated through one adapter of the union below, so building
+    # every model's own validator at import would be work thrown away on each start of the command.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, defer_build=True)
 
 
 class Source(_Strict):
@@ -110,7 +112,7 @@ class _Card(_Strict):
     primary_trial_drug: Text | None = None
 
     @model_validator(mode="after")
-    def _duration_not_below_minimum(self) -> _Card:
+    def _duration_not_below_minimum(self) -> Self:
         if self.minimum_duration is not None and self.duration < self.minimum_duration:
             raise ValueError("duration is shorter than minimum_duration; the default duration must be allowed")
         return self
@@ -159,7 +161,28 @@ DOSE_UNITS = {
     "total_dose": DOSE.unit,
     "total_dose_per_kg": DOSE_PER_KG.unit,
 }
-_CARD_ADAPTER: TypeAdapter[Card] = TypeAdapter(Annotated[Card, Field(discriminator="kind")])
+
+
+@contextmanager
+def _without_pydantic_plugins() -> Iterator[None]:
+    """Build validators without pydantic's plugin lookup, as typer does for its option adapters.
+
+    dosecalc uses no pydantic plugins, and the lookup scans every installed package's entry points on
+    each start of the command.
+    """
+    previous = os.environ.get("PYDANTIC_DISABLE_PLUGINS")
+    os.environ["PYDANTIC_DISABLE_PLUGINS"] = "1"
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["PYDANTIC_DISABLE_PLUGINS"]
+        else:
+            os.environ["PYDANTIC_DISABLE_PLUGINS"] = previous
+
+
+with _without_pydantic_plugins():
+    _CARD_ADAPTER: TypeAdapter[Card] = TypeAdapter(Annotated[Card, Field(discriminator="kind")])
 
 
 def documented_dose(card: Card) -> Quantity:

@@ -172,3 +172,17 @@ def test_empty_or_missing_folder(tmp_path: Path) -> None:
         load_catalogue(tmp_path)
     with pytest.raises(CardError, match="is not a folder"):
         load_catalogue(tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize("before", [None, "0"])
+def test_importing_the_cards_leaves_the_pydantic_plugin_setting_as_it_was(before: str | None) -> None:
+    """The card validator is built without pydantic's plugin lookup; the user's setting is put back."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    if before is not None:
+        env["PYDANTIC_DISABLE_PLUGINS"] = before
+    code = "import os, dosecalc.regimens; print(os.environ.get('PYDANTIC_DISABLE_PLUGINS'))"
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == str(before)
