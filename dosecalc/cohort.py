@@ -18,7 +18,7 @@ import operator
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, TextIO
+from typing import NamedTuple, TextIO
 
 import numpy as np
 
@@ -27,6 +27,7 @@ from .errors import DoseCalcError, QuantityError
 from .units import MAX_TEXT_LENGTH, Q_, WEIGHT, Quantity, parse_quantity, unit_for
 
 CHUNK_SIZE = 50_000
+_FIELD_LIMIT = csv.field_size_limit()  # the longest cell the csv module reads
 
 #: The output columns, in order; the pump columns follow when a concentration applies.
 COLUMNS = (
@@ -150,19 +151,93 @@ def _read_weights(texts: Sequence[str]) -> tuple[np.ndarray, list[str | None]]:
     return kg, problems
 
 
-def _chunks(reader: Any, size: int) -> Iterator[tuple[np.ndarray, list[list[str]]]]:
-    """Rows ``size`` at a time with their spreadsheet row numbers (the header is row 1); blank rows are
-    skipped but still counted, as a spreadsheet counts them."""
-    number = 2
-    while batch := list(itertools.islice(reader, size)):
-        numbers = np.arange(number, number + len(batch))
-        number += len(batch)
-        filled = np.fromiter(map(any, batch), dtype=bool, count=len(batch))
-        if not filled.all():
-            batch = [row for row, keep in zip(batch, filled.tolist(), strict=True) if keep]
-            numbers = numbers[filled]
-        if batch:
-            yield numbers, batch
+class Chunk(NamedTuple):
+    """Up to ``size`` patient rows: spreadsheet row numbers, the id and weight cells, and whether each row
+    has as many cells as the header. ``cells`` keeps every row's cells when a row is short or long (for
+    the report); it is None for a chunk in which every row is whole."""
+
+    rows: np.ndarray
+    ids: list[str]
+    texts: list[str]
+    whole: np.ndarray
+    cells: list[list[str]] | None
+
+
+class _Layout(NamedTuple):
+    width: int
+    id_col: int
+    weight_col: int
+
+
+def _chunks(source: Iterator[str], size: int, layout: _Layout, line: int) -> Iterator[Chunk]:
+    """The rows after the header, ``size`` lines at a time (``line`` lines, the header, already read).
+
+    A chunk of plain lines (no quote, no NUL, no lone carriage return, no blank row, every line with the
+    header's number of commas) is split with string methods: for such text the csv module would return
+    exactly these cells. Any other chunk is read by the csv module; from the first quote character on, the
+    csv module reads the rest of the file, since a quoted cell may hold line breaks and run past a chunk.
+    """
+    row = line + 1  # the spreadsheet row number of the next record (a record is one line here)
+    while lines := list(itertools.islice(source, size)):
+        text = "".join(lines)
+        if '"' in text:
+            yield from _csv_chunks(itertools.chain(lines, source), size, layout, row, line)
+            return
+        plain = _plain_cells(text, lines, layout.width)
+        if plain is None:  # without quotes every line is one record, blank or not
+            yield from _csv_chunks(iter(lines), len(lines), layout, row, line)
+        else:
+            n = len(lines)
+            ids, texts = plain[layout.id_col :: layout.width], plain[layout.weight_col :: layout.width]
+            yield Chunk(np.arange(row, row + n), ids, texts, np.ones(n, dtype=bool), None)
+        row += len(lines)
+        line += len(lines)
+
+
+def _plain_cells(text: str, lines: list[str], width: int) -> list[str] | None:
+    """Every cell of ``lines`` (``text`` joined) in one flat list, or None when the lines are not plain."""
+    if "\r" in text:
+        if text.count("\r") != text.count("\r\n"):
+            return None
+        text = text.replace("\r\n", "\n")
+    lengths = np.fromiter(map(len, lines), dtype=np.int64, count=len(lines))
+    if "\x00" in text or lengths.max() > _FIELD_LIMIT:
+        return None  # the csv module refuses these, with its own message
+    commas = np.fromiter(map(str.count, lines, itertools.repeat(",")), dtype=np.int64, count=len(lines))
+    if not bool((commas == width - 1).all()):
+        return None
+    if any(lines[i].rstrip("\r\n") == "," * (width - 1) for i in np.flatnonzero(lengths <= width + 1).tolist()):
+        return None  # a row of empty cells is a blank row
+    return text.removesuffix("\n").replace("\n", ",").split(",")
+
+
+def _csv_chunks(lines: Iterator[str], size: int, layout: _Layout, row: int, line: int) -> Iterator[Chunk]:
+    """Records read by the csv module, ``size`` at a time; blank records are skipped but still counted, as a
+    spreadsheet counts them. ``row`` and ``line`` are the record and line numbers before the first one."""
+    reader = csv.reader(lines)
+    width, id_col, weight_col = layout
+    try:
+        while batch := list(itertools.islice(reader, size)):
+            numbers = np.arange(row, row + len(batch))
+            row += len(batch)
+            filled = np.fromiter(map(any, batch), dtype=bool, count=len(batch))
+            if not filled.all():
+                batch = [cells for cells, keep in zip(batch, filled.tolist(), strict=True) if keep]
+                numbers = numbers[filled]
+            if not batch:
+                continue
+            whole = np.fromiter(map(len, batch), dtype=np.int64, count=len(batch)) == width
+            if whole.all():
+                yield Chunk(numbers, [c[id_col] for c in batch], [c[weight_col] for c in batch], whole, None)
+            else:
+                ok = whole.tolist()
+                ids = [c[id_col] if w else "" for c, w in zip(batch, ok, strict=True)]
+                texts = [c[weight_col] if w else "" for c, w in zip(batch, ok, strict=True)]
+                yield Chunk(numbers, ids, texts, whole, batch)
+    except csv.Error as error:
+        raise DoseCalcError(
+            f"is not valid CSV near line {line + reader.line_num} ({error})", field="PATIENTS"
+        ) from None
 
 
 def run_cohort(
@@ -176,59 +251,55 @@ def run_cohort(
 ) -> Summary:
     """Read patients from ``source`` (CSV with ``id`` and ``weight`` columns), write the cohort CSV to
     ``sink`` chunk by chunk, report each refused row to ``on_bad``, and return the counts."""
-    reader = csv.reader(source)
-    id_col, weight_col, width, extra = _header(reader)
+    header = csv.reader(source)  # the header may be quoted; the rows are read by _chunks
+    try:
+        id_col, weight_col, width, extra = _header(header)
+    except csv.Error as error:
+        raise DoseCalcError(f"is not valid CSV near line {header.line_num} ({error})", field="PATIENTS") from None
     summary = Summary(ignored_columns=extra)
     pump = any(plan.concentration is not None for plan in plans)
     sink(",".join(COLUMNS + (PUMP_COLUMNS if pump else ())) + "\n")
     # Sorted 64-bit hashes of earlier ids: 8 bytes a patient instead of the id strings. Two different ids
     # share a hash with odds of about n^2 / 2^65 (1e-7 for two million patients).
     seen = np.empty(0, dtype=np.int64)
-    try:
-        for rows, chunk in _chunks(reader, chunk_size):
-            n = len(chunk)
-            whole = np.fromiter(map(len, chunk), dtype=np.int64, count=n) == width
-            if whole.all():
-                ids = list(map(str.strip, map(operator.itemgetter(id_col), chunk)))
-                texts = list(map(operator.itemgetter(weight_col), chunk))
+    for chunk in _chunks(iter(source), chunk_size, _Layout(width, id_col, weight_col), header.line_num):
+        n = len(chunk.ids)
+        ids = list(map(str.strip, chunk.ids))
+        texts = chunk.texts
+        kg, problems = _read_weights(texts)
+        hashes = np.fromiter(map(hash, ids), dtype=np.int64, count=n)
+        missing = np.fromiter(map(operator.not_, ids), dtype=bool, count=n)
+        repeated = _repeats(hashes)
+        earlier = _members(hashes, seen)
+        suspect = repeated | earlier | np.isnan(kg) | missing | ~chunk.whole
+        good = ~suspect
+        for i in np.flatnonzero(suspect).tolist():
+            bad: tuple[str, str, str]
+            if chunk.cells is not None and len(chunk.cells[i]) != width:
+                cells = chunk.cells[i]
+                ids[i] = cells[id_col].strip() if len(cells) > id_col else ""
+                bad = (
+                    "row",
+                    ",".join(cells),
+                    f"has {len(cells)} cells but the header has {width}; a value with a comma "
+                    "(such as a decimal comma) must be quoted, and every row needs every column",
+                )
+            elif not ids[i]:
+                bad = ("id", "", "is missing; every patient needs an id")
+            elif repeated[i] or earlier[i]:
+                bad = ("id", ids[i], "is a duplicate of an earlier row; ids must be unique")
             else:
-                ids = [row[id_col].strip() if ok else "" for row, ok in zip(chunk, whole.tolist(), strict=True)]
-                texts = [row[weight_col] if ok else "" for row, ok in zip(chunk, whole.tolist(), strict=True)]
-            kg, problems = _read_weights(texts)
-            hashes = np.fromiter(map(hash, ids), dtype=np.int64, count=n)
-            missing = np.fromiter(map(operator.not_, ids), dtype=bool, count=n)
-            repeated = _repeats(hashes)
-            earlier = _members(hashes, seen)
-            suspect = repeated | earlier | np.isnan(kg) | missing | ~whole
-            good = ~suspect
-            for i in np.flatnonzero(suspect).tolist():
-                bad: tuple[str, str, str]
-                if len(chunk[i]) != width:
-                    ids[i] = chunk[i][id_col].strip() if len(chunk[i]) > id_col else ""
-                    bad = (
-                        "row",
-                        ",".join(chunk[i]),
-                        f"has {len(chunk[i])} cells but the header has {width}; a value with a comma "
-                        "(such as a decimal comma) must be quoted, and every row needs every column",
-                    )
-                elif not ids[i]:
-                    bad = ("id", "", "is missing; every patient needs an id")
-                elif repeated[i] or earlier[i]:
-                    bad = ("id", ids[i], "is a duplicate of an earlier row; ids must be unique")
-                else:
-                    bad = ("weight", texts[i], str(problems[i]))
-                on_bad(BadRow(int(rows[i]), ids[i], *bad))
-            seen = np.concatenate([seen, hashes[~missing & ~repeated & ~earlier]])
-            seen.sort(kind="stable")  # radix sort for integers: linear in the number of ids
-            summary.patients += n
-            summary.refused += int((~good).sum())
-            summary.computed += int(good.sum())
-            if good.any():
-                sink(_rows_text([ids[i] for i in np.flatnonzero(good)], kg[good], plans, pump))
-            if on_progress is not None:
-                on_progress(n)
-    except csv.Error as error:
-        raise DoseCalcError(f"is not valid CSV near line {reader.line_num} ({error})", field="PATIENTS") from None
+                bad = ("weight", texts[i], str(problems[i]))
+            on_bad(BadRow(int(chunk.rows[i]), ids[i], *bad))
+        seen = np.concatenate([seen, hashes[~missing & ~repeated & ~earlier]])
+        seen.sort(kind="stable")  # radix sort for integers: linear in the number of ids
+        summary.patients += n
+        summary.refused += int((~good).sum())
+        summary.computed += int(good.sum())
+        if good.any():
+            sink(_rows_text([ids[i] for i in np.flatnonzero(good)], kg[good], plans, pump))
+        if on_progress is not None:
+            on_progress(n)
     return summary
 
 

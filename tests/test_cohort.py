@@ -207,3 +207,60 @@ def test_every_weight_is_read_as_the_strict_parser_reads_it(texts: list[str]) ->
 def json_csv(text: str) -> str:
     """A CSV cell holding ``text`` exactly (quoted, quotes doubled)."""
     return '"' + text.replace('"', '""') + '"'
+
+
+def _csv_rows(text: str, size: int) -> list[tuple[int, str, str, bool]] | str:
+    """What the cohort reader makes of ``text`` after its header 'id,weight,ward': (row number, id cell,
+    weight cell, whole) per non-blank row, or the error message."""
+    from dosecalc.cohort import _chunks, _Layout
+    from dosecalc.errors import DoseCalcError
+
+    source = io.StringIO("id,weight,ward\n" + text, newline="")
+    header = csv.reader(source)
+    next(header)
+    try:
+        return [
+            (int(row), id_, weight, bool(whole))
+            for chunk in _chunks(iter(source), size, _Layout(3, 0, 1), header.line_num)
+            for row, id_, weight, whole in zip(chunk.rows, chunk.ids, chunk.texts, chunk.whole, strict=True)
+        ]
+    except DoseCalcError as error:
+        return error.problem
+
+
+def _reference_rows(text: str) -> list[tuple[int, str, str, bool]] | str:
+    """The same, read record by record by the csv module (the header is row 1, blank rows are counted)."""
+    reader = csv.reader(io.StringIO("id,weight,ward\n" + text, newline=""))
+    rows = []
+    try:
+        for number, cells in enumerate(reader, start=1):
+            if number > 1 and any(cells):  # a row of empty cells (",,") is blank, as a spreadsheet saves one
+                whole = len(cells) == 3
+                rows.append((number, cells[0] if whole else "", cells[1] if whole else "", whole))
+    except csv.Error as error:
+        return f"is not valid CSV near line {reader.line_num} ({error})"
+    return rows
+
+
+def _written(rows: list[list[str]], ending: str) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator=ending).writerows(rows)
+    return out.getvalue()
+
+
+CELLS = st.text(alphabet=st.sampled_from(list('a7 ,"\r\n')), max_size=4)
+CSV_BODIES = st.one_of(
+    st.text(alphabet=st.sampled_from(list('a7 .,"\r\n\x00')), max_size=60),  # anything, mostly broken
+    st.builds(_written, st.lists(st.lists(CELLS, min_size=1, max_size=4), max_size=8), st.sampled_from(["\n", "\r\n"])),
+    st.lists(st.sampled_from(["p1,70 kg,A\n", "p2,80 kg,B\r\n", "\n", "p3,9 lb\n", "p4,1,2,3\n"]), max_size=12).map(
+        "".join
+    ),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(body=CSV_BODIES, size=st.integers(1, 5))
+def test_the_chunked_reader_reads_what_the_csv_module_reads(body: str, size: int) -> None:
+    """Plain lines are split with string methods, the rest by the csv module: the rows, their numbers and
+    the errors are those of reading the file record by record with the csv module."""
+    assert _csv_rows(body, size) == _reference_rows(body)
