@@ -148,8 +148,12 @@ def test_output_file_absent_after_a_failure_and_whole_after_success(tmp_path: Pa
             "error: PATIENTS: has no 'id' or 'weight' column (header: 'id;weight'); the file seems "
             "to use ';' between columns: save it as comma-separated values",
         ),
+        (
+            "id,weight," + "x" * 140_000 + "\nx,70 kg\n",
+            "error: PATIENTS: is not valid CSV near line 1 (field larger than field limit (131072))",
+        ),
     ],
-    ids=["empty", "semicolons"],
+    ids=["empty", "semicolons", "header-cell-too-long"],
 )
 def test_unusable_files_are_refused_whole(stdin: str, message: str) -> None:
     result = run("cohort", "-", stdin=stdin)
