@@ -268,3 +268,28 @@ def test_the_chunked_reader_reads_what_the_csv_module_reads(body: str, size: int
     """Plain lines are split with string methods, the rest by the csv module: the rows, their numbers and
     the errors are those of reading the file record by record with the csv module."""
     assert _csv_rows(body, size) == _reference_rows(body)
+
+
+NUMBER_TEXTS = st.builds(
+    lambda whole, fraction, exponent: whole + (f".{fraction}" if fraction else "") + exponent,
+    st.from_regex(r"[0-9]{1,25}", fullmatch=True),
+    st.from_regex(r"[0-9]{0,25}", fullmatch=True),
+    st.one_of(st.just(""), st.from_regex(r"[eE][+-]?[0-9]{1,3}", fullmatch=True)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(st.one_of(NUMBER_TEXTS, st.just("")), min_size=1, max_size=30))
+def test_a_column_of_numbers_is_read_as_float_reads_each(texts: list[str]) -> None:
+    """The column reader (orjson when it can) gives exactly float(text) for every number, NaN for none."""
+    import math
+
+    from dosecalc.cohort import _numbers
+
+    got = _numbers(texts).tolist()
+    assert len(got) == len(texts)
+    for text, value in zip(texts, got, strict=True):
+        if text:
+            assert value == float(text), text
+        else:
+            assert math.isnan(value)
