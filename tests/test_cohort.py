@@ -293,3 +293,20 @@ def test_a_column_of_numbers_is_read_as_float_reads_each(texts: list[str]) -> No
             assert value == float(text), text
         else:
             assert math.isnan(value)
+
+
+PLAINISH_TEXTS = st.one_of(
+    st.builds(lambda n, w: f"{n} {w}", NUMBER_TEXTS, st.sampled_from(["kg", "lb", "KG", "g", "x"])),
+    st.text(alphabet=st.sampled_from(list("07.eE+- kgl\n")), max_size=8),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(texts=st.lists(PLAINISH_TEXTS, min_size=1, max_size=6))
+def test_a_weight_column_splits_as_each_text_would(texts: list[str]) -> None:
+    """Splitting a whole column at once gives each text's number and unit word as matching it alone does."""
+    from dosecalc.cohort import _SIMPLE, _split_number_unit
+
+    alone = [(m[1], m[2]) if (m := _SIMPLE.fullmatch(t)) else ("", "") for t in texts]
+    numbers, words = _split_number_unit(texts)
+    assert list(zip(numbers, words, strict=True)) == alone
