@@ -23,7 +23,12 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 PYTHON = sys.executable
-DOSECALC = [PYTHON, "-m", "dosecalc"]
+# The installed command, as people run it (`pip install .` first). Every run starts in a scratch folder,
+# so that `python -m dosecalc` from the repository root cannot pick up the source tree instead.
+_SCRIPT = Path(PYTHON).with_name("dosecalc")
+DOSECALC = [str(_SCRIPT)] if _SCRIPT.is_file() else [PYTHON, "-m", "dosecalc"]
+_SCRATCH = tempfile.TemporaryDirectory(prefix="dosecalc-bench-")  # removed when the script ends
+SCRATCH = _SCRATCH.name
 
 
 def make_cohort(path: Path, n: int, seed: int = 7, distinct: bool = False) -> None:
@@ -42,14 +47,14 @@ def make_cohort(path: Path, n: int, seed: int = 7, distinct: bool = False) -> No
 
 def timed(command: list[str]) -> float:
     start = time.perf_counter()
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=SCRATCH)
     return time.perf_counter() - start
 
 
 def peak_rss_mb(command: list[str]) -> float:
     """Peak resident memory of a child process, in MB (ru_maxrss of the waited-for child)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=SCRATCH)
     after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return max(after, before) / 1024
 
@@ -126,6 +131,7 @@ def bench_coldstart(rounds: int = 15) -> None:
 
 if __name__ == "__main__":
     which = sys.argv[1:] or ["cohort", "distinct", "memory", "coldstart"]
+    print(f"timing {' '.join(DOSECALC)}")
     for name in which:
         benches = {
             "cohort": bench_cohort,

@@ -1,7 +1,5 @@
 """``python -m dosecalc``: the same as the ``dosecalc`` command."""
 
-import sys
+from .cli import console_main
 
-from .cli import main
-
-sys.exit(main())
+console_main()
