@@ -26,7 +26,7 @@ from .dosing import Plan, calculate
 from .errors import DoseCalcError, QuantityError
 from .units import MAX_TEXT_LENGTH, Q_, WEIGHT, Quantity, parse_quantity, unit_for
 
-CHUNK_SIZE = 50_000
+CHUNK_SIZE = 10_000
 _FIELD_LIMIT = csv.field_size_limit()  # the longest cell the csv module reads
 
 #: The output columns, in order; the pump columns follow when a concentration applies.
