@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from pathlib import Path
 
 import pytest
@@ -310,3 +311,24 @@ def test_a_weight_column_splits_as_each_text_would(texts: list[str]) -> None:
     alone = [(m[1], m[2]) if (m := _SIMPLE.fullmatch(t)) else ("", "") for t in texts]
     numbers, words = _split_number_unit(texts)
     assert list(zip(numbers, words, strict=True)) == alone
+
+
+@settings(max_examples=200, deadline=None)
+@given(chunks=st.lists(st.lists(st.integers(-50, 50), max_size=12), max_size=30))
+def test_the_id_hashes_seen_answer_membership_like_a_set(chunks: list[list[int]]) -> None:
+    """Membership after any sequence of chunks is that of a set of everything added; the sorted runs stay
+    few (each at least GROWTH times the next)."""
+    import numpy as np
+
+    from dosecalc.cohort import _IdHashes
+
+    seen, added = _IdHashes(), set()
+    for chunk in chunks:
+        values = np.array(chunk, dtype=np.int64)
+        assert seen.contains(values).tolist() == [v in added for v in chunk]
+        seen.add(values)
+        added.update(chunk)
+        sizes = [run.size for run in seen.runs]
+        assert all(a >= _IdHashes.GROWTH * b for a, b in itertools.pairwise(sizes)), sizes
+        assert all((np.diff(run) >= 0).all() for run in seen.runs)
+    assert sum(run.size for run in seen.runs) == sum(len(chunk) for chunk in chunks)
