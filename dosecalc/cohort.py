@@ -369,13 +369,19 @@ def _rows_text(ids: Sequence[str], kg: np.ndarray, plans: Sequence[Plan], pump: 
 
     Every figure depends only on the weight, so each distinct weight of the chunk is computed once
     (cohorts repeat weights: 70 kg, or weights rounded to 0.1 kg). Each plan's figures form one 2-D
-    array, formatted in one call; its rows become the row texts after the id.
+    array, formatted in one call and cut into one text per row.
     """
     inverse: np.ndarray | None
     weights, inverse = np.unique(kg, return_inverse=True)
     if len(weights) * 10 > len(kg) * 9:  # nearly every weight differs: compute in input order, gather nothing
         weights, inverse = kg, None
-    tails: list[list[str]] = []  # per plan, the row text after the id (from its comma on), per distinct weight
+    n = len(ids)
+    cells = ids
+    if any(ch in "".join(ids) for ch in ',"\r\n'):
+        cells = [_csv_field(i) for i in ids]
+    # Per plan, four columns of pieces: the id, ",regimen,", the figures, and the line end (with empty pump
+    # cells for a regimen without a concentration); interleaved patient by patient and joined in one pass.
+    pieces: list[Sequence[str]] = []
     for plan in plans:
         fig = calculate(plan, Q_(weights, "kg"))
         figures = [
@@ -387,29 +393,24 @@ def _rows_text(ids: Sequence[str], kg: np.ndarray, plans: Sequence[Plan], pump: 
             fig.total_dose_per_kg.to("mg/kg"),
             fig.course_total_dose.to("mg"),
         ]
-        end = ""
+        end = "\n"
         if pump and fig.pump_rate is not None and fig.volume is not None:
             figures += [fig.pump_rate.to("mL/h"), fig.volume.to("mL")]
         elif pump:
-            end = ",,"  # this regimen has no concentration: empty pump cells
-        tails.append(_table_rows(figures, len(weights), f",{plan.card.id},", end))
-    cells = ids
-    if any(ch in "".join(ids) for ch in ',"\r\n'):
-        cells = [_csv_field(i) for i in ids]
-    # For each plan, every patient's row tail, gathered by numpy from the distinct weights' tails; then the
-    # pieces are interleaved (id, tail of plan 1, id, tail of plan 2, ...) and joined in one pass.
-    pieces: list[Sequence[str]] = []
-    for plan_tails in tails:
-        pieces += [cells, plan_tails if inverse is None else np.array(plan_tails, dtype=object)[inverse].tolist()]
+            end = ",,\n"  # this regimen has no concentration: empty pump cells
+        rows = _table_rows(figures, len(weights))
+        if inverse is not None:  # each patient's row, gathered from the distinct weights' rows
+            rows = np.array(rows, dtype=object)[inverse].tolist()
+        pieces += [cells, [f",{plan.card.id},"] * n, rows, [end] * n]
     return "".join(itertools.chain.from_iterable(zip(*pieces, strict=True)))
 
 
-def _table_rows(columns: Sequence[Quantity], n: int, start: str, end: str) -> list[str]:
-    """``start`` + the row's figures at full precision, comma-separated, + ``end`` + newline, one text per
-    row: the figures are stacked into one n x k array and formatted by orjson in a single call (Ryu's
-    shortest round-trip decimals, several times faster than ``repr`` per value), then cut into rows."""
+def _table_rows(columns: Sequence[Quantity], n: int) -> list[str]:
+    """The figures of each of ``n`` rows at full precision, comma-separated, one text per row: the figures
+    are stacked into one n x k array, formatted by orjson in a single call (Ryu's shortest round-trip
+    decimals, several times faster than ``repr`` per value), and cut at the row boundaries."""
     import orjson
 
     table = np.column_stack([np.broadcast_to(np.asarray(q.magnitude, dtype=np.float64), (n,)) for q in columns])
     text = orjson.dumps(np.ascontiguousarray(table), option=orjson.OPT_SERIALIZE_NUMPY).decode("ascii")
-    return (start + text[2:-2].replace("],[", f"{end}\n\x00{start}") + end + "\n").split("\x00")
+    return text[2:-2].split("],[")
