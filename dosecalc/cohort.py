@@ -2,9 +2,10 @@
 
 Each chunk of patients becomes one numpy array of weights inside a pint quantity and goes through the
 same :func:`dosecalc.dosing.calculate` as a single patient, so a cohort row equals the ``table`` row for
-that patient. Weight texts of the common ``NUMBER UNIT`` shape are read without pint: the numbers are
-converted by numpy and each distinct unit word costs one pint conversion per chunk; any other text goes
-through the strict parser, which accepts it or says why not.
+that patient. Plain CSV lines are split with string methods (the csv module reads anything else), and
+weight texts of the common ``NUMBER UNIT`` shape are read without pint: a chunk's numbers are read in one
+call and each distinct unit word costs one pint conversion per chunk; any other text goes through the
+strict parser, which accepts it or says why not.
 
 Memory stays flat with the number of patients: a chunk is read, computed, written and dropped; the
 only thing kept across chunks is one 64-bit hash per patient id (for duplicate ids).
