@@ -368,6 +368,10 @@ A refused row (missing or duplicate id, unreadable or implausible weight) is rep
 row number (the header is row 1, as in a spreadsheet), id and reason, and in --errors FILE as CSV when
 asked; the other rows are still computed.
 
+With --output the file is written whole or not at all. Standard output gets the rows as they are
+computed; a file given by name is checked to be UTF-8 first, so that a late bad byte cannot leave half a
+cohort there. Standard input cannot be checked ahead: a bad byte stops the output where it is (exit 2).
+
 Exit codes: 0 every row computed; 1 some rows refused, the others written; 2 nothing computed (a usage
 mistake, an unreadable file, missing columns, or every row refused).
 """
@@ -397,7 +401,7 @@ def cohort_command(
     def run() -> int:
         import contextlib
 
-        from .cohort import BadRow, run_cohort
+        from .cohort import BadRow, check_utf8, run_cohort
         from .dosing import make_plan
         from .output import atomic_writer, background_writes
 
@@ -414,6 +418,9 @@ def cohort_command(
                 source = sys.stdin
             else:
                 try:
+                    if Path(patients).is_file():  # not a pipe such as <(zcat ...), which can be read once
+                        with open(patients, "rb") as raw:
+                            check_utf8(raw)
                     source = stack.enter_context(open(patients, encoding="utf-8-sig", newline=""))
                 except OSError as error:
                     raise DoseCalcError(f"cannot read {patients} ({error.strerror})", field="PATIENTS") from None

@@ -19,7 +19,7 @@ import operator
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple, TextIO
+from typing import BinaryIO, NamedTuple, TextIO
 
 import numpy as np
 
@@ -50,6 +50,32 @@ _SIMPLE = re.compile(rf"({_NUMBER}) ?([A-Za-z]+)", re.ASCII)
 # character it cannot contain), which makes the scan of a whole column about 40 % faster.
 _NUMBER_POSSESSIVE = r"[0-9]++(?:\.[0-9]++)?+(?:[eE][+-]?+[0-9]++)?+"
 _PLAIN_COLUMN = re.compile(rf"(?:{_NUMBER_POSSESSIVE} [A-Za-z]++\n)*+{_NUMBER_POSSESSIVE} [A-Za-z]++", re.ASCII)
+
+
+def check_utf8(source: BinaryIO, block_size: int = 1 << 20) -> None:
+    """Raise :class:`DoseCalcError` naming the first line that is not UTF-8 text, reading ``source`` (a
+    binary file) in blocks. A file given by name is checked before any row is written, so that a late
+    bad byte cannot leave standard output with half a cohort."""
+    lines_before = 0
+    carry = b""
+    while block := source.read(block_size):
+        block = carry + block
+        cut = block.rfind(b"\n") + 1  # a newline byte is never inside a multi-byte character
+        block, carry = block[:cut], block[cut:]
+        _check_block(block, lines_before)
+        lines_before += block.count(b"\n")
+    _check_block(carry, lines_before)
+
+
+def _check_block(block: bytes, lines_before: int) -> None:
+    try:
+        block.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = lines_before + block.count(b"\n", 0, error.start) + 1
+        raise DoseCalcError(
+            f"is not UTF-8 text (line {line} has the byte {block[error.start]:#04x}); save the CSV as UTF-8",
+            field="PATIENTS",
+        ) from None
 
 
 class BadRow(NamedTuple):

@@ -332,3 +332,50 @@ def test_the_id_hashes_seen_answer_membership_like_a_set(chunks: list[list[int]]
         assert all(a >= _IdHashes.GROWTH * b for a, b in itertools.pairwise(sizes)), sizes
         assert all((np.diff(run) >= 0).all() for run in seen.runs)
     assert sum(run.size for run in seen.runs) == sum(len(chunk) for chunk in chunks)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lines=st.lists(
+        st.lists(
+            st.sampled_from([b"a", b"7", b",", b"\xc3\xa9", b"\xe2\x82\xac", b"\xe9", b"\xc3", b"\xff"]), max_size=6
+        ),
+        max_size=8,
+    ),
+    block_size=st.integers(1, 9),
+)
+def test_the_utf8_check_names_the_first_bad_line_whatever_the_blocks(lines: list[list[bytes]], block_size: int) -> None:
+    """ASCII, two- and three-byte characters (é, €) and bytes that are not UTF-8 (a Latin-1 é, a cut é,
+    0xff), read in blocks of any size: the line named is the first that does not decode on its own."""
+    from dosecalc.cohort import check_utf8
+    from dosecalc.errors import DoseCalcError
+
+    data = b"\n".join(b"".join(parts) for parts in lines)
+    bad = [number for number, line in enumerate(data.split(b"\n"), start=1) if not _decodes(line)]
+    if not bad:
+        check_utf8(io.BytesIO(data), block_size)
+        return
+    with pytest.raises(DoseCalcError) as raised:
+        check_utf8(io.BytesIO(data), block_size)
+    assert f"is not UTF-8 text (line {bad[0]} has the byte " in str(raised.value)
+
+
+def _decodes(line: bytes) -> bool:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def test_a_file_with_a_late_bad_byte_is_refused_before_any_row_is_written(tmp_path: Path) -> None:
+    """Standard output gets nothing (not half a cohort) when a named file is not UTF-8 further down."""
+    source = tmp_path / "patients.csv"
+    rows = "".join(f"p{i},70 kg\n" for i in range(30_000))
+    source.write_bytes(b"id,weight\n" + rows.encode() + b"caf\xe9,70 kg\n")
+    result = run("cohort", str(source))
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "error: PATIENTS: is not UTF-8 text (line 30002 has the byte 0xe9); save the CSV as UTF-8"
+    ]
