@@ -406,10 +406,12 @@ def _rows_text(ids: Sequence[str], kg: np.ndarray, plans: Sequence[Plan], pump: 
     cells = ids
     if any(ch in "".join(ids) for ch in ',"\r\n'):
         cells = [_csv_field(i) for i in ids]
-    # Per plan, four columns of pieces: the id, ",regimen,", the figures, and the line end (with empty pump
-    # cells for a regimen without a concentration); interleaved patient by patient and joined in one pass.
-    pieces: list[Sequence[str]] = []
-    for plan in plans:
+    # Each patient's rows are four pieces per plan: the id, ",regimen,", the figures, and the line end (with
+    # empty pump cells for a regimen without a concentration). They are laid out patient by patient in one
+    # list by slice assignment (C loops) and joined in one pass.
+    width = 4 * len(plans)
+    pieces = [""] * (width * n)
+    for p, plan in enumerate(plans):
         fig = calculate(plan, Q_(weights, "kg"))
         figures = [
             fig.weight.to("kg"),
@@ -428,8 +430,11 @@ def _rows_text(ids: Sequence[str], kg: np.ndarray, plans: Sequence[Plan], pump: 
         rows = _table_rows(figures, len(weights))
         if inverse is not None:  # each patient's row, gathered from the distinct weights' rows
             rows = np.array(rows, dtype=object)[inverse].tolist()
-        pieces += [cells, [f",{plan.card.id},"] * n, rows, [end] * n]
-    return "".join(itertools.chain.from_iterable(zip(*pieces, strict=True)))
+        pieces[4 * p :: width] = cells
+        pieces[4 * p + 1 :: width] = [f",{plan.card.id},"] * n
+        pieces[4 * p + 2 :: width] = rows
+        pieces[4 * p + 3 :: width] = [end] * n
+    return "".join(pieces)
 
 
 def _table_rows(columns: Sequence[Quantity], n: int) -> list[str]:
