@@ -13,6 +13,7 @@ only thing kept across chunks is one 64-bit hash per patient id (for duplicate i
 
 from __future__ import annotations
 
+import codecs
 import csv
 import itertools
 import operator
@@ -56,26 +57,24 @@ def check_utf8(source: BinaryIO, block_size: int = 1 << 20) -> None:
     """Raise :class:`DoseCalcError` naming the first line that is not UTF-8 text, reading ``source`` (a
     binary file) in blocks. A file given by name is checked before any row is written, so that a late
     bad byte cannot leave standard output with half a cohort."""
-    lines_before = 0
-    carry = b""
-    while block := source.read(block_size):
-        block = carry + block
-        cut = block.rfind(b"\n") + 1  # a newline byte is never inside a multi-byte character
-        block, carry = block[:cut], block[cut:]
-        _check_block(block, lines_before)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines_before = 0  # newlines in the blocks already decoded
+    while True:
+        block = source.read(block_size)
+        try:
+            decoder.decode(block, final=not block)
+        except UnicodeDecodeError as error:
+            # error.object is the block with, in front, the bytes of a character cut by the previous block's
+            # end; those hold no newline, so the line counts the newlines before and in the block.
+            data = error.object
+            line = lines_before + data.count(b"\n", 0, error.start) + 1
+            raise DoseCalcError(
+                f"is not UTF-8 text (line {line} has the byte {data[error.start]:#04x}); save the CSV as UTF-8",
+                field="PATIENTS",
+            ) from None
+        if not block:
+            return
         lines_before += block.count(b"\n")
-    _check_block(carry, lines_before)
-
-
-def _check_block(block: bytes, lines_before: int) -> None:
-    try:
-        block.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = lines_before + block.count(b"\n", 0, error.start) + 1
-        raise DoseCalcError(
-            f"is not UTF-8 text (line {line} has the byte {block[error.start]:#04x}); save the CSV as UTF-8",
-            field="PATIENTS",
-        ) from None
 
 
 class BadRow(NamedTuple):
