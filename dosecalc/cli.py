@@ -62,6 +62,7 @@ RegimensDir = Annotated[
         help="Folder of your own regimen cards (*.toml), loaded in addition to the built-in cards "
         "(or instead of them with --no-builtin). Every card in it must be valid.",
         show_default=False,
+        metavar="FOLDER",
     ),
 ]
 NoBuiltin = Annotated[bool, typer.Option("--no-builtin", help="Use only the cards from --regimens-dir.")]
@@ -73,6 +74,7 @@ OutputOption = Annotated[
         "-o",
         help="Write to this file (whole or not at all) instead of standard output.",
         show_default=False,
+        metavar="FILE",
     ),
 ]
 WeightOption = Annotated[
@@ -83,6 +85,7 @@ WeightOption = Annotated[
         help="Patient weight with its unit: 70 kg, 154 lb, 70500 g. "
         "Default: a 70 kg reference adult (said in the output).",
         show_default=False,
+        metavar="WEIGHT",
     ),
 ]
 DurationOption = Annotated[
@@ -91,6 +94,7 @@ DurationOption = Annotated[
         "--duration",
         help="What-if infusion duration, e.g. '3 h' or '90 min' (never below a card's minimum).",
         show_default=False,
+        metavar="TIME",
     ),
 ]
 ConcentrationOption = Annotated[
@@ -100,6 +104,7 @@ ConcentrationOption = Annotated[
         "-c",
         help="Drug concentration: '2 mg/mL', or a preparation '100 mg in 50 mL'. Adds pump rate and volume.",
         show_default=False,
+        metavar="CONCENTRATION",
     ),
 ]
 DropFactorOption = Annotated[
@@ -108,20 +113,30 @@ DropFactorOption = Annotated[
         "--drop-factor",
         help="Gravity set drop factor, e.g. '20 gtt/mL' (10, 15, 20, 60). Adds drip rate; needs a concentration.",
         show_default=False,
+        metavar="FACTOR",
     ),
 ]
 
 RegimenListOption = Annotated[
     list[str] | None,
-    typer.Option("--regimen", "-r", help="Regimen id; repeat for several. Default: every card.", show_default=False),
+    typer.Option(
+        "--regimen", "-r", help="Regimen id; repeat for several. Default: every card.", show_default=False, metavar="ID"
+    ),
 ]
 SessionsOption = Annotated[
     int | None,
-    typer.Option("--sessions", min=1, max=365, help="What-if number of sessions in the course.", show_default=False),
+    typer.Option(
+        "--sessions", min=1, max=365, help="What-if number of sessions in the course.", show_default=False, metavar="N"
+    ),
 ]
 MaxRateOption = Annotated[
     str | None,
-    typer.Option("--max-rate", help="What-if rate cap, e.g. '25 mg/h' (replaces the card's cap).", show_default=False),
+    typer.Option(
+        "--max-rate",
+        help="What-if rate cap, e.g. '25 mg/h' (replaces the card's cap).",
+        show_default=False,
+        metavar="RATE",
+    ),
 ]
 NoCapOption = Annotated[bool, typer.Option("--no-cap", help="Ignore every rate cap.")]
 ExplainOption = Annotated[
@@ -259,7 +274,7 @@ def regimens_command(
 
 @_command("show")
 def show_command(
-    regimen: Annotated[str, typer.Argument(help="A regimen id, as listed by 'dosecalc regimens'.")],
+    regimen: Annotated[str, typer.Argument(metavar="REGIMEN", help="A regimen id, as listed by 'dosecalc regimens'.")],
     regimens_dir: RegimensDir = None,
     no_builtin: NoBuiltin = False,
 ) -> None:
@@ -318,9 +333,11 @@ def table_command(
 
 @_command("schedule")
 def schedule_command(
-    regimen: Annotated[str, typer.Argument(help="A regimen id, as listed by 'dosecalc regimens'.")],
+    regimen: Annotated[str, typer.Argument(metavar="REGIMEN", help="A regimen id, as listed by 'dosecalc regimens'.")],
     weight: WeightOption = None,
-    step: Annotated[str, typer.Option("--step", help="Time between rows, e.g. '15 min' or '1 h'.")] = "15 min",
+    step: Annotated[
+        str, typer.Option("--step", help="Time between rows, e.g. '15 min' or '1 h'.", metavar="TIME")
+    ] = "15 min",
     duration: DurationOption = None,
     concentration: ConcentrationOption = None,
     drop_factor: DropFactorOption = None,
@@ -379,7 +396,9 @@ mistake, an unreadable file, missing columns, or every row refused).
 
 @_command("cohort", help=COHORT_HELP)
 def cohort_command(
-    patients: Annotated[str, typer.Argument(help="CSV file of patients (id, weight), or '-' for standard input.")],
+    patients: Annotated[
+        str, typer.Argument(metavar="PATIENTS", help="CSV file of patients (id, weight), or '-' for standard input.")
+    ],
     regimen: RegimenListOption = None,
     duration: DurationOption = None,
     concentration: ConcentrationOption = None,
@@ -393,6 +412,7 @@ def cohort_command(
             "--errors",
             help="Also write the refused rows to this CSV file (row, id, field, given, reason).",
             show_default=False,
+            metavar="FILE",
         ),
     ] = None,
     regimens_dir: RegimensDir = None,
@@ -457,13 +477,15 @@ def cohort_command(
 
 @_command("simulate")
 def simulate_command(
-    regimen: Annotated[str, typer.Argument(help="A regimen id, as listed by 'dosecalc regimens'.")],
+    regimen: Annotated[str, typer.Argument(metavar="REGIMEN", help="A regimen id, as listed by 'dosecalc regimens'.")],
     weight: WeightOption = None,
-    model: Annotated[str, typer.Option("--model", help="Pharmacokinetic model: domino.")] = "domino",
+    model: Annotated[str, typer.Option("--model", help="Pharmacokinetic model: domino.", metavar="MODEL")] = "domino",
     duration: DurationOption = None,
-    sessions: Annotated[int, typer.Option("--sessions", min=1, max=60, help="Number of sessions to simulate.")] = 1,
+    sessions: Annotated[
+        int, typer.Option("--sessions", min=1, max=60, help="Number of sessions to simulate.", metavar="N")
+    ] = 1,
     interval: Annotated[
-        str, typer.Option("--interval", help="Time from the start of one session to the next.")
+        str, typer.Option("--interval", help="Time from the start of one session to the next.", metavar="TIME")
     ] = "24 h",
     until: Annotated[
         str | None,
@@ -471,17 +493,25 @@ def simulate_command(
             "--until",
             help="Simulate up to this time from the start (default: 12 h after the last session ends).",
             show_default=False,
+            metavar="TIME",
         ),
     ] = None,
-    step: Annotated[str, typer.Option("--step", help="Time between rows.")] = "5 min",
+    step: Annotated[str, typer.Option("--step", help="Time between rows.", metavar="TIME")] = "5 min",
     compare: Annotated[
         list[str] | None,
-        typer.Option("--compare", help="Another regimen to overlay; repeat for several.", show_default=False),
+        typer.Option(
+            "--compare", help="Another regimen to overlay; repeat for several.", show_default=False, metavar="ID"
+        ),
     ] = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="Output format: table, csv or json.")] = Format.table,
     plot: Annotated[
         Path | None,
-        typer.Option("--plot", help="Also draw the concentration chart to this .png or .svg file.", show_default=False),
+        typer.Option(
+            "--plot",
+            help="Also draw the concentration chart to this .png or .svg file.",
+            show_default=False,
+            metavar="FILE",
+        ),
     ] = None,
     output: OutputOption = None,
     regimens_dir: RegimensDir = None,
@@ -548,7 +578,9 @@ class PumpRounding(StrEnum):
     whole = "1"
 
 
-SeedOption = Annotated[int, typer.Option("--seed", min=0, help="The same seed gives the same set, byte for byte.")]
+SeedOption = Annotated[
+    int, typer.Option("--seed", min=0, help="The same seed gives the same set, byte for byte.", metavar="N")
+]
 LevelOption = Annotated[
     int | None,
     typer.Option(
@@ -557,6 +589,7 @@ LevelOption = Annotated[
         max=3,
         help="1: one factor; 2: two factors; 3: three or more. Default: mixed.",
         show_default=False,
+        metavar="N",
     ),
 ]
 PoundOption = Annotated[
@@ -575,7 +608,9 @@ def _convention(pound: Pound, pump: PumpRounding) -> Any:
 
 @_command("exercises")
 def exercises_command(
-    count: Annotated[int, typer.Option("--count", "-n", min=1, max=MAX_PROBLEMS, help="Number of problems.")] = 10,
+    count: Annotated[
+        int, typer.Option("--count", "-n", min=1, max=MAX_PROBLEMS, help="Number of problems.", metavar="N")
+    ] = 10,
     seed: SeedOption = 1,
     level: LevelOption = None,
     format: Annotated[SheetFormat, typer.Option("--format", "-f", help="Output format.")] = SheetFormat.markdown,
@@ -620,6 +655,7 @@ def check_command(
             max=500,
             help="Problems on the sheet (default: the highest problem number answered).",
             show_default=False,
+            metavar="N",
         ),
     ] = None,
     level: LevelOption = None,
@@ -691,7 +727,10 @@ def _chart_format(output: Path, option: str) -> str:
 def plot_command(
     kind: Annotated[str, typer.Argument(metavar="KIND", help="rate-vs-weight, cumulative or schedule.")],
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="The chart file: .png or .svg (written whole or not at all).")
+        Path,
+        typer.Option(
+            "--output", "-o", help="The chart file: .png or .svg (written whole or not at all).", metavar="FILE"
+        ),
     ],
     weight: WeightOption = None,
     regimen: Annotated[
@@ -701,10 +740,11 @@ def plot_command(
             "-r",
             help="Regimen id; repeat for several. Default: every card (schedule: the first).",
             show_default=False,
+            metavar="ID",
         ),
     ] = None,
-    low: Annotated[str, typer.Option("--from", help="rate-vs-weight: lightest weight.")] = "40 kg",
-    high: Annotated[str, typer.Option("--to", help="rate-vs-weight: heaviest weight.")] = "150 kg",
+    low: Annotated[str, typer.Option("--from", help="rate-vs-weight: lightest weight.", metavar="WEIGHT")] = "40 kg",
+    high: Annotated[str, typer.Option("--to", help="rate-vs-weight: heaviest weight.", metavar="WEIGHT")] = "150 kg",
     duration: DurationOption = None,
     max_rate: MaxRateOption = None,
     no_cap: NoCapOption = False,
@@ -744,19 +784,22 @@ def plot_command(
 
 @_command("report")
 def report_command(
-    output: Annotated[Path, typer.Option("--output", "-o", help="The handout: an .html file (whole or not at all).")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The handout: an .html file (whole or not at all).", metavar="FILE")
+    ],
     weight: WeightOption = None,
     regimen: RegimenListOption = None,
     duration: DurationOption = None,
     concentration: ConcentrationOption = None,
     drop_factor: DropFactorOption = None,
-    step: Annotated[str, typer.Option("--step", help="Time between schedule rows.")] = "30 min",
+    step: Annotated[str, typer.Option("--step", help="Time between schedule rows.", metavar="TIME")] = "30 min",
     model: Annotated[
         str | None,
         typer.Option(
             "--model",
             help="Add the predicted plasma-concentration chart under this model (domino).",
             show_default=False,
+            metavar="MODEL",
         ),
     ] = None,
     explain: ExplainOption = False,

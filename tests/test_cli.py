@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -315,3 +316,16 @@ def test_bare_command_shows_the_help() -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("Usage: dosecalc")
     assert "not a prescribing tool" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "command", ["regimens", "show", "table", "schedule", "cohort", "simulate", "exercises", "check", "plot", "report"]
+)
+def test_help_names_what_an_option_takes_in_words_not_python_types(command: str) -> None:
+    """`--weight WEIGHT`, `--duration TIME`, `--output FILE`: not typer's `<str>`, `<list[str]>` or `<int range>`."""
+    result = run(command, "--help")
+    assert result.exit_code == 0, result.output
+    options = [line for line in result.stdout.splitlines() if line.lstrip().startswith("-")]
+    assert options, result.stdout
+    for line in options:
+        assert not re.search(r"<(str|path|int range|list\[str\])>", line), line
