@@ -219,20 +219,18 @@ def _chunks(source: Iterator[str], size: int, layout: _Layout, line: int) -> Ite
     exactly these cells. Any other chunk is read by the csv module; from the first quote character on, the
     csv module reads the rest of the file, since a quoted cell may hold line breaks and run past a chunk.
     """
-    row = line + 1  # the spreadsheet row number of the next record (a record is one line here)
     while lines := list(itertools.islice(source, size)):
         text = "".join(lines)
         if '"' in text:
-            yield from _csv_chunks(itertools.chain(lines, source), size, layout, row, line)
+            yield from _csv_chunks(itertools.chain(lines, source), size, layout, line)
             return
         plain = _plain_cells(text, lines, layout.width)
         if plain is None:  # without quotes every line is one record, blank or not
-            yield from _csv_chunks(iter(lines), len(lines), layout, row, line)
+            yield from _csv_chunks(iter(lines), len(lines), layout, line)
         else:
             n = len(lines)
             ids, texts = plain[layout.id_col :: layout.width], plain[layout.weight_col :: layout.width]
-            yield Chunk(np.arange(row, row + n), ids, texts, np.ones(n, dtype=bool), None)
-        row += len(lines)
+            yield Chunk(np.arange(line + 1, line + 1 + n), ids, texts, np.ones(n, dtype=bool), None)
         line += len(lines)
 
 
@@ -253,11 +251,12 @@ def _plain_cells(text: str, lines: list[str], width: int) -> list[str] | None:
     return text.removesuffix("\n").replace("\n", ",").split(",")
 
 
-def _csv_chunks(lines: Iterator[str], size: int, layout: _Layout, row: int, line: int) -> Iterator[Chunk]:
-    """Records read by the csv module, ``size`` at a time; blank records are skipped but still counted, as a
-    spreadsheet counts them. ``row`` and ``line`` are the record and line numbers before the first one."""
+def _csv_chunks(lines: Iterator[str], size: int, layout: _Layout, line: int) -> Iterator[Chunk]:
+    """Records read by the csv module, ``size`` at a time, after ``line`` lines already read (each of them
+    one record); blank records are skipped but still counted, as a spreadsheet counts them."""
     reader = csv.reader(lines)
     width, id_col, weight_col = layout
+    row = line + 1  # the spreadsheet row number of the next record
     try:
         while batch := list(itertools.islice(reader, size)):
             numbers = np.arange(row, row + len(batch))
@@ -269,17 +268,16 @@ def _csv_chunks(lines: Iterator[str], size: int, layout: _Layout, row: int, line
             if not batch:
                 continue
             whole = np.fromiter(map(len, batch), dtype=np.int64, count=len(batch)) == width
-            if whole.all():
-                yield Chunk(numbers, [c[id_col] for c in batch], [c[weight_col] for c in batch], whole, None)
-            else:
-                ok = whole.tolist()
-                ids = [c[id_col] if w else "" for c, w in zip(batch, ok, strict=True)]
-                texts = [c[weight_col] if w else "" for c, w in zip(batch, ok, strict=True)]
-                yield Chunk(numbers, ids, texts, whole, batch)
+            ok = whole.tolist()
+            ids = [c[id_col] if w else "" for c, w in zip(batch, ok, strict=True)]
+            texts = [c[weight_col] if w else "" for c, w in zip(batch, ok, strict=True)]
+            yield Chunk(numbers, ids, texts, whole, None if whole.all() else batch)
     except csv.Error as error:
-        raise DoseCalcError(
-            f"is not valid CSV near line {line + reader.line_num} ({error})", field="PATIENTS"
-        ) from None
+        raise _not_csv(line + reader.line_num, error) from None
+
+
+def _not_csv(line: int, error: csv.Error) -> DoseCalcError:
+    return DoseCalcError(f"is not valid CSV near line {line} ({error})", field="PATIENTS")
 
 
 def run_cohort(
@@ -297,7 +295,7 @@ def run_cohort(
     try:
         id_col, weight_col, width, extra = _header(header)
     except csv.Error as error:
-        raise DoseCalcError(f"is not valid CSV near line {header.line_num} ({error})", field="PATIENTS") from None
+        raise _not_csv(header.line_num, error) from None
     summary = Summary(ignored_columns=extra)
     pump = any(plan.concentration is not None for plan in plans)
     sink(",".join(COLUMNS + (PUMP_COLUMNS if pump else ())) + "\n")
@@ -309,8 +307,7 @@ def run_cohort(
         kg, problems = _read_weights(texts)
         hashes = np.fromiter(map(hash, ids), dtype=np.int64, count=n)
         missing = np.fromiter(map(operator.not_, ids), dtype=bool, count=n)
-        repeated = _repeats(hashes)
-        earlier = seen.contains(hashes)
+        repeated, earlier = seen.duplicates(hashes)
         suspect = repeated | earlier | np.isnan(kg) | missing | ~chunk.whole
         good = ~suspect
         for i in np.flatnonzero(suspect).tolist():
@@ -344,15 +341,6 @@ def run_cohort(
     return summary
 
 
-def _repeats(values: np.ndarray) -> np.ndarray:
-    """True for every value equal to an earlier one in the array (the first of each stays False)."""
-    order = np.argsort(values, kind="stable")
-    ordered = values[order]
-    repeated = np.zeros(len(values), dtype=bool)
-    repeated[order[1:][ordered[1:] == ordered[:-1]]] = True
-    return repeated
-
-
 class _IdHashes:
     """The 64-bit hashes of the ids seen so far: 8 bytes a patient instead of the id strings. Two different
     ids share a hash with odds of about n^2 / 2^65 (1e-7 for two million patients).
@@ -360,8 +348,8 @@ class _IdHashes:
     The hashes are kept as a few sorted runs, each at least eight times the size of the next (a new run
     is merged into the last one while that is less than eight times its size), so there are at most
     about log8(n / chunk) + 1 runs, and adding a chunk costs O(chunk log n) amortised instead of a
-    re-sort of every hash seen. Lookups sort the chunk's hashes first: binary searches for sorted keys
-    stay in cache.
+    re-sort of every hash seen. A chunk's hashes are sorted once, which finds the repeats within the
+    chunk and keeps the binary searches in the runs in cache.
     """
 
     #: How much larger than the next each run is kept: fewer runs make lookups cheaper, at the cost of more
@@ -371,15 +359,18 @@ class _IdHashes:
     def __init__(self) -> None:
         self.runs: list[np.ndarray] = []
 
-    def contains(self, values: np.ndarray) -> np.ndarray:
-        """True where a value is among the hashes seen."""
-        order = np.argsort(values)
+    def duplicates(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Two masks over ``values``: equal to an earlier value of the same array (the first of each stays
+        False), and among the hashes seen before."""
+        order = np.argsort(values, kind="stable")
         keys = values[order]
-        found = np.zeros(len(values), dtype=bool)
+        repeated = np.zeros(len(values), dtype=bool)
+        repeated[order[1:][keys[1:] == keys[:-1]]] = True
+        earlier = np.zeros(len(values), dtype=bool)
         for run in self.runs:
             at = np.minimum(np.searchsorted(run, keys), run.size - 1)
-            found[order] |= run[at] == keys
-        return found
+            earlier[order] |= run[at] == keys
+        return repeated, earlier
 
     def add(self, values: np.ndarray) -> None:
         run = np.sort(values)

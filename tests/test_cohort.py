@@ -316,8 +316,9 @@ def test_a_weight_column_splits_as_each_text_would(texts: list[str]) -> None:
 @settings(max_examples=200, deadline=None)
 @given(chunks=st.lists(st.lists(st.integers(-50, 50), max_size=12), max_size=30))
 def test_the_id_hashes_seen_answer_membership_like_a_set(chunks: list[list[int]]) -> None:
-    """Membership after any sequence of chunks is that of a set of everything added; the sorted runs stay
-    few (each at least GROWTH times the next)."""
+    """Membership after any sequence of chunks is that of a set of everything added, a value repeated in a
+    chunk is marked from its second time on, and the sorted runs stay few (each at least GROWTH times the
+    next)."""
     import numpy as np
 
     from dosecalc.cohort import _IdHashes
@@ -325,7 +326,9 @@ def test_the_id_hashes_seen_answer_membership_like_a_set(chunks: list[list[int]]
     seen, added = _IdHashes(), set()
     for chunk in chunks:
         values = np.array(chunk, dtype=np.int64)
-        assert seen.contains(values).tolist() == [v in added for v in chunk]
+        repeated, earlier = seen.duplicates(values)
+        assert earlier.tolist() == [v in added for v in chunk]
+        assert repeated.tolist() == [v in chunk[:i] for i, v in enumerate(chunk)]
         seen.add(values)
         added.update(chunk)
         sizes = [run.size for run in seen.runs]
