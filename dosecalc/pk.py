@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Annotated, Any, NamedTuple
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator
 
-from .errors import CardError, DoseCalcError
-from .regimens import Source, read_toml, validation_messages
+from .errors import DoseCalcError
+from .regimens import Source, read_card
 from .units import Q_, Quantity, QuantitySpec, parse_quantity
 
 VOLUME_PER_KG = QuantitySpec("a volume per kg", "volume", ("mass",), "L/kg", 0.001, 100.0, "0.063 L/kg")
@@ -97,11 +97,7 @@ def get_model(name: str) -> PKModel:
 
 def load_model(path: Path) -> PKModel:
     """Read and validate one model card, like a regimen card."""
-    data = read_toml(path)
-    try:
-        return PKModel.model_validate(data)
-    except ValidationError as error:
-        raise CardError("\n".join(validation_messages(path, error))) from None
+    return read_card(path, PKModel.model_validate)
 
 
 class Course(NamedTuple):

@@ -16,10 +16,10 @@ Every quantity field is text with a unit ("22 mg/h"), read by the strict parser 
 
 import os
 import tomllib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Literal, NamedTuple, Self
+from typing import Annotated, Any, Literal, NamedTuple, Self, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -45,6 +45,8 @@ from .units import (
     QuantitySpec,
     parse_quantity,
 )
+
+T = TypeVar("T")
 
 #: Largest card file read; real cards are a few kilobytes.
 MAX_CARD_BYTES = 256 * 1024
@@ -238,13 +240,19 @@ def read_toml(path: Path) -> dict[str, Any]:
     return data
 
 
-def load_card(path: Path) -> Card:
-    """Read and validate one card file, or raise :class:`CardError` naming the file and each bad field."""
+def read_card(path: Path, validate: Callable[[dict[str, Any]], T]) -> T:
+    """Read a card file (a regimen card, or a model card) and validate its data with ``validate``, or raise
+    :class:`CardError` naming the file and each bad field."""
     data = read_toml(path)
     try:
-        return _CARD_ADAPTER.validate_python(data)
+        return validate(data)
     except ValidationError as error:
         raise CardError("\n".join(validation_messages(path, error))) from None
+
+
+def load_card(path: Path) -> Card:
+    """Read and validate one regimen card file."""
+    return read_card(path, _CARD_ADAPTER.validate_python)
 
 
 def _card_files(folder: Path) -> list[Path]:
