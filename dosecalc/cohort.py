@@ -26,24 +26,19 @@ import numpy as np
 
 from .dosing import Plan, calculate
 from .errors import DoseCalcError, QuantityError
+from .output import DOSE_COLUMNS
 from .units import MAX_TEXT_LENGTH, Q_, WEIGHT, Quantity, parse_quantity, unit_for
 
 CHUNK_SIZE = 10_000
 _FIELD_LIMIT = csv.field_size_limit()  # the longest cell the csv module reads
 
+#: The figures of a cohort row, named and in the units of ``dosecalc table --format csv``; the pump figures
+#: follow when a concentration applies.
+_FIGURES = [c for c in DOSE_COLUMNS if c.key not in ("concentration", "pump_rate", "volume", "drip_rate")]
+_PUMP_FIGURES = [c for c in DOSE_COLUMNS if c.key in ("pump_rate", "volume")]
 #: The output columns, in order; the pump columns follow when a concentration applies.
-COLUMNS = (
-    "id",
-    "regimen",
-    "weight_kg",
-    "rate_mg_per_h",
-    "rate_mg_per_kg_per_h",
-    "duration_h",
-    "total_dose_mg",
-    "total_dose_mg_per_kg",
-    "course_total_dose_mg",
-)
-PUMP_COLUMNS = ("pump_rate_ml_per_h", "volume_ml")
+COLUMNS = ("id", "regimen", "weight_kg", *(c.csv for c in _FIGURES))
+PUMP_COLUMNS = tuple(c.csv for c in _PUMP_FIGURES)
 
 _NUMBER = r"[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"  # the strict parser's number, nothing more
 _SIMPLE = re.compile(rf"({_NUMBER}) ?([A-Za-z]+)", re.ASCII)
@@ -403,18 +398,10 @@ def _rows_text(ids: Sequence[str], kg: np.ndarray, plans: Sequence[Plan], pump: 
     pieces = [""] * (width * n)
     for p, plan in enumerate(plans):
         fig = calculate(plan, Q_(weights, "kg"))
-        figures = [
-            fig.weight.to("kg"),
-            fig.rate.to("mg/h"),
-            fig.rate_per_kg.to("mg/kg/h"),
-            fig.duration.to("h"),
-            fig.total_dose.to("mg"),
-            fig.total_dose_per_kg.to("mg/kg"),
-            fig.course_total_dose.to("mg"),
-        ]
+        figures = [fig.weight.to("kg"), *(getattr(fig, c.key).to(c.unit) for c in _FIGURES)]
         end = "\n"
         if pump and fig.pump_rate is not None and fig.volume is not None:
-            figures += [fig.pump_rate.to("mL/h"), fig.volume.to("mL")]
+            figures += [getattr(fig, c.key).to(c.unit) for c in _PUMP_FIGURES]
         elif pump:
             end = ",,\n"  # this regimen has no concentration: empty pump cells
         rows = _table_rows(figures, len(weights))

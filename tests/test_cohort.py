@@ -50,6 +50,18 @@ def test_cohort_rows_equal_the_table_for_each_patient(tmp_path: Path, patients, 
     assert "note: ignored column(s): ward" in result.stderr
     header = result.stdout.splitlines()[0].split(",")
     assert header[: len(COLUMNS)] == list(COLUMNS)
+    assert list(COLUMNS) == [  # the columns, in its order
+        "id",
+        "regimen",
+        "weight_kg",
+        "rate_mg_per_h",
+        "rate_mg_per_kg_per_h",
+        "duration_h",
+        "total_dose_mg",
+        "total_dose_mg_per_kg",
+        "course_total_dose_mg",
+    ]
+    assert list(PUMP_COLUMNS) == ["pump_rate_ml_per_h", "volume_ml"]
     rows = read(result.stdout)
     assert [r["id"] for r in rows] == [f"p{n}" for n in range(len(patients)) for _ in range(4)]
     for n, text in enumerate(texts):
