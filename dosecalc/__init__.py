@@ -1,9 +1,113 @@
 """dosecalc: an educational infusion dose schedule calculator.
 
-Educational reference only - not a prescribing tool.
+Educational reference only - not a prescribing tool, and not clinical advice.
+
+The public API is listed in ``__all__``. Names are imported on first use (module ``__getattr__``, as
+pydantic's ``__init__`` does), so ``import dosecalc`` costs almost nothing and ``dosecalc.table(...)`` works
+at once in a notebook::
+
+    >>> import dosecalc
+    >>> dosecalc.table("154 lb", "rate-0.35-mg-kg-h").rows[0].total_dose.to("mg").magnitude  # doctest: +ELLIPSIS
+    97.79451497...
 """
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
 #: Carried by every output meant for people (and by the JSON documents).
 DISCLAIMER = "Educational reference only - not a prescribing tool, and not clinical advice."
+
+if TYPE_CHECKING:
+    from .api import card, cards, cohort, exercises, mark, plot, report, schedule, simulate, table
+    from .errors import CardError, DoseCalcError, QuantityError, RegimenError
+    from .results import (
+        CardDetail,
+        CardList,
+        Chart,
+        CohortTable,
+        DoseTable,
+        Handout,
+        Marks,
+        ScheduleTable,
+        Sheet,
+        SimulationTable,
+    )
+    from .units import Q_, ureg
+
+#: Each public name and the module it lives in.
+_LOCATIONS = {
+    "card": "api",
+    "cards": "api",
+    "cohort": "api",
+    "exercises": "api",
+    "mark": "api",
+    "plot": "api",
+    "report": "api",
+    "schedule": "api",
+    "simulate": "api",
+    "table": "api",
+    "CardError": "errors",
+    "DoseCalcError": "errors",
+    "QuantityError": "errors",
+    "RegimenError": "errors",
+    "CardDetail": "results",
+    "CardList": "results",
+    "Chart": "results",
+    "CohortTable": "results",
+    "DoseTable": "results",
+    "Handout": "results",
+    "Marks": "results",
+    "ScheduleTable": "results",
+    "Sheet": "results",
+    "SimulationTable": "results",
+    "Q_": "units",
+    "ureg": "units",
+}
+
+__all__ = [
+    "DISCLAIMER",
+    "Q_",
+    "CardDetail",
+    "CardError",
+    "CardList",
+    "Chart",
+    "CohortTable",
+    "DoseCalcError",
+    "DoseTable",
+    "Handout",
+    "Marks",
+    "QuantityError",
+    "RegimenError",
+    "ScheduleTable",
+    "Sheet",
+    "SimulationTable",
+    "__version__",
+    "card",
+    "cards",
+    "cohort",
+    "exercises",
+    "mark",
+    "plot",
+    "report",
+    "schedule",
+    "simulate",
+    "table",
+    "ureg",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LOCATIONS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dosecalc' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later look-ups find it at once
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -1,5 +1,5 @@
 """``python -m dosecalc``: the same as the ``dosecalc`` command."""
 
-from .cli import console_main
+from .cli.app import console_main
 
 console_main()

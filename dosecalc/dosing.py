@@ -92,7 +92,7 @@ def make_plan(card: Card, what_if: WhatIf) -> Plan:
         raise RegimenError(
             f"{_hours(duration)} is shorter than the minimum of {_hours(minimum)} for {card.id}; "
             f"give {_hours(minimum)} or more",
-            field="--duration",
+            field="duration",
         )
     if what_if.no_cap:
         cap = None
@@ -145,6 +145,11 @@ class DoseFigures(NamedTuple):
     @property
     def sessions(self) -> int:
         return self.plan.sessions
+
+    @property
+    def regimen(self) -> str:
+        """The id of the regimen card."""
+        return self.plan.card.id
 
 
 class Step(NamedTuple):
@@ -219,7 +224,7 @@ def calculate(plan: Plan, weight: Quantity, explain: bool = False) -> DoseFigure
     """All figures for a patient weight (any mass unit; scalar or array) under a resolved plan.
 
     With ``explain`` (one patient), each step of the arithmetic is recorded as it is done, in
-    ``figures.steps``: the worked steps of ``--explain`` and of exercise answer keys.
+    ``figures.steps``: the worked steps of ``explain`` and of exercise answer keys.
     """
     trace: Trace = [] if explain else None
     weight = _convert(trace, "weight", weight, "kg")

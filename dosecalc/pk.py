@@ -91,7 +91,7 @@ def get_model(name: str) -> PKModel:
     """The shipped model called ``name``, or a refusal that lists the known ones."""
     models = load_models()
     if name not in models:
-        raise DoseCalcError(f"unknown model {name!r}; known models: {', '.join(models)}", field="--model")
+        raise DoseCalcError(f"unknown model {name!r}; known models: {', '.join(models)}", field="model")
     return models[name]
 
 
@@ -181,7 +181,9 @@ def simulate(model: PKModel, weight: Quantity, course: Course, times: Quantity) 
     )
 
 
-class Summary(NamedTuple):
+class ConcentrationSummary(NamedTuple):
+    """Peak, end-of-session and trough concentrations of a course, and its half-time after the last session."""
+
     peak_concentration: Quantity
     time_of_peak: Quantity
     end_of_session: list[Quantity]
@@ -189,7 +191,7 @@ class Summary(NamedTuple):
     half_time_after_end: Quantity | None
 
 
-def summarise(model: PKModel, weight: Quantity, course: Course, times: Quantity) -> Summary:
+def summarise(model: PKModel, weight: Quantity, course: Course, times: Quantity) -> ConcentrationSummary:
     """Peak (over the output times and every session start and end), concentration at the end of each
     session, trough before each next session, and the context-sensitive half-time after the last one."""
     breaks, _ = course.pieces()
@@ -201,7 +203,7 @@ def summarise(model: PKModel, weight: Quantity, course: Course, times: Quantity)
     starts = breaks[0::2] / 60.0
     at_end = simulate(model, weight, course, Q_(ends, "h")).concentration.to("ng/mL").magnitude
     at_next = simulate(model, weight, course, Q_(starts[1:], "h")).concentration.to("ng/mL").magnitude
-    return Summary(
+    return ConcentrationSummary(
         peak_concentration=Q_(float(conc[top]), "ng/mL"),
         time_of_peak=Q_(float(grid[top]), "h"),
         end_of_session=[Q_(float(c), "ng/mL") for c in at_end],
@@ -242,7 +244,7 @@ def output_times(until: Quantity, step: Quantity, max_rows: int) -> Quantity:
     if rows > max_rows:
         raise DoseCalcError(
             f"gives {rows:,} rows up to {end:g} h; the most is {max_rows:,}, so choose a larger step",
-            field="--step",
+            field="step",
         )
     hours = np.arange(count + 1) * width
     if not on_grid:
@@ -251,7 +253,7 @@ def output_times(until: Quantity, step: Quantity, max_rows: int) -> Quantity:
 
 
 #: Time between the rows of a simulation, unless told.
-STEP = Q_(5.0, "min")
+SIMULATION_STEP = Q_(5.0, "min")
 #: How long a simulation runs on after the last session ends, unless told.
 TAIL = Q_(12.0, "h")
 
@@ -269,7 +271,7 @@ def check_course(course: Course) -> None:
         raise DoseCalcError(
             f"{course.interval.to('h').magnitude:g} h is shorter than the {course.duration.to('h').magnitude:g} h "
             "infusion; sessions cannot overlap",
-            field="--interval",
+            field="interval",
         )
 
 
@@ -280,7 +282,7 @@ class Run(NamedTuple):
     figures: Any  # DoseFigures
     course: Course
     simulation: Simulation
-    summary: Summary
+    summary: ConcentrationSummary
 
 
 def run_courses(model: PKModel, weight: Quantity, courses: Sequence[tuple[Any, Course]], times: Quantity) -> list[Run]:

@@ -149,7 +149,7 @@ class WeightBasedTotalCard(_Card):
 
 
 Card = FixedRateCard | WeightBasedRateCard | FixedTotalCard | WeightBasedTotalCard
-KINDS = ("fixed-rate", "weight-based-rate", "fixed-total", "weight-based-total")
+CARD_KINDS = ("fixed-rate", "weight-based-rate", "fixed-total", "weight-based-total")
 DOSE_FIELDS = {
     "fixed-rate": "rate",
     "weight-based-rate": "rate_per_kg",
@@ -204,7 +204,7 @@ def validation_messages(path: Path, error: ValidationError) -> list[str]:
     lines = []
     for detail in error.errors():
         loc = [str(part) for part in detail["loc"]]
-        if loc and loc[0] in KINDS:  # the discriminated union puts the tag first
+        if loc and loc[0] in CARD_KINDS:  # the discriminated union puts the tag first
             loc = loc[1:]
         field = ".".join(loc) or "card"
         kind = detail["type"]
@@ -214,7 +214,7 @@ def validation_messages(path: Path, error: ValidationError) -> list[str]:
             message = "is not a card field (check its spelling)"
         elif kind in ("union_tag_invalid", "union_tag_not_found"):
             field = "kind"
-            message = f"must be one of {', '.join(KINDS)}"
+            message = f"must be one of {', '.join(CARD_KINDS)}"
         elif isinstance(detail.get("ctx", {}).get("error"), DoseCalcError):
             message = detail["ctx"]["error"].problem
         else:
@@ -257,10 +257,10 @@ def load_card(path: Path) -> Card:
 
 def _card_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
-        raise CardError(f"--regimens-dir: {folder} is not a folder of regimen cards")
+        raise CardError(f"{folder} is not a folder of regimen cards", field="regimens_dir")
     files = sorted(folder.glob("*.toml"))
     if not files:
-        raise CardError(f"--regimens-dir: {folder} holds no regimen cards (*.toml files)")
+        raise CardError(f"{folder} holds no regimen cards (*.toml files)", field="regimens_dir")
     return files
 
 
@@ -315,5 +315,5 @@ def load_catalogue(regimens_dir: Path | None = None, *, builtin: bool = True) ->
     if problems:
         raise CardError("\n".join(problems))
     if not cards:
-        raise CardError("no regimen cards to use; give --regimens-dir or drop --no-builtin")
+        raise CardError("no regimen cards to use; give a folder of cards, or use the built-in ones")
     return Catalogue(cards, origins)

@@ -36,10 +36,12 @@ __all__ = [
     "Q_",
     "RATE",
     "RATE_PER_KG",
-    "STEP",
+    "TIME_STEP",
     "WEIGHT",
     "Quantity",
     "QuantitySpec",
+    "as_concentration",
+    "as_quantity",
     "parse_concentration",
     "parse_quantity",
     "unit_for",
@@ -142,7 +144,7 @@ _REFUSED_WORDS: dict[str, str] = {
     "stone": "convert to kg or lb",
 }
 
-_KIND_WORDS = {"mass": "a mass", "time": "a time", "volume": "a volume", "drops": "drops"}
+_KIND_WORDS = {"per": "", "mass": "a mass", "time": "a time", "volume": "a volume", "drops": "drops"}
 
 _NUMBER = re.compile(r"(?P<number>[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)\s*(?P<unit>.*)", re.ASCII | re.DOTALL)
 _UNIT_SEPARATOR = re.compile(r"\s*/\s*|\s+per\s+", re.ASCII | re.IGNORECASE)
@@ -185,7 +187,7 @@ def _plain(value: float) -> str:
 
 WEIGHT = QuantitySpec("a body weight in kg, g or lb", "mass", (), "kg", 0.3, 650.0, "70 kg")
 DURATION = QuantitySpec("a duration", "time", (), "h", 1 / 60, 30 * 24.0, "4 h", "1 min to 30 days")
-STEP = QuantitySpec("a time step", "time", (), "h", 1 / 3600, 30 * 24.0, "15 min", "1 s to 30 days")
+TIME_STEP = QuantitySpec("a time step", "time", (), "h", 1 / 3600, 30 * 24.0, "15 min", "1 s to 30 days")
 RATE = QuantitySpec("a rate (mass per time)", "mass", ("time",), "mg/h", 0.001, 1000.0, "22 mg/h")
 RATE_PER_KG = QuantitySpec(
     "a weight-based rate (mass per kg per time)", "mass", ("mass", "time"), "mg/kg/h", 0.0001, 20.0, "0.35 mg/kg/h"
@@ -296,18 +298,69 @@ def parse_quantity(text: Any, spec: QuantitySpec, *, keep_unit: bool = False) ->
     if not math.isfinite(value):
         raise _fail(text, f"is too large to be a real value; expected {spec.expected}")
     units, numerator, denominators = _read_unit(text, unit_text, spec)
-    if not numerator:
+    return _checked(text, Q_(value, units), numerator, denominators, spec, keep_unit)
+
+
+def _checked(
+    text: str, typed: Quantity, numerator: list[str], denominators: list[str], spec: QuantitySpec, keep_unit: bool
+) -> Quantity:
+    """``typed`` once its unit's parts are those ``spec`` expects and its value is in range."""
+    if not numerator and not denominators:
         raise _fail(text, f"has no unit; expected {spec.expected}")
+    if not numerator:
+        raise _fail(text, f"is {_describe(['per'], denominators)}; expected {spec.expected}")
     if numerator != [spec.numerator] or Counter(denominators) != Counter(spec.denominators):
         raise _fail(text, f"is {_describe(numerator, denominators)}; expected {spec.expected}")
-    typed = Q_(value, units)
     quantity = typed.to(spec.unit)
     magnitude = float(quantity.magnitude)
-    if value == 0 or magnitude == 0:
+    if typed.magnitude == 0 or magnitude == 0:
         raise _fail(text, f"is zero; expected {spec.expected} (more than zero)")
     if not spec.low <= magnitude <= spec.high:
         raise _fail(text, f"is outside the accepted range {spec.range_text}; expected {spec.expected}")
     return typed if keep_unit else quantity
+
+
+#: The kind of each registry unit: "milligram" -> "mass".
+_UNIT_KINDS = {unit: kind for unit, kind in _UNIT_WORDS.values()}
+
+
+def as_quantity(value: Any, spec: QuantitySpec, *, keep_unit: bool = False) -> Quantity:
+    """Text as :func:`parse_quantity` reads it, or a pint quantity of dosecalc's registry checked the same
+    way (the parts of its unit, a finite value in range), in ``spec.unit``; a number without a unit is
+    refused with the text to write instead (``70 has no unit; write '70 kg'``).
+
+    >>> as_quantity(Q_(154, "lb"), WEIGHT)
+    <Quantity(69.85322498, 'kilogram')>
+    """
+    if isinstance(value, str):
+        return parse_quantity(value, spec, keep_unit=keep_unit)
+    if isinstance(value, pint.Quantity):
+        return _from_quantity(value, spec, keep_unit)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        shown = f"{value:g}" if math.isfinite(value) else repr(value)
+        raise QuantityError(f"{shown} has no unit; write '{shown} {spec.unit}'")
+    raise QuantityError(
+        f"expected text such as '{spec.example}' or a quantity, got {type(value).__name__} {quote(repr(value))}"
+    )
+
+
+def _from_quantity(value: pint.Quantity[Any], spec: QuantitySpec, keep_unit: bool) -> Quantity:
+    magnitude = value.magnitude
+    if not isinstance(value, ureg.Quantity):
+        raise QuantityError(f"{value!s:.40} is a quantity of another pint registry; use dosecalc.Q_ or text")
+    if isinstance(magnitude, bool) or not isinstance(magnitude, (int, float)):
+        raise QuantityError(f"expected one value such as {spec.example}, got a {type(magnitude).__name__} quantity")
+    items = [(name, round(float(power))) for name, power in value.unit_items()]  # type: ignore[arg-type]
+    if any(name not in _UNIT_KINDS for name, _ in items):
+        raise QuantityError(f"{value!s:.40} has a unit dosecalc does not know; expected {spec.expected}")
+    shown = f"{magnitude:g} {value.units:~}".replace(" / ", "/").replace(" * ", "·")
+    if not math.isfinite(magnitude):
+        raise _fail(shown, f"is not a finite number; expected {spec.expected}")
+    if magnitude < 0:
+        raise _fail(shown, f"is negative; expected {spec.expected} (more than zero)")
+    numerator = [_UNIT_KINDS[name] for name, power in items if power > 0 for _ in range(power)]
+    denominators = [_UNIT_KINDS[name] for name, power in items if power < 0 for _ in range(-power)]
+    return _checked(shown, Q_(float(magnitude), value.units), numerator, denominators, spec, keep_unit)
 
 
 _PLAIN_NUMBER = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)\s*([A-Za-z/ ]*?)\s*", re.ASCII)
@@ -340,7 +393,7 @@ def unit_for(word: str, spec: QuantitySpec) -> str | None:
 
 def _describe(numerator: list[str], denominators: list[str]) -> str:
     words = " per ".join(_KIND_WORDS[kind] for kind in numerator + denominators)
-    return words.replace("per a ", "per ")
+    return words.replace("per a ", "per ").strip()
 
 
 _IN = re.compile(r"\s+in\s+", re.ASCII | re.IGNORECASE)
@@ -356,6 +409,16 @@ class Concentration(NamedTuple):
     @property
     def is_preparation(self) -> bool:
         return self.amount is not None and self.volume is not None
+
+
+def as_concentration(value: Any) -> Concentration:
+    """Text as :func:`parse_concentration` reads it, a concentration quantity (mass per volume) of dosecalc's
+    registry, or a :class:`Concentration` already read."""
+    if isinstance(value, Concentration):
+        return value
+    if isinstance(value, str):
+        return parse_concentration(value)
+    return Concentration(as_quantity(value, CONCENTRATION))
 
 
 def parse_concentration(text: Any) -> Concentration:

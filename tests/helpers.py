@@ -19,6 +19,22 @@ from dosecalc.units import Q_
 WORKED_EXAMPLE = ("--weight", "154 lb", "--concentration", "100 mg in 50 mL", "--drop-factor", "20 gtt/mL")
 
 
+#: A valid teacher's card (weight-based total), for tests of --regimens-dir and of card validation.
+GOOD = """\
+id = "teach-1-mg-kg-1-h"
+title = "Teaching example: 1 mg/kg over 1 hour"
+indication = "Classroom exercise"
+kind = "weight-based-total"
+total_dose_per_kg = "1 mg/kg"
+duration = "1 h"
+sessions = 1
+
+[[sources]]
+citation = "Course handout"
+says = "1 mg/kg over one hour."
+"""
+
+
 def assert_quantity_close(actual: pint.Quantity, expected: pint.Quantity, rtol: float = 1e-12) -> None:
     """Fail unless ``actual`` converts to ``expected``'s unit and matches it to ``rtol``."""
     converted = actual.to(expected.units)  # raises DimensionalityError when the units cannot convert

@@ -6,17 +6,26 @@ import csv
 import io
 import itertools
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dosecalc.cohort import COLUMNS, PUMP_COLUMNS, BadRow, run_cohort
+from dosecalc.cohorts import COLUMNS, PUMP_COLUMNS, BadRow, Tally, read_patients, write_csv
 from dosecalc.dosing import WhatIf, make_plan
 from dosecalc.regimens import load_catalogue
 from dosecalc.units import POUND_IN_KG
 
 from .helpers import run
+
+
+def run_cohort(source: Any, sink: Any, plans: Any, on_bad: Any, *, chunk_size: int) -> Tally:
+    """The library's cohort pieces end to end: read the patients of ``source``, write the CSV to ``sink``."""
+    tally = Tally()
+    write_csv(read_patients(iter(source), tally, on_bad, chunk_size=chunk_size), plans, sink)
+    return tally
+
 
 UNITS = {"kg": 1.0, "lb": POUND_IN_KG, "g": 0.001, "lbs": POUND_IN_KG, "kilograms": 1.0}
 
@@ -229,7 +238,7 @@ def json_csv(text: str) -> str:
 def _csv_rows(text: str, size: int) -> list[tuple[int, str, str, bool]] | str:
     """What the cohort reader makes of ``text`` after its header 'id,weight,ward': (row number, id cell,
     weight cell, whole) per non-blank row, or the error message."""
-    from dosecalc.cohort import _chunks, _Layout
+    from dosecalc.cohorts import _chunks, _Layout
     from dosecalc.errors import DoseCalcError
 
     source = io.StringIO("id,weight,ward\n" + text, newline="")
@@ -297,7 +306,7 @@ def test_a_column_of_numbers_is_read_as_float_reads_each(texts: list[str]) -> No
     """The column reader (orjson when it can) gives exactly float(text) for every number, NaN for none."""
     import math
 
-    from dosecalc.cohort import _numbers
+    from dosecalc.cohorts import _numbers
 
     got = _numbers(texts).tolist()
     assert len(got) == len(texts)
@@ -318,7 +327,7 @@ PLAINISH_TEXTS = st.one_of(
 @given(texts=st.lists(PLAINISH_TEXTS, min_size=1, max_size=6))
 def test_a_weight_column_splits_as_each_text_would(texts: list[str]) -> None:
     """Splitting a whole column at once gives each text's number and unit word as matching it alone does."""
-    from dosecalc.cohort import _SIMPLE, _split_number_unit
+    from dosecalc.cohorts import _SIMPLE, _split_number_unit
 
     alone = [(m[1], m[2]) if (m := _SIMPLE.fullmatch(t)) else ("", "") for t in texts]
     numbers, words = _split_number_unit(texts)
@@ -333,7 +342,7 @@ def test_the_id_hashes_seen_answer_membership_like_a_set(chunks: list[list[int]]
     next)."""
     import numpy as np
 
-    from dosecalc.cohort import _IdHashes
+    from dosecalc.cohorts import _IdHashes
 
     seen, added = _IdHashes(), set()
     for chunk in chunks:
@@ -362,16 +371,16 @@ def test_the_id_hashes_seen_answer_membership_like_a_set(chunks: list[list[int]]
 def test_the_utf8_check_names_the_first_bad_line_whatever_the_blocks(lines: list[list[bytes]], block_size: int) -> None:
     """ASCII, two- and three-byte characters (é, €) and bytes that are not UTF-8 (a Latin-1 é, a cut é,
     0xff), read in blocks of any size: the line named is the first that does not decode on its own."""
-    from dosecalc.cohort import check_utf8
     from dosecalc.errors import DoseCalcError
+    from dosecalc.files import check_utf8
 
     data = b"\n".join(b"".join(parts) for parts in lines)
     bad = [number for number, line in enumerate(data.split(b"\n"), start=1) if not _decodes(line)]
     if not bad:
-        check_utf8(io.BytesIO(data), block_size)
+        check_utf8(io.BytesIO(data), "patients", block_size)
         return
     with pytest.raises(DoseCalcError) as raised:
-        check_utf8(io.BytesIO(data), block_size)
+        check_utf8(io.BytesIO(data), "patients", block_size)
     assert f"is not UTF-8 text (line {bad[0]} has the byte " in str(raised.value)
 
 

@@ -104,7 +104,7 @@ def test_duration_below_the_minimum_is_refused_naming_it() -> None:
     with pytest.raises(RegimenError) as caught:
         make_plan(CATALOGUE.get("initial-80-mg-2-h"), WhatIf(duration=Q_(1.5, "h")))
     assert str(caught.value) == (
-        "--duration: 1.5 h is shorter than the minimum of 2 h for initial-80-mg-2-h; give 2 h or more"
+        "duration: 1.5 h is shorter than the minimum of 2 h for initial-80-mg-2-h; give 2 h or more"
     )
 
 

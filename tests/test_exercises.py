@@ -15,10 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dosecalc.exercises import Convention, generate
 from dosecalc.regimens import builtin_dir, load_catalogue
+from dosecalc.teaching.exercises import Convention, generate
 
-from .helpers import run
+from .helpers import GOOD, run
 
 CARDS = list(load_catalogue().cards.values())
 RAW = {data["id"]: data for data in (tomllib.loads(p.read_text("utf-8")) for p in builtin_dir().glob("*.toml"))}
@@ -217,7 +217,6 @@ def test_bad_answer_files_are_refused(text: str, message: str) -> None:
 
 
 def test_weight_based_cards_alone_give_mixed_sets_without_level_1(tmp_path: Path) -> None:
-    from .test_regimens import GOOD
 
     (tmp_path / "mine.toml").write_text(GOOD, encoding="utf-8")
     result = run("exercises", "-n", "4", "--regimens-dir", str(tmp_path), "--no-builtin", "-f", "json", "--answers")

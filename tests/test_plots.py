@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dosecalc import plots
 from dosecalc.dosing import WhatIf, calculate, make_plan
 from dosecalc.errors import DoseCalcError
 from dosecalc.regimens import load_catalogue
-from dosecalc.schedule import build_schedule
+from dosecalc.render import charts
+from dosecalc.schedules import build_schedule
 from dosecalc.units import Q_
 
 from .helpers import run
@@ -28,7 +28,7 @@ def png_size(data: bytes) -> tuple[int, int]:
     return width, height
 
 
-@pytest.mark.parametrize("kind", plots.KINDS)
+@pytest.mark.parametrize("kind", charts.CHART_KINDS)
 @pytest.mark.parametrize("suffix", ["png", "svg"])
 def test_plot_command_writes_the_file(tmp_path: Path, kind: str, suffix: str) -> None:
     target = tmp_path / f"chart.{suffix}"
@@ -46,7 +46,7 @@ def test_plot_command_writes_the_file(tmp_path: Path, kind: str, suffix: str) ->
 
 
 def test_rate_vs_weight_lines_are_the_engines_rates_with_crossings_and_caps() -> None:
-    fig = plots.rate_vs_weight(PLANS)
+    fig = charts.rate_vs_weight(PLANS)
     ax = fig.axes[0]
     lines = {line.get_label(): line for line in ax.get_lines() if not line.get_label().startswith("_")}
     for plan in PLANS:
@@ -54,21 +54,20 @@ def test_rate_vs_weight_lines_are_the_engines_rates_with_crossings_and_caps() ->
         weights = np.asarray(line.get_xdata(), dtype=float)
         expected = calculate(plan, Q_(weights, "kg")).rate.to("mg/h").magnitude
         assert np.array_equal(np.asarray(line.get_ydata(), dtype=float), expected)
-    crossing_weights = sorted(float(c.weight.magnitude) for c in plots.crossings(PLANS, 40, 150))
+    crossing_weights = sorted(float(c.weight.magnitude) for c in charts.crossings(PLANS, 40, 150))
     # 16 mg/h / 0.35 mg/kg/h = 45.714 kg (meets 80 mg over 5 h); 22 / 0.35 = 62.857 kg (meets 22 mg/h)
     assert crossing_weights == pytest.approx([16 / 0.35, 22 / 0.35], rel=1e-9)
-    start = plots.cap_start(PLANS[1], 40, 150)
+    start = charts.cap_start(PLANS[1], 40, 150)
     assert start is not None and float(start.magnitude) == pytest.approx(25 / 0.35, rel=1e-9)  # 71.43 kg
-    plots._pyplot().close(fig)
 
 
 def test_cumulative_and_schedule_charts_use_the_schedule() -> None:
     weight = Q_(70.0, "kg")
-    fig = plots.cumulative(PLANS, weight)
+    fig = charts.cumulative(PLANS, weight)
     for plan, line in zip(PLANS, fig.axes[0].get_lines(), strict=True):
-        schedule = build_schedule(calculate(plan, weight), plots.STEP)
+        schedule = build_schedule(calculate(plan, weight), charts.CHART_STEP)
         assert np.array_equal(line.get_ydata(), schedule.cumulative_dose.to("mg").magnitude)
-    fig = plots.schedule_chart(PLANS[0], weight)
+    fig = charts.schedule_chart(PLANS[0], weight)
     rate_line = fig.axes[0].get_lines()[0]
     assert set(np.asarray(rate_line.get_ydata(), dtype=float)) == {22.0}
 
@@ -86,4 +85,4 @@ def test_wrong_suffix_and_missing_matplotlib(tmp_path: Path, monkeypatch: pytest
     assert wrong.stderr.startswith("error: --output: ") and "should end in .png or .svg" in wrong.stderr
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(DoseCalcError, match=r"pip install 'dosecalc\[plot\]'"):
-        plots._pyplot()
+        charts.rate_vs_weight([])

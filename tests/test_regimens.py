@@ -11,21 +11,7 @@ from dosecalc.errors import CardError
 from dosecalc.regimens import builtin_dir, documented_dose, load_card, load_catalogue
 from dosecalc.units import Q_
 
-from .helpers import assert_quantity_close
-
-GOOD = """\
-id = "teach-1-mg-kg-1-h"
-title = "Teaching example: 1 mg/kg over 1 hour"
-indication = "Classroom exercise"
-kind = "weight-based-total"
-total_dose_per_kg = "1 mg/kg"
-duration = "1 h"
-sessions = 1
-
-[[sources]]
-citation = "Course handout"
-says = "1 mg/kg over one hour."
-"""
+from .helpers import GOOD, assert_quantity_close
 
 
 def write(folder: Path, name: str, text: str) -> Path:

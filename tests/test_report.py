@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from dosecalc import DISCLAIMER, display
+from dosecalc import DISCLAIMER
+from dosecalc.render import numbers
 from dosecalc.units import Q_
 
 from .helpers import run
@@ -88,7 +89,7 @@ def test_every_table_value_equals_the_json_output(tmp_path: Path) -> None:
         for key, cell in zip(keys, cells[1:], strict=True):
             shown = re.sub(r" \((cap|\d+ x)\)$", "", cell)
             value = Q_(row[key]["value"], row[key]["unit"])
-            assert shown == display.magnitude(value, row[key]["unit"]), (row["regimen"], key)
+            assert shown == numbers.magnitude(value, row[key]["unit"]), (row["regimen"], key)
 
 
 def test_handout_is_self_contained_and_carries_the_disclaimer(tmp_path: Path) -> None:

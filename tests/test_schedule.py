@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from dosecalc.dosing import WhatIf, calculate, make_plan
 from dosecalc.errors import QuantityError
 from dosecalc.regimens import load_catalogue
-from dosecalc.schedule import build_schedule, step_count
+from dosecalc.schedules import build_schedule, step_count
 from dosecalc.units import Q_, parse_concentration
 
 from .helpers import assert_quantity_close
@@ -53,7 +53,7 @@ def test_step_count_treats_near_whole_ratios_as_whole() -> None:
 
 def test_too_many_rows_are_refused() -> None:
     figures = calculate(make_plan(CATALOGUE.get("rate-22-mg-h"), WhatIf(duration=Q_(96, "h"))), Q_(70, "kg"))
-    with pytest.raises(QuantityError, match=r"^--step: gives 345,601 rows for 96 h; the most is 10,000"):
+    with pytest.raises(QuantityError, match=r"^step: gives 345,601 rows for 96 h; the most is 10,000"):
         build_schedule(figures, Q_(1, "s"))
 
 

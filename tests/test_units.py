@@ -17,7 +17,7 @@ from dosecalc.units import (
     Q_,
     RATE,
     RATE_PER_KG,
-    STEP,
+    TIME_STEP,
     WEIGHT,
     QuantitySpec,
     parse_concentration,
@@ -43,7 +43,7 @@ ACCEPTED = [
     ("4 hours", DURATION, Q_(4, "h")),
     ("4 hr", DURATION, Q_(4, "h")),
     ("2 days", DURATION, Q_(48, "h")),
-    ("15 min", STEP, Q_(0.25, "h")),
+    ("15 min", TIME_STEP, Q_(0.25, "h")),
     ("2 mg/mL", CONCENTRATION, Q_(2, "mg/mL")),
     ("2 mg/ml", CONCENTRATION, Q_(2, "mg/mL")),
     ("2 mg per mL", CONCENTRATION, Q_(2, "mg/mL")),
@@ -271,7 +271,7 @@ def test_preparation_refusals(text: str, message: str) -> None:
     assert str(caught.value) == message
 
 
-SPECS = [WEIGHT, DURATION, STEP, RATE, RATE_PER_KG, CONCENTRATION, DROP_FACTOR]
+SPECS = [WEIGHT, DURATION, TIME_STEP, RATE, RATE_PER_KG, CONCENTRATION, DROP_FACTOR]
 
 
 def _outcome_is_sound(text: str, spec: QuantitySpec) -> None:

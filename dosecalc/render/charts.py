@@ -14,30 +14,31 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import DISCLAIMER
-from .dosing import Plan, calculate
-from .errors import DoseCalcError
-from .schedule import build_schedule
-from .units import Q_, Quantity
+from .. import DISCLAIMER
+from ..dosing import Plan, calculate
+from ..errors import DoseCalcError
+from ..schedules import build_schedule
+from ..units import Q_, Quantity
 
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 DASHES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (3, 1)), (0, (1, 3)))
 MARKERS = ("o", "s", "^", "D", "v", "P", "X")
-KINDS = ("rate-vs-weight", "cumulative", "schedule")
+CHART_KINDS = ("rate-vs-weight", "cumulative", "schedule")
 #: Time step of the curves drawn from schedules.
-STEP = Q_(5.0, "min")
+CHART_STEP = Q_(5.0, "min")
 
 
-def _pyplot() -> Any:
+def _figure(rows: int = 1, height: float = 4.2, **options: Any) -> tuple[Any, Any]:
+    """A new matplotlib figure and its axes: a ``Figure`` of its own, not pyplot's, so that no global
+    state is kept and a notebook can draw a chart as often as it likes."""
     try:
         import matplotlib
+        from matplotlib.figure import Figure
     except ImportError:
         raise DoseCalcError("charts need matplotlib: pip install 'dosecalc[plot]'", field="plot") from None
-    matplotlib.use("Agg")
     matplotlib.rcParams.update({"svg.hashsalt": "dosecalc", "svg.fonttype": "none", "font.size": 9})
-    import matplotlib.pyplot as plt
-
-    return plt
+    figure = Figure(figsize=(7, height))
+    return figure, figure.subplots(rows, 1, **options)
 
 
 def _style(index: int) -> dict[str, Any]:
@@ -124,9 +125,8 @@ def _rate(plan: Plan, kg: float) -> float:
 
 def rate_vs_weight(plans: Sequence[Plan], low: float = 40.0, high: float = 150.0) -> Any:
     """Rate (mg/h) of each regimen from ``low`` to ``high`` kg, with caps and crossings marked."""
-    plt = _pyplot()
     weights = np.linspace(low, high, 221)
-    fig, ax = plt.subplots(figsize=(7, 4.2))
+    fig, ax = _figure()
     for index, plan in enumerate(plans):
         figures = calculate(plan, Q_(weights, "kg"))
         ax.plot(weights, figures.rate.to("mg/h").magnitude, label=plan.card.id, **_style(index))
@@ -159,10 +159,9 @@ def rate_vs_weight(plans: Sequence[Plan], low: float = 40.0, high: float = 150.0
     return fig
 
 
-def cumulative(plans: Sequence[Plan], weight: Quantity, step: Quantity = STEP) -> Any:
+def cumulative(plans: Sequence[Plan], weight: Quantity, step: Quantity = CHART_STEP) -> Any:
     """Cumulative dose (mg) against time (h) over one session of each regimen."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(7, 4.2))
+    fig, ax = _figure()
     for index, plan in enumerate(plans):
         schedule = build_schedule(calculate(plan, weight), step)
         ax.plot(
@@ -175,12 +174,11 @@ def cumulative(plans: Sequence[Plan], weight: Quantity, step: Quantity = STEP) -
     return _label(fig, ax, "Time from the start of the infusion (h)", "Cumulative dose (mg)", title)
 
 
-def schedule_chart(plan: Plan, weight: Quantity, step: Quantity = STEP) -> Any:
+def schedule_chart(plan: Plan, weight: Quantity, step: Quantity = CHART_STEP) -> Any:
     """One regimen: rate (mg/h) and cumulative dose (mg) over the infusion, in two panels."""
-    plt = _pyplot()
     schedule = build_schedule(calculate(plan, weight), step)
     hours = schedule.time.to("h").magnitude
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 5.2), sharex=True)
+    fig, (top, bottom) = _figure(2, 5.2, sharex=True)
     top.step(hours, schedule.rate.to("mg/h").magnitude, where="post", **_style(0))
     top.set_ylabel("Rate (mg/h)")
     top.set_ylim(bottom=0)
@@ -196,8 +194,7 @@ def schedule_chart(plan: Plan, weight: Quantity, step: Quantity = STEP) -> Any:
 
 def concentration_chart(runs: Sequence[Any]) -> Any:
     """Predicted plasma concentration (ng/mL) against time (h) for each simulated regimen."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(7, 4.2))
+    fig, ax = _figure()
     for index, run in enumerate(runs):
         ax.plot(
             run.simulation.time.to("h").magnitude,
@@ -209,19 +206,17 @@ def concentration_chart(runs: Sequence[Any]) -> Any:
     return _label(fig, ax, "Time from the start of the first session (h)", "Plasma concentration (ng/mL)", title)
 
 
-def render(fig: Any, fmt: str) -> bytes:
+def chart_bytes(fig: Any, fmt: str) -> bytes:
     """The figure as PNG or SVG bytes (SVG without dates or other varying metadata)."""
-    plt = _pyplot()
     buffer = io.BytesIO()
     metadata = {"Date": None} if fmt == "svg" else {}
     fig.savefig(buffer, format=fmt, dpi=150, metadata=metadata)
-    plt.close(fig)
     return buffer.getvalue()
 
 
 def inline_svg(fig: Any) -> str:
     """The figure as an ``<svg>`` element for embedding in HTML (no XML prologue, no metadata block)."""
-    text = render(fig, "svg").decode("utf-8")
+    text = chart_bytes(fig, "svg").decode("utf-8")
     start = text.index("<svg")
     text = text[start:]
     if "<metadata>" in text:

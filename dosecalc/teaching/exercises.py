@@ -19,11 +19,11 @@ import random
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from . import DISCLAIMER, display
-from .dosing import Step, WhatIf, calculate, make_plan
-from .errors import DoseCalcError
-from .regimens import Card, documented_dose
-from .units import Q_, Quantity, parse_concentration
+from ..dosing import Step, WhatIf, calculate, make_plan
+from ..errors import DoseCalcError
+from ..regimens import Card, documented_dose
+from ..render import numbers, words
+from ..units import Q_, Quantity, parse_concentration
 
 PREPARATIONS = ("100 mg in 100 mL", "500 mg in 500 mL", "80 mg in 500 mL", "100 mg in 50 mL", "200 mg in 100 mL")
 STRENGTHS = ("1 mg/mL", "2 mg/mL", "0.5 mg/mL", "0.16 mg/mL")
@@ -94,9 +94,9 @@ class Problem(NamedTuple):
     inputs: dict[str, object]  # what the problem gives, for re-deriving the answer another way
 
 
-def round_half_up(value: float, places: int) -> float:
-    """An answer rounded by the sheet's rule: :func:`dosecalc.display.round_half_up`, as a float."""
-    return float(display.round_half_up(value, places))
+def rounded(value: float, places: int) -> float:
+    """An answer rounded by the sheet's rule (half up, :func:`dosecalc.render.numbers.round_half_up`)."""
+    return float(numbers.round_half_up(value, places))
 
 
 def _chain(steps: Sequence[Step], figure: str) -> list[Step]:
@@ -115,11 +115,11 @@ def _weight(rng: random.Random, in_pounds: bool, convention: Convention) -> tupl
     """A weight as written in the problem, in kg for the calculation, and its conversion step."""
     if not in_pounds:
         kg = rng.randint(450, 1200) / 10
-        return f"{display.number(kg, 1)} kg", Q_(kg, "kg"), []
+        return f"{numbers.number(kg, 1)} kg", Q_(kg, "kg"), []
     lb = rng.randint(99, 265)
     if convention.pound == "2.2":
         kg = lb / 2.2
-        return f"{lb} lb", Q_(kg, "kg"), [f"weight: {lb} lb \u00f7 2.2 lb/kg = {display.step_number(kg)} kg"]
+        return f"{lb} lb", Q_(kg, "kg"), [f"weight: {lb} lb \u00f7 2.2 lb/kg = {words.step_number(kg)} kg"]
     return f"{lb} lb", Q_(lb, "lb"), []  # converted, with its step, by the calculation itself
 
 
@@ -136,11 +136,11 @@ def _duration(rng: random.Random, card: Card) -> Quantity:
 
 
 def _describe(card: Card, duration: Quantity) -> str:
-    dose = display.documented_dose_text(documented_dose(card), card.kind)
+    dose = numbers.documented_dose_text(documented_dose(card), card.kind)
     how = "for" if card.kind in ("fixed-rate", "weight-based-rate") else "spread evenly over"
-    text = f"regimen {card.id} ({dose} {how} {display.duration(duration)}"
+    text = f"regimen {card.id} ({dose} {how} {numbers.duration(duration)}"
     if card.max_rate is not None:
-        text += f", the rate capped at {display.show(card.max_rate, 'mg/h')}"
+        text += f", the rate capped at {numbers.show(card.max_rate, 'mg/h')}"
     return text + ")"
 
 
@@ -149,7 +149,7 @@ def _problem(rng: random.Random, number: int, level: int, cards: Sequence[Card],
     weighted = _cards(cards, ("weight-based-rate", "weight-based-total"))
     pool = {1: fixed, 2: cards, 3: cards}[level]
     if not pool:
-        raise DoseCalcError("level 1 needs a fixed-rate or fixed-total card", field="--level")
+        raise DoseCalcError("level 1 needs a fixed-rate or fixed-total card", field="level")
     card = rng.choice(pool)
     duration = _duration(rng, card)
     weighs = card in weighted  # the patient's weight matters only to weight-based cards
@@ -194,7 +194,7 @@ def _problem(rng: random.Random, number: int, level: int, cards: Sequence[Card],
         given.append(f"a course of {sessions} session(s)")
     unit = _UNITS[figure]
     question = "Given " + "; ".join(g for g in given if g) + f": what is {_ASKS[figure]} in {unit}?"
-    step_texts = tuple(pre_steps + [display.step_text(step) for step in chain])
+    step_texts = tuple(pre_steps + [words.step_text(step) for step in chain])
     factors = sum(1 for text in step_texts if "\u00d7" in text or "\u00f7" in text)
     inputs: dict[str, object] = {
         "weight": weight_text if weighs else None,
@@ -203,7 +203,7 @@ def _problem(rng: random.Random, number: int, level: int, cards: Sequence[Card],
         "drop_factor": drop_factor,
         "sessions": sessions,
     }
-    answer = round_half_up(exact, places)
+    answer = rounded(exact, places)
     return Problem(number, level, card.id, question, figure, unit, exact, answer, places, factors, step_texts, inputs)
 
 
@@ -218,130 +218,6 @@ def generate(cards: Sequence[Card], count: int, seed: int, level: int | None, co
     ]
 
 
-def _answer_text(problem: Problem) -> str:
-    return f"{display.number(problem.answer, problem.places)} {problem.unit}"
-
-
-def to_markdown(problems: Sequence[Problem], seed: int, convention: Convention, answers: bool) -> str:
-    title = "Answer key" if answers else "Worksheet"
-    lines = [
-        f"# Infusion dosage calculations: {title.lower()}",
-        "",
-        f"> **{DISCLAIMER}**",
-        "",
-        f"Seed {seed}; {len(problems)} problems.",
-        "",
-    ]
-    lines += [f"- {line}" for line in convention.lines()] + [""]
-    for p in problems:
-        lines.append(f"{p.number}. (level {p.level}) {p.question}")
-        if answers:
-            lines.append(f"   - **Answer: {_answer_text(p)}**")
-            lines += [f"   - {step}" for step in p.steps]
-        lines.append("")
-    return "\n".join(lines)
-
-
-def to_json(problems: Sequence[Problem], seed: int, convention: Convention, answers: bool) -> str:
-    import json
-
-    items = []
-    for p in problems:
-        item: dict[str, object] = {
-            "number": p.number,
-            "level": p.level,
-            "regimen": p.regimen,
-            "question": p.question,
-            "asks": p.figure,
-            "unit": p.unit,
-        }
-        if answers:
-            item |= {
-                "answer": {"value": p.answer, "unit": p.unit},
-                "exact": {"value": p.exact, "unit": p.unit},
-                "round_to_places": p.places,
-                "factors": p.factors,
-                "steps": list(p.steps),
-                "given": p.inputs,
-            }
-        items.append(item)
-    document = {
-        "disclaimer": DISCLAIMER,
-        "seed": seed,
-        "conventions": convention.lines(),
-        "pound": convention.pound,
-        "answers": answers,
-        "problems": items,
-    }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-
-
-def to_html(problems: Sequence[Problem], seed: int, convention: Convention, answers: bool) -> str:
-    from html import escape
-
-    title = "Answer key" if answers else "Worksheet"
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>dosecalc {title.lower()} (seed {seed})</title>",
-        "<style>body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;line-height:1.5}"
-        ".disclaimer{border:2px solid #333;padding:.5rem;font-weight:bold}li{margin:.6rem 0}"
-        ".answer{font-weight:bold}.steps{color:#333}@media print{body{margin:1cm}}</style>",
-        "</head><body>",
-        f"<h1>Infusion dosage calculations: {escape(title.lower())}</h1>",
-        f'<p class="disclaimer">{escape(DISCLAIMER)}</p>',
-        f"<p>Seed {seed}; {len(problems)} problems.</p><ul>",
-        *[f"<li>{escape(line)}</li>" for line in convention.lines()],
-        "</ul><ol>",
-    ]
-    for p in problems:
-        parts.append(f"<li>(level {p.level}) {escape(p.question)}")
-        if answers:
-            parts.append(f'<p class="answer">Answer: {escape(_answer_text(p))}</p><ul class="steps">')
-            parts += [f"<li>{escape(step)}</li>" for step in p.steps]
-            parts.append("</ul>")
-        parts.append("</li>")
-    parts += ["</ol>", f'<p class="disclaimer">{escape(DISCLAIMER)}</p>', "</body></html>"]
-    return "\n".join(parts) + "\n"
-
-
-class Mark(NamedTuple):
-    problem: Problem
-    given: str | None
-    correct: bool
-    reason: str
-
-
-def mark(problems: Sequence[Problem], answers: dict[int, str]) -> list[Mark]:
-    """Mark answers (problem number -> text) against the key: correct when the answer, rounded by the
-    sheet's rule, is the key's answer; so the rounded answer and any more precise one both score."""
-    from .units import read_number
-
-    marks = []
-    for p in problems:
-        text = answers.get(p.number)
-        if text is None:
-            marks.append(Mark(p, None, False, "no answer"))
-            continue
-        number, unit = read_number(text, f"answer to problem {p.number}")
-        if unit and unit.replace(" ", "").lower() != p.unit.lower():
-            marks.append(Mark(p, text, False, f"the answer is asked in {p.unit}, not {unit}"))
-            continue
-        right = round_half_up(number, p.places) == p.answer
-        marks.append(Mark(p, text, right, "correct" if right else f"expected {_answer_text(p)}"))
-    return marks
-
-
-def marks_text(marks: Sequence[Mark], seed: int) -> str:
-    score = sum(m.correct for m in marks)
-    lines = [DISCLAIMER, "", f"Seed {seed}: {score}/{len(marks)} correct.", ""]
-    for m in marks:
-        status = "correct" if m.correct else "WRONG"
-        lines.append(
-            f"{m.problem.number}. {status}: {m.given if m.given is not None else '(no answer)'}"
-            + ("" if m.correct else f" - {m.reason}")
-        )
-        if not m.correct:
-            lines += [f"     {step}" for step in m.problem.steps]
-            lines.append(f"     answer: {_answer_text(m.problem)}")
-    return "\n".join(lines) + "\n"
+def answer_text(problem: Problem) -> str:
+    """The key's answer as a person reads it: ``10.9 mL/h``."""
+    return f"{numbers.number(problem.answer, problem.places)} {problem.unit}"

@@ -53,7 +53,7 @@ def build_schedule(figures: DoseFigures, step: Quantity) -> Schedule:
     if count + 1 > MAX_ROWS:
         raise QuantityError(
             f"gives {count + 1:,} rows for {duration.magnitude:g} h; the most is {MAX_ROWS:,}, so choose a larger step",
-            field="--step",
+            field="step",
         )
     step_h = float(step.to("h").magnitude)
     hours = np.minimum(np.arange(count + 1, dtype=float) * step_h, duration.magnitude)

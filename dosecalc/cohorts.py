@@ -13,20 +13,19 @@ only thing kept across chunks is one 64-bit hash per patient id (for duplicate i
 
 from __future__ import annotations
 
-import codecs
 import csv
 import itertools
 import operator
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import BinaryIO, NamedTuple, TextIO
+from typing import NamedTuple
 
 import numpy as np
 
+from .columns import DOSE_COLUMNS
 from .dosing import Plan, calculate
 from .errors import DoseCalcError, QuantityError
-from .output import DOSE_COLUMNS
 from .units import MAX_TEXT_LENGTH, Q_, WEIGHT, Quantity, parse_quantity, unit_for
 
 CHUNK_SIZE = 10_000
@@ -48,30 +47,6 @@ _NUMBER_POSSESSIVE = r"[0-9]++(?:\.[0-9]++)?+(?:[eE][+-]?+[0-9]++)?+"
 _PLAIN_COLUMN = re.compile(rf"(?:{_NUMBER_POSSESSIVE} [A-Za-z]++\n)*+{_NUMBER_POSSESSIVE} [A-Za-z]++", re.ASCII)
 
 
-def check_utf8(source: BinaryIO, block_size: int = 1 << 20) -> None:
-    """Raise :class:`DoseCalcError` naming the first line that is not UTF-8 text, reading ``source`` (a
-    binary file) in blocks. A file given by name is checked before any row is written, so that a late
-    bad byte cannot leave standard output with half a cohort."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    lines_before = 0  # newlines in the blocks already decoded
-    while True:
-        block = source.read(block_size)
-        try:
-            decoder.decode(block, final=not block)
-        except UnicodeDecodeError as error:
-            # error.object is the block with, in front, the bytes of a character cut by the previous block's
-            # end; those hold no newline, so the line counts the newlines before and in the block.
-            data = error.object
-            line = lines_before + data.count(b"\n", 0, error.start) + 1
-            raise DoseCalcError(
-                f"is not UTF-8 text (line {line} has the byte {data[error.start]:#04x}); save the CSV as UTF-8",
-                field="PATIENTS",
-            ) from None
-        if not block:
-            return
-        lines_before += block.count(b"\n")
-
-
 class BadRow(NamedTuple):
     """A patient row that was refused: where, which patient, and why."""
 
@@ -87,7 +62,9 @@ class BadRow(NamedTuple):
 
 
 @dataclass
-class Summary:
+class Tally:
+    """What a cohort run read: patients in all, computed, refused, and the columns it did not use."""
+
     patients: int = 0
     computed: int = 0
     refused: int = 0
@@ -104,7 +81,7 @@ def _header(reader: Iterator[list[str]]) -> tuple[int, int, int, list[str]]:
     try:
         header = next(reader)
     except StopIteration:
-        raise DoseCalcError("is empty; expected a CSV file with a header row 'id,weight'", field="PATIENTS") from None
+        raise DoseCalcError("is empty; expected a CSV file with a header row 'id,weight'", field="patients") from None
     names = [name.strip().lower() for name in header]
     missing = [name for name in ("id", "weight") if name not in names]
     if missing:
@@ -113,11 +90,11 @@ def _header(reader: Iterator[list[str]]) -> tuple[int, int, int, list[str]]:
             hint = "; the file seems to use ';' between columns: save it as comma-separated values"
         raise DoseCalcError(
             f"has no {' or '.join(repr(m) for m in missing)} column (header: {','.join(header)[:60]!r}){hint}",
-            field="PATIENTS",
+            field="patients",
         )
     for name in ("id", "weight"):
         if names.count(name) > 1:
-            raise DoseCalcError(f"has more than one {name!r} column", field="PATIENTS")
+            raise DoseCalcError(f"has more than one {name!r} column", field="patients")
     extra = [h for h, n in zip(header, names, strict=True) if n not in ("id", "weight")]
     return names.index("id"), names.index("weight"), len(header), extra
 
@@ -272,30 +249,47 @@ def _csv_chunks(lines: Iterator[str], size: int, layout: _Layout, line: int) -> 
 
 
 def _not_csv(line: int, error: csv.Error) -> DoseCalcError:
-    return DoseCalcError(f"is not valid CSV near line {line} ({error})", field="PATIENTS")
+    return DoseCalcError(f"is not valid CSV near line {line} ({error})", field="patients")
 
 
-def run_cohort(
-    source: TextIO,
-    sink: Callable[[str], object],
-    plans: Sequence[Plan],
+class Patients(NamedTuple):
+    """The good patients of one chunk: their ids and weights in kg (a numpy array), in input order."""
+
+    ids: list[str]
+    kg: np.ndarray
+
+
+def read_patients(
+    source: Iterator[str],
+    tally: Tally,
     on_bad: Callable[[BadRow], None],
     *,
     chunk_size: int = CHUNK_SIZE,
     on_progress: Callable[[int], None] | None = None,
-) -> Summary:
-    """Read patients from ``source`` (CSV with ``id`` and ``weight`` columns), write the cohort CSV to
-    ``sink`` chunk by chunk, report each refused row to ``on_bad``, and return the counts."""
+) -> Iterator[Patients]:
+    """The patients of ``source`` (lines of CSV with ``id`` and ``weight`` columns), a chunk at a time; each refused row
+    goes to ``on_bad`` and every row is counted in ``tally``. The header is read and checked at once, so a
+    file without an ``id`` or ``weight`` column is refused before anything is written."""
     header = csv.reader(source)  # the header may be quoted; the rows are read by _chunks
     try:
         id_col, weight_col, width, extra = _header(header)
     except csv.Error as error:
         raise _not_csv(header.line_num, error) from None
-    summary = Summary(ignored_columns=extra)
-    pump = any(plan.concentration is not None for plan in plans)
-    sink(",".join(COLUMNS + (PUMP_COLUMNS if pump else ())) + "\n")
+    tally.ignored_columns = extra
+    layout = _Layout(width, id_col, weight_col)
+    return _patients(_chunks(iter(source), chunk_size, layout, header.line_num), layout, tally, on_bad, on_progress)
+
+
+def _patients(
+    chunks: Iterator[Chunk],
+    layout: _Layout,
+    tally: Tally,
+    on_bad: Callable[[BadRow], None],
+    on_progress: Callable[[int], None] | None,
+) -> Iterator[Patients]:
+    width, id_col, _ = layout
     seen = _IdHashes()
-    for chunk in _chunks(iter(source), chunk_size, _Layout(width, id_col, weight_col), header.line_num):
+    for chunk in chunks:
         n = len(chunk.ids)
         ids = list(map(str.strip, chunk.ids))
         texts = chunk.texts
@@ -324,16 +318,29 @@ def run_cohort(
                 bad = ("weight", texts[i], str(problems[i]))
             on_bad(BadRow(int(chunk.rows[i]), ids[i], *bad))
         seen.add(hashes[~missing & ~repeated & ~earlier])
-        summary.patients += n
-        summary.refused += int((~good).sum())
-        summary.computed += int(good.sum())
+        tally.patients += n
+        tally.refused += int((~good).sum())
+        tally.computed += int(good.sum())
         if good.all():
-            sink(_rows_text(ids, kg, plans, pump))
+            yield Patients(ids, kg)
         elif good.any():
-            sink(_rows_text([ids[i] for i in np.flatnonzero(good)], kg[good], plans, pump))
+            yield Patients([ids[i] for i in np.flatnonzero(good)], kg[good])
         if on_progress is not None:
             on_progress(n)
-    return summary
+
+
+def csv_header(plans: Sequence[Plan]) -> str:
+    """The cohort CSV's header line: the pump columns follow when any regimen has a concentration."""
+    pump = any(plan.concentration is not None for plan in plans)
+    return ",".join(COLUMNS + (PUMP_COLUMNS if pump else ())) + "\n"
+
+
+def write_csv(patients: Iterator[Patients], plans: Sequence[Plan], sink: Callable[[str], object]) -> None:
+    """The cohort CSV to ``sink``, a chunk at a time: one row per patient and regimen, full precision."""
+    pump = any(plan.concentration is not None for plan in plans)
+    sink(csv_header(plans))
+    for chunk in patients:
+        sink(_rows_text(chunk.ids, chunk.kg, plans, pump))
 
 
 class _IdHashes:

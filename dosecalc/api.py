@@ -1,0 +1,901 @@
+"""The operations of dosecalc: what the command line, the web page, notebooks and exports all call.
+
+Each operation takes what a person gives, as text exactly as the command line accepts it (``"154 lb"``,
+``"100 mg in 50 mL"``, ``"15 min"``) or as pint quantities of dosecalc's registry (``dosecalc.Q_(154,
+"lb")``), and returns a result object of :mod:`dosecalc.results`. Nothing here prints, parses a command
+line or knows an option's name: a mistake raises :class:`dosecalc.DoseCalcError` whose ``field`` is the
+parameter's name (``weight``), and each face words it its own way.
+
+Educational reference only - not a prescribing tool, and not clinical advice.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from .errors import DoseCalcError
+
+if TYPE_CHECKING:
+    from .cohorts import BadRow
+    from .dosing import DoseFigures, Patient, Plan, WhatIf
+    from .regimens import Card, Catalogue
+    from .results import (
+        CardDetail,
+        CardList,
+        Chart,
+        CohortTable,
+        DoseTable,
+        Handout,
+        Marks,
+        ScheduleTable,
+        Sheet,
+        SimulationTable,
+    )
+    from .units import Quantity, QuantitySpec
+
+__all__ = [
+    "card",
+    "cards",
+    "cohort",
+    "exercises",
+    "mark",
+    "plot",
+    "report",
+    "schedule",
+    "simulate",
+    "table",
+]
+
+#: Text such as ``"70 kg"``, or a pint quantity of dosecalc's registry.
+QuantityLike: TypeAlias = "str | Quantity"
+#: One regimen id, several, or None for every card.
+Regimens: TypeAlias = "str | Sequence[str] | None"
+#: A folder of a teacher's own cards.
+Folder: TypeAlias = "str | Path | None"
+
+#: Most problems on one sheet.
+MAX_PROBLEMS = 500
+#: Longest course the what-if ``sessions`` allows in a table (one a day for a year).
+MAX_SESSIONS = 365
+#: Most sessions a simulation runs.
+MAX_SIMULATED_SESSIONS = 60
+
+
+# --------------------------------------------------------------------------------------- arguments
+
+
+def _quantity(value: Any, spec: QuantitySpec, field: str, *, keep_unit: bool = False) -> Quantity:
+    from .units import as_quantity
+
+    try:
+        return as_quantity(value, spec, keep_unit=keep_unit)
+    except DoseCalcError as error:
+        raise error.for_field(field) from None
+
+
+def _optional(value: Any, spec_name: str, field: str) -> Quantity | None:
+    from . import units
+
+    return None if value is None else _quantity(value, getattr(units, spec_name), field)
+
+
+def _whole(value: Any, field: str, low: int, high: int) -> int:
+    """A whole number from ``low`` to ``high``, or a refusal naming ``field``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise DoseCalcError(f"expected a whole number from {low} to {high}, got {value!r:.40}", field=field)
+    if not low <= value <= high:
+        raise DoseCalcError(f"{value} is not a whole number from {low} to {high}", field=field)
+    return value
+
+
+def _choice(value: Any, field: str, choices: Sequence[str]) -> str:
+    text = value if isinstance(value, str) else f"{value:g}" if isinstance(value, (int, float)) else repr(value)
+    if text not in choices:
+        raise DoseCalcError(f"{text!r:.40} is not one of {', '.join(choices)}", field=field)
+    return text
+
+
+def _patient(weight: Any) -> Patient:
+    """The patient of a weight given as text or a quantity; the 70 kg reference adult when it is None."""
+    from .dosing import REFERENCE_PATIENT, Patient
+    from .units import WEIGHT
+
+    if weight is None:
+        return REFERENCE_PATIENT
+    typed = _quantity(weight, WEIGHT, "weight", keep_unit=True)
+    given = weight if isinstance(weight, str) else f"{typed.magnitude:g} {typed.units:~}"
+    return Patient(typed.to("kg"), given, typed)
+
+
+def _patients(weight: Any) -> list[Patient]:
+    """One patient, or one for each weight of a list (or of an array quantity)."""
+    import pint
+
+    if isinstance(weight, pint.Quantity) and not isinstance(weight.magnitude, (int, float)):
+        weight = [value for value in weight]  # an array quantity: one patient per element
+    if isinstance(weight, (list, tuple)):
+        if not weight:
+            raise DoseCalcError("is an empty list; give at least one weight, such as '70 kg'", field="weight")
+        return [_patient(item) for item in weight]
+    return [_patient(weight)]
+
+
+def _catalogue(regimens_dir: Folder, builtin: bool) -> Catalogue:
+    from .regimens import load_catalogue
+
+    if not builtin and regimens_dir is None:
+        raise DoseCalcError("without built-in cards there is nothing to use; give a folder of cards", field="builtin")
+    return load_catalogue(None if regimens_dir is None else Path(regimens_dir), builtin=builtin)
+
+
+def _ids(regimen: Regimens) -> list[str] | None:
+    if regimen is None:
+        return None
+    if isinstance(regimen, str):
+        return [regimen]
+    if isinstance(regimen, (list, tuple)) and all(isinstance(item, str) for item in regimen):
+        return list(regimen)
+    raise DoseCalcError(f"expected a regimen id or a list of ids, got {regimen!r:.40}", field="regimen")
+
+
+def _cards(regimen: Regimens, regimens_dir: Folder, builtin: bool) -> list[Card]:
+    return _catalogue(regimens_dir, builtin).select(_ids(regimen))
+
+
+def _what_if(
+    duration: Any = None,
+    concentration: Any = None,
+    drop_factor: Any = None,
+    sessions: Any = None,
+    max_rate: Any = None,
+    no_cap: bool = False,
+    sessions_limit: int = MAX_SESSIONS,
+) -> WhatIf:
+    from .dosing import WhatIf
+    from .units import as_concentration
+
+    if max_rate is not None and no_cap:
+        raise DoseCalcError("cannot be combined with a what-if rate cap; choose one", field="no_cap")
+    try:
+        conc = None if concentration is None else as_concentration(concentration)
+    except DoseCalcError as error:
+        raise error.for_field("concentration") from None
+    return WhatIf(
+        duration=_optional(duration, "DURATION", "duration"),
+        concentration=conc,
+        drop_factor=_optional(drop_factor, "DROP_FACTOR", "drop_factor"),
+        sessions=None if sessions is None else _whole(sessions, "sessions", 1, sessions_limit),
+        max_rate=_optional(max_rate, "RATE", "max_rate"),
+        no_cap=bool(no_cap),
+    )
+
+
+def _plans(cards: Sequence[Card], what_if: WhatIf) -> list[Plan]:
+    from .dosing import make_plan
+
+    return [make_plan(card, what_if) for card in cards]
+
+
+def _check_drip(what_if: WhatIf, rows: Sequence[DoseFigures]) -> None:
+    """A drop factor is refused when no row has a concentration to turn into a drip rate."""
+    if what_if.drop_factor is not None and all(row.concentration is None for row in rows):
+        raise DoseCalcError("a drip rate needs a concentration, such as '2 mg/mL'", field="drop_factor")
+
+
+# --------------------------------------------------------------------------------------- cards
+
+
+def cards(regimens_dir: Folder = None, *, builtin: bool = True) -> CardList:
+    """The regimen cards: the built-in ones, a teacher's own folder of cards (added to them), or both.
+
+    Parameters
+    ----------
+    regimens_dir : str or Path, optional
+        A folder of ``*.toml`` regimen cards. Every card in it must be valid, with an id of its own.
+    builtin : bool
+        Include the four built-in cards (default ``True``).
+
+    Returns
+    -------
+    CardList
+        The cards in order; ``cards()["rate-22-mg-h"]`` is one card, ``.to_dicts()`` the JSON of
+        ``dosecalc regimens --format json``.
+
+    Raises
+    ------
+    DoseCalcError
+        A folder that cannot be read, a broken card (one line per problem), a duplicate id.
+
+    Examples
+    --------
+    >>> from dosecalc import cards
+    >>> cards().ids
+    ['rate-22-mg-h', 'rate-0.35-mg-kg-h', 'total-80-mg-5-h', 'initial-80-mg-2-h']
+    >>> cards()["rate-0.35-mg-kg-h"].max_rate
+    <Quantity(25.0, 'milligram / hour')>
+    """
+    from .results import CardList
+
+    return CardList(_catalogue(regimens_dir, builtin))
+
+
+def card(regimen: str, regimens_dir: Folder = None, *, builtin: bool = True) -> CardDetail:
+    """One regimen card in full, with its sources and notes, and the file it came from.
+
+    Parameters
+    ----------
+    regimen : str
+        A regimen id, as :func:`cards` lists them.
+    regimens_dir, builtin
+        As for :func:`cards`.
+
+    Examples
+    --------
+    >>> from dosecalc import card
+    >>> card("total-80-mg-5-h").card.sessions
+    7
+    >>> print(card("total-80-mg-5-h").as_text("text").splitlines()[2])
+    A total of 80 mg infused over five hours
+    """
+    from .results import CardDetail
+
+    catalogue = _catalogue(regimens_dir, builtin)
+    if not isinstance(regimen, str):
+        raise DoseCalcError(f"expected a regimen id, got {regimen!r:.40}", field="regimen")
+    found = catalogue.get(regimen)
+    return CardDetail(found, catalogue.origins[found.id])
+
+
+# --------------------------------------------------------------------------------------- tables
+
+
+def table(
+    weight: QuantityLike | Sequence[QuantityLike] | None = None,
+    regimen: Regimens = None,
+    *,
+    duration: QuantityLike | None = None,
+    concentration: QuantityLike | None = None,
+    drop_factor: QuantityLike | None = None,
+    sessions: int | None = None,
+    max_rate: QuantityLike | None = None,
+    no_cap: bool = False,
+    explain: bool = False,
+    regimens_dir: Folder = None,
+    builtin: bool = True,
+) -> DoseTable:
+    """Rate, dose and pump figures for each regimen, for one patient or several.
+
+    For each regimen (canonical units in brackets):
+
+    * rate [mg/h]: the card's rate; rate per kg [mg/kg/h] x weight [kg]; or total [mg] (or total per kg
+      [mg/kg] x weight) / duration [h]; then the lower of that and the rate cap [mg/h]
+    * dose per session [mg] = rate x duration; course total [mg] = dose per session x sessions
+    * per-kg figures = figure / weight [kg]
+    * with a concentration [mg/mL]: pump rate [mL/h] = rate / concentration; volume [mL] = dose / concentration
+    * with a drop factor [gtt/mL]: drip rate [gtt/min] = pump rate x drop factor / 60 min/h
+
+    Parameters
+    ----------
+    weight : str or Quantity, or a list of them, optional
+        Body weight with its unit: ``"70 kg"``, ``"154 lb"``, ``Q_(70, "kg")``. A list (or an array quantity)
+        gives rows for each weight. Default: the 70 kg reference adult (said in the output).
+    regimen : str or list of str, optional
+        Regimen ids; default every card.
+    duration : str or Quantity, optional
+        What-if infusion duration (``"3 h"``); never below a card's minimum.
+    concentration : str or Quantity, optional
+        ``"2 mg/mL"`` or a preparation ``"100 mg in 50 mL"``: adds the pump rate and volume. Without it, a card's
+        documented preparation is used (and said in the notes).
+    drop_factor : str or Quantity, optional
+        A gravity set's drop factor (``"20 gtt/mL"``): adds the drip rate; needs a concentration.
+    sessions : int, optional
+        What-if number of sessions in the course (1 to 365).
+    max_rate : str or Quantity, optional
+        What-if rate cap (``"25 mg/h"``), in place of the card's.
+    no_cap : bool
+        Ignore every rate cap.
+    explain : bool
+        Record the worked steps of each figure (``row.steps``; shown by every format).
+    regimens_dir, builtin
+        As for :func:`cards`.
+
+    Returns
+    -------
+    DoseTable
+        ``rows`` with quantity attributes (``row.rate``, ``row.total_dose``...); ``to_dicts()`` is the JSON
+        of ``dosecalc table --format json``; ``to_dataframe()`` one row per patient and regimen.
+
+    Raises
+    ------
+    DoseCalcError
+        Its ``field`` names the parameter: text that is not a plain number with a unit of the right kind, a
+        bare number (``70``: no unit), an unknown regimen, a duration below a card's minimum...
+
+    Examples
+    --------
+    >>> from dosecalc import table
+    >>> row = table("154 lb", "rate-0.35-mg-kg-h").rows[0]
+    >>> round(row.rate.to("mg/h").magnitude, 6)  # 0.35 mg/kg/h x 69.85322498 kg
+    24.448629
+    >>> [round(r.rate.to("mg/h").magnitude, 3) for r in table(["50 kg", "120 kg"], "rate-0.35-mg-kg-h")]
+    [17.5, 25.0]
+    """
+    from .dosing import calculate
+    from .results import DoseTable
+
+    patients = _patients(weight)
+    what_if = _what_if(duration, concentration, drop_factor, sessions, max_rate, no_cap)
+    plans = _plans(_cards(regimen, regimens_dir, builtin), what_if)
+    groups = tuple(
+        (patient, tuple(calculate(plan, patient.typed, bool(explain)) for plan in plans)) for patient in patients
+    )
+    _check_drip(what_if, groups[0][1])
+    return DoseTable(groups)
+
+
+def schedule(
+    regimen: str,
+    weight: QuantityLike | None = None,
+    *,
+    step: QuantityLike = "15 min",
+    duration: QuantityLike | None = None,
+    concentration: QuantityLike | None = None,
+    drop_factor: QuantityLike | None = None,
+    explain: bool = False,
+    regimens_dir: Folder = None,
+    builtin: bool = True,
+) -> ScheduleTable:
+    """The time schedule of one regimen: elapsed time, rate, dose in each step, cumulative dose and volume.
+
+    At elapsed time t [h]: cumulative dose [mg] = rate [mg/h] x t; cumulative volume [mL] = cumulative dose /
+    concentration [mg/mL]. Rows at 0, step, 2 x step, ... and always at the end of the infusion, whose
+    cumulative dose is the dose per session.
+
+    Parameters
+    ----------
+    regimen : str
+        A regimen id.
+    weight : str or Quantity, optional
+        As for :func:`table`.
+    step : str or Quantity
+        Time between rows (``"15 min"``, ``"1 h"``); at most 10,000 rows.
+    duration, concentration, drop_factor, explain, regimens_dir, builtin
+        As for :func:`table`.
+
+    Returns
+    -------
+    ScheduleTable
+        Array quantities ``time``, ``rate``, ``step_dose``, ``cumulative_dose``... one element per row.
+
+    Examples
+    --------
+    >>> from dosecalc import schedule
+    >>> s = schedule("initial-80-mg-2-h", "70 kg", step="30 min")
+    >>> s.cumulative_dose.to("mg").magnitude.tolist()  # 80 mg / 2 h = 40 mg/h; 40 mg/h x 0, 0.5, ... 2 h
+    [0.0, 20.0, 40.0, 60.0, 80.0]
+    """
+    from .dosing import calculate
+    from .results import ScheduleTable
+    from .schedules import build_schedule
+
+    patient = _patient(weight)
+    step_q = _quantity(step, _spec("TIME_STEP"), "step")
+    what_if = _what_if(duration, concentration, drop_factor)
+    if not isinstance(regimen, str):
+        raise DoseCalcError(f"expected one regimen id, got {regimen!r:.40}", field="regimen")
+    (plan,) = _plans(_cards(regimen, regimens_dir, builtin), what_if)
+    figures = calculate(plan, patient.typed, bool(explain))
+    _check_drip(what_if, [figures])
+    return ScheduleTable(build_schedule(figures, step_q), patient)
+
+
+def _spec(name: str) -> QuantitySpec:
+    from . import units
+
+    spec: QuantitySpec = getattr(units, name)
+    return spec
+
+
+# --------------------------------------------------------------------------------------- cohorts
+
+#: Patients: a CSV file (path), a text stream of CSV, or rows of (id, weight) pairs or mappings.
+PatientsLike: TypeAlias = "str | Path | io.TextIOBase | Iterable[Sequence[Any] | Mapping[str, Any]]"
+
+
+def cohort(
+    patients: Any,
+    regimen: Regimens = None,
+    *,
+    duration: QuantityLike | None = None,
+    concentration: QuantityLike | None = None,
+    sessions: int | None = None,
+    max_rate: QuantityLike | None = None,
+    no_cap: bool = False,
+    regimens_dir: Folder = None,
+    builtin: bool = True,
+    on_bad: Callable[[BadRow], None] | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> CohortTable:
+    """The dose table for a whole class or a simulated population, streamed in chunks of patients.
+
+    The figures are those of :func:`table` for each patient (the same arithmetic on numpy arrays).
+
+    Parameters
+    ----------
+    patients : path, text stream, or rows
+        A CSV file (path) or a stream of CSV text with a header row and ``id`` and ``weight`` columns (weight
+        text with its unit, ``70 kg``); or rows: ``(id, weight)`` pairs or mappings with ``id`` and ``weight``,
+        the weight as text or a quantity. A file is checked to be UTF-8 before any row is read.
+    regimen, duration, concentration, sessions, max_rate, no_cap, regimens_dir, builtin
+        As for :func:`table`.
+    on_bad : callable, optional
+        Called with each refused row (:class:`dosecalc.cohort.BadRow`: row number, id, field, given, reason)
+        as it is found; every refused row is also kept in the result's ``refused``.
+    on_progress : callable, optional
+        Called with the number of rows of each chunk read.
+
+    Returns
+    -------
+    CohortTable
+        Read as it is used, once: ``to_dataframe()``, ``write_csv(sink)`` or ``chunks()``; ``tally`` counts the
+        patients read, computed and refused.
+
+    Examples
+    --------
+    >>> from dosecalc import cohort
+    >>> result = cohort([("p1", "70 kg"), ("p2", "154 lb"), ("p3", "70,5 kg")], "rate-0.35-mg-kg-h")
+    >>> frame = result.to_dataframe()
+    >>> frame[("rate", "mg/h")].round(6).tolist()
+    [24.5, 24.448629]
+    >>> print(result.refused[0])
+    row 4 (id 'p3'): weight: '70,5 kg' uses a decimal comma; write 70.5 kg
+    """
+    from .cohorts import Tally, read_patients
+    from .results import CohortTable
+
+    what_if = _what_if(duration, concentration, None, sessions, max_rate, no_cap)
+    plans = _plans(_cards(regimen, regimens_dir, builtin), what_if)
+    refused: list[BadRow] = []
+
+    def report(row: BadRow) -> None:
+        refused.append(row)
+        if on_bad is not None:
+            on_bad(row)
+
+    source, close = _patient_lines(patients)
+    tally = Tally()
+    try:
+        chunks = read_patients(source, tally, report, on_progress=on_progress)
+    except BaseException:
+        close()
+        raise
+    return CohortTable(chunks, plans, tally, refused, close)
+
+
+def _patient_lines(patients: Any) -> tuple[Iterator[str], Callable[[], None]]:
+    """Lines of CSV text for the patients, and what closes their file."""
+    from .files import check_utf8
+
+    if isinstance(patients, (str, Path)):
+        path = Path(patients)
+        try:
+            if path.is_file():  # not a pipe such as <(zcat ...), which can be read once
+                with open(path, "rb") as raw:
+                    check_utf8(raw, "patients")
+            handle = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed by the result
+        except OSError as error:
+            raise DoseCalcError(f"cannot read {patients} ({error.strerror})", field="patients") from None
+        return _decoded(handle), handle.close
+    if hasattr(patients, "read"):
+        return _decoded(patients), lambda: None
+    if isinstance(patients, Iterable):
+        return _csv_lines(patients), lambda: None
+    raise DoseCalcError(f"expected a CSV file, a text stream or rows, got {type(patients).__name__}", field="patients")
+
+
+def _decoded(lines: Iterable[str]) -> Iterator[str]:
+    """The lines of a text stream; bytes that are not UTF-8 stop it with a one-line refusal."""
+    try:
+        yield from lines
+    except UnicodeDecodeError:
+        raise DoseCalcError("is not UTF-8 text; save the CSV as UTF-8", field="patients") from None
+
+
+def _csv_lines(rows: Iterable[Any]) -> Iterator[str]:
+    """Rows of ``(id, weight)`` or mappings as CSV lines with a header, read like a file (the header is row 1);
+    a quantity weight is written as its exact value and unit (``69.85322498000001 kg``)."""
+    import pint
+
+    def cell(value: Any) -> str:
+        if isinstance(value, pint.Quantity) and isinstance(value.magnitude, (int, float)):
+            return f"{float(value.magnitude)!r} {value.units:~}".replace(" / ", "/")
+        return "" if value is None else str(value)
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    header: list[str] | None = None
+    for row in rows:
+        if isinstance(row, Mapping):
+            if header is None:
+                header = [str(key) for key in row]
+                writer.writerow(header)
+            cells = [row.get(key) for key in header]
+        else:
+            if header is None:
+                header = ["id", "weight"]
+                writer.writerow(header)
+            cells = list(row)
+        writer.writerow([cell(value) for value in cells])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if header is None:
+        yield "id,weight\n"
+
+
+# --------------------------------------------------------------------------------------- simulation
+
+
+def simulate(
+    regimen: str,
+    weight: QuantityLike | None = None,
+    *,
+    model: str = "domino",
+    duration: QuantityLike | None = None,
+    sessions: int = 1,
+    interval: QuantityLike = "24 h",
+    until: QuantityLike | None = None,
+    step: QuantityLike = "5 min",
+    compare: Regimens = None,
+    regimens_dir: Folder = None,
+    builtin: bool = True,
+) -> SimulationTable:
+    """Predicted plasma concentration over time under a population pharmacokinetic model (a teaching
+    estimate: it describes no real patient).
+
+    The model's compartments are solved exactly for the regimen's constant-rate infusions (see
+    :mod:`dosecalc.pk`); concentration [ng/mL] = central amount [mg] / (V1 [L/kg] x weight [kg]).
+
+    Parameters
+    ----------
+    regimen : str
+        The regimen simulated first.
+    weight : str or Quantity, optional
+        As for :func:`table`.
+    model : str
+        A shipped model card: ``domino`` (Domino et al. 1982, racemic ketamine).
+    duration : str or Quantity, optional
+        What-if infusion duration.
+    sessions : int
+        Sessions to simulate (1 to 60), one every ``interval``.
+    interval : str or Quantity
+        Time from the start of one session to the next (at least the duration).
+    until : str or Quantity, optional
+        Simulate up to this time from the start (default: 12 h after the last session ends).
+    step : str or Quantity
+        Time between rows.
+    compare : str or list of str, optional
+        Other regimens simulated the same way, for comparison.
+    regimens_dir, builtin
+        As for :func:`cards`.
+
+    Returns
+    -------
+    SimulationTable
+        ``time`` (h) and, for each run, ``simulation.concentration`` (ng/mL) and a ``summary``.
+
+    Examples
+    --------
+    >>> from dosecalc import simulate
+    >>> run = simulate("initial-80-mg-2-h", "70 kg").runs[0]
+    >>> round(run.simulation.infused.to("mg").magnitude[-1], 9)  # 40 mg/h for 2 h
+    80.0
+    """
+    from .dosing import calculate
+
+    patient = _patient(weight)
+    what_if = _what_if(duration)
+    count = _whole(sessions, "sessions", 1, MAX_SIMULATED_SESSIONS)
+    every = _quantity(interval, _spec("DURATION"), "interval")
+    if not isinstance(regimen, str):
+        raise DoseCalcError(f"expected one regimen id, got {regimen!r:.40}", field="regimen")
+    cards_ = _cards([regimen, *(_ids(compare) or [])], regimens_dir, builtin)
+    figures = [calculate(plan, patient.typed) for plan in _plans(cards_, what_if)]
+    end = None if until is None else _quantity(until, _spec("DURATION"), "until")
+    return _simulation(model, patient, figures, count, every, end, _quantity(step, _spec("TIME_STEP"), "step"))
+
+
+def _simulation(
+    model: str,
+    patient: Patient,
+    figures: Sequence[DoseFigures],
+    sessions: int = 1,
+    interval: Quantity | None = None,
+    until: Quantity | None = None,
+    step: Quantity | None = None,
+) -> SimulationTable:
+    """The simulation of each regimen's figures under ``model``: one set-up for :func:`simulate` and
+    :func:`report`."""
+    from . import pk
+    from .results import SimulationTable
+    from .schedules import MAX_ROWS
+
+    if not isinstance(model, str):
+        raise DoseCalcError(f"expected a model name, got {model!r:.40}", field="model")
+    chosen = pk.get_model(model)
+    courses = []
+    for row in figures:
+        course = pk.Course(row.rate, row.duration, sessions, *(() if interval is None else (interval,)))
+        pk.check_course(course)
+        courses.append((row, course))
+    end = until if until is not None else pk.default_end([course for _, course in courses])
+    times = pk.output_times(end, pk.SIMULATION_STEP if step is None else step, MAX_ROWS)
+    return SimulationTable(tuple(pk.run_courses(chosen, patient.weight, courses, times)), patient)
+
+
+# --------------------------------------------------------------------------------------- teaching
+
+
+def _convention(pound: Any, pump_rounding: Any) -> Any:
+    from .teaching.exercises import Convention
+
+    pound_text = _choice(pound, "pound", ("exact", "2.2"))
+    pump = _choice(pump_rounding, "pump_rounding", ("0.1", "1"))
+    return Convention(pound=pound_text, pump_places=1 if pump == "0.1" else 0)
+
+
+def exercises(
+    count: int = 10,
+    seed: int = 1,
+    *,
+    level: int | None = None,
+    pound: str = "exact",
+    pump_rounding: str = "0.1",
+    answers: bool = False,
+    regimens_dir: Folder = None,
+    builtin: bool = True,
+) -> Sheet:
+    """A reproducible sheet of dosage-calculation problems from the cards, with its answer key.
+
+    Every answer and its worked steps come from the same arithmetic as :func:`table`; answers are rounded
+    half up by the sheet's rules. The same seed gives the same sheet, and problem N is the same for any count.
+
+    Parameters
+    ----------
+    count : int
+        Number of problems (1 to 500).
+    seed : int
+        Any whole number from 0.
+    level : int, optional
+        1: one factor; 2: two factors; 3: three or more. Default: levels in turn.
+    pound : str
+        Pounds to kilograms: ``"exact"`` (0.45359237 kg) or ``"2.2"`` (2.2 lb per kg).
+    pump_rounding : str
+        Pump-rate answers to ``"0.1"`` mL/h or to whole (``"1"``) mL/h.
+    answers : bool
+        The answer key (with worked steps) rather than the worksheet, in every format.
+    regimens_dir, builtin
+        As for :func:`cards`.
+
+    Returns
+    -------
+    Sheet
+        Its ``problems`` (question, unit, answer, steps); ``as_text("markdown" | "json" | "html")``; ``key()``.
+
+    Examples
+    --------
+    >>> from dosecalc import exercises
+    >>> sheet = exercises(count=3, seed=2024)
+    >>> [problem.level for problem in sheet]
+    [1, 2, 3]
+    >>> sheet[0].unit in ("mg", "mg/h")
+    True
+    """
+    from .results import Sheet
+    from .teaching.exercises import generate
+
+    total = _whole(count, "count", 1, MAX_PROBLEMS)
+    chosen_seed = _whole(seed, "seed", 0, 2**63 - 1)
+    chosen_level = None if level is None else _whole(level, "level", 1, 3)
+    convention = _convention(pound, pump_rounding)
+    cards_ = list(_catalogue(regimens_dir, builtin).cards.values())
+    return Sheet(
+        tuple(generate(cards_, total, chosen_seed, chosen_level, convention)), chosen_seed, convention, answers
+    )
+
+
+def mark(
+    answers: str | Path | Mapping[int, str],
+    seed: int = 1,
+    *,
+    count: int | None = None,
+    level: int | None = None,
+    pound: str = "exact",
+    pump_rounding: str = "0.1",
+    regimens_dir: Folder = None,
+    builtin: bool = True,
+) -> Marks:
+    """A student's answers marked against the key of the sheet with the same seed and options.
+
+    An answer is right when, rounded half up by the sheet's rule for that problem, it is the key's answer; a
+    unit written after the number must be the one asked. Wrong answers come with the worked steps.
+
+    Parameters
+    ----------
+    answers : path or mapping
+        A CSV file with a header ``problem,answer`` (``-`` reads standard input), or a mapping of problem
+        number to answer text (``{1: "88", 2: "10.9 mL/h"}``).
+    seed, level, pound, pump_rounding, regimens_dir, builtin
+        As for :func:`exercises`: the sheet the answers are for.
+    count : int, optional
+        Problems on the sheet (default: the highest problem number answered).
+
+    Returns
+    -------
+    Marks
+        One mark per problem (``correct``, ``reason``) and the ``score``.
+
+    Examples
+    --------
+    >>> from dosecalc import exercises, mark
+    >>> key = exercises(count=2, seed=7)
+    >>> marks = mark({1: str(key[0].answer), 2: "1"}, seed=7)
+    >>> marks.score, [m.correct for m in marks]
+    (1, [True, False])
+    """
+    from .files import read_text
+    from .results import Marks
+    from .teaching.exercises import generate
+    from .teaching.marking import mark as mark_answers
+    from .teaching.marking import read_answers
+
+    if isinstance(answers, Mapping):
+        given = {_whole(number, "answers", 1, MAX_PROBLEMS): str(text) for number, text in answers.items()}
+    elif isinstance(answers, (str, Path)):
+        given = read_answers(read_text(answers, "answers"))
+    else:
+        raise DoseCalcError(f"expected a CSV file or a mapping, got {type(answers).__name__}", field="answers")
+    convention = _convention(pound, pump_rounding)
+    chosen_seed = _whole(seed, "seed", 0, 2**63 - 1)
+    chosen_level = None if level is None else _whole(level, "level", 1, 3)
+    largest = max(given, default=0)
+    if largest > MAX_PROBLEMS:
+        raise DoseCalcError(f"answers problem {largest}; a sheet has at most {MAX_PROBLEMS}", field="answers")
+    total = _whole(count, "count", 1, MAX_PROBLEMS) if count is not None else largest
+    if total == 0:
+        raise DoseCalcError("holds no answers; expected rows of problem,answer", field="answers")
+    beyond = sorted(number for number in given if number > total)
+    if beyond:
+        raise DoseCalcError(f"answers problem {beyond[0]}, beyond the {total} on the sheet", field="answers")
+    cards_ = list(_catalogue(regimens_dir, builtin).cards.values())
+    problems = generate(cards_, total, chosen_seed, chosen_level, convention)
+    return Marks(tuple(mark_answers(problems, given)), chosen_seed)
+
+
+# --------------------------------------------------------------------------------------- handout and charts
+
+
+def report(
+    weight: QuantityLike | None = None,
+    regimen: Regimens = None,
+    *,
+    duration: QuantityLike | None = None,
+    concentration: QuantityLike | None = None,
+    drop_factor: QuantityLike | None = None,
+    step: QuantityLike = "30 min",
+    model: str | None = None,
+    explain: bool = False,
+    regimens_dir: Folder = None,
+    builtin: bool = True,
+) -> Handout:
+    """A printable, self-contained HTML handout: the disclaimer, the patient, the dose table, each regimen's
+    schedule, charts, the cards with their sources, and (with ``explain``) the worked steps. Needs the
+    ``report`` extra (matplotlib and jinja2).
+
+    Parameters
+    ----------
+    weight, regimen, duration, concentration, drop_factor, explain, regimens_dir, builtin
+        As for :func:`table` (one weight).
+    step : str or Quantity
+        Time between schedule rows.
+    model : str, optional
+        Add the predicted plasma-concentration chart under this model (``domino``), as :func:`simulate`
+        with one session of each regimen.
+
+    Returns
+    -------
+    Handout
+        ``html`` (the page), ``save(path)``.
+
+    Examples
+    --------
+    >>> from dosecalc import report
+    >>> handout = report("70 kg", "rate-22-mg-h")  # doctest: +SKIP
+    >>> "not a prescribing tool" in handout.html  # doctest: +SKIP
+    True
+    """
+    from .render.html import handout_html
+    from .results import Handout, ScheduleTable
+    from .schedules import build_schedule
+
+    dose_table = table(
+        weight,
+        regimen,
+        duration=duration,
+        concentration=concentration,
+        drop_factor=drop_factor,
+        explain=explain,
+        regimens_dir=regimens_dir,
+        builtin=builtin,
+    )
+    if len(dose_table.patients) != 1:
+        raise DoseCalcError("a handout is for one patient; give one weight", field="weight")
+    step_q = _quantity(step, _spec("TIME_STEP"), "step")
+    schedules = [ScheduleTable(build_schedule(row, step_q), dose_table.patient) for row in dose_table.rows]
+    simulation = None if model is None else _simulation(model, dose_table.patient, dose_table.rows)
+    return Handout(handout_html(dose_table, schedules, simulation))
+
+
+def plot(
+    kind: str,
+    weight: QuantityLike | None = None,
+    regimen: Regimens = None,
+    *,
+    lightest: QuantityLike = "40 kg",
+    heaviest: QuantityLike = "150 kg",
+    duration: QuantityLike | None = None,
+    max_rate: QuantityLike | None = None,
+    no_cap: bool = False,
+    regimens_dir: Folder = None,
+    builtin: bool = True,
+) -> Chart:
+    """A chart for teaching. Needs the ``plot`` extra (matplotlib).
+
+    * ``rate-vs-weight``: each regimen's rate (mg/h) from ``lightest`` to ``heaviest``, caps and crossings marked;
+    * ``cumulative``: cumulative dose (mg) over one session of each regimen, for one patient;
+    * ``schedule``: the first regimen's rate and cumulative dose over the infusion.
+
+    Parameters
+    ----------
+    kind : str
+        ``rate-vs-weight``, ``cumulative`` or ``schedule``.
+    weight, regimen, duration, max_rate, no_cap, regimens_dir, builtin
+        As for :func:`table` (one weight).
+    lightest, heaviest : str or Quantity
+        The weight range of ``rate-vs-weight``.
+
+    Returns
+    -------
+    Chart
+        ``to_bytes("png" | "svg")``, ``save(path)``; Jupyter shows it.
+
+    Examples
+    --------
+    >>> from dosecalc import plot
+    >>> plot("rate-vs-weight").to_bytes("svg")[:5]  # doctest: +SKIP
+    b'<?xml'
+    """
+    from .render import charts
+    from .results import Chart
+    from .units import WEIGHT
+
+    if kind not in charts.CHART_KINDS:
+        raise DoseCalcError(
+            f"unknown chart {kind!r:.40}; expected one of {', '.join(charts.CHART_KINDS)}", field="kind"
+        )
+    patient = _patient(weight)
+    what_if = _what_if(duration, None, None, None, max_rate, no_cap)
+    plans = _plans(_cards(regimen, regimens_dir, builtin), what_if)
+    if kind == "rate-vs-weight":
+        low = _quantity(lightest, WEIGHT, "lightest")
+        high = _quantity(heaviest, WEIGHT, "heaviest")
+        if not low < high:
+            raise DoseCalcError("must be lighter than the heaviest weight", field="lightest")
+        return Chart(charts.rate_vs_weight(plans, float(low.magnitude), float(high.magnitude)))
+    if kind == "cumulative":
+        return Chart(charts.cumulative(plans, patient.weight))
+    return Chart(charts.schedule_chart(plans[0], patient.weight))

@@ -1,0 +1,514 @@
+"""The commands: each a signature and one call into :mod:`dosecalc.api`, then the result written out.
+
+No arithmetic, no parsing of quantities and no formatting here: the API reads what was typed, and
+:mod:`dosecalc.render` writes the result in the chosen format.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from .. import DISCLAIMER
+from ..errors import DoseCalcError
+from .options import (
+    CardsFormat,
+    Concentration,
+    DropFactor,
+    Duration,
+    Explain,
+    Level,
+    MaxRate,
+    NoBuiltin,
+    NoCap,
+    Output,
+    Pound,
+    PoundOption,
+    PumpOption,
+    PumpRounding,
+    RegimenArgument,
+    RegimenList,
+    RegimensDir,
+    ScheduleFormat,
+    Seed,
+    Sessions,
+    SheetFormat,
+    SimulationFormat,
+    TableFormat,
+    Weight,
+)
+
+if TYPE_CHECKING:
+    from ..results import Result
+
+#: name -> (function, typer settings): every command, registered on the app by :mod:`.app`.
+COMMANDS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {}
+
+
+def command(name: str, **settings: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def register(function: Callable[..., Any]) -> Callable[..., Any]:
+        COMMANDS[name] = (function, settings)
+        return function
+
+    return register
+
+
+def write(text: str | bytes, output: Path | None, field: str = "output") -> None:
+    """``text`` to standard output, or to ``output`` whole or not at all (and say so on stderr)."""
+    from ..files import write_atomic
+
+    if output is None:
+        sys.stdout.write(text if isinstance(text, str) else text.decode())
+    else:
+        write_atomic(output, text, field=field)
+        print(f"Wrote {output}", file=sys.stderr)
+
+
+def emit(result: Result, format: str, output: Path | None) -> None:
+    """The one way a result leaves the command line: written in ``format``; a terminal table is drawn to the
+    terminal's width and in colour when standard output is a terminal; machine formats get the disclaimer
+    on standard error."""
+    from ..render import MACHINE_FORMATS
+
+    terminal = output is None and format == "table" and sys.stdout.isatty()
+    width = None if terminal else 160
+    write(result.as_text(format, width=width, color=terminal), output)
+    if format in MACHINE_FORMATS and format != "json":
+        print(DISCLAIMER, file=sys.stderr)
+
+
+def _builtin(no_builtin: bool) -> bool:
+    return not no_builtin
+
+
+def _no_csv_steps(explain: bool, format: str) -> None:
+    if explain and format == "csv":
+        raise DoseCalcError("worked steps come as table, markdown or json", field="explain")
+
+
+@command("regimens")
+def regimens(
+    format: Annotated[CardsFormat, typer.Option("--format", "-f", help="Output format.")] = TableFormat.table,
+    output: Output = None,
+    regimens_dir: RegimensDir = None,
+    no_builtin: NoBuiltin = False,
+) -> None:
+    """List the regimen cards: id, title, kind, documented dose, duration and source."""
+    from .. import api
+
+    emit(api.cards(regimens_dir, builtin=_builtin(no_builtin)), format, output)
+
+
+@command("show")
+def show(regimen: RegimenArgument, regimens_dir: RegimensDir = None, no_builtin: NoBuiltin = False) -> None:
+    """Show one regimen card in full, with its sources and notes."""
+    from .. import api
+
+    emit(api.card(regimen, regimens_dir, builtin=_builtin(no_builtin)), "text", None)
+
+
+@command("table")
+def table(
+    weight: Weight = None,
+    regimen: RegimenList = None,
+    duration: Duration = None,
+    concentration: Concentration = None,
+    drop_factor: DropFactor = None,
+    sessions: Sessions = None,
+    max_rate: MaxRate = None,
+    no_cap: NoCap = False,
+    explain: Explain = False,
+    format: Annotated[TableFormat, typer.Option("--format", "-f", help="Output format.")] = TableFormat.table,
+    output: Output = None,
+    regimens_dir: RegimensDir = None,
+    no_builtin: NoBuiltin = False,
+) -> None:
+    """Rate, dose and (with a concentration) pump figures for one patient, one row per regimen."""
+    from .. import api
+
+    _no_csv_steps(explain, format)
+    result = api.table(
+        weight,
+        regimen,
+        duration=duration,
+        concentration=concentration,
+        drop_factor=drop_factor,
+        sessions=sessions,
+        max_rate=max_rate,
+        no_cap=no_cap,
+        explain=explain,
+        regimens_dir=regimens_dir,
+        builtin=_builtin(no_builtin),
+    )
+    emit(result, format, output)
+
+
+@command("schedule")
+def schedule(
+    regimen: RegimenArgument,
+    weight: Weight = None,
+    step: Annotated[
+        str, typer.Option("--step", help="Time between rows, e.g. '15 min' or '1 h'.", metavar="TIME")
+    ] = "15 min",
+    duration: Duration = None,
+    concentration: Concentration = None,
+    drop_factor: DropFactor = None,
+    explain: Explain = False,
+    format: Annotated[ScheduleFormat, typer.Option("--format", "-f", help="Output format.")] = TableFormat.table,
+    output: Output = None,
+    regimens_dir: RegimensDir = None,
+    no_builtin: NoBuiltin = False,
+) -> None:
+    """The time schedule of one regimen: elapsed time, rate, dose in each step and cumulative dose."""
+    from .. import api
+
+    _no_csv_steps(explain, format)
+    result = api.schedule(
+        regimen,
+        weight,
+        step=step,
+        duration=duration,
+        concentration=concentration,
+        drop_factor=drop_factor,
+        explain=explain,
+        regimens_dir=regimens_dir,
+        builtin=_builtin(no_builtin),
+    )
+    emit(result, format, output)
+
+
+COHORT_HELP = """The dose table for a whole class or a simulated population, as CSV.
+
+PATIENTS is a CSV file with a header row and columns 'id' and 'weight' (text with its unit: 70 kg,
+154 lb), in any order; other columns are ignored (and named once on stderr). '-' reads standard input.
+One output row per patient and regimen, in input order, full precision.
+
+A refused row (missing or duplicate id, unreadable or implausible weight) is reported on stderr with its
+row number (the header is row 1, as in a spreadsheet), id and reason, and in --errors FILE as CSV when
+asked; the other rows are still computed.
+
+With --output the file is written whole or not at all. Standard output gets the rows as they are
+computed; a file given by name is checked to be UTF-8 first, so that a late bad byte cannot leave half a
+cohort there. Standard input cannot be checked ahead: a bad byte stops the output where it is (exit 2).
+
+Exit codes: 0 every row computed; 1 some rows refused, the others written; 2 nothing computed (a usage
+mistake, an unreadable file, missing columns, or every row refused).
+"""
+
+
+@command("cohort", help=COHORT_HELP)
+def cohort(
+    patients: Annotated[
+        str, typer.Argument(metavar="PATIENTS", help="CSV file of patients (id, weight), or '-' for standard input.")
+    ],
+    regimen: RegimenList = None,
+    duration: Duration = None,
+    concentration: Concentration = None,
+    sessions: Sessions = None,
+    max_rate: MaxRate = None,
+    no_cap: NoCap = False,
+    output: Output = None,
+    errors: Annotated[
+        Path | None,
+        typer.Option(
+            "--errors",
+            help="Also write the refused rows to this CSV file (row, id, field, given, reason).",
+            show_default=False,
+            metavar="FILE",
+        ),
+    ] = None,
+    regimens_dir: RegimensDir = None,
+    no_builtin: NoBuiltin = False,
+) -> int:
+    import contextlib
+
+    from .. import api
+    from ..files import atomic_writer, background_writes
+    from ..render.data import bad_rows_csv
+
+    with contextlib.ExitStack() as stack:
+        result = api.cohort(
+            sys.stdin if patients == "-" else patients,
+            regimen,
+            duration=duration,
+            concentration=concentration,
+            sessions=sessions,
+            max_rate=max_rate,
+            no_cap=no_cap,
+            regimens_dir=regimens_dir,
+            builtin=_builtin(no_builtin),
+            on_bad=lambda row: print(f"error: {row}", file=sys.stderr),
+            on_progress=_progress(stack),
+        )
+        sink = sys.stdout if output is None else stack.enter_context(atomic_writer(output))
+        tally = result.write_csv(stack.enter_context(background_writes(sink)))
+        if tally.computed == 0:
+            raise DoseCalcError(f"no patient could be computed ({tally.refused} row(s) refused)", field="patients")
+    if tally.ignored_columns:
+        print(f"note: ignored column(s): {', '.join(tally.ignored_columns)}", file=sys.stderr)
+    if errors is not None:
+        write(bad_rows_csv(result.refused), errors, "errors")
+    print(
+        f"{tally.computed} patient(s) computed for {len(result.plans)} regimen(s), {tally.refused} refused"
+        + (f"; wrote {output}" if output is not None else ""),
+        file=sys.stderr,
+    )
+    print(DISCLAIMER, file=sys.stderr)
+    return 1 if tally.refused else 0
+
+
+def _progress(stack: Any) -> Callable[[int], None] | None:
+    """A rows-done counter on stderr when it is a terminal; nothing when it is piped."""
+    if not sys.stderr.isatty():
+        return None
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    bar = stack.enter_context(
+        Progress(
+            SpinnerColumn(),
+            TextColumn("{task.completed:,} patients"),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+    )
+    task = bar.add_task("cohort", total=None)
+    return lambda n: bar.advance(task, n)
+
+
+@command("simulate")
+def simulate(
+    regimen: RegimenArgument,
+    weight: Weight = None,
+    model: Annotated[str, typer.Option("--model", help="Pharmacokinetic model: domino.", metavar="MODEL")] = "domino",
+    duration: Duration = None,
+    sessions: Annotated[
+        int, typer.Option("--sessions", help="Number of sessions to simulate (1 to 60).", metavar="N")
+    ] = 1,
+    interval: Annotated[
+        str, typer.Option("--interval", help="Time from the start of one session to the next.", metavar="TIME")
+    ] = "24 h",
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until",
+            help="Simulate up to this time from the start (default: 12 h after the last session ends).",
+            show_default=False,
+            metavar="TIME",
+        ),
+    ] = None,
+    step: Annotated[str, typer.Option("--step", help="Time between rows.", metavar="TIME")] = "5 min",
+    compare: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--compare", help="Another regimen to overlay; repeat for several.", show_default=False, metavar="ID"
+        ),
+    ] = None,
+    format: Annotated[SimulationFormat, typer.Option("--format", "-f", help="Output format.")] = SimulationFormat.table,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot",
+            help="Also draw the concentration chart to this .png or .svg file.",
+            show_default=False,
+            metavar="FILE",
+        ),
+    ] = None,
+    output: Output = None,
+    regimens_dir: RegimensDir = None,
+    no_builtin: NoBuiltin = False,
+) -> None:
+    """Predicted plasma concentration over time under a population PK model (teaching estimate)."""
+    from .. import api
+    from ..files import chart_format
+
+    chart = None if plot is None else chart_format(plot, "plot")
+    result = api.simulate(
+        regimen,
+        weight,
+        model=model,
+        duration=duration,
+        sessions=sessions,
+        interval=interval,
+        until=until,
+        step=step,
+        compare=compare,
+        regimens_dir=regimens_dir,
+        builtin=_builtin(no_builtin),
+    )
+    if plot is not None and chart is not None:
+        write(result.chart().to_bytes(chart), plot, "plot")
+    emit(result, format, output)
+
+
+@command("exercises")
+def exercises(
+    count: Annotated[int, typer.Option("--count", "-n", help="Number of problems (1 to 500).", metavar="N")] = 10,
+    seed: Seed = 1,
+    level: Level = None,
+    format: Annotated[SheetFormat, typer.Option("--format", "-f", help="Output format.")] = SheetFormat.markdown,
+    answers: Annotated[bool, typer.Option("--answers", help="The answer key, with worked steps.")] = False,
+    pound: PoundOption = Pound.exact,
+    pump_rounding: PumpOption = PumpRounding.tenth,
+    output: Output = None,
+    regimens_dir: RegimensDir = None,
+    no_builtin: NoBuiltin = False,
+) -> None:
+    """A reproducible set of dosage-calculation problems from the regimen cards (a worksheet, or with
+    --answers the answer key). Problem N is the same for any --count, so a key can be checked in part."""
+    from .. import api
+
+    sheet = api.exercises(
+        count,
+        seed,
+        level=level,
+        pound=pound.value,
+        pump_rounding=pump_rounding.value,
+        answers=answers,
+        regimens_dir=regimens_dir,
+        builtin=_builtin(no_builtin),
+    )
+    emit(sheet, format, output)
+
+
+@command("check")
+def check(
+    answers: Annotated[
+        Path, typer.Argument(metavar="ANSWERS.csv", help="CSV with columns 'problem' and 'answer' ('-' for stdin).")
+    ],
+    seed: Seed = 1,
+    count: Annotated[
+        int | None,
+        typer.Option(
+            "--count",
+            "-n",
+            help="Problems on the sheet (default: the highest problem number answered).",
+            show_default=False,
+            metavar="N",
+        ),
+    ] = None,
+    level: Level = None,
+    pound: PoundOption = Pound.exact,
+    pump_rounding: PumpOption = PumpRounding.tenth,
+    regimens_dir: RegimensDir = None,
+    no_builtin: NoBuiltin = False,
+) -> None:
+    """Mark a student's answers against the key of the same seed and options; wrong answers get the worked
+    steps. An answer is right when, rounded half up by the sheet's rule, it is the key's answer."""
+    from .. import api
+
+    marks = api.mark(
+        answers,
+        seed,
+        count=count,
+        level=level,
+        pound=pound.value,
+        pump_rounding=pump_rounding.value,
+        regimens_dir=regimens_dir,
+        builtin=_builtin(no_builtin),
+    )
+    emit(marks, "text", None)
+
+
+@command("plot")
+def plot(
+    kind: Annotated[str, typer.Argument(metavar="KIND", help="rate-vs-weight, cumulative or schedule.")],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "--output", "-o", help="The chart file: .png or .svg (written whole or not at all).", metavar="FILE"
+        ),
+    ],
+    weight: Weight = None,
+    regimen: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--regimen",
+            "-r",
+            help="Regimen id; repeat for several. Default: every card (schedule: the first).",
+            show_default=False,
+            metavar="ID",
+        ),
+    ] = None,
+    lightest: Annotated[
+        str, typer.Option("--from", help="rate-vs-weight: lightest weight.", metavar="WEIGHT")
+    ] = "40 kg",
+    heaviest: Annotated[
+        str, typer.Option("--to", help="rate-vs-weight: heaviest weight.", metavar="WEIGHT")
+    ] = "150 kg",
+    duration: Duration = None,
+    max_rate: MaxRate = None,
+    no_cap: NoCap = False,
+    regimens_dir: RegimensDir = None,
+    no_builtin: NoBuiltin = False,
+) -> None:
+    """Draw a chart: each regimen's rate across a weight range (caps and crossings marked), cumulative dose
+    over one session, or one regimen's schedule. Needs the plot extra: pip install 'dosecalc[plot]'."""
+    from .. import api
+    from ..files import chart_format
+
+    fmt = chart_format(output, "output")
+    chart = api.plot(
+        kind,
+        weight,
+        regimen,
+        lightest=lightest,
+        heaviest=heaviest,
+        duration=duration,
+        max_rate=max_rate,
+        no_cap=no_cap,
+        regimens_dir=regimens_dir,
+        builtin=_builtin(no_builtin),
+    )
+    write(chart.to_bytes(fmt), output)
+
+
+@command("report")
+def report(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The handout: an .html file (whole or not at all).", metavar="FILE")
+    ],
+    weight: Weight = None,
+    regimen: RegimenList = None,
+    duration: Duration = None,
+    concentration: Concentration = None,
+    drop_factor: DropFactor = None,
+    step: Annotated[str, typer.Option("--step", help="Time between schedule rows.", metavar="TIME")] = "30 min",
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            help="Add the predicted plasma-concentration chart under this model (domino).",
+            show_default=False,
+            metavar="MODEL",
+        ),
+    ] = None,
+    explain: Explain = False,
+    regimens_dir: RegimensDir = None,
+    no_builtin: NoBuiltin = False,
+) -> None:
+    """A printable, self-contained HTML handout: the disclaimer, the patient, the dose table, each schedule,
+    charts, the cards with their sources, and (with --explain) the worked steps. Needs the report extra:
+    pip install 'dosecalc[report]'."""
+    from .. import api
+    from ..files import check_suffix
+
+    check_suffix(output, (".html", ".htm"), "output")
+    handout = api.report(
+        weight,
+        regimen,
+        duration=duration,
+        concentration=concentration,
+        drop_factor=drop_factor,
+        step=step,
+        model=model,
+        explain=explain,
+        regimens_dir=regimens_dir,
+        builtin=_builtin(no_builtin),
+    )
+    write(handout.html, output)

@@ -1,0 +1,80 @@
+"""Rendering: results to text in each format, behind one dispatcher.
+
+One table maps a result's subject and a format name to the writer that makes that text; each format family
+lives in its own module (:mod:`.text` for terminal tables, plain text and Markdown, :mod:`.data` for CSV and
+JSON, :mod:`.html` for HTML), imported only when its format is asked for, so writing JSON never loads rich
+or jinja2. :mod:`.numbers` rounds for people; :mod:`.words` words the notes and worked steps.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..results import Result
+
+#: (subject, format) -> (module, writer). A ``table`` writer returns a rich renderable drawn for a terminal;
+#: every other writer returns the text.
+WRITERS: dict[tuple[str, str], tuple[str, str]] = {
+    ("cards", "table"): ("text", "cards_table"),
+    ("cards", "csv"): ("data", "cards_csv"),
+    ("cards", "json"): ("data", "json_text"),
+    ("cards", "markdown"): ("text", "cards_markdown"),
+    ("cards", "html"): ("html", "cards_html"),
+    ("card", "text"): ("text", "card_text"),
+    ("card", "json"): ("data", "json_text"),
+    ("card", "markdown"): ("text", "card_markdown"),
+    ("card", "html"): ("html", "card_html"),
+    ("dose_table", "table"): ("text", "dose_table"),
+    ("dose_table", "csv"): ("data", "dose_csv"),
+    ("dose_table", "json"): ("data", "json_text"),
+    ("dose_table", "markdown"): ("text", "dose_markdown"),
+    ("dose_table", "html"): ("html", "dose_html"),
+    ("schedule", "table"): ("text", "schedule_table"),
+    ("schedule", "csv"): ("data", "schedule_csv"),
+    ("schedule", "json"): ("data", "json_text"),
+    ("schedule", "markdown"): ("text", "schedule_markdown"),
+    ("schedule", "html"): ("html", "schedule_html"),
+    ("simulation", "table"): ("text", "simulation_table"),
+    ("simulation", "csv"): ("data", "simulation_csv"),
+    ("simulation", "json"): ("data", "json_text"),
+    ("simulation", "markdown"): ("text", "simulation_markdown"),
+    ("simulation", "html"): ("html", "simulation_html"),
+    ("sheet", "markdown"): ("text", "sheet_markdown"),
+    ("sheet", "json"): ("data", "json_text"),
+    ("sheet", "html"): ("html", "sheet_html"),
+    ("marks", "text"): ("text", "marks_text"),
+    ("marks", "json"): ("data", "json_text"),
+    ("marks", "markdown"): ("text", "marks_markdown"),
+    ("marks", "html"): ("html", "marks_html"),
+    ("handout", "html"): ("html", "handout_text"),
+}
+
+#: Formats for machines: full precision, no disclaimer inside (JSON carries it as a field).
+MACHINE_FORMATS = frozenset({"csv", "json"})
+
+
+def formats(subject: str) -> tuple[str, ...]:
+    """The formats a subject can be written in, in the order of the table above."""
+    return tuple(fmt for (name, fmt) in WRITERS if name == subject)
+
+
+def as_text(result: Result, format: str, *, width: int | None = None, color: bool = False) -> str:
+    """``result`` written in ``format``. A ``table`` is drawn ``width`` characters wide (default 140),
+    in colour only when asked."""
+    from ..errors import DoseCalcError
+
+    try:
+        module_name, writer_name = WRITERS[(result.subject, format)]
+    except KeyError:
+        known = ", ".join(formats(result.subject))
+        raise DoseCalcError(
+            f"{format!r} is not a format of this result; expected one of {known}", field="format"
+        ) from None
+    writer: Any = getattr(import_module(f"{__name__}.{module_name}"), writer_name)
+    if format != "table":
+        return str(writer(result))
+    from .text import draw
+
+    return draw(writer(result), width=width, color=color)

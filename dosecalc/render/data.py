@@ -1,0 +1,382 @@
+"""Machine output: each result as the JSON contract (plain dicts) and as CSV, at full precision.
+
+Every figure is ``{"value": float, "unit": "mg/h"}`` in its canonical unit; CSV columns carry the unit in
+their name (``rate_mg_per_h``) and ``repr`` of the float, so nothing is rounded. The JSON documents carry the
+disclaimer as a field; CSV has no room for it (the command line prints it on standard error).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import pint
+
+from .. import DISCLAIMER
+from ..columns import DOSE_COLUMNS, SCHEDULE_COLUMNS, Column
+from ..regimens import DOSE_FIELDS, DOSE_UNITS, Card, documented_dose
+from . import words
+
+if TYPE_CHECKING:
+    from ..cohorts import BadRow
+    from ..dosing import DoseFigures, Patient
+    from ..pk import ConcentrationSummary, Run
+    from ..results import CardDetail, CardList, DoseTable, Marks, Result, ScheduleTable, Sheet, SimulationTable
+    from ..units import Quantity
+
+#: Said in the JSON of a table for the reference adult.
+REFERENCE_NOTE = "No weight given: a 70 kg reference adult is used."
+
+
+def _value(q: Quantity, unit: str) -> dict[str, Any]:
+    return {"value": float(q.to(unit).magnitude), "unit": unit}
+
+
+def json_text(result: Result) -> str:
+    """The result's JSON contract as text: two-space indents, UTF-8 characters kept, a final newline."""
+    return json.dumps(to_dicts(result), indent=2, ensure_ascii=False) + "\n"
+
+
+def to_dicts(result: Result) -> dict[str, Any]:
+    """The JSON contract of any result."""
+    build: Callable[[Any], dict[str, Any]] = _DICTS[result.subject]
+    return build(result)
+
+
+def patient_dict(patient: Patient) -> dict[str, Any]:
+    out: dict[str, Any] = {"weight": _value(patient.weight, "kg")}
+    if patient.is_reference:
+        out["reference_adult"] = True
+        out["note"] = REFERENCE_NOTE
+    else:
+        out["weight_given"] = patient.given
+    return out
+
+
+# --------------------------------------------------------------------------------------- dose tables
+
+
+def dose_row_dict(row: DoseFigures) -> dict[str, Any]:
+    """One row of the table's JSON: regimen, sessions, each figure present, notes and worked steps."""
+    item: dict[str, Any] = {"regimen": row.regimen, "sessions": row.sessions}
+    for column in DOSE_COLUMNS:
+        q = getattr(row, column.key)
+        if q is not None:
+            item[column.key] = _value(q, column.unit)
+    if row.cap_binds:
+        item["uncapped_rate"] = _value(row.uncapped_rate, "mg/h")
+    item["notes"] = words.row_notes(row)
+    if row.steps:
+        item["steps"] = _steps(row)
+    return item
+
+
+def _dose_table(result: DoseTable) -> dict[str, Any]:
+    """One patient: ``disclaimer``, ``patient``, ``rows``. Several: ``disclaimer`` and ``tables``, one
+    ``{"patient", "rows"}`` object per patient in the order given."""
+    tables = [
+        {"patient": patient_dict(patient), "rows": [dose_row_dict(row) for row in rows]}
+        for patient, rows in result.groups
+    ]
+    if len(tables) == 1:
+        return {"disclaimer": DISCLAIMER, **tables[0]}
+    return {"disclaimer": DISCLAIMER, "tables": tables}
+
+
+def _steps(figures: DoseFigures) -> list[dict[str, Any]]:
+    """Worked steps as data: the figure, the sentence, and each term and the result as value/unit."""
+    return [
+        {
+            "figure": step.figure,
+            "text": words.step_text(step),
+            "terms": [{"value": float(t.magnitude), "unit": words.unit_label(t)} for t in step.terms],
+            "operators": list(step.operators),
+            "result": {"value": float(step.result.magnitude), "unit": words.unit_label(step.result)},
+        }
+        for step in figures.steps
+    ]
+
+
+def present(columns: Sequence[Column], rows: Iterable[Any]) -> list[Column]:
+    """The columns that at least one row has a figure for."""
+    rows = list(rows)
+    return [c for c in columns if any(getattr(row, c.key) is not None for row in rows)]
+
+
+def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _full(q: Quantity | None, unit: str) -> str:
+    return "" if q is None else repr(float(q.to(unit).magnitude))
+
+
+def dose_csv(result: DoseTable) -> str:
+    """One header row, units in the column names, full precision; notes joined with ' | '."""
+    rows = result.rows
+    columns = present(DOSE_COLUMNS, rows)
+    header = ["regimen", "weight_kg", "sessions", *(c.csv for c in columns)]
+    header += ["uncapped_rate_mg_per_h", "cap_binds", "notes"]
+    return _csv(
+        header,
+        (
+            [
+                row.regimen,
+                _full(row.weight, "kg"),
+                row.sessions,
+                *(_full(getattr(row, c.key), c.unit) for c in columns),
+                _full(row.uncapped_rate, "mg/h"),
+                "yes" if row.cap_binds else "no",
+                " | ".join(words.row_notes(row)),
+            ]
+            for row in rows
+        ),
+    )
+
+
+# --------------------------------------------------------------------------------------- schedules
+
+
+def schedule_columns(result: ScheduleTable) -> list[Column]:
+    return [c for c in SCHEDULE_COLUMNS if getattr(result.schedule, c.key) is not None]
+
+
+def _schedule(result: ScheduleTable) -> dict[str, Any]:
+    schedule = result.schedule
+    fig = schedule.figures
+    columns = schedule_columns(result)
+    arrays = [getattr(schedule, c.key).to(c.unit).magnitude for c in columns]
+    rows = [
+        {c.key: {"value": float(a[i]), "unit": c.unit} for c, a in zip(columns, arrays, strict=True)}
+        for i in range(schedule.rows)
+    ]
+    document: dict[str, Any] = {
+        "disclaimer": DISCLAIMER,
+        "regimen": fig.regimen,
+        "patient": patient_dict(result.patient),
+        "step": _value(schedule.step, "h"),
+        "rows": rows,
+        "notes": words.row_notes(fig),
+    }
+    if fig.steps:
+        document["steps"] = _steps(fig)
+    return document
+
+
+def schedule_csv(result: ScheduleTable) -> str:
+    columns = schedule_columns(result)
+    arrays = [getattr(result.schedule, c.key).to(c.unit).magnitude for c in columns]
+    return _csv([c.csv for c in columns], ([repr(float(a[i])) for a in arrays] for i in range(result.schedule.rows)))
+
+
+# --------------------------------------------------------------------------------------- regimen cards
+
+
+def _canonical(key: str) -> str:
+    """The canonical unit of a card's quantity field."""
+    return {**DOSE_UNITS, "max_rate": "mg/h", "duration": "h", "minimum_duration": "h"}[key]
+
+
+def card_dict(card: Card, origin: Any) -> dict[str, Any]:
+    data: dict[str, Any] = card.model_dump(mode="python")
+    for key, value in list(data.items()):
+        if isinstance(value, pint.Quantity):
+            data[key] = _value(value, _canonical(key))
+    if card.preparation is not None:
+        data["preparation"] = {
+            "amount": _value(card.preparation.amount, "mg"),
+            "volume": _value(card.preparation.volume, "mL"),
+            "concentration": _value(card.preparation.concentration, "mg/mL"),
+        }
+    data["file"] = str(origin)
+    return data
+
+
+def _cards(result: CardList) -> dict[str, Any]:
+    catalogue = result.catalogue
+    cards = [card_dict(card, catalogue.origins[card.id]) for card in catalogue.cards.values()]
+    return {"disclaimer": DISCLAIMER, "regimens": cards}
+
+
+def _card(result: CardDetail) -> dict[str, Any]:
+    return {"disclaimer": DISCLAIMER, "regimen": card_dict(result.card, result.origin)}
+
+
+def cards_csv(result: CardList) -> str:
+    header = ["id", "title", "kind", "dose", "dose_unit", "duration_h", "minimum_duration_h", "sessions"]
+    header += ["max_rate_mg_per_h", "indication"]
+    rows = []
+    for card in result:
+        unit = _canonical(DOSE_FIELDS[card.kind])
+        rows.append(
+            [
+                card.id,
+                card.title,
+                card.kind,
+                _full(documented_dose(card), unit),
+                unit,
+                _full(card.duration, "h"),
+                _full(card.minimum_duration, "h"),
+                card.sessions,
+                _full(card.max_rate, "mg/h"),
+                card.indication,
+            ]
+        )
+    return _csv(header, rows)
+
+
+# --------------------------------------------------------------------------------------- simulations
+
+
+def simulation_notes(run: Run) -> list[str]:
+    """What a reader must know about one simulated regimen: the model, a drug mismatch, sessions left out."""
+    notes = [
+        f"Model: {run.model.title}. Population: {run.model.population}. A population-model estimate for "
+        "teaching, not a prediction for any patient."
+    ]
+    card = run.figures.plan.card
+    drug = card.primary_trial_drug
+    if drug is not None and drug.lower() != run.model.drug.lower():
+        notes.append(
+            f"The trial behind {card.id} used {drug}; the {run.model.id} model describes {run.model.drug}, "
+            "so it does not match that drug."
+        )
+    if run.course.sessions < card.sessions:
+        notes.append(
+            f"Simulated {run.course.sessions} of the card's {card.sessions} sessions; simulate {card.sessions} "
+            "sessions for the whole course."
+        )
+    return notes
+
+
+def _summary(summary: ConcentrationSummary) -> dict[str, Any]:
+    half = summary.half_time_after_end
+    return {
+        "peak_concentration": _value(summary.peak_concentration, "ng/mL"),
+        "time_of_peak": _value(summary.time_of_peak, "h"),
+        "end_of_session_concentration": [_value(c, "ng/mL") for c in summary.end_of_session],
+        "trough_before_next_session": [_value(c, "ng/mL") for c in summary.trough_before_next],
+        "half_time_after_end": None if half is None else _value(half, "h"),
+    }
+
+
+def _run(run: Run) -> dict[str, Any]:
+    times = run.simulation.time.to("h").magnitude
+    conc = run.simulation.concentration.to("ng/mL").magnitude
+    return {
+        "regimen": run.figures.regimen,
+        "course": {
+            "rate": _value(run.course.rate, "mg/h"),
+            "duration": _value(run.course.duration, "h"),
+            "sessions": run.course.sessions,
+            "interval": _value(run.course.interval, "h"),
+        },
+        "rows": [
+            {"time": {"value": float(t), "unit": "h"}, "concentration": {"value": float(c), "unit": "ng/mL"}}
+            for t, c in zip(times, conc, strict=True)
+        ],
+        "summary": _summary(run.summary),
+        "notes": simulation_notes(run),
+    }
+
+
+def _simulation(result: SimulationTable) -> dict[str, Any]:
+    """``disclaimer``, ``model``, ``patient``, then the first regimen's ``regimen``, ``course``, ``rows``,
+    ``summary`` and ``notes``; the compared regimens under ``comparisons`` in the same shape."""
+    first, *others = result.runs
+    model = first.model
+    document: dict[str, Any] = {
+        "disclaimer": DISCLAIMER,
+        "model": {"id": model.id, "title": model.title, "drug": model.drug, "population": model.population},
+        "patient": patient_dict(result.patient),
+        **_run(first),
+    }
+    if others:
+        document["comparisons"] = [_run(run) for run in others]
+    return document
+
+
+def simulation_csv(result: SimulationTable) -> str:
+    runs = result.runs
+    columns = [run.simulation.concentration.to("ng/mL").magnitude for run in runs]
+    return _csv(
+        ["time_h", *(f"concentration_ng_per_ml_{run.figures.regimen}" for run in runs)],
+        ([repr(float(t)), *(repr(float(c[i])) for c in columns)] for i, t in enumerate(result.time.to("h").magnitude)),
+    )
+
+
+# --------------------------------------------------------------------------------------- teaching
+
+
+def _sheet(result: Sheet) -> dict[str, Any]:
+    items = []
+    for p in result.problems:
+        item: dict[str, object] = {
+            "number": p.number,
+            "level": p.level,
+            "regimen": p.regimen,
+            "question": p.question,
+            "asks": p.figure,
+            "unit": p.unit,
+        }
+        if result.answers:
+            item |= {
+                "answer": {"value": p.answer, "unit": p.unit},
+                "exact": {"value": p.exact, "unit": p.unit},
+                "round_to_places": p.places,
+                "factors": p.factors,
+                "steps": list(p.steps),
+                "given": p.inputs,
+            }
+        items.append(item)
+    return {
+        "disclaimer": DISCLAIMER,
+        "seed": result.seed,
+        "conventions": result.convention.lines(),
+        "pound": result.convention.pound,
+        "answers": result.answers,
+        "problems": items,
+    }
+
+
+def _marks(result: Marks) -> dict[str, Any]:
+    return {
+        "disclaimer": DISCLAIMER,
+        "seed": result.seed,
+        "score": result.score,
+        "problems": len(result),
+        "marks": [
+            {
+                "problem": m.problem.number,
+                "given": m.given,
+                "correct": m.correct,
+                "reason": m.reason,
+                "answer": {"value": m.problem.answer, "unit": m.problem.unit},
+                "steps": [] if m.correct else list(m.problem.steps),
+            }
+            for m in result.marks
+        ],
+    }
+
+
+def bad_rows_csv(rows: Sequence[BadRow]) -> str:
+    """Refused cohort rows as CSV: row, id, field, given, reason."""
+    return _csv(["row", "id", "field", "given", "reason"], ([r.row, r.id, r.field, r.given, r.reason] for r in rows))
+
+
+_DICTS: dict[str, Callable[[Any], dict[str, Any]]] = {
+    "cards": _cards,
+    "card": _card,
+    "dose_table": _dose_table,
+    "schedule": _schedule,
+    "simulation": _simulation,
+    "sheet": _sheet,
+    "marks": _marks,
+}

@@ -1,0 +1,209 @@
+"""HTML for people: the printable handout, worksheets, and the tables Jupyter shows for a result.
+
+Every page is self-contained (inline CSS and SVG, nothing fetched) and carries the disclaimer. Card and user
+text is escaped: the handout's jinja2 template autoescapes, and every other page goes through ``escape``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .. import DISCLAIMER
+from ..columns import DOSE_COLUMNS
+from ..errors import DoseCalcError
+from ..regimens import Card, documented_dose
+from . import charts, numbers, text, words
+from .data import present
+
+if TYPE_CHECKING:
+    from ..results import (
+        CardDetail,
+        CardList,
+        DoseTable,
+        Handout,
+        Marks,
+        ScheduleTable,
+        Sheet,
+        SimulationTable,
+    )
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def _environment() -> Any:
+    try:
+        import jinja2
+    except ImportError:
+        raise DoseCalcError("the handout needs jinja2: pip install 'dosecalc[report]'", field="report") from None
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True, lstrip_blocks=True
+    )
+
+
+def _card(card: Card) -> dict[str, Any]:
+    summary = (
+        f"{card.indication}. {card.kind}: {numbers.documented_dose_text(documented_dose(card), card.kind)} over "
+        f"{numbers.duration(card.duration)}{' (minimum)' if card.minimum_duration is not None else ''}; "
+        f"{card.sessions} session(s) in the documented course"
+    )
+    if card.max_rate is not None:
+        summary += f"; rate capped at {numbers.show(card.max_rate, 'mg/h')}"
+    if card.preparation is not None:
+        prep = card.preparation
+        summary += f"; documented preparation {numbers.show(prep.amount, 'mg')} in {numbers.show(prep.volume, 'mL')}"
+    return {"id": card.id, "title": card.title, "summary": summary + ".", "sources": card.sources, "notes": card.notes}
+
+
+def handout_html(
+    table: DoseTable,
+    schedules: Sequence[ScheduleTable],
+    simulation: SimulationTable | None = None,
+) -> str:
+    """The handout as HTML text: the table for one patient, each regimen's schedule, charts, the cards."""
+    rows = table.rows
+    plans = [row.plan for row in rows]
+    columns = present(DOSE_COLUMNS, rows)
+    schedule_parts = []
+    for schedule in schedules:
+        headers, body = text.schedule_cells(schedule)
+        card = schedule.schedule.figures.plan.card
+        schedule_parts.append(
+            {"regimen": card.id, "title": f"{card.id}: {card.title}", "headers": headers, "rows": body}
+        )
+    figures = [
+        {
+            "svg": charts.inline_svg(charts.rate_vs_weight(plans)),
+            "caption": "Rate by weight, 40 to 150 kg: caps and the weights where two regimens give the same rate "
+            "are marked.",
+        },
+        {
+            "svg": charts.inline_svg(charts.cumulative(plans, table.patient.weight)),
+            "caption": "Cumulative dose over one session for this patient.",
+        },
+    ]
+    if simulation is not None:
+        figures.append(
+            {
+                "svg": charts.inline_svg(charts.concentration_chart(simulation.runs)),
+                "caption": f"Predicted plasma concentration under the {simulation.runs[0].model.id} model: a "
+                "population estimate for teaching, not a prediction for this patient.",
+            }
+        )
+    steps = [{"regimen": row.regimen, "lines": [words.step_text(s) for s in row.steps]} for row in rows if row.steps]
+    template = _environment().get_template("report.html")
+    return str(
+        template.render(
+            disclaimer=DISCLAIMER,
+            patient_line=text.patient_line(table.patient),
+            dose_headers=text.dose_headers(columns),
+            dose_rows=[text.dose_cells(row, columns) for row in rows],
+            notes=text.numbered_notes(rows),
+            charts=figures,
+            schedules=schedule_parts,
+            steps=steps,
+            cards=[_card(row.plan.card) for row in rows],
+        )
+    )
+
+
+def handout_text(result: Handout) -> str:
+    return result.html
+
+
+# --------------------------------------------------------------------------------------- Jupyter tables
+
+
+def _table(headers: Sequence[str], body: Sequence[Sequence[str]]) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    rows = "".join(
+        "<tr>"
+        + "".join(f'<td style="text-align:{"left" if i == 0 else "right"}">{escape(c)}</td>' for i, c in enumerate(row))
+        + "</tr>"
+        for row in body
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def _page(*parts: str) -> str:
+    """A fragment for Jupyter: the disclaimer first, then the parts."""
+    return f"<div><p><strong>{escape(DISCLAIMER)}</strong></p>{''.join(parts)}</div>"
+
+
+def _lines(lines: Sequence[str]) -> str:
+    return "<br>".join(escape(line) for line in lines)
+
+
+def _notes(notes: Sequence[str]) -> str:
+    return "" if not notes else "<p>Notes:</p><ul>" + "".join(f"<li>{escape(n)}</li>" for n in notes) + "</ul>"
+
+
+def dose_html(result: DoseTable) -> str:
+    parts = []
+    for patient, rows in result.groups:
+        columns = present(DOSE_COLUMNS, rows)
+        parts.append(f"<p>{escape(text.patient_line(patient))}</p>")
+        parts.append(_table(text.dose_headers(columns), [text.dose_cells(row, columns) for row in rows]))
+        parts.append(_notes(text.numbered_notes(rows)))
+    return _page(*parts)
+
+
+def schedule_html(result: ScheduleTable) -> str:
+    headers, body = text.schedule_cells(result)
+    notes = words.row_notes(result.schedule.figures)
+    return _page(f"<p>{_lines(text.schedule_title(result).splitlines())}</p>", _table(headers, body), _notes(notes))
+
+
+def simulation_html(result: SimulationTable) -> str:
+    headers, body = text.simulation_cells(result)
+    title = _lines(text.simulation_title(result))
+    return _page(f"<p>{title}</p>", _table(headers, body), _notes(text.simulation_notes_all(result)))
+
+
+def cards_html(result: CardList) -> str:
+    return _page(_table(text.CARD_HEADERS, [text.card_summary(c) for c in result]))
+
+
+def card_html(result: CardDetail) -> str:
+    return _page(f"<pre>{escape(chr(10).join(text.card_lines(result.card)))}</pre>")
+
+
+def marks_html(result: Marks) -> str:
+    return _page(f"<pre>{escape(text.marks_text(result).split(chr(10), 2)[2])}</pre>")
+
+
+# --------------------------------------------------------------------------------------- worksheets
+
+
+def sheet_html(result: Sheet) -> str:
+    """The worksheet or answer key as one HTML page (inline CSS, nothing fetched)."""
+    from ..teaching.exercises import answer_text
+
+    problems, seed, convention, answers = result.problems, result.seed, result.convention, result.answers
+
+    title = "Answer key" if answers else "Worksheet"
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>dosecalc {title.lower()} (seed {seed})</title>",
+        "<style>body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;line-height:1.5}"
+        ".disclaimer{border:2px solid #333;padding:.5rem;font-weight:bold}li{margin:.6rem 0}"
+        ".answer{font-weight:bold}.steps{color:#333}@media print{body{margin:1cm}}</style>",
+        "</head><body>",
+        f"<h1>Infusion dosage calculations: {escape(title.lower())}</h1>",
+        f'<p class="disclaimer">{escape(DISCLAIMER)}</p>',
+        f"<p>Seed {seed}; {len(problems)} problems.</p><ul>",
+        *[f"<li>{escape(line)}</li>" for line in convention.lines()],
+        "</ul><ol>",
+    ]
+    for p in problems:
+        parts.append(f"<li>(level {p.level}) {escape(p.question)}")
+        if answers:
+            parts.append(f'<p class="answer">Answer: {escape(answer_text(p))}</p><ul class="steps">')
+            parts += [f"<li>{escape(step)}</li>" for step in p.steps]
+            parts.append("</ul>")
+        parts.append("</li>")
+    parts += ["</ol>", f'<p class="disclaimer">{escape(DISCLAIMER)}</p>', "</body></html>"]
+    return "\n".join(parts) + "\n"

@@ -1,0 +1,102 @@
+"""Numbers for people: rounding only for display, never for machine output.
+
+Display conventions (ISMP style): a leading zero (0.5 mg), no trailing zero (5 mg, not 5.0 mg), a
+space between number and unit, thousands separators from 1,000, mL (never cc), mcg (never µg).
+Rounding, always half up and only here at the end:
+
+===========================  =====================================
+figure                       shown to
+===========================  =====================================
+rate (mg/h), dose (mg)       0.1
+per-kg figures               3 significant figures
+weight (kg)                  0.1
+pump rate (mL/h)             0.1
+volume (mL)                  0.1 (0.01 below 1 mL)
+drip rate (gtt/min)          whole drops
+concentration (mg/mL)        3 significant figures
+time (h)                     0.01
+===========================  =====================================
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from ..regimens import DOSE_FIELDS, DOSE_UNITS
+from ..units import Quantity
+
+
+def round_half_up(value: float, places: int) -> Decimal:
+    """``value`` rounded half up, as taught (5.5 gtt/min is 6), to ``places`` decimals. The value is first
+    read to 12 significant figures so that binary noise (5.499999999999999 for 5.5) cannot move a half."""
+    return Decimal(f"{float(value):.12g}").quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def number(value: float, places: int) -> str:
+    """``value`` rounded half up to ``places`` decimals, with a leading zero, no trailing zeros, and
+    thousands separators: ``number(1234.50, 1) == "1,234.5"``, ``number(0.5, 2) == "0.5"``."""
+    text = f"{round_half_up(value, places):,f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def significant(value: float, digits: int = 3) -> str:
+    """``value`` to ``digits`` significant figures, e.g. ``significant(0.31428) == "0.314"``."""
+    if value == 0:
+        return "0"
+    exponent = Decimal(repr(float(value))).adjusted()
+    return number(value, max(digits - 1 - exponent, 0))
+
+
+# Display unit and rounding of each canonical unit.
+_RULES: dict[str, tuple[str, int | None]] = {
+    "mg/h": ("mg/h", 1),
+    "mg": ("mg", 1),
+    "kg": ("kg", 1),
+    "mg/kg/h": ("mg/kg/h", None),
+    "mg/kg": ("mg/kg", None),
+    "mL/h": ("mL/h", 1),
+    "gtt/min": ("gtt/min", 0),
+    "mg/mL": ("mg/mL", None),
+    "gtt/mL": ("gtt/mL", 0),
+    "h": ("h", 2),
+}
+
+
+def magnitude(q: Quantity, unit: str) -> str:
+    """A quantity's number in ``unit``, rounded by the display rule for that unit (no unit text)."""
+    value = float(q.to(unit).magnitude)
+    if unit == "mL":
+        return number(value, 2 if abs(value) < 1 else 1)
+    places = _RULES[unit][1]
+    return significant(value) if places is None else number(value, places)
+
+
+def show(q: Quantity, unit: str) -> str:
+    """A quantity for people: ``show(Q_(24.5, "mg/h"), "mg/h") == "24.5 mg/h"``."""
+    label = _RULES[unit][0] if unit in _RULES else unit
+    return f"{magnitude(q, unit)} {label}"
+
+
+def duration(q: Quantity) -> str:
+    """A duration in the unit a person would say: ``4 h``, ``30 min``, ``4.5 h``, ``4 days``."""
+    hours = float(q.to("h").magnitude)
+    if hours < 1:
+        return f"{number(hours * 60, 1)} min"
+    if hours >= 48 and hours % 24 == 0:
+        return f"{number(hours / 24, 2)} days"
+    return f"{number(hours, 2)} h"
+
+
+def clock(hours: float) -> str:
+    """Elapsed time as h:mm (h:mm:ss when not on a whole minute): ``clock(1.25) == "1:15"``."""
+    total = Decimal(repr(float(hours))) * 3600
+    seconds = int(total.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}" if s == 0 else f"{h}:{m:02d}:{s:02d}"
+
+
+def documented_dose_text(q: Quantity, kind: str) -> str:
+    return show(q, DOSE_UNITS[DOSE_FIELDS[kind]])

@@ -1,0 +1,509 @@
+"""Result objects: what every operation of :mod:`dosecalc.api` returns.
+
+Each result holds the engine's figures as pint quantities (``table.rows[0].rate``) and knows how to
+become the JSON contract (:meth:`to_dicts`), a pandas DataFrame (:meth:`to_dataframe`, with plain floats
+and two-level ``(name, unit)`` columns, the layout of pint-pandas' ``dequantify()``), text in a format
+(:meth:`as_text`) and HTML or Markdown in Jupyter, by asking :mod:`dosecalc.render`: a result never formats
+itself. ``print(result)`` shows the terminal table, with the disclaimer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from .columns import DOSE_COLUMNS, SCHEDULE_COLUMNS
+
+if TYPE_CHECKING:
+    import pandas
+
+    from .cohorts import BadRow, Patients, Tally
+    from .dosing import DoseFigures, Patient, Plan
+    from .pk import Run
+    from .regimens import Card, Catalogue
+    from .schedules import Schedule
+    from .teaching.exercises import Convention, Problem
+    from .teaching.marking import Mark
+    from .units import Quantity
+
+#: The unit level of a DataFrame column that holds no quantity (pint-pandas' own marker).
+NO_UNIT = "No Unit"
+
+
+class Result:
+    """What every result can do: text in each of its formats, the JSON contract, Jupyter display."""
+
+    #: Which writers of :mod:`dosecalc.render` serve this result.
+    subject: ClassVar[str]
+    #: The format ``print()`` shows.
+    default_format: ClassVar[str] = "table"
+
+    def formats(self) -> tuple[str, ...]:
+        """The text formats :meth:`as_text` writes for this result."""
+        from . import render
+
+        return render.formats(self.subject)
+
+    def as_text(self, format: str, *, width: int | None = None, color: bool = False) -> str:
+        """This result as text in ``format`` (one of :meth:`formats`): ``table`` (for a terminal),
+        ``markdown``, ``csv``, ``json``, ``html``... Every format meant for people carries the disclaimer."""
+        from . import render
+
+        return render.as_text(self, format, width=width, color=color)
+
+    def to_dicts(self) -> dict[str, Any]:
+        """The JSON contract: exactly what ``dosecalc ... --format json`` prints, as plain dicts and lists."""
+        from .render import data
+
+        return data.to_dicts(self)
+
+    def __str__(self) -> str:
+        return self.as_text(self.default_format, width=120)
+
+    def _repr_markdown_(self) -> str:
+        return self.as_text("markdown")
+
+    def _repr_html_(self) -> str:
+        return self.as_text("html")
+
+
+def _dataframe(columns: Sequence[tuple[str, str]], data: Sequence[Any]) -> pandas.DataFrame:
+    """A DataFrame with ``(name, unit)`` column labels; ``data`` holds one sequence per column."""
+    try:
+        import pandas
+    except ImportError:
+        from .errors import DoseCalcError
+
+        raise DoseCalcError("DataFrames need pandas: pip install 'dosecalc[pandas]'", field="pandas") from None
+    labels = pandas.MultiIndex.from_tuples(columns, names=[None, "unit"])
+    frame = pandas.DataFrame({i: list(values) for i, values in enumerate(data)})
+    frame.columns = labels
+    return frame
+
+
+def _magnitudes(rows: Sequence[Any], key: str, unit: str) -> list[float | None]:
+    values: list[float | None] = []
+    for row in rows:
+        q = getattr(row, key)
+        values.append(None if q is None else float(q.to(unit).magnitude))
+    return values
+
+
+@dataclass(frozen=True, repr=False)
+class CardList(Result):
+    """The regimen cards available, in order: iterate for the cards, index by id."""
+
+    subject: ClassVar[str] = "cards"
+    catalogue: Catalogue
+
+    def __iter__(self) -> Iterator[Card]:
+        return iter(self.catalogue.cards.values())
+
+    def __len__(self) -> int:
+        return len(self.catalogue.cards)
+
+    def __getitem__(self, regimen: str) -> Card:
+        return self.catalogue.get(regimen)
+
+    def __contains__(self, regimen: object) -> bool:
+        return regimen in self.catalogue.cards
+
+    @property
+    def ids(self) -> list[str]:
+        return list(self.catalogue.cards)
+
+    def origin(self, regimen: str) -> Path:
+        """The file a card was read from."""
+        self.catalogue.get(regimen)
+        return self.catalogue.origins[regimen]
+
+    def __repr__(self) -> str:
+        return f"<CardList: {', '.join(self.catalogue.cards)}>"
+
+    def to_dataframe(self) -> pandas.DataFrame:
+        """One row per card: id, title, kind, documented dose (value and unit), duration, sessions, cap."""
+        from .regimens import DOSE_FIELDS, DOSE_UNITS, documented_dose
+
+        cards = list(self)
+        dose_units = [DOSE_UNITS[DOSE_FIELDS[card.kind]] for card in cards]
+        return _dataframe(
+            [
+                ("id", NO_UNIT),
+                ("title", NO_UNIT),
+                ("kind", NO_UNIT),
+                ("dose", NO_UNIT),
+                ("dose_unit", NO_UNIT),
+                ("duration", "h"),
+                ("sessions", NO_UNIT),
+                ("max_rate", "mg/h"),
+            ],
+            [
+                [card.id for card in cards],
+                [card.title for card in cards],
+                [card.kind for card in cards],
+                [float(documented_dose(card).to(unit).magnitude) for card, unit in zip(cards, dose_units, strict=True)],
+                dose_units,
+                _magnitudes(cards, "duration", "h"),
+                [card.sessions for card in cards],
+                _magnitudes(cards, "max_rate", "mg/h"),
+            ],
+        )
+
+
+@dataclass(frozen=True, repr=False)
+class CardDetail(Result):
+    """One regimen card in full, with the file it came from."""
+
+    subject: ClassVar[str] = "card"
+    default_format: ClassVar[str] = "text"
+    card: Card
+    origin: Path
+
+    def __repr__(self) -> str:
+        return f"<CardDetail: {self.card.id}>"
+
+
+@dataclass(frozen=True, repr=False)
+class DoseTable(Result):
+    """Rate, dose and pump figures: one row per regimen for each patient.
+
+    ``rows`` are :class:`dosecalc.dosing.DoseFigures`: quantities such as ``row.rate`` (mg/h),
+    ``row.total_dose`` (mg), ``row.pump_rate`` (mL/h or None), with ``row.regimen`` and ``row.weight``.
+    """
+
+    subject: ClassVar[str] = "dose_table"
+    #: Each patient with their rows, in the order the weights were given.
+    groups: tuple[tuple[Patient, tuple[DoseFigures, ...]], ...]
+
+    @property
+    def patients(self) -> list[Patient]:
+        return [patient for patient, _ in self.groups]
+
+    @property
+    def patient(self) -> Patient:
+        """The patient of a one-patient table."""
+        if len(self.groups) != 1:
+            raise ValueError(f"this table is for {len(self.groups)} patients; use .patients")
+        return self.groups[0][0]
+
+    @property
+    def rows(self) -> list[DoseFigures]:
+        return [row for _, rows in self.groups for row in rows]
+
+    def __iter__(self) -> Iterator[DoseFigures]:
+        return iter(self.rows)
+
+    def __len__(self) -> int:
+        return sum(len(rows) for _, rows in self.groups)
+
+    def __getitem__(self, index: int) -> DoseFigures:
+        return self.rows[index]
+
+    def __repr__(self) -> str:
+        weights = ", ".join(f"{float(p.weight.to('kg').magnitude):g} kg" for p in self.patients)
+        return f"<DoseTable: {len(self)} rows for {weights}>"
+
+    def to_dataframe(self) -> pandas.DataFrame:
+        """One row per patient and regimen: ``(weight, kg)``, ``(regimen, No Unit)``, ``(sessions, No Unit)``,
+        the figures in their canonical units (``(rate, mg/h)``...), ``(uncapped_rate, mg/h)`` and
+        ``(cap_binds, No Unit)``. Pump and drip columns appear when a row has them."""
+        rows = self.rows
+        present = [c for c in DOSE_COLUMNS if any(getattr(row, c.key) is not None for row in rows)]
+        return _dataframe(
+            [
+                ("weight", "kg"),
+                ("regimen", NO_UNIT),
+                ("sessions", NO_UNIT),
+                *((c.key, c.unit) for c in present),
+                ("uncapped_rate", "mg/h"),
+                ("cap_binds", NO_UNIT),
+            ],
+            [
+                _magnitudes(rows, "weight", "kg"),
+                [row.regimen for row in rows],
+                [row.sessions for row in rows],
+                *(_magnitudes(rows, c.key, c.unit) for c in present),
+                _magnitudes(rows, "uncapped_rate", "mg/h"),
+                [bool(row.cap_binds) for row in rows],
+            ],
+        )
+
+
+@dataclass(frozen=True, repr=False)
+class ScheduleTable(Result):
+    """One regimen's time schedule for one patient. ``time``, ``rate``, ``step_dose``, ``cumulative_dose``,
+    ``cumulative_dose_per_kg``, ``pump_rate`` and ``cumulative_volume`` are array quantities, one element per
+    row; ``figures`` holds the regimen's dose figures."""
+
+    subject: ClassVar[str] = "schedule"
+    schedule: Schedule
+    patient: Patient
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name not in SCHEDULE_ATTRIBUTES:
+            raise AttributeError(name)
+        return getattr(self.schedule, name)
+
+    def __len__(self) -> int:
+        return self.schedule.rows
+
+    def __repr__(self) -> str:
+        return f"<ScheduleTable: {self.schedule.figures.regimen}, {len(self)} rows>"
+
+    def to_dataframe(self) -> pandas.DataFrame:
+        """One row per time: ``(time, h)``, ``(rate, mg/h)``, ``(step_dose, mg)``, ``(cumulative_dose, mg)``,
+        ``(cumulative_dose_per_kg, mg/kg)`` and, with a concentration, the pump columns."""
+        present = [c for c in SCHEDULE_COLUMNS if getattr(self.schedule, c.key) is not None]
+        return _dataframe(
+            [(c.key, c.unit) for c in present],
+            [getattr(self.schedule, c.key).to(c.unit).magnitude.tolist() for c in present],
+        )
+
+
+SCHEDULE_ATTRIBUTES = frozenset({"figures", "step", *(c.key for c in SCHEDULE_COLUMNS)})
+
+
+@dataclass(frozen=True, repr=False)
+class SimulationTable(Result):
+    """Predicted plasma concentration over time: the first run is the regimen asked for, the others the
+    comparisons. Each run has ``simulation.time`` (h), ``simulation.concentration`` (ng/mL) and ``summary``."""
+
+    subject: ClassVar[str] = "simulation"
+    runs: tuple[Run, ...]
+    patient: Patient
+
+    @property
+    def time(self) -> Quantity:
+        return self.runs[0].simulation.time
+
+    @property
+    def concentration(self) -> Quantity:
+        """The first regimen's plasma concentration at each time."""
+        return self.runs[0].simulation.concentration
+
+    def chart(self) -> Chart:
+        """The concentration of each simulated regimen against time, as a chart."""
+        from .render.charts import concentration_chart
+
+        return Chart(concentration_chart(self.runs))
+
+    def __repr__(self) -> str:
+        ids = ", ".join(run.figures.regimen for run in self.runs)
+        return f"<SimulationTable: {ids}, {len(self.time)} times>"
+
+    def to_dataframe(self) -> pandas.DataFrame:
+        """``(time, h)``, then one ``(REGIMEN, ng/mL)`` column per simulated regimen."""
+        columns = [("time", "h"), *((run.figures.regimen, "ng/mL") for run in self.runs)]
+        data = [self.time.to("h").magnitude.tolist()]
+        data += [run.simulation.concentration.to("ng/mL").magnitude.tolist() for run in self.runs]
+        return _dataframe(columns, data)
+
+
+@dataclass(frozen=True, repr=False)
+class Sheet(Result):
+    """An exercise sheet: its problems (each with its answer, rounding and worked steps), the seed and the
+    conventions. With ``answers`` its text is the answer key; :meth:`key` gives the key of a worksheet."""
+
+    subject: ClassVar[str] = "sheet"
+    default_format: ClassVar[str] = "markdown"
+    problems: tuple[Problem, ...]
+    seed: int
+    convention: Convention
+    answers: bool = False
+
+    def __iter__(self) -> Iterator[Problem]:
+        return iter(self.problems)
+
+    def __len__(self) -> int:
+        return len(self.problems)
+
+    def __getitem__(self, index: int) -> Problem:
+        return self.problems[index]
+
+    def key(self) -> Sheet:
+        """The same sheet as an answer key."""
+        return Sheet(self.problems, self.seed, self.convention, answers=True)
+
+    def __repr__(self) -> str:
+        return f"<Sheet: seed {self.seed}, {len(self)} problems{', answer key' if self.answers else ''}>"
+
+    def to_dataframe(self) -> pandas.DataFrame:
+        """One row per problem: number, level, regimen, question, unit, and (for a key) the answer."""
+        problems = self.problems
+        columns = [("number", NO_UNIT), ("level", NO_UNIT), ("regimen", NO_UNIT), ("question", NO_UNIT)]
+        data: list[list[Any]] = [
+            [p.number for p in problems],
+            [p.level for p in problems],
+            [p.regimen for p in problems],
+            [p.question for p in problems],
+        ]
+        columns.append(("unit", NO_UNIT))
+        data.append([p.unit for p in problems])
+        if self.answers:
+            columns += [("answer", NO_UNIT), ("exact", NO_UNIT)]
+            data += [[p.answer for p in problems], [p.exact for p in problems]]
+        return _dataframe(columns, data)
+
+
+@dataclass(frozen=True, repr=False)
+class Marks(Result):
+    """A student's answers marked against a sheet's key: one mark per problem, and the score."""
+
+    subject: ClassVar[str] = "marks"
+    default_format: ClassVar[str] = "text"
+    marks: tuple[Mark, ...]
+    seed: int
+
+    @property
+    def score(self) -> int:
+        return sum(mark.correct for mark in self.marks)
+
+    def __iter__(self) -> Iterator[Mark]:
+        return iter(self.marks)
+
+    def __len__(self) -> int:
+        return len(self.marks)
+
+    def __repr__(self) -> str:
+        return f"<Marks: {self.score}/{len(self)} correct>"
+
+    def to_dataframe(self) -> pandas.DataFrame:
+        """One row per problem: number, the answer given, correct, the reason, the key's answer."""
+        marks = self.marks
+        return _dataframe(
+            [("problem", NO_UNIT), ("given", NO_UNIT), ("correct", NO_UNIT), ("reason", NO_UNIT), ("answer", NO_UNIT)],
+            [
+                [m.problem.number for m in marks],
+                [m.given for m in marks],
+                [m.correct for m in marks],
+                [m.reason for m in marks],
+                [m.problem.answer for m in marks],
+            ],
+        )
+
+
+@dataclass(frozen=True, repr=False)
+class Handout(Result):
+    """The printable handout: one self-contained HTML page."""
+
+    subject: ClassVar[str] = "handout"
+    default_format: ClassVar[str] = "html"
+    html: str
+
+    def __repr__(self) -> str:
+        return f"<Handout: {len(self.html):,} characters of HTML>"
+
+    def save(self, path: str | Path) -> None:
+        """Write the handout to ``path`` (an .html file), whole or not at all."""
+        from .files import write_atomic
+
+        write_atomic(Path(path), self.html)
+
+
+@dataclass(frozen=True, repr=False)
+class Chart:
+    """A chart: a matplotlib figure, written as PNG or SVG. Jupyter shows it as SVG."""
+
+    figure: Any
+
+    def __repr__(self) -> str:
+        return "<Chart>"
+
+    def to_bytes(self, format: str = "png") -> bytes:
+        """The chart as ``png`` or ``svg`` bytes."""
+        from .render.charts import chart_bytes
+
+        return chart_bytes(self.figure, format)
+
+    def save(self, path: str | Path) -> None:
+        """Write the chart to ``path`` (.png or .svg), whole or not at all."""
+        from .files import chart_format, write_atomic
+
+        target = Path(path)
+        write_atomic(target, self.to_bytes(chart_format(target, "output")))
+
+    def _repr_svg_(self) -> str:
+        return self.to_bytes("svg").decode("utf-8")
+
+
+@dataclass(repr=False)
+class CohortTable:
+    """A cohort, read and computed as it is iterated (once): patients in chunks, each chunk's figures as
+    array quantities. Refused rows are kept in ``refused`` (and passed to ``on_bad`` as they are found);
+    ``tally`` counts the patients read, computed and refused."""
+
+    patients: Iterator[Patients]
+    plans: Sequence[Plan]
+    tally: Tally
+    refused: list[BadRow] = field(default_factory=list)
+    #: Closes the patients file, if dosecalc opened it.
+    close: Callable[[], None] = lambda: None
+
+    def chunks(self) -> Iterator[tuple[list[str], list[DoseFigures]]]:
+        """Each chunk of good patients: their ids and one :class:`DoseFigures` of arrays per regimen."""
+        from .dosing import calculate
+        from .units import Q_
+
+        try:
+            for chunk in self.patients:
+                yield chunk.ids, [calculate(plan, Q_(chunk.kg, "kg")) for plan in self.plans]
+        finally:
+            self.close()
+
+    def write_csv(self, sink: Callable[[str], object]) -> Tally:
+        """The cohort CSV (one row per patient and regimen, full precision) to ``sink``, a chunk at a time."""
+        from .cohorts import write_csv
+
+        try:
+            write_csv(self.patients, self.plans, sink)
+        finally:
+            self.close()
+        return self.tally
+
+    def __repr__(self) -> str:
+        return f"<CohortTable: {len(self.plans)} regimens, {self.tally.computed:,} patients computed so far>"
+
+    def to_dataframe(self) -> pandas.DataFrame:
+        """The whole cohort (read now): one row per patient and regimen, with ``(id, No Unit)``,
+        ``(regimen, No Unit)``, ``(weight, kg)`` and the figures of :meth:`DoseTable.to_dataframe`."""
+        import numpy as np
+
+        pump = any(plan.concentration is not None for plan in self.plans)
+        keys = [c for c in DOSE_COLUMNS if c.key not in ("concentration", "drip_rate")]
+        if not pump:
+            keys = [c for c in keys if c.key not in ("pump_rate", "volume")]
+        ids: list[str] = []
+        regimens: list[str] = []
+        values: dict[str, list[Any]] = {c.key: [] for c in keys}
+        weights: list[Any] = []
+        binds: list[Any] = []
+        for chunk_ids, figures in self.chunks():
+            n = len(chunk_ids)
+            for fig in figures:
+                ids += chunk_ids
+                regimens += [fig.regimen] * n
+                weights.append(fig.weight.to("kg").magnitude)
+                binds.append(np.broadcast_to(fig.cap_binds, (n,)))
+                for c in keys:
+                    q = getattr(fig, c.key)
+                    magnitude = np.full(n, np.nan) if q is None else q.to(c.unit).magnitude
+                    values[c.key].append(np.broadcast_to(magnitude, (n,)))
+        joined = {key: np.concatenate(parts) if parts else np.array([]) for key, parts in values.items()}
+        return _dataframe(
+            [
+                ("id", NO_UNIT),
+                ("regimen", NO_UNIT),
+                ("weight", "kg"),
+                *((c.key, c.unit) for c in keys),
+                ("cap_binds", NO_UNIT),
+            ],
+            [
+                ids,
+                regimens,
+                np.concatenate(weights) if weights else [],
+                *(joined[c.key] for c in keys),
+                np.concatenate(binds) if binds else [],
+            ],
+        )
