@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from dosecalc import DISCLAIMER
 from dosecalc.units import POUND_IN_KG
 
-from .helpers import GOOD, WORKED_EXAMPLE, assert_quantity_close, run, value
+from .helpers import WORKED_EXAMPLE, assert_quantity_close, run, value
 
 IDS = ["rate-22-mg-h", "rate-0.35-mg-kg-h", "total-80-mg-5-h", "initial-80-mg-2-h"]
 
@@ -182,14 +182,13 @@ def test_show_prints_sources_and_notes() -> None:
     assert DISCLAIMER in result.stdout
 
 
-def test_regimens_dir_adds_a_teachers_card(tmp_path: Path) -> None:
-    (tmp_path / "mine.toml").write_text(GOOD, encoding="utf-8")
-    doc = run("table", "--weight", "80 kg", "--regimens-dir", str(tmp_path), "--format", "json").json()
+def test_regimens_dir_adds_a_teachers_card(card_folder: Path) -> None:
+    doc = run("table", "--weight", "80 kg", "--regimens-dir", str(card_folder), "--format", "json").json()
     rows = rows_by_id(doc)
     assert len(rows) == 5
     # 1 mg/kg x 80 kg = 80 mg over 1 h = 80 mg/h
     assert value(rows["teach-1-mg-kg-1-h"]["rate"], "mg/h").magnitude == pytest.approx(80, rel=1e-15)
-    only = run("regimens", "--regimens-dir", str(tmp_path), "--no-builtin", "--format", "json").json()
+    only = run("regimens", "--regimens-dir", str(card_folder), "--no-builtin", "--format", "json").json()
     assert [c["id"] for c in only["regimens"]] == ["teach-1-mg-kg-1-h"]
 
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from dosecalc.cohorts import COLUMNS, PUMP_COLUMNS, BadRow, Tally, read_patients, write_csv
 from dosecalc.dosing import WhatIf, make_plan
-from dosecalc.regimens import load_catalogue
+from dosecalc.regimens import Catalogue, load_catalogue
 from dosecalc.units import POUND_IN_KG
 
 from .helpers import run
@@ -135,11 +135,11 @@ def test_bad_rows_are_reported_and_good_rows_kept(tmp_path: Path) -> None:
     ]
 
 
-def test_duplicates_are_found_across_chunks() -> None:
+def test_duplicates_are_found_across_chunks(catalogue: Catalogue) -> None:
     text = "id,weight\n" + "\n".join(f"p{i},{60 + i} kg" for i in range(5)) + "\np1,70 kg\n"
     out: list[str] = []
     bad: list[BadRow] = []
-    plans = [make_plan(load_catalogue().get("rate-22-mg-h"), WhatIf())]
+    plans = [make_plan(catalogue.get("rate-22-mg-h"), WhatIf())]
     summary = run_cohort(io.StringIO(text), out.append, plans, bad.append, chunk_size=2)
     assert (summary.patients, summary.computed, summary.refused) == (6, 5, 1)
     assert [str(b) for b in bad] == ["row 7 (id 'p1'): id: is a duplicate of an earlier row; ids must be unique"]

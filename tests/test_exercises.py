@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from dosecalc.regimens import builtin_dir, load_catalogue
 from dosecalc.teaching.exercises import Convention, generate
 
-from .helpers import GOOD, run
+from .helpers import run
 
 CARDS = list(load_catalogue().cards.values())
 RAW = {data["id"]: data for data in (tomllib.loads(p.read_text("utf-8")) for p in builtin_dir().glob("*.toml"))}
@@ -216,12 +216,10 @@ def test_bad_answer_files_are_refused(text: str, message: str) -> None:
     assert result.stderr.splitlines() == [message]
 
 
-def test_weight_based_cards_alone_give_mixed_sets_without_level_1(tmp_path: Path) -> None:
-
-    (tmp_path / "mine.toml").write_text(GOOD, encoding="utf-8")
-    result = run("exercises", "-n", "4", "--regimens-dir", str(tmp_path), "--no-builtin", "-f", "json", "--answers")
+def test_weight_based_cards_alone_give_mixed_sets_without_level_1(card_folder: Path) -> None:
+    result = run("exercises", "-n", "4", "--regimens-dir", str(card_folder), "--no-builtin", "-f", "json", "--answers")
     assert result.exit_code == 0, result.output
     assert [p["level"] for p in result.json()["problems"]] == [2, 3, 2, 3]
-    refused = run("exercises", "--level", "1", "--regimens-dir", str(tmp_path), "--no-builtin")
+    refused = run("exercises", "--level", "1", "--regimens-dir", str(card_folder), "--no-builtin")
     assert refused.exit_code == 2
     assert refused.stderr.splitlines() == ["error: --level: level 1 needs a fixed-rate or fixed-total card"]
