@@ -4,6 +4,7 @@
     python benchmarks/bench.py distinct    # the same with every weight different (no repeats to reuse)
     python benchmarks/bench.py memory      # peak memory: 2,000,000 patients vs 100,000
     python benchmarks/bench.py coldstart   # dosecalc table --format json vs python -c "import pint, typer, pydantic"
+    python benchmarks/bench.py import      # python -c "import dosecalc" vs python -c pass
 
 Runs alternate between the two sides and report medians; nothing here is asserted.
 """
@@ -129,8 +130,22 @@ def bench_coldstart(rounds: int = 15) -> None:
     )
 
 
+def bench_import(rounds: int = 21) -> None:
+    """``import dosecalc`` (the public API, imported lazily) against a bare interpreter start."""
+    ours, floor = [], []
+    for _ in range(rounds):
+        ours.append(timed([PYTHON, "-c", "import dosecalc"]))
+        floor.append(timed([PYTHON, "-c", "pass"]))
+    ours_m, floor_m = statistics.median(ours), statistics.median(floor)
+    print(f"import ({machine()}), median of {rounds} alternating runs:")
+    print(
+        f"  python -c 'import dosecalc' {ours_m * 1000:.0f} ms; python -c pass {floor_m * 1000:.0f} ms;"
+        f" ratio {ours_m / floor_m:.2f} (target <= 2)"
+    )
+
+
 if __name__ == "__main__":
-    which = sys.argv[1:] or ["cohort", "distinct", "memory", "coldstart"]
+    which = sys.argv[1:] or ["cohort", "distinct", "memory", "coldstart", "import"]
     print(f"timing {' '.join(DOSECALC)}")
     for name in which:
         benches = {
@@ -138,5 +153,6 @@ if __name__ == "__main__":
             "distinct": lambda: bench_cohort(distinct=True),
             "memory": bench_memory,
             "coldstart": bench_coldstart,
+            "import": bench_import,
         }
         benches[name]()

@@ -13,8 +13,9 @@ at once in a notebook::
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+# No module-level imports: ``typing`` alone would double the cost of ``import dosecalc``. mypy reads
+# ``TYPE_CHECKING`` as true whatever its value.
+TYPE_CHECKING = False
 
 __version__ = "0.1.0"
 
@@ -100,10 +101,12 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     module = _LOCATIONS.get(name)
     if module is None:
         raise AttributeError(f"module 'dosecalc' has no attribute {name!r}")
+    from importlib import import_module
+
     value = getattr(import_module(f".{module}", __name__), name)
     globals()[name] = value  # later look-ups find it at once
     return value

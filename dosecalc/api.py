@@ -470,10 +470,19 @@ def cohort(
     tally = Tally()
     try:
         chunks = read_patients(source, tally, report, on_progress=on_progress)
+    except UnicodeDecodeError:
+        close()
+        raise not_utf8() from None
     except BaseException:
         close()
         raise
     return CohortTable(chunks, plans, tally, refused, close)
+
+
+def not_utf8() -> DoseCalcError:
+    """The refusal of a patients stream that turns out not to be UTF-8 part way (a file given by name is
+    checked before it is read; a pipe or standard input cannot be)."""
+    return DoseCalcError("is not UTF-8 text; save the CSV as UTF-8", field="patients")
 
 
 def _patient_lines(patients: Any) -> tuple[Iterator[str], Callable[[], None]]:
@@ -489,20 +498,12 @@ def _patient_lines(patients: Any) -> tuple[Iterator[str], Callable[[], None]]:
             handle = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed by the result
         except OSError as error:
             raise DoseCalcError(f"cannot read {patients} ({error.strerror})", field="patients") from None
-        return _decoded(handle), handle.close
+        return handle, handle.close
     if hasattr(patients, "read"):
-        return _decoded(patients), lambda: None
+        return patients, lambda: None
     if isinstance(patients, Iterable):
         return _csv_lines(patients), lambda: None
     raise DoseCalcError(f"expected a CSV file, a text stream or rows, got {type(patients).__name__}", field="patients")
-
-
-def _decoded(lines: Iterable[str]) -> Iterator[str]:
-    """The lines of a text stream; bytes that are not UTF-8 stop it with a one-line refusal."""
-    try:
-        yield from lines
-    except UnicodeDecodeError:
-        raise DoseCalcError("is not UTF-8 text; save the CSV as UTF-8", field="patients") from None
 
 
 def _csv_lines(rows: Iterable[Any]) -> Iterator[str]:

@@ -10,7 +10,6 @@ itself. ``print(result)`` shows the terminal table, with the disclaimer.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -91,12 +90,15 @@ def _magnitudes(rows: Sequence[Any], key: str, unit: str) -> list[float | None]:
     return values
 
 
-@dataclass(frozen=True, repr=False)
 class CardList(Result):
     """The regimen cards available, in order: iterate for the cards, index by id."""
 
     subject: ClassVar[str] = "cards"
-    catalogue: Catalogue
+
+    __slots__ = ("catalogue",)
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
 
     def __iter__(self) -> Iterator[Card]:
         return iter(self.catalogue.cards.values())
@@ -152,20 +154,22 @@ class CardList(Result):
         )
 
 
-@dataclass(frozen=True, repr=False)
 class CardDetail(Result):
     """One regimen card in full, with the file it came from."""
 
     subject: ClassVar[str] = "card"
     default_format: ClassVar[str] = "text"
-    card: Card
-    origin: Path
+
+    __slots__ = ("card", "origin")
+
+    def __init__(self, card: Card, origin: Path) -> None:
+        self.card = card
+        self.origin = origin
 
     def __repr__(self) -> str:
         return f"<CardDetail: {self.card.id}>"
 
 
-@dataclass(frozen=True, repr=False)
 class DoseTable(Result):
     """Rate, dose and pump figures: one row per regimen for each patient.
 
@@ -174,8 +178,11 @@ class DoseTable(Result):
     """
 
     subject: ClassVar[str] = "dose_table"
-    #: Each patient with their rows, in the order the weights were given.
-    groups: tuple[tuple[Patient, tuple[DoseFigures, ...]], ...]
+
+    __slots__ = ("groups",)
+
+    def __init__(self, groups: tuple[tuple[Patient, tuple[DoseFigures, ...]], ...]) -> None:
+        self.groups = groups
 
     @property
     def patients(self) -> list[Patient]:
@@ -231,15 +238,18 @@ class DoseTable(Result):
         )
 
 
-@dataclass(frozen=True, repr=False)
 class ScheduleTable(Result):
     """One regimen's time schedule for one patient. ``time``, ``rate``, ``step_dose``, ``cumulative_dose``,
     ``cumulative_dose_per_kg``, ``pump_rate`` and ``cumulative_volume`` are array quantities, one element per
     row; ``figures`` holds the regimen's dose figures."""
 
     subject: ClassVar[str] = "schedule"
-    schedule: Schedule
-    patient: Patient
+
+    __slots__ = ("patient", "schedule")
+
+    def __init__(self, schedule: Schedule, patient: Patient) -> None:
+        self.schedule = schedule
+        self.patient = patient
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_") or name not in SCHEDULE_ATTRIBUTES:
@@ -265,14 +275,17 @@ class ScheduleTable(Result):
 SCHEDULE_ATTRIBUTES = frozenset({"figures", "step", *(c.key for c in SCHEDULE_COLUMNS)})
 
 
-@dataclass(frozen=True, repr=False)
 class SimulationTable(Result):
     """Predicted plasma concentration over time: the first run is the regimen asked for, the others the
     comparisons. Each run has ``simulation.time`` (h), ``simulation.concentration`` (ng/mL) and ``summary``."""
 
     subject: ClassVar[str] = "simulation"
-    runs: tuple[Run, ...]
-    patient: Patient
+
+    __slots__ = ("patient", "runs")
+
+    def __init__(self, runs: tuple[Run, ...], patient: Patient) -> None:
+        self.runs = runs
+        self.patient = patient
 
     @property
     def time(self) -> Quantity:
@@ -301,17 +314,20 @@ class SimulationTable(Result):
         return _dataframe(columns, data)
 
 
-@dataclass(frozen=True, repr=False)
 class Sheet(Result):
     """An exercise sheet: its problems (each with its answer, rounding and worked steps), the seed and the
     conventions. With ``answers`` its text is the answer key; :meth:`key` gives the key of a worksheet."""
 
     subject: ClassVar[str] = "sheet"
     default_format: ClassVar[str] = "markdown"
-    problems: tuple[Problem, ...]
-    seed: int
-    convention: Convention
-    answers: bool = False
+
+    __slots__ = ("answers", "convention", "problems", "seed")
+
+    def __init__(self, problems: tuple[Problem, ...], seed: int, convention: Convention, answers: bool = False) -> None:
+        self.problems = problems
+        self.seed = seed
+        self.convention = convention
+        self.answers = answers
 
     def __iter__(self) -> Iterator[Problem]:
         return iter(self.problems)
@@ -347,14 +363,17 @@ class Sheet(Result):
         return _dataframe(columns, data)
 
 
-@dataclass(frozen=True, repr=False)
 class Marks(Result):
     """A student's answers marked against a sheet's key: one mark per problem, and the score."""
 
     subject: ClassVar[str] = "marks"
     default_format: ClassVar[str] = "text"
-    marks: tuple[Mark, ...]
-    seed: int
+
+    __slots__ = ("marks", "seed")
+
+    def __init__(self, marks: tuple[Mark, ...], seed: int) -> None:
+        self.marks = marks
+        self.seed = seed
 
     @property
     def score(self) -> int:
@@ -384,13 +403,16 @@ class Marks(Result):
         )
 
 
-@dataclass(frozen=True, repr=False)
 class Handout(Result):
     """The printable handout: one self-contained HTML page."""
 
     subject: ClassVar[str] = "handout"
     default_format: ClassVar[str] = "html"
-    html: str
+
+    __slots__ = ("html",)
+
+    def __init__(self, html: str) -> None:
+        self.html = html
 
     def __repr__(self) -> str:
         return f"<Handout: {len(self.html):,} characters of HTML>"
@@ -402,11 +424,13 @@ class Handout(Result):
         write_atomic(Path(path), self.html)
 
 
-@dataclass(frozen=True, repr=False)
 class Chart:
     """A chart: a matplotlib figure, written as PNG or SVG. Jupyter shows it as SVG."""
 
-    figure: Any
+    __slots__ = ("figure",)
+
+    def __init__(self, figure: Any) -> None:
+        self.figure = figure
 
     def __repr__(self) -> str:
         return "<Chart>"
@@ -428,18 +452,25 @@ class Chart:
         return self.to_bytes("svg").decode("utf-8")
 
 
-@dataclass(repr=False)
 class CohortTable:
     """A cohort, read and computed as it is iterated (once): patients in chunks, each chunk's figures as
     array quantities. Refused rows are kept in ``refused`` (and passed to ``on_bad`` as they are found);
     ``tally`` counts the patients read, computed and refused."""
 
-    patients: Iterator[Patients]
-    plans: Sequence[Plan]
-    tally: Tally
-    refused: list[BadRow] = field(default_factory=list)
-    #: Closes the patients file, if dosecalc opened it.
-    close: Callable[[], None] = lambda: None
+    def __init__(
+        self,
+        patients: Iterator[Patients],
+        plans: Sequence[Plan],
+        tally: Tally,
+        refused: list[BadRow],
+        close: Callable[[], None],
+    ) -> None:
+        self.patients = patients
+        self.plans = plans
+        self.tally = tally
+        self.refused = refused
+        #: Closes the patients file, if dosecalc opened it.
+        self.close = close
 
     def chunks(self) -> Iterator[tuple[list[str], list[DoseFigures]]]:
         """Each chunk of good patients: their ids and one :class:`DoseFigures` of arrays per regimen."""
@@ -449,6 +480,10 @@ class CohortTable:
         try:
             for chunk in self.patients:
                 yield chunk.ids, [calculate(plan, Q_(chunk.kg, "kg")) for plan in self.plans]
+        except UnicodeDecodeError:
+            from .api import not_utf8
+
+            raise not_utf8() from None
         finally:
             self.close()
 
@@ -458,6 +493,10 @@ class CohortTable:
 
         try:
             write_csv(self.patients, self.plans, sink)
+        except UnicodeDecodeError:
+            from .api import not_utf8
+
+            raise not_utf8() from None
         finally:
             self.close()
         return self.tally

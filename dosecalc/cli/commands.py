@@ -59,11 +59,11 @@ def command(name: str, **settings: Any) -> Callable[[Callable[..., Any]], Callab
 
 def write(text: str | bytes, output: Path | None, field: str = "output") -> None:
     """``text`` to standard output, or to ``output`` whole or not at all (and say so on stderr)."""
-    from ..files import write_atomic
-
     if output is None:
         sys.stdout.write(text if isinstance(text, str) else text.decode())
     else:
+        from ..files import write_atomic
+
         write_atomic(output, text, field=field)
         print(f"Wrote {output}", file=sys.stderr)
 
