@@ -329,3 +329,63 @@ def test_help_names_what_an_option_takes_in_words_not_python_types(command: str)
     assert options, result.stdout
     for line in options:
         assert not re.search(r"<(str|path|int range|list\[str\])>", line), line
+
+
+#: Options of the command line that feed no API parameter: how the result is written, and the flag that the
+#: API spells builtin=False.
+_FACE_ONLY = {"format", "output", "errors", "plot", "no_builtin"}
+#: The API function behind each command.
+_API_OF = {"regimens": "cards", "show": "card", "check": "mark"}
+
+
+def test_every_option_is_named_after_the_api_parameter_it_feeds() -> None:
+    """The CLI reports a library error against the option of the same name, so the names must match."""
+    import inspect
+
+    import typer
+
+    import dosecalc
+    from dosecalc.cli.app import build
+
+    group = typer.main.get_command(build())
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        function = getattr(dosecalc, _API_OF.get(name, name))
+        parameters = set(inspect.signature(function).parameters)
+        options = {param.name for param in command.params} - _FACE_ONLY
+        assert options <= parameters, (name, options - parameters)
+
+
+def test_format_choices_are_the_formats_the_renderer_writes() -> None:
+    from dosecalc import render
+    from dosecalc.cli import options
+
+    pairs = [
+        (options.TableFormat, "dose_table"),
+        (options.ScheduleFormat, "schedule"),
+        (options.CardsFormat, "cards"),
+        (options.SimulationFormat, "simulation"),
+        (options.SheetFormat, "sheet"),
+    ]
+    for choices, subject in pairs:
+        assert {choice.value for choice in choices} <= set(render.formats(subject)), subject
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["simulate", "rate-22-mg-h", "--sessions", "2", "--interval", "1 h"], "error: --interval: 1 h is shorter"),
+        (
+            ["plot", "rate-vs-weight", "-o", "x.png", "--from", "90 kg", "--to", "80 kg"],
+            "error: --from: must be lighter",
+        ),
+        (["cohort", "missing.csv"], "error: PATIENTS: cannot read missing.csv"),
+        (["table", "--no-builtin"], "error: --no-builtin: without built-in cards there is nothing to use"),
+        (["schedule", "initial-80-mg-2-h", "--duration", "1 h"], "error: --duration: 1 h is shorter than the minimum"),
+    ],
+    ids=["interval", "from", "patients", "no-builtin", "duration"],
+)
+def test_library_errors_are_reported_against_the_option_typed(args: list[str], message: str) -> None:
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(message), result.output
+    assert len(result.stderr.splitlines()) == 1, result.output
