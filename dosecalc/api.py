@@ -233,13 +233,18 @@ def card(regimen: str, regimens_dir: Folder = None, *, builtin: bool = True) -> 
     regimens_dir, builtin
         As for :func:`cards`.
 
+    Returns
+    -------
+    CardDetail
+        ``card`` (the validated card) and ``origin`` (its file); ``as_text("text")`` is ``dosecalc show``.
+
     Examples
     --------
     >>> from dosecalc import card
     >>> card("total-80-mg-5-h").card.sessions
     7
-    >>> print(card("total-80-mg-5-h").as_text("text").splitlines()[2])
-    A total of 80 mg infused over five hours
+    >>> card("total-80-mg-5-h").card.total_dose
+    <Quantity(80.0, 'milligram')>
     """
     from .results import CardDetail
 
@@ -506,6 +511,13 @@ def _patient_lines(patients: Any) -> tuple[Iterator[str], Callable[[], None]]:
     raise DoseCalcError(f"expected a CSV file, a text stream or rows, got {type(patients).__name__}", field="patients")
 
 
+def _take(buffer: io.StringIO) -> Iterator[str]:
+    """The line written to ``buffer``, which is emptied."""
+    yield buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+
+
 def _csv_lines(rows: Iterable[Any]) -> Iterator[str]:
     """Rows of ``(id, weight)`` or mappings as CSV lines with a header, read like a file (the header is row 1);
     a quantity weight is written as its exact value and unit (``69.85322498000001 kg``)."""
@@ -524,16 +536,16 @@ def _csv_lines(rows: Iterable[Any]) -> Iterator[str]:
             if header is None:
                 header = [str(key) for key in row]
                 writer.writerow(header)
+                yield from _take(buffer)  # the csv module reads one line at a time
             cells = [row.get(key) for key in header]
         else:
             if header is None:
                 header = ["id", "weight"]
                 writer.writerow(header)
+                yield from _take(buffer)
             cells = list(row)
         writer.writerow([cell(value) for value in cells])
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
+        yield from _take(buffer)
     if header is None:
         yield "id,weight\n"
 
@@ -593,7 +605,7 @@ def simulate(
     --------
     >>> from dosecalc import simulate
     >>> run = simulate("initial-80-mg-2-h", "70 kg").runs[0]
-    >>> round(run.simulation.infused.to("mg").magnitude[-1], 9)  # 40 mg/h for 2 h
+    >>> float(run.simulation.infused.to("mg").magnitude[-1])  # 40 mg/h for 2 h
     80.0
     """
     from .dosing import calculate

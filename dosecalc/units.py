@@ -329,16 +329,18 @@ def as_quantity(value: Any, spec: QuantitySpec, *, keep_unit: bool = False) -> Q
     way (the parts of its unit, a finite value in range), in ``spec.unit``; a number without a unit is
     refused with the text to write instead (``70 has no unit; write '70 kg'``).
 
-    >>> as_quantity(Q_(154, "lb"), WEIGHT)
-    <Quantity(69.85322498, 'kilogram')>
+    >>> float(as_quantity(Q_(154, "lb"), WEIGHT).magnitude)  # 154 x 0.45359237 kg
+    69.85322498000001
     """
     if isinstance(value, str):
         return parse_quantity(value, spec, keep_unit=keep_unit)
     if isinstance(value, pint.Quantity):
         return _from_quantity(value, spec, keep_unit)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        shown = f"{value:g}" if math.isfinite(value) else repr(value)
-        raise QuantityError(f"{shown} has no unit; write '{shown} {spec.unit}'")
+        if not math.isfinite(value):
+            raise QuantityError(f"{value!r} is not a finite number; expected {spec.expected}")
+        shown = f"{value:g}"
+        raise QuantityError(f"{shown} has no unit; write '{shown} {spec.example.split()[1]}'")
     raise QuantityError(
         f"expected text such as '{spec.example}' or a quantity, got {type(value).__name__} {quote(repr(value))}"
     )

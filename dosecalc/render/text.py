@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 from .. import DISCLAIMER
@@ -93,7 +94,7 @@ def dose_markdown(result: DoseTable) -> str:
     lines = [f"> **{DISCLAIMER}**"]
     for patient, rows in result.groups:
         columns = present(DOSE_COLUMNS, rows)
-        lines += ["", patient_line(patient), ""]
+        lines += ["", _md_escape(patient_line(patient)), ""]
         lines += _markdown_table(dose_headers(columns), [dose_cells(row, columns) for row in rows])
         notes = numbered_notes(rows)
         if notes:
@@ -157,7 +158,7 @@ def schedule_title(result: ScheduleTable) -> str:
 def schedule_markdown(result: ScheduleTable) -> str:
     headers, body = schedule_cells(result)
     figures = result.schedule.figures
-    lines = [f"> **{DISCLAIMER}**", "", *schedule_title(result).split("\n"), ""]
+    lines = [f"> **{DISCLAIMER}**", "", *map(_md_escape, schedule_title(result).split("\n")), ""]
     lines += _markdown_table(headers, body)
     notes = words.row_notes(figures)
     if notes:
@@ -352,7 +353,9 @@ def marks_markdown(result: Marks) -> str:
 
 
 def _md_escape(text: str) -> str:
-    return text.replace("|", "\\|")
+    """Text for a Markdown line or table cell: HTML in it is shown, never run (Jupyter and most Markdown
+    viewers render raw HTML), and a ``|`` cannot end a table cell."""
+    return escape(text, quote=False).replace("|", "\\|")
 
 
 def _markdown_table(headers: Sequence[str], body: Sequence[Sequence[str]]) -> list[str]:

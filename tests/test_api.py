@@ -1,0 +1,810 @@
+"""The library API, used the way a notebook or a script uses it: only ``import dosecalc`` and its public names.
+
+Golden values are worked by hand in each test (the arithmetic is in the comments), never copied from the
+program's output. The pound is exactly 0.45359237 kg.
+"""
+
+from __future__ import annotations
+
+import doctest
+import json
+import math
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pint
+import pytest
+
+import dosecalc
+import dosecalc.api
+import dosecalc.units
+from dosecalc import DISCLAIMER, Q_, DoseCalcError
+
+from .helpers import GOOD, assert_quantity_close, run
+
+#: 154 lb x 0.45359237 kg/lb = 69.85322498 kg (exact pound, 1959 agreement)
+KG_154_LB = 154 * 0.45359237
+#: The four built-in cards, in their order.
+IDS = ["rate-22-mg-h", "rate-0.35-mg-kg-h", "total-80-mg-5-h", "initial-80-mg-2-h"]
+#: Relative tolerance for hand-worked figures.
+RTOL = 1e-9
+
+NO_UNIT = "No Unit"
+#: The DataFrame columns of a table without pump figures: weight, regimen, sessions, the six dose figures in
+#: their canonical units, the uncapped rate and whether the cap binds (DoseTable.to_dataframe's docstring).
+PLAIN_COLUMNS = [
+    ("weight", "kg"),
+    ("regimen", NO_UNIT),
+    ("sessions", NO_UNIT),
+    ("rate", "mg/h"),
+    ("rate_per_kg", "mg/kg/h"),
+    ("duration", "h"),
+    ("total_dose", "mg"),
+    ("total_dose_per_kg", "mg/kg"),
+    ("course_total_dose", "mg"),
+    ("uncapped_rate", "mg/h"),
+    ("cap_binds", NO_UNIT),
+]
+#: With a concentration and a drop factor the pump and drip columns come after the course total.
+PUMP_COLUMNS = [
+    *PLAIN_COLUMNS[:9],
+    ("concentration", "mg/mL"),
+    ("pump_rate", "mL/h"),
+    ("volume", "mL"),
+    ("drip_rate", "gtt/min"),
+    *PLAIN_COLUMNS[9:],
+]
+
+
+def close(actual: pint.Quantity, expected: float, unit: str, rtol: float = RTOL) -> None:
+    """``actual`` is ``expected`` ``unit`` to ``rtol`` (units checked by conversion)."""
+    assert_quantity_close(actual, Q_(expected, unit), rtol)
+
+
+def row_of(result: dosecalc.DoseTable, regimen: str) -> Any:
+    (found,) = [row for row in result.rows if row.regimen == regimen]
+    return found
+
+
+# --------------------------------------------------------------------------------------- tables by hand
+
+
+def test_weight_based_rate_for_154_lb_with_a_preparation_and_a_drop_factor() -> None:
+    result = dosecalc.table("154 lb", "rate-0.35-mg-kg-h", concentration="100 mg in 50 mL", drop_factor="20 gtt/mL")
+    (row,) = result.rows
+    close(row.weight, 69.85322498, "kg")  # 154 lb x 0.45359237 kg/lb
+    close(row.rate, 24.448628743, "mg/h")  # 0.35 mg/kg/h x 69.85322498 kg = 24.448628743 mg/h (< 25 mg/h cap)
+    close(row.rate_per_kg, 0.35, "mg/kg/h")
+    close(row.duration, 4, "h")
+    close(row.total_dose, 97.794514972, "mg")  # 24.448628743 mg/h x 4 h
+    close(row.total_dose_per_kg, 1.4, "mg/kg")  # 0.35 mg/kg/h x 4 h
+    close(row.course_total_dose, 977.94514972, "mg")  # 97.794514972 mg x 10 sessions
+    close(row.concentration, 2, "mg/mL")  # 100 mg / 50 mL
+    close(row.pump_rate, 12.2243143715, "mL/h")  # 24.448628743 mg/h / 2 mg/mL
+    close(row.volume, 48.897257486, "mL")  # 97.794514972 mg / 2 mg/mL
+    close(row.drip_rate, 4.07477145717, "gtt/min")  # 12.2243143715 mL/h x 20 gtt/mL / 60 min/h
+    assert row.sessions == 10
+    assert not row.cap_binds
+
+
+def test_cap_binds_at_120_kg_and_no_cap_or_a_what_if_cap_replace_it() -> None:
+    capped = row_of(dosecalc.table("120 kg", "rate-0.35-mg-kg-h"), "rate-0.35-mg-kg-h")
+    close(capped.uncapped_rate, 42, "mg/h")  # 0.35 mg/kg/h x 120 kg = 42 mg/h
+    close(capped.rate, 25, "mg/h")  # above the card's 25 mg/h cap, so 25 mg/h
+    assert capped.cap_binds
+    close(capped.rate_per_kg, 25 / 120, "mg/kg/h")  # 25 mg/h / 120 kg = 0.208333 mg/kg/h
+    close(capped.total_dose, 100, "mg")  # 25 mg/h x 4 h
+    close(capped.course_total_dose, 1000, "mg")  # 100 mg x 10 sessions
+
+    free = dosecalc.table("120 kg", "rate-0.35-mg-kg-h", no_cap=True).rows[0]
+    close(free.rate, 42, "mg/h")
+    assert not free.cap_binds
+    close(free.total_dose, 168, "mg")  # 42 mg/h x 4 h
+    close(free.course_total_dose, 1680, "mg")  # 168 mg x 10
+
+    lower = dosecalc.table("120 kg", "rate-0.35-mg-kg-h", max_rate="30 mg/h").rows[0]
+    close(lower.rate, 30, "mg/h")  # min(42, 30)
+    assert lower.cap_binds
+    higher = dosecalc.table("120 kg", "rate-0.35-mg-kg-h", max_rate="50 mg/h").rows[0]
+    close(higher.rate, 42, "mg/h")  # min(42, 50)
+    assert not higher.cap_binds
+
+
+def test_what_if_duration_and_sessions_on_a_fixed_rate() -> None:
+    row = dosecalc.table("70 kg", "rate-22-mg-h", duration="96 h", sessions=2).rows[0]
+    close(row.rate, 22, "mg/h")
+    close(row.rate_per_kg, 22 / 70, "mg/kg/h")  # 22 mg/h / 70 kg = 0.3142857 mg/kg/h
+    close(row.duration, 96, "h")
+    close(row.total_dose, 2112, "mg")  # 22 mg/h x 96 h
+    close(row.total_dose_per_kg, 2112 / 70, "mg/kg")  # 30.171428 mg/kg
+    close(row.course_total_dose, 4224, "mg")  # 2112 mg x 2 sessions
+    assert row.sessions == 2
+
+
+def test_fixed_total_uses_the_documented_preparation_unless_a_concentration_is_given() -> None:
+    documented = dosecalc.table("70 kg", "total-80-mg-5-h").rows[0]
+    close(documented.rate, 16, "mg/h")  # 80 mg / 5 h
+    close(documented.concentration, 0.16, "mg/mL")  # 80 mg / 500 mL
+    close(documented.pump_rate, 100, "mL/h")  # 16 mg/h / 0.16 mg/mL
+    close(documented.volume, 500, "mL")  # 80 mg / 0.16 mg/mL
+    close(documented.course_total_dose, 560, "mg")  # 80 mg x 7 sessions
+    given = dosecalc.table("70 kg", "total-80-mg-5-h", concentration="2 mg/mL").rows[0]
+    close(given.pump_rate, 8, "mL/h")  # 16 mg/h / 2 mg/mL
+    close(given.volume, 40, "mL")  # 80 mg / 2 mg/mL
+    longer = dosecalc.table("70 kg", "total-80-mg-5-h", duration="8 h").rows[0]
+    close(longer.rate, 10, "mg/h")  # 80 mg / 8 h
+    close(longer.total_dose, 80, "mg")  # a fixed total stays 80 mg
+    close(longer.pump_rate, 62.5, "mL/h")  # 10 mg/h / 0.16 mg/mL
+
+
+def test_a_longer_duration_than_the_minimum_lowers_the_rate() -> None:
+    row = dosecalc.table("70 kg", "initial-80-mg-2-h", duration="3 h", concentration="100 mg in 50 mL").rows[0]
+    close(row.rate, 80 / 3, "mg/h")  # 80 mg / 3 h = 26.666667 mg/h
+    close(row.total_dose, 80, "mg")
+    close(row.pump_rate, 40 / 3, "mL/h")  # 26.666667 mg/h / 2 mg/mL = 13.333333 mL/h
+    close(row.volume, 40, "mL")  # 80 mg / 2 mg/mL
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("154 lb", Q_(154, "lb")),
+        ("154 lb", "69.85322498 kg"),
+        ("154 lb", Q_(KG_154_LB, "kg")),
+        ("154 lb", "69853.22498 g"),
+        (Q_(154, "lb"), Q_(KG_154_LB * 1000, "g")),
+    ],
+    ids=["lb-text-vs-lb-quantity", "lb-vs-kg-text", "lb-vs-kg-quantity", "lb-vs-g", "lb-quantity-vs-g-quantity"],
+)
+def test_the_same_weight_in_other_units_gives_the_same_table(first: Any, second: Any) -> None:
+    options = {"concentration": "100 mg in 50 mL", "drop_factor": "20 gtt/mL"}
+    a = dosecalc.table(first, **options).rows
+    b = dosecalc.table(second, **options).rows
+    assert [row.regimen for row in a] == [row.regimen for row in b] == IDS
+    for x, y in zip(a, b, strict=True):
+        for name in ("weight", "rate", "total_dose", "course_total_dose", "pump_rate", "volume", "drip_rate"):
+            assert_quantity_close(getattr(x, name), getattr(y, name), RTOL)
+
+
+@pytest.mark.parametrize(
+    "duration",
+    ["90 min", "1.5 h", Q_(90, "min"), Q_(1.5, "h"), "5400 s"],
+    ids=["min-text", "h-text", "min-quantity", "h-quantity", "s-text"],
+)
+def test_the_same_duration_in_other_units_gives_the_same_answer(duration: Any) -> None:
+    row = dosecalc.table("70 kg", "rate-22-mg-h", duration=duration, concentration=Q_(2, "mg/mL")).rows[0]
+    close(row.duration, 1.5, "h")
+    close(row.total_dose, 33, "mg")  # 22 mg/h x 1.5 h
+    close(row.volume, 16.5, "mL")  # 33 mg / 2 mg/mL
+
+
+def test_concentration_as_a_preparation_text_a_rate_text_and_a_quantity_agree() -> None:
+    rows = [
+        dosecalc.table("70 kg", "rate-22-mg-h", concentration=c).rows[0]
+        for c in ("100 mg in 50 mL", "2 mg/mL", Q_(2, "mg/mL"), Q_(2000, "mg/L"))
+    ]
+    for row in rows:
+        close(row.pump_rate, 11, "mL/h")  # 22 mg/h / 2 mg/mL
+
+
+def test_a_list_of_weights_gives_one_group_per_patient_in_order() -> None:
+    result = dosecalc.table(["50 kg", "154 lb", Q_(120, "kg")], "rate-0.35-mg-kg-h")
+    assert len(result.patients) == 3
+    assert len(result) == 3
+    rates = [row.rate for row in result.rows]
+    close(rates[0], 17.5, "mg/h")  # 0.35 x 50
+    close(rates[1], 24.448628743, "mg/h")  # 0.35 x 69.85322498
+    close(rates[2], 25, "mg/h")  # 0.35 x 120 = 42, capped at 25
+    document = result.to_dicts()
+    assert set(document) == {"disclaimer", "tables"}
+    assert document["disclaimer"] == DISCLAIMER
+    assert [len(group["rows"]) for group in document["tables"]] == [1, 1, 1]
+    given = [group["patient"]["weight_given"] for group in document["tables"]]
+    assert given[0] == "50 kg"
+    assert given[1] == "154 lb"
+    with pytest.raises(ValueError, match="3 patients"):
+        result.patient  # noqa: B018 - the property refuses a table of several patients
+
+
+def test_an_array_quantity_of_weights_is_one_patient_per_element() -> None:
+    weights = Q_(np.array([50.0, 70.0, 120.0]), "kg")
+    result = dosecalc.table(weights, ["rate-22-mg-h", "rate-0.35-mg-kg-h"])
+    assert len(result.patients) == 3
+    assert len(result) == 6  # 3 patients x 2 regimens
+    weight_based = [row for row in result.rows if row.regimen == "rate-0.35-mg-kg-h"]
+    for row, expected in zip(weight_based, [17.5, 24.5, 25.0], strict=True):  # 0.35 x 50, 0.35 x 70, capped
+        close(row.rate, expected, "mg/h")
+    fixed = [row for row in result.rows if row.regimen == "rate-22-mg-h"]
+    for row, kg in zip(fixed, [50, 70, 120], strict=True):
+        close(row.rate_per_kg, 22 / kg, "mg/kg/h")  # 22 mg/h / weight
+
+
+def test_one_weight_gives_the_single_patient_document() -> None:
+    document = dosecalc.table("70 kg", "rate-22-mg-h").to_dicts()
+    assert set(document) == {"disclaimer", "patient", "rows"}
+    assert document["patient"]["weight"] == {"value": 70.0, "unit": "kg"}  # exact: 70 kg typed
+    assert document["rows"][0]["rate"] == {"value": 22.0, "unit": "mg/h"}  # exact: the card's 22 mg/h
+    assert json.loads(dosecalc.table("70 kg", "rate-22-mg-h").as_text("json")) == document
+
+
+def test_no_weight_is_the_70_kg_reference_adult() -> None:
+    result = dosecalc.table(regimen="rate-0.35-mg-kg-h")
+    close(result.rows[0].rate, 24.5, "mg/h")  # 0.35 mg/kg/h x 70 kg
+    assert result.to_dicts()["patient"]["reference_adult"] is True
+
+
+# --------------------------------------------------------------------------------------- DataFrames
+
+
+def test_table_dataframe_columns_without_a_concentration() -> None:
+    frame = dosecalc.table(["70 kg", "120 kg"], ["rate-22-mg-h", "rate-0.35-mg-kg-h"]).to_dataframe()
+    assert list(frame.columns) == PLAIN_COLUMNS
+    assert list(frame.columns.names) == [None, "unit"]
+    assert len(frame) == 4
+
+
+def test_table_dataframe_columns_with_a_concentration_and_a_drop_factor() -> None:
+    frame = dosecalc.table("154 lb", concentration="100 mg in 50 mL", drop_factor="20 gtt/mL").to_dataframe()
+    assert list(frame.columns) == PUMP_COLUMNS
+    assert list(frame.columns.names) == [None, "unit"]
+
+
+def test_table_dataframe_holds_plain_floats_equal_to_the_rows() -> None:
+    result = dosecalc.table(["154 lb", "120 kg"], concentration="100 mg in 50 mL", drop_factor="20 gtt/mL", sessions=3)
+    frame = result.to_dataframe()
+    rows = result.rows
+    assert len(frame) == len(rows) == 8
+    for name, unit in PUMP_COLUMNS:
+        if unit == NO_UNIT:
+            continue
+        assert frame[(name, unit)].dtype == np.float64, name
+        for i, row in enumerate(rows):
+            # the same float converted to the same unit: an exact round trip, so == is right
+            assert frame[(name, unit)].iloc[i] == getattr(row, name).to(unit).magnitude, (name, i)
+    assert frame[("regimen", NO_UNIT)].tolist() == [row.regimen for row in rows]
+    assert frame[("sessions", NO_UNIT)].tolist() == [3] * 8
+    assert frame[("cap_binds", NO_UNIT)].dtype == np.bool_
+    # only the weight-based card at 120 kg binds: 0.35 x 120 = 42 > 25 mg/h
+    assert frame[("cap_binds", NO_UNIT)].tolist() == [False] * 5 + [True] + [False] * 2
+    close(Q_(frame[("rate", "mg/h")].iloc[1], "mg/h"), 24.448628743, "mg/h")  # 0.35 x 69.85322498
+
+
+def test_pump_columns_are_empty_for_regimens_without_a_concentration() -> None:
+    # only total-80-mg-5-h documents a preparation (80 mg in 500 mL)
+    frame = dosecalc.table("70 kg").to_dataframe()
+    pump = frame[("pump_rate", "mL/h")].tolist()
+    assert [math.isnan(value) for value in pump] == [True, True, False, True]
+    assert pump[2] == pytest.approx(100, rel=RTOL)  # 16 mg/h / 0.16 mg/mL
+
+
+@pytest.fixture
+def dosecalc_pint_pandas(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleType]:
+    """pint-pandas using dosecalc's registry for the test, restored afterwards (dtype cache included, since
+    pint-pandas caches its dtypes by unit text whatever the registry)."""
+    pint_pandas = pytest.importorskip("pint_pandas")
+    monkeypatch.setattr(pint_pandas.PintType, "ureg", dosecalc.ureg)
+    monkeypatch.setattr(pint_pandas.PintType, "_cache", {})
+    yield pint_pandas
+
+
+def test_table_dataframe_quantifies_with_pint_pandas_and_round_trips(dosecalc_pint_pandas: ModuleType) -> None:
+    result = dosecalc.table(["154 lb", "120 kg"], "rate-0.35-mg-kg-h", concentration="2 mg/mL")
+    frame = result.to_dataframe()
+    quantified = frame.pint.quantify(level=-1)
+    assert isinstance(quantified["rate"].dtype, dosecalc_pint_pandas.PintType)
+    rates = quantified["rate"].pint.quantity
+    assert isinstance(rates, dosecalc.ureg.Quantity)
+    assert_quantity_close(rates[0], Q_(24.448628743, "mg/h"), RTOL)  # 0.35 x 69.85322498 kg
+    assert_quantity_close(rates[1], Q_(25, "mg/h"), RTOL)  # capped
+    assert_quantity_close(quantified["pump_rate"].pint.quantity[1], Q_(12.5, "mL/h"), RTOL)  # 25 / 2
+    assert quantified["regimen"].tolist() == ["rate-0.35-mg-kg-h"] * 2
+    back = quantified.pint.dequantify()
+    for name, unit in frame.columns:
+        if unit == NO_UNIT:
+            assert back[name].iloc[:, 0].tolist() == frame[(name, unit)].tolist(), name
+        else:
+            # dequantify spells the unit out ("milligram / hour"); the values come back in that same unit
+            values = back[name].iloc[:, 0].to_numpy(dtype=float)
+            expected = frame[(name, unit)].to_numpy(dtype=float)
+            assert (values == expected).all(), name  # exact round trip of the same floats
+            (spelled,) = back[name].columns
+            assert dosecalc.ureg.Unit(spelled) == dosecalc.ureg.Unit(unit), (name, spelled)
+
+
+def test_schedule_dataframe(dosecalc_pint_pandas: ModuleType) -> None:
+    result = dosecalc.schedule("initial-80-mg-2-h", "70 kg", step="30 min", concentration="2 mg/mL")
+    frame = result.to_dataframe()
+    assert list(frame.columns) == [
+        ("time", "h"),
+        ("rate", "mg/h"),
+        ("step_dose", "mg"),
+        ("cumulative_dose", "mg"),
+        ("cumulative_dose_per_kg", "mg/kg"),
+        ("pump_rate", "mL/h"),
+        ("cumulative_volume", "mL"),
+    ]
+    assert all(dtype == np.float64 for dtype in frame.dtypes)
+    # 80 mg / 2 h = 40 mg/h; rows every 0.5 h; 40 mg/h x t; / 70 kg; 40 mg/h / 2 mg/mL = 20 mL/h; dose / 2 mg/mL
+    times = [0, 0.5, 1, 1.5, 2]
+    assert frame[("time", "h")].tolist() == pytest.approx(times, rel=RTOL)
+    assert frame[("rate", "mg/h")].tolist() == pytest.approx([40] * 5, rel=RTOL)
+    assert frame[("step_dose", "mg")].tolist() == pytest.approx([0, 20, 20, 20, 20], rel=RTOL)
+    assert frame[("cumulative_dose", "mg")].tolist() == pytest.approx([40 * t for t in times], rel=RTOL)
+    assert frame[("cumulative_dose_per_kg", "mg/kg")].tolist() == pytest.approx([40 * t / 70 for t in times])
+    assert frame[("pump_rate", "mL/h")].tolist() == pytest.approx([20] * 5, rel=RTOL)
+    assert frame[("cumulative_volume", "mL")].tolist() == pytest.approx([20 * t for t in times], rel=RTOL)
+    # the frame holds the schedule's own arrays
+    assert frame[("cumulative_dose", "mg")].tolist() == result.cumulative_dose.to("mg").magnitude.tolist()
+    quantified = frame.pint.quantify(level=-1)
+    assert_quantity_close(quantified["cumulative_volume"].pint.quantity[-1], Q_(40, "mL"), RTOL)
+
+
+def test_schedule_without_a_concentration_has_no_pump_columns() -> None:
+    frame = dosecalc.schedule("rate-22-mg-h", "154 lb", step="45 min").to_dataframe()
+    assert [name for name, _ in frame.columns] == [
+        "time",
+        "rate",
+        "step_dose",
+        "cumulative_dose",
+        "cumulative_dose_per_kg",
+    ]
+    # rows at 0, 0.75, 1.5, 2.25, 3, 3.75 h and at the end, 4 h: the last step is 0.25 h x 22 mg/h = 5.5 mg
+    assert frame[("time", "h")].tolist() == pytest.approx([0, 0.75, 1.5, 2.25, 3, 3.75, 4], rel=RTOL)
+    assert frame[("step_dose", "mg")].iloc[-1] == pytest.approx(5.5, rel=RTOL)
+    assert frame[("cumulative_dose_per_kg", "mg/kg")].iloc[-1] == pytest.approx(88 / KG_154_LB, rel=RTOL)
+
+
+def test_simulation_dataframe(dosecalc_pint_pandas: ModuleType) -> None:
+    result = dosecalc.simulate("initial-80-mg-2-h", "70 kg", compare="rate-22-mg-h")
+    frame = result.to_dataframe()
+    assert list(frame.columns) == [("time", "h"), ("initial-80-mg-2-h", "ng/mL"), ("rate-22-mg-h", "ng/mL")]
+    assert all(dtype == np.float64 for dtype in frame.dtypes)
+    # default end: 12 h after the longer infusion (4 h) = 16 h; every 5 min = 1/12 h: 16 x 12 + 1 = 193 rows
+    assert len(frame) == 193
+    assert frame[("time", "h")].tolist() == pytest.approx([k / 12 for k in range(193)], rel=RTOL, abs=1e-12)
+    assert frame[("initial-80-mg-2-h", "ng/mL")].iloc[0] == 0  # nothing infused at time 0
+    for run_ in result.runs:
+        column = frame[(run_.figures.regimen, "ng/mL")].tolist()
+        assert column == run_.simulation.concentration.to("ng/mL").magnitude.tolist()  # the same floats
+    quantified = frame.pint.quantify(level=-1)
+    assert isinstance(quantified["rate-22-mg-h"].pint.quantity, dosecalc.ureg.Quantity)
+
+
+# --------------------------------------------------------------------------------------- Jupyter display
+
+
+def test_html_and_markdown_carry_the_disclaimer_and_display_rounding() -> None:
+    result = dosecalc.table("154 lb", "rate-0.35-mg-kg-h", concentration="100 mg in 50 mL", drop_factor="20 gtt/mL")
+    html = result._repr_html_()
+    markdown = result._repr_markdown_()
+    # 24.448628743 mg/h -> 24.4; 0.35 mg/kg/h -> 0.35 (leading zero); 4 h -> 4 (no trailing zero);
+    # 97.794514972 mg -> 97.8; 1.4 mg/kg; 977.94514972 mg -> 977.9; 2 mg/mL; 12.2243 mL/h -> 12.2;
+    # 48.897 mL -> 48.9; 4.0748 gtt/min -> 4 (whole drops)
+    expected = ["24.4", "0.35", "4", "97.8", "1.4", "977.9 (10 x)", "2", "12.2", "48.9", "4"]
+    for text in (html, markdown):
+        assert DISCLAIMER in text
+        assert "mL/h" in text and "cc" not in text
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", html)
+    assert cells == ["rate-0.35-mg-kg-h", *expected]
+    line = next(line for line in markdown.splitlines() if line.startswith("| rate-0.35-mg-kg-h"))
+    assert [cell.strip() for cell in line.strip("|").split("|")] == ["rate-0.35-mg-kg-h", *expected]
+    for cell in cells + [cell.strip() for cell in line.strip("|").split("|")]:
+        assert not cell.startswith("."), cell  # a leading zero always
+        assert not re.fullmatch(r"[0-9,]*\.[0-9]*0", cell), cell  # never a trailing zero
+
+
+def test_thousands_separators_and_volumes_below_one_ml() -> None:
+    # 0.35 x 120 kg = 42 mg/h without a cap; x 4 h = 168 mg; x 10 = 1,680 mg
+    markdown = dosecalc.table("120 kg", "rate-0.35-mg-kg-h", no_cap=True)._repr_markdown_()
+    assert "1,680 (10 x)" in markdown
+    # 22 mg/h for 1 min: rate per kg 22 / 70 = 0.3142857 -> 0.314 (3 significant figures); 1/60 h = 0.016667 h
+    # -> 0.02 h; dose 22 x 1/60 = 0.366667 mg -> 0.4 mg; per kg 0.366667 / 70 = 0.0052381 -> 0.00524 mg/kg;
+    # 1 mg/mL -> 1; pump 22 mL/h; volume 0.366667 mL -> 0.37 (to 0.01 mL below 1 mL, with a leading zero)
+    html = dosecalc.table("70 kg", "rate-22-mg-h", duration="1 min", concentration="1 mg/mL")._repr_html_()
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", html)
+    assert cells == ["rate-22-mg-h", "22", "0.314", "0.02", "0.4", "0.00524", "0.4 (1 x)", "1", "22", "0.37"]
+
+
+def test_schedule_and_simulation_html_and_markdown_carry_the_disclaimer() -> None:
+    schedule = dosecalc.schedule("rate-22-mg-h", "154 lb", step="45 min")
+    simulation = dosecalc.simulate("initial-80-mg-2-h", "70 kg", until="3 h", step="1 h")
+    for result in (schedule, simulation, dosecalc.cards(), dosecalc.card("rate-22-mg-h")):
+        assert DISCLAIMER in result._repr_html_(), result
+        assert DISCLAIMER in result._repr_markdown_(), result
+    # 16.5 mg / 69.85322498 kg = 0.23621 mg/kg -> 0.236 (3 significant figures, leading zero)
+    assert "| 0:45 | 22 | 16.5 | 16.5 | 0.236 |" in schedule._repr_markdown_()
+
+
+@pytest.fixture
+def odd_card_folder(tmp_path: Path) -> Path:
+    """A teacher's card whose title and source carry HTML and an ampersand."""
+    folder = tmp_path / "cards"
+    folder.mkdir()
+    text = GOOD.replace(
+        'title = "Teaching example: 1 mg/kg over 1 hour"',
+        'title = "Teaching <script>alert(1)</script> & 1 mg/kg"',
+    ).replace('says = "1 mg/kg over one hour."', 'says = "1 mg/kg <b>over</b> one hour & more."')
+    assert text != GOOD
+    (folder / "mine.toml").write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_card_text_is_escaped_in_html(odd_card_folder: Path) -> None:
+    listing = dosecalc.cards(odd_card_folder)._repr_html_()
+    detail = dosecalc.card("teach-1-mg-kg-1-h", odd_card_folder)._repr_html_()
+    for html in (listing, detail):
+        assert "<script>" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; 1 mg/kg" in html
+        assert DISCLAIMER in html
+    assert "<b>" not in detail
+    assert "&lt;b&gt;over&lt;/b&gt; one hour &amp; more." in detail
+
+
+def test_card_text_does_not_become_live_html_in_markdown(odd_card_folder: Path) -> None:
+    # Jupyter renders the HTML inside Markdown; CONVENTIONS: card text "never becomes live HTML"
+    for result in (dosecalc.cards(odd_card_folder), dosecalc.card("teach-1-mg-kg-1-h", odd_card_folder)):
+        markdown = result._repr_markdown_()
+        assert "Teaching" in markdown
+        lines_with_tag = [
+            line for line in markdown.splitlines() if "<script>" in line and not line.startswith("    ")
+        ]  # an indented code block shows the text as it is, and is safe
+        assert lines_with_tag == [], lines_with_tag
+
+
+# --------------------------------------------------------------------------------------- errors
+
+
+def _other_registry_weight() -> Any:
+    return pint.UnitRegistry().Quantity(70, "kg")
+
+
+ERROR_CASES: list[tuple[str, Callable[[], object], str, str]] = [
+    (
+        "decimal-comma",
+        lambda: dosecalc.table("70,5 kg"),
+        "weight",
+        "'70,5 kg' uses a decimal comma; write 70.5 kg",
+    ),
+    ("cc", lambda: dosecalc.table("70 kg", concentration="100 mg in 50 cc"), "concentration", "write mL, not cc"),
+    ("cc-weight", lambda: dosecalc.table("70 cc"), "weight", "'70 cc' uses 'cc': write mL, not cc"),
+    ("expression", lambda: dosecalc.table("9**9**9"), "weight", "'9**9**9' is an expression"),
+    ("bare-weight", lambda: dosecalc.table(70), "weight", "70 has no unit; write '70 kg'"),
+    ("bare-float-weight", lambda: dosecalc.table(70.5), "weight", "70.5 has no unit; write '70.5 kg'"),
+    ("bare-step", lambda: dosecalc.schedule("rate-22-mg-h", step=15), "step", "15 has no unit; write '15 "),
+    ("bare-duration", lambda: dosecalc.table("70 kg", duration=4), "duration", "4 has no unit; write '4 h'"),
+    (
+        "bare-drop-factor",
+        lambda: dosecalc.table("70 kg", concentration="2 mg/mL", drop_factor=20),
+        "drop_factor",
+        "20 has no unit; write '20 gtt/mL'",
+    ),
+    ("text-without-unit", lambda: dosecalc.schedule("rate-22-mg-h", step="15"), "step", "'15' has no unit"),
+    ("rate-as-weight-text", lambda: dosecalc.table("22 mg/h"), "weight", "'22 mg/h' is a mass per time"),
+    ("rate-as-weight-quantity", lambda: dosecalc.table(Q_(22, "mg/h")), "weight", "is a mass per time"),
+    (
+        "mass-as-concentration",
+        lambda: dosecalc.table("70 kg", concentration=Q_(2, "mg")),
+        "concentration",
+        "'2 mg' is a mass; expected a concentration",
+    ),
+    (
+        "other-registry",
+        lambda: dosecalc.table(_other_registry_weight()),
+        "weight",
+        "is a quantity of another pint registry; use dosecalc.Q_ or text",
+    ),
+    ("unknown-regimen", lambda: dosecalc.table("70 kg", "rate-99-mg-h"), "regimen", "unknown regimen 'rate-99-mg-h'"),
+    ("unknown-card", lambda: dosecalc.card("rate-99-mg-h"), "regimen", "unknown regimen 'rate-99-mg-h'"),
+    (
+        "below-minimum",
+        lambda: dosecalc.table("70 kg", "initial-80-mg-2-h", duration="90 min"),
+        "duration",
+        "1.5 h is shorter than the minimum of 2 h for initial-80-mg-2-h",
+    ),
+    (
+        "drip-without-concentration",
+        lambda: dosecalc.table("70 kg", "rate-22-mg-h", drop_factor="20 gtt/mL"),
+        "drop_factor",
+        "a drip rate needs a concentration",
+    ),
+    ("sessions-zero", lambda: dosecalc.table("70 kg", sessions=0), "sessions", "0 is not a whole number from 1 to 365"),
+    ("sessions-fraction", lambda: dosecalc.table("70 kg", sessions=1.5), "sessions", "expected a whole number"),
+    ("empty-weight-list", lambda: dosecalc.table([]), "weight", "give at least one weight"),
+    ("cap-and-no-cap", lambda: dosecalc.table(max_rate="25 mg/h", no_cap=True), "no_cap", "choose one"),
+    (
+        "simulated-sessions-overlap",
+        lambda: dosecalc.simulate("rate-22-mg-h", sessions=2, interval="1 h"),
+        "interval",
+        "sessions cannot overlap",
+    ),
+    ("exercise-count", lambda: dosecalc.exercises(0), "count", "0 is not a whole number from 1 to 500"),
+    ("pound-convention", lambda: dosecalc.exercises(pound="2.3"), "pound", "is not one of exact, 2.2"),
+    ("mark-nothing", lambda: dosecalc.mark({}), "answers", "holds no answers"),
+    ("cohort-not-rows", lambda: dosecalc.cohort(42), "patients", "expected a CSV file, a text stream or rows"),
+    ("unknown-format", lambda: dosecalc.table().as_text("xml"), "format", "'xml' is not a format"),
+    ("no-cards", lambda: dosecalc.cards(builtin=False), "builtin", "nothing to use"),
+]
+
+
+@pytest.mark.parametrize(
+    ("call", "field", "message"),
+    [case[1:] for case in ERROR_CASES],
+    ids=[case[0] for case in ERROR_CASES],
+)
+def test_a_mistake_names_the_parameter_and_says_what_to_write(
+    call: Callable[[], object], field: str, message: str
+) -> None:
+    with pytest.raises(DoseCalcError) as caught:
+        call()
+    error = caught.value
+    assert error.field == field, str(error)
+    assert message in error.problem, error.problem
+    assert str(error) == f"{field}: {error.problem}"
+    assert "--" not in str(error), "a library message names no command-line option"
+    assert "\n" not in str(error)
+
+
+def test_errors_are_of_the_documented_classes() -> None:
+    with pytest.raises(dosecalc.QuantityError):
+        dosecalc.table("70,5 kg")
+    with pytest.raises(dosecalc.RegimenError):
+        dosecalc.table("70 kg", "rate-99-mg-h")
+    with pytest.raises(dosecalc.RegimenError):
+        dosecalc.table("70 kg", "initial-80-mg-2-h", duration="1 h")
+    assert issubclass(dosecalc.CardError, DoseCalcError)
+    assert issubclass(DoseCalcError, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("replace", "by"),
+    [
+        ('total_dose_per_kg = "1 mg/kg"', 'total_dose_per_kg = "1,5 mg/kg"'),
+        ('id = "teach-1-mg-kg-1-h"', 'id = "rate-22-mg-h"'),
+    ],
+    ids=["card-decimal-comma", "card-duplicate-id"],
+)
+def test_a_broken_card_is_a_card_error_without_option_names(tmp_path: Path, replace: str, by: str) -> None:
+    assert replace in GOOD
+    (tmp_path / "bad.toml").write_text(GOOD.replace(replace, by), encoding="utf-8")
+    with pytest.raises(dosecalc.CardError) as caught:
+        dosecalc.cards(tmp_path)
+    assert "bad.toml" in str(caught.value)
+    assert "--" not in str(caught.value)
+
+
+def test_a_bare_non_finite_number_is_not_answered_with_text_that_is_refused_too() -> None:
+    # "write 'nan kg'" would send the user to text that is refused in turn
+    with pytest.raises(DoseCalcError) as caught:
+        dosecalc.table(float("nan"))
+    assert caught.value.field == "weight"
+    assert "'nan kg'" not in caught.value.problem, caught.value.problem
+
+
+# --------------------------------------------------------------------------------------- the JSON contract
+
+
+TABLE_CASES: list[tuple[str, list[str], dict[str, Any]]] = [
+    ("reference-adult", [], {}),
+    (
+        "worked-example",
+        ["--weight", "154 lb", "--concentration", "100 mg in 50 mL", "--drop-factor", "20 gtt/mL"],
+        {"weight": "154 lb", "concentration": "100 mg in 50 mL", "drop_factor": "20 gtt/mL"},
+    ),
+    (
+        "no-cap",
+        ["--weight", "120 kg", "--regimen", "rate-0.35-mg-kg-h", "--no-cap"],
+        {"weight": "120 kg", "regimen": "rate-0.35-mg-kg-h", "no_cap": True},
+    ),
+    (
+        "max-rate-and-sessions",
+        ["-w", "120 kg", "-r", "rate-0.35-mg-kg-h", "--max-rate", "30 mg/h", "--sessions", "3"],
+        {"weight": "120 kg", "regimen": "rate-0.35-mg-kg-h", "max_rate": "30 mg/h", "sessions": 3},
+    ),
+    (
+        "two-regimens-duration-concentration",
+        ["-w", "70 kg", "-r", "rate-22-mg-h", "-r", "initial-80-mg-2-h", "--duration", "3 h", "-c", "2 mg/mL"],
+        {
+            "weight": "70 kg",
+            "regimen": ["rate-22-mg-h", "initial-80-mg-2-h"],
+            "duration": "3 h",
+            "concentration": "2 mg/mL",
+        },
+    ),
+    ("explain", ["--weight", "154 lb", "--explain"], {"weight": "154 lb", "explain": True}),
+]
+
+
+@pytest.mark.parametrize(("args", "kwargs"), [c[1:] for c in TABLE_CASES], ids=[c[0] for c in TABLE_CASES])
+def test_cli_table_json_is_to_dicts(args: list[str], kwargs: dict[str, Any]) -> None:
+    result = run("table", *args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    # JSON floats round-trip exactly, so the parsed document equals the dicts
+    assert json.loads(result.stdout) == dosecalc.table(**kwargs).to_dicts()
+
+
+def test_cli_table_json_with_a_teachers_folder_is_to_dicts(card_folder: Path) -> None:
+    result = run("table", "--weight", "80 kg", "--regimens-dir", str(card_folder), "--format", "json")
+    assert result.exit_code == 0, result.output
+    document = dosecalc.table("80 kg", regimens_dir=card_folder).to_dicts()
+    assert json.loads(result.stdout) == document
+    assert [row["regimen"] for row in document["rows"]] == [*IDS, "teach-1-mg-kg-1-h"]
+
+
+@pytest.mark.parametrize(
+    ("args", "regimen", "kwargs"),
+    [
+        (
+            ["--weight", "70 kg", "--step", "45 min", "-c", "2 mg/mL"],
+            "initial-80-mg-2-h",
+            {"weight": "70 kg", "step": "45 min", "concentration": "2 mg/mL"},
+        ),
+        (["--weight", "154 lb"], "rate-0.35-mg-kg-h", {"weight": "154 lb"}),
+        (["--duration", "3 h", "--explain"], "total-80-mg-5-h", {"duration": "3 h", "explain": True}),
+    ],
+    ids=["step-and-concentration", "lb-default-step", "duration-explain"],
+)
+def test_cli_schedule_json_is_to_dicts(args: list[str], regimen: str, kwargs: dict[str, Any]) -> None:
+    result = run("schedule", regimen, *args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == dosecalc.schedule(regimen, **kwargs).to_dicts()
+
+
+def test_cli_regimens_json_is_cards_to_dicts(card_folder: Path) -> None:
+    result = run("regimens", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == dosecalc.cards().to_dicts()
+    mine = run("regimens", "--regimens-dir", str(card_folder), "--no-builtin", "--format", "json")
+    assert mine.exit_code == 0, mine.output
+    document = dosecalc.cards(card_folder, builtin=False).to_dicts()
+    assert json.loads(mine.stdout) == document
+    assert [card["id"] for card in document["regimens"]] == ["teach-1-mg-kg-1-h"]
+
+
+def test_cli_simulate_json_is_to_dicts() -> None:
+    args = ["--weight", "154 lb", "--sessions", "2", "--until", "30 h", "--step", "15 min"]
+    result = run("simulate", "rate-0.35-mg-kg-h", *args, "--compare", "rate-22-mg-h", "--format", "json")
+    assert result.exit_code == 0, result.output
+    expected = dosecalc.simulate(
+        "rate-0.35-mg-kg-h", "154 lb", sessions=2, until="30 h", step="15 min", compare="rate-22-mg-h"
+    ).to_dicts()
+    assert json.loads(result.stdout) == expected
+    assert len(expected["rows"]) == 121  # 0 to 30 h every 0.25 h: 30 x 4 + 1
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs"),
+    [
+        (["--count", "8", "--seed", "2024", "--answers"], {"count": 8, "seed": 2024, "answers": True}),
+        (["--count", "5", "--seed", "7"], {"count": 5, "seed": 7}),
+        (
+            ["-n", "6", "--seed", "3", "--level", "3", "--pound", "2.2", "--pump-rounding", "1", "--answers"],
+            {"count": 6, "seed": 3, "level": 3, "pound": "2.2", "pump_rounding": "1", "answers": True},
+        ),
+    ],
+    ids=["answer-key", "worksheet", "level-3-course-conventions"],
+)
+def test_cli_exercises_json_is_to_dicts(args: list[str], kwargs: dict[str, Any]) -> None:
+    result = run("exercises", *args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == dosecalc.exercises(**kwargs).to_dicts()
+
+
+# --------------------------------------------------------------------------------------- cohorts
+
+
+COHORT_ROWS = [("p1", "70 kg"), ("p2", "154 lb"), ("p3", "70,5 kg"), ("p4", Q_(120, "kg"))]
+
+
+def _check_cohort(result: dosecalc.CohortTable, refused: list[Any]) -> None:
+    frame = result.to_dataframe()
+    assert frame[("id", NO_UNIT)].tolist() == ["p1", "p2", "p4"]
+    assert frame[("regimen", NO_UNIT)].tolist() == ["rate-0.35-mg-kg-h"] * 3
+    # 0.35 x 70 = 24.5; 0.35 x 69.85322498 = 24.448628743; 0.35 x 120 = 42, capped at 25 mg/h
+    assert frame[("rate", "mg/h")].tolist() == pytest.approx([24.5, 24.448628743, 25], rel=RTOL)
+    assert frame[("cap_binds", NO_UNIT)].tolist() == [False, False, True]
+    # the same figures as table() for the same weights
+    same = dosecalc.table(["70 kg", "154 lb", Q_(120, "kg")], "rate-0.35-mg-kg-h").to_dataframe()
+    for column in frame.columns:
+        if column[1] != NO_UNIT:
+            assert frame[column].tolist() == pytest.approx(same[column].tolist(), rel=1e-12), column
+    (bad,) = result.refused
+    assert refused == [bad]  # on_bad saw it as it was found
+    assert bad.row == 4  # the header is row 1, as in a spreadsheet
+    assert bad.id == "p3"
+    assert bad.field == "weight"
+    assert "'70,5 kg' uses a decimal comma; write 70.5 kg" in bad.reason
+    assert (result.tally.patients, result.tally.computed, result.tally.refused) == (4, 3, 1)
+
+
+def test_cohort_from_rows_reports_the_refused_row_and_matches_table() -> None:
+    refused: list[Any] = []
+    result = dosecalc.cohort(COHORT_ROWS, "rate-0.35-mg-kg-h", on_bad=refused.append)
+    _check_cohort(result, refused)
+
+
+def test_cohort_from_mappings_matches_table() -> None:
+    refused: list[Any] = []
+    rows = [{"id": ident, "weight": weight} for ident, weight in COHORT_ROWS]
+    result = dosecalc.cohort(rows, "rate-0.35-mg-kg-h", on_bad=refused.append)
+    _check_cohort(result, refused)
+
+
+def test_cohort_from_a_csv_file_matches_table(tmp_path: Path) -> None:
+    path = tmp_path / "class.csv"
+    path.write_text('id,weight\np1,70 kg\np2,154 lb\np3,"70,5 kg"\np4,120 kg\n', encoding="utf-8")
+    refused: list[Any] = []
+    _check_cohort(dosecalc.cohort(path, "rate-0.35-mg-kg-h", on_bad=refused.append), refused)
+
+
+def test_cohort_with_a_concentration_has_pump_figures() -> None:
+    frame = dosecalc.cohort(
+        [("a", "50 kg"), ("b", "100 kg")], "rate-0.35-mg-kg-h", concentration="2 mg/mL"
+    ).to_dataframe()
+    # 0.35 x 50 = 17.5 mg/h / 2 mg/mL = 8.75 mL/h; 100 kg: 35 capped at 25 mg/h -> 12.5 mL/h
+    assert frame[("pump_rate", "mL/h")].tolist() == pytest.approx([8.75, 12.5], rel=RTOL)
+    assert frame[("volume", "mL")].tolist() == pytest.approx([35, 50], rel=RTOL)  # x 4 h / 2 mg/mL
+
+
+# --------------------------------------------------------------------------------------- teaching
+
+
+def test_exercises_are_reproducible_for_a_seed() -> None:
+    first = dosecalc.exercises(count=6, seed=11, answers=True)
+    again = dosecalc.exercises(count=6, seed=11, answers=True)
+    assert first.to_dicts() == again.to_dicts()
+    assert first.as_text("markdown") == again.as_text("markdown")
+    # problem N is the same for any count
+    assert dosecalc.exercises(count=3, seed=11).problems == first.problems[:3]
+    other = dosecalc.exercises(count=6, seed=12, answers=True)
+    assert [p.question for p in other] != [p.question for p in first]
+    assert [p.level for p in first] == [1, 2, 3, 1, 2, 3]  # levels in turn by default
+    assert "answer" not in dosecalc.exercises(count=2, seed=11).to_dicts()["problems"][0]
+
+
+def test_mark_with_a_mapping() -> None:
+    key = dosecalc.exercises(count=4, seed=5)
+    answers = {
+        1: repr(key[0].exact),  # a more precise answer also scores
+        2: f"{key[1].answer} {key[1].unit}",  # with the unit asked
+        3: str(key[2].answer * 2 + 1),  # wrong
+    }  # problem 4 unanswered
+    marks = dosecalc.mark(answers, seed=5, count=4)
+    assert [m.correct for m in marks] == [True, True, False, False]
+    assert marks.score == 2
+    assert len(marks) == 4
+    wrong_unit = "mg" if key[0].unit != "mg" else "mL"
+    unit_mark = dosecalc.mark({1: f"{key[0].answer} {wrong_unit}"}, seed=5)
+    (only,) = unit_mark
+    assert not only.correct
+    assert key[0].unit in only.reason and wrong_unit in only.reason
+    assert marks.to_dicts()["score"] == 2
+
+
+# --------------------------------------------------------------------------------------- docstring examples
+
+
+@pytest.mark.parametrize("module", [dosecalc, dosecalc.api, dosecalc.units], ids=lambda m: m.__name__)
+def test_docstring_examples_run(module: ModuleType) -> None:
+    finder = doctest.DocTestFinder()
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    output: list[str] = []
+    for test in finder.find(module, module.__name__):
+        runner.run(test, out=output.append)
+    results = runner.summarize(verbose=False)
+    assert results.attempted > 0, f"no examples found in {module.__name__}"
+    assert results.failed == 0, "".join(output)
+
+
+def test_pandas_is_the_dataframe_library() -> None:
+    assert isinstance(dosecalc.cards().to_dataframe(), pd.DataFrame)
+    frame = dosecalc.cards().to_dataframe()
+    assert frame[("id", NO_UNIT)].tolist() == IDS
+    assert frame[("sessions", NO_UNIT)].tolist() == [1, 10, 7, 1]
+    cap = frame[("max_rate", "mg/h")].tolist()
+    assert cap[1] == pytest.approx(25, rel=RTOL)  # the card's 25 mg/h
+    assert math.isnan(cap[0])
