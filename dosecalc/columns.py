@@ -39,4 +39,5 @@ SCHEDULE_COLUMNS = (
     Column("cumulative_dose_per_kg", "mg/kg", "cumulative_dose_mg_per_kg", "Cumulative per kg"),
     Column("pump_rate", "mL/h", "pump_rate_ml_per_h", "Pump rate"),
     Column("cumulative_volume", "mL", "cumulative_volume_ml", "Cumulative volume"),
+    Column("drip_rate", "gtt/min", "drip_rate_gtt_per_min", "Drip rate"),
 )

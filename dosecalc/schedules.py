@@ -1,8 +1,9 @@
 """Time schedules: cumulative dose (and volume) at each step of one infusion.
 
-The rate is constant through an infusion, so at elapsed time t:
-cumulative dose [mg] = rate [mg/h] x t [h]; the last row is the end of the infusion exactly, even when
-the step does not divide the duration, and its cumulative dose is the session's total dose.
+The rate is constant through an infusion, so at elapsed time t: cumulative dose [mg] = rate [mg/h] x t [h];
+with a concentration, cumulative volume [mL] = cumulative dose / concentration [mg/mL], and the pump rate
+[mL/h] and drip rate [gtt/min] are those of the dose table. The last row is the end of the infusion exactly,
+even when the step does not divide the duration, and its cumulative dose is the session's total dose.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class Schedule(NamedTuple):
     cumulative_dose_per_kg: Quantity
     pump_rate: Quantity | None
     cumulative_volume: Quantity | None
+    drip_rate: Quantity | None = None
 
     @property
     def rows(self) -> int:
@@ -64,10 +66,12 @@ def build_schedule(figures: DoseFigures, step: Quantity) -> Schedule:
     cumulative.magnitude[-1] = figures.total_dose.to("mg").magnitude  # exactly the session total
     step_dose = Q_(np.diff(cumulative.magnitude, prepend=0.0), "mg")
     ones = np.ones_like(hours)
-    pump_rate = cumulative_volume = None
+    pump_rate = cumulative_volume = drip_rate = None
     if figures.pump_rate is not None and figures.concentration is not None:
         pump_rate = figures.pump_rate.to("mL/h") * ones
         cumulative_volume = (cumulative / figures.concentration).to("mL")
+    if figures.drip_rate is not None:
+        drip_rate = figures.drip_rate.to("gtt/min") * ones
     return Schedule(
         figures=figures,
         step=step,
@@ -78,4 +82,5 @@ def build_schedule(figures: DoseFigures, step: Quantity) -> Schedule:
         cumulative_dose_per_kg=(cumulative / figures.weight).to("mg/kg"),
         pump_rate=pump_rate,
         cumulative_volume=cumulative_volume,
+        drip_rate=drip_rate,
     )

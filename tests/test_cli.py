@@ -389,3 +389,14 @@ def test_library_errors_are_reported_against_the_option_typed(args: list[str], m
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith(message), result.output
     assert len(result.stderr.splitlines()) == 1, result.output
+
+
+def test_a_schedule_shows_the_drip_rate_in_every_format_when_a_drop_factor_is_given() -> None:
+    args = ["schedule", "rate-0.35-mg-kg-h", *WORKED_EXAMPLE, "--step", "1 h"]
+    doc = run(*args, "--format", "json").json()
+    # 24.448628743 mg/h / 2 mg/mL x 20 gtt/mL / 60 min/h = 4.07477 gtt/min in each of the 5 rows (0 h to 4 h)
+    drips = [value(row["drip_rate"], "gtt/min").magnitude for row in doc["rows"]]
+    assert drips == pytest.approx([4.07477145717] * 5, rel=1e-10)
+    assert "drip_rate_gtt_per_min" in run(*args, "--format", "csv").stdout.splitlines()[0]
+    table = run(*args, "--format", "markdown").stdout
+    assert "Drip rate (gtt/min)" in table and "| 4 |" in table  # 4.07 shown to whole drops

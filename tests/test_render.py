@@ -155,3 +155,33 @@ def test_check_suffix_names_the_field() -> None:
         check_suffix(Path("chart.jpg"), (".png", ".svg"), "plot")
     assert raised.value.field == "plot"
     assert raised.value.problem == "'chart.jpg' should end in .png or .svg"
+
+
+def test_a_cap_note_shows_enough_digits_to_see_why_it_binds() -> None:
+    import dosecalc
+
+    row = dosecalc.table("71.43 kg", "rate-0.35-mg-kg-h").rows[0]
+    # 0.35 mg/kg/h x 71.43 kg = 25.0005 mg/h, above the 25 mg/h cap: at 0.1 mg/h both would read 25
+    assert row.cap_binds
+    assert "The 25 mg/h cap binds: uncapped rate 25.001 mg/h, so the rate is 25 mg/h." in words.row_notes(row)
+    heavy = dosecalc.table("120 kg", "rate-0.35-mg-kg-h").rows[0]
+    assert "uncapped rate 42 mg/h" in words.row_notes(heavy)[0]  # 0.35 x 120 = 42: one place is enough
+
+
+def test_every_schedule_for_people_says_its_figures_are_rounded_from_unrounded_values() -> None:
+    import dosecalc
+
+    schedule = dosecalc.schedule("rate-0.35-mg-kg-h", "154 lb", step="1 h")
+    for fmt in ("markdown", "table", "html"):
+        assert "rounded for display from unrounded values" in schedule.as_text(fmt), fmt
+    assert "rounded for display" not in schedule.as_text("csv")
+
+
+def test_text_columns_align_left_and_numbers_right() -> None:
+    import dosecalc
+
+    markdown = dosecalc.cards().as_text("markdown").splitlines()
+    # ID, Title, Kind, Documented dose, Duration, Sessions, Rate cap, First source: only Sessions is all numbers
+    assert markdown[3] == "|:---|:---|:---|:---|:---|---:|:---|:---|"
+    table = dosecalc.table("120 kg", "rate-0.35-mg-kg-h").as_text("markdown").splitlines()
+    assert table[5].startswith("|:---|---:|---:|")  # "25 (cap)" is a number; the regimen id is text

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from dosecalc.dosing import WhatIf, calculate, make_plan
 from dosecalc.errors import QuantityError
-from dosecalc.regimens import load_catalogue
+from dosecalc.regimens import Catalogue, load_catalogue
 from dosecalc.schedules import build_schedule, step_count
 from dosecalc.units import Q_, parse_concentration
 
@@ -70,3 +70,19 @@ def test_schedule_times_increase_and_cumulative_dose_ends_on_the_total(card, kg,
     assert np.all(np.diff(cumulative) >= 0)
     assert cumulative[-1] == pytest.approx(figures.total_dose.to("mg").magnitude, rel=1e-15)
     assert np.sum(schedule.step_dose.to("mg").magnitude) == pytest.approx(cumulative[-1], rel=1e-9)
+
+
+def test_a_drop_factor_adds_the_drip_rate_to_every_row(catalogue: Catalogue) -> None:
+    """The issue's example: 154 lb, 100 mg in 50 mL, a 20 gtt/mL set, 1 h steps."""
+    plan = make_plan(
+        catalogue.get("rate-0.35-mg-kg-h"),
+        WhatIf(concentration=parse_concentration("100 mg in 50 mL"), drop_factor=Q_(20.0, "gtt/mL")),
+    )
+    schedule = build_schedule(calculate(plan, Q_(154.0, "lb")), Q_(1.0, "h"))
+    assert schedule.drip_rate is not None
+    # 0.35 mg/kg/h x 69.85322498 kg = 24.448628743 mg/h; / 2 mg/mL = 12.2243143715 mL/h;
+    # x 20 gtt/mL / 60 min/h = 4.07477145717 gtt/min, the same in every row of a constant-rate infusion
+    for value in schedule.drip_rate.to("gtt/min").magnitude:
+        assert value == pytest.approx(4.07477145717, rel=1e-10)
+    without = build_schedule(calculate(make_plan(plan.card, WhatIf()), Q_(70.0, "kg")), Q_(1.0, "h"))
+    assert without.drip_rate is None

@@ -104,6 +104,7 @@ def handout_html(
             charts=figures,
             schedules=schedule_parts,
             steps=steps,
+            rounding_note=words.ROUNDED_FOR_DISPLAY,
             cards=[_card(row.plan.card) for row in rows],
         )
     )
@@ -117,10 +118,13 @@ def handout_text(result: Handout) -> str:
 
 
 def _table(headers: Sequence[str], body: Sequence[Sequence[str]]) -> str:
+    right = text.numeric_columns(headers, body)
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     rows = "".join(
         "<tr>"
-        + "".join(f'<td style="text-align:{"left" if i == 0 else "right"}">{escape(c)}</td>' for i, c in enumerate(row))
+        + "".join(
+            f'<td style="text-align:{"right" if right[i] else "left"}">{escape(c)}</td>' for i, c in enumerate(row)
+        )
         + "</tr>"
         for row in body
     )
@@ -153,7 +157,8 @@ def dose_html(result: DoseTable) -> str:
 def schedule_html(result: ScheduleTable) -> str:
     headers, body = text.schedule_cells(result)
     notes = words.row_notes(result.schedule.figures)
-    return _page(f"<p>{_lines(text.schedule_title(result).splitlines())}</p>", _table(headers, body), _notes(notes))
+    title = f"<p>{_lines(text.schedule_title(result).splitlines())}</p>"
+    return _page(title, _table(headers, body), f"<p>{escape(words.ROUNDED_FOR_DISPLAY)}</p>", _notes(notes))
 
 
 def simulation_html(result: SimulationTable) -> str:

@@ -7,6 +7,7 @@ as markup) and has ``|`` escaped in Markdown tables.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from html import escape
 from typing import TYPE_CHECKING, Any
@@ -160,6 +161,7 @@ def schedule_markdown(result: ScheduleTable) -> str:
     figures = result.schedule.figures
     lines = [f"> **{DISCLAIMER}**", "", *map(_md_escape, schedule_title(result).split("\n")), ""]
     lines += _markdown_table(headers, body)
+    lines += ["", words.ROUNDED_FOR_DISPLAY]
     notes = words.row_notes(figures)
     if notes:
         lines += ["", "Notes:", ""] + [f"- {_md_escape(n)}" for n in notes]
@@ -171,7 +173,8 @@ def schedule_table(result: ScheduleTable) -> Any:
     headers, body = schedule_cells(result)
     figures = result.schedule.figures
     steps = _steps_lines([figures], schedule=True)
-    return _rich_blocks([(schedule_title(result), headers, body, words.row_notes(figures), steps)])
+    notes = [words.ROUNDED_FOR_DISPLAY, *words.row_notes(figures)]
+    return _rich_blocks([(schedule_title(result), headers, body, notes, steps)])
 
 
 # --------------------------------------------------------------------------------------- regimen cards
@@ -358,9 +361,18 @@ def _md_escape(text: str) -> str:
     return escape(text, quote=False).replace("|", "\\|")
 
 
+#: A cell that shows a number: ``1,234.5``, ``25 (cap)``, ``977.9 (10 x)``, or ``-`` for none.
+_NUMBER_CELL = re.compile(r"-|[0-9][0-9,]*(?:\.[0-9]+)?(?: \(cap\)| \([0-9,]+ x\))?")
+
+
+def numeric_columns(headers: Sequence[str], body: Sequence[Sequence[str]]) -> list[bool]:
+    """Which columns hold numbers (aligned right); text columns, and the first column, align left."""
+    return [i > 0 and bool(body) and all(_NUMBER_CELL.fullmatch(row[i]) for row in body) for i in range(len(headers))]
+
+
 def _markdown_table(headers: Sequence[str], body: Sequence[Sequence[str]]) -> list[str]:
     lines = ["| " + " | ".join(_md_escape(h) for h in headers) + " |"]
-    lines.append("|" + "|".join(":---" if i == 0 else "---:" for i in range(len(headers))) + "|")
+    lines.append("|" + "|".join("---:" if right else ":---" for right in numeric_columns(headers, body)) + "|")
     lines += ["| " + " | ".join(_md_escape(cell) for cell in row) + " |" for row in body]
     return lines
 
@@ -377,8 +389,9 @@ def _rich_blocks(blocks: Sequence[Block]) -> Any:
     parts: list[Any] = [Text(DISCLAIMER, style="bold")]
     for title, headers, body, notes, steps in blocks:
         table = Table(show_lines=False, header_style="bold")
+        right = numeric_columns(headers, body)
         for i, header in enumerate(headers):  # Text, not str: card and user text is never read as markup
-            table.add_column(Text(header), justify="left" if i == 0 else "right", overflow="fold", no_wrap=i == 0)
+            table.add_column(Text(header), justify="right" if right[i] else "left", overflow="fold", no_wrap=i == 0)
         for row in body:
             table.add_row(*map(Text, row))
         parts += [Text(title), table]

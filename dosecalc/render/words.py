@@ -11,6 +11,12 @@ from ..dosing import DoseFigures, Step
 from ..units import Quantity
 from .numbers import duration, number, show
 
+#: Said under every schedule shown to people: students add up the rounded steps.
+ROUNDED_FOR_DISPLAY = (
+    "Figures are rounded for display from unrounded values, so a cumulative figure may differ from the sum of "
+    "the rounded figures above it."
+)
+
 
 def row_notes(figures: DoseFigures) -> list[str]:
     """What a reader must know about one row: what-ifs, a binding cap, the preparation used, and the
@@ -28,7 +34,7 @@ def row_notes(figures: DoseFigures) -> list[str]:
         notes.append(f"What-if rate cap {show(plan.what_if.max_rate, 'mg/h')} (card's cap: {card_cap}).")
     if figures.cap_binds and plan.cap is not None:
         note = (
-            f"The {show(plan.cap, 'mg/h')} cap binds: uncapped rate {show(figures.uncapped_rate, 'mg/h')}, "
+            f"The {show(plan.cap, 'mg/h')} cap binds: uncapped rate {_beside(figures.uncapped_rate, plan.cap)} mg/h, "
             f"so the rate is {show(figures.rate, 'mg/h')}."
         )
         if card.kind in ("fixed-total", "weight-based-total"):
@@ -57,6 +63,16 @@ def row_notes(figures: DoseFigures) -> list[str]:
         notes.append("No pump or drip figures: no concentration given and the card documents no preparation.")
     notes.extend(card.notes)
     return notes
+
+
+def _beside(value: Quantity, other: Quantity) -> str:
+    """``value`` in mg/h, shown with as many decimals as it takes to differ from ``other`` (at least the
+    display rule's one): 25.0005 beside a 25 mg/h cap, where 0.1 would show 25 and 25."""
+    a, b = float(value.to("mg/h").magnitude), float(other.to("mg/h").magnitude)
+    for places in range(1, 10):
+        if number(a, places) != number(b, places):
+            return number(a, places)
+    return number(a, 10)
 
 
 _SYMBOLS = {
