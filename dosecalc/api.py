@@ -831,10 +831,12 @@ def report(
     >>> "not a prescribing tool" in handout.html  # doctest: +SKIP
     True
     """
+    from .extras import require
     from .render.html import handout_html
     from .results import Handout, ScheduleTable
     from .schedules import build_schedule
 
+    require("report")  # before any work, naming every missing package at once
     dose_table = table(
         weight,
         regimen,
@@ -892,10 +894,12 @@ def plot(
     >>> plot("rate-vs-weight").to_bytes("svg")[:5]  # doctest: +SKIP
     b'<?xml'
     """
+    from .extras import require
     from .render import charts
     from .results import Chart
     from .units import WEIGHT
 
+    require("plot")
     if kind not in charts.CHART_KINDS:
         raise DoseCalcError(
             f"unknown chart {kind!r:.40}; expected one of {', '.join(charts.CHART_KINDS)}", field="kind"

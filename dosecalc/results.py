@@ -70,12 +70,11 @@ class Result:
 
 def _dataframe(columns: Sequence[tuple[str, str]], data: Sequence[Any]) -> pandas.DataFrame:
     """A DataFrame with ``(name, unit)`` column labels; ``data`` holds one sequence per column."""
-    try:
-        import pandas
-    except ImportError:
-        from .errors import DoseCalcError
+    from .extras import require
 
-        raise DoseCalcError("DataFrames need pandas: pip install 'dosecalc[pandas]'", field="pandas") from None
+    require("pandas")
+    import pandas
+
     labels = pandas.MultiIndex.from_tuples(columns, names=[None, "unit"])
     frame = pandas.DataFrame({i: list(values) for i, values in enumerate(data)})
     frame.columns = labels
@@ -298,8 +297,10 @@ class SimulationTable(Result):
 
     def chart(self) -> Chart:
         """The concentration of each simulated regimen against time, as a chart."""
+        from .extras import require
         from .render.charts import concentration_chart
 
+        require("plot")
         return Chart(concentration_chart(self.runs))
 
     def __repr__(self) -> str:

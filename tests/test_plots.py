@@ -84,5 +84,6 @@ def test_wrong_suffix_and_missing_matplotlib(tmp_path: Path, monkeypatch: pytest
     assert wrong.exit_code == 2
     assert wrong.stderr.startswith("error: --output: ") and "should end in .png or .svg" in wrong.stderr
     monkeypatch.setitem(sys.modules, "matplotlib", None)
-    with pytest.raises(DoseCalcError, match=r"pip install 'dosecalc\[plot\]'"):
+    hint = r"charts need matplotlib: install the plot extra \(in dosecalc's source folder: pip install '\.\[plot\]'\)"
+    with pytest.raises(DoseCalcError, match=hint):
         charts.rate_vs_weight([])

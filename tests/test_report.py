@@ -165,3 +165,19 @@ def test_handout_renders_in_a_real_browser(tmp_path: Path) -> None:
     text = subprocess.run(["pdftotext", str(tmp_path / "handout.pdf"), "-"], capture_output=True, text=True).stdout
     for figure in ("24.4", "977.9", "12.2", "48.9"):  # rate, course, pump rate, volume of rate-0.35-mg-kg-h
         assert figure in text
+
+
+def test_without_the_extras_the_handout_names_everything_missing_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "jinja2", None)
+    result = run("report", "--output", str(tmp_path / "h.html"))
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [
+        "error: the handout needs matplotlib and jinja2: install the report extra "
+        "(in dosecalc's source folder: pip install '.[report]')"
+    ]
+    assert not (tmp_path / "h.html").exists()

@@ -448,7 +448,8 @@ def plot(
     no_builtin: NoBuiltin = False,
 ) -> None:
     """Draw a chart: each regimen's rate across a weight range (caps and crossings marked), cumulative dose
-    over one session, or one regimen's schedule. Needs the plot extra: pip install 'dosecalc[plot]'."""
+    over one session, or one regimen's schedule. Needs the plot extra (matplotlib): pip install '.[plot]' in
+    dosecalc's source folder."""
     from .. import api
     from ..files import chart_format
 
@@ -493,8 +494,8 @@ def report(
     no_builtin: NoBuiltin = False,
 ) -> None:
     """A printable, self-contained HTML handout: the disclaimer, the patient, the dose table, each schedule,
-    charts, the cards with their sources, and (with --explain) the worked steps. Needs the report extra:
-    pip install 'dosecalc[report]'."""
+    charts, the cards with their sources, and (with --explain) the worked steps. Needs the report extra (matplotlib and
+    jinja2): pip install '.[report]' in dosecalc's source folder."""
     from .. import api
     from ..files import check_suffix
 

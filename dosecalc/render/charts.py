@@ -1,9 +1,10 @@
 """Charts for teaching: rate against weight, cumulative dose, one regimen's schedule, plasma concentration.
 
 Every plotted number comes from the engine (:func:`dosecalc.dosing.calculate`, the schedule and the
-simulation); this module only draws. matplotlib (headless Agg backend) is an optional extra:
-``pip install 'dosecalc[plot]'``. Colours are the Okabe-Ito palette (safe for colour-blind readers) and
-each line also has its own dash pattern and marker, so the charts read in grey print too.
+simulation); this module only draws, on matplotlib figures of its own (no pyplot state). matplotlib is the
+optional plot extra (``pip install '.[plot]'`` in dosecalc's source folder). Colours are the Okabe-Ito palette
+(safe for colour-blind readers) and each line also has its own dash pattern and marker, so the charts read in
+grey print too.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import numpy as np
 
 from .. import DISCLAIMER
 from ..dosing import Plan, calculate
-from ..errors import DoseCalcError
 from ..schedules import build_schedule
 from ..units import Q_, Quantity
 
@@ -31,11 +31,12 @@ CHART_STEP = Q_(5.0, "min")
 def _figure(rows: int = 1, height: float = 4.2, **options: Any) -> tuple[Any, Any]:
     """A new matplotlib figure and its axes: a ``Figure`` of its own, not pyplot's, so that no global
     state is kept and a notebook can draw a chart as often as it likes."""
-    try:
-        import matplotlib
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise DoseCalcError("charts need matplotlib: pip install 'dosecalc[plot]'", field="plot") from None
+    from ..extras import require
+
+    require("plot")
+    import matplotlib
+    from matplotlib.figure import Figure
+
     matplotlib.rcParams.update({"svg.hashsalt": "dosecalc", "svg.fonttype": "none", "font.size": 9})
     figure = Figure(figsize=(7, height))
     return figure, figure.subplots(rows, 1, **options)

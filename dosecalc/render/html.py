@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from .. import DISCLAIMER
 from ..columns import DOSE_COLUMNS
-from ..errors import DoseCalcError
 from ..regimens import Card, documented_dose
 from . import charts, numbers, text, words
 from .data import present
@@ -34,10 +33,11 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
 def _environment() -> Any:
-    try:
-        import jinja2
-    except ImportError:
-        raise DoseCalcError("the handout needs jinja2: pip install 'dosecalc[report]'", field="report") from None
+    from ..extras import require
+
+    require("report")
+    import jinja2
+
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True, lstrip_blocks=True
     )
