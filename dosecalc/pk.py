@@ -28,7 +28,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator
 
 from .errors import DoseCalcError
-from .regimens import Source, read_card
+from .regimens import MODEL_ID_PATTERN, Source, read_card
 from .units import Q_, Quantity, QuantitySpec, parse_quantity
 
 VOLUME_PER_KG = QuantitySpec("a volume per kg", "volume", ("mass",), "L/kg", 0.001, 100.0, "0.063 L/kg")
@@ -40,7 +40,7 @@ class PKModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
-    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.\-]{0,62}$")]
+    id: Annotated[str, Field(pattern=MODEL_ID_PATTERN)]
     title: Annotated[str, Field(min_length=1)]
     drug: Annotated[str, Field(min_length=1)]
     population: Annotated[str, Field(min_length=1)]

@@ -69,7 +69,11 @@ DosePerKg = Annotated[Quantity, _parser(DOSE_PER_KG)]
 Amount = Annotated[Quantity, _parser(PREPARATION_AMOUNT)]
 Volume = Annotated[Quantity, _parser(PREPARATION_VOLUME)]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
-CardId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.\-]{0,62}[a-z0-9]$")]
+#: A regimen card's id: 2 to 64 characters, lower case, digits, '.' and '-'; a letter or digit at each end.
+ID_PATTERN = r"^[a-z0-9][a-z0-9.\-]{0,62}[a-z0-9]$"
+#: A model card's id: 1 to 63 characters of the same kinds, starting with a letter or digit.
+MODEL_ID_PATTERN = r"^[a-z0-9][a-z0-9.\-]{0,62}$"
+CardId = Annotated[str, Field(pattern=ID_PATTERN)]
 
 
 class _Strict(BaseModel):
@@ -218,11 +222,48 @@ def validation_messages(path: Path, error: ValidationError) -> list[str]:
         elif isinstance(detail.get("ctx", {}).get("error"), DoseCalcError):
             message = detail["ctx"]["error"].problem
         else:
-            message = detail["msg"].removeprefix("Value error, ")
-            if "input" in detail and not isinstance(detail["input"], (dict, list)):
-                message += f" (got {detail['input']!r:.40})"
+            message = _in_words(kind, detail.get("ctx") or {}, detail["msg"])
+            given = detail.get("input")
+            if isinstance(given, str):
+                message += f" (got the text {quote(given)})"
+            elif "input" in detail and not isinstance(given, (dict, list)):
+                message += f" (got {given!r:.40})"
         lines.append(f"{path}: {field}: {message}")
     return lines
+
+
+#: The id patterns of regimen and model cards, in words.
+_PATTERNS = {
+    ID_PATTERN: "must be 2 to 64 characters: lower-case letters, digits, '.' and '-', starting and ending with a "
+    "letter or digit, such as teach-1-mg-kg-1-h",
+    MODEL_ID_PATTERN: "must be 1 to 63 characters: lower-case letters, digits, '.' and '-', starting with a letter "
+    "or digit, such as domino",
+}
+
+
+def _in_words(kind: str, ctx: dict[str, Any], fallback: str) -> str:
+    """What a card field expects, said in words rather than in pydantic's terms (patterns, 'valid dictionary')."""
+    words = {
+        "string_pattern_mismatch": _PATTERNS.get(str(ctx.get("pattern")), "is not in the expected form"),
+        "string_type": "must be text in quotes",
+        "string_too_short": "must not be empty",
+        "string_too_long": f"is longer than {ctx.get('max_length')} characters",
+        "int_type": "must be a whole number without quotes, such as 10",
+        "int_parsing": "must be a whole number without quotes, such as 10",
+        "int_from_float": "must be a whole number without quotes, such as 10",
+        "float_type": "must be a number without quotes, such as 0.25",
+        "finite_number": "must be a finite number",
+        "greater_than_equal": f"must be at least {ctx.get('ge')}",
+        "greater_than": f"must be more than {ctx.get('gt')}",
+        "less_than_equal": f"must be at most {ctx.get('le')}",
+        "less_than": f"must be less than {ctx.get('lt')}",
+        "too_short": f"needs at least {ctx.get('min_length')} entry (a [[table]] in TOML)",
+        "list_type": 'must be a list: [[table]] entries in TOML, or ["...", ...] for text',
+        "model_type": "must be a TOML table with its own fields",
+        "dict_type": "must be a TOML table with its own fields",
+        "bool_type": "must be true or false",
+    }
+    return words.get(kind, fallback.removeprefix("Value error, "))
 
 
 def read_toml(path: Path) -> dict[str, Any]:

@@ -89,10 +89,23 @@ BROKEN = [
         GOOD.replace('total_dose_per_kg = "1 mg/kg"', 'rate = "22 mg/h"'),
         "total_dose_per_kg: is missing",
     ),
-    ("sessions as text", GOOD.replace("sessions = 1", 'sessions = "1"'), "sessions: Input should be a valid integer"),
-    ("zero sessions", GOOD.replace("sessions = 1", "sessions = 0"), "sessions: Input should be greater than or equal"),
+    (
+        "sessions as text",
+        GOOD.replace("sessions = 1", 'sessions = "1"'),
+        "sessions: must be a whole number without quotes, such as 10 (got the text '1')",
+    ),
+    ("zero sessions", GOOD.replace("sessions = 1", "sessions = 0"), "sessions: must be at least 1 (got 0)"),
+    ("too many sessions", GOOD.replace("sessions = 1", "sessions = 400"), "sessions: must be at most 365 (got 400)"),
+    ("empty title", GOOD.replace('"Teaching example: 1 mg/kg over 1 hour"', '""'), "title: must not be empty"),
+    ("title not text", GOOD.replace('"Teaching example: 1 mg/kg over 1 hour"', "5"), "title: must be text in quotes"),
+    ("sources not tables", GOOD.split("[[sources]]")[0] + 'sources = ["a book"]\n', "sources.0: must be a TOML table"),
     ("no sources", GOOD.split("[[sources]]")[0], "sources: is missing"),
-    ("bad id", GOOD.replace('"teach-1-mg-kg-1-h"', '"Teach Me"'), "id: String should match pattern"),
+    (
+        "bad id",
+        GOOD.replace('"teach-1-mg-kg-1-h"', '"Teach Me"'),
+        "id: must be 2 to 64 characters: lower-case letters, digits, '.' and '-', starting and ending with a letter "
+        "or digit, such as teach-1-mg-kg-1-h (got the text 'Teach Me')",
+    ),
     (
         "default below minimum",
         GOOD.replace('duration = "1 h"', 'duration = "1 h"\nminimum_duration = "2 h"'),
