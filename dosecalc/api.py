@@ -860,8 +860,8 @@ def plot(
     weight: QuantityLike | None = None,
     regimen: Regimens = None,
     *,
-    lightest: QuantityLike = "40 kg",
-    heaviest: QuantityLike = "150 kg",
+    lightest: QuantityLike | None = None,
+    heaviest: QuantityLike | None = None,
     duration: QuantityLike | None = None,
     max_rate: QuantityLike | None = None,
     no_cap: bool = False,
@@ -880,8 +880,12 @@ def plot(
         ``rate-vs-weight``, ``cumulative`` or ``schedule``.
     weight, regimen, duration, max_rate, no_cap, regimens_dir, builtin
         As for :func:`table` (one weight).
-    lightest, heaviest : str or Quantity
-        The weight range of ``rate-vs-weight``.
+    lightest, heaviest : str or Quantity, optional
+        The weight range of ``rate-vs-weight`` (default 40 kg to 150 kg); refused for the other charts, which
+        they would not change.
+    weight
+        For ``rate-vs-weight``, the patient is marked on the chart (inside the range); the other charts are
+        drawn for this patient (default: the 70 kg reference adult).
 
     Returns
     -------
@@ -907,12 +911,25 @@ def plot(
     patient = _patient(weight)
     what_if = _what_if(duration, None, None, None, max_rate, no_cap)
     plans = _plans(_cards(regimen, regimens_dir, builtin), what_if)
+    if kind != "rate-vs-weight":
+        for name, given in (("lightest", lightest), ("heaviest", heaviest)):
+            if given is not None:  # refused rather than ignored: it would not change the chart
+                raise DoseCalcError(f"applies to the rate-vs-weight chart only, not to {kind}", field=name)
+    if kind == "schedule" and len(_ids(regimen) or []) > 1:  # without a regimen it is the first card
+        raise DoseCalcError("the schedule chart draws one regimen; give one", field="regimen")
     if kind == "rate-vs-weight":
-        low = _quantity(lightest, WEIGHT, "lightest")
-        high = _quantity(heaviest, WEIGHT, "heaviest")
+        low = _quantity("40 kg" if lightest is None else lightest, WEIGHT, "lightest")
+        high = _quantity("150 kg" if heaviest is None else heaviest, WEIGHT, "heaviest")
         if not low < high:
             raise DoseCalcError("must be lighter than the heaviest weight", field="lightest")
-        return Chart(charts.rate_vs_weight(plans, float(low.magnitude), float(high.magnitude)))
+        marked = None if weight is None else patient.weight
+        if marked is not None and not low <= marked <= high:
+            raise DoseCalcError(
+                f"{float(marked.magnitude):g} kg is outside the chart's {float(low.magnitude):g} to "
+                f"{float(high.magnitude):g} kg; widen the range to mark the patient",
+                field="weight",
+            )
+        return Chart(charts.rate_vs_weight(plans, float(low.magnitude), float(high.magnitude), marked))
     if kind == "cumulative":
         return Chart(charts.cumulative(plans, patient.weight))
     return Chart(charts.schedule_chart(plans[0], patient.weight))

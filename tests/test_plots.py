@@ -87,3 +87,47 @@ def test_wrong_suffix_and_missing_matplotlib(tmp_path: Path, monkeypatch: pytest
     hint = r"charts need matplotlib: install the plot extra \(in dosecalc's source folder: pip install '\.\[plot\]'\)"
     with pytest.raises(DoseCalcError, match=hint):
         charts.rate_vs_weight([])
+
+
+def test_the_patient_is_marked_at_the_engines_rates() -> None:
+    weight = Q_(154.0, "lb")
+    fig = charts.rate_vs_weight(PLANS, patient=weight)
+    marks = [line for line in fig.axes[0].get_lines() if line.get_gid() == "patient"]
+    kg = 154 * 0.45359237  # 69.85322498 kg
+    points = sorted(
+        (float(line.get_xdata()[0]), float(line.get_ydata()[0])) for line in marks if len(line.get_xdata()) == 1
+    )
+    # 80 mg / 5 h = 16 mg/h; 22 mg/h; 0.35 mg/kg/h x 69.853 kg = 24.4486 mg/h (under the cap); 80 mg / 2 h = 40 mg/h
+    assert [x for x, _ in points] == pytest.approx([kg] * 4, rel=1e-12)
+    assert sorted(y for _, y in points) == pytest.approx([16, 22, 0.35 * kg, 40], rel=1e-12)
+    unmarked = charts.rate_vs_weight(PLANS)
+    assert not [line for line in unmarked.axes[0].get_lines() if line.get_gid() == "patient"]
+
+
+def test_a_weight_changes_the_rate_chart_and_options_that_would_change_nothing_are_refused(tmp_path: Path) -> None:
+    with_patient = tmp_path / "with.svg"
+    without = tmp_path / "without.svg"
+    assert run("plot", "rate-vs-weight", "-w", "154 lb", "-o", str(with_patient)).exit_code == 0
+    assert run("plot", "rate-vs-weight", "-o", str(without)).exit_code == 0
+    assert 'id="patient' in with_patient.read_text(encoding="utf-8")
+    assert 'id="patient' not in without.read_text(encoding="utf-8")
+    refusals = [
+        (
+            ["cumulative", "--from", "50 kg"],
+            "error: --from: applies to the rate-vs-weight chart only, not to cumulative",
+        ),
+        (["schedule", "--to", "90 kg"], "error: --to: applies to the rate-vs-weight chart only, not to schedule"),
+        (
+            ["schedule", "-r", "rate-22-mg-h", "-r", "total-80-mg-5-h"],
+            "error: --regimen: the schedule chart draws one regimen; give one",
+        ),
+        (
+            ["rate-vs-weight", "-w", "200 kg"],
+            "error: --weight: 200 kg is outside the chart's 40 to 150 kg; widen the range to mark the patient",
+        ),
+    ]
+    for args, message in refusals:
+        result = run("plot", *args, "-o", str(tmp_path / "refused.png"))
+        assert result.exit_code == 2, result.output
+        assert result.stderr.splitlines() == [message]
+    assert not (tmp_path / "refused.png").exists()

@@ -181,3 +181,9 @@ def test_without_the_extras_the_handout_names_everything_missing_at_once(
         "(in dosecalc's source folder: pip install '.[report]')"
     ]
     assert not (tmp_path / "h.html").exists()
+
+
+def test_the_handout_marks_the_patient_on_the_rate_chart(tmp_path: Path) -> None:
+    target = tmp_path / "h.html"
+    assert run("report", "--weight", "154 lb", "--output", str(target)).exit_code == 0
+    assert 'id="patient' in target.read_text(encoding="utf-8")

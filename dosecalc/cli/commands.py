@@ -430,26 +430,32 @@ def plot(
         typer.Option(
             "--regimen",
             "-r",
-            help="Regimen id; repeat for several. Default: every card (schedule: the first).",
+            help="Regimen id; repeat for several. Default: every card (schedule: the first card).",
             show_default=False,
             metavar="ID",
         ),
     ] = None,
     lightest: Annotated[
-        str, typer.Option("--from", help="rate-vs-weight: lightest weight.", metavar="WEIGHT")
-    ] = "40 kg",
+        str | None,
+        typer.Option(
+            "--from", help="rate-vs-weight: lightest weight (default 40 kg).", show_default=False, metavar="WEIGHT"
+        ),
+    ] = None,
     heaviest: Annotated[
-        str, typer.Option("--to", help="rate-vs-weight: heaviest weight.", metavar="WEIGHT")
-    ] = "150 kg",
+        str | None,
+        typer.Option(
+            "--to", help="rate-vs-weight: heaviest weight (default 150 kg).", show_default=False, metavar="WEIGHT"
+        ),
+    ] = None,
     duration: Duration = None,
     max_rate: MaxRate = None,
     no_cap: NoCap = False,
     regimens_dir: RegimensDir = None,
     no_builtin: NoBuiltin = False,
 ) -> None:
-    """Draw a chart: each regimen's rate across a weight range (caps and crossings marked), cumulative dose
-    over one session, or one regimen's schedule. Needs the plot extra (matplotlib): pip install '.[plot]' in
-    dosecalc's source folder."""
+    """Draw a chart: each regimen's rate across a weight range (caps, crossings and, with --weight, the patient
+    marked), cumulative dose over one session, or one regimen's schedule. Needs the plot extra (matplotlib):
+    pip install '.[plot]' in dosecalc's source folder."""
     from .. import api
     from ..files import chart_format
 

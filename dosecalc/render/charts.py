@@ -124,8 +124,11 @@ def _rate(plan: Plan, kg: float) -> float:
     return float(calculate(plan, Q_(kg, "kg")).rate.to("mg/h").magnitude)
 
 
-def rate_vs_weight(plans: Sequence[Plan], low: float = 40.0, high: float = 150.0) -> Any:
-    """Rate (mg/h) of each regimen from ``low`` to ``high`` kg, with caps and crossings marked."""
+def rate_vs_weight(
+    plans: Sequence[Plan], low: float = 40.0, high: float = 150.0, patient: Quantity | None = None
+) -> Any:
+    """Rate (mg/h) of each regimen from ``low`` to ``high`` kg, with caps and crossings marked, and the patient's
+    weight and rates when a patient is given."""
     weights = np.linspace(low, high, 221)
     fig, ax = _figure()
     for index, plan in enumerate(plans):
@@ -151,6 +154,19 @@ def rate_vs_weight(plans: Sequence[Plan], low: float = 40.0, high: float = 150.0
         kg, rate = float(crossing.weight.magnitude), float(crossing.rate.magnitude)
         ax.plot([kg], [rate], marker="x", color="black", markersize=8, linestyle="none", gid="crossing")
         ax.annotate(f"{kg:.1f} kg", (kg, rate), textcoords="offset points", xytext=(4, -12), fontsize=7)
+    if patient is not None:
+        kg = float(patient.to("kg").magnitude)
+        ax.axvline(kg, color="black", linewidth=0.8, linestyle="--", gid="patient")
+        for plan in plans:
+            ax.plot([kg], [_rate(plan, kg)], marker="o", color="black", markersize=5, linestyle="none", gid="patient")
+        ax.annotate(
+            f"patient {kg:.1f} kg",
+            (kg, 1),
+            xycoords=("data", "axes fraction"),
+            textcoords="offset points",
+            xytext=(4, -10),
+            fontsize=7,
+        )
     ax.set_xlabel("Patient weight (kg)")
     ax.set_ylabel("Infusion rate (mg/h)")
     ax.set_title("Rate by weight")

@@ -18,6 +18,9 @@ from . import charts, numbers, text, words
 from .data import present
 
 if TYPE_CHECKING:
+    from ..units import Quantity
+
+if TYPE_CHECKING:
     from ..results import (
         CardDetail,
         CardList,
@@ -75,9 +78,9 @@ def handout_html(
         )
     figures = [
         {
-            "svg": charts.inline_svg(charts.rate_vs_weight(plans)),
-            "caption": "Rate by weight, 40 to 150 kg: caps and the weights where two regimens give the same rate "
-            "are marked.",
+            "svg": charts.inline_svg(charts.rate_vs_weight(plans, patient=_in_range(table.patient.weight))),
+            "caption": "Rate by weight, 40 to 150 kg: caps, the weights where two regimens give the same rate, "
+            "and this patient (dashed line) are marked.",
         },
         {
             "svg": charts.inline_svg(charts.cumulative(plans, table.patient.weight)),
@@ -108,6 +111,11 @@ def handout_html(
             cards=[_card(row.plan.card) for row in rows],
         )
     )
+
+
+def _in_range(weight: Quantity, low: float = 40.0, high: float = 150.0) -> Quantity | None:
+    """The patient's weight when it falls on the handout's rate-by-weight chart (40 to 150 kg)."""
+    return weight if low <= float(weight.to("kg").magnitude) <= high else None
 
 
 def handout_text(result: Handout) -> str:
