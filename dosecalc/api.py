@@ -174,6 +174,10 @@ def _what_if(
     )
 
 
+def _brief(notes: Any) -> bool:
+    return _choice(notes, "notes", ("brief", "full")) == "brief"
+
+
 def _plans(cards: Sequence[Card], what_if: WhatIf) -> list[Plan]:
     from .dosing import make_plan
 
@@ -269,6 +273,7 @@ def table(
     max_rate: QuantityLike | None = None,
     no_cap: bool = False,
     explain: bool = False,
+    notes: str = "brief",
     regimens_dir: Folder = None,
     builtin: bool = True,
 ) -> DoseTable:
@@ -305,6 +310,9 @@ def table(
         Ignore every rate cap.
     explain : bool
         Record the worked steps of each figure (``row.steps``; shown by every format).
+    notes : str
+        ``"brief"``: text for people gives each card note in one line (the first screen stays short);
+        ``"full"``: the whole text. JSON and CSV always carry the full text.
     regimens_dir, builtin
         As for :func:`cards`.
 
@@ -339,7 +347,7 @@ def table(
         (patient, tuple(calculate(plan, patient.typed, bool(explain)) for plan in plans)) for patient in patients
     )
     _check_drip(what_if, groups[0][1])
-    return DoseTable(groups)
+    return DoseTable(groups, _brief(notes))
 
 
 def schedule(
@@ -351,6 +359,7 @@ def schedule(
     concentration: QuantityLike | None = None,
     drop_factor: QuantityLike | None = None,
     explain: bool = False,
+    notes: str = "brief",
     regimens_dir: Folder = None,
     builtin: bool = True,
 ) -> ScheduleTable:
@@ -368,7 +377,7 @@ def schedule(
         As for :func:`table`.
     step : str or Quantity
         Time between rows (``"15 min"``, ``"1 h"``); at most 10,000 rows.
-    duration, concentration, drop_factor, explain, regimens_dir, builtin
+    duration, concentration, drop_factor, explain, notes, regimens_dir, builtin
         As for :func:`table`.
 
     Returns
@@ -395,7 +404,7 @@ def schedule(
     (plan,) = _plans(_cards(regimen, regimens_dir, builtin), what_if)
     figures = calculate(plan, patient.typed, bool(explain))
     _check_drip(what_if, [figures])
-    return ScheduleTable(build_schedule(figures, step_q), patient)
+    return ScheduleTable(build_schedule(figures, step_q), patient, _brief(notes))
 
 
 def _spec(name: str) -> QuantitySpec:

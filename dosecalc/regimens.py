@@ -90,6 +90,28 @@ class Source(_Strict):
     link: Text | None = None
 
 
+#: Longest brief form of a note: one line of a terminal.
+BRIEF_LENGTH = 120
+
+
+class Note(_Strict):
+    """A note on a card: its full text, and a one-line brief for the first screen (the text itself when the
+    text is short enough). In TOML a note is text, or ``{ brief = "...", text = "..." }``."""
+
+    text: Text
+    brief: Annotated[str, Field(min_length=1, max_length=BRIEF_LENGTH)] | None = None
+
+    @property
+    def short(self) -> str:
+        """The brief form, or the text when the card gives none."""
+        return self.brief if self.brief is not None else self.text
+
+    @model_validator(mode="before")
+    @classmethod
+    def _text_alone(cls, value: Any) -> Any:
+        return {"text": value} if isinstance(value, str) else value
+
+
 class Preparation(_Strict):
     """A documented preparation: a drug amount made up to a volume (e.g. 80 mg in 500 mL)."""
 
@@ -113,7 +135,7 @@ class _Card(_Strict):
     sessions: Annotated[StrictInt, Field(ge=1, le=365)]
     preparation: Preparation | None = None
     sources: Annotated[list[Source], Field(min_length=1)]
-    notes: list[Text] = []
+    notes: list[Note] = []
     #: The drug of the trial behind the card when it is not the one the article names (e.g. S(+)-ketamine).
     primary_trial_drug: Text | None = None
 

@@ -178,10 +178,12 @@ class DoseTable(Result):
 
     subject: ClassVar[str] = "dose_table"
 
-    __slots__ = ("groups",)
+    __slots__ = ("brief", "groups")
 
-    def __init__(self, groups: tuple[tuple[Patient, tuple[DoseFigures, ...]], ...]) -> None:
+    def __init__(self, groups: tuple[tuple[Patient, tuple[DoseFigures, ...]], ...], brief: bool = True) -> None:
         self.groups = groups
+        #: Text for people gives each card note in its one-line form (JSON and CSV always give the full text).
+        self.brief = brief
 
     @property
     def patients(self) -> list[Patient]:
@@ -244,11 +246,13 @@ class ScheduleTable(Result):
 
     subject: ClassVar[str] = "schedule"
 
-    __slots__ = ("patient", "schedule")
+    __slots__ = ("brief", "patient", "schedule")
 
-    def __init__(self, schedule: Schedule, patient: Patient) -> None:
+    def __init__(self, schedule: Schedule, patient: Patient, brief: bool = True) -> None:
         self.schedule = schedule
         self.patient = patient
+        #: Text for people gives each card note in its one-line form (JSON and CSV always give the full text).
+        self.brief = brief
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_") or name not in SCHEDULE_ATTRIBUTES:

@@ -400,3 +400,18 @@ def test_a_schedule_shows_the_drip_rate_in_every_format_when_a_drop_factor_is_gi
     assert "drip_rate_gtt_per_min" in run(*args, "--format", "csv").stdout.splitlines()[0]
     table = run(*args, "--format", "markdown").stdout
     assert "Drip rate (gtt/min)" in table and "| 4 |" in table  # 4.07 shown to whole drops
+
+
+def test_the_first_table_gives_one_line_notes_and_the_full_text_on_request() -> None:
+    brief = run("table", "--format", "markdown").stdout
+    full = run("table", "--format", "markdown", "--notes", "full").stdout
+    assert "Notes in brief" in brief and "Notes in brief" not in full
+    # the 22 mg/h card's first note: its brief on the first screen, its whole text on request
+    assert "Sources differ on the duration: 4 h (article) or 4 days (2018 guidelines, after a 4.2-day trial)." in brief
+    assert "the 2018 consensus guidelines give 22 mg/h for 4 days" in full
+    assert "the 2018 consensus guidelines give 22 mg/h for 4 days" not in brief
+    notes = [line for line in brief.splitlines() if re.match(r"\d+\. ", line)]
+    assert len(notes) == len([line for line in full.splitlines() if re.match(r"\d+\. ", line)])
+    assert max(map(len, notes)) <= 150  # regimen id, then a one-line note
+    rows = run("table", "--format", "json").json()["rows"]  # machine output keeps the full text
+    assert any("the 2018 consensus guidelines give 22 mg/h for 4 days" in note for note in rows[0]["notes"])

@@ -35,7 +35,22 @@ def test_the_four_built_in_cards_and_their_documented_figures() -> None:
     assert cards["initial-80-mg-2-h"].sessions == 1
     for card in cards.values():
         assert any("Florida Medical Pain Management" in s.citation for s in card.sources), card.id
-        assert any("differ" in note for note in card.notes), card.id
+        assert any("differ" in note.text for note in card.notes), card.id
+        for note in card.notes:  # the one-line form keeps every disagreement between sources
+            assert note.brief is not None and len(note.brief) <= 120, (card.id, note.brief)
+            assert ("differ" in note.text) == ("differ" in note.short), (card.id, note.brief)
+
+
+def test_a_note_is_text_or_a_brief_with_its_text(tmp_path: Path) -> None:
+    plain = load_card(write(tmp_path, "a.toml", GOOD.replace("sessions = 1", 'sessions = 1\nnotes = ["Short note."]')))
+    assert [(n.text, n.short) for n in plain.notes] == [("Short note.", "Short note.")]
+    both = GOOD.replace("[[sources]]", '[[notes]]\nbrief = "Brief."\ntext = "The whole text."\n\n[[sources]]', 1)
+    assert [(n.text, n.short) for n in load_card(write(tmp_path, "b.toml", both)).notes] == [
+        ("The whole text.", "Brief.")
+    ]
+    too_long = both.replace('"Brief."', '"' + "x" * 121 + '"')
+    with pytest.raises(CardError, match=r"notes\.0\.brief: is longer than 120 characters"):
+        load_card(write(tmp_path, "c.toml", too_long))
 
 
 def test_a_teacher_writes_a_new_card_without_code(tmp_path: Path) -> None:

@@ -40,6 +40,21 @@ class SheetFormat(StrEnum):
     html = "html"
 
 
+class NotesLength(StrEnum):
+    brief = "brief"
+    full = "full"
+
+
+Notes = Annotated[
+    NotesLength,
+    typer.Option(
+        "--notes",
+        help="brief: one line per card note (the full text: --notes full, or 'dosecalc show ID' with the "
+        "sources); JSON and CSV always carry the full text.",
+    ),
+]
+
+
 class Pound(StrEnum):
     exact = "exact"
     course = "2.2"

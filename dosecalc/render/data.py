@@ -195,6 +195,8 @@ def card_dict(card: Card, origin: Any) -> dict[str, Any]:
             "volume": _value(card.preparation.volume, "mL"),
             "concentration": _value(card.preparation.concentration, "mg/mL"),
         }
+    data["notes"] = [note.text for note in card.notes]  # the full texts, as before notes had a brief form
+    data["notes_brief"] = [note.short for note in card.notes]
     data["file"] = str(origin)
     return data
 

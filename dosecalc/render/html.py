@@ -57,7 +57,13 @@ def _card(card: Card) -> dict[str, Any]:
     if card.preparation is not None:
         prep = card.preparation
         summary += f"; documented preparation {numbers.show(prep.amount, 'mg')} in {numbers.show(prep.volume, 'mL')}"
-    return {"id": card.id, "title": card.title, "summary": summary + ".", "sources": card.sources, "notes": card.notes}
+    return {
+        "id": card.id,
+        "title": card.title,
+        "summary": summary + ".",
+        "sources": card.sources,
+        "notes": [n.text for n in card.notes],
+    }
 
 
 def handout_html(
@@ -148,8 +154,11 @@ def _lines(lines: Sequence[str]) -> str:
     return "<br>".join(escape(line) for line in lines)
 
 
-def _notes(notes: Sequence[str]) -> str:
-    return "" if not notes else "<p>Notes:</p><ul>" + "".join(f"<li>{escape(n)}</li>" for n in notes) + "</ul>"
+def _notes(notes: Sequence[str], brief: bool = False) -> str:
+    if not notes:
+        return ""
+    heading = escape(text.notes_heading(brief))
+    return f"<p>{heading}</p><ol>" + "".join(f"<li>{escape(n)}</li>" for n in notes) + "</ol>"
 
 
 def dose_html(result: DoseTable) -> str:
@@ -158,15 +167,17 @@ def dose_html(result: DoseTable) -> str:
         columns = present(DOSE_COLUMNS, rows)
         parts.append(f"<p>{escape(text.patient_line(patient))}</p>")
         parts.append(_table(text.dose_headers(columns), [text.dose_cells(row, columns) for row in rows]))
-        parts.append(_notes(text.numbered_notes(rows)))
+        parts.append(_notes(text.numbered_notes(rows, result.brief), result.brief))
     return _page(*parts)
 
 
 def schedule_html(result: ScheduleTable) -> str:
     headers, body = text.schedule_cells(result)
-    notes = words.row_notes(result.schedule.figures)
+    notes = words.row_notes(result.schedule.figures, result.brief)
     title = f"<p>{_lines(text.schedule_title(result).splitlines())}</p>"
-    return _page(title, _table(headers, body), f"<p>{escape(words.ROUNDED_FOR_DISPLAY)}</p>", _notes(notes))
+    return _page(
+        title, _table(headers, body), f"<p>{escape(words.ROUNDED_FOR_DISPLAY)}</p>", _notes(notes, result.brief)
+    )
 
 
 def simulation_html(result: SimulationTable) -> str:

@@ -10,7 +10,7 @@ import io
 import re
 from collections.abc import Sequence
 from html import escape
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import DISCLAIMER
 from ..columns import DOSE_COLUMNS, Column
@@ -72,8 +72,19 @@ def dose_headers(columns: Sequence[Column], separator: str = " ") -> list[str]:
     return ["Regimen", *(f"{c.header}{separator}({c.unit})" for c in columns)]
 
 
-def numbered_notes(rows: Sequence[DoseFigures]) -> list[str]:
-    return [f"{row.regimen}: {note}" for row in rows for note in words.row_notes(row)]
+def numbered_notes(rows: Sequence[DoseFigures], brief: bool = False) -> list[str]:
+    """Each row's notes, prefixed by its regimen (in brief: each card note in its one-line form)."""
+    return [f"{row.regimen}: {note}" for row in rows for note in words.row_notes(row, brief)]
+
+
+def notes_heading(brief: bool) -> str:
+    return "Notes in brief (each card gives the full text, with its sources):" if brief else "Notes:"
+
+
+def _markdown_notes(notes: Sequence[str], brief: bool) -> list[str]:
+    if not notes:
+        return []
+    return ["", notes_heading(brief), ""] + [f"{n}. {_md_escape(note)}" for n, note in enumerate(notes, 1)]
 
 
 def _steps_lines(rows: Sequence[DoseFigures], schedule: bool = False) -> list[str]:
@@ -97,9 +108,7 @@ def dose_markdown(result: DoseTable) -> str:
         columns = present(DOSE_COLUMNS, rows)
         lines += ["", _md_escape(patient_line(patient)), ""]
         lines += _markdown_table(dose_headers(columns), [dose_cells(row, columns) for row in rows])
-        notes = numbered_notes(rows)
-        if notes:
-            lines += ["", "Notes:", ""] + [f"- {_md_escape(note)}" for note in notes]
+        lines += _markdown_notes(numbered_notes(rows, result.brief), result.brief)
         lines += _steps_markdown(rows)
     return "\n".join(lines) + "\n"
 
@@ -122,8 +131,9 @@ def dose_table(result: DoseTable) -> Any:
     for patient, rows in result.groups:
         columns = present(DOSE_COLUMNS, rows)
         body = [dose_cells(r, columns) for r in rows]
+        notes = numbered_notes(rows, result.brief)
         blocks.append(
-            (patient_line(patient), dose_headers(columns, "\n"), body, numbered_notes(rows), _steps_lines(rows))
+            Block(patient_line(patient), dose_headers(columns, "\n"), body, notes, _steps_lines(rows), result.brief)
         )
     return _rich_blocks(blocks)
 
@@ -162,9 +172,7 @@ def schedule_markdown(result: ScheduleTable) -> str:
     lines = [f"> **{DISCLAIMER}**", "", *map(_md_escape, schedule_title(result).split("\n")), ""]
     lines += _markdown_table(headers, body)
     lines += ["", words.ROUNDED_FOR_DISPLAY]
-    notes = words.row_notes(figures)
-    if notes:
-        lines += ["", "Notes:", ""] + [f"- {_md_escape(n)}" for n in notes]
+    lines += _markdown_notes(words.row_notes(figures, result.brief), result.brief)
     lines += _steps_markdown([figures], schedule=True)
     return "\n".join(lines) + "\n"
 
@@ -173,8 +181,9 @@ def schedule_table(result: ScheduleTable) -> Any:
     headers, body = schedule_cells(result)
     figures = result.schedule.figures
     steps = _steps_lines([figures], schedule=True)
-    notes = [words.ROUNDED_FOR_DISPLAY, *words.row_notes(figures)]
-    return _rich_blocks([(schedule_title(result), headers, body, notes, steps)])
+    notes = words.row_notes(figures, result.brief)
+    block = Block(schedule_title(result), headers, body, notes, steps, result.brief, words.ROUNDED_FOR_DISPLAY)
+    return _rich_blocks([block])
 
 
 # --------------------------------------------------------------------------------------- regimen cards
@@ -203,7 +212,7 @@ def cards_markdown(result: CardList) -> str:
 
 
 def cards_table(result: CardList) -> Any:
-    return _rich_blocks([("Regimen cards", CARD_HEADERS, [card_summary(c) for c in result], [], [])])
+    return _rich_blocks([Block("Regimen cards", CARD_HEADERS, [card_summary(c) for c in result])])
 
 
 def card_lines(card: Card) -> list[str]:
@@ -229,7 +238,7 @@ def card_lines(card: Card) -> list[str]:
         if source.link:
             lines.append(f"      {source.link}")
     if card.notes:
-        lines += ["", "Notes:"] + [f"  - {note}" for note in card.notes]
+        lines += ["", "Notes:"] + [f"  - {note.text}" for note in card.notes]
     return lines
 
 
@@ -295,14 +304,14 @@ def simulation_notes_all(result: SimulationTable) -> list[str]:
 
 def simulation_table(result: SimulationTable) -> Any:
     headers, body = simulation_cells(result)
-    return _rich_blocks([("\n".join(simulation_title(result)), headers, body, simulation_notes_all(result), [])])
+    return _rich_blocks([Block("\n".join(simulation_title(result)), headers, body, simulation_notes_all(result))])
 
 
 def simulation_markdown(result: SimulationTable) -> str:
     headers, body = simulation_cells(result)
     lines = [f"> **{DISCLAIMER}**", "", *(f"    {line}" for line in simulation_title(result)), ""]
     lines += _markdown_table(headers, body)
-    lines += ["", "Notes:", ""] + [f"- {_md_escape(note)}" for note in simulation_notes_all(result)]
+    lines += _markdown_notes(simulation_notes_all(result), brief=False)
     return "\n".join(lines) + "\n"
 
 
@@ -377,7 +386,16 @@ def _markdown_table(headers: Sequence[str], body: Sequence[Sequence[str]]) -> li
     return lines
 
 
-Block = tuple[str, Sequence[str], Sequence[Sequence[str]], Sequence[str], Sequence[str]]
+class Block(NamedTuple):
+    """One titled table for a terminal, with what follows it."""
+
+    title: str
+    headers: Sequence[str]
+    body: Sequence[Sequence[str]]
+    notes: Sequence[str] = ()
+    steps: Sequence[str] = ()
+    brief: bool = False
+    caption: str = ""  # said right under the table
 
 
 def _rich_blocks(blocks: Sequence[Block]) -> Any:
@@ -387,7 +405,7 @@ def _rich_blocks(blocks: Sequence[Block]) -> Any:
     from rich.text import Text
 
     parts: list[Any] = [Text(DISCLAIMER, style="bold")]
-    for title, headers, body, notes, steps in blocks:
+    for title, headers, body, notes, steps, brief, caption in blocks:
         table = Table(show_lines=False, header_style="bold")
         right = numeric_columns(headers, body)
         for i, header in enumerate(headers):  # Text, not str: card and user text is never read as markup
@@ -395,8 +413,11 @@ def _rich_blocks(blocks: Sequence[Block]) -> Any:
         for row in body:
             table.add_row(*map(Text, row))
         parts += [Text(title), table]
+        if caption:
+            parts.append(Text(caption))
         if notes:
-            parts.append(Text("Notes:\n" + "\n".join(f"- {note}" for note in notes)))
+            numbered = "\n".join(f"{n}. {note}" for n, note in enumerate(notes, 1))
+            parts.append(Text(f"{notes_heading(brief)}\n{numbered}"))
         if steps:
             parts.append(Text("Worked steps:\n" + "\n".join(steps)))
     parts.append(Text(DISCLAIMER, style="dim"))

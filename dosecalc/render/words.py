@@ -18,9 +18,10 @@ ROUNDED_FOR_DISPLAY = (
 )
 
 
-def row_notes(figures: DoseFigures) -> list[str]:
+def row_notes(figures: DoseFigures, brief: bool = False) -> list[str]:
     """What a reader must know about one row: what-ifs, a binding cap, the preparation used, and the
-    card's own notes (including where its sources disagree). For one patient (scalar figures)."""
+    card's own notes (including where its sources disagree), in full or, with ``brief``, each card note in its
+    one-line form. For one patient (scalar figures)."""
     plan, card = figures.plan, figures.plan.card
     notes: list[str] = []
     if plan.duration_is_what_if:
@@ -61,7 +62,7 @@ def row_notes(figures: DoseFigures) -> list[str]:
         )
     if conc is None and plan.drop_factor is not None:
         notes.append("No pump or drip figures: no concentration given and the card documents no preparation.")
-    notes.extend(card.notes)
+    notes.extend(note.short if brief else note.text for note in card.notes)
     return notes
 
 
