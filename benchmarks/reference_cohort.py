@@ -33,6 +33,7 @@ def main(source: str, target: str) -> None:
                 "course_total_dose_mg",
                 "pump_rate_ml_per_h",
                 "volume_ml",
+                "cap_binds",
             ]
         )
         for row in reader:
@@ -40,15 +41,18 @@ def main(source: str, target: str) -> None:
             kg = float(number) * FACTORS[unit]
             pid = row[id_col]
             # fixed 22 mg/h for 4 h, 1 session
-            writer.writerow([pid, "rate-22-mg-h", kg, 22.0, 22.0 / kg, 4.0, 88.0, 88.0 / kg, 88.0, "", ""])
+            writer.writerow([pid, "rate-22-mg-h", kg, 22.0, 22.0 / kg, 4.0, 88.0, 88.0 / kg, 88.0, "", "", "no"])
             # 0.35 mg/kg/h capped at 25 mg/h, 4 h, 10 sessions
-            rate = min(0.35 * kg, 25.0)
-            total = 25.0 * 4.0 if 0.35 * kg > 25.0 else 0.35 * kg * 4.0
-            writer.writerow([pid, "rate-0.35-mg-kg-h", kg, rate, rate / kg, 4.0, total, total / kg, total * 10, "", ""])
+            binds = 0.35 * kg > 25.0
+            rate = 25.0 if binds else 0.35 * kg
+            total = 25.0 * 4.0 if binds else 0.35 * kg * 4.0
+            row = [pid, "rate-0.35-mg-kg-h", kg, rate, rate / kg, 4.0, total, total / kg, total * 10, "", ""]
+            writer.writerow([*row, "yes" if binds else "no"])
             # 80 mg over 5 h, 7 sessions; documented preparation 80 mg in 500 mL: 100 mL/h, 500 mL
-            writer.writerow([pid, "total-80-mg-5-h", kg, 16.0, 16.0 / kg, 5.0, 80.0, 80.0 / kg, 560.0, 100.0, 500.0])
+            row = [pid, "total-80-mg-5-h", kg, 16.0, 16.0 / kg, 5.0, 80.0, 80.0 / kg, 560.0, 100.0, 500.0]
+            writer.writerow([*row, "no"])
             # 80 mg over 2 h, 1 session
-            writer.writerow([pid, "initial-80-mg-2-h", kg, 40.0, 40.0 / kg, 2.0, 80.0, 80.0 / kg, 80.0, "", ""])
+            writer.writerow([pid, "initial-80-mg-2-h", kg, 40.0, 40.0 / kg, 2.0, 80.0, 80.0 / kg, 80.0, "", "", "no"])
 
 
 if __name__ == "__main__":

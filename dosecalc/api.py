@@ -142,6 +142,17 @@ def _ids(regimen: Regimens) -> list[str] | None:
     raise DoseCalcError(f"expected a regimen id or a list of ids, got {regimen!r:.40}", field="regimen")
 
 
+def _columns(keep: Any) -> list[str]:
+    """Column names: one, several, or none."""
+    if keep is None:
+        return []
+    if isinstance(keep, str):
+        return [keep]
+    if isinstance(keep, (list, tuple)) and all(isinstance(name, str) for name in keep):
+        return list(keep)
+    raise DoseCalcError(f"expected a column name or a list of names, got {keep!r:.40}", field="keep")
+
+
 def _cards(regimen: Regimens, regimens_dir: Folder, builtin: bool) -> list[Card]:
     return _catalogue(regimens_dir, builtin).select(_ids(regimen))
 
@@ -426,9 +437,11 @@ def cohort(
     *,
     duration: QuantityLike | None = None,
     concentration: QuantityLike | None = None,
+    drop_factor: QuantityLike | None = None,
     sessions: int | None = None,
     max_rate: QuantityLike | None = None,
     no_cap: bool = False,
+    keep: str | Sequence[str] | None = None,
     regimens_dir: Folder = None,
     builtin: bool = True,
     on_bad: Callable[[BadRow], None] | None = None,
@@ -442,10 +455,13 @@ def cohort(
     ----------
     patients : path, text stream, or rows
         A CSV file (path) or a stream of CSV text with a header row and ``id`` and ``weight`` columns (weight
-        text with its unit, ``70 kg``); or rows: ``(id, weight)`` pairs or mappings with ``id`` and ``weight``,
-        the weight as text or a quantity. A file is checked to be UTF-8 before any row is read.
-    regimen, duration, concentration, sessions, max_rate, no_cap, regimens_dir, builtin
+        text with its unit, ``70 kg``; or plain numbers in a column named ``weight_kg``, ``weight_lb`` or
+        ``weight_g``); or rows: ``(id, weight)`` pairs or mappings with ``id`` and ``weight``, the weight as
+        text or a quantity. A file is checked to be UTF-8 before any row is read.
+    regimen, duration, concentration, drop_factor, sessions, max_rate, no_cap, regimens_dir, builtin
         As for :func:`table`.
+    keep : str or list of str, optional
+        Other columns of the file to carry into every output row after the id (a student's name, a class).
     on_bad : callable, optional
         Called with each refused row (:class:`dosecalc.cohort.BadRow`: row number, id, field, given, reason)
         as it is found; every refused row is also kept in the result's ``refused``.
@@ -471,8 +487,11 @@ def cohort(
     from .cohorts import Tally, read_patients
     from .results import CohortTable
 
-    what_if = _what_if(duration, concentration, None, sessions, max_rate, no_cap)
+    what_if = _what_if(duration, concentration, drop_factor, sessions, max_rate, no_cap)
     plans = _plans(_cards(regimen, regimens_dir, builtin), what_if)
+    if what_if.drop_factor is not None and all(plan.concentration is None for plan in plans):
+        raise DoseCalcError("a drip rate needs a concentration, such as '2 mg/mL'", field="drop_factor")
+    kept = _columns(keep)
     refused: list[BadRow] = []
 
     def report(row: BadRow) -> None:
@@ -483,7 +502,7 @@ def cohort(
     source, close = _patient_lines(patients)
     tally = Tally()
     try:
-        chunks = read_patients(source, tally, report, on_progress=on_progress)
+        chunks = read_patients(source, tally, report, on_progress=on_progress, keep=kept)
     except UnicodeDecodeError:
         close()
         raise not_utf8() from None

@@ -25,7 +25,7 @@ import numpy as np
 
 from .columns import DOSE_COLUMNS
 from .dosing import Plan, calculate
-from .errors import DoseCalcError, QuantityError
+from .errors import DoseCalcError, QuantityError, quote
 from .units import MAX_TEXT_LENGTH, Q_, WEIGHT, Quantity, parse_quantity, unit_for
 
 CHUNK_SIZE = 10_000
@@ -35,9 +35,24 @@ _FIELD_LIMIT = csv.field_size_limit()  # the longest cell the csv module reads
 #: follow when a concentration applies.
 _FIGURES = [c for c in DOSE_COLUMNS if c.key not in ("concentration", "pump_rate", "volume", "drip_rate")]
 _PUMP_FIGURES = [c for c in DOSE_COLUMNS if c.key in ("pump_rate", "volume")]
-#: The output columns, in order; the pump columns follow when a concentration applies.
+_DRIP_FIGURES = [c for c in DOSE_COLUMNS if c.key == "drip_rate"]
+#: The output columns, in order (kept columns follow the id); the pump columns follow when a concentration
+#: applies, the drip column when a drop factor is given, and cap_binds ends every row.
 COLUMNS = ("id", "regimen", "weight_kg", *(c.csv for c in _FIGURES))
 PUMP_COLUMNS = tuple(c.csv for c in _PUMP_FIGURES)
+DRIP_COLUMNS = tuple(c.csv for c in _DRIP_FIGURES)
+#: A weight column may carry its unit in its name, its cells then being plain numbers.
+WEIGHT_COLUMNS = {"weight": None, "weight_kg": "kg", "weight_lb": "lb", "weight_g": "g"}
+#: How spreadsheets write a unit into a column name: weight (kg), weight [lb], Weight kg.
+_UNIT_IN_NAME = re.compile(r"weight[ _]*[(\[]?(kg|lb|g)[)\]]?")
+
+
+def _column_name(text: str) -> str:
+    """A header cell as dosecalc matches it: lower case, and a weight column's unit written as weight_kg."""
+    name = text.strip().lower()
+    match = _UNIT_IN_NAME.fullmatch(name)
+    return f"weight_{match[1]}" if match else name
+
 
 _NUMBER = r"[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"  # the strict parser's number, nothing more
 _SIMPLE = re.compile(rf"({_NUMBER}) ?([A-Za-z]+)", re.ASCII)
@@ -69,6 +84,7 @@ class Tally:
     computed: int = 0
     refused: int = 0
     ignored_columns: list[str] = field(default_factory=list)
+    kept_columns: list[str] = field(default_factory=list)
 
 
 def _csv_field(text: str) -> str:
@@ -77,13 +93,15 @@ def _csv_field(text: str) -> str:
     return text
 
 
-def _header(reader: Iterator[list[str]]) -> tuple[int, int, int, list[str]]:
+def _header(reader: Iterator[list[str]], keep: Sequence[str]) -> tuple[_Layout, list[str], list[str]]:
+    """The layout of the file's columns, the names of the kept columns as written, and the ignored ones."""
     try:
         header = next(reader)
     except StopIteration:
         raise DoseCalcError("is empty; expected a CSV file with a header row 'id,weight'", field="patients") from None
-    names = [name.strip().lower() for name in header]
-    missing = [name for name in ("id", "weight") if name not in names]
+    names = [_column_name(name) for name in header]
+    weights = [name for name in names if name in WEIGHT_COLUMNS]
+    missing = (["id"] if "id" not in names else []) + (["weight"] if not weights else [])
     if missing:
         hint = ""
         if len(header) == 1 and ";" in header[0]:
@@ -92,11 +110,22 @@ def _header(reader: Iterator[list[str]]) -> tuple[int, int, int, list[str]]:
             f"has no {' or '.join(repr(m) for m in missing)} column (header: {','.join(header)[:60]!r}){hint}",
             field="patients",
         )
-    for name in ("id", "weight"):
-        if names.count(name) > 1:
-            raise DoseCalcError(f"has more than one {name!r} column", field="patients")
-    extra = [h for h, n in zip(header, names, strict=True) if n not in ("id", "weight")]
-    return names.index("id"), names.index("weight"), len(header), extra
+    if names.count("id") > 1:
+        raise DoseCalcError("has more than one 'id' column", field="patients")
+    if len(weights) > 1:
+        raise DoseCalcError(f"has more than one weight column ({', '.join(weights)}); keep one", field="patients")
+    kept: list[int] = []
+    for name in keep:
+        wanted = _column_name(name)
+        if wanted in ("id", *WEIGHT_COLUMNS) or wanted not in names:
+            known = ", ".join(h for h, n in zip(header, names, strict=True) if n != "id" and n not in WEIGHT_COLUMNS)
+            why = "is in every output already" if wanted in ("id", *WEIGHT_COLUMNS) else "is not a column of the file"
+            raise DoseCalcError(f"{quote(name)} {why}; the other columns are: {known or 'none'}", field="keep")
+        kept.append(names.index(wanted))
+    layout = _Layout(len(header), names.index("id"), names.index(weights[0]), WEIGHT_COLUMNS[weights[0]], tuple(kept))
+    used = {layout.id_col, layout.weight_col, *kept}
+    extra = [h for i, h in enumerate(header) if i not in used]
+    return layout, [header[i].strip() for i in kept], extra
 
 
 def _split_number_unit(texts: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -168,19 +197,23 @@ def _read_weights(texts: Sequence[str]) -> tuple[np.ndarray, list[str | None]]:
 class Chunk(NamedTuple):
     """Up to ``size`` patient rows: spreadsheet row numbers, the id and weight cells, and whether each row
     has as many cells as the header. ``cells`` keeps every row's cells when a row is short or long (for
-    the report); it is None for a chunk in which every row is whole."""
+    the report); it is None for a chunk in which every row is whole. ``kept`` has the cells of each kept
+    column."""
 
     rows: np.ndarray
     ids: list[str]
     texts: list[str]
     whole: np.ndarray
     cells: list[list[str]] | None
+    kept: list[list[str]]
 
 
 class _Layout(NamedTuple):
     width: int
     id_col: int
     weight_col: int
+    unit: str | None = None  # the weight column's unit, when its name gives it (weight_kg)
+    keep: tuple[int, ...] = ()
 
 
 def _chunks(source: Iterator[str], size: int, layout: _Layout, line: int) -> Iterator[Chunk]:
@@ -202,7 +235,8 @@ def _chunks(source: Iterator[str], size: int, layout: _Layout, line: int) -> Ite
         else:
             n = len(lines)
             ids, texts = plain[layout.id_col :: layout.width], plain[layout.weight_col :: layout.width]
-            yield Chunk(np.arange(line + 1, line + 1 + n), ids, texts, np.ones(n, dtype=bool), None)
+            kept = [plain[k :: layout.width] for k in layout.keep]
+            yield Chunk(np.arange(line + 1, line + 1 + n), ids, texts, np.ones(n, dtype=bool), None, kept)
         line += len(lines)
 
 
@@ -227,7 +261,7 @@ def _csv_chunks(lines: Iterator[str], size: int, layout: _Layout, line: int) -> 
     """Records read by the csv module, ``size`` at a time, after ``line`` lines already read (each of them
     one record); blank records are skipped but still counted, as a spreadsheet counts them."""
     reader = csv.reader(lines)
-    width, id_col, weight_col = layout
+    width, id_col, weight_col = layout.width, layout.id_col, layout.weight_col
     row = line + 1  # the spreadsheet row number of the next record
     try:
         while batch := list(itertools.islice(reader, size)):
@@ -243,7 +277,8 @@ def _csv_chunks(lines: Iterator[str], size: int, layout: _Layout, line: int) -> 
             ok = whole.tolist()
             ids = [c[id_col] if w else "" for c, w in zip(batch, ok, strict=True)]
             texts = [c[weight_col] if w else "" for c, w in zip(batch, ok, strict=True)]
-            yield Chunk(numbers, ids, texts, whole, None if whole.all() else batch)
+            kept = [[c[k] if w else "" for c, w in zip(batch, ok, strict=True)] for k in layout.keep]
+            yield Chunk(numbers, ids, texts, whole, None if whole.all() else batch, kept)
     except csv.Error as error:
         raise _not_csv(line + reader.line_num, error) from None
 
@@ -253,10 +288,12 @@ def _not_csv(line: int, error: csv.Error) -> DoseCalcError:
 
 
 class Patients(NamedTuple):
-    """The good patients of one chunk: their ids and weights in kg (a numpy array), in input order."""
+    """The good patients of one chunk: their ids and weights in kg (a numpy array), in input order, and the
+    cells of each kept column."""
 
     ids: list[str]
     kg: np.ndarray
+    kept: list[list[str]]
 
 
 def read_patients(
@@ -266,17 +303,16 @@ def read_patients(
     *,
     chunk_size: int = CHUNK_SIZE,
     on_progress: Callable[[int], None] | None = None,
+    keep: Sequence[str] = (),
 ) -> Iterator[Patients]:
     """The patients of ``source`` (lines of CSV with ``id`` and ``weight`` columns), a chunk at a time; each refused row
     goes to ``on_bad`` and every row is counted in ``tally``. The header is read and checked at once, so a
     file without an ``id`` or ``weight`` column is refused before anything is written."""
     header = csv.reader(source)  # the header may be quoted; the rows are read by _chunks
     try:
-        id_col, weight_col, width, extra = _header(header)
+        layout, tally.kept_columns, tally.ignored_columns = _header(header, keep)
     except csv.Error as error:
         raise _not_csv(header.line_num, error) from None
-    tally.ignored_columns = extra
-    layout = _Layout(width, id_col, weight_col)
     return _patients(_chunks(iter(source), chunk_size, layout, header.line_num), layout, tally, on_bad, on_progress)
 
 
@@ -287,13 +323,13 @@ def _patients(
     on_bad: Callable[[BadRow], None],
     on_progress: Callable[[int], None] | None,
 ) -> Iterator[Patients]:
-    width, id_col, _ = layout
+    width, id_col = layout.width, layout.id_col
     seen = _IdHashes()
     for chunk in chunks:
         n = len(chunk.ids)
         ids = list(map(str.strip, chunk.ids))
         texts = chunk.texts
-        kg, problems = _read_weights(texts)
+        kg, problems = _read_weights(texts if layout.unit is None else [f"{t} {layout.unit}" for t in texts])
         hashes = np.fromiter(map(hash, ids), dtype=np.int64, count=n)
         missing = np.fromiter(map(operator.not_, ids), dtype=bool, count=n)
         repeated, earlier = seen.duplicates(hashes)
@@ -322,25 +358,36 @@ def _patients(
         tally.refused += int((~good).sum())
         tally.computed += int(good.sum())
         if good.all():
-            yield Patients(ids, kg)
+            yield Patients(ids, kg, chunk.kept)
         elif good.any():
-            yield Patients([ids[i] for i in np.flatnonzero(good)], kg[good])
+            chosen = np.flatnonzero(good).tolist()
+            yield Patients([ids[i] for i in chosen], kg[good], [[cells[i] for i in chosen] for cells in chunk.kept])
         if on_progress is not None:
             on_progress(n)
 
 
-def csv_header(plans: Sequence[Plan]) -> str:
-    """The cohort CSV's header line: the pump columns follow when any regimen has a concentration."""
+def csv_header(plans: Sequence[Plan], kept: Sequence[str] = ()) -> str:
+    """The cohort CSV's header line: the id and the kept columns, the figures, the pump columns when any
+    regimen has a concentration, the drip column when any has a drip rate, and cap_binds."""
+    pump, drip = extras(plans)
+    names = [COLUMNS[0], *kept, *COLUMNS[1:], *(PUMP_COLUMNS if pump else ()), *(DRIP_COLUMNS if drip else ())]
+    return ",".join(_csv_field(name) for name in [*names, "cap_binds"]) + "\n"
+
+
+def extras(plans: Sequence[Plan]) -> tuple[bool, bool]:
+    """Whether the rows have pump columns (a concentration) and a drip column (a drop factor as well)."""
     pump = any(plan.concentration is not None for plan in plans)
-    return ",".join(COLUMNS + (PUMP_COLUMNS if pump else ())) + "\n"
+    drip = any(plan.concentration is not None and plan.drop_factor is not None for plan in plans)
+    return pump, drip
 
 
-def write_csv(patients: Iterator[Patients], plans: Sequence[Plan], sink: Callable[[str], object]) -> None:
+def write_csv(
+    patients: Iterator[Patients], plans: Sequence[Plan], sink: Callable[[str], object], kept: Sequence[str] = ()
+) -> None:
     """The cohort CSV to ``sink``, a chunk at a time: one row per patient and regimen, full precision."""
-    pump = any(plan.concentration is not None for plan in plans)
-    sink(csv_header(plans))
+    sink(csv_header(plans, kept))
     for chunk in patients:
-        sink(_rows_text(chunk.ids, chunk.kg, plans, pump))
+        sink(_rows_text(chunk, plans))
 
 
 class _IdHashes:
@@ -383,13 +430,15 @@ class _IdHashes:
             self.runs.append(run)
 
 
-def _rows_text(ids: Sequence[str], kg: np.ndarray, plans: Sequence[Plan], pump: bool) -> str:
+def _rows_text(chunk: Patients, plans: Sequence[Plan]) -> str:
     """CSV text for a chunk of good patients: one row per patient and regimen, patients in input order.
 
     Every figure depends only on the weight, so each distinct weight of the chunk is computed once
     (cohorts repeat weights: 70 kg, or weights rounded to 0.1 kg). Each plan's figures form one 2-D
     array, formatted in one call and cut into one text per row.
     """
+    ids, kg = chunk.ids, chunk.kg
+    pump, drip = extras(plans)
     inverse: np.ndarray | None
     weights, inverse = np.unique(kg, return_inverse=True)
     if len(weights) * 10 > len(kg) * 9:  # nearly every weight differs: compute in input order, gather nothing
@@ -398,26 +447,35 @@ def _rows_text(ids: Sequence[str], kg: np.ndarray, plans: Sequence[Plan], pump: 
     cells = ids
     if any(ch in "".join(ids) for ch in ',"\r\n'):
         cells = [_csv_field(i) for i in ids]
-    # Each patient's rows are four pieces per plan: the id, ",regimen,", the figures, and the line end (with
-    # empty pump cells for a regimen without a concentration). They are laid out patient by patient in one
-    # list by slice assignment (C loops) and joined in one pass.
+    for column in chunk.kept:  # kept columns follow the id
+        cells = [f"{first},{_csv_field(cell)}" for first, cell in zip(cells, column, strict=True)]
+    # Each patient's rows are four pieces per plan: the id (and kept cells), ",regimen,", the figures, and the
+    # line end (empty pump and drip cells for a regimen without them, then cap_binds). They are laid out
+    # patient by patient in one list by slice assignment (C loops) and joined in one pass.
     width = 4 * len(plans)
     pieces = [""] * (width * n)
     for p, plan in enumerate(plans):
         fig = calculate(plan, Q_(weights, "kg"))
         figures = [fig.weight.to("kg"), *(getattr(fig, c.key).to(c.unit) for c in _FIGURES)]
-        end = "\n"
+        empty = ""
         if pump and fig.pump_rate is not None and fig.volume is not None:
             figures += [getattr(fig, c.key).to(c.unit) for c in _PUMP_FIGURES]
         elif pump:
-            end = ",,\n"  # this regimen has no concentration: empty pump cells
+            empty += ",,"  # this regimen has no concentration: empty pump cells
+        if drip and fig.drip_rate is not None:
+            figures += [getattr(fig, c.key).to(c.unit) for c in _DRIP_FIGURES]
+        elif drip:
+            empty += ","
         rows = _table_rows(figures, len(weights))
+        binds = np.broadcast_to(np.asarray(fig.cap_binds, dtype=bool), (len(weights),))
         if inverse is not None:  # each patient's row, gathered from the distinct weights' rows
             rows = np.array(rows, dtype=object)[inverse].tolist()
+            binds = binds[inverse]
+        ends = (f"{empty},no\n", f"{empty},yes\n")
         pieces[4 * p :: width] = cells
         pieces[4 * p + 1 :: width] = [f",{plan.card.id},"] * n
         pieces[4 * p + 2 :: width] = rows
-        pieces[4 * p + 3 :: width] = [end] * n
+        pieces[4 * p + 3 :: width] = list(map(ends.__getitem__, binds.tolist())) if binds.any() else [ends[0]] * n
     return "".join(pieces)
 
 

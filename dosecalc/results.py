@@ -477,14 +477,15 @@ class CohortTable:
         #: Closes the patients file, if dosecalc opened it.
         self.close = close
 
-    def chunks(self) -> Iterator[tuple[list[str], list[DoseFigures]]]:
-        """Each chunk of good patients: their ids and one :class:`DoseFigures` of arrays per regimen."""
+    def chunks(self) -> Iterator[tuple[Patients, list[DoseFigures]]]:
+        """Each chunk of good patients (``ids``, ``kg``, the ``kept`` columns' cells) and one
+        :class:`DoseFigures` of arrays per regimen."""
         from .dosing import calculate
         from .units import Q_
 
         try:
             for chunk in self.patients:
-                yield chunk.ids, [calculate(plan, Q_(chunk.kg, "kg")) for plan in self.plans]
+                yield chunk, [calculate(plan, Q_(chunk.kg, "kg")) for plan in self.plans]
         except UnicodeDecodeError:
             from .api import not_utf8
 
@@ -497,7 +498,7 @@ class CohortTable:
         from .cohorts import write_csv
 
         try:
-            write_csv(self.patients, self.plans, sink)
+            write_csv(self.patients, self.plans, sink, self.tally.kept_columns)
         except UnicodeDecodeError:
             from .api import not_utf8
 
@@ -510,23 +511,29 @@ class CohortTable:
         return f"<CohortTable: {len(self.plans)} regimens, {self.tally.computed:,} patients computed so far>"
 
     def to_dataframe(self) -> pandas.DataFrame:
-        """The whole cohort (read now): one row per patient and regimen, with ``(id, No Unit)``,
-        ``(regimen, No Unit)``, ``(weight, kg)`` and the figures of :meth:`DoseTable.to_dataframe`."""
+        """The whole cohort (read now): one row per patient and regimen, with ``(id, No Unit)``, the kept
+        columns, ``(regimen, No Unit)``, ``(weight, kg)``, the figures of :meth:`DoseTable.to_dataframe` (pump
+        and drip figures when they apply) and ``(cap_binds, No Unit)``."""
         import numpy as np
 
-        pump = any(plan.concentration is not None for plan in self.plans)
-        keys = [c for c in DOSE_COLUMNS if c.key not in ("concentration", "drip_rate")]
-        if not pump:
-            keys = [c for c in keys if c.key not in ("pump_rate", "volume")]
+        from .cohorts import extras
+
+        pump, drip = extras(self.plans)
+        skip = {"concentration", *(() if pump else ("pump_rate", "volume")), *(() if drip else ("drip_rate",))}
+        keys = [c for c in DOSE_COLUMNS if c.key not in skip]
         ids: list[str] = []
+        kept: list[list[str]] = []
         regimens: list[str] = []
         values: dict[str, list[Any]] = {c.key: [] for c in keys}
         weights: list[Any] = []
         binds: list[Any] = []
-        for chunk_ids, figures in self.chunks():
-            n = len(chunk_ids)
+        for chunk, figures in self.chunks():
+            n = len(chunk.ids)
+            kept = kept or [[] for _ in chunk.kept]
             for fig in figures:
-                ids += chunk_ids
+                ids += chunk.ids
+                for column, cells in zip(kept, chunk.kept, strict=True):
+                    column += cells
                 regimens += [fig.regimen] * n
                 weights.append(fig.weight.to("kg").magnitude)
                 binds.append(np.broadcast_to(fig.cap_binds, (n,)))
@@ -535,9 +542,11 @@ class CohortTable:
                     magnitude = np.full(n, np.nan) if q is None else q.to(c.unit).magnitude
                     values[c.key].append(np.broadcast_to(magnitude, (n,)))
         joined = {key: np.concatenate(parts) if parts else np.array([]) for key, parts in values.items()}
+        kept = kept or [[] for _ in self.tally.kept_columns]
         return _dataframe(
             [
                 ("id", NO_UNIT),
+                *((name, NO_UNIT) for name in self.tally.kept_columns),
                 ("regimen", NO_UNIT),
                 ("weight", "kg"),
                 *((c.key, c.unit) for c in keys),
@@ -545,6 +554,7 @@ class CohortTable:
             ],
             [
                 ids,
+                *kept,
                 regimens,
                 np.concatenate(weights) if weights else [],
                 *(joined[c.key] for c in keys),

@@ -89,6 +89,7 @@ def test_cohort_rows_equal_the_table_for_each_patient(tmp_path: Path, patients, 
                 assert float(row["volume_ml"]) == expected["volume"]["value"]
             elif PUMP_COLUMNS[0] in row:
                 assert row["pump_rate_ml_per_h"] == ""
+            assert row["cap_binds"] == ("yes" if "uncapped_rate" in expected else "no")  # the table says when
 
 
 BAD_INPUT = """id,weight
@@ -403,3 +404,48 @@ def test_a_file_with_a_late_bad_byte_is_refused_before_any_row_is_written(tmp_pa
     assert result.stderr.splitlines() == [
         "error: PATIENTS: is not UTF-8 text (line 30002 has the byte 0xe9); save the CSV as UTF-8"
     ]
+
+
+def test_a_class_sheet_keeps_its_columns_and_may_give_the_unit_in_the_weight_column_name() -> None:
+    text = 'id,name,Weight (lb),class\np1,Ann,154,A\np2,"Bo, Jr",265,B\np3,Cy,70 kg,A\n'
+    result = run("cohort", "-", "-r", "rate-0.35-mg-kg-h", "--keep", "name", "--keep", "class", stdin=text)
+    assert result.exit_code == 1, result.output  # p3's '70 kg' in a pound column is refused, not guessed
+    rows = read(result.stdout)
+    assert list(rows[0])[:4] == ["id", "name", "class", "regimen"] and list(rows[0])[-1] == "cap_binds"
+    assert [(r["id"], r["name"], r["class"]) for r in rows] == [("p1", "Ann", "A"), ("p2", "Bo, Jr", "B")]
+    # 154 lb x 0.45359237 = 69.85322498 kg: 0.35 x 69.853 = 24.449 mg/h, under the cap;
+    # 265 lb = 120.20197805 kg: 0.35 x 120.2 = 42.07 mg/h, so the 25 mg/h cap binds
+    assert float(rows[0]["weight_kg"]) == pytest.approx(154 * POUND_IN_KG, rel=1e-15)
+    assert [r["cap_binds"] for r in rows] == ["no", "yes"]
+    assert float(rows[1]["rate_mg_per_h"]) == 25.0
+    assert "row 4 (id 'p3'): weight: '70 kg lb' has more than one unit" in result.stderr
+    assert "ignored column" not in result.stderr
+
+
+def test_a_drop_factor_adds_the_drip_column_as_table_does() -> None:
+    text = "id,weight_kg\np1,70\n"
+    result = run("cohort", "-", "--concentration", "2 mg/mL", "--drop-factor", "20 gtt/mL", stdin=text)
+    assert result.exit_code == 0, result.output
+    rows = read(result.stdout)
+    # 22 mg/h / 2 mg/mL = 11 mL/h; x 20 gtt/mL / 60 min/h = 3.6667 gtt/min
+    assert float(rows[0]["drip_rate_gtt_per_min"]) == pytest.approx(11 * 20 / 60, rel=1e-12)
+    table = run("table", "--weight", "70 kg", "-c", "2 mg/mL", "--drop-factor", "20 gtt/mL", "-f", "json").json()
+    for row, expected in zip(rows, table["rows"], strict=True):
+        assert float(row["drip_rate_gtt_per_min"]) == expected["drip_rate"]["value"]
+
+
+@pytest.mark.parametrize(
+    ("text", "args", "message"),
+    [
+        ("id,weight\np1,70 kg\n", ["--keep", "ward"], "error: --keep: 'ward' is not a column of the file"),
+        ("id,weight\np1,70 kg\n", ["--keep", "weight"], "error: --keep: 'weight' is in every output already"),
+        ("id,weight,weight_kg\np1,70 kg,70\n", [], "error: PATIENTS: has more than one weight column"),
+        ("id,weight\np1,70 kg\n", ["-r", "rate-22-mg-h", "--drop-factor", "20 gtt/mL"], "error: --drop-factor: a drip"),
+    ],
+    ids=["unknown-column", "weight-kept", "two-weight-columns", "drip-without-concentration"],
+)
+def test_cohort_options_that_cannot_apply_are_refused(text: str, args: list[str], message: str) -> None:
+    result = run("cohort", "-", *args, stdin=text)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(message), result.output
+    assert result.stdout == ""

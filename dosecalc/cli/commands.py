@@ -190,8 +190,11 @@ def schedule(
 COHORT_HELP = """The dose table for a whole class or a simulated population, as CSV.
 
 PATIENTS is a CSV file with a header row and columns 'id' and 'weight' (text with its unit: 70 kg,
-154 lb), in any order; other columns are ignored (and named once on stderr). '-' reads standard input.
-One output row per patient and regimen, in input order, full precision.
+154 lb), in any order; a weight column named 'weight_kg', 'weight_lb' or 'weight_g' holds plain numbers
+in that unit. Other columns are ignored (and named once on stderr) unless --keep carries them into the
+output. '-' reads standard input. One output row per patient and regimen, in input order, full precision,
+ending with cap_binds (yes or no); the pump columns come with a concentration, the drip rate with
+--drop-factor.
 
 A refused row (missing or duplicate id, unreadable or implausible weight) is reported on stderr with its
 row number (the header is row 1, as in a spreadsheet), id and reason, and in --errors FILE as CSV when
@@ -214,9 +217,20 @@ def cohort(
     regimen: RegimenList = None,
     duration: Duration = None,
     concentration: Concentration = None,
+    drop_factor: DropFactor = None,
     sessions: Sessions = None,
     max_rate: MaxRate = None,
     no_cap: NoCap = False,
+    keep: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--keep",
+            help="Another column of PATIENTS to carry into every output row after the id (a name, a class); "
+            "repeat for several.",
+            show_default=False,
+            metavar="COLUMN",
+        ),
+    ] = None,
     output: Output = None,
     errors: Annotated[
         Path | None,
@@ -242,9 +256,11 @@ def cohort(
             regimen,
             duration=duration,
             concentration=concentration,
+            drop_factor=drop_factor,
             sessions=sessions,
             max_rate=max_rate,
             no_cap=no_cap,
+            keep=keep,
             regimens_dir=regimens_dir,
             builtin=_builtin(no_builtin),
             on_bad=lambda row: print(f"error: {row}", file=sys.stderr),
