@@ -92,6 +92,13 @@ def _whole(value: Any, field: str, low: int, high: int) -> int:
     return value
 
 
+def _problem_number(value: Any) -> int:
+    """A problem number given as a whole number or as its digits (keys read from CSV or JSON are text)."""
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 6:
+        value = int(value.strip())
+    return _whole(value, "answers", 1, MAX_PROBLEMS)
+
+
 def _choice(value: Any, field: str, choices: Sequence[str]) -> str:
     text = value if isinstance(value, str) else f"{value:g}" if isinstance(value, (int, float)) else repr(value)
     if text not in choices:
@@ -107,15 +114,16 @@ def _patient(weight: Any) -> Patient:
     if weight is None:
         return REFERENCE_PATIENT
     typed = _quantity(weight, WEIGHT, "weight", keep_unit=True)
-    given = weight if isinstance(weight, str) else f"{typed.magnitude:g} {typed.units:~}"
+    given = weight if isinstance(weight, str) else f"{float(typed.magnitude)!r} {typed.units:~}"  # full precision
     return Patient(typed.to("kg"), given, typed)
 
 
 def _patients(weight: Any) -> list[Patient]:
     """One patient, or one for each weight of a list (or of an array quantity)."""
+    import numpy as np
     import pint
 
-    if isinstance(weight, pint.Quantity) and not isinstance(weight.magnitude, (int, float)):
+    if isinstance(weight, pint.Quantity) and np.ndim(weight.magnitude) == 1:
         weight = [value for value in weight]  # an array quantity: one patient per element
     if isinstance(weight, (list, tuple)):
         if not weight:
@@ -138,6 +146,8 @@ def _ids(regimen: Regimens) -> list[str] | None:
     if isinstance(regimen, str):
         return [regimen]
     if isinstance(regimen, (list, tuple)) and all(isinstance(item, str) for item in regimen):
+        if not regimen:
+            raise DoseCalcError("is an empty list; give a regimen id, or None for every card", field="regimen")
         return list(regimen)
     raise DoseCalcError(f"expected a regimen id or a list of ids, got {regimen!r:.40}", field="regimen")
 
@@ -427,12 +437,9 @@ def _spec(name: str) -> QuantitySpec:
 
 # --------------------------------------------------------------------------------------- cohorts
 
-#: Patients: a CSV file (path), a text stream of CSV, or rows of (id, weight) pairs or mappings.
-PatientsLike: TypeAlias = "str | Path | io.TextIOBase | Iterable[Sequence[Any] | Mapping[str, Any]]"
-
 
 def cohort(
-    patients: Any,
+    patients: str | Path | Iterable[Any],
     regimen: Regimens = None,
     *,
     duration: QuantityLike | None = None,
@@ -494,7 +501,7 @@ def cohort(
     kept = _columns(keep)
     refused: list[BadRow] = []
 
-    def report(row: BadRow) -> None:
+    def refuse(row: BadRow) -> None:
         refused.append(row)
         if on_bad is not None:
             on_bad(row)
@@ -502,7 +509,7 @@ def cohort(
     source, close = _patient_lines(patients)
     tally = Tally()
     try:
-        chunks = read_patients(source, tally, report, on_progress=on_progress, keep=kept)
+        chunks = read_patients(source, tally, refuse, on_progress=on_progress, keep=kept)
     except UnicodeDecodeError:
         close()
         raise not_utf8() from None
@@ -644,7 +651,12 @@ def simulate(
     every = _quantity(interval, _spec("DURATION"), "interval")
     if not isinstance(regimen, str):
         raise DoseCalcError(f"expected one regimen id, got {regimen!r:.40}", field="regimen")
-    cards_ = _cards([regimen, *(_ids(compare) or [])], regimens_dir, builtin)
+    catalogue = _catalogue(regimens_dir, builtin)
+    cards_ = [catalogue.get(regimen)]
+    try:
+        cards_ += [card for card in catalogue.select(_ids(compare)) if compare is not None and card.id != regimen]
+    except DoseCalcError as error:
+        raise error.for_field("compare") from None
     figures = [calculate(plan, patient.typed) for plan in _plans(cards_, what_if)]
     end = None if until is None else _quantity(until, _spec("DURATION"), "until")
     return _simulation(model, patient, figures, count, every, end, _quantity(step, _spec("TIME_STEP"), "step"))
@@ -795,7 +807,7 @@ def mark(
     from .teaching.marking import read_answers
 
     if isinstance(answers, Mapping):
-        given = {_whole(number, "answers", 1, MAX_PROBLEMS): str(text) for number, text in answers.items()}
+        given = {_problem_number(number): str(text) for number, text in answers.items()}
     elif isinstance(answers, (str, Path)):
         given = read_answers(read_text(answers, "answers"))
     else:

@@ -99,6 +99,8 @@ def _header(reader: Iterator[list[str]], keep: Sequence[str]) -> tuple[_Layout, 
         header = next(reader)
     except StopIteration:
         raise DoseCalcError("is empty; expected a CSV file with a header row 'id,weight'", field="patients") from None
+    if header and header[0].startswith("\ufeff"):  # a byte-order mark, as a named file's utf-8-sig drops it
+        header[0] = header[0][1:]
     names = [_column_name(name) for name in header]
     weights = [name for name in names if name in WEIGHT_COLUMNS]
     missing = (["id"] if "id" not in names else []) + (["weight"] if not weights else [])

@@ -22,15 +22,36 @@ from .errors import DoseCalcError, quote
 MAX_ANSWERS_BYTES = 1024 * 1024
 
 
+def check_target(path: Path, field: str) -> Path:
+    """Refuse, before any work, a file that could not be written: its folder missing, or a folder given.
+    Returns the folder."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise DoseCalcError(f"folder {quote(str(folder))} does not exist; create it first", field=field)
+    if path.is_dir():
+        raise DoseCalcError(f"{quote(str(path))} is a folder; give a file name", field=field)
+    return folder
+
+
+def check_targets(targets: dict[str, Path | None]) -> None:
+    """Every output file a command was given (parameter -> path), checked before any work; two parameters
+    naming the same file are refused, since one would overwrite the other."""
+    seen: dict[Path, str] = {}
+    for field, path in targets.items():
+        if path is None:
+            continue
+        check_target(path, field)
+        key = path.resolve()
+        if key in seen:
+            raise DoseCalcError(f"is the same file as the {seen[key]} file; give each its own", field=field)
+        seen[key] = field
+
+
 @contextmanager
 def atomic_writer(path: Path, binary: bool = False, *, field: str = "output") -> Iterator[IO[Any]]:
     """A text file that appears at ``path`` only when the ``with`` block ends without an error: written to
     a temporary file in the same folder, then renamed over ``path``. On any error nothing is left behind."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise DoseCalcError(f"folder {folder} does not exist; create it first", field=field)
-    if path.is_dir():
-        raise DoseCalcError(f"{path} is a folder; give a file name", field=field)
+    folder = check_target(path, field)
     try:
         options: dict[str, Any] = {"mode": "wb"} if binary else {"mode": "w", "encoding": "utf-8", "newline": ""}
         handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, renamed or removed by hand
@@ -154,4 +175,6 @@ def check_suffix(path: Path, suffixes: tuple[str, ...], field: str) -> str:
 
 def chart_format(path: Path, field: str) -> str:
     """``png`` or ``svg``, from a chart file's name; anything else is refused against ``field``."""
-    return check_suffix(path, (".png", ".svg"), field).lstrip(".")
+    from .render.charts import CHART_FORMATS
+
+    return check_suffix(path, tuple(f".{fmt}" for fmt in CHART_FORMATS), field).lstrip(".")

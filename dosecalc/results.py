@@ -61,11 +61,15 @@ class Result:
     def __str__(self) -> str:
         return self.as_text(self.default_format, width=120)
 
-    def _repr_markdown_(self) -> str:
-        return self.as_text("markdown")
+    def _repr_markdown_(self) -> str | None:
+        return self.as_text("markdown") if "markdown" in self.formats() else None
 
-    def _repr_html_(self) -> str:
-        return self.as_text("html")
+    def _repr_html_(self) -> str | None:
+        if "html" not in self.formats():
+            return None
+        from .render.html import notebook_html
+
+        return notebook_html(self)
 
 
 def _dataframe(columns: Sequence[tuple[str, str]], data: Sequence[Any]) -> pandas.DataFrame:
@@ -424,9 +428,11 @@ class Handout(Result):
 
     def save(self, path: str | Path) -> None:
         """Write the handout to ``path`` (an .html file), whole or not at all."""
-        from .files import write_atomic
+        from .files import check_suffix, write_atomic
 
-        write_atomic(Path(path), self.html)
+        target = Path(path)
+        check_suffix(target, (".html", ".htm"), "path")
+        write_atomic(target, self.html, field="path")
 
 
 class Chart:
@@ -442,8 +448,11 @@ class Chart:
 
     def to_bytes(self, format: str = "png") -> bytes:
         """The chart as ``png`` or ``svg`` bytes."""
-        from .render.charts import chart_bytes
+        from .errors import DoseCalcError
+        from .render.charts import CHART_FORMATS, chart_bytes
 
+        if format not in CHART_FORMATS:
+            raise DoseCalcError(f"{format!r:.40} is not a chart format; expected png or svg", field="format")
         return chart_bytes(self.figure, format)
 
     def save(self, path: str | Path) -> None:
@@ -451,7 +460,7 @@ class Chart:
         from .files import chart_format, write_atomic
 
         target = Path(path)
-        write_atomic(target, self.to_bytes(chart_format(target, "output")))
+        write_atomic(target, self.to_bytes(chart_format(target, "path")), field="path")
 
     def _repr_svg_(self) -> str:
         return self.to_bytes("svg").decode("utf-8")
@@ -476,6 +485,20 @@ class CohortTable:
         self.refused = refused
         #: Closes the patients file, if dosecalc opened it.
         self.close = close
+        self._read = False
+
+    def _take(self) -> Iterator[Patients]:
+        """The patients, once: they are streamed from their source, not kept."""
+        if self._read:
+            from .errors import DoseCalcError
+
+            raise DoseCalcError(
+                "this cohort has been read already: its rows are streamed once, not kept; "
+                "call dosecalc.cohort(...) again",
+                field="patients",
+            )
+        self._read = True
+        return self.patients
 
     def chunks(self) -> Iterator[tuple[Patients, list[DoseFigures]]]:
         """Each chunk of good patients (``ids``, ``kg``, the ``kept`` columns' cells) and one
@@ -484,7 +507,7 @@ class CohortTable:
         from .units import Q_
 
         try:
-            for chunk in self.patients:
+            for chunk in self._take():
                 yield chunk, [calculate(plan, Q_(chunk.kg, "kg")) for plan in self.plans]
         except UnicodeDecodeError:
             from .api import not_utf8
@@ -498,7 +521,7 @@ class CohortTable:
         from .cohorts import write_csv
 
         try:
-            write_csv(self.patients, self.plans, sink, self.tally.kept_columns)
+            write_csv(self._take(), self.plans, sink, self.tally.kept_columns)
         except UnicodeDecodeError:
             from .api import not_utf8
 
@@ -511,9 +534,10 @@ class CohortTable:
         return f"<CohortTable: {len(self.plans)} regimens, {self.tally.computed:,} patients computed so far>"
 
     def to_dataframe(self) -> pandas.DataFrame:
-        """The whole cohort (read now): one row per patient and regimen, with ``(id, No Unit)``, the kept
-        columns, ``(regimen, No Unit)``, ``(weight, kg)``, the figures of :meth:`DoseTable.to_dataframe` (pump
-        and drip figures when they apply) and ``(cap_binds, No Unit)``."""
+        """The whole cohort (read now): one row per patient and regimen, in the order of the CSV output, with
+        ``(id, No Unit)``, the kept columns, ``(regimen, No Unit)``, ``(weight, kg)``, the dose figures in
+        their canonical units (``(rate, mg/h)``...; pump and drip figures when they apply) and
+        ``(cap_binds, No Unit)``."""
         import numpy as np
 
         from .cohorts import extras
@@ -521,28 +545,34 @@ class CohortTable:
         pump, drip = extras(self.plans)
         skip = {"concentration", *(() if pump else ("pump_rate", "volume")), *(() if drip else ("drip_rate",))}
         keys = [c for c in DOSE_COLUMNS if c.key not in skip]
-        ids: list[str] = []
-        kept: list[list[str]] = []
-        regimens: list[str] = []
-        values: dict[str, list[Any]] = {c.key: [] for c in keys}
-        weights: list[Any] = []
-        binds: list[Any] = []
+        count = len(self.plans)
+        ids: list[Any] = []
+        kept: list[list[Any]] = [[] for _ in self.tally.kept_columns]
+        regimens: list[Any] = []
+        values: dict[str, list[Any]] = {key: [] for key in ("weight", "cap_binds", *(c.key for c in keys))}
+
+        def patient_major(arrays: list[Any], n: int) -> Any:
+            """One value per patient and regimen, patient by patient (regimens in order within each)."""
+            return np.stack([np.broadcast_to(a, (n,)) for a in arrays], axis=1).ravel()
+
         for chunk, figures in self.chunks():
             n = len(chunk.ids)
-            kept = kept or [[] for _ in chunk.kept]
-            for fig in figures:
-                ids += chunk.ids
-                for column, cells in zip(kept, chunk.kept, strict=True):
-                    column += cells
-                regimens += [fig.regimen] * n
-                weights.append(fig.weight.to("kg").magnitude)
-                binds.append(np.broadcast_to(fig.cap_binds, (n,)))
-                for c in keys:
-                    q = getattr(fig, c.key)
-                    magnitude = np.full(n, np.nan) if q is None else q.to(c.unit).magnitude
-                    values[c.key].append(np.broadcast_to(magnitude, (n,)))
-        joined = {key: np.concatenate(parts) if parts else np.array([]) for key, parts in values.items()}
-        kept = kept or [[] for _ in self.tally.kept_columns]
+            ids.append(np.repeat(np.array(chunk.ids, dtype=object), count))
+            for column, cells in zip(kept, chunk.kept, strict=True):
+                column.append(np.repeat(np.array(cells, dtype=object), count))
+            regimens.append(np.tile(np.array([fig.regimen for fig in figures], dtype=object), n))
+            values["weight"].append(patient_major([fig.weight.to("kg").magnitude for fig in figures], n))
+            values["cap_binds"].append(patient_major([np.asarray(fig.cap_binds, dtype=bool) for fig in figures], n))
+            for c in keys:
+                parts = [
+                    np.full(n, np.nan) if getattr(fig, c.key) is None else getattr(fig, c.key).to(c.unit).magnitude
+                    for fig in figures
+                ]
+                values[c.key].append(patient_major(parts, n))
+
+        def joined(parts: list[Any]) -> Any:
+            return np.concatenate(parts) if parts else []
+
         return _dataframe(
             [
                 ("id", NO_UNIT),
@@ -553,11 +583,11 @@ class CohortTable:
                 ("cap_binds", NO_UNIT),
             ],
             [
-                ids,
-                *kept,
-                regimens,
-                np.concatenate(weights) if weights else [],
-                *(joined[c.key] for c in keys),
-                np.concatenate(binds) if binds else [],
+                joined(ids),
+                *(joined(column) for column in kept),
+                joined(regimens),
+                joined(values["weight"]),
+                *(joined(values[c.key]) for c in keys),
+                joined(values["cap_binds"]),
             ],
         )

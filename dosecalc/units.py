@@ -13,6 +13,7 @@ message that says what to write instead.
 from __future__ import annotations
 
 import math
+import numbers
 import re
 import unicodedata
 from collections import Counter
@@ -316,9 +317,14 @@ def _checked(
     if typed.magnitude == 0 or magnitude == 0:
         raise _fail(text, f"is zero; expected {spec.expected} (more than zero)")
     if not spec.low <= magnitude <= spec.high:
+        if spec is WEIGHT and str(typed.units) in _DOSE_MASSES:
+            raise _fail(text, f"is in {typed.units:~}, a unit for doses; a body weight is in kg, g or lb, e.g. 70 kg")
         raise _fail(text, f"is outside the accepted range {spec.range_text}; expected {spec.expected}")
     return typed if keep_unit else quantity
 
+
+#: Units of mass for doses, not for body weights.
+_DOSE_MASSES = frozenset({"milligram", "microgram", "nanogram"})
 
 #: The kind of each registry unit: "milligram" -> "mass".
 _UNIT_KINDS = {unit: kind for unit, kind in _UNIT_WORDS.values()}
@@ -336,7 +342,8 @@ def as_quantity(value: Any, spec: QuantitySpec, *, keep_unit: bool = False) -> Q
         return parse_quantity(value, spec, keep_unit=keep_unit)
     if isinstance(value, pint.Quantity):
         return _from_quantity(value, spec, keep_unit)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):  # numpy's numbers too
+        value = float(value)
         if not math.isfinite(value):
             raise QuantityError(f"{value!r} is not a finite number; expected {spec.expected}")
         shown = f"{value:g}"
@@ -350,9 +357,16 @@ def _from_quantity(value: pint.Quantity[Any], spec: QuantitySpec, keep_unit: boo
     magnitude = value.magnitude
     if not isinstance(value, ureg.Quantity):
         raise QuantityError(f"{value!s:.40} is a quantity of another pint registry; use dosecalc.Q_ or text")
-    if isinstance(magnitude, bool) or not isinstance(magnitude, (int, float)):
-        raise QuantityError(f"expected one value such as {spec.example}, got a {type(magnitude).__name__} quantity")
-    items = [(name, round(float(power))) for name, power in value.unit_items()]  # type: ignore[arg-type]
+    if isinstance(magnitude, bool) or not isinstance(magnitude, numbers.Real):
+        raise QuantityError(
+            f"expected one value such as {spec.example}, got a {type(magnitude).__name__} quantity "
+            "(for several, give a list)"
+        )
+    magnitude = float(magnitude)
+    powers = [(name, float(power)) for name, power in value.unit_items()]  # type: ignore[arg-type]
+    if any(not power.is_integer() for _, power in powers):
+        raise QuantityError(f"{value!s:.40} has a unit raised to a fractional power; expected {spec.expected}")
+    items = [(name, int(power)) for name, power in powers]
     if any(name not in _UNIT_KINDS for name, _ in items):
         raise QuantityError(f"{value!s:.40} has a unit dosecalc does not know; expected {spec.expected}")
     shown = f"{magnitude:g} {value.units:~}".replace(" / ", "/").replace(" * ", "·")

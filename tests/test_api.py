@@ -808,3 +808,108 @@ def test_pandas_is_the_dataframe_library() -> None:
     cap = frame[("max_rate", "mg/h")].tolist()
     assert cap[1] == pytest.approx(25, rel=RTOL)  # the card's 25 mg/h
     assert math.isnan(cap[0])
+
+
+# --------------------------------------------------------------------------------------- found in review
+
+
+def test_numpy_numbers_are_weights_like_python_numbers() -> None:
+    # 0.35 mg/kg/h x 70 kg = 24.5 mg/h, however the 70 is held
+    for weight in (Q_(np.int64(70), "kg"), Q_(np.float32(70), "kg"), Q_(70, "kg")):
+        close(dosecalc.table(weight, "rate-0.35-mg-kg-h").rows[0].rate, 24.5, "mg/h")
+    rows = dosecalc.table(Q_(np.array([50, 70]), "kg"), "rate-0.35-mg-kg-h").rows  # whole numbers, one per patient
+    assert [round(float(r.rate.to("mg/h").magnitude), 9) for r in rows] == [17.5, 24.5]  # 0.35 x 50, 0.35 x 70
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"weight": Q_(70, "kg**1.4")}, "weight"),
+        ({"weight": "70 kg", "concentration": Q_(2, "mg/mL**1.2")}, "concentration"),
+    ],
+    ids=["weight-fractional-power", "concentration-fractional-power"],
+)
+def test_a_unit_raised_to_a_fractional_power_is_refused(kwargs: dict[str, Any], field: str) -> None:
+    with pytest.raises(DoseCalcError) as raised:
+        dosecalc.table(**kwargs)
+    assert raised.value.field == field
+    assert "fractional power" in raised.value.problem
+
+
+def test_an_unknown_regimen_to_compare_is_reported_against_compare() -> None:
+    with pytest.raises(DoseCalcError) as raised:
+        dosecalc.simulate("initial-80-mg-2-h", compare="nope")
+    assert raised.value.field == "compare"
+
+
+def test_a_chart_is_written_as_png_or_svg_only(tmp_path: Path) -> None:
+    chart = dosecalc.plot("cumulative")
+    assert chart.to_bytes("png").startswith(b"\x89PNG")
+    for bad in ("pdf", "nope"):
+        with pytest.raises(DoseCalcError) as raised:
+            chart.to_bytes(bad)
+        assert raised.value.field == "format"
+    with pytest.raises(DoseCalcError) as refused:
+        chart.save(tmp_path / "chart.pdf")
+    assert refused.value.field == "path"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_cohort_is_read_once_and_its_frame_is_in_patient_order() -> None:
+    result = dosecalc.cohort([("p1", "70 kg"), ("p2", "80 kg")], ["rate-22-mg-h", "initial-80-mg-2-h"])
+    frame = result.to_dataframe()
+    assert frame[("id", "No Unit")].tolist() == ["p1", "p1", "p2", "p2"]  # as the CSV: patient by patient
+    assert frame[("regimen", "No Unit")].tolist() == ["rate-22-mg-h", "initial-80-mg-2-h"] * 2
+    # 22 mg/h for both; 80 mg / 2 h = 40 mg/h for both
+    assert frame[("rate", "mg/h")].tolist() == [22.0, 40.0, 22.0, 40.0]
+    assert frame[("weight", "kg")].tolist() == [70.0, 70.0, 80.0, 80.0]
+    with pytest.raises(DoseCalcError, match="read already") as raised:
+        result.to_dataframe()
+    assert raised.value.field == "patients"
+
+
+def test_whole_pages_show_in_jupyter_in_a_frame_and_missing_formats_show_nothing() -> None:
+    handout = dosecalc.report("70 kg", "rate-22-mg-h")
+    assert handout._repr_markdown_() is None  # no Markdown form: Jupyter falls back to the HTML
+    shown = handout._repr_html_()
+    assert shown is not None and shown.startswith("<iframe srcdoc=") and "<style>" not in shown
+    sheet_html = dosecalc.exercises(count=2)._repr_html_()
+    assert sheet_html is not None and sheet_html.startswith("<iframe")
+    table_html = dosecalc.table("70 kg")._repr_html_()
+    assert table_html is not None and table_html.startswith("<div>")  # a fragment stays as it is
+
+
+def test_worked_steps_reach_the_notebook_html_and_csv_refuses_them() -> None:
+    table = dosecalc.table("154 lb", "rate-0.35-mg-kg-h", explain=True)
+    page = table.as_text("html")
+    assert "Worked steps:" in page and "rate: 0.35 mg/kg/h" in page
+    with pytest.raises(DoseCalcError) as raised:
+        table.as_text("csv")
+    assert raised.value.field == "explain"
+    assert "Worked steps:" in dosecalc.schedule("rate-22-mg-h", explain=True).as_text("html")
+
+
+def test_marking_reads_text_keys_and_counts_a_blank_as_no_answer() -> None:
+    key = dosecalc.exercises(count=2, seed=7).key()
+    marks = dosecalc.mark({"1": str(key[0].answer), "2": "  "}, seed=7)
+    assert [(m.correct, m.reason) for m in marks] == [(True, "correct"), (False, "no answer")]
+    with pytest.raises(DoseCalcError) as raised:
+        dosecalc.mark({1: "10,5"}, seed=7)
+    assert raised.value.field == "answers" and raised.value.problem.startswith("problem 1: '10,5'")
+
+
+def test_an_empty_regimen_list_is_refused_not_read_as_every_card() -> None:
+    with pytest.raises(DoseCalcError) as raised:
+        dosecalc.table("70 kg", [])
+    assert raised.value.field == "regimen"
+
+
+def test_a_weight_given_as_a_quantity_is_kept_at_full_precision_in_json() -> None:
+    document = dosecalc.table(Q_(154.3456789, "lb"), "rate-22-mg-h").to_dicts()
+    assert document["patient"]["weight_given"] == "154.3456789 lb"
+
+
+def test_a_dose_unit_for_a_weight_is_named_as_the_mistake() -> None:
+    with pytest.raises(DoseCalcError) as raised:
+        dosecalc.table("70 mg")
+    assert raised.value.problem == "'70 mg' is in mg, a unit for doses; a body weight is in kg, g or lb, e.g. 70 kg"

@@ -415,3 +415,24 @@ def test_the_first_table_gives_one_line_notes_and_the_full_text_on_request() -> 
     assert max(map(len, notes)) <= 150  # regimen id, then a one-line note
     rows = run("table", "--format", "json").json()["rows"]  # machine output keeps the full text
     assert any("the 2018 consensus guidelines give 22 mg/h for 4 days" in note for note in rows[0]["notes"])
+
+
+def test_every_output_path_is_checked_before_any_work(tmp_path: Path) -> None:
+    patients = tmp_path / "p.csv"
+    patients.write_text("id,weight\np1,70 kg\n", encoding="utf-8")
+    missing = str(tmp_path / "nowhere" / "e.csv")
+    result = run("cohort", str(patients), "--errors", missing)
+    assert result.exit_code == 2 and result.stdout == "", result.output  # not a row streamed first
+    assert result.stderr.startswith("error: --errors: folder "), result.output
+    same = str(tmp_path / "out.csv")
+    clash = run("cohort", str(patients), "-o", same, "--errors", same)
+    assert clash.stderr.splitlines() == ["error: --errors: is the same file as the output file; give each its own"]
+    chart = tmp_path / "ok.png"
+    late = run("simulate", "initial-80-mg-2-h", "--plot", str(chart), "-o", str(tmp_path / "nowhere" / "o.csv"))
+    assert late.exit_code == 2 and not chart.exists(), late.output
+
+
+def test_a_byte_order_mark_on_standard_input_is_read_as_in_a_file() -> None:
+    result = run("cohort", "-", "-r", "rate-22-mg-h", stdin="\ufeffid,weight\np1,70 kg\n")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1].startswith("p1,rate-22-mg-h,70.0,22.0,")

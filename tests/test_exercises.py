@@ -201,7 +201,7 @@ def test_conventions_change_the_answers_exactly_as_stated() -> None:
         ),
         (
             'problem,answer\n1,"10,5"\n',
-            "error: answer to problem 1: '10,5' is not a plain number such as 10.9 (or 10.9 mL/h)",
+            "error: ANSWERS.csv: problem 1: '10,5' is not a plain number such as 10.9 (or 10.9 mL/h)",
         ),
         (
             "problem,answer\n999999999999999999999,1\n",

@@ -104,7 +104,9 @@ def test_cap_step_says_when_it_binds() -> None:
 def test_explain_is_refused_for_csv_and_absent_without_the_flag() -> None:
     refused = run("table", "--explain", "--format", "csv")
     assert refused.exit_code == 2
-    assert refused.stderr.splitlines() == ["error: --explain: worked steps come as table, markdown or json"]
+    assert refused.stderr.splitlines() == [
+        "error: --explain: worked steps come as table, markdown, html or json, not csv"
+    ]
     assert "steps" not in run("table", "--format", "json").json()["rows"][0]
 
 

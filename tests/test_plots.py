@@ -131,3 +131,13 @@ def test_a_weight_changes_the_rate_chart_and_options_that_would_change_nothing_a
         assert result.exit_code == 2, result.output
         assert result.stderr.splitlines() == [message]
     assert not (tmp_path / "refused.png").exists()
+
+
+def test_the_concentration_chart_keeps_its_peaks_whatever_the_table_step() -> None:
+    import dosecalc
+
+    coarse = dosecalc.simulate("rate-22-mg-h", step="6 h")
+    lines = [line for line in coarse.chart().figure.axes[0].get_lines() if line.get_label() == "rate-22-mg-h"]
+    drawn = float(np.max(np.asarray(lines[0].get_ydata(), dtype=float)))
+    peak = float(coarse.runs[0].summary.peak_concentration.to("ng/mL").magnitude)
+    assert drawn == pytest.approx(peak, rel=1e-9)  # the 4 h peak, not the 6 h row after it

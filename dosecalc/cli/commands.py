@@ -87,11 +87,6 @@ def _builtin(no_builtin: bool) -> bool:
     return not no_builtin
 
 
-def _no_csv_steps(explain: bool, format: str) -> None:
-    if explain and format == "csv":
-        raise DoseCalcError("worked steps come as table, markdown or json", field="explain")
-
-
 @command("regimens")
 def regimens(
     format: Annotated[CardsFormat, typer.Option("--format", "-f", help="Output format.")] = TableFormat.table,
@@ -133,7 +128,6 @@ def table(
     """Rate, dose and (with a concentration) pump figures for one patient, one row per regimen."""
     from .. import api
 
-    _no_csv_steps(explain, format)
     result = api.table(
         weight,
         regimen,
@@ -171,7 +165,6 @@ def schedule(
     """The time schedule of one regimen: elapsed time, rate, dose in each step and cumulative dose."""
     from .. import api
 
-    _no_csv_steps(explain, format)
     result = api.schedule(
         regimen,
         weight,
@@ -247,9 +240,10 @@ def cohort(
     import contextlib
 
     from .. import api
-    from ..files import atomic_writer, background_writes
+    from ..files import atomic_writer, background_writes, check_targets
     from ..render.data import bad_rows_csv
 
+    check_targets({"output": output, "errors": errors})
     with contextlib.ExitStack() as stack:
         result = api.cohort(
             sys.stdin if patients == "-" else patients,
@@ -347,8 +341,9 @@ def simulate(
 ) -> None:
     """Predicted plasma concentration over time under a population PK model (teaching estimate)."""
     from .. import api
-    from ..files import chart_format
+    from ..files import chart_format, check_targets
 
+    check_targets({"plot": plot, "output": output})
     chart = None if plot is None else chart_format(plot, "plot")
     result = api.simulate(
         regimen,
@@ -363,7 +358,7 @@ def simulate(
         regimens_dir=regimens_dir,
         builtin=_builtin(no_builtin),
     )
-    if plot is not None and chart is not None:
+    if plot is not None and chart is not None:  # chart is None exactly when plot is; said for the type checker
         write(result.chart().to_bytes(chart), plot, "plot")
     emit(result, format, output)
 
@@ -479,8 +474,9 @@ def plot(
     marked), cumulative dose over one session, or one regimen's schedule. Needs the plot extra (matplotlib):
     pip install '.[plot]' in dosecalc's source folder."""
     from .. import api
-    from ..files import chart_format
+    from ..files import chart_format, check_targets
 
+    check_targets({"output": output})
     fmt = chart_format(output, "output")
     chart = api.plot(
         kind,
@@ -525,8 +521,9 @@ def report(
     charts, the cards with their sources, and (with --explain) the worked steps. Needs the report extra (matplotlib and
     jinja2): pip install '.[report]' in dosecalc's source folder."""
     from .. import api
-    from ..files import check_suffix
+    from ..files import check_suffix, check_targets
 
+    check_targets({"output": output})
     check_suffix(output, (".html", ".htm"), "output")
     handout = api.report(
         weight,

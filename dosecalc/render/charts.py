@@ -19,11 +19,14 @@ from .. import DISCLAIMER
 from ..dosing import Plan, calculate
 from ..schedules import build_schedule
 from ..units import Q_, Quantity
+from .numbers import show
 
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 DASHES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (3, 1)), (0, (1, 3)))
 MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 CHART_KINDS = ("rate-vs-weight", "cumulative", "schedule")
+#: The file formats a chart is written in.
+CHART_FORMATS = ("png", "svg")
 #: Time step of the curves drawn from schedules.
 CHART_STEP = Q_(5.0, "min")
 
@@ -187,7 +190,7 @@ def cumulative(plans: Sequence[Plan], weight: Quantity, step: Quantity = CHART_S
             label=plan.card.id,
             **_style(index),
         )
-    title = f"Cumulative dose, one session, {weight.to('kg').magnitude:.1f} kg"
+    title = f"Cumulative dose, one session, {show(weight, 'kg')}"
     return _label(fig, ax, "Time from the start of the infusion (h)", "Cumulative dose (mg)", title)
 
 
@@ -202,7 +205,7 @@ def schedule_chart(plan: Plan, weight: Quantity, step: Quantity = CHART_STEP) ->
     bottom.plot(hours, schedule.cumulative_dose.to("mg").magnitude, **_style(1))
     bottom.set_ylabel("Cumulative dose (mg)")
     bottom.set_xlabel("Time from the start of the infusion (h)")
-    top.set_title(f"{plan.card.id}, {weight.to('kg').magnitude:.1f} kg")
+    top.set_title(f"{plan.card.id}, {show(weight, 'kg')}")
     for ax in (top, bottom):
         ax.grid(alpha=0.3)
     _finish(fig)
@@ -211,14 +214,17 @@ def schedule_chart(plan: Plan, weight: Quantity, step: Quantity = CHART_STEP) ->
 
 def concentration_chart(runs: Sequence[Any]) -> Any:
     """Predicted plasma concentration (ng/mL) against time (h) for each simulated regimen."""
+    from ..pk import simulate
+
     fig, ax = _figure()
     for index, run in enumerate(runs):
-        ax.plot(
-            run.simulation.time.to("h").magnitude,
-            run.simulation.concentration.to("ng/mL").magnitude,
-            label=run.figures.plan.card.id,
-            **_style(index),
-        )
+        # Drawn on a grid of its own, fine enough for the curve's shape and holding every session's start and
+        # end, whatever the step of the table: joining 6-hourly rows would cut the peaks off.
+        end = float(run.simulation.time.to("h").magnitude[-1])
+        breaks, _ = run.course.pieces()
+        hours = np.union1d(np.linspace(0.0, end, 1201), breaks[breaks / 60.0 <= end] / 60.0)
+        curve = simulate(run.model, run.figures.weight, run.course, Q_(hours, "h"))
+        ax.plot(hours, curve.concentration.to("ng/mL").magnitude, label=run.figures.regimen, **_style(index))
     title = f"Predicted plasma concentration ({runs[0].model.id} model, a population estimate)"
     return _label(fig, ax, "Time from the start of the first session (h)", "Plasma concentration (ng/mL)", title)
 

@@ -118,9 +118,18 @@ def _full(q: Quantity | None, unit: str) -> str:
     return "" if q is None else repr(float(q.to(unit).magnitude))
 
 
+def _no_steps(rows: Sequence[DoseFigures]) -> None:
+    """CSV has no room for worked steps: refused rather than dropped without a word."""
+    if any(row.steps for row in rows):
+        from ..errors import DoseCalcError
+
+        raise DoseCalcError("worked steps come as table, markdown, html or json, not csv", field="explain")
+
+
 def dose_csv(result: DoseTable) -> str:
     """One header row, units in the column names, full precision; notes joined with ' | '."""
     rows = result.rows
+    _no_steps(rows)
     columns = present(DOSE_COLUMNS, rows)
     header = ["regimen", "weight_kg", "sessions", *(c.csv for c in columns)]
     header += ["uncapped_rate_mg_per_h", "cap_binds", "notes"]
@@ -171,6 +180,7 @@ def _schedule(result: ScheduleTable) -> dict[str, Any]:
 
 
 def schedule_csv(result: ScheduleTable) -> str:
+    _no_steps([result.schedule.figures])
     columns = schedule_columns(result)
     arrays = [getattr(result.schedule, c.key).to(c.unit).magnitude for c in columns]
     return _csv([c.csv for c in columns], ([repr(float(a[i])) for a in arrays] for i in range(result.schedule.rows)))

@@ -18,6 +18,7 @@ from . import charts, numbers, text, words
 from .data import present
 
 if TYPE_CHECKING:
+    from ..dosing import DoseFigures
     from ..units import Quantity
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
         DoseTable,
         Handout,
         Marks,
+        Result,
         ScheduleTable,
         Sheet,
         SimulationTable,
@@ -131,6 +133,16 @@ def handout_text(result: Handout) -> str:
 # --------------------------------------------------------------------------------------- Jupyter tables
 
 
+def notebook_html(result: Result) -> str:
+    """What Jupyter shows for a result: a fragment as it is, or a whole page (the handout, a worksheet) in a
+    frame of its own, so that its styles cannot restyle the notebook."""
+    page = result.as_text("html")
+    if not page.lstrip().lower().startswith("<!doctype"):
+        return page
+    style = "width:100%;height:40rem;border:1px solid #999"
+    return f'<iframe srcdoc="{escape(page, quote=True)}" style="{style}"></iframe>'
+
+
 def _table(headers: Sequence[str], body: Sequence[Sequence[str]]) -> str:
     right = text.numeric_columns(headers, body)
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
@@ -148,6 +160,16 @@ def _table(headers: Sequence[str], body: Sequence[Sequence[str]]) -> str:
 def _page(*parts: str) -> str:
     """A fragment for Jupyter: the disclaimer first, then the parts."""
     return f"<div><p><strong>{escape(DISCLAIMER)}</strong></p>{''.join(parts)}</div>"
+
+
+def _steps(rows: Sequence[DoseFigures]) -> str:
+    """The worked steps of the rows that have them, one numbered list per regimen."""
+    blocks = [
+        f"<p>{escape(row.regimen)}:</p><ol>" + "".join(f"<li>{escape(words.step_text(s))}</li>" for s in row.steps)
+        for row in rows
+        if row.steps
+    ]
+    return "" if not blocks else "<p>Worked steps:</p>" + "</ol>".join(blocks) + "</ol>"
 
 
 def _lines(lines: Sequence[str]) -> str:
@@ -168,6 +190,7 @@ def dose_html(result: DoseTable) -> str:
         parts.append(f"<p>{escape(text.patient_line(patient))}</p>")
         parts.append(_table(text.dose_headers(columns), [text.dose_cells(row, columns) for row in rows]))
         parts.append(_notes(text.numbered_notes(rows, result.brief), result.brief))
+        parts.append(_steps(rows))
     return _page(*parts)
 
 
@@ -175,9 +198,9 @@ def schedule_html(result: ScheduleTable) -> str:
     headers, body = text.schedule_cells(result)
     notes = words.row_notes(result.schedule.figures, result.brief)
     title = f"<p>{_lines(text.schedule_title(result).splitlines())}</p>"
-    return _page(
-        title, _table(headers, body), f"<p>{escape(words.ROUNDED_FOR_DISPLAY)}</p>", _notes(notes, result.brief)
-    )
+    rounded = f"<p>{escape(words.ROUNDED_FOR_DISPLAY)}</p>"
+    steps = _steps([result.schedule.figures])
+    return _page(title, _table(headers, body), rounded, _notes(notes, result.brief), steps)
 
 
 def simulation_html(result: SimulationTable) -> str:

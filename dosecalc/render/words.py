@@ -133,7 +133,7 @@ def step_term(q: Quantity, figure: str) -> str:
     unit = unit_label(q)
     if not unit:
         return (
-            f"{step_number(float(q.magnitude))} sessions"
+            f"{step_number(float(q.magnitude))} session{'' if float(q.magnitude) == 1 else 's'}"
             if figure == "course_total_dose"
             else step_number(float(q.magnitude))
         )

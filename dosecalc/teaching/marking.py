@@ -28,10 +28,13 @@ def mark(problems: Sequence[Problem], answers: dict[int, str]) -> list[Mark]:
     marks = []
     for p in problems:
         text = answers.get(p.number)
-        if text is None:
+        if text is None or not text.strip():  # a blank cell is no answer, as a missing row is
             marks.append(Mark(p, None, False, "no answer"))
             continue
-        number, unit = read_number(text, f"answer to problem {p.number}")
+        try:
+            number, unit = read_number(text, "answers")
+        except DoseCalcError as error:
+            raise DoseCalcError(f"problem {p.number}: {error.problem}", field="answers") from None
         if unit and unit.replace(" ", "").lower() != p.unit.lower():
             marks.append(Mark(p, text, False, f"the answer is asked in {p.unit}, not {unit}"))
             continue
@@ -65,7 +68,9 @@ def read_answers(text: str) -> dict[int, str]:
         if len(number_text) > 30:  # bounded before it is converted
             raise DoseCalcError(f"row {line}: problem {quote(number_text)} does not exist", field="answers")
         number = int(number_text)
-        if number in answers or number < 1:
-            raise DoseCalcError(f"row {line}: problem {number} is answered twice or does not exist", field="answers")
+        if number < 1:
+            raise DoseCalcError(f"row {line}: there is no problem {number}; problems start at 1", field="answers")
+        if number in answers:
+            raise DoseCalcError(f"row {line}: problem {number} is answered twice", field="answers")
         answers[number] = row[1].strip()
     return answers
