@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from dosecalc.dosing import WhatIf, calculate, make_plan
 from dosecalc.regimens import load_catalogue
+from dosecalc.render.words import unit_label as display_unit
 from dosecalc.units import Q_, parse_concentration
 
 from .helpers import WORKED_EXAMPLE, run
@@ -60,17 +62,42 @@ def test_explain_json_steps_match_the_figures_and_their_own_arithmetic() -> None
 def test_explain_text_for_the_documented_example() -> None:
     result = run("table", *WORKED_EXAMPLE, "--regimen", "rate-0.35-mg-kg-h", "--explain", "--format", "markdown")
     assert result.exit_code == 0, result.output
+    # Figures on the way at two places more than the table (69.853 kg, 24.449 mg/h), each rounding to the
+    # table's figure (69.9 kg, 24.4 mg/h; 24.45 would round half up to 24.5), and given as the table rounds it.
+    # 154 x 0.45359237 = 69.85322498 kg; x 0.35 = 24.448628743 mg/h; x 4 h = 97.794514972 mg; / 2 mg/mL =
+    # 12.2243143715 mL/h and 48.897257486 mL; x 20 gtt/mL = 244.48628743 gtt/h; / 60 = 4.0747714572 gtt/min;
+    # x 10 sessions = 977.94514972 mg
     for line in [
-        "weight: 154 lb × 0.45359237 kg/lb = 69.85 kg",
-        "rate: 0.35 mg/kg/h × 69.85 kg = 24.45 mg/h",
-        "rate cap: 24.45 mg/h ≤ 25 mg/h: the cap does not bind (24.45 mg/h)",
-        "dose per session: 24.45 mg/h × 4 h = 97.79 mg",
+        "weight: 154 lb × 0.45359237 kg/lb = 69.853 kg, rounded 69.9 kg",
+        "rate: 0.35 mg/kg/h × 69.853 kg = 24.449 mg/h, rounded 24.4 mg/h",
+        "rate cap: 24.449 mg/h ≤ 25 mg/h: the cap does not bind (24.449 mg/h)",
+        "dose per session: 24.449 mg/h × 4 h = 97.795 mg, rounded 97.8 mg",
         "concentration: 100 mg ÷ 50 mL = 2 mg/mL",
-        "pump rate: 24.45 mg/h ÷ 2 mg/mL = 12.22 mL/h",
-        "drip rate: 12.22 mL/h × 20 gtt/mL = 244.49 gtt/h",
-        "drip rate: 244.49 gtt/h ÷ 60 min/h = 4.07 gtt/min",
+        "pump rate: 24.449 mg/h ÷ 2 mg/mL = 12.224 mL/h, rounded 12.2 mL/h",
+        "volume per session: 97.795 mg ÷ 2 mg/mL = 48.897 mL, rounded 48.9 mL",
+        "drip rate: 12.224 mL/h × 20 gtt/mL = 244.4863 gtt/h",
+        "drip rate: 244.4863 gtt/h ÷ 60 min/h = 4.07 gtt/min, rounded 4 gtt/min",
+        "course total: 97.795 mg × 10 sessions = 977.945 mg, rounded 977.9 mg",
     ]:
-        assert line in result.stdout
+        assert line in result.stdout, line
+
+
+@settings(max_examples=200, deadline=None)
+@given(kg=st.floats(0.3, 650), card=st.sampled_from(CARDS))
+def test_every_figure_on_the_way_rounds_to_the_tables_figure(kg: float, card: Any) -> None:
+    """The double-rounding trap of issue 19: a shown 24.45 rounds half up to 24.5 while the table says 24.4."""
+    from dosecalc.render import numbers
+
+    figures = calculate(make_plan(card, WhatIf(concentration=parse_concentration("2 mg/mL"))), Q_(kg, "kg"), True)
+    for step in figures.steps:
+        unit = display_unit(step.result)
+        if numbers.has_rule(unit):
+            value = float(step.result.magnitude)
+            shown = numbers.intermediate(value, unit)
+            assert numbers.rounded(float(shown.replace(",", "")), unit) == numbers.rounded(value, unit), (shown, unit)
+            assert len(shown.replace(",", "")) > len(numbers.rounded(value, unit).replace(",", "")) or shown == (
+                numbers.rounded(value, unit)
+            )
 
 
 @settings(max_examples=100, deadline=None)

@@ -100,7 +100,7 @@ def test_handout_is_self_contained_and_carries_the_disclaimer(tmp_path: Path) ->
     text = " ".join(page.text)
     assert text.count(DISCLAIMER) >= 2
     assert page.svgs == 3  # rate by weight, cumulative dose, plasma concentration
-    assert "Worked steps" in text and "154 lb × 0.45359237 kg/lb = 69.85 kg" in text
+    assert "Worked steps" in text and "154 lb × 0.45359237 kg/lb = 69.853 kg, rounded 69.9 kg" in text
     assert "Schwartzman" in text and "Sources differ" in text
 
 

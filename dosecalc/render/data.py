@@ -91,12 +91,12 @@ def _steps(figures: DoseFigures) -> list[dict[str, Any]]:
     return [
         {
             "figure": step.figure,
-            "text": words.step_text(step),
+            "text": text,
             "terms": [{"value": float(t.magnitude), "unit": words.unit_label(t)} for t in step.terms],
             "operators": list(step.operators),
             "result": {"value": float(step.result.magnitude), "unit": words.unit_label(step.result)},
         }
-        for step in figures.steps
+        for step, text in zip(figures.steps, words.step_lines(figures.steps), strict=True)
     ]
 
 

@@ -103,7 +103,7 @@ def handout_html(
                 "population estimate for teaching, not a prediction for this patient.",
             }
         )
-    steps = [{"regimen": row.regimen, "lines": [words.step_text(s) for s in row.steps]} for row in rows if row.steps]
+    steps = [{"regimen": row.regimen, "lines": words.step_lines(row.steps)} for row in rows if row.steps]
     template = _environment().get_template("report.html")
     return str(
         template.render(
@@ -115,6 +115,7 @@ def handout_html(
             charts=figures,
             schedules=schedule_parts,
             steps=steps,
+            steps_precision=words.STEPS_PRECISION,
             rounding_note=words.ROUNDED_FOR_DISPLAY,
             cards=[_card(row.plan.card) for row in rows],
         )
@@ -165,11 +166,13 @@ def _page(*parts: str) -> str:
 def _steps(rows: Sequence[DoseFigures]) -> str:
     """The worked steps of the rows that have them, one numbered list per regimen."""
     blocks = [
-        f"<p>{escape(row.regimen)}:</p><ol>" + "".join(f"<li>{escape(words.step_text(s))}</li>" for s in row.steps)
+        f"<p>{escape(row.regimen)}:</p><ol>"
+        + "".join(f"<li>{escape(line)}</li>" for line in words.step_lines(row.steps))
         for row in rows
         if row.steps
     ]
-    return "" if not blocks else "<p>Worked steps:</p>" + "</ol>".join(blocks) + "</ol>"
+    heading = f"<p>Worked steps. {escape(words.STEPS_PRECISION)}</p>"
+    return "" if not blocks else heading + "</ol>".join(blocks) + "</ol>"
 
 
 def _lines(lines: Sequence[str]) -> str:

@@ -64,13 +64,39 @@ _RULES: dict[str, tuple[str, int | None]] = {
 }
 
 
-def magnitude(q: Quantity, unit: str) -> str:
-    """A quantity's number in ``unit``, rounded by the display rule for that unit (no unit text)."""
-    value = float(q.to(unit).magnitude)
+def has_rule(unit: str) -> bool:
+    """Whether figures in ``unit`` have a display rule (mg/h, mL, gtt/min...)."""
+    return unit == "mL" or unit in _RULES
+
+
+def rounded(value: float, unit: str) -> str:
+    """``value`` (in ``unit``) rounded by the display rule for that unit, without the unit."""
     if unit == "mL":
         return number(value, 2 if abs(value) < 1 else 1)
     places = _RULES[unit][1]
     return significant(value) if places is None else number(value, places)
+
+
+def magnitude(q: Quantity, unit: str) -> str:
+    """A quantity's number in ``unit``, rounded by the display rule for that unit (no unit text)."""
+    return rounded(float(q.to(unit).magnitude), unit)
+
+
+def intermediate(value: float, unit: str) -> str:
+    """``value`` as a worked step shows a figure on the way: two more decimals (or significant figures) than
+    the display rule for ``unit``, and more where needed so that rounding the figure shown by the rule gives
+    the same figure as rounding the exact value (24.449, not 24.45, for 24.4486 mg/h shown as 24.4). A unit
+    without a rule (gtt/h) gets 4 decimals."""
+    if not has_rule(unit):
+        return number(value, 4)
+    target = rounded(value, unit)
+    sig_figs = unit != "mL" and _RULES[unit][1] is None
+    base = 3 if sig_figs else (2 if unit == "mL" and abs(value) < 1 else 1 if unit == "mL" else _RULES[unit][1] or 0)
+    for extra in range(2, 12):
+        shown = significant(value, base + extra) if sig_figs else number(value, base + extra)
+        if rounded(float(shown.replace(",", "")), unit) == target:
+            return shown
+    return number(value, 12)
 
 
 def show(q: Quantity, unit: str) -> str:

@@ -93,10 +93,11 @@ def _steps_lines(rows: Sequence[DoseFigures], schedule: bool = False) -> list[st
         if not row.steps:
             continue
         lines.append(f"{row.regimen}:")
-        lines += [f"  {number}. {words.step_text(step)}" for number, step in enumerate(row.steps, 1)]
+        lines += [f"  {number}. {line}" for number, line in enumerate(words.step_lines(row.steps), 1)]
         if schedule:
+            rate = words.step_term(row.rate, "rate", frozenset({words.step_key(row.rate)}))
             lines.append(
-                f"  {len(row.steps) + 1}. cumulative dose at elapsed time t: {words.step_term(row.rate, 'rate')}"
+                f"  {len(row.steps) + 1}. cumulative dose at elapsed time t: {rate}"
                 " \u00d7 t (the last row is the dose per session)"
             )
     return lines
@@ -117,7 +118,7 @@ def _steps_markdown(rows: Sequence[DoseFigures], schedule: bool = False) -> list
     steps = _steps_lines(rows, schedule)
     if not steps:
         return []
-    out = ["", "Worked steps:", ""]
+    out = ["", f"Worked steps. {words.STEPS_PRECISION}", ""]
     for line in steps:
         out.append(f"**{line[:-1]}**" if not line.startswith("  ") else f"   {line.strip()}")
         if not line.startswith("  "):
@@ -419,6 +420,6 @@ def _rich_blocks(blocks: Sequence[Block]) -> Any:
             numbered = "\n".join(f"{n}. {note}" for n, note in enumerate(notes, 1))
             parts.append(Text(f"{notes_heading(brief)}\n{numbered}"))
         if steps:
-            parts.append(Text("Worked steps:\n" + "\n".join(steps)))
+            parts.append(Text(f"Worked steps. {words.STEPS_PRECISION}\n" + "\n".join(steps)))
     parts.append(Text(DISCLAIMER, style="dim"))
     return Group(*parts)

@@ -7,9 +7,11 @@ Both name no command-line option: the same words serve the command line, a noteb
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..dosing import DoseFigures, Step
 from ..units import Quantity
-from .numbers import duration, number, show
+from .numbers import duration, has_rule, intermediate, number, rounded, show
 
 #: Said under every schedule shown to people: students add up the rounded steps.
 ROUNDED_FOR_DISPLAY = (
@@ -121,38 +123,89 @@ def unit_label(q: Quantity) -> str:
     return "/".join(["·".join(above) or "1", *below]) if below else "·".join(above)
 
 
-def step_number(value: float) -> str:
-    """A number in a worked step: exact when it is a short constant (0.45359237, 60), else to 2 decimals."""
+#: Said with every list of worked steps: how their figures are shown.
+STEPS_PRECISION = (
+    "Figures on the way are shown to two places more than the tables (more where needed, so that rounding one "
+    "gives the table's figure); each figure the tables show is also given as they round it."
+)
+
+#: The figures a dose table shows, rounded by the display rules, when a step computes them.
+TABLE_FIGURES = frozenset(
+    {
+        "weight",
+        "rate",
+        "rate_per_kg",
+        "total_dose",
+        "total_dose_per_kg",
+        "course_total_dose",
+        "concentration",
+        "pump_rate",
+        "volume",
+        "drip_rate",
+    }
+)
+
+_Key = tuple[str, str]
+
+
+def step_key(q: Quantity) -> _Key:
+    return (f"{float(q.magnitude):.12g}", unit_label(q))
+
+
+def step_number(value: float, unit: str = "", exact: bool = True) -> str:
+    """A number in a worked step: a given figure exactly when it is short (0.45359237, 60, 154), anything
+    else at the steps' precision for its unit (:func:`dosecalc.render.numbers.intermediate`)."""
     text = repr(float(value))
-    if len(text.rstrip("0").rstrip(".")) <= 11 and "e" not in text:
+    if exact and len(text.rstrip("0").rstrip(".")) <= 11 and "e" not in text:
         return number(value, 10)
-    return number(value, 2)
+    return intermediate(value, unit)
 
 
-def step_term(q: Quantity, figure: str) -> str:
+def step_term(q: Quantity, figure: str, computed: frozenset[_Key] = frozenset()) -> str:
+    """A term of a step with its unit; a figure computed by an earlier step at the steps' precision."""
     unit = unit_label(q)
+    shown = step_number(float(q.magnitude), unit, exact=step_key(q) not in computed)
     if not unit:
-        return (
-            f"{step_number(float(q.magnitude))} session{'' if float(q.magnitude) == 1 else 's'}"
-            if figure == "course_total_dose"
-            else step_number(float(q.magnitude))
-        )
-    return f"{step_number(float(q.magnitude))} {unit}"
+        if figure == "course_total_dose":
+            return f"{shown} session{'' if float(q.magnitude) == 1 else 's'}"
+        return shown
+    return f"{shown} {unit}"
 
 
-def step_text(step: Step) -> str:
-    """One worked step in words and units: ``rate: 0.35 mg/kg/h x 69.85 kg = 24.45 mg/h``."""
+def _result(step: Step) -> str:
+    """A step's result at the steps' precision and, for a figure the tables show, as they round it."""
+    unit = unit_label(step.result)
+    value = float(step.result.magnitude)
+    shown = f"{intermediate(value, unit)} {unit}".rstrip()
+    if step.figure in TABLE_FIGURES and has_rule(unit) and rounded(value, unit) != intermediate(value, unit):
+        shown += f", rounded {rounded(value, unit)} {unit}"
+    return shown
+
+
+def step_lines(steps: Sequence[Step]) -> list[str]:
+    """The worked steps in words and units, each figure computed earlier shown at the steps' precision."""
+    computed: set[_Key] = set()
+    lines = []
+    for step in steps:
+        lines.append(step_text(step, frozenset(computed)))
+        computed.add(step_key(step.result))
+    return lines
+
+
+def step_text(step: Step, computed: frozenset[_Key] = frozenset()) -> str:
+    """One worked step in words and units: ``rate: 0.35 mg/kg/h x 69.853 kg = 24.449 mg/h, rounded 24.4 mg/h``.
+    ``computed`` holds the figures of earlier steps (shown at the steps' precision, not as given)."""
     symbols = {"x": "\u00d7", "/": "\u00f7", ">": ">", "<=": "\u2264"}
-    parts = [step_term(step.terms[0], step.figure)] if step.terms else []
+    parts = [step_term(step.terms[0], step.figure, computed)] if step.terms else []
     for operator, term in zip(step.operators, step.terms[1:], strict=True):
-        parts += [symbols[operator], step_term(term, step.figure)]
+        parts += [symbols[operator], step_term(term, step.figure, computed)]
     name = FIGURE_NAMES.get(step.figure, step.figure)
     if step.figure == "cap":
-        text = f"{name}: {' '.join(parts)}: {step.comment} ({step_term(step.result, step.figure)})"
+        text = f"{name}: {' '.join(parts)}: {step.comment} ({_result(step)})"
     elif not step.operators:
         text = f"{name}: {step_term(step.result, step.figure)} ({step.comment})"
     else:
-        text = f"{name}: {' '.join(parts)} = {step_term(step.result, step.figure)}"
+        text = f"{name}: {' '.join(parts)} = {_result(step)}"
         if step.comment:
             text += f" ({step.comment})"
     return text

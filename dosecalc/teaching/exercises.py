@@ -119,7 +119,7 @@ def _weight(rng: random.Random, in_pounds: bool, convention: Convention) -> tupl
     lb = rng.randint(99, 265)
     if convention.pound == "2.2":
         kg = lb / 2.2
-        return f"{lb} lb", Q_(kg, "kg"), [f"weight: {lb} lb \u00f7 2.2 lb/kg = {words.step_number(kg)} kg"]
+        return f"{lb} lb", Q_(kg, "kg"), [f"weight: {lb} lb \u00f7 2.2 lb/kg = {numbers.intermediate(kg, 'kg')} kg"]
     return f"{lb} lb", Q_(lb, "lb"), []  # converted, with its step, by the calculation itself
 
 
@@ -194,7 +194,7 @@ def _problem(rng: random.Random, number: int, level: int, cards: Sequence[Card],
         given.append(f"a course of {sessions} session(s)")
     unit = _UNITS[figure]
     question = "Given " + "; ".join(g for g in given if g) + f": what is {_ASKS[figure]} in {unit}?"
-    step_texts = tuple(pre_steps + [words.step_text(step) for step in chain])
+    step_texts = tuple(pre_steps + words.step_lines(chain))
     factors = sum(1 for text in step_texts if "\u00d7" in text or "\u00f7" in text)
     inputs: dict[str, object] = {
         "weight": weight_text if weighs else None,
