@@ -708,7 +708,7 @@ def exercises(
     level: int | None = None,
     pound: str = "exact",
     pump_rounding: str = "0.1",
-    answers: bool = False,
+    key: bool = False,
     regimens_dir: Folder = None,
     builtin: bool = True,
 ) -> Sheet:
@@ -729,8 +729,9 @@ def exercises(
         Pounds to kilograms: ``"exact"`` (0.45359237 kg) or ``"2.2"`` (2.2 lb per kg).
     pump_rounding : str
         Pump-rate answers to ``"0.1"`` mL/h or to whole (``"1"``) mL/h.
-    answers : bool
-        The answer key (with worked steps) rather than the worksheet, in every format.
+    key : bool
+        The answer key (with worked steps) rather than the worksheet, in every format (``sheet.key()`` gives
+        the key of a worksheet too).
     regimens_dir, builtin
         As for :func:`cards`.
 
@@ -756,9 +757,7 @@ def exercises(
     chosen_level = None if level is None else _whole(level, "level", 1, 3)
     convention = _convention(pound, pump_rounding)
     cards_ = list(_catalogue(regimens_dir, builtin).cards.values())
-    return Sheet(
-        tuple(generate(cards_, total, chosen_seed, chosen_level, convention)), chosen_seed, convention, answers
-    )
+    return Sheet(tuple(generate(cards_, total, chosen_seed, chosen_level, convention)), chosen_seed, convention, key)
 
 
 def mark(

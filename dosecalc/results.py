@@ -325,18 +325,18 @@ class SimulationTable(Result):
 
 class Sheet(Result):
     """An exercise sheet: its problems (each with its answer, rounding and worked steps), the seed and the
-    conventions. With ``answers`` its text is the answer key; :meth:`key` gives the key of a worksheet."""
+    conventions. When ``is_key`` its text is the answer key; :meth:`key` gives the key of a worksheet."""
 
     subject: ClassVar[str] = "sheet"
     default_format: ClassVar[str] = "markdown"
 
-    __slots__ = ("answers", "convention", "problems", "seed")
+    __slots__ = ("convention", "is_key", "problems", "seed")
 
-    def __init__(self, problems: tuple[Problem, ...], seed: int, convention: Convention, answers: bool = False) -> None:
+    def __init__(self, problems: tuple[Problem, ...], seed: int, convention: Convention, is_key: bool = False) -> None:
         self.problems = problems
         self.seed = seed
         self.convention = convention
-        self.answers = answers
+        self.is_key = is_key
 
     def __iter__(self) -> Iterator[Problem]:
         return iter(self.problems)
@@ -349,10 +349,10 @@ class Sheet(Result):
 
     def key(self) -> Sheet:
         """The same sheet as an answer key."""
-        return Sheet(self.problems, self.seed, self.convention, answers=True)
+        return Sheet(self.problems, self.seed, self.convention, is_key=True)
 
     def __repr__(self) -> str:
-        return f"<Sheet: seed {self.seed}, {len(self)} problems{', answer key' if self.answers else ''}>"
+        return f"<Sheet: seed {self.seed}, {len(self)} problems{', answer key' if self.is_key else ''}>"
 
     def to_dataframe(self) -> pandas.DataFrame:
         """One row per problem: number, level, regimen, question, unit, and (for a key) the answer."""
@@ -366,7 +366,7 @@ class Sheet(Result):
         ]
         columns.append(("unit", NO_UNIT))
         data.append([p.unit for p in problems])
-        if self.answers:
+        if self.is_key:
             columns += [("answer", NO_UNIT), ("exact", NO_UNIT)]
             data += [[p.answer for p in problems], [p.exact for p in problems]]
         return _dataframe(columns, data)

@@ -679,11 +679,11 @@ def test_cli_simulate_json_is_to_dicts() -> None:
 @pytest.mark.parametrize(
     ("args", "kwargs"),
     [
-        (["--count", "8", "--seed", "2024", "--answers"], {"count": 8, "seed": 2024, "answers": True}),
+        (["--count", "8", "--seed", "2024", "--answers"], {"count": 8, "seed": 2024, "key": True}),
         (["--count", "5", "--seed", "7"], {"count": 5, "seed": 7}),
         (
             ["-n", "6", "--seed", "3", "--level", "3", "--pound", "2.2", "--pump-rounding", "1", "--answers"],
-            {"count": 6, "seed": 3, "level": 3, "pound": "2.2", "pump_rounding": "1", "answers": True},
+            {"count": 6, "seed": 3, "level": 3, "pound": "2.2", "pump_rounding": "1", "key": True},
         ),
     ],
     ids=["answer-key", "worksheet", "level-3-course-conventions"],
@@ -754,13 +754,13 @@ def test_cohort_with_a_concentration_has_pump_figures() -> None:
 
 
 def test_exercises_are_reproducible_for_a_seed() -> None:
-    first = dosecalc.exercises(count=6, seed=11, answers=True)
-    again = dosecalc.exercises(count=6, seed=11, answers=True)
+    first = dosecalc.exercises(count=6, seed=11, key=True)
+    again = dosecalc.exercises(count=6, seed=11, key=True)
     assert first.to_dicts() == again.to_dicts()
     assert first.as_text("markdown") == again.as_text("markdown")
     # problem N is the same for any count
     assert dosecalc.exercises(count=3, seed=11).problems == first.problems[:3]
-    other = dosecalc.exercises(count=6, seed=12, answers=True)
+    other = dosecalc.exercises(count=6, seed=12, key=True)
     assert [p.question for p in other] != [p.question for p in first]
     assert [p.level for p in first] == [1, 2, 3, 1, 2, 3]  # levels in turn by default
     assert "answer" not in dosecalc.exercises(count=2, seed=11).to_dicts()["problems"][0]

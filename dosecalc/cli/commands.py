@@ -369,7 +369,7 @@ def exercises(
     seed: Seed = 1,
     level: Level = None,
     format: Annotated[SheetFormat, typer.Option("--format", "-f", help="Output format.")] = SheetFormat.markdown,
-    answers: Annotated[bool, typer.Option("--answers", help="The answer key, with worked steps.")] = False,
+    key: Annotated[bool, typer.Option("--answers", help="The answer key, with worked steps.")] = False,
     pound: PoundOption = Pound.exact,
     pump_rounding: PumpOption = PumpRounding.tenth,
     output: Output = None,
@@ -386,7 +386,7 @@ def exercises(
         level=level,
         pound=pound.value,
         pump_rounding=pump_rounding.value,
-        answers=answers,
+        key=key,
         regimens_dir=regimens_dir,
         builtin=_builtin(no_builtin),
     )

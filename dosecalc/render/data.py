@@ -338,7 +338,7 @@ def _sheet(result: Sheet) -> dict[str, Any]:
             "asks": p.figure,
             "unit": p.unit,
         }
-        if result.answers:
+        if result.is_key:
             item |= {
                 "answer": {"value": p.answer, "unit": p.unit},
                 "exact": {"value": p.exact, "unit": p.unit},
@@ -353,7 +353,7 @@ def _sheet(result: Sheet) -> dict[str, Any]:
         "seed": result.seed,
         "conventions": result.convention.lines(),
         "pound": result.convention.pound,
-        "answers": result.answers,
+        "answers": result.is_key,
         "problems": items,
     }
 

@@ -231,7 +231,7 @@ def sheet_html(result: Sheet) -> str:
     """The worksheet or answer key as one HTML page (inline CSS, nothing fetched)."""
     from ..teaching.exercises import answer_text
 
-    problems, seed, convention, answers = result.problems, result.seed, result.convention, result.answers
+    problems, seed, convention, answers = result.problems, result.seed, result.convention, result.is_key
 
     title = "Answer key" if answers else "Worksheet"
     parts = [

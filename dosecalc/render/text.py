@@ -322,7 +322,7 @@ def simulation_markdown(result: SimulationTable) -> str:
 def sheet_markdown(result: Sheet) -> str:
     from ..teaching.exercises import answer_text
 
-    title = "Answer key" if result.answers else "Worksheet"
+    title = "Answer key" if result.is_key else "Worksheet"
     lines = [
         f"# Infusion dosage calculations: {title.lower()}",
         "",
@@ -334,7 +334,7 @@ def sheet_markdown(result: Sheet) -> str:
     lines += [f"- {line}" for line in result.convention.lines()] + [""]
     for p in result.problems:
         lines.append(f"{p.number}. (level {p.level}) {p.question}")
-        if result.answers:
+        if result.is_key:
             lines.append(f"   - **Answer: {answer_text(p)}**")
             lines += [f"   - {step}" for step in p.steps]
         lines.append("")
