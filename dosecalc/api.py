@@ -140,27 +140,22 @@ def _catalogue(regimens_dir: Folder, builtin: bool) -> Catalogue:
     return load_catalogue(None if regimens_dir is None else Path(regimens_dir), builtin=builtin)
 
 
-def _ids(regimen: Regimens) -> list[str] | None:
-    if regimen is None:
+def _names(value: Any, field: str, noun: str, *, empty: bool = False) -> list[str] | None:
+    """Names given as one text or a list of texts (regimen ids, column names); None when none is given. An
+    empty list is refused unless ``empty`` allows it."""
+    if value is None:
         return None
-    if isinstance(regimen, str):
-        return [regimen]
-    if isinstance(regimen, (list, tuple)) and all(isinstance(item, str) for item in regimen):
-        if not regimen:
-            raise DoseCalcError("is an empty list; give a regimen id, or None for every card", field="regimen")
-        return list(regimen)
-    raise DoseCalcError(f"expected a regimen id or a list of ids, got {regimen!r:.40}", field="regimen")
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value):
+        if not value and not empty:
+            raise DoseCalcError(f"is an empty list; give a {noun}, or None for every card", field=field)
+        return list(value)
+    raise DoseCalcError(f"expected a {noun} or a list of them, got {value!r:.40}", field=field)
 
 
-def _columns(keep: Any) -> list[str]:
-    """Column names: one, several, or none."""
-    if keep is None:
-        return []
-    if isinstance(keep, str):
-        return [keep]
-    if isinstance(keep, (list, tuple)) and all(isinstance(name, str) for name in keep):
-        return list(keep)
-    raise DoseCalcError(f"expected a column name or a list of names, got {keep!r:.40}", field="keep")
+def _ids(regimen: Regimens, field: str = "regimen") -> list[str] | None:
+    return _names(regimen, field, "regimen id")
 
 
 def _cards(regimen: Regimens, regimens_dir: Folder, builtin: bool) -> list[Card]:
@@ -205,9 +200,10 @@ def _plans(cards: Sequence[Card], what_if: WhatIf) -> list[Plan]:
     return [make_plan(card, what_if) for card in cards]
 
 
-def _check_drip(what_if: WhatIf, rows: Sequence[DoseFigures]) -> None:
-    """A drop factor is refused when no row has a concentration to turn into a drip rate."""
-    if what_if.drop_factor is not None and all(row.concentration is None for row in rows):
+def _check_drip(what_if: WhatIf, plans: Sequence[Plan]) -> None:
+    """A drop factor is refused, before any figure is computed, when no regimen has a concentration (given,
+    or the card's preparation) to turn into a drip rate."""
+    if what_if.drop_factor is not None and all(plan.concentration is None for plan in plans):
         raise DoseCalcError("a drip rate needs a concentration, such as '2 mg/mL'", field="drop_factor")
 
 
@@ -364,10 +360,10 @@ def table(
     patients = _patients(weight)
     what_if = _what_if(duration, concentration, drop_factor, sessions, max_rate, no_cap)
     plans = _plans(_cards(regimen, regimens_dir, builtin), what_if)
+    _check_drip(what_if, plans)
     groups = tuple(
         (patient, tuple(calculate(plan, patient.typed, bool(explain)) for plan in plans)) for patient in patients
     )
-    _check_drip(what_if, groups[0][1])
     return DoseTable(groups, _brief(notes))
 
 
@@ -423,8 +419,8 @@ def schedule(
     if not isinstance(regimen, str):
         raise DoseCalcError(f"expected one regimen id, got {regimen!r:.40}", field="regimen")
     (plan,) = _plans(_cards(regimen, regimens_dir, builtin), what_if)
+    _check_drip(what_if, [plan])
     figures = calculate(plan, patient.typed, bool(explain))
-    _check_drip(what_if, [figures])
     return ScheduleTable(build_schedule(figures, step_q), patient, _brief(notes))
 
 
@@ -496,9 +492,8 @@ def cohort(
 
     what_if = _what_if(duration, concentration, drop_factor, sessions, max_rate, no_cap)
     plans = _plans(_cards(regimen, regimens_dir, builtin), what_if)
-    if what_if.drop_factor is not None and all(plan.concentration is None for plan in plans):
-        raise DoseCalcError("a drip rate needs a concentration, such as '2 mg/mL'", field="drop_factor")
-    kept = _columns(keep)
+    _check_drip(what_if, plans)
+    kept = _names(keep, "keep", "column name", empty=True) or []
     refused: list[BadRow] = []
 
     def refuse(row: BadRow) -> None:
@@ -654,7 +649,8 @@ def simulate(
     catalogue = _catalogue(regimens_dir, builtin)
     cards_ = [catalogue.get(regimen)]
     try:
-        cards_ += [card for card in catalogue.select(_ids(compare)) if compare is not None and card.id != regimen]
+        if compare is not None:
+            cards_ += [card for card in catalogue.select(_ids(compare, "compare")) if card.id != regimen]
     except DoseCalcError as error:
         raise error.for_field("compare") from None
     figures = [calculate(plan, patient.typed) for plan in _plans(cards_, what_if)]
