@@ -8,6 +8,7 @@ accepted), read only up to a size bound.
 from __future__ import annotations
 
 import codecs
+import io
 import os
 import sys
 import tempfile
@@ -147,7 +148,8 @@ def read_text(path: str | Path, field: str, limit: int = MAX_ANSWERS_BYTES) -> s
     dropped, at most ``limit`` bytes; anything else is :class:`DoseCalcError` against ``field``."""
     try:
         if str(path) == "-":
-            data = sys.stdin.buffer.read(limit + 1) if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+            stdin = sys.stdin  # a text stream without a buffer (in tests) is read to the same bound
+            data = stdin.buffer.read(limit + 1) if hasattr(stdin, "buffer") else stdin.read(limit + 1).encode()
         else:
             with open(path, "rb") as handle:
                 data = handle.read(limit + 1)
@@ -155,14 +157,8 @@ def read_text(path: str | Path, field: str, limit: int = MAX_ANSWERS_BYTES) -> s
         raise DoseCalcError(f"cannot read {path} ({error.strerror or error})", field=field) from None
     if len(data) > limit:
         raise DoseCalcError(f"is larger than {limit // 1024} KiB", field=field)
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise DoseCalcError(
-            f"is not UTF-8 text (line {line} has the byte {data[error.start]:#04x}); save the file as UTF-8",
-            field=field,
-        ) from None
+    check_utf8(io.BytesIO(data), field, kind="file")  # names the line and the byte
+    return data.decode("utf-8-sig")
 
 
 def check_suffix(path: Path, suffixes: tuple[str, ...], field: str) -> str:

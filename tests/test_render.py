@@ -185,3 +185,10 @@ def test_text_columns_align_left_and_numbers_right() -> None:
     assert markdown[3] == "|:---|:---|:---|:---|:---|---:|:---|:---|"
     table = dosecalc.table("120 kg", "rate-0.35-mg-kg-h").as_text("markdown").splitlines()
     assert table[5].startswith("|:---|---:|---:|")  # "25 (cap)" is a number; the regimen id is text
+
+
+def test_a_bad_byte_after_a_byte_order_mark_is_named_rightly(tmp_path: Path) -> None:
+    path = tmp_path / "answers.csv"
+    path.write_bytes(b"\xef\xbb\xbfproblem,answer\n1,caf\xe9\n")  # the BOM is 3 bytes the decoder drops
+    with pytest.raises(DoseCalcError, match=r"line 2 has the byte 0xe9"):
+        read_text(path, "answers")
