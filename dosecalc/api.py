@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .cohorts import BadRow
     from .dosing import DoseFigures, Patient, Plan, WhatIf
     from .regimens import Card, Catalogue
+    from .teaching.sheets import Convention, SheetSpec
     from .results import (
         CardDetail,
         CardList,
@@ -689,12 +690,45 @@ def _simulation(
 # --------------------------------------------------------------------------------------- teaching
 
 
-def _convention(pound: Any, pump_rounding: Any) -> Any:
-    from .teaching.exercises import Convention
+def _convention(conventions: Any, pound: Any, pump_rounding: Any) -> Convention:
+    """The sheet's conventions: a built-in profile by name, a school's profile file, or a :class:`Convention`;
+    ``pound`` and ``pump_rounding``, when given, change those two rules of it."""
+    from decimal import Decimal
 
-    pound_text = _choice(pound, "pound", ("exact", "2.2"))
-    pump = _choice(pump_rounding, "pump_rounding", ("0.1", "1"))
-    return Convention(pound=pound_text, pump_places=1 if pump == "0.1" else 0)
+    from .teaching.sheets import PROFILES, Convention, convention_from_mapping
+
+    if isinstance(conventions, Convention):
+        chosen = conventions
+    elif isinstance(conventions, str) and conventions in PROFILES:
+        chosen = PROFILES[conventions]
+    elif isinstance(conventions, (str, Path)):
+        import tomllib
+
+        from .files import read_text
+
+        text = read_text(conventions, "conventions")
+        where = str(conventions)
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise DoseCalcError(f"{where}: is not valid TOML ({error})", field="conventions") from None
+        except RecursionError:
+            raise DoseCalcError(f"{where}: is nested too deeply to be a profile", field="conventions") from None
+        try:
+            chosen = convention_from_mapping(data, where)
+        except DoseCalcError as error:
+            raise error.for_field("conventions") from None
+    else:
+        names = ", ".join(PROFILES)
+        raise DoseCalcError(f"expected a profile ({names}) or a profile file, got {conventions!r:.40}", field="conventions")
+    if pound is not None:
+        chosen = chosen.replace(pound=_choice(pound, "pound", ("exact", "2.2")))
+    if pump_rounding is not None:
+        step = _choice(pump_rounding, "pump_rounding", ("0.1", "1"))
+        chosen = chosen.replace(
+            rounding=tuple((unit, Decimal(step) if unit == "mL/h" else value) for unit, value in chosen.rounding)
+        )
+    return chosen
 
 
 def exercises(
@@ -702,16 +736,18 @@ def exercises(
     seed: int = 1,
     *,
     level: int | None = None,
-    pound: str = "exact",
-    pump_rounding: str = "0.1",
+    conventions: str | Path | Convention = "standard",
+    pound: str | None = None,
+    pump_rounding: str | None = None,
     key: bool = False,
     regimens_dir: Folder = None,
     builtin: bool = True,
 ) -> Sheet:
-    """A reproducible sheet of dosage-calculation problems from the cards, with its answer key.
+    """A reproducible sheet of dosage-calculation problems from the cards, with its answer key and its code.
 
     Every answer and its worked steps come from the same arithmetic as :func:`table`; answers are rounded
-    half up by the sheet's rules. The same seed gives the same sheet, and problem N is the same for any count.
+    half up by the sheet's conventions. The same seed gives the same sheet, and problem N is the same for any
+    count. The sheet's ``code`` determines it completely: :func:`mark` needs nothing else (but the cards).
 
     Parameters
     ----------
@@ -721,10 +757,14 @@ def exercises(
         Any whole number from 0.
     level : int, optional
         1: one factor; 2: two factors; 3: three or more. Default: levels in turn.
-    pound : str
-        Pounds to kilograms: ``"exact"`` (0.45359237 kg) or ``"2.2"`` (2.2 lb per kg).
-    pump_rounding : str
-        Pump-rate answers to ``"0.1"`` mL/h or to whole (``"1"``) mL/h.
+    conventions : str, path or Convention
+        A built-in profile (``"standard"``, ``"pound-2.2"``, ``"whole-ml-h"``, ``"pound-2.2-whole-ml-h"``,
+        ``"units-converted"``) or a school's profile file (TOML).
+    pound : str, optional
+        Pounds to kilograms: ``"exact"`` (0.45359237 kg) or ``"2.2"`` (2.2 lb per kg), in place of the
+        profile's.
+    pump_rounding : str, optional
+        Pump-rate answers to ``"0.1"`` mL/h or to whole (``"1"``) mL/h, in place of the profile's.
     key : bool
         The answer key (with worked steps) rather than the worksheet, in every format (``sheet.key()`` gives
         the key of a worksheet too).
@@ -734,7 +774,8 @@ def exercises(
     Returns
     -------
     Sheet
-        Its ``problems`` (question, unit, answer, steps); ``as_text("markdown" | "json" | "html")``; ``key()``.
+        Its ``problems`` (question, unit, answer, steps), ``code``; ``as_text("markdown" | "json" | "html")``;
+        ``key()``.
 
     Examples
     --------
@@ -742,18 +783,25 @@ def exercises(
     >>> sheet = exercises(count=3, seed=2024)
     >>> [problem.level for problem in sheet]
     [1, 2, 3]
-    >>> sheet[0].unit in ("mg", "mg/h")
-    True
+    >>> len(sheet.code.replace("-", ""))
+    21
     """
-    from .results import Sheet
-    from .teaching.exercises import generate
+    from .teaching.sheets import SheetSpec, fingerprint
 
     total = _whole(count, "count", 1, MAX_PROBLEMS)
     chosen_seed = _whole(seed, "seed", 0, 2**63 - 1)
     chosen_level = None if level is None else _whole(level, "level", 1, 3)
-    convention = _convention(pound, pump_rounding)
+    convention = _convention(conventions, pound, pump_rounding)
     cards_ = list(_catalogue(regimens_dir, builtin).cards.values())
-    return Sheet(tuple(generate(cards_, total, chosen_seed, chosen_level, convention)), chosen_seed, convention, key)
+    return _sheet(cards_, SheetSpec(chosen_seed, total, chosen_level, convention, fingerprint(cards_)), key)
+
+
+def _sheet(cards_: Sequence[Card], spec: SheetSpec, key: bool = False, student: str | None = None) -> Sheet:
+    from .results import Sheet
+    from .teaching.exercises import generate
+
+    problems = generate(cards_, spec.count, spec.seed, spec.level, spec.convention)
+    return Sheet(tuple(problems), spec, key, student)
 
 
 def mark(
@@ -807,7 +855,7 @@ def mark(
         given = read_answers(read_text(answers, "answers"))
     else:
         raise DoseCalcError(f"expected a CSV file or a mapping, got {type(answers).__name__}", field="answers")
-    convention = _convention(pound, pump_rounding)
+    convention = _convention("standard", pound, pump_rounding)
     chosen_seed = _whole(seed, "seed", 0, 2**63 - 1)
     chosen_level = None if level is None else _whole(level, "level", 1, 3)
     largest = max(given, default=0)

@@ -23,8 +23,9 @@ if TYPE_CHECKING:
     from .pk import Run
     from .regimens import Card, Catalogue
     from .schedules import Schedule
-    from .teaching.exercises import Convention, Problem
+    from .teaching.exercises import Problem
     from .teaching.marking import Mark
+    from .teaching.sheets import Convention, SheetSpec
     from .units import Quantity
 
 #: The unit level of a DataFrame column that holds no quantity (pint-pandas' own marker).
@@ -324,19 +325,38 @@ class SimulationTable(Result):
 
 
 class Sheet(Result):
-    """An exercise sheet: its problems (each with its answer, rounding and worked steps), the seed and the
-    conventions. When ``is_key`` its text is the answer key; :meth:`key` gives the key of a worksheet."""
+    """An exercise sheet: its problems (each with its answer, rounding and worked steps), what it was made from
+    (``spec``: seed, count, level, conventions, the cards' fingerprint) and its ``code``, which determines it
+    completely. When ``is_key`` its text is the answer key; :meth:`key` gives the key of a worksheet.
+    ``student`` names the student a sheet of a class was made for."""
 
     subject: ClassVar[str] = "sheet"
     default_format: ClassVar[str] = "markdown"
 
-    __slots__ = ("convention", "is_key", "problems", "seed")
+    __slots__ = ("is_key", "problems", "spec", "student")
 
-    def __init__(self, problems: tuple[Problem, ...], seed: int, convention: Convention, is_key: bool = False) -> None:
+    def __init__(
+        self, problems: tuple[Problem, ...], spec: SheetSpec, is_key: bool = False, student: str | None = None
+    ) -> None:
         self.problems = problems
-        self.seed = seed
-        self.convention = convention
+        self.spec = spec
         self.is_key = is_key
+        self.student = student
+
+    @property
+    def code(self) -> str:
+        """The sheet code: ``dosecalc check ANSWERS.csv --sheet CODE`` needs nothing else."""
+        from .teaching.sheets import encode
+
+        return encode(self.spec)
+
+    @property
+    def seed(self) -> int:
+        return self.spec.seed
+
+    @property
+    def convention(self) -> Convention:
+        return self.spec.convention
 
     def __iter__(self) -> Iterator[Problem]:
         return iter(self.problems)
@@ -349,10 +369,10 @@ class Sheet(Result):
 
     def key(self) -> Sheet:
         """The same sheet as an answer key."""
-        return Sheet(self.problems, self.seed, self.convention, is_key=True)
+        return Sheet(self.problems, self.spec, is_key=True, student=self.student)
 
     def __repr__(self) -> str:
-        return f"<Sheet: seed {self.seed}, {len(self)} problems{', answer key' if self.is_key else ''}>"
+        return f"<Sheet {self.code}: {len(self)} problems{', answer key' if self.is_key else ''}>"
 
     def to_dataframe(self) -> pandas.DataFrame:
         """One row per problem: number, level, regimen, question, unit, and (for a key) the answer."""
@@ -410,7 +430,6 @@ class Marks(Result):
                 [m.problem.answer for m in marks],
             ],
         )
-
 
 class Handout(Result):
     """The printable handout: one self-contained HTML page."""

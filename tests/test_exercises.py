@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dosecalc.regimens import builtin_dir, load_catalogue
-from dosecalc.teaching.exercises import Convention, generate
+from dosecalc.teaching.exercises import generate
+from dosecalc.teaching.sheets import PROFILES, Convention
 
 from .helpers import run
 
@@ -75,7 +76,7 @@ def independent(problem, pound: str) -> float:  # type: ignore[no-untyped-def]
     pump=st.sampled_from([1, 0]),
 )
 def test_every_answer_re_derived_by_plain_arithmetic(seed: int, level: int | None, pound: str, pump: int) -> None:
-    convention = Convention(pound=pound, pump_places=pump)
+    convention = PROFILES[{("exact", 1): "standard", ("exact", 0): "whole-ml-h", ("2.2", 1): "pound-2.2", ("2.2", 0): "pound-2.2-whole-ml-h"}[pound, pump]]
     for problem in generate(CARDS, 12, seed, level, convention):
         expected = independent(problem, pound)
         assert problem.exact == pytest.approx(expected, rel=1e-12), problem
@@ -182,8 +183,8 @@ def test_conventions_change_the_answers_exactly_as_stated() -> None:
             assert any(f"{lb:g} lb × 0.45359237 kg/lb" in step for step in a.steps)
             changed += a.exact != b.exact
     assert changed > 0
-    tenth = generate(CARDS, 30, 4, 2, Convention(pump_places=1))
-    whole = generate(CARDS, 30, 4, 2, Convention(pump_places=0))
+    tenth = generate(CARDS, 30, 4, 2, PROFILES["standard"])
+    whole = generate(CARDS, 30, 4, 2, PROFILES["whole-ml-h"])
     pumps = [(t, w) for t, w in zip(tenth, whole, strict=True) if t.figure == "pump_rate"]
     assert pumps
     for t, w in pumps:

@@ -333,6 +333,7 @@ def _sheet(result: Sheet) -> dict[str, Any]:
         item: dict[str, object] = {
             "number": p.number,
             "level": p.level,
+            "kind": p.kind,
             "regimen": p.regimen,
             "question": p.question,
             "asks": p.figure,
@@ -350,7 +351,11 @@ def _sheet(result: Sheet) -> dict[str, Any]:
         items.append(item)
     return {
         "disclaimer": DISCLAIMER,
+        "sheet_code": result.code,
         "seed": result.seed,
+        "count": len(result.problems),
+        "level": result.spec.level,
+        "profile": result.convention.name,
         "conventions": result.convention.lines(),
         "pound": result.convention.pound,
         "answers": result.is_key,

@@ -328,7 +328,7 @@ def sheet_markdown(result: Sheet) -> str:
         "",
         f"> **{DISCLAIMER}**",
         "",
-        f"Seed {result.seed}; {len(result.problems)} problems.",
+        f"Sheet code **{result.code}** (seed {result.seed}; {len(result.problems)} problems).",
         "",
     ]
     lines += [f"- {line}" for line in result.convention.lines()] + [""]

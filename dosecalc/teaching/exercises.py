@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import NamedTuple
 
 from ..dosing import Step, WhatIf, calculate, make_plan
@@ -24,6 +25,7 @@ from ..errors import DoseCalcError
 from ..regimens import Card, documented_dose
 from ..render import numbers, words
 from ..units import Q_, Quantity, parse_concentration
+from .sheets import Convention
 
 PREPARATIONS = ("100 mg in 100 mL", "500 mg in 500 mL", "80 mg in 500 mL", "100 mg in 50 mL", "200 mg in 100 mL")
 STRENGTHS = ("1 mg/mL", "2 mg/mL", "0.5 mg/mL", "0.16 mg/mL")
@@ -60,38 +62,29 @@ _ASKS = {
 }
 
 
-class Convention(NamedTuple):
-    """A school's conventions, stated at the top of every sheet."""
-
-    pound: str = "exact"  # "exact" (0.45359237 kg) or "2.2" (2.2 lb per kg)
-    pump_places: int = 1  # pump rate to 0.1 mL/h (1) or whole mL/h (0)
-
-    def places(self, figure: str) -> int:
-        return {"pump_rate": self.pump_places, "drip_rate": 0}.get(figure, 1)
-
-    def lines(self) -> list[str]:
-        pound = "1 lb = 0.45359237 kg (exact)" if self.pound == "exact" else "2.2 lb = 1 kg (course convention)"
-        pump = "0.1 mL/h" if self.pump_places else "whole mL/h"
-        return [
-            f"Pounds to kilograms: {pound}.",
-            f"Round only the final answer, half up: doses to 0.1 mg, rates to 0.1 mg/h, pump rates to {pump}, "
-            "volumes to 0.1 mL, drip rates to whole drops per minute.",
-        ]
-
-
 class Problem(NamedTuple):
+    """One problem of a sheet, with its key: the exact answer, the answer rounded by the sheet's rule, the
+    worked steps, and the values the common errors give (for diagnosing a wrong answer)."""
+
     number: int
     level: int
-    regimen: str
+    kind: str  # what is asked, e.g. "pump-rate": problems of a kind are alike across sheets
+    regimen: str | None  # the card the problem is made from, if any
     question: str
     figure: str
-    unit: str
+    unit: str  # the unit asked, one of dosecalc.teaching.sheets.ANSWER_UNITS
     exact: float
     answer: float
-    places: int
+    step: Decimal  # the sheet's rounding step for this answer: Decimal("0.1")
     factors: int
     steps: tuple[str, ...]
     inputs: dict[str, object]  # what the problem gives, for re-deriving the answer another way
+    errors: tuple[tuple[str, float], ...] = ()  # (the error in words, the exact value that error gives)
+
+    @property
+    def places(self) -> int:
+        """Decimal places of the rounding step (0 for whole numbers)."""
+        return max(0, -int(self.step.normalize().as_tuple().exponent))
 
 
 def rounded(value: float, places: int) -> float:
@@ -117,7 +110,7 @@ def _weight(rng: random.Random, in_pounds: bool, convention: Convention) -> tupl
         kg = rng.randint(450, 1200) / 10
         return f"{numbers.number(kg, 1)} kg", Q_(kg, "kg"), []
     lb = rng.randint(99, 265)
-    if convention.pound == "2.2":
+    if convention.pound_factor is not None:
         kg = lb / 2.2
         return f"{lb} lb", Q_(kg, "kg"), [f"weight: {lb} lb \u00f7 2.2 lb/kg = {numbers.intermediate(kg, 'kg')} kg"]
     return f"{lb} lb", Q_(lb, "lb"), []  # converted, with its step, by the calculation itself
@@ -184,7 +177,8 @@ def _problem(rng: random.Random, number: int, level: int, cards: Sequence[Card],
     figures = calculate(make_plan(card, what_if), weight, explain=True)
     chain = _chain(figures.steps, figure)
     exact = float(getattr(figures, figure).to(_UNITS[figure]).magnitude)
-    places = convention.places(figure)
+    unit = _UNITS[figure]
+    step = convention.step(unit)
     given = [f"a patient weighing {weight_text}" if weighs else None, _describe(card, duration)]
     if concentration is not None:
         given.append(f"a drug concentration of {concentration}")
@@ -192,7 +186,6 @@ def _problem(rng: random.Random, number: int, level: int, cards: Sequence[Card],
         given.append(f"a gravity set of {drop_factor} gtt/mL")
     if sessions is not None:
         given.append(f"a course of {sessions} session(s)")
-    unit = _UNITS[figure]
     question = "Given " + "; ".join(g for g in given if g) + f": what is {_ASKS[figure]} in {unit}?"
     step_texts = tuple(pre_steps + words.step_lines(chain))
     factors = sum(1 for text in step_texts if "\u00d7" in text or "\u00f7" in text)
@@ -203,8 +196,12 @@ def _problem(rng: random.Random, number: int, level: int, cards: Sequence[Card],
         "drop_factor": drop_factor,
         "sessions": sessions,
     }
-    answer = rounded(exact, places)
-    return Problem(number, level, card.id, question, figure, unit, exact, answer, places, factors, step_texts, inputs)
+    answer = rounded(exact, convention.places(unit))
+    errors: list[tuple[str, float]] = []
+    return Problem(
+        number, level, figure.replace("_", "-"), card.id, question, figure, unit, exact, answer, step, factors,
+        step_texts, inputs, tuple(errors),
+    )
 
 
 def generate(cards: Sequence[Card], count: int, seed: int, level: int | None, convention: Convention) -> list[Problem]:

@@ -1,0 +1,364 @@
+"""Sheets: a school's conventions (profiles) and the sheet code that determines a sheet completely.
+
+A **convention** is how a school asks for and marks answers: the pound (exact, or 2.2 lb per kg), where
+each kind of answer is rounded (pump rates to 0.1 or whole mL/h...), whether a weight is rounded before it
+is used, whether a right value in another unit of the same kind scores, the credit ``--partial`` gives, and
+the method the worked steps follow. Built-in profiles are named in :data:`PROFILES`; a school writes its own
+as a small TOML file (see ``regimens/conventions-example.toml`` in the README).
+
+A **sheet code** (``7KQ2-M9XA-4HPT-3WZB-1C``) packs the format version, seed, count, level, the whole
+convention and a fingerprint of the cards into Crockford base32 with a check: a code with a typo, from
+another version of the format, or from other cards is refused, each with its own message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+
+from ..errors import DoseCalcError, quote
+
+if TYPE_CHECKING:
+    from ..regimens import Card
+
+#: Units an answer may be asked in, in the order their rounding is packed into a sheet code.
+ANSWER_UNITS = ("mg", "mg/h", "mg/min", "mL/h", "mL", "gtt/min", "mcg/kg/min", "mg/mL", "h", "kg")
+#: Rounding steps a convention may name, in the order they are packed (2 bits each).
+STEPS = (Decimal("0.001"), Decimal("0.01"), Decimal("0.1"), Decimal("1"))
+_DEFAULT_ROUNDING = {
+    "mg": "0.1",
+    "mg/h": "0.1",
+    "mg/min": "0.01",
+    "mL/h": "0.1",
+    "mL": "0.1",
+    "gtt/min": "1",
+    "mcg/kg/min": "0.01",
+    "mg/mL": "0.01",
+    "h": "0.1",
+    "kg": "0.1",
+}
+POUNDS = ("exact", "2.2")
+UNIT_RULES = ("strict", "convert")
+METHODS = ("dimensional", "formula", "ratio")
+_METHOD_WORDS = {
+    "dimensional": "dimensional analysis (factor labelling)",
+    "formula": "the formula method (D/H x Q)",
+    "ratio": "ratio and proportion",
+}
+
+#: Version of the sheet-code format and of the problems it regenerates; a code of another is refused.
+FORMAT_VERSION = 1
+#: Largest number of problems on a sheet.
+MAX_PROBLEMS = 500
+
+
+def _step_text(step: Decimal) -> str:
+    return format(step.normalize(), "f")
+
+
+class Convention(NamedTuple):
+    """A school's rules for asking and marking, stated at the top of every sheet and packed into its code."""
+
+    pound: str = "exact"
+    rounding: tuple[tuple[str, Decimal], ...] = tuple((unit, Decimal(step)) for unit, step in _DEFAULT_ROUNDING.items())
+    round_weight: bool = False
+    units: str = "strict"
+    method: str = "dimensional"
+    partial_unit: int = 50  # percent credit, with --partial, for a right value in another unit of the same kind
+    partial_rounding: int = 50  # percent credit, with --partial, for a right value rounded to the wrong place
+
+    def step(self, unit: str) -> Decimal:
+        """The rounding step for answers in ``unit``: ``Decimal("0.1")`` for mL/h by default."""
+        return dict(self.rounding)[unit]
+
+    def places(self, unit: str) -> int:
+        """Decimal places of the rounding step for ``unit`` (0 for whole numbers)."""
+        return max(0, -int(self.step(unit).normalize().as_tuple().exponent))
+
+    @property
+    def pound_factor(self) -> Decimal | None:
+        """``2.2`` (lb per kg) under the 2.2 convention; ``None`` for the exact pound."""
+        return None if self.pound == "exact" else Decimal(self.pound)
+
+    def replace(self, **changes: Any) -> Convention:
+        return self._replace(**changes)
+
+    @property
+    def name(self) -> str | None:
+        """The built-in profile these rules are, if any."""
+        return next((name for name, profile in PROFILES.items() if profile == self), None)
+
+    def lines(self) -> list[str]:
+        """The rules in words, as every sheet states them."""
+        pound = "1 lb = 0.45359237 kg (exact)" if self.pound == "exact" else "2.2 lb = 1 kg (course convention)"
+        steps = dict(self.rounding)
+        rounding = ", ".join(f"{unit} to {_step_text(steps[unit])}" for unit in ANSWER_UNITS)
+        weight = (
+            "A weight converted from pounds is rounded to 0.1 kg before it is used."
+            if self.round_weight
+            else "Weights are not rounded before they are used; round only the final answer."
+        )
+        units = (
+            "Give the answer in the unit asked; a right value in another unit of the same kind is marked wrong."
+            if self.units == "strict"
+            else "A right value in another unit of the same kind (0.4 mg/min for 24 mg/h) is converted and scores."
+        )
+        return [
+            f"Pounds to kilograms: {pound}.",
+            f"Round the final answer half up: {rounding}.",
+            weight,
+            "An answer is right when, rounded half up to the place above, it equals the key's answer "
+            "(so the rounded answer and any more precise one score).",
+            units,
+            f"Worked steps by {_METHOD_WORDS[self.method]}.",
+        ]
+
+    def partial_lines(self) -> list[str]:
+        return [
+            f"Partial credit (when marking with partial credit): {self.partial_unit}% for a right value in another "
+            f"unit of the same kind, {self.partial_rounding}% for a right value rounded to the wrong place."
+        ]
+
+
+def _profile(**changes: Any) -> Convention:
+    return Convention()._replace(**changes)
+
+
+def _with_step(unit: str, step: str) -> tuple[tuple[str, Decimal], ...]:
+    return tuple((name, Decimal(step) if name == unit else value) for name, value in Convention().rounding)
+
+
+#: The built-in profiles, by name.
+PROFILES: dict[str, Convention] = {
+    "standard": Convention(),
+    "pound-2.2": _profile(pound="2.2"),
+    "whole-ml-h": _profile(rounding=_with_step("mL/h", "1")),
+    "pound-2.2-whole-ml-h": _profile(pound="2.2", rounding=_with_step("mL/h", "1")),
+    "units-converted": _profile(units="convert"),
+}
+
+
+# ---- conventions from TOML ---------------------------------------------------------------------------------
+
+_KEYS = ("pound", "rounding", "round_weight", "units", "method", "partial", "name")
+
+
+def convention_from_mapping(data: Mapping[str, Any], where: str) -> Convention:
+    """A convention from a profile file's TOML data; every problem is reported with its key."""
+    unknown = sorted(set(data) - set(_KEYS))
+    if unknown:
+        raise DoseCalcError(f"{where}: unknown key {quote(unknown[0])}; expected one of {', '.join(_KEYS)}")
+    base = Convention()
+    changes: dict[str, Any] = {}
+
+    def choice(key: str, options: tuple[str, ...]) -> None:
+        if key in data:
+            value = data[key]
+            if not isinstance(value, str) or value not in options:
+                raise DoseCalcError(f"{where}: {key} must be one of {', '.join(options)}; got {value!r:.40}")
+            changes[key] = value
+
+    choice("pound", POUNDS)
+    choice("units", UNIT_RULES)
+    choice("method", METHODS)
+    if "round_weight" in data:
+        if not isinstance(data["round_weight"], bool):
+            raise DoseCalcError(f"{where}: round_weight must be true or false")
+        changes["round_weight"] = data["round_weight"]
+    if "name" in data and not isinstance(data["name"], str):
+        raise DoseCalcError(f"{where}: name must be text")
+    rounding = data.get("rounding", {})
+    if not isinstance(rounding, Mapping):
+        raise DoseCalcError(f"{where}: rounding must be a table of unit = step, e.g. \"mL/h\" = \"1\"")
+    steps = dict(base.rounding)
+    for unit, step in rounding.items():
+        if unit not in steps:
+            raise DoseCalcError(f"{where}: rounding: unknown unit {quote(str(unit))}; expected {', '.join(ANSWER_UNITS)}")
+        text = str(step) if isinstance(step, (str, int)) and not isinstance(step, bool) else None
+        if text is None or text not in {_step_text(s) for s in STEPS}:
+            raise DoseCalcError(
+                f"{where}: rounding.{unit} must be one of {', '.join(repr(_step_text(s)) for s in STEPS)}; "
+                f"got {step!r:.40}"
+            )
+        steps[unit] = Decimal(text)
+    changes["rounding"] = tuple((unit, steps[unit]) for unit in ANSWER_UNITS)
+    partial = data.get("partial", {})
+    if not isinstance(partial, Mapping) or set(partial) - {"unit", "rounding"}:
+        raise DoseCalcError(f"{where}: partial must be a table with unit and rounding, in percent")
+    for key, value in partial.items():
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100 or value % 5:
+            raise DoseCalcError(f"{where}: partial.{key} must be a whole percent from 0 to 100 in steps of 5")
+        changes[f"partial_{key}"] = value
+    return base._replace(**changes)
+
+
+# ---- sheet codes -------------------------------------------------------------------------------------------
+
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base32: no I, L, O, U
+_READ = {ch: value for value, ch in enumerate(_ALPHABET)} | {"I": 1, "L": 1, "O": 0}
+_CHECK_BITS = 15
+_SEED_WIDTHS = (10, 20, 32, 63)
+
+
+class SheetSpec(NamedTuple):
+    """Everything a sheet is made from, besides the cards (of which the code keeps a fingerprint)."""
+
+    seed: int
+    count: int
+    level: int | None
+    convention: Convention
+    fingerprint: int  # 16 bits of the cards' hash
+
+
+class _Bits:
+    def __init__(self, value: int = 0, length: int = 0) -> None:
+        self.value, self.length = value, length
+
+    def put(self, number: int, width: int) -> None:
+        if not 0 <= number < 1 << width:
+            raise ValueError(f"{number} does not fit in {width} bits")
+        self.value, self.length = (self.value << width) | number, self.length + width
+
+    def take(self, width: int) -> int:
+        if width > self.length:
+            raise ValueError("too few bits")
+        self.length -= width
+        number = self.value >> self.length
+        self.value &= (1 << self.length) - 1
+        return number
+
+
+def _checksum(value: int, length: int) -> int:
+    digest = hashlib.blake2b(f"{length}:{value}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big") & ((1 << _CHECK_BITS) - 1)
+
+
+def encode(spec: SheetSpec) -> str:
+    """The sheet code of ``spec``: groups of four Crockford base32 characters."""
+    bits = _Bits()
+    bits.put(FORMAT_VERSION, 4)
+    bits.put(spec.level or 0, 2)
+    bits.put(spec.count - 1, 9)
+    width = next(index for index, w in enumerate(_SEED_WIDTHS) if spec.seed < 1 << w)
+    bits.put(width, 2)
+    bits.put(spec.seed, _SEED_WIDTHS[width])
+    convention = spec.convention
+    bits.put(POUNDS.index(convention.pound), 1)
+    bits.put(int(convention.round_weight), 1)
+    bits.put(UNIT_RULES.index(convention.units), 1)
+    bits.put(METHODS.index(convention.method), 2)
+    steps = dict(convention.rounding)
+    for unit in ANSWER_UNITS:
+        bits.put(STEPS.index(steps[unit]), 2)
+    bits.put(convention.partial_unit // 5, 5)
+    bits.put(convention.partial_rounding // 5, 5)
+    bits.put(spec.fingerprint, 16)
+    bits.put(_checksum(bits.value, bits.length), _CHECK_BITS)
+    padding = -bits.length % 5
+    bits.put(0, padding)
+    characters = "".join(_ALPHABET[(bits.value >> shift) & 31] for shift in range(bits.length - 5, -1, -5))
+    return "-".join(characters[i : i + 4] for i in range(0, len(characters), 4))
+
+
+def decode(code: str, fingerprint: int, *, field: str = "sheet") -> SheetSpec:
+    """The sheet a code stands for, checked against the cards at hand (``fingerprint``).
+
+    Raises :class:`DoseCalcError` saying which: not a code (a typo: a wrong, missing or extra character), a
+    code of another format version, or a code made from other cards.
+    """
+    if not isinstance(code, str):
+        raise DoseCalcError(f"expected a sheet code such as 7KQ2-M9XA-4HPT-3WZB-1C, got {type(code).__name__}", field=field)
+    text = re.sub(r"[\s\-]", "", code).upper()
+    typo = (
+        f"{quote(code)} is not a sheet code: a character is wrong, missing or extra; "
+        "copy it again from the top of the sheet"
+    )
+    if not text or len(text) > 40 or any(ch not in _READ for ch in text):
+        raise DoseCalcError(typo, field=field)
+    value = 0
+    for ch in text:
+        value = (value << 5) | _READ[ch]
+    total = 5 * len(text)
+    payload, length = _checked_payload(value, total)
+    if length < 4:
+        raise DoseCalcError(typo, field=field)
+    version = payload >> (length - 4)
+    if version != FORMAT_VERSION:
+        raise DoseCalcError(
+            f"{quote(code)} was made by sheet format {version}; this dosecalc reads format {FORMAT_VERSION}: mark it "
+            "with the dosecalc version that made the sheet",
+            field=field,
+        )
+    try:
+        spec = _unpack(payload, length)
+    except ValueError:
+        raise DoseCalcError(typo, field=field) from None
+    if spec.fingerprint != fingerprint:
+        raise DoseCalcError(
+            f"{quote(code)} was made from other regimen cards than these; give the cards the sheet was made from "
+            "(the same regimens folder, and built-in cards or not)",
+            field=field,
+        )
+    return spec
+
+
+def _checked_payload(value: int, total: int) -> tuple[int, int]:
+    """The bits before the check and their number, for the padding (0 to 4 zero bits) under which the check
+    holds; ``(0, 0)`` when it holds under none. Independent of the format version, so that a code of another
+    version is told apart from a typo."""
+    for padding in range(5):
+        length = total - padding - _CHECK_BITS
+        if length < 4 or value & ((1 << padding) - 1):
+            continue
+        payload = value >> (total - length)
+        check = (value >> padding) & ((1 << _CHECK_BITS) - 1)
+        if check == _checksum(payload, length):
+            return payload, length
+    return 0, 0
+
+
+def _unpack(payload: int, length: int) -> SheetSpec:
+    """The spec packed in a checked payload of this format; :class:`ValueError` when it holds no valid spec."""
+    bits = _Bits(payload, length)
+    bits.take(4)  # the version, checked by the caller
+    level = bits.take(2)
+    count = bits.take(9) + 1
+    seed = bits.take(_SEED_WIDTHS[bits.take(2)])
+    pound = POUNDS[bits.take(1)]
+    round_weight = bool(bits.take(1))
+    units = UNIT_RULES[bits.take(1)]
+    method_index = bits.take(2)
+    rounding = tuple((unit, STEPS[bits.take(2)]) for unit in ANSWER_UNITS)
+    partial_unit, partial_rounding = bits.take(5) * 5, bits.take(5) * 5
+    fingerprint = bits.take(16)
+    if bits.length or method_index >= len(METHODS) or count > MAX_PROBLEMS or max(partial_unit, partial_rounding) > 100:
+        raise ValueError("not a valid sheet")
+    convention = Convention(pound, rounding, round_weight, units, METHODS[method_index], partial_unit, partial_rounding)
+    return SheetSpec(seed, count, level or None, convention, fingerprint)
+
+
+def fingerprint(cards: Iterable[Card]) -> int:
+    """16 bits of a hash of what the problems are made from: each card's figures, not its wording."""
+    wording = {"title", "indication", "sources", "notes", "primary_trial_drug"}
+    parts = sorted(repr(_canonical(card.model_dump(exclude=wording))) for card in cards)
+    digest = hashlib.blake2b("\n".join(parts).encode(), digest_size=2).digest()
+    return int.from_bytes(digest, "big")
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return sorted((str(key), _canonical(item)) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return [_canonical(item) for item in value]
+    if hasattr(value, "magnitude") and hasattr(value, "units"):
+        return f"{float(value.magnitude)!r} {value.units}"
+    return value
+
+
+def student_seed(seed: int, student: str) -> int:
+    """The seed of ``student``'s own sheet: derived from the class's seed and the student, 32 bits."""
+    digest = hashlib.blake2b(f"{seed}\x00{student}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big")
