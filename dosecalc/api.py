@@ -17,25 +17,27 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from .errors import DoseCalcError
+from .errors import DoseCalcError, quote
 
 if TYPE_CHECKING:
     from .cohorts import BadRow
     from .dosing import DoseFigures, Patient, Plan, WhatIf
     from .regimens import Card, Catalogue
-    from .teaching.sheets import Convention, SheetSpec
     from .results import (
         CardDetail,
         CardList,
         Chart,
+        ClassMarks,
         CohortTable,
         DoseTable,
         Handout,
         Marks,
         ScheduleTable,
         Sheet,
+        Sheets,
         SimulationTable,
     )
+    from .teaching.sheets import Convention, SheetSpec
     from .units import Quantity, QuantitySpec
 
 __all__ = [
@@ -720,7 +722,9 @@ def _convention(conventions: Any, pound: Any, pump_rounding: Any) -> Convention:
             raise error.for_field("conventions") from None
     else:
         names = ", ".join(PROFILES)
-        raise DoseCalcError(f"expected a profile ({names}) or a profile file, got {conventions!r:.40}", field="conventions")
+        raise DoseCalcError(
+            f"expected a profile ({names}) or a profile file, got {conventions!r:.40}", field="conventions"
+        )
     if pound is not None:
         chosen = chosen.replace(pound=_choice(pound, "pound", ("exact", "2.2")))
     if pump_rounding is not None:
@@ -740,9 +744,10 @@ def exercises(
     pound: str | None = None,
     pump_rounding: str | None = None,
     key: bool = False,
+    students: str | Path | Sequence[str] | None = None,
     regimens_dir: Folder = None,
     builtin: bool = True,
-) -> Sheet:
+) -> Sheet | Sheets:
     """A reproducible sheet of dosage-calculation problems from the cards, with its answer key and its code.
 
     Every answer and its worked steps come from the same arithmetic as :func:`table`; answers are rounded
@@ -768,14 +773,18 @@ def exercises(
     key : bool
         The answer key (with worked steps) rather than the worksheet, in every format (``sheet.key()`` gives
         the key of a worksheet too).
+    students : path or list of str, optional
+        One sheet per student: a CSV file with a column of names or ids (headed ``student``, ``name`` or
+        ``id``, or the first column), or the names. Each student's seed is derived from ``seed`` and the
+        student, so neighbours' sheets differ; each sheet has its own code.
     regimens_dir, builtin
         As for :func:`cards`.
 
     Returns
     -------
-    Sheet
-        Its ``problems`` (question, unit, answer, steps), ``code``; ``as_text("markdown" | "json" | "html")``;
-        ``key()``.
+    Sheet or Sheets
+        A ``Sheet``: its ``problems`` (question, unit, answer, steps), ``code``;
+        ``as_text("markdown" | "json" | "html")``; ``key()``. With ``students``, ``Sheets``: one per student.
 
     Examples
     --------
@@ -792,84 +801,209 @@ def exercises(
     chosen_seed = _whole(seed, "seed", 0, 2**63 - 1)
     chosen_level = None if level is None else _whole(level, "level", 1, 3)
     convention = _convention(conventions, pound, pump_rounding)
+    names = None if students is None else _students(students)
     cards_ = list(_catalogue(regimens_dir, builtin).cards.values())
-    return _sheet(cards_, SheetSpec(chosen_seed, total, chosen_level, convention, fingerprint(cards_)), key)
+    prints = fingerprint(cards_)
+    if names is None:
+        return _sheet(cards_, SheetSpec(chosen_seed, total, chosen_level, convention, prints), key)
+    from .results import Sheets
+    from .teaching.sheets import student_seed
+
+    return Sheets(
+        tuple(
+            _sheet(
+                cards_, SheetSpec(student_seed(chosen_seed, name), total, chosen_level, convention, prints), key, name
+            )
+            for name in names
+        ),
+        chosen_seed,
+    )
+
+
+#: Most students one command makes sheets for.
+MAX_STUDENTS = 2000
+
+
+def _students(students: str | Path | Sequence[str]) -> list[str]:
+    """Student names or ids: from a CSV file's ``student``/``name``/``id`` column (or its first), or a list."""
+    if isinstance(students, (str, Path)):
+        rows = [row for row in _csv_rows(students, "students") if any(cell.strip() for cell in row)]
+        header = [cell.strip().lower() for cell in rows[0]] if rows else []
+        named = [i for i, cell in enumerate(header) if cell in ("student", "students", "name", "id")]
+        column = named[0] if named else 0
+        rows = rows[1:] if named else rows
+        names = [row[column].strip() if column < len(row) else "" for row in rows]
+        first, label = (2 if named else 1), "row"
+    elif isinstance(students, Sequence):
+        names = [name.strip() if isinstance(name, str) else name for name in students]
+        first, label = 1, "entry"
+    else:
+        raise DoseCalcError(f"expected a CSV file or a list of names, got {type(students).__name__}", field="students")
+    if not names:
+        raise DoseCalcError("names no students; expected a column of names or ids", field="students")
+    if len(names) > MAX_STUDENTS:
+        raise DoseCalcError(f"names {len(names):,} students; at most {MAX_STUDENTS:,} at once", field="students")
+    seen: dict[str, int] = {}
+    for index, name in enumerate(names):
+        if not isinstance(name, str) or not name:
+            raise DoseCalcError(f"{label} {index + first}: no name; every student needs a name or id", field="students")
+        if len(name) > 100 or not name.isprintable():
+            raise DoseCalcError(
+                f"{label} {index + first}: {quote(name)} is not a name (at most 100 printable characters)",
+                field="students",
+            )
+        if name in seen:
+            raise DoseCalcError(f"{label} {index + first}: {quote(name)} is named twice", field="students")
+        seen[name] = index
+    return names
 
 
 def _sheet(cards_: Sequence[Card], spec: SheetSpec, key: bool = False, student: str | None = None) -> Sheet:
     from .results import Sheet
     from .teaching.exercises import generate
 
-    problems = generate(cards_, spec.count, spec.seed, spec.level, spec.convention)
+    problems = generate(cards_, spec.size, spec.seed, spec.level, spec.convention)
     return Sheet(tuple(problems), spec, key, student)
 
 
 def mark(
     answers: str | Path | Mapping[int, str],
-    seed: int = 1,
+    seed: int | None = None,
     *,
+    sheet: str | None = None,
     count: int | None = None,
     level: int | None = None,
-    pound: str = "exact",
-    pump_rounding: str = "0.1",
+    conventions: str | Path | Convention | None = None,
+    pound: str | None = None,
+    pump_rounding: str | None = None,
+    partial: bool = False,
     regimens_dir: Folder = None,
     builtin: bool = True,
-) -> Marks:
-    """A student's answers marked against the key of the sheet with the same seed and options.
+) -> Marks | ClassMarks:
+    """Answers marked against the key of their sheet: one student's, or a whole class's.
 
-    An answer is right when, rounded half up by the sheet's rule for that problem, it is the key's answer; a
-    unit written after the number must be the one asked. Wrong answers come with the worked steps.
+    The sheet is named by its code (``sheet``, or a ``sheet`` column giving each student's own), or by the
+    seed and options it was made with. An answer is right when, rounded half up to the sheet's place for its
+    unit, it equals the key's answer; any spelling of the asked unit is that unit, and a bare number is taken
+    in it. A blank is no answer; text that cannot be read is marked unreadable, with its reason, and marking
+    goes on. The score is out of the problems on the sheet. Wrong answers come with the common error they
+    match and the worked steps.
 
     Parameters
     ----------
     answers : path or mapping
-        A CSV file with a header ``problem,answer`` (``-`` reads standard input), or a mapping of problem
-        number to answer text (``{1: "88", 2: "10.9 mL/h"}``).
-    seed, level, pound, pump_rounding, regimens_dir, builtin
-        As for :func:`exercises`: the sheet the answers are for.
-    count : int, optional
-        Problems on the sheet (default: the highest problem number answered).
+        A CSV file (``-`` reads standard input) in one of three layouts: ``problem,answer`` (one student);
+        ``student,problem,answer`` (a class, a row per answer); ``student,1,2,3...`` (a class, a column per
+        problem). A ``sheet`` column may give each student's sheet code. Or a mapping of problem number to
+        answer text (``{1: "88", 2: "10.9 mL/h"}``).
+    seed : int, optional
+        The seed the sheet was made with, when no code is given.
+    sheet : str, optional
+        The sheet code printed on the sheet (for every student without a code of their own).
+    count, level, conventions, pound, pump_rounding
+        With ``seed``: as for :func:`exercises` (count defaults to 10, as there). Not with a code, which
+        holds them.
+    partial : bool
+        Give the partial credit the sheet's conventions name (a right value in another unit, a right value
+        rounded to the wrong place). Default: strict, right or wrong.
+    regimens_dir, builtin
+        The cards the sheet was made from, as for :func:`cards`.
 
     Returns
     -------
-    Marks
-        One mark per problem (``correct``, ``reason``) and the ``score``.
+    Marks or ClassMarks
+        ``Marks`` for one student's answers (``score``, ``right``, ``out_of``, one mark per problem with its
+        ``status``: right, wrong, unreadable or no answer); ``ClassMarks`` when the answers name students
+        (the gradebook, and ``items()`` for the item analysis).
 
     Examples
     --------
     >>> from dosecalc import exercises, mark
-    >>> key = exercises(count=2, seed=7)
-    >>> marks = mark({1: str(key[0].answer), 2: "1"}, seed=7)
-    >>> marks.score, [m.correct for m in marks]
-    (1, [True, False])
+    >>> sheet = exercises(count=2, seed=7)
+    >>> marks = mark({1: str(sheet[0].answer), 2: "1"}, sheet=sheet.code)
+    >>> marks.score, marks.out_of, [m.status for m in marks]
+    (1, 2, ['right', 'wrong'])
     """
-    from .files import read_text
-    from .results import Marks
-    from .teaching.exercises import generate
+    from .results import ClassMarks, Marks
+    from .teaching.marking import Answers, read_answer_rows
     from .teaching.marking import mark as mark_answers
-    from .teaching.marking import read_answers
+    from .teaching.sheets import SheetSpec, decode, fingerprint
 
+    options = {
+        "count": count,
+        "level": level,
+        "conventions": conventions,
+        "pound": pound,
+        "pump_rounding": pump_rounding,
+    }
+    if sheet is not None and (seed is not None or any(value is not None for value in options.values())):
+        given = "seed" if seed is not None else next(name for name, value in options.items() if value is not None)
+        raise DoseCalcError(f"a sheet code holds the {given} already; give the code alone", field=given)
+    ignored: list[str] = []
+    is_class = False
     if isinstance(answers, Mapping):
-        given = {_problem_number(number): str(text) for number, text in answers.items()}
+        readings = [
+            Answers(None, None, {_problem_number(n): None if t is None else str(t) for n, t in answers.items()}, ())
+        ]
     elif isinstance(answers, (str, Path)):
-        given = read_answers(read_text(answers, "answers"))
+        rows = _csv_rows(answers, "answers")
+        readings, ignored = read_answer_rows(rows, "the answers file" if str(answers) == "-" else str(answers))
+        is_class = any(reading.student is not None for reading in readings)
+        if not readings:
+            raise DoseCalcError("holds no answers; expected rows under the header", field="answers")
     else:
         raise DoseCalcError(f"expected a CSV file or a mapping, got {type(answers).__name__}", field="answers")
-    convention = _convention("standard", pound, pump_rounding)
-    chosen_seed = _whole(seed, "seed", 0, 2**63 - 1)
-    chosen_level = None if level is None else _whole(level, "level", 1, 3)
-    largest = max(given, default=0)
-    if largest > MAX_PROBLEMS:
-        raise DoseCalcError(f"answers problem {largest}; a sheet has at most {MAX_PROBLEMS}", field="answers")
-    total = _whole(count, "count", 1, MAX_PROBLEMS) if count is not None else largest
-    if total == 0:
-        raise DoseCalcError("holds no answers; expected rows of problem,answer", field="answers")
-    beyond = sorted(number for number in given if number > total)
-    if beyond:
-        raise DoseCalcError(f"answers problem {beyond[0]}, beyond the {total} on the sheet", field="answers")
     cards_ = list(_catalogue(regimens_dir, builtin).cards.values())
-    problems = generate(cards_, total, chosen_seed, chosen_level, convention)
-    return Marks(tuple(mark_answers(problems, given)), chosen_seed)
+    prints = fingerprint(cards_)
+    fallback: SheetSpec | None = None
+    if sheet is not None:
+        fallback = decode(sheet, prints, field="sheet")
+    elif seed is not None:
+        fallback = SheetSpec(
+            _whole(seed, "seed", 0, 2**63 - 1),
+            10 if count is None else _whole(count, "count", 1, MAX_PROBLEMS),
+            None if level is None else _whole(level, "level", 1, 3),
+            _convention("standard" if conventions is None else conventions, pound, pump_rounding),
+            prints,
+        )
+    sheets: dict[SheetSpec, Sheet] = {}
+    marked: list[Marks] = []
+    refused: list[str] = []
+    for reading in readings:
+        try:
+            spec = decode(reading.sheet, prints, field="sheet") if reading.sheet else fallback
+        except DoseCalcError as error:
+            if not is_class:
+                raise
+            refused.append(f"{reading.student}: not marked: {error.problem}")
+            continue
+        if spec is None:
+            raise DoseCalcError(
+                "which sheet? give the code printed on the sheet, or the seed and options it was made with",
+                field="sheet",
+            )
+        if spec not in sheets:
+            sheets[spec] = _sheet(cards_, spec, key=True)
+        this = sheets[spec]
+        notes = list(reading.problems)
+        beyond = sorted(number for number in reading.answers if number > spec.size)
+        notes += [f"problem {number} is not on this {spec.size}-problem sheet" for number in beyond]
+        result = mark_answers(this.problems, reading.answers, spec.convention, partial, reading.unreadable)
+        marked.append(Marks(tuple(result), this, student=reading.student, partial=partial, notes=tuple(notes)))
+    if not is_class:
+        return marked[0]
+    return ClassMarks(tuple(marked), tuple(ignored), tuple(refused))
+
+
+def _csv_rows(source: str | Path, field: str) -> list[list[str]]:
+    """The rows of a CSV file or standard input, read strictly (UTF-8, bounded) and in one piece."""
+    from .files import read_text
+
+    text = read_text(source, field)
+    try:
+        return list(csv.reader(io.StringIO(text)))
+    except csv.Error as error:
+        raise DoseCalcError(f"is not CSV this can read ({error})", field=field) from None
 
 
 # --------------------------------------------------------------------------------------- handout and charts

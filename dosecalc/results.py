@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .regimens import Card, Catalogue
     from .schedules import Schedule
     from .teaching.exercises import Problem
-    from .teaching.marking import Mark
+    from .teaching.marking import Item, Mark
     from .teaching.sheets import Convention, SheetSpec
     from .units import Quantity
 
@@ -392,21 +392,97 @@ class Sheet(Result):
         return _dataframe(columns, data)
 
 
-class Marks(Result):
-    """A student's answers marked against a sheet's key: one mark per problem, and the score."""
+class Sheets(Result):
+    """One sheet per student of a class, each with its own seed (derived from the class's) and code."""
 
-    subject: ClassVar[str] = "marks"
-    default_format: ClassVar[str] = "text"
+    subject: ClassVar[str] = "sheets"
+    default_format: ClassVar[str] = "markdown"
 
-    __slots__ = ("marks", "seed")
+    __slots__ = ("seed", "sheets")
 
-    def __init__(self, marks: tuple[Mark, ...], seed: int) -> None:
-        self.marks = marks
+    def __init__(self, sheets: tuple[Sheet, ...], seed: int) -> None:
+        self.sheets = sheets
         self.seed = seed
 
+    def key(self) -> Sheets:
+        """The same sheets as answer keys."""
+        return Sheets(tuple(sheet.key() for sheet in self.sheets), self.seed)
+
+    def __iter__(self) -> Iterator[Sheet]:
+        return iter(self.sheets)
+
+    def __len__(self) -> int:
+        return len(self.sheets)
+
+    def __getitem__(self, index: int) -> Sheet:
+        return self.sheets[index]
+
+    def __repr__(self) -> str:
+        return f"<Sheets: {len(self)} students, class seed {self.seed}>"
+
+    def to_dataframe(self) -> pandas.DataFrame:
+        """The roster: one row per student with the sheet code."""
+        return _dataframe(
+            [("student", NO_UNIT), ("sheet", NO_UNIT)],
+            [[sheet.student for sheet in self.sheets], [sheet.code for sheet in self.sheets]],
+        )
+
+
+class Marks(Result):
+    """One student's answers marked against a sheet's key: a mark per problem on the sheet, the score out of
+    the sheet's problems, and anything in the answers that could not be attributed (``notes``)."""
+
+    subject: ClassVar[str] = "marks"
+    default_format: ClassVar[str] = "table"
+
+    __slots__ = ("marks", "notes", "partial", "sheet", "student")
+
+    def __init__(
+        self,
+        marks: tuple[Mark, ...],
+        sheet: Sheet,
+        *,
+        student: str | None = None,
+        partial: bool = False,
+        notes: tuple[str, ...] = (),
+    ) -> None:
+        self.marks = marks
+        self.sheet = sheet
+        self.student = student
+        self.partial = partial
+        self.notes = notes
+
     @property
-    def score(self) -> int:
+    def code(self) -> str:
+        return self.sheet.code
+
+    @property
+    def seed(self) -> int:
+        return self.sheet.seed
+
+    @property
+    def right(self) -> int:
+        """How many answers are right."""
         return sum(mark.correct for mark in self.marks)
+
+    @property
+    def score(self) -> float:
+        """The right answers, plus partial credit when marked with it."""
+        return sum(mark.credit for mark in self.marks) if self.partial else self.right
+
+    @property
+    def out_of(self) -> int:
+        """The number of problems on the sheet."""
+        return len(self.marks)
+
+    @property
+    def percent(self) -> float:
+        return 100 * self.score / self.out_of
+
+    @property
+    def unreadable(self) -> int:
+        """How many answers could not be read (and rows that could not be attributed to a problem)."""
+        return sum(mark.status == "unreadable" for mark in self.marks) + len(self.notes)
 
     def __iter__(self) -> Iterator[Mark]:
         return iter(self.marks)
@@ -414,22 +490,117 @@ class Marks(Result):
     def __len__(self) -> int:
         return len(self.marks)
 
+    def __getitem__(self, index: int) -> Mark:
+        return self.marks[index]
+
     def __repr__(self) -> str:
-        return f"<Marks: {self.score}/{len(self)} correct>"
+        who = f"{self.student}: " if self.student else ""
+        return f"<Marks {who}{_score_text(self.score)}/{self.out_of} on sheet {self.code}>"
 
     def to_dataframe(self) -> pandas.DataFrame:
-        """One row per problem: number, the answer given, correct, the reason, the key's answer."""
+        """One row per problem: number, status, the answer given, the key's answer, the error, the credit."""
         marks = self.marks
         return _dataframe(
-            [("problem", NO_UNIT), ("given", NO_UNIT), ("correct", NO_UNIT), ("reason", NO_UNIT), ("answer", NO_UNIT)],
+            [
+                ("problem", NO_UNIT),
+                ("status", NO_UNIT),
+                ("given", NO_UNIT),
+                ("answer", NO_UNIT),
+                ("unit", NO_UNIT),
+                ("diagnosis", NO_UNIT),
+                ("credit", NO_UNIT),
+            ],
             [
                 [m.problem.number for m in marks],
+                [m.status for m in marks],
                 [m.given for m in marks],
-                [m.correct for m in marks],
-                [m.reason for m in marks],
                 [m.problem.answer for m in marks],
+                [m.problem.unit for m in marks],
+                [m.diagnosis for m in marks],
+                [m.credit for m in marks],
             ],
         )
+
+
+def _score_text(score: float) -> str:
+    return f"{score:g}"
+
+
+class ClassMarks(Result):
+    """A class's answers marked, each student against their own sheet: the gradebook and the item analysis."""
+
+    subject: ClassVar[str] = "class_marks"
+    default_format: ClassVar[str] = "table"
+
+    __slots__ = ("ignored", "refused", "students")
+
+    def __init__(
+        self, students: tuple[Marks, ...], ignored: tuple[str, ...] = (), refused: tuple[str, ...] = ()
+    ) -> None:
+        self.students = students
+        self.ignored = ignored  # columns of the answers file that were not read
+        self.refused = refused  # students who could not be marked, and why (a sheet code that is not one)
+
+    @property
+    def unreadable(self) -> int:
+        """Answers and rows that could not be read, and students who could not be marked."""
+        return sum(marks.unreadable for marks in self.students) + len(self.refused)
+
+    def item_analysis(self) -> ItemAnalysis:
+        """Per problem position: how many were right, the commonest wrong answers and the errors they match."""
+        from .teaching.marking import items
+
+        return ItemAnalysis(tuple(items([marks.marks for marks in self.students])))
+
+    def __iter__(self) -> Iterator[Marks]:
+        return iter(self.students)
+
+    def __len__(self) -> int:
+        return len(self.students)
+
+    def __getitem__(self, index: int) -> Marks:
+        return self.students[index]
+
+    def __repr__(self) -> str:
+        return f"<ClassMarks: {len(self)} students>"
+
+    def to_dataframe(self) -> pandas.DataFrame:
+        """The gradebook: student, sheet, score, out_of, percent, then the credit for each problem."""
+        width = max((marks.out_of for marks in self.students), default=0)
+        columns = [("student", NO_UNIT), ("sheet", NO_UNIT), ("score", NO_UNIT), ("out_of", NO_UNIT)]
+        columns += [("percent", NO_UNIT)] + [(str(n), NO_UNIT) for n in range(1, width + 1)]
+        rows = self.students
+        data: list[list[Any]] = [
+            [m.student for m in rows],
+            [m.code for m in rows],
+            [m.score for m in rows],
+            [m.out_of for m in rows],
+            [m.percent for m in rows],
+        ]
+        data += [[m.marks[n].credit if n < m.out_of else None for m in rows] for n in range(width)]
+        return _dataframe(columns, data)
+
+
+class ItemAnalysis(Result):
+    """How a class did on each problem position (see :meth:`ClassMarks.item_analysis`)."""
+
+    subject: ClassVar[str] = "items"
+    default_format: ClassVar[str] = "table"
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: tuple[Item, ...]) -> None:
+        self.items = items
+
+    def __iter__(self) -> Iterator[Item]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __repr__(self) -> str:
+        return f"<ItemAnalysis: {len(self)} problems>"
+
 
 class Handout(Result):
     """The printable handout: one self-contained HTML page."""

@@ -394,6 +394,34 @@ def read_number(text: str, field: str) -> tuple[float, str]:
     return value, match[2]
 
 
+_SYMBOLS = {name: symbol for name, symbol, _, _ in _DEFINITIONS}
+_ANY_UNIT = QuantitySpec("a unit", "mass", (), "mg", 0.0, 0.0, "10.9 mL/h")
+
+
+def unit_text(text: str) -> str:
+    """Unit words as dosecalc writes them (``mg per hr`` is ``mg/h``, ``drops/min`` is ``gtt/min``), or
+    :class:`QuantityError` saying why they are not units dosecalc knows."""
+    _check_characters(text, _ANY_UNIT)
+    _read_unit(text, text, _ANY_UNIT)
+    return "/".join(_SYMBOLS[_UNIT_WORDS[word.lower()][0]] for word in _UNIT_SEPARATOR.split(text.strip()))
+
+
+def _kinds(unit: str) -> tuple[str, tuple[str, ...]]:
+    kinds = [_UNIT_KINDS[_UNIT_WORDS[word.lower()][0]] for word in unit.split("/")]
+    return kinds[0], tuple(sorted(kinds[1:]))
+
+
+def convertible(unit: str, other: str) -> bool:
+    """Whether two units as dosecalc writes them measure the same kind of thing, part by part (``mg/min``
+    and ``mg/h`` do; ``mg/kg/h`` and ``mg/h`` do not, though pint would call both 1/[time] and mass/time)."""
+    return _kinds(unit) == _kinds(other)
+
+
+def convert_text(value: float, unit: str, other: str) -> float:
+    """``value`` in ``unit`` expressed in ``other`` (two units :func:`convertible` says are alike)."""
+    return float(Q_(value, unit).to(other).magnitude)
+
+
 def unit_for(word: str, spec: QuantitySpec) -> str | None:
     """The registry unit for ``word`` when that word alone is a unit of the kind ``spec`` expects
     (``unit_for("lbs", WEIGHT) == "pound"``); ``None`` for anything else.

@@ -524,7 +524,8 @@ ERROR_CASES: list[tuple[str, Callable[[], object], str, str]] = [
     ),
     ("exercise-count", lambda: dosecalc.exercises(0), "count", "0 is not a whole number from 1 to 500"),
     ("pound-convention", lambda: dosecalc.exercises(pound="2.3"), "pound", "is not one of exact, 2.2"),
-    ("mark-nothing", lambda: dosecalc.mark({}), "answers", "holds no answers"),
+    ("mark-which-sheet", lambda: dosecalc.mark({1: "1"}), "sheet", "which sheet?"),
+    ("mark-code-and-seed", lambda: dosecalc.mark({1: "1"}, 3, sheet="x"), "seed", "holds the seed already"),
     ("cohort-not-rows", lambda: dosecalc.cohort(42), "patients", "expected a CSV file, a text stream or rows"),
     ("unknown-format", lambda: dosecalc.table().as_text("xml"), "format", "'xml' is not a format"),
     ("no-cards", lambda: dosecalc.cards(builtin=False), "builtin", "nothing to use"),
@@ -778,11 +779,11 @@ def test_mark_with_a_mapping() -> None:
     assert marks.score == 2
     assert len(marks) == 4
     wrong_unit = "mg" if key[0].unit != "mg" else "mL"
-    unit_mark = dosecalc.mark({1: f"{key[0].answer} {wrong_unit}"}, seed=5)
-    (only,) = unit_mark
+    unit_mark = dosecalc.mark({1: f"{key[0].answer} {wrong_unit}"}, seed=5, count=4)
+    only = unit_mark[0]
     assert not only.correct
     assert key[0].unit in only.reason and wrong_unit in only.reason
-    assert marks.to_dicts()["score"] == 2
+    assert marks.to_dicts()["score"]["right"] == 2
 
 
 # --------------------------------------------------------------------------------------- docstring examples
@@ -891,11 +892,10 @@ def test_worked_steps_reach_the_notebook_html_and_csv_refuses_them() -> None:
 
 def test_marking_reads_text_keys_and_counts_a_blank_as_no_answer() -> None:
     key = dosecalc.exercises(count=2, seed=7).key()
-    marks = dosecalc.mark({"1": str(key[0].answer), "2": "  "}, seed=7)
-    assert [(m.correct, m.reason) for m in marks] == [(True, "correct"), (False, "no answer")]
-    with pytest.raises(DoseCalcError) as raised:
-        dosecalc.mark({1: "10,5"}, seed=7)
-    assert raised.value.field == "answers" and raised.value.problem.startswith("problem 1: '10,5'")
+    marks = dosecalc.mark({"1": str(key[0].answer), "2": "  "}, seed=7, count=2)
+    assert [(m.status, m.reason) for m in marks] == [("right", "right"), ("no answer", "no answer")]
+    unreadable = dosecalc.mark({1: "10,5"}, seed=7, count=2)[0]  # marked unreadable; marking goes on
+    assert unreadable.status == "unreadable" and "comma" in unreadable.reason
 
 
 def test_an_empty_regimen_list_is_refused_not_read_as_every_card() -> None:

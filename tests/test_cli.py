@@ -333,7 +333,7 @@ def test_help_names_what_an_option_takes_in_words_not_python_types(command: str)
 
 #: Options of the command line that feed no API parameter: how the result is written, and the flag that the
 #: API spells builtin=False.
-_FACE_ONLY = {"format", "output", "errors", "plot", "no_builtin"}
+_FACE_ONLY = {"format", "output", "errors", "plot", "no_builtin", "gradebook", "items"}
 #: The API function behind each command.
 _API_OF = {"regimens": "cards", "show": "card", "check": "mark"}
 
@@ -364,7 +364,9 @@ def test_format_choices_are_the_formats_the_renderer_writes() -> None:
         (options.ScheduleFormat, "schedule"),
         (options.CardsFormat, "cards"),
         (options.SimulationFormat, "simulation"),
-        (options.SheetFormat, "sheet"),
+        (options.SheetFormat, "sheets"),
+        (options.CheckFormat, "marks"),
+        (options.CheckFormat, "class_marks"),
     ]
     for choices, subject in pairs:
         assert {choice.value for choice in choices} <= set(render.formats(subject)), subject

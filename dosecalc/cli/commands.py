@@ -17,7 +17,9 @@ from .. import DISCLAIMER
 from ..errors import DoseCalcError
 from .options import (
     CardsFormat,
+    CheckFormat,
     Concentration,
+    Conventions,
     DropFactor,
     Duration,
     Explain,
@@ -28,16 +30,15 @@ from .options import (
     Notes,
     NotesLength,
     Output,
-    Pound,
     PoundOption,
     PumpOption,
-    PumpRounding,
     RegimenArgument,
     RegimenList,
     RegimensDir,
     ScheduleFormat,
     Seed,
     Sessions,
+    SheetCode,
     SheetFormat,
     SimulationFormat,
     TableFormat,
@@ -368,25 +369,44 @@ def exercises(
     count: Annotated[int, typer.Option("--count", "-n", help="Number of problems (1 to 500).", metavar="N")] = 10,
     seed: Seed = 1,
     level: Level = None,
-    format: Annotated[SheetFormat, typer.Option("--format", "-f", help="Output format.")] = SheetFormat.markdown,
+    format: Annotated[
+        SheetFormat,
+        typer.Option("--format", "-f", help="Output format (csv: the roster of student and code, with --students)."),
+    ] = SheetFormat.markdown,
     key: Annotated[bool, typer.Option("--answers", help="The answer key, with worked steps.")] = False,
-    pound: PoundOption = Pound.exact,
-    pump_rounding: PumpOption = PumpRounding.tenth,
+    conventions: Conventions = None,
+    pound: PoundOption = None,
+    pump_rounding: PumpOption = None,
+    students: Annotated[
+        Path | None,
+        typer.Option(
+            "--students",
+            help="A CSV with a column of student names or ids: one sheet per student, each with its own seed "
+            "and code ('-' for stdin).",
+            show_default=False,
+            metavar="FILE",
+        ),
+    ] = None,
     output: Output = None,
     regimens_dir: RegimensDir = None,
     no_builtin: NoBuiltin = False,
 ) -> None:
-    """A reproducible set of dosage-calculation problems from the regimen cards (a worksheet, or with
-    --answers the answer key). Problem N is the same for any --count, so a key can be checked in part."""
+    """A reproducible sheet of dosage-calculation problems from the regimen cards (a worksheet, or with
+    --answers the answer key), with the sheet code that `dosecalc check --sheet` marks it by. Problem N is
+    the same for any --count, so a key can be checked in part."""
     from .. import api
+    from ..files import check_targets
 
+    check_targets({"output": output})
     sheet = api.exercises(
         count,
         seed,
         level=level,
-        pound=pound.value,
-        pump_rounding=pump_rounding.value,
+        conventions="standard" if conventions is None else conventions,
+        pound=None if pound is None else pound.value,
+        pump_rounding=None if pump_rounding is None else pump_rounding.value,
         key=key,
+        students=students,
         regimens_dir=regimens_dir,
         builtin=_builtin(no_builtin),
     )
@@ -396,40 +416,89 @@ def exercises(
 @command("check")
 def check(
     answers: Annotated[
-        Path, typer.Argument(metavar="ANSWERS.csv", help="CSV with columns 'problem' and 'answer' ('-' for stdin).")
+        Path,
+        typer.Argument(
+            metavar="ANSWERS.csv",
+            help="Answers: problem,answer (one student); student,problem,answer or student,1,2,3... (a class); "
+            "an optional sheet column gives each student's code. '-' reads stdin.",
+        ),
     ],
-    seed: Seed = 1,
+    sheet: SheetCode = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed", help="Without a code: the seed the sheet was made with.", show_default=False, metavar="N"
+        ),
+    ] = None,
     count: Annotated[
         int | None,
         typer.Option(
-            "--count",
-            "-n",
-            help="Problems on the sheet (default: the highest problem number answered).",
-            show_default=False,
-            metavar="N",
+            "--count", "-n", help="Without a code: problems on the sheet (default 10).", show_default=False, metavar="N"
         ),
     ] = None,
     level: Level = None,
-    pound: PoundOption = Pound.exact,
-    pump_rounding: PumpOption = PumpRounding.tenth,
+    conventions: Conventions = None,
+    pound: PoundOption = None,
+    pump_rounding: PumpOption = None,
+    partial: Annotated[
+        bool, typer.Option("--partial", help="Give the partial credit the sheet's conventions name.")
+    ] = False,
+    format: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = CheckFormat.table,
+    output: Output = None,
+    gradebook: Annotated[
+        Path | None,
+        typer.Option(
+            "--gradebook",
+            help="Also write the gradebook CSV: student, sheet, score, out_of, percent, then one column per problem.",
+            show_default=False,
+            metavar="FILE",
+        ),
+    ] = None,
+    items: Annotated[
+        Path | None,
+        typer.Option(
+            "--items",
+            help="Also write the item analysis CSV: per problem, how many were right and the commonest wrong "
+            "answers with the error each matches.",
+            show_default=False,
+            metavar="FILE",
+        ),
+    ] = None,
     regimens_dir: RegimensDir = None,
     no_builtin: NoBuiltin = False,
 ) -> None:
-    """Mark a student's answers against the key of the same seed and options; wrong answers get the worked
-    steps. An answer is right when, rounded half up by the sheet's rule, it is the key's answer."""
+    """Mark answers against the key of their sheet: one student's, or a class's. An answer is right when,
+    rounded half up to the sheet's place for its unit, it equals the key's answer; any spelling of the
+    asked unit is that unit, and a bare number is taken in it. A blank is no answer; an answer that cannot
+    be read is marked unreadable with its reason. Wrong answers get the common error they match and the
+    worked steps. Exit status 1 when any answer could not be read, 0 otherwise."""
     from .. import api
+    from ..files import check_targets
+    from ..render import as_text
+    from ..results import ClassMarks
 
+    check_targets({"output": output, "gradebook": gradebook, "items": items})
     marks = api.mark(
         answers,
         seed,
+        sheet=sheet,
         count=count,
         level=level,
-        pound=pound.value,
-        pump_rounding=pump_rounding.value,
+        conventions=conventions,
+        pound=None if pound is None else pound.value,
+        pump_rounding=None if pump_rounding is None else pump_rounding.value,
+        partial=partial,
         regimens_dir=regimens_dir,
         builtin=_builtin(no_builtin),
     )
-    emit(marks, "text", None)
+    whole = marks if isinstance(marks, ClassMarks) else ClassMarks((marks,))
+    if gradebook is not None:
+        write(as_text(whole, "csv"), gradebook, "gradebook")
+    if items is not None:
+        write(as_text(whole.item_analysis(), "csv"), items, "items")
+    emit(marks, format, output)
+    if marks.unreadable:
+        raise typer.Exit(1)
 
 
 @command("plot")

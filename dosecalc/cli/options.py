@@ -38,6 +38,7 @@ class SheetFormat(StrEnum):
     markdown = "markdown"
     json = "json"
     html = "html"
+    csv = "csv"
 
 
 class NotesLength(StrEnum):
@@ -165,8 +166,44 @@ Level = Annotated[
     ),
 ]
 PoundOption = Annotated[
-    Pound, typer.Option("--pound", help="Pounds to kilograms: exact (0.45359237 kg) or 2.2 (lb per kg).")
+    Pound | None,
+    typer.Option(
+        "--pound",
+        help="Pounds to kilograms: exact (0.45359237 kg) or 2.2 (lb per kg). Default: the conventions' rule.",
+        show_default=False,
+    ),
 ]
 PumpOption = Annotated[
-    PumpRounding, typer.Option("--pump-rounding", help="Round pump-rate answers to 0.1 mL/h or to whole mL/h.")
+    PumpRounding | None,
+    typer.Option(
+        "--pump-rounding",
+        help="Round pump-rate answers to 0.1 mL/h or to whole mL/h. Default: the conventions' rule.",
+        show_default=False,
+    ),
 ]
+Conventions = Annotated[
+    str | None,
+    typer.Option(
+        "--conventions",
+        help="The school's rules for asking and marking: a built-in profile (standard, pound-2.2, whole-ml-h, "
+        "pound-2.2-whole-ml-h, units-converted) or a profile file (TOML). Default: standard.",
+        show_default=False,
+        metavar="PROFILE",
+    ),
+]
+SheetCode = Annotated[
+    str | None,
+    typer.Option(
+        "--sheet",
+        help="The sheet code printed on the sheet; it holds the seed, count, level and conventions.",
+        show_default=False,
+        metavar="CODE",
+    ),
+]
+
+
+class CheckFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,20 @@ if TYPE_CHECKING:
     from ..cohorts import BadRow
     from ..dosing import DoseFigures, Patient
     from ..pk import ConcentrationSummary, Run
-    from ..results import CardDetail, CardList, DoseTable, Marks, Result, ScheduleTable, Sheet, SimulationTable
+    from ..results import (
+        CardDetail,
+        CardList,
+        ClassMarks,
+        DoseTable,
+        ItemAnalysis,
+        Marks,
+        Result,
+        ScheduleTable,
+        Sheet,
+        Sheets,
+        SimulationTable,
+    )
+    from ..teaching.marking import Mark
     from ..units import Quantity
 
 #: Said in the JSON of a table for the reference adult.
@@ -356,31 +370,178 @@ def _sheet(result: Sheet) -> dict[str, Any]:
         "count": len(result.problems),
         "level": result.spec.level,
         "profile": result.convention.name,
-        "conventions": result.convention.lines(),
+        "conventions": result.convention.lines(p.unit for p in result.problems),
         "pound": result.convention.pound,
         "answers": result.is_key,
         "problems": items,
     }
 
 
+def _sheets(result: Sheets) -> dict[str, Any]:
+    return {
+        "disclaimer": DISCLAIMER,
+        "class_seed": result.seed,
+        "sheets": [{"student": sheet.student} | _sheet(sheet) for sheet in result.sheets],
+    }
+
+
+def roster_csv(result: Sheets) -> str:
+    """The class roster: each student and the code of their sheet."""
+    return _csv(["student", "sheet"], ([safe_cell(sheet.student or ""), sheet.code] for sheet in result.sheets))
+
+
+def _read(mark: Mark) -> dict[str, Any] | None:
+    if mark.reading is None:
+        return None
+    return {"value": float(mark.reading.value), "unit": mark.reading.unit}
+
+
+def _mark(mark: Mark) -> dict[str, Any]:
+    p = mark.problem
+    return {
+        "problem": p.number,
+        "kind": p.kind,
+        "status": mark.status,
+        "given": mark.given,
+        "read": _read(mark),
+        "in_asked_unit": mark.value,
+        "key": {"value": p.answer, "unit": p.unit, "exact": p.exact, "step": float(p.step)},
+        "diagnosis": mark.diagnosis,
+        "feedback": mark.reason,
+        "credit": mark.credit,
+        "steps": [] if mark.correct else list(p.steps),
+    }
+
+
 def _marks(result: Marks) -> dict[str, Any]:
     return {
         "disclaimer": DISCLAIMER,
-        "seed": result.seed,
-        "score": result.score,
-        "problems": len(result),
-        "marks": [
+        "student": result.student,
+        "sheet_code": result.code,
+        "score": {
+            "right": result.right,
+            "out_of": result.out_of,
+            "points": result.score,
+            "percent": result.percent,
+            "partial_credit": result.partial,
+        },
+        "rule": result.sheet.convention.lines(p.unit for p in result.sheet.problems),
+        "marks": [_mark(m) for m in result.marks],
+        "notes": list(result.notes),
+    }
+
+
+_MARK_COLUMNS = [
+    "problem", "status", "given", "read_value", "read_unit", "in_asked_unit", "key", "unit", "exact", "diagnosis",
+    "credit", "feedback",
+]  # fmt: skip
+
+
+def _mark_row(mark: Mark) -> list[Any]:
+    read = _read(mark)
+    p = mark.problem
+    return [
+        p.number,
+        mark.status,
+        safe_cell(mark.given or ""),
+        "" if read is None else repr(read["value"]),
+        "" if read is None else read["unit"] or "",
+        "" if mark.value is None else repr(mark.value),
+        repr(p.answer),
+        p.unit,
+        repr(p.exact),
+        mark.diagnosis or "",
+        repr(mark.credit),
+        safe_cell(mark.reason),
+    ]
+
+
+def marks_csv(result: Marks) -> str:
+    """One row per problem of the sheet, full precision."""
+    return _csv(_MARK_COLUMNS, (_mark_row(m) for m in result.marks))
+
+
+def _class_marks(result: ClassMarks) -> dict[str, Any]:
+    return {
+        "disclaimer": DISCLAIMER,
+        "students": [_marks(marks) for marks in result.students],
+        "not_marked": list(result.refused),
+        "ignored_columns": list(result.ignored),
+        "items": _items(result.item_analysis())["items"],
+    }
+
+
+def gradebook_csv(result: ClassMarks) -> str:
+    """The gradebook: student, sheet, score, out_of, percent, then the credit for each problem."""
+    width = max((marks.out_of for marks in result.students), default=0)
+    header = ["student", "sheet", "score", "out_of", "percent", *map(str, range(1, width + 1))]
+    rows = (
+        [
+            safe_cell(m.student or ""),
+            m.code,
+            f"{m.score:g}",
+            m.out_of,
+            repr(m.percent),
+            *(f"{mark.credit:g}" for mark in m.marks),
+        ]
+        for m in result.students
+    )
+    return _csv(header, rows)
+
+
+def _items(result: ItemAnalysis) -> dict[str, Any]:
+    return {
+        "disclaimer": DISCLAIMER,
+        "items": [
             {
-                "problem": m.problem.number,
-                "given": m.given,
-                "correct": m.correct,
-                "reason": m.reason,
-                "answer": {"value": m.problem.answer, "unit": m.problem.unit},
-                "steps": [] if m.correct else list(m.problem.steps),
+                "problem": item.number,
+                "kinds": list(item.kinds),
+                "students": item.students,
+                "counts": item.counts,
+                "share_right": item.share_right,
+                "common_wrong_answers": [
+                    {"answer": text, "students": count, "diagnosis": diagnosis}
+                    for text, count, diagnosis in item.wrong_answers
+                ],
+                "errors": [{"diagnosis": words, "students": count} for words, count in item.errors],
             }
-            for m in result.marks
+            for item in result.items
         ],
     }
+
+
+def items_csv(result: ItemAnalysis) -> str:
+    """Item analysis: a row per problem position."""
+    header = [
+        "problem", "kinds", "students", "right", "wrong", "unreadable", "no_answer", "share_right",
+        "common_wrong_answers", "common_errors",
+    ]  # fmt: skip
+    rows = (
+        [
+            item.number,
+            " ".join(item.kinds),
+            item.students,
+            *(item.counts[status] for status in ("right", "wrong", "unreadable", "no answer")),
+            repr(item.share_right),
+            safe_cell("; ".join(f"{text} (x{count})" for text, count, _ in item.wrong_answers)),
+            "; ".join(f"{words} (x{count})" for words, count in item.errors),
+        ]
+        for item in result.items
+    )
+    return _csv(header, rows)
+
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP's list).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER_CELL = re.compile(r"[-+]?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+
+
+def safe_cell(text: str) -> str:
+    """Text from students and cards for a CSV cell: a leading ``'`` when a spreadsheet would read it as a
+    formula (OWASP's advice), unless it is a plain number."""
+    if text.startswith(_FORMULA_STARTS) and not _NUMBER_CELL.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def bad_rows_csv(rows: Sequence[BadRow]) -> str:
@@ -396,4 +557,7 @@ _DICTS: dict[str, Callable[[Any], dict[str, Any]]] = {
     "simulation": _simulation,
     "sheet": _sheet,
     "marks": _marks,
+    "sheets": _sheets,
+    "class_marks": _class_marks,
+    "items": _items,
 }

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         Result,
         ScheduleTable,
         Sheet,
+        Sheets,
         SimulationTable,
     )
 
@@ -221,7 +222,8 @@ def card_html(result: CardDetail) -> str:
 
 
 def marks_html(result: Marks) -> str:
-    return _page(f"<pre>{escape(text.marks_text(result).split(chr(10), 2)[2])}</pre>")
+    headers, body = text.marks_body(result)
+    return _page(f"<p><strong>{escape(text.score_line(result))}</strong></p>" + _table(headers, body))
 
 
 # --------------------------------------------------------------------------------------- worksheets
@@ -245,7 +247,7 @@ def sheet_html(result: Sheet) -> str:
         f"<h1>Infusion dosage calculations: {escape(title.lower())}</h1>",
         f'<p class="disclaimer">{escape(DISCLAIMER)}</p>',
         f"<p>Seed {seed}; {len(problems)} problems.</p><ul>",
-        *[f"<li>{escape(line)}</li>" for line in convention.lines()],
+        *[f"<li>{escape(line)}</li>" for line in convention.lines(p.unit for p in problems)],
         "</ul><ol>",
     ]
     for p in problems:
@@ -257,3 +259,21 @@ def sheet_html(result: Sheet) -> str:
         parts.append("</li>")
     parts += ["</ol>", f'<p class="disclaimer">{escape(DISCLAIMER)}</p>', "</body></html>"]
     return "\n".join(parts) + "\n"
+
+
+def class_sheets_html(result: Sheets) -> str:
+    """A class's sheets as one page that prints one student per page."""
+    return sheets_html(list(result.sheets))
+
+
+def sheets_html(sheets: Sequence[Sheet]) -> str:
+    """Several sheets in one HTML file, each starting a new printed page."""
+    pages = []
+    for index, sheet in enumerate(sheets):
+        page = sheet_html(sheet)
+        body = page[page.index("<body>") + len("<body>") : page.rindex("</body>")]
+        style = ' style="break-before:page"' if index else ""
+        pages.append(f"<section{style}><h2>{escape(sheet.student or '')}</h2>{body}</section>")
+    first = sheet_html(sheets[0]) if sheets else "<html><head></head><body></body></html>"
+    head = first[: first.index("<body>") + len("<body>")]
+    return head + "\n".join(pages) + "</body></html>\n"

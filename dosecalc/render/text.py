@@ -21,7 +21,18 @@ from .data import present, schedule_columns, simulation_notes
 if TYPE_CHECKING:
     from ..dosing import DoseFigures, Patient
     from ..pk import Run
-    from ..results import CardDetail, CardList, DoseTable, Marks, ScheduleTable, Sheet, SimulationTable
+    from ..results import (
+        CardDetail,
+        CardList,
+        ClassMarks,
+        DoseTable,
+        ItemAnalysis,
+        Marks,
+        ScheduleTable,
+        Sheet,
+        Sheets,
+        SimulationTable,
+    )
 
 
 def draw(renderable: Any, *, width: int | None = None, color: bool = False) -> str:
@@ -331,7 +342,7 @@ def sheet_markdown(result: Sheet) -> str:
         f"Sheet code **{result.code}** (seed {result.seed}; {len(result.problems)} problems).",
         "",
     ]
-    lines += [f"- {line}" for line in result.convention.lines()] + [""]
+    lines += [f"- {line}" for line in result.convention.lines(p.unit for p in result.problems)] + [""]
     for p in result.problems:
         lines.append(f"{p.number}. (level {p.level}) {p.question}")
         if result.is_key:
@@ -341,25 +352,157 @@ def sheet_markdown(result: Sheet) -> str:
     return "\n".join(lines)
 
 
-def marks_text(result: Marks) -> str:
+def sheets_markdown(result: Sheets) -> str:
+    """Every student's sheet, one after another, each headed by the student's name."""
+    parts = [f"## {_md_escape(shown(sheet.student))}\n\n" + sheet_markdown(sheet) for sheet in result.sheets]
+    return "\n---\n\n".join(parts)
+
+
+def shown(text: str | None) -> str:
+    """A student's text as printed: control characters escaped, so nothing they typed acts on a terminal."""
+    if text is None:
+        return ""
+    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)
+
+
+_STATUS_WORDS = {"right": "right", "wrong": "WRONG", "unreadable": "UNREADABLE", "no answer": "no answer"}
+
+
+def score_line(result: Marks) -> str:
+    who = f"{shown(result.student)}: " if result.student else ""
+    points = f"{result.score:g}" if result.partial else str(result.right)
+    partial = " with partial credit" if result.partial else ""
+    return f"{who}{points}/{result.out_of} right{partial} ({numbers.number(result.percent, 1)}%), sheet {result.code}"
+
+
+def marks_body(result: Marks) -> tuple[list[str], list[list[str]]]:
+    """The marks as table cells: problem, status, the answer given, the key, the feedback."""
     from ..teaching.exercises import answer_text
 
-    lines = [DISCLAIMER, "", f"Seed {result.seed}: {result.score}/{len(result)} correct.", ""]
+    headers = ["problem", "status", "answer given", "key", "feedback"]
+    body = [
+        [
+            str(m.problem.number),
+            _STATUS_WORDS[m.status],
+            shown(m.given) if m.given else "-",
+            answer_text(m.problem),
+            "" if m.status in ("right", "no answer") else shown(m.reason),
+        ]
+        for m in result.marks
+    ]
+    return headers, body
+
+
+def _marks_steps(result: Marks) -> list[str]:
+    lines = []
     for m in result.marks:
-        status = "correct" if m.correct else "WRONG"
-        lines.append(
-            f"{m.problem.number}. {status}: {m.given if m.given is not None else '(no answer)'}"
-            + ("" if m.correct else f" - {m.reason}")
-        )
         if not m.correct:
-            lines += [f"     {step}" for step in m.problem.steps]
-            lines.append(f"     answer: {answer_text(m.problem)}")
-    return "\n".join(lines) + "\n"
+            lines.append(f"Problem {m.problem.number}:")
+            lines += [f"  {step}" for step in m.problem.steps]
+    return lines
+
+
+def _marks_notes(result: Marks) -> list[str]:
+    return [shown(note) for note in result.notes]
+
+
+def marks_table(result: Marks) -> Any:
+    headers, body = marks_body(result)
+    rule = result.sheet.convention.lines()[3]
+    return _rich_blocks(
+        [Block(score_line(result), headers, body, _marks_notes(result), _marks_steps(result), caption=rule)]
+    )
 
 
 def marks_markdown(result: Marks) -> str:
-    body = marks_text(result).split("\n", 2)[2]
-    return f"> **{DISCLAIMER}**\n\n" + "\n".join(f"    {line}" if line else "" for line in body.splitlines()) + "\n"
+    headers, body = marks_body(result)
+    lines = [f"> **{DISCLAIMER}**", "", f"**{_md_escape(score_line(result))}**", ""]
+    lines += _markdown_table(headers, body)
+    lines += ["", _md_escape(result.sheet.convention.lines()[3])]
+    if result.notes:
+        lines += ["", "Not marked:", ""] + [f"- {_md_escape(note)}" for note in _marks_notes(result)]
+    steps = _marks_steps(result)
+    if steps:
+        lines += ["", "Worked steps for the problems not right:", ""]
+        lines += [f"- {_md_escape(line.strip())}" if line.startswith("  ") else f"\n**{line}**\n" for line in steps]
+    return "\n".join(lines) + "\n"
+
+
+def gradebook_body(result: ClassMarks) -> tuple[list[str], list[list[str]]]:
+    width = max((marks.out_of for marks in result.students), default=0)
+    headers = ["student", "score", "out of", "%", *map(str, range(1, width + 1))]
+    symbols = {"right": "1", "wrong": "0", "unreadable": "?", "no answer": "-"}
+    body = [
+        [
+            shown(m.student),
+            f"{m.score:g}",
+            str(m.out_of),
+            numbers.number(m.percent, 1),
+            *(
+                symbols[mark.status] if not (m.partial and 0 < mark.credit < 1) else f"{mark.credit:g}"
+                for mark in m.marks
+            ),
+        ]
+        for m in result.students
+    ]
+    return headers, body
+
+
+def _class_notes(result: ClassMarks) -> list[str]:
+    notes = [shown(text) for text in result.refused]
+    notes += [f"{shown(m.student)}: {shown(note)}" for m in result.students for note in m.notes]
+    if result.ignored:
+        notes.append("Columns not read: " + ", ".join(shown(name) for name in result.ignored[:10]))
+    return notes
+
+
+def items_body(result: ItemAnalysis) -> tuple[list[str], list[list[str]]]:
+    headers = ["problem", "right", "wrong", "unreadable", "no answer", "commonest wrong answers (the error matched)"]
+    body = []
+    for item in result.items:
+        common = "; ".join(
+            f"{shown(text)} x{count}" + (f" ({diagnosis})" if diagnosis else "")
+            for text, count, diagnosis in item.wrong_answers
+        )
+        counts = [str(item.counts[status]) for status in ("right", "wrong", "unreadable", "no answer")]
+        body.append([str(item.number), *counts, common or "-"])
+    return headers, body
+
+
+_CLASS_KEY = "1 right, 0 wrong, ? unreadable, - no answer (or the partial credit given)."
+
+
+def class_table(result: ClassMarks) -> Any:
+    headers, body = gradebook_body(result)
+    item_headers, item_body = items_body(result.item_analysis())
+    return _rich_blocks(
+        [
+            Block(f"Gradebook: {len(result)} students", headers, body, _class_notes(result), caption=_CLASS_KEY),
+            Block("Item analysis", item_headers, item_body),
+        ]
+    )
+
+
+def class_markdown(result: ClassMarks) -> str:
+    headers, body = gradebook_body(result)
+    lines = [f"> **{DISCLAIMER}**", "", f"## Gradebook: {len(result)} students", ""]
+    lines += [*_markdown_table(headers, body), "", _CLASS_KEY]
+    notes = _class_notes(result)
+    if notes:
+        lines += ["", "Notes:", ""] + [f"- {_md_escape(note)}" for note in notes]
+    item_headers, item_body = items_body(result.item_analysis())
+    lines += ["", "## Item analysis", "", *_markdown_table(item_headers, item_body)]
+    return "\n".join(lines) + "\n"
+
+
+def items_table(result: ItemAnalysis) -> Any:
+    headers, body = items_body(result)
+    return _rich_blocks([Block("Item analysis", headers, body)])
+
+
+def items_markdown(result: ItemAnalysis) -> str:
+    headers, body = items_body(result)
+    return "\n".join([f"> **{DISCLAIMER}**", "", *_markdown_table(headers, body)]) + "\n"
 
 
 # --------------------------------------------------------------------------------------- shared pieces

@@ -199,8 +199,20 @@ def _problem(rng: random.Random, number: int, level: int, cards: Sequence[Card],
     answer = rounded(exact, convention.places(unit))
     errors: list[tuple[str, float]] = []
     return Problem(
-        number, level, figure.replace("_", "-"), card.id, question, figure, unit, exact, answer, step, factors,
-        step_texts, inputs, tuple(errors),
+        number,
+        level,
+        figure.replace("_", "-"),
+        card.id,
+        question,
+        figure,
+        unit,
+        exact,
+        answer,
+        step,
+        factors,
+        step_texts,
+        inputs,
+        tuple(errors),
     )
 
 

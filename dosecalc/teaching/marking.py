@@ -1,76 +1,445 @@
-"""Marking: a student's answers read from CSV and marked against a sheet's key.
+"""Marking: answers read as a teacher reads them, marked against a sheet's key, and the error diagnosed.
 
-An answer is right when, rounded half up by the sheet's rule for its problem, it equals the key's answer, so
-the rounded answer and any more precise one both score. A unit written after the number must be the one asked.
+The rule, stated on every sheet: an answer is right when, rounded half up to the sheet's place for its unit,
+it equals the key's answer (so the rounded answer and any more precise one score). The answer is read by
+dosecalc's strict parser: any spelling of the asked unit is the asked unit (``mg/hr``, ``mg per hour``), a
+bare number is taken in the asked unit, a value in another unit of the same kind (``0.4 mg/min`` for mg/h) is
+marked by the sheet's convention (strict: wrong, with feedback saying why). A blank is no answer; text that
+cannot be read is *unreadable*, with its reason, and marking goes on.
+
+A wrong answer is matched against the common errors: the problem's own (the cap ignored, pounds not
+converted, another figure of the problem), a power of ten, minutes for hours, rounding to the wrong place
+or too early.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import NamedTuple
 
 from ..errors import DoseCalcError, quote
-from .exercises import Problem, answer_text, rounded
+from .exercises import Problem, answer_text
+from .sheets import Convention
+
+RIGHT, WRONG, UNREADABLE, NO_ANSWER = "right", "wrong", "unreadable", "no answer"
+STATUSES = (RIGHT, WRONG, UNREADABLE, NO_ANSWER)
+
+#: Longest answer read; an answer is a number and a unit.
+MAX_ANSWER_LENGTH = 64
+#: Answers at or above this are read, and wrong: no dose calculation has such an answer.
+_LARGEST = Decimal("1e12")
+
+_NUMBER = re.compile(r"(?P<number>[0-9]*\.?[0-9]*(?:[eE][+-]?[0-9]+)?)\s*(?P<unit>.*)", re.ASCII | re.DOTALL)
+_THOUSANDS = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?(?![0-9,])", re.ASCII)
+_DECIMAL_COMMA = re.compile(r"[0-9]*,[0-9]+", re.ASCII)
+
+
+class Reading(NamedTuple):
+    """An answer as read: its value as written (a decimal, exact), and its unit when one was written."""
+
+    value: Decimal
+    unit: str | None  # the unit as dosecalc writes it ("mg/h" for "mg per hr"); None when none was written
+    remark: str | None = None  # a word on the writing (no leading zero) that does not change the value
 
 
 class Mark(NamedTuple):
+    """One problem marked: the status, the answer as given and as read, the feedback and the credit."""
+
     problem: Problem
-    given: str | None
-    correct: bool
-    reason: str
+    given: str | None  # the text as the student wrote it (None: no answer)
+    status: str  # one of STATUSES
+    reading: Reading | None
+    value: float | None  # the answer in the asked unit, when it could be read and converted
+    reason: str  # feedback in words
+    diagnosis: str | None  # the common error a wrong answer matches
+    credit: float  # 1 for right, 0 for wrong, a part of 1 with partial credit
+
+    @property
+    def correct(self) -> bool:
+        return self.status == RIGHT
 
 
-def mark(problems: Sequence[Problem], answers: dict[int, str]) -> list[Mark]:
-    """Mark answers (problem number -> text) against the key: correct when the answer, rounded by the
-    sheet's rule, is the key's answer; so the rounded answer and any more precise one both score."""
-    from ..units import read_number
-
-    marks = []
-    for p in problems:
-        text = answers.get(p.number)
-        if text is None or not text.strip():  # a blank cell is no answer, as a missing row is
-            marks.append(Mark(p, None, False, "no answer"))
-            continue
-        try:
-            number, unit = read_number(text, "answers")
-        except DoseCalcError as error:
-            raise DoseCalcError(f"problem {p.number}: {error.problem}", field="answers") from None
-        if unit and unit.replace(" ", "").lower() != p.unit.lower():
-            marks.append(Mark(p, text, False, f"the answer is asked in {p.unit}, not {unit}"))
-            continue
-        right = rounded(number, p.places) == p.answer
-        marks.append(Mark(p, text, right, "correct" if right else f"expected {answer_text(p)}"))
-    return marks
+class Unreadable(Exception):
+    """An answer that cannot be read; its message says why."""
 
 
-def read_answers(text: str) -> dict[int, str]:
-    """A student's answers from CSV text with a header row ``problem,answer``: problem number -> answer text.
-    Blank rows are skipped; a row that is not a problem number and an answer, or answers a problem twice, is
-    refused with its row number (the header is row 1)."""
-    import csv
-    import io
+def read_answer(text: str) -> Reading | None:
+    """``text`` as a number and an optional unit, or ``None`` for a blank; :class:`Unreadable` says why not.
 
+    Thousands separators are read when unambiguous (``2,000``); ``7,16`` or ``1,5`` (a decimal comma, or a
+    list) is unreadable. ``16.`` is 16; ``.5`` is 0.5, with a remark that it needs a leading zero.
+    """
+    from ..units import unit_text
+
+    stripped = text.strip()
+    if not stripped:
+        return None
+    if len(stripped) > MAX_ANSWER_LENGTH:
+        raise Unreadable(f"is longer than {MAX_ANSWER_LENGTH} characters; an answer is a number and its unit")
+    if not stripped.isascii() and not set(stripped) & set("µμ"):
+        raise Unreadable("has characters other than plain digits, a decimal point and a unit")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in stripped):
+        raise Unreadable("contains a control character")
+    if stripped.startswith("-"):
+        raise Unreadable("is negative; an answer is a number more than zero, such as 10.9")
+    if stripped.startswith("+"):
+        raise Unreadable("has a '+' sign; write the number alone")
+    thousands = _THOUSANDS.match(stripped)
+    if thousands:
+        stripped = thousands[0].replace(",", "") + stripped[thousands.end() :]
+    elif _DECIMAL_COMMA.match(stripped):
+        number = _DECIMAL_COMMA.match(stripped)
+        assert number is not None
+        raise Unreadable(
+            f"uses a comma inside a number ({number[0]}); write a decimal point, e.g. {number[0].replace(',', '.')}"
+        )
+    match = _NUMBER.fullmatch(stripped)
+    number_text = match["number"] if match else ""
+    if not match or not re.search(r"[0-9]", number_text.split("e")[0].split("E")[0]):
+        raise Unreadable("is not a number; write the number, then its unit if you like, e.g. 10.9 mL/h")
+    if len(number_text) > 30:
+        raise Unreadable("has more digits than any answer needs")
     try:
-        rows = list(csv.reader(io.StringIO(text)))
-    except csv.Error as error:
-        raise DoseCalcError(f"is not valid CSV ({error})", field="answers") from None
-    if not rows or [cell.strip().lower() for cell in rows[0][:2]] != ["problem", "answer"]:
-        raise DoseCalcError("needs a header row 'problem,answer'", field="answers")
-    answers: dict[int, str] = {}
+        value = Decimal(number_text)
+    except InvalidOperation:
+        raise Unreadable("is not a plain number such as 10.9") from None
+    if not value.is_finite():
+        raise Unreadable("is not a finite number")
+    remark = f"write a leading zero: 0{number_text}" if number_text.startswith(".") else None
+    unit = match["unit"].strip()
+    if not unit:
+        return Reading(value, None, remark)
+    try:
+        return Reading(value, unit_text(unit), remark)
+    except DoseCalcError as error:
+        raise Unreadable(error.problem.removeprefix(f"'{unit}' ")) from None
+
+
+def key_value(problem: Problem) -> Decimal:
+    """The key's answer as a decimal at the sheet's step (``10.9``)."""
+    return _round(Decimal(f"{problem.exact:.12g}"), problem.step)
+
+
+def _round(value: Decimal, step: Decimal, rounding: str = ROUND_HALF_UP) -> Decimal:
+    with localcontext() as context:
+        context.prec = 60
+        return value.quantize(step, rounding=rounding)
+
+
+def is_right(value: Decimal, problem: Problem) -> bool:
+    """The sheet's rule: ``value``, rounded half up to the step, equals the key's answer."""
+    return abs(value) < _LARGEST and _round(value, problem.step) == key_value(problem)
+
+
+def _in_asked_unit(reading: Reading, problem: Problem) -> tuple[Decimal | None, str | None]:
+    """The answer in the asked unit and, when it was written in another unit, what that unit is."""
+    from ..units import convert_text, convertible
+
+    if reading.unit is None or reading.unit == problem.unit:
+        return reading.value, None
+    if not convertible(reading.unit, problem.unit):
+        return None, reading.unit
+    if abs(reading.value) >= _LARGEST:
+        return reading.value, reading.unit
+    converted = convert_text(float(reading.value), reading.unit, problem.unit)
+    return Decimal(f"{converted:.15g}"), reading.unit
+
+
+def _matches(value: Decimal, wrong: float, step: Decimal) -> bool:
+    """``value`` is what the error giving ``wrong`` gives, as written to the sheet's place or more precisely."""
+    if wrong <= 0 or abs(value) >= _LARGEST:
+        return False
+    exact = Decimal(f"{wrong:.12g}")
+    return abs(value - exact) <= max(step, abs(exact) * Decimal("0.005"))
+
+
+_FACTORS = (
+    (Decimal(1000), "off by a factor of 1,000: mg and mcg (or g and mg) mixed up?"),
+    (Decimal(100), "off by a factor of 100: the decimal point two places out?"),
+    (Decimal(10), "off by a factor of 10: the decimal point one place out?"),
+    (Decimal(60), "off by a factor of 60: minutes and hours mixed up?"),
+)
+
+
+def diagnose(value: Decimal, problem: Problem) -> tuple[str | None, bool]:
+    """The common error a wrong ``value`` (in the asked unit) matches, and whether it is a rounding error."""
+    step = problem.step
+    for words, wrong in problem.errors:
+        if _matches(value, wrong, step):
+            return words, False
+    exact = Decimal(f"{problem.exact:.12g}")
+    places = [Decimal("1e-3"), Decimal("0.01"), Decimal("0.1"), Decimal(1), Decimal(10)]
+    if abs(value) < _LARGEST:
+        for place in places:
+            if place != step and value == _round(exact, place) and _round(value, step) != key_value(problem):
+                return (
+                    f"rounded to {format(place.normalize(), 'f')} {problem.unit}, not {format(step.normalize(), 'f')}",
+                    True,
+                )
+        if value == _round(exact, step, ROUND_DOWN):
+            return "cut off (truncated) rather than rounded half up", True
+    for factor, words in _FACTORS:
+        for scaled in (exact * factor, exact / factor):
+            if _matches(value, float(scaled), step):
+                return words, False
+    if exact and abs(value - exact) / exact < Decimal("0.02"):
+        return "close to the exact value: a figure rounded too early, before the last step?", True
+    return None, False
+
+
+def mark_one(problem: Problem, text: str | None, convention: Convention, partial: bool) -> Mark:
+    """One answer marked by the sheet's rule and conventions."""
+    if text is None or not text.strip():
+        return Mark(problem, text, NO_ANSWER, None, None, "no answer", None, 0.0)
+    try:
+        reading = read_answer(text)
+    except Unreadable as error:
+        return Mark(problem, text, UNREADABLE, None, None, f"unreadable: {error}", None, 0.0)
+    assert reading is not None
+    value, other_unit = _in_asked_unit(reading, problem)
+    remark = f" ({reading.remark})" if reading.remark else ""
+    if value is None:
+        reason = f"the question asks for {problem.unit}; {other_unit} measures something else"
+        return Mark(problem, text, WRONG, reading, None, reason + remark, _another_figure(reading, problem), 0.0)
+    shown = float(value)
+    if is_right(value, problem):
+        if other_unit is None or convention.units == "convert":
+            note = f"right; {text.strip()} is {answer_text(problem)}" if other_unit else "right"
+            return Mark(problem, text, RIGHT, reading, shown, note + remark, None, 1.0)
+        reason = (
+            f"the right value, but in {other_unit}: the question asks for {problem.unit} "
+            f"({answer_text(problem)}), and this sheet marks answers in the unit asked"
+        )
+        credit = convention.partial_unit / 100 if partial else 0.0
+        return Mark(problem, text, WRONG, reading, shown, reason + remark, "answered in another unit", credit)
+    diagnosis, rounding = diagnose(value, problem)
+    reason = f"expected {answer_text(problem)}"
+    if other_unit is not None:
+        reason += f" ({text.strip()} is {_shown(value)} {problem.unit})"
+    if diagnosis:
+        reason += f"; {diagnosis}"
+    credit = convention.partial_rounding / 100 if partial and rounding else 0.0
+    return Mark(problem, text, WRONG, reading, shown, reason + remark, diagnosis, credit)
+
+
+def _shown(value: Decimal) -> str:
+    from ..render.numbers import significant
+
+    return significant(float(value))
+
+
+def _another_figure(reading: Reading, problem: Problem) -> str | None:
+    for words, wrong in problem.errors:
+        if _matches(reading.value, wrong, problem.step):
+            return words
+    return None
+
+
+def mark(
+    problems: Sequence[Problem],
+    answers: Mapping[int, str | None],
+    convention: Convention,
+    partial: bool = False,
+    unreadable: Mapping[int, str] | None = None,
+) -> list[Mark]:
+    """Every problem of the sheet marked: problem number -> answer text (absent or blank: no answer);
+    ``unreadable`` names answers the rows themselves made unreadable, with the reason."""
+    forced = unreadable or {}
+    return [
+        Mark(p, answers.get(p.number), UNREADABLE, None, None, f"unreadable: {forced[p.number]}", None, 0.0)
+        if p.number in forced
+        else mark_one(p, answers.get(p.number), convention, partial)
+        for p in problems
+    ]
+
+
+# ---- reading answer files ----------------------------------------------------------------------------------
+
+
+class Answers(NamedTuple):
+    """One student's answers as read from a file: problem number -> text, and the sheet code if given."""
+
+    student: str | None
+    sheet: str | None
+    answers: dict[int, str | None]
+    problems: tuple[str, ...]  # what in the rows could not be attributed to a problem (a bad problem number)
+    unreadable: dict[int, str] = {}  # problem -> why its answer cannot be read from the rows (cells astray)
+
+
+_PROBLEM_COLUMN = re.compile(r"(?:q|p|problem|question|#)?\s*([0-9]{1,3})", re.IGNORECASE | re.ASCII)
+
+
+def read_answer_rows(rows: Sequence[Sequence[str]], source: str) -> tuple[list[Answers], list[str]]:
+    """Answers from CSV rows (the header first), in any of three layouts, and the columns that were ignored:
+
+    * ``problem,answer`` (one student; a ``sheet`` column may give the code);
+    * long: ``student,problem,answer`` (and ``sheet``), a row per answer;
+    * wide: ``student`` (and ``sheet``) then one column per problem (``1``, ``Q1``, ``Problem 1``...).
+
+    A row that cannot be attributed to a problem is kept as a problem of its student, with its row number;
+    a problem answered twice by one student is reported, whatever the order of the rows.
+    """
+    if not rows:
+        raise DoseCalcError(f"{source} is empty; expected a header row such as problem,answer", field="answers")
+    header = [cell.strip().lower() for cell in rows[0]]
+    named: dict[str, int] = {
+        name: header.index(name) for name in ("student", "problem", "answer", "sheet") if name in header
+    }
+    if "problem" in named and "answer" in named:
+        ignored = [rows[0][i] for i, name in enumerate(header) if name not in named]
+        return _long(rows, named, source), ignored
+    problem_columns = {}
+    for index, name in enumerate(header):
+        found = _PROBLEM_COLUMN.fullmatch(name)
+        if found and index not in named.values():
+            problem_columns[index] = int(found[1])
+    if "student" in named and problem_columns:
+        ignored = [rows[0][i] for i, name in enumerate(header) if i not in problem_columns and name not in named]
+        return _wide(rows, named, problem_columns, source), ignored
+    raise DoseCalcError(
+        f"{source} has no header this reads: expected problem,answer (one student), student,problem,answer "
+        "(a class, a row per answer) or student,1,2,3... (a class, a column per problem)",
+        field="answers",
+    )
+
+
+def _cell(row: Sequence[str], index: int | None) -> str:
+    return row[index].strip() if index is not None and index < len(row) else ""
+
+
+def _number(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 3 and int(text) >= 1 else None
+
+
+class _Student:
+    """What the rows say of one student, gathered before any is marked, so that row order cannot matter."""
+
+    def __init__(self) -> None:
+        self.sheets: set[str] = set()
+        self.answers: dict[int, list[tuple[int, str]]] = {}  # problem -> (row, answer) for each row
+        self.problems: list[str] = []
+        self.astray: dict[int, str] = {}  # problem -> why the row's cells cannot be trusted
+
+    def finish(self, student: str | None) -> Answers:
+        answers: dict[int, str | None] = {}
+        unreadable = dict(self.astray)
+        problems = list(self.problems)
+        for number, given in sorted(self.answers.items()):
+            texts = {text for _, text in given if text}
+            if len(texts) > 1:
+                rows = ", ".join(str(line) for line, _ in given)
+                unreadable[number] = f"given different answers (rows {rows}); neither is marked"
+            answers[number] = min(texts) if texts else ""
+        sheets = sorted(self.sheets)
+        if len(sheets) > 1:
+            problems.append(f"the rows give more than one sheet code ({', '.join(sheets)})")
+        return Answers(student, sheets[0] if len(sheets) == 1 else None, answers, tuple(problems), unreadable)
+
+
+def _astray(row: Sequence[str], width: int, line: int) -> str | None:
+    """Why a row with more cells than the header cannot be read as it stands (``1,10,5``: a comma inside an
+    answer splits it), or ``None`` for a row that fits."""
+    if len(row) > width and any(cell.strip() for cell in row[width:]):
+        return (
+            f"row {line} has more cells than the header: a comma inside an answer? "
+            "write a decimal point (10.5), or put the answer in quotes"
+        )
+    return None
+
+
+def _long(rows: Sequence[Sequence[str]], named: Mapping[str, int], source: str) -> list[Answers]:
+    students: dict[str | None, _Student] = {}
+    width = len(rows[0])
     for line, row in enumerate(rows[1:], 2):
         if not any(cell.strip() for cell in row):
             continue
-        number_text = row[0].strip() if row else ""
-        if len(row) != 2 or not number_text.isdigit() or not number_text.isascii():
-            raise DoseCalcError(
-                f"row {line}: expected a problem number and an answer, got {quote(','.join(row))}", field="answers"
+        student = _cell(row, named.get("student")) if "student" in named else None
+        entry = students.setdefault(student, _Student())
+        if _cell(row, named.get("sheet")):
+            entry.sheets.add(_cell(row, named.get("sheet")))
+        number_text = _cell(row, named["problem"])
+        number = _number(number_text)
+        if number is None:
+            entry.problems.append(f"row {line}: {quote(number_text)} is not a problem number")
+            continue
+        entry.answers.setdefault(number, []).append((line, _cell(row, named["answer"])))
+        astray = _astray(row, width, line)
+        if astray:
+            entry.astray[number] = astray
+    return [entry.finish(student) for student, entry in students.items()]
+
+
+def _wide(
+    rows: Sequence[Sequence[str]], named: Mapping[str, int], columns: Mapping[int, int], source: str
+) -> list[Answers]:
+    duplicated = [number for number, count in Counter(columns.values()).items() if count > 1]
+    if duplicated:
+        raise DoseCalcError(f"{source} has two columns for problem {duplicated[0]}", field="answers")
+    students: dict[str, _Student] = {}
+    for line, row in enumerate(rows[1:], 2):
+        if not any(cell.strip() for cell in row):
+            continue
+        student = _cell(row, named["student"]) or f"(row {line}, no name)"
+        entry = students.setdefault(student, _Student())
+        if _cell(row, named.get("sheet")):
+            entry.sheets.add(_cell(row, named.get("sheet")))
+        astray = _astray(row, len(rows[0]), line)
+        for index, number in columns.items():
+            entry.answers.setdefault(number, []).append((line, _cell(row, index)))
+            if astray:
+                entry.astray[number] = astray
+    return [entry.finish(student) for student, entry in students.items()]
+
+
+# ---- a class -----------------------------------------------------------------------------------------------
+
+
+class Item(NamedTuple):
+    """How a class did on one problem position: counts by status, and the commonest wrong answers."""
+
+    number: int
+    kinds: tuple[str, ...]  # the kinds of problem at this position across the class's sheets
+    students: int
+    counts: dict[str, int]  # status -> how many
+    wrong_answers: tuple[tuple[str, int, str | None], ...]  # (answer as read, how many, the error it matches)
+    errors: tuple[tuple[str, int], ...]  # (the error, how many wrong answers match it)
+
+    @property
+    def share_right(self) -> float:
+        return self.counts.get(RIGHT, 0) / self.students if self.students else 0.0
+
+
+def _as_read(mark: Mark) -> str:
+    reading = mark.reading
+    if reading is None:
+        return (mark.given or "").strip()
+    value = format(reading.value.normalize(), "f") if abs(reading.value) < _LARGEST else str(reading.value)
+    return f"{value} {reading.unit or mark.problem.unit}"
+
+
+def items(marked: Sequence[Sequence[Mark]], most: int = 3) -> list[Item]:
+    """Item analysis of a class: one :class:`Item` per problem position, the ``most`` commonest wrong answers
+    (ties in the order of the answer text, so the analysis does not depend on the order of the students)."""
+    numbers = sorted({mark.problem.number for marks in marked for mark in marks})
+    result = []
+    for number in numbers:
+        at = [mark for marks in marked for mark in marks if mark.problem.number == number]
+        counts = Counter(mark.status for mark in at)
+        wrong = [mark for mark in at if mark.status == WRONG]
+        answers = Counter((_as_read(mark), mark.diagnosis) for mark in wrong)
+        common = sorted(answers.items(), key=lambda item: (-item[1], item[0][0], item[0][1] or ""))[:most]
+        errors = Counter(mark.diagnosis for mark in wrong if mark.diagnosis)
+        result.append(
+            Item(
+                number,
+                tuple(sorted({mark.problem.kind for mark in at})),
+                len(at),
+                {status: counts.get(status, 0) for status in STATUSES},
+                tuple((text, count, diagnosis) for (text, diagnosis), count in common),
+                tuple(sorted(errors.items(), key=lambda item: (-item[1], item[0]))),
             )
-        if len(number_text) > 30:  # bounded before it is converted
-            raise DoseCalcError(f"row {line}: problem {quote(number_text)} does not exist", field="answers")
-        number = int(number_text)
-        if number < 1:
-            raise DoseCalcError(f"row {line}: there is no problem {number}; problems start at 1", field="answers")
-        if number in answers:
-            raise DoseCalcError(f"row {line}: problem {number} is answered twice", field="answers")
-        answers[number] = row[1].strip()
-    return answers
+        )
+    return result

@@ -17,7 +17,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import DoseCalcError, quote
 
@@ -40,6 +40,7 @@ _DEFAULT_ROUNDING = {
     "h": "0.1",
     "kg": "0.1",
 }
+_DEFAULT_STEPS = tuple((unit, Decimal(step)) for unit, step in _DEFAULT_ROUNDING.items())
 POUNDS = ("exact", "2.2")
 UNIT_RULES = ("strict", "convert")
 METHODS = ("dimensional", "formula", "ratio")
@@ -63,7 +64,7 @@ class Convention(NamedTuple):
     """A school's rules for asking and marking, stated at the top of every sheet and packed into its code."""
 
     pound: str = "exact"
-    rounding: tuple[tuple[str, Decimal], ...] = tuple((unit, Decimal(step)) for unit, step in _DEFAULT_ROUNDING.items())
+    rounding: tuple[tuple[str, Decimal], ...] = _DEFAULT_STEPS
     round_weight: bool = False
     units: str = "strict"
     method: str = "dimensional"
@@ -91,11 +92,13 @@ class Convention(NamedTuple):
         """The built-in profile these rules are, if any."""
         return next((name for name, profile in PROFILES.items() if profile == self), None)
 
-    def lines(self) -> list[str]:
-        """The rules in words, as every sheet states them."""
+    def lines(self, units: Iterable[str] | None = None) -> list[str]:
+        """The rules in words, as every sheet states them; the rounding of ``units`` only, when given (the
+        units a sheet asks in)."""
         pound = "1 lb = 0.45359237 kg (exact)" if self.pound == "exact" else "2.2 lb = 1 kg (course convention)"
         steps = dict(self.rounding)
-        rounding = ", ".join(f"{unit} to {_step_text(steps[unit])}" for unit in ANSWER_UNITS)
+        wanted = set(ANSWER_UNITS if units is None else units)
+        rounding = ", ".join(f"{unit} to {_step_text(steps[unit])}" for unit in ANSWER_UNITS if unit in wanted)
         weight = (
             "A weight converted from pounds is rounded to 0.1 kg before it is used."
             if self.round_weight
@@ -110,8 +113,9 @@ class Convention(NamedTuple):
             f"Pounds to kilograms: {pound}.",
             f"Round the final answer half up: {rounding}.",
             weight,
-            "An answer is right when, rounded half up to the place above, it equals the key's answer "
-            "(so the rounded answer and any more precise one score).",
+            "An answer is right when, rounded half up to the place given for its unit, it equals the key's "
+            "answer (so the rounded answer and any more precise one score); a unit written after the number is "
+            "read in any spelling (mg/hr, mg per hour).",
             units,
             f"Worked steps by {_METHOD_WORDS[self.method]}.",
         ]
@@ -172,11 +176,13 @@ def convention_from_mapping(data: Mapping[str, Any], where: str) -> Convention:
         raise DoseCalcError(f"{where}: name must be text")
     rounding = data.get("rounding", {})
     if not isinstance(rounding, Mapping):
-        raise DoseCalcError(f"{where}: rounding must be a table of unit = step, e.g. \"mL/h\" = \"1\"")
+        raise DoseCalcError(f'{where}: rounding must be a table of unit = step, e.g. "mL/h" = "1"')
     steps = dict(base.rounding)
     for unit, step in rounding.items():
         if unit not in steps:
-            raise DoseCalcError(f"{where}: rounding: unknown unit {quote(str(unit))}; expected {', '.join(ANSWER_UNITS)}")
+            raise DoseCalcError(
+                f"{where}: rounding: unknown unit {quote(str(unit))}; expected {', '.join(ANSWER_UNITS)}"
+            )
         text = str(step) if isinstance(step, (str, int)) and not isinstance(step, bool) else None
         if text is None or text not in {_step_text(s) for s in STEPS}:
             raise DoseCalcError(
@@ -207,7 +213,7 @@ class SheetSpec(NamedTuple):
     """Everything a sheet is made from, besides the cards (of which the code keeps a fingerprint)."""
 
     seed: int
-    count: int
+    size: int  # the number of problems
     level: int | None
     convention: Convention
     fingerprint: int  # 16 bits of the cards' hash
@@ -241,7 +247,7 @@ def encode(spec: SheetSpec) -> str:
     bits = _Bits()
     bits.put(FORMAT_VERSION, 4)
     bits.put(spec.level or 0, 2)
-    bits.put(spec.count - 1, 9)
+    bits.put(spec.size - 1, 9)
     width = next(index for index, w in enumerate(_SEED_WIDTHS) if spec.seed < 1 << w)
     bits.put(width, 2)
     bits.put(spec.seed, _SEED_WIDTHS[width])
@@ -270,7 +276,9 @@ def decode(code: str, fingerprint: int, *, field: str = "sheet") -> SheetSpec:
     code of another format version, or a code made from other cards.
     """
     if not isinstance(code, str):
-        raise DoseCalcError(f"expected a sheet code such as 7KQ2-M9XA-4HPT-3WZB-1C, got {type(code).__name__}", field=field)
+        raise DoseCalcError(
+            f"expected a sheet code such as 7KQ2-M9XA-4HPT-3WZB-1C, got {type(code).__name__}", field=field
+        )
     text = re.sub(r"[\s\-]", "", code).upper()
     typo = (
         f"{quote(code)} is not a sheet code: a character is wrong, missing or extra; "

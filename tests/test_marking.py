@@ -1,0 +1,430 @@
+"""Marking: answers read as a teacher reads them, the sheet's rule, diagnosis, and a class at once.
+
+Most tests here mark hand-made problems whose keys are worked by hand in the test, so they hold whatever
+problems the generator makes; the end-to-end tests mark generated sheets against their own keys.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dosecalc import ClassMarks, Marks, exercises, mark
+from dosecalc.errors import DoseCalcError
+from dosecalc.render import as_text
+from dosecalc.teaching.exercises import Problem
+from dosecalc.teaching.marking import (
+    NO_ANSWER,
+    RIGHT,
+    UNREADABLE,
+    WRONG,
+    Unreadable,
+    read_answer,
+    read_answer_rows,
+)
+from dosecalc.teaching.marking import (
+    mark as mark_answers,
+)
+from dosecalc.teaching.sheets import PROFILES, Convention, SheetSpec
+
+from .helpers import run
+
+STANDARD = PROFILES["standard"]
+
+
+def problem(number: int, unit: str, exact: float, step: str, errors: tuple[tuple[str, float], ...] = ()) -> Problem:
+    answer = float(Decimal(f"{exact:.12g}").quantize(Decimal(step), rounding="ROUND_HALF_UP"))
+    return Problem(
+        number, 1, "test", None, f"problem {number}", "x", unit, exact, answer, Decimal(step), 1, (), {}, errors
+    )
+
+
+# Three problems with keys worked by hand:
+# 1. a rate: 80 mg / 6 h = 13.333... mg/h, to 0.1 mg/h: 13.3 mg/h
+# 2. a pump rate: 22 mg/h / 2 mg/mL = 11 mL/h, to 0.1 mL/h: 11 mL/h; the cap ignored would give
+#    0.35 mg/kg/h x 90 kg / 2 mg/mL = 15.75 mL/h
+# 3. a drip rate: 20 mL/h x 20 gtt/mL / 60 min/h = 6.667 gtt/min, to whole drops: 7 gtt/min
+RATE = problem(1, "mg/h", 80 / 6, "0.1")
+PUMP = problem(2, "mL/h", 22 / 2, "0.1", (("the 25 mg/h cap ignored", 0.35 * 90 / 2),))
+DRIP = problem(3, "gtt/min", 20 * 20 / 60, "1")
+SHEET = (RATE, PUMP, DRIP)
+
+
+def marked(text: str | None, p: Problem = RATE, convention: Convention = STANDARD, partial: bool = False):  # type: ignore[no-untyped-def]
+    return mark_answers([p], {p.number: text}, convention, partial)[0]
+
+
+# ---- reading answers ---------------------------------------------------------------------------------------
+
+SPELLINGS = ["13.3", "13.3 mg/h", "13.3 mg/hr", "13.3 mg per hour", "13.3mg/h", "13.3 MG/H", "13.3 milligrams/hour"]
+
+
+@pytest.mark.parametrize("text", SPELLINGS, ids=SPELLINGS)
+def test_any_spelling_of_the_asked_unit_is_the_asked_unit(text: str) -> None:
+    assert marked(text).status == RIGHT
+
+
+@pytest.mark.parametrize(
+    "text", ["11 mL/h", "11 ml/h", "11 mL/hr", "11 millilitres per hour", "11.0", "11.04"], ids=str
+)
+def test_pump_rate_spellings(text: str) -> None:
+    assert marked(text, PUMP).status == RIGHT
+
+
+@pytest.mark.parametrize("text", ["7 gtt/min", "7 drops/min", "7 drops per minute", "7 gtts/min"], ids=str)
+def test_drip_rate_spellings(text: str) -> None:
+    assert marked(text, DRIP).status == RIGHT
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("2,000", "2000"), ("2,000.5", "2000.5"), ("1,234,567 mg", "1234567"), ("16.", "16"), ("0.5", "0.5")],
+    ids=str,
+)
+def test_numbers_a_teacher_reads(text: str, value: str) -> None:
+    reading = read_answer(text)
+    assert reading is not None and reading.value == Decimal(value)
+
+
+def test_no_leading_zero_is_read_with_a_remark() -> None:
+    reading = read_answer(".5 mg")
+    assert reading is not None and reading.value == Decimal("0.5") and reading.remark
+    assert "leading zero" in marked(".5", RATE).reason
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("7,16", "comma"),
+        ("1,5", "comma"),
+        ("abc", "not a number"),
+        ("13.3 cc/h", "cc"),
+        ("13.3 mg/hx", "unknown unit"),
+        ("-13.3", "negative"),
+        ("x" * 80, "longer"),
+        ("13.3\x1b[2J", "control"),
+    ],
+    ids=["decimal-comma", "short-decimal-comma", "letters", "cc", "unknown-unit", "negative", "long", "escape"],
+)
+def test_unreadable_answers_say_why(text: str, reason: str) -> None:
+    with pytest.raises(Unreadable, match=reason):
+        read_answer(text)
+    result = marked(text)
+    assert result.status == UNREADABLE and reason in result.reason
+
+
+@pytest.mark.parametrize("text", [None, "", "   "], ids=["missing", "empty", "spaces"])
+def test_a_blank_is_no_answer(text: str | None) -> None:
+    assert marked(text).status == NO_ANSWER
+
+
+# ---- the rule ----------------------------------------------------------------------------------------------
+
+
+def test_the_rule_at_its_edges() -> None:
+    # key 13.3 mg/h at 0.1: right for [13.25, 13.35), as rounding half up gives 13.3 exactly there
+    assert marked("13.25").status == RIGHT
+    assert marked("13.3499").status == RIGHT
+    assert marked("13.35").status == WRONG
+    assert marked("13.2499").status == WRONG
+    assert marked("13.333333").status == RIGHT  # more precise than asked: scores
+
+
+def test_another_unit_of_the_same_kind_follows_the_convention() -> None:
+    # 13.333 mg/h = 0.2222 mg/min
+    strict = marked("0.2222 mg/min")
+    assert strict.status == WRONG and "in mg/min" in strict.reason and strict.credit == 0
+    assert marked("0.2222 mg/min", partial=True).credit == STANDARD.partial_unit / 100
+    assert marked("0.2222 mg/min", convention=PROFILES["units-converted"]).status == RIGHT
+    # not the same kind: mL/h for mg/h is wrong in any convention
+    other = marked("13.3 mL/h", convention=PROFILES["units-converted"])
+    assert other.status == WRONG and "mL/h" in other.reason
+
+
+# ---- diagnosis ---------------------------------------------------------------------------------------------
+
+DIAGNOSES = [
+    ("133", RATE, "factor of 10"),  # 13.33 x 10
+    ("1.33", RATE, "factor of 10"),
+    ("13333", RATE, "1,000"),
+    ("0.0133", RATE, "1,000"),
+    ("800", RATE, "60"),  # 13.33 x 60
+    ("15.75", PUMP, "cap ignored"),  # 0.35 x 90 / 2
+    ("13", RATE, "rounded to 1"),  # rounded to whole mg/h, not 0.1
+    ("6", DRIP, "cut off"),  # 6.667 truncated
+    ("13.2", RATE, "too early"),  # within 2 % of 13.333 but not the key
+]
+
+
+@pytest.mark.parametrize(("text", "p", "words"), DIAGNOSES, ids=[d[0] + "-" + d[2].split()[0] for d in DIAGNOSES])
+def test_each_error_is_diagnosed_for_its_wrong_answer(text: str, p: Problem, words: str) -> None:
+    result = marked(text, p)
+    assert result.status == WRONG
+    assert result.diagnosis is not None and words in result.diagnosis
+
+
+@pytest.mark.parametrize("p", SHEET, ids=lambda p: p.unit)
+def test_the_right_answer_gets_no_diagnosis(p: Problem) -> None:
+    result = marked(str(p.answer), p)
+    assert result.status == RIGHT and result.diagnosis is None
+
+
+def test_partial_credit_for_rounding_only_when_asked() -> None:
+    assert marked("13").credit == 0
+    assert marked("13", partial=True).credit == STANDARD.partial_rounding / 100
+    assert marked("133", partial=True).credit == 0  # a power of ten earns nothing
+
+
+# ---- a class -----------------------------------------------------------------------------------------------
+
+# Hand-worked scores against SHEET (keys 13.3 mg/h, 11 mL/h, 7 gtt/min):
+#   ana: 13.3 right, 11 mL/hr right, 7 right                       -> 3/3
+#   ben: 133 wrong (x10), blank (no answer), 6.667 right (rounds to 7) -> 1/3
+#   cat: 7,16 unreadable, 11.0 right, 6 wrong (cut off)             -> 1/3
+LONG = """student,problem,answer
+ana,1,13.3
+ana,2,11 mL/hr
+ana,3,7
+ben,1,133
+ben,2,
+ben,3,6.667
+cat,1,"7,16"
+cat,2,11.0
+cat,3,6
+"""
+WIDE = """student,Q1,Q2,Q3,email
+ana,13.3,11 mL/hr,7,ana@example.org
+ben,133,,6.667,ben@example.org
+cat,"7,16",11.0,6,cat@example.org
+"""
+SCORES = {"ana": 3, "ben": 1, "cat": 1}
+
+
+def class_marks(text: str, order: list[int] | None = None) -> ClassMarks:
+    from dosecalc.results import Sheet
+
+    rows = list(csv.reader(io.StringIO(text)))
+    if order is not None:
+        rows = [rows[0]] + [rows[1:][i] for i in order]
+    readings, ignored = read_answer_rows(rows, "answers.csv")
+    sheet = Sheet(SHEET, SheetSpec(1, 3, None, STANDARD, 0))
+    return ClassMarks(
+        tuple(
+            Marks(tuple(mark_answers(SHEET, r.answers, STANDARD)), sheet, student=r.student, notes=r.problems)
+            for r in readings
+        ),
+        tuple(ignored),
+    )
+
+
+@pytest.mark.parametrize("layout", [LONG, WIDE], ids=["long", "wide"])
+def test_golden_class_scores(layout: str) -> None:
+    result = class_marks(layout)
+    assert {m.student: m.score for m in result} == SCORES
+    assert all(m.out_of == 3 for m in result)
+    cat = next(m for m in result if m.student == "cat")
+    assert [m.status for m in cat] == [UNREADABLE, RIGHT, WRONG]
+    assert result.unreadable == 1
+    gradebook = list(csv.DictReader(io.StringIO(as_text(result, "csv"))))
+    assert [(row["student"], row["score"], row["out_of"], row["1"], row["2"], row["3"]) for row in gradebook] == [
+        ("ana", "3", "3", "1", "1", "1"),
+        ("ben", "1", "3", "0", "0", "1"),
+        ("cat", "1", "3", "0", "1", "0"),
+    ]
+
+
+def test_item_analysis_of_the_golden_class() -> None:
+    items = class_marks(LONG).item_analysis().items
+    # problem 1: ana right, ben wrong (133), cat unreadable; problem 3: ana and ben right, cat wrong (6)
+    assert items[0].counts == {"right": 1, "wrong": 1, "unreadable": 1, "no answer": 0}
+    assert items[0].wrong_answers[0][:2] == ("133 mg/h", 1)
+    assert items[1].counts == {"right": 2, "wrong": 0, "unreadable": 0, "no answer": 1}
+    assert items[2].errors[0][0].startswith("cut off")
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.permutations(list(range(9))))
+def test_marking_does_not_depend_on_row_order(order: list[int]) -> None:
+    shuffled = class_marks(LONG, order)
+    assert {m.student: [x.status for x in m] for m in shuffled} == {
+        m.student: [x.status for x in m] for m in class_marks(LONG)
+    }
+    assert as_text(shuffled.item_analysis(), "json") == as_text(class_marks(LONG).item_analysis(), "json")
+
+
+def test_an_answer_given_twice_differently_is_unreadable_whatever_the_order() -> None:
+    for rows in (
+        [["problem", "answer"], ["1", "13.3"], ["1", "12"]],
+        [["problem", "answer"], ["1", "12"], ["1", "13.3"]],
+    ):
+        (reading,), _ = read_answer_rows(rows, "a.csv")
+        (result,) = mark_answers([RATE], reading.answers, STANDARD, unreadable=reading.unreadable)
+        assert result.status == UNREADABLE and "rows 2, 3" in result.reason
+
+
+def test_a_row_split_by_a_comma_is_not_misread() -> None:
+    # 1,10,5: the student wrote 10,5 unquoted; reading 10 would mark a value they did not mean
+    (reading,), _ = read_answer_rows([["problem", "answer"], ["1", "10", "5"]], "a.csv")
+    (result,) = mark_answers([RATE], reading.answers, STANDARD, unreadable=reading.unreadable)
+    assert result.status == UNREADABLE and "more cells than the header" in result.reason
+
+
+def test_a_header_that_is_no_layout_is_refused() -> None:
+    with pytest.raises(DoseCalcError, match="no header"):
+        read_answer_rows([["name", "value"], ["a", "1"]], "a.csv")
+
+
+# ---- end to end: generated sheets, codes, the command line ------------------------------------------------
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10**6), level=st.sampled_from([None, 1, 2, 3]), profile=st.sampled_from(sorted(PROFILES)))
+def test_every_key_is_right_in_every_spelling_and_one_step_off_is_wrong(
+    seed: int, level: int | None, profile: str
+) -> None:
+    sheet = exercises(count=6, seed=seed, level=level, conventions=profile)
+    spellings = {"mg/h": "mg per hour", "mL/h": "ml/hr", "gtt/min": "drops/min", "mg": "milligrams"}
+    for p in sheet:
+        key = f"{p.answer:.{p.places}f}"
+        answers = {1: key, 2: f"{key} {p.unit}", 3: f"{key} {spellings.get(p.unit, p.unit)}"}
+        half = p.step / 2
+        exact = Decimal(f"{p.exact:.12g}")
+        low = Decimal(str(p.answer)) - half  # the rule's interval is [key - step/2, key + step/2)
+        below, above = low - p.step / 100, Decimal(str(p.answer)) + half
+        for text in answers.values():
+            assert mark_answers([p], {p.number: text}, sheet.convention)[0].status == RIGHT, (p, text)
+        for outside in (below, above):
+            if outside > 0:
+                assert mark_answers([p], {p.number: str(outside)}, sheet.convention)[0].status == WRONG, (p, outside)
+        assert abs(exact - Decimal(str(p.answer))) <= half
+
+
+def test_the_score_is_out_of_the_problems_on_the_sheet(tmp_path: Path) -> None:
+    sheet = exercises(count=10, seed=2024)
+    answers = tmp_path / "a.csv"
+    answers.write_text(f"problem,answer\n1,{sheet[0].answer}\n2,{sheet[1].answer}\n")
+    result = mark(answers, sheet=sheet.code)
+    assert isinstance(result, Marks)
+    assert (result.right, result.out_of) == (2, 10)
+    # without a code: the seed, and the count defaults to 10 as for exercises
+    assert mark(answers, seed=2024).out_of == 10
+
+
+def test_check_by_code_needs_nothing_else_and_exits_by_readability(tmp_path: Path) -> None:
+    key = json.loads(
+        run("exercises", "-n", "3", "--seed", "9", "--level", "3", "--pound", "2.2", "--answers", "-f", "json").stdout
+    )
+    code = key["sheet_code"]
+    first = key["problems"][0]
+    answers = tmp_path / "a.csv"
+    answers.write_text(f"problem,answer\n1,{first['answer']['value']} {first['unit']}\n2,\n")
+    done = run("check", str(answers), "--sheet", code, "-f", "json")
+    assert done.exit_code == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["score"] == {
+        "right": 1,
+        "out_of": 3,
+        "points": 1,
+        "percent": pytest.approx(100 / 3),
+        "partial_credit": False,
+    }
+    assert [m["status"] for m in result["marks"]] == ["right", "no answer", "no answer"]
+    answers.write_text("problem,answer\n1,abc\n")
+    unreadable = run("check", str(answers), "--sheet", code)
+    assert unreadable.exit_code == 1 and "UNREADABLE" in unreadable.stdout
+    # the same sheet named by its old flags gives the same marks; another sheet is another key
+    same = run("check", str(answers), "--seed", "9", "-n", "3", "--level", "3", "--pound", "2.2", "-f", "json")
+    assert json.loads(same.stdout)["sheet_code"] == code
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda code: code[:-1], "is not a sheet code"),
+        (lambda code: code[:5] + ("X" if code[5] != "X" else "Y") + code[6:], "is not a sheet code"),
+    ],
+    ids=["missing-character", "wrong-character"],
+)
+def test_a_mistyped_code_is_refused(tmp_path: Path, change, message: str) -> None:  # type: ignore[no-untyped-def]
+    code = exercises(count=3, seed=4).code
+    answers = tmp_path / "a.csv"
+    answers.write_text("problem,answer\n1,1\n")
+    done = run("check", str(answers), "--sheet", change(code))
+    assert done.exit_code == 2 and message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_code_from_other_cards_is_refused(tmp_path: Path, card_folder: Path) -> None:
+    code = exercises(count=3, seed=4).code
+    answers = tmp_path / "a.csv"
+    answers.write_text("problem,answer\n1,1\n")
+    done = run("check", str(answers), "--sheet", code, "--regimens-dir", str(card_folder), "--no-builtin")
+    assert done.exit_code == 2 and "other regimen cards" in done.stderr
+
+
+def test_a_code_of_another_format_version_is_refused() -> None:
+    from dosecalc.teaching import sheets
+
+    spec = SheetSpec(4, 3, None, STANDARD, 123)
+    code = sheets.encode(spec)
+    original = sheets.FORMAT_VERSION
+    try:
+        sheets.FORMAT_VERSION = original + 1
+        later = sheets.encode(spec)
+    finally:
+        sheets.FORMAT_VERSION = original
+    assert sheets.decode(code, 123) == spec
+    with pytest.raises(DoseCalcError, match=f"format {original + 1}"):
+        sheets.decode(later, 123)
+
+
+def test_a_sheet_regenerated_from_its_code_is_byte_identical() -> None:
+    from dosecalc.teaching.sheets import decode
+
+    for options in ({"seed": 3}, {"seed": 77, "level": 3, "pound": "2.2"}, {"seed": 5, "conventions": "whole-ml-h"}):
+        sheet = exercises(count=7, **options)  # type: ignore[arg-type]
+        spec = decode(sheet.code, sheet.spec.fingerprint)
+        again = exercises(spec.size, spec.seed, level=spec.level, conventions=spec.convention)
+        assert again.code == sheet.code
+        for fmt in ("markdown", "json", "html"):
+            assert again.key().as_text(fmt) == sheet.key().as_text(fmt)
+
+
+def test_a_class_with_its_own_codes(tmp_path: Path) -> None:
+    sheets = exercises(count=3, seed=11, students=["ana", "ben"])
+    ana, ben = sheets
+    assert ana.code != ben.code  # neighbours' sheets differ
+    answers = tmp_path / "class.csv"
+    answers.write_text(
+        "student,sheet,problem,answer\n"
+        f"ana,{ana.code},1,{ana[0].answer}\n"
+        f"ben,{ben.code},1,{ben[0].answer}\n"
+        f"ben,{ben.code},2,{ben[1].answer}\n"
+    )
+    result = mark(answers)
+    assert isinstance(result, ClassMarks)
+    assert [(m.student, m.right, m.out_of) for m in result] == [("ana", 1, 3), ("ben", 2, 3)]
+    gradebook, items = tmp_path / "gb.csv", tmp_path / "items.csv"
+    done = run("check", str(answers), "--gradebook", str(gradebook), "--items", str(items))
+    assert done.exit_code == 0, done.stderr
+    rows = list(csv.DictReader(gradebook.open()))
+    assert [(r["student"], r["score"], r["out_of"], r["percent"]) for r in rows] == [
+        ("ana", "1", "3", repr(100 / 3)),
+        ("ben", "2", "3", repr(200 / 3)),
+    ]
+    assert [r["problem"] for r in csv.DictReader(items.open())] == ["1", "2", "3"]
+
+
+def test_spreadsheet_formulas_in_names_are_neutralised(tmp_path: Path) -> None:
+    answers = tmp_path / "class.csv"
+    code = exercises(count=2, seed=1).code
+    answers.write_text('student,problem,answer\n=HYPERLINK("x"),1,1\n')
+    gradebook = tmp_path / "gb.csv"
+    run("check", str(answers), "--sheet", code, "--gradebook", str(gradebook))
+    assert next(csv.DictReader(gradebook.open()))["student"].startswith("'=")
