@@ -266,7 +266,7 @@ class Answers(NamedTuple):
     sheet: str | None
     answers: dict[int, str | None]
     problems: tuple[str, ...]  # what in the rows could not be attributed to a problem (a bad problem number)
-    unreadable: dict[int, str] = {}  # problem -> why its answer cannot be read from the rows (cells astray)
+    unreadable: Mapping[int, str]  # problem -> why its answer cannot be read from the rows (cells astray)
 
 
 _PROBLEM_COLUMN = re.compile(r"(?:q|p|problem|question|#)?\s*([0-9]{1,3})", re.IGNORECASE | re.ASCII)
