@@ -942,9 +942,8 @@ def mark(
     ignored: list[str] = []
     is_class = False
     if isinstance(answers, Mapping):
-        readings = [
-            Answers(None, None, {_problem_number(n): None if t is None else str(t) for n, t in answers.items()}, ())
-        ]
+        texts = {_problem_number(n): None if t is None else str(t) for n, t in answers.items()}
+        readings = [Answers(None, None, texts, (), {})]
     elif isinstance(answers, (str, Path)):
         rows = _csv_rows(answers, "answers")
         readings, ignored = read_answer_rows(rows, "the answers file" if str(answers) == "-" else str(answers))
