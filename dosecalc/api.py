@@ -942,7 +942,7 @@ def mark(
     ignored: list[str] = []
     is_class = False
     if isinstance(answers, Mapping):
-        texts = {_problem_number(n): None if t is None else str(t) for n, t in answers.items()}
+        texts: dict[int, str | None] = {_problem_number(n): None if t is None else str(t) for n, t in answers.items()}
         readings = [Answers(None, None, texts, (), {})]
     elif isinstance(answers, (str, Path)):
         rows = _csv_rows(answers, "answers")
