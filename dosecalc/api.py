@@ -977,10 +977,11 @@ def mark(
             refused.append(f"{reading.student}: not marked: {error.problem}")
             continue
         if spec is None:
-            raise DoseCalcError(
-                "which sheet? give the code printed on the sheet, or the seed and options it was made with",
-                field="sheet",
-            )
+            which = "which sheet? give the code printed on the sheet, or the seed and options it was made with"
+            if is_class and any(other.sheet for other in readings):
+                refused.append(f"{reading.student}: not marked: no sheet code in the sheet column, and no --sheet")
+                continue
+            raise DoseCalcError(which, field="sheet")
         if spec not in sheets:
             sheets[spec] = _sheet(cards_, spec, key=True)
         this = sheets[spec]

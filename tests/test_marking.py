@@ -428,3 +428,14 @@ def test_spreadsheet_formulas_in_names_are_neutralised(tmp_path: Path) -> None:
     gradebook = tmp_path / "gb.csv"
     run("check", str(answers), "--sheet", code, "--gradebook", str(gradebook))
     assert next(csv.DictReader(gradebook.open()))["student"].startswith("'=")
+
+
+def test_a_student_without_a_code_in_a_class_with_codes_is_reported_not_guessed(tmp_path: Path) -> None:
+    ana = exercises(count=2, seed=11, students=["ana"])[0]
+    answers = tmp_path / "class.csv"
+    answers.write_text(f"name,sheet code,problem,answer\nana,{ana.code},1,{ana[0].answer}\nben,,1,5\n")
+    result = mark(answers)
+    assert isinstance(result, ClassMarks)
+    assert [m.student for m in result] == ["ana"]
+    assert result.refused == ("ben: not marked: no sheet code in the sheet column, and no --sheet",)
+    assert run("check", str(answers)).exit_code == 1

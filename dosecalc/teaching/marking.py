@@ -269,6 +269,16 @@ class Answers(NamedTuple):
     unreadable: Mapping[int, str]  # problem -> why its answer cannot be read from the rows (cells astray)
 
 
+#: Other headings a spreadsheet export may give the student and sheet columns.
+_STUDENT_ALIASES = {
+    "name": "student",
+    "student id": "student",
+    "student_id": "student",
+    "id": "student",
+    "sheet code": "sheet",
+    "sheet_code": "sheet",
+    "code": "sheet",
+}
 _PROBLEM_COLUMN = re.compile(r"(?:q|p|problem|question|#)?\s*([0-9]{1,3})", re.IGNORECASE | re.ASCII)
 
 
@@ -284,7 +294,7 @@ def read_answer_rows(rows: Sequence[Sequence[str]], source: str) -> tuple[list[A
     """
     if not rows:
         raise DoseCalcError(f"{source} is empty; expected a header row such as problem,answer", field="answers")
-    header = [cell.strip().lower() for cell in rows[0]]
+    header = [_STUDENT_ALIASES.get(cell.strip().lower(), cell.strip().lower()) for cell in rows[0]]
     named: dict[str, int] = {
         name: header.index(name) for name in ("student", "problem", "answer", "sheet") if name in header
     }
