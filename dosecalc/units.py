@@ -411,6 +411,12 @@ def _kinds(unit: str) -> tuple[str, tuple[str, ...]]:
     return kinds[0], tuple(sorted(kinds[1:]))
 
 
+def kind_words(unit: str) -> str:
+    """What a unit as dosecalc writes it measures, in words: ``mL/h`` is "a volume per time"."""
+    numerator, denominators = _kinds(unit)
+    return _describe([numerator], list(denominators))
+
+
 def convertible(unit: str, other: str) -> bool:
     """Whether two units as dosecalc writes them measure the same kind of thing, part by part (``mg/min``
     and ``mg/h`` do; ``mg/kg/h`` and ``mg/h`` do not, though pint would call both 1/[time] and mass/time)."""

@@ -199,10 +199,15 @@ def mark_one(problem: Problem, text: str | None, convention: Convention, partial
     except Unreadable as error:
         return Mark(problem, text, UNREADABLE, None, None, f"unreadable: {error}", None, 0.0)
     assert reading is not None
+    from ..units import kind_words
+
     value, other_unit = _in_asked_unit(reading, problem)
     remark = f" ({reading.remark})" if reading.remark else ""
     if value is None:
-        reason = f"the question asks for {problem.unit}; {other_unit} measures something else"
+        reason = (
+            f"the question asks for {problem.unit} ({kind_words(problem.unit)}); "
+            f"{other_unit} is {kind_words(other_unit or '')}"
+        )
         return Mark(problem, text, WRONG, reading, None, reason + remark, _another_figure(reading, problem), 0.0)
     shown = float(value)
     if is_right(value, problem):
