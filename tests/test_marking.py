@@ -55,6 +55,9 @@ RATE = problem(1, "mg/h", 80 / 6, "0.1")
 PUMP = problem(2, "mL/h", 22 / 2, "0.1", (("the 25 mg/h cap ignored", 0.35 * 90 / 2),))
 DRIP = problem(3, "gtt/min", 20 * 20 / 60, "1")
 SHEET = (RATE, PUMP, DRIP)
+# 4. a weight-based rate for 154 lb: 0.35 mg/kg/h x 154 lb x 0.45359237 kg/lb = 24.449 mg/h, to 0.1: 24.4 mg/h;
+#    the pounds used as kilograms give 0.35 x 154 = 53.9 mg/h
+POUNDS = problem(4, "mg/h", 0.35 * 154 * 0.45359237, "0.1")._replace(inputs={"weight": "154 lb"})
 
 
 def marked(text: str | None, p: Problem = RATE, convention: Convention = STANDARD, partial: bool = False):  # type: ignore[no-untyped-def]
@@ -160,6 +163,7 @@ DIAGNOSES = [
     ("13", RATE, "rounded to 1"),  # rounded to whole mg/h, not 0.1
     ("6", DRIP, "cut off"),  # 6.667 truncated
     ("13.2", RATE, "too early"),  # within 2 % of 13.333 but not the key
+    ("53.9", POUNDS, "pounds not converted"),  # 0.35 x 154
 ]
 
 
@@ -170,7 +174,7 @@ def test_each_error_is_diagnosed_for_its_wrong_answer(text: str, p: Problem, wor
     assert result.diagnosis is not None and words in result.diagnosis
 
 
-@pytest.mark.parametrize("p", SHEET, ids=lambda p: p.unit)
+@pytest.mark.parametrize("p", [*SHEET, POUNDS], ids=lambda p: f"{p.number}-{p.unit}")
 def test_the_right_answer_gets_no_diagnosis(p: Problem) -> None:
     result = marked(str(p.answer), p)
     assert result.status == RIGHT and result.diagnosis is None

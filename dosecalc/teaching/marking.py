@@ -164,6 +164,9 @@ _FACTORS = (
 )
 
 
+_POUNDS = "off by a factor of about 2.2: the weight in pounds not converted to kilograms (or converted twice)?"
+
+
 def diagnose(value: Decimal, problem: Problem) -> tuple[str | None, bool]:
     """The common error a wrong ``value`` (in the asked unit) matches, and whether it is a rounding error."""
     step = problem.step
@@ -181,7 +184,10 @@ def diagnose(value: Decimal, problem: Problem) -> tuple[str | None, bool]:
                 )
         if value == _round(exact, step, ROUND_DOWN):
             return "cut off (truncated) rather than rounded half up", True
-    for factor, words in _FACTORS:
+    factors = list(_FACTORS)
+    if str(problem.inputs.get("weight") or "").endswith(" lb"):
+        factors += [(Decimal("2.20462262"), _POUNDS), (Decimal("2.2"), _POUNDS)]
+    for factor, words in factors:
         for scaled in (exact * factor, exact / factor):
             if _matches(value, float(scaled), step):
                 return words, False
