@@ -1,38 +1,59 @@
 """Exercise sets: reproducible dosage-calculation problems from the regimen cards, with answer keys.
 
-Problems are graded by the number of factors in their dimensional-analysis chain:
+A problem's **level** is the number of factors in its dimensional-analysis chain (a multiplication or a
+division by a quantity with units; a comparison with a cap or a rounding is not a factor):
 
-* level 1, one factor: the dose of a session from a fixed rate (rate x time), or the rate of a fixed
-  total (total / time);
-* level 2, two factors: a weight-based rate to a dose per session (mg/kg/h x kg x h), or any rate to a
-  pump rate (mg/h / mg/mL, after a weight or total step);
-* level 3, three or more: pounds to kilograms to mg/h to mL/h to gtt/min, or course totals.
+* level 1, one factor: a dose from a fixed rate (rate x time), the rate of a fixed total (total / time), a
+  dose from mg/kg (x weight), a weight-based rate in mg/h (the cap binding or not), a concentration from a
+  preparation (mg / mL), a pump rate or a volume from a strength, a rate in mg/min, the time a bag lasts
+  (volume / pump rate), a course total of a fixed total;
+* level 2, two factors: a weight-based dose per session, the rate of a weight-based total, a pump rate of
+  a total or a weight-based rate, a volume from a fixed rate, mg/kg/h in mcg/kg/min, a dose over minutes,
+  a course total of a fixed rate, an order in mg/min to mL/h;
+* level 3, three or more: pounds to kilograms to mg/h to mL/h (and to gtt/min), course totals of a
+  weight-based regimen, a pump rate in mL/h back to mcg/kg/min.
 
-Every answer and its worked steps come from :func:`dosecalc.dosing.calculate` with ``explain=True``;
-the only arithmetic here is the course's pound convention (exact, or 2.2 lb/kg) and the final rounding.
-The same seed gives the same set, byte for byte: ``random.Random(seed)`` and nothing machine-dependent.
+Each level draws its kinds of problem from a deck: the kinds the cards allow, shuffled by the seed and
+drawn in order, a fresh shuffle each time the deck runs out, so every kind comes up as often as any other
+(within one). Problem N depends only on the seed and N, never on the count.
+
+Every figure of a card (rate, dose, pump rate, volume, drip rate, course total) and its worked steps come
+from :func:`dosecalc.dosing.calculate` with ``explain=True``; other figures (unit conversions, pounds under
+the 2.2 convention, the time a bag lasts) are computed by pint on quantities, each step recorded as it is
+done. The same seed gives the same set, byte for byte: ``random.Random`` seeded with text, and nothing
+machine-dependent.
 """
 
 from __future__ import annotations
 
+import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import NamedTuple
 
-from ..dosing import Step, WhatIf, calculate, make_plan
+from ..dosing import RATE_KINDS, REFERENCE_WEIGHT, DoseFigures, Step, WhatIf, calculate, make_plan
 from ..errors import DoseCalcError
 from ..regimens import Card, documented_dose
 from ..render import numbers, words
-from ..units import Q_, Quantity, parse_concentration
+from ..units import Q_, Concentration, Quantity, parse_concentration
 from .sheets import Convention
 
 PREPARATIONS = ("100 mg in 100 mL", "500 mg in 500 mL", "80 mg in 500 mL", "100 mg in 50 mL", "200 mg in 100 mL")
 STRENGTHS = ("1 mg/mL", "2 mg/mL", "0.5 mg/mL", "0.16 mg/mL")
 DROP_FACTORS = (10, 15, 20, 60)
+#: Amounts (mg) and volumes (mL) a concentration problem makes a preparation of.
+_AMOUNTS = (50, 80, 100, 200, 250, 500)
+_VOLUMES = (20, 50, 100, 250, 500)
+#: Bag volumes (mL) for the time a bag lasts.
+BAGS = (50, 100, 250, 500, 1000)
+#: Orders in mg/min for the order-to-pump-rate problem.
+ORDERS = ("0.25", "0.3", "0.5", "0.75", "1", "1.5", "2")
+#: Weights are chosen in this range (kg), on both sides of a cap that binds inside it.
+_LIGHTEST, _HEAVIEST = 45.0, 120.0
 
 # Which figures each figure is computed from: the chain of steps behind an answer.
-_INPUTS = {
+_INPUTS: dict[str, tuple[str, ...]] = {
     "weight": (),
     "planned_total": ("weight",),
     "rate": ("weight", "planned_total"),
@@ -43,22 +64,6 @@ _INPUTS = {
     "volume": ("total_dose", "concentration"),
     "drip_rate": ("pump_rate",),
     "course_total_dose": ("total_dose",),
-}
-_UNITS = {
-    "total_dose": "mg",
-    "rate": "mg/h",
-    "pump_rate": "mL/h",
-    "volume": "mL",
-    "drip_rate": "gtt/min",
-    "course_total_dose": "mg",
-}
-_ASKS = {
-    "total_dose": "the dose in one session",
-    "rate": "the infusion rate",
-    "pump_rate": "the pump rate",
-    "volume": "the volume infused in one session",
-    "drip_rate": "the drip rate of a gravity set",
-    "course_total_dose": "the total dose over the whole course",
 }
 
 
@@ -92,137 +97,695 @@ def rounded(value: float, places: int) -> float:
     return float(numbers.round_half_up(value, places))
 
 
-def _chain(steps: Sequence[Step], figure: str) -> list[Step]:
-    """The steps behind ``figure``, in the order they were done."""
-    wanted: set[str] = set()
-    todo = [figure]
-    while todo:
-        name = todo.pop()
-        if name not in wanted:
-            wanted.add(name)
-            todo.extend(_INPUTS.get(name, ()))
-    return [step for step in steps if step.figure in wanted]
+# ---- the pieces of a problem ---------------------------------------------------------------------------------
+
+Line = Step | str  # a worked step: recorded arithmetic, or a line in words (a weight rounded before use)
 
 
-def _weight(rng: random.Random, in_pounds: bool, convention: Convention) -> tuple[str, Quantity, list[str]]:
-    """A weight as written in the problem, in kg for the calculation, and its conversion step."""
-    if not in_pounds:
-        kg = rng.randint(450, 1200) / 10
-        return f"{numbers.number(kg, 1)} kg", Q_(kg, "kg"), []
-    lb = rng.randint(99, 265)
-    if convention.pound_factor is not None:
-        kg = lb / 2.2
-        return f"{lb} lb", Q_(kg, "kg"), [f"weight: {lb} lb \u00f7 2.2 lb/kg = {numbers.intermediate(kg, 'kg')} kg"]
-    return f"{lb} lb", Q_(lb, "lb"), []  # converted, with its step, by the calculation itself
+class _Weight(NamedTuple):
+    """A patient's weight as the problem gives it and as the calculation uses it."""
+
+    text: str  # as written in the question: "154 lb", "80.5 kg"
+    kg: Quantity  # used in the calculation (rounded first when the convention says so)
+    steps: tuple[Line, ...]  # the conversion from pounds, and the rounding
+    pounds: float | None  # the weight in lb, when it is given in lb
+    unrounded: Quantity  # the converted weight before any rounding
 
 
-def _cards(cards: Sequence[Card], kinds: Sequence[str]) -> list[Card]:
-    return [card for card in cards if card.kind in kinds]
+class _Made(NamedTuple):
+    """What a kind of problem makes: the question, the exact answer and its steps, and the common errors."""
+
+    regimen: str | None
+    question: str
+    figure: str
+    unit: str
+    exact: Quantity
+    steps: list[Line]
+    inputs: dict[str, object]
+    errors: list[tuple[str, Quantity]]
+    concentration: Concentration | None = None
+
+
+class _Draw(NamedTuple):
+    """What a kind of problem is made from: the random source, the chosen card and the sheet's rules."""
+
+    rng: random.Random
+    card: Card | None
+    convention: Convention
+    level: int
+
+
+def _in(q: Quantity, unit: str) -> float:
+    return float(q.to(unit).magnitude)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _cap_threshold(card: Card, duration: Quantity) -> Quantity | None:
+    """The weight above which the card's cap binds, when its rate grows with weight."""
+    if card.max_rate is None or card.kind not in ("weight-based-rate", "weight-based-total"):
+        return None
+    if card.kind == "weight-based-rate":
+        threshold: Quantity = (card.max_rate / documented_dose(card)).to("kg")
+    else:
+        threshold = (card.max_rate * duration / documented_dose(card)).to("kg")
+    return threshold
+
+
+def _weight(draw: _Draw, card: Card, duration: Quantity, pounds: bool) -> _Weight:
+    """A weight in the problem's range, on a side of the card's cap chosen at random when the cap binds
+    inside the range; in pounds (converted by the sheet's convention) or in kg."""
+    rng, convention = draw.rng, draw.convention
+    low, high = _LIGHTEST, _HEAVIEST
+    threshold = _cap_threshold(card, duration)
+    if threshold is not None and low + 5 < _in(threshold, "kg") < high - 5:
+        cut = _in(threshold, "kg")
+        low, high = (cut + 1, high) if rng.random() < 0.5 else (low, cut - 1)
+    if not pounds:
+        kg = rng.randint(math.ceil(low * 10), math.floor(high * 10)) / 10
+        weight = Q_(kg, "kg")
+        return _Weight(f"{numbers.number(kg, 1)} kg", weight, (), None, weight)
+    lb = rng.randint(math.ceil(_in(Q_(low, "kg"), "lb")), math.floor(_in(Q_(high, "kg"), "lb")))
+    given = Q_(float(lb), "lb")
+    if convention.pound_factor is None:
+        factor = _factor("lb", "kg")  # 0.45359237 kg/lb, from the registry
+        converted: Quantity = (given * factor).to("kg")
+        steps: list[Line] = [Step("weight", (given, factor), ("x",), converted)]
+    else:
+        course = Q_(float(convention.pound_factor), "lb/kg")
+        converted = (given / course).to("kg")
+        steps = [Step("weight", (given, course), ("/",), converted)]
+    used = converted
+    if convention.round_weight:
+        places = convention.places("kg")
+        used = Q_(rounded(_in(converted, "kg"), places), "kg")
+        steps.append(
+            f"weight rounded to {numbers.number(float(convention.step('kg')), places)} kg before it is used: "
+            f"{numbers.intermediate(_in(converted, 'kg'), 'kg')} kg \u2248 {numbers.number(_in(used, 'kg'), places)} kg"
+        )
+    return _Weight(f"{lb} lb", used, tuple(steps), float(lb), converted)
+
+
+def _factor(old: str, new: str) -> Quantity:
+    """The conversion factor from ``old`` to ``new`` as a quantity in new/old (1000 mcg/mg, 60 min/h),
+    taken from the registry."""
+    return Q_(float(Q_(1.0, old).to(new).magnitude), f"{new}/{old}")
 
 
 def _duration(rng: random.Random, card: Card) -> Quantity:
     """The documented duration, or a what-if of whole hours the card allows."""
-    documented = float(card.duration.to("h").magnitude)
-    low = 1.0 if card.minimum_duration is None else float(card.minimum_duration.to("h").magnitude)
+    documented = _in(card.duration, "h")
+    low = 1.0 if card.minimum_duration is None else _in(card.minimum_duration, "h")
     choices = [documented] + [float(h) for h in range(1, 9) if h >= low and h != documented]
     return Q_(rng.choice(choices), "h")
 
 
-def _describe(card: Card, duration: Quantity) -> str:
+def _regimen(card: Card, duration: Quantity, length: str | None = None) -> str:
+    """The regimen by its dose and the what-if: ``0.35 mg/kg/h for 4 h, the rate capped at 25 mg/h``."""
     dose = numbers.documented_dose_text(documented_dose(card), card.kind)
-    how = "for" if card.kind in ("fixed-rate", "weight-based-rate") else "spread evenly over"
-    text = f"regimen {card.id} ({dose} {how} {numbers.duration(duration)}"
+    how = "for" if card.kind in RATE_KINDS else "spread evenly over"
+    text = f"{dose} {how} {length or numbers.duration(duration)}"
     if card.max_rate is not None:
         text += f", the rate capped at {numbers.show(card.max_rate, 'mg/h')}"
-    return text + ")"
+    return text
 
 
-def _problem(rng: random.Random, number: int, level: int, cards: Sequence[Card], convention: Convention) -> Problem:
-    fixed = _cards(cards, ("fixed-rate", "fixed-total"))
-    weighted = _cards(cards, ("weight-based-rate", "weight-based-total"))
-    pool = {1: fixed, 2: cards, 3: cards}[level]
-    if not pool:
-        raise DoseCalcError("level 1 needs a fixed-rate or fixed-total card", field="level")
-    card = rng.choice(pool)
-    duration = _duration(rng, card)
-    weighs = card in weighted  # the patient's weight matters only to weight-based cards
-    weight_text, weight, pre_steps = _weight(rng, weighs and level == 3, convention)
-    concentration: str | None = None
-    drop_factor: int | None = None
-    sessions: int | None = None
-    if level == 1:
-        figure = "total_dose" if card.kind == "fixed-rate" else "rate"
-    elif level == 2:
-        figure = {
-            "fixed-rate": "volume",
-            "fixed-total": "pump_rate",
-            "weight-based-rate": rng.choice(["total_dose", "pump_rate"]),
-            "weight-based-total": "rate",
-        }[card.kind]
-        if figure in ("volume", "pump_rate"):
-            concentration = rng.choice(STRENGTHS)
-    elif weighs and rng.random() < 0.5:
-        figure = "course_total_dose"
-        sessions = card.sessions
-    else:
-        figure = "drip_rate"
-        concentration = rng.choice(PREPARATIONS)
-        drop_factor = rng.choice(DROP_FACTORS)
-    what_if = WhatIf(
-        duration=duration,
-        concentration=None if concentration is None else parse_concentration(concentration),
-        drop_factor=None if drop_factor is None else Q_(float(drop_factor), "gtt/mL"),
-        sessions=sessions,
+def _chain(steps: Sequence[Step], figure: str) -> list[Step]:
+    """The steps behind ``figure``, in the order they were done."""
+    inputs = dict(_INPUTS)
+    if any(step.figure == "total_dose" and not step.operators for step in steps):
+        inputs["total_dose"] = ("planned_total", "cap")  # the planned total itself, spread evenly
+    present = {step.figure for step in steps}
+    wanted: set[str] = set()
+    todo = [figure, "cap"] if figure == "rate" else [figure]
+    while todo:
+        name = todo.pop()
+        if name not in wanted and name in present:
+            wanted.add(name)
+            todo.extend(inputs.get(name, ()))
+    return [step for step in steps if step.figure in wanted]
+
+
+_FIGURE_STEPS = {"planned_total_dose": "planned_total"}
+
+
+class _Regimen(NamedTuple):
+    """A card's regimen for one problem: the what-if and the weight (for a weight-based card)."""
+
+    card: Card
+    what_if: WhatIf
+    weight: _Weight | None
+
+    @property
+    def kg(self) -> Quantity:
+        return REFERENCE_WEIGHT if self.weight is None else self.weight.kg
+
+    def figures(self, kg: Quantity | None = None, *, no_cap: bool = False) -> DoseFigures:
+        what_if = self.what_if._replace(no_cap=no_cap) if no_cap else self.what_if
+        return calculate(make_plan(self.card, what_if), self.kg if kg is None else kg, explain=True)
+
+    def value(self, figure: str, unit: str, kg: Quantity | None = None, *, no_cap: bool = False) -> Quantity:
+        result: Quantity = getattr(self.figures(kg, no_cap=no_cap), figure).to(unit)
+        return result
+
+    def steps(self, figure: str) -> list[Line]:
+        chain = _chain(self.figures().steps, _FIGURE_STEPS.get(figure, figure))
+        return [*(self.weight.steps if self.weight is not None else ()), *chain]
+
+    def common_errors(self, figure: str, unit: str) -> list[tuple[str, Quantity]]:
+        """The cap ignored (when it binds) and the weight in pounds taken as kilograms."""
+        errors = []
+        if self.figures().cap_binds:
+            errors.append(("the rate cap ignored", self.value(figure, unit, no_cap=True)))
+        weight = self.weight
+        if weight is not None and weight.pounds is not None:
+            errors.append(("the weight in pounds used as kilograms", self.value(figure, unit, Q_(weight.pounds, "kg"))))
+            if weight.unrounded != weight.kg:
+                errors.append(("the weight not rounded before it is used", self.value(figure, unit, weight.unrounded)))
+        return errors
+
+    def inputs(self, **extra: object) -> dict[str, object]:
+        what_if = self.what_if
+        concentration = what_if.concentration
+        return {
+            "weight": None if self.weight is None else self.weight.text,
+            "duration_h": _in(what_if.duration, "h") if what_if.duration is not None else None,
+            "concentration": None if concentration is None else _concentration_text(concentration),
+            "drop_factor": None if what_if.drop_factor is None else round(_in(what_if.drop_factor, "gtt/mL")),
+            "sessions": what_if.sessions,
+            **extra,
+        }
+
+
+def _concentration_text(concentration: Concentration) -> str:
+    if concentration.amount is not None and concentration.volume is not None:
+        return f"{numbers.show(concentration.amount, 'mg')} in {numbers.show(concentration.volume, 'mL')}"
+    return f"{numbers.significant(_in(concentration.value, 'mg/mL'))} mg/mL"
+
+
+def _setup(
+    draw: _Draw, *, pounds: bool = False, duration: Quantity | None = None, **what_if: object
+) -> tuple[_Regimen, str]:
+    """The card's regimen for a problem and the words that give it: ``A patient weighing 80 kg is to receive
+    0.35 mg/kg/h for 4 h, the rate capped at 25 mg/h``."""
+    assert draw.card is not None
+    card = draw.card
+    length = duration if duration is not None else _duration(draw.rng, card)
+    weighs = card.kind in ("weight-based-rate", "weight-based-total")
+    weight = _weight(draw, card, length, pounds) if weighs else None
+    regimen = _Regimen(card, WhatIf(duration=length, **what_if), weight)  # type: ignore[arg-type]
+    who = f"A patient weighing {weight.text}" if weight is not None else "A patient"
+    verb = "is to receive" if card.kind in RATE_KINDS else "is prescribed"
+    minutes = _in(length, "min")
+    length_text = f"{numbers.number(minutes, 0)} min" if minutes % 60 else None
+    return regimen, f"{who} {verb} {_regimen(card, length, length_text)}"
+
+
+def _strength(draw: _Draw) -> Concentration:
+    return parse_concentration(draw.rng.choice(STRENGTHS))
+
+
+def _of(q: Quantity, unit: str) -> Quantity:
+    """The number of ``q`` read as if it were in ``unit``: a figure given instead of the one asked."""
+    return Q_(float(q.magnitude), unit)
+
+
+# ---- kinds of problem ----------------------------------------------------------------------------------------
+
+
+def _dose(draw: _Draw) -> _Made:
+    """A dose per session: rate x time (fixed rate), or mg/kg/h x kg x h (weight-based rate)."""
+    regimen, given = _setup(draw)
+    errors = regimen.common_errors("total_dose", "mg")
+    errors.append(("the rate given instead of the dose", _of(regimen.value("rate", "mg/h"), "mg")))
+    return _Made(
+        regimen.card.id,
+        f"{given}. What dose is given in the session, in mg?",
+        "total_dose",
+        "mg",
+        regimen.value("total_dose", "mg"),
+        regimen.steps("total_dose"),
+        regimen.inputs(),
+        errors,
     )
-    figures = calculate(make_plan(card, what_if), weight, explain=True)
-    chain = _chain(figures.steps, figure)
-    exact = float(getattr(figures, figure).to(_UNITS[figure]).magnitude)
-    unit = _UNITS[figure]
-    step = convention.step(unit)
-    given = [f"a patient weighing {weight_text}" if weighs else None, _describe(card, duration)]
-    if concentration is not None:
-        given.append(f"a drug concentration of {concentration}")
-    if drop_factor is not None:
-        given.append(f"a gravity set of {drop_factor} gtt/mL")
-    if sessions is not None:
-        given.append(f"a course of {sessions} session(s)")
-    question = "Given " + "; ".join(g for g in given if g) + f": what is {_ASKS[figure]} in {unit}?"
-    step_texts = tuple(pre_steps + words.step_lines(chain))
-    factors = sum(1 for text in step_texts if "\u00d7" in text or "\u00f7" in text)
-    inputs: dict[str, object] = {
-        "weight": weight_text if weighs else None,
-        "duration_h": float(duration.to("h").magnitude),
-        "concentration": concentration,
-        "drop_factor": drop_factor,
-        "sessions": sessions,
-    }
-    answer = rounded(exact, convention.places(unit))
+
+
+def _rate(draw: _Draw) -> _Made:
+    """The rate of a total (total / time, mg/kg x kg / time), or of a weight-based rate (mg/kg/h x kg)."""
+    regimen, given = _setup(draw)
+    errors = regimen.common_errors("rate", "mg/h")
+    if regimen.card.kind in RATE_KINDS:
+        errors.append(
+            ("the dose of the session given instead of the rate", _of(regimen.value("total_dose", "mg"), "mg/h"))
+        )
+    else:
+        planned = regimen.value("planned_total_dose", "mg")
+        errors.append(("the total given instead of the rate", _of(planned, "mg/h")))
+    return _Made(
+        regimen.card.id,
+        f"{given}. At what rate does the infusion run, in mg/h?",
+        "rate",
+        "mg/h",
+        regimen.value("rate", "mg/h"),
+        regimen.steps("rate"),
+        regimen.inputs(),
+        errors,
+    )
+
+
+def _dose_from_mg_kg(draw: _Draw) -> _Made:
+    """The dose prescribed for a session from mg/kg: mg/kg x kg."""
+    regimen, given = _setup(draw)
+    errors = regimen.common_errors("planned_total_dose", "mg")
+    errors.append(("divided by the time (a rate, not a dose)", _of(regimen.value("uncapped_rate", "mg/h"), "mg")))
+    return _Made(
+        regimen.card.id,
+        f"{given}. What total dose is prescribed for the session, in mg?",
+        "planned_total_dose",
+        "mg",
+        regimen.value("planned_total_dose", "mg"),
+        regimen.steps("planned_total_dose"),
+        regimen.inputs(),
+        errors,
+    )
+
+
+def _pump_errors(regimen: _Regimen, concentration: Concentration) -> list[tuple[str, Quantity]]:
+    rate = regimen.value("rate", "mg/h")
+    return [
+        ("the rate in mg/h given instead of the pump rate", _of(rate, "mL/h")),
+        ("multiplied by the concentration instead of dividing", _of(rate * concentration.value.to("mg/mL"), "mL/h")),
+    ]
+
+
+def _pump_rate(draw: _Draw) -> _Made:
+    """A pump rate: rate / concentration (after a total, weight or pounds step at higher levels)."""
+    strength = _strength(draw)
+    regimen, given = _setup(draw, pounds=draw.level == 3, concentration=strength)
+    errors = regimen.common_errors("pump_rate", "mL/h") + _pump_errors(regimen, strength)
+    return _Made(
+        regimen.card.id,
+        f"{given}, from a solution of {_concentration_text(strength)}. What is the pump rate, in mL/h?",
+        "pump_rate",
+        "mL/h",
+        regimen.value("pump_rate", "mL/h"),
+        regimen.steps("pump_rate"),
+        regimen.inputs(),
+        errors,
+        strength,
+    )
+
+
+def _volume(draw: _Draw) -> _Made:
+    """The volume of a session: dose / concentration (after rate x time for a fixed rate)."""
+    strength = _strength(draw)
+    regimen, given = _setup(draw, concentration=strength)
+    dose = regimen.value("total_dose", "mg")
+    errors = [
+        *regimen.common_errors("volume", "mL"),
+        ("the dose in mg given instead of the volume", _of(dose, "mL")),
+        ("multiplied by the concentration instead of dividing", _of(dose * strength.value.to("mg/mL"), "mL")),
+    ]
+    return _Made(
+        regimen.card.id,
+        f"{given}, from a solution of {_concentration_text(strength)}. What volume is infused in the session, in mL?",
+        "volume",
+        "mL",
+        regimen.value("volume", "mL"),
+        regimen.steps("volume"),
+        regimen.inputs(),
+        errors,
+        strength,
+    )
+
+
+def _course_total(draw: _Draw) -> _Made:
+    """The total over a course: the dose of a session x sessions (after pounds and weight at level 3)."""
+    assert draw.card is not None
+    sessions = draw.card.sessions if draw.card.sessions > 1 else draw.rng.randint(2, 10)
+    regimen, given = _setup(draw, pounds=draw.level == 3, sessions=sessions)
+    errors = regimen.common_errors("course_total_dose", "mg")
+    errors.append(("the dose of one session given instead of the course total", regimen.value("total_dose", "mg")))
+    return _Made(
+        regimen.card.id,
+        f"{given} at each session; the course is {_plural(sessions, 'session')}. What is the total dose over the "
+        "whole course, in mg?",
+        "course_total_dose",
+        "mg",
+        regimen.value("course_total_dose", "mg"),
+        regimen.steps("course_total_dose"),
+        regimen.inputs(),
+        errors,
+    )
+
+
+def _drip_rate(draw: _Draw) -> _Made:
+    """A gravity drip rate: pounds to kg (weight-based), the rate, a preparation, the pump rate, x gtt/mL,
+    per minute."""
+    preparation = parse_concentration(draw.rng.choice(PREPARATIONS))
+    drop_factor = draw.rng.choice(DROP_FACTORS)
+    regimen, given = _setup(draw, pounds=True, concentration=preparation, drop_factor=Q_(float(drop_factor), "gtt/mL"))
+    errors = regimen.common_errors("drip_rate", "gtt/min")
+    errors.append(
+        ("the pump rate in mL/h given instead of the drip rate", _of(regimen.value("pump_rate", "mL/h"), "gtt/min"))
+    )
+    return _Made(
+        regimen.card.id,
+        f"{given}, from a preparation of {_concentration_text(preparation)} through a gravity set of "
+        f"{drop_factor} gtt/mL. What is the drip rate, in gtt/min?",
+        "drip_rate",
+        "gtt/min",
+        regimen.value("drip_rate", "gtt/min"),
+        regimen.steps("drip_rate"),
+        regimen.inputs(),
+        errors,
+        preparation,
+    )
+
+
+def _dose_over_minutes(draw: _Draw) -> _Made:
+    """A dose over a time given in minutes: min / 60 min/h, then rate x time."""
+    assert draw.card is not None
+    card = draw.card
+    low = 30 if card.minimum_duration is None else math.ceil(_in(card.minimum_duration, "min"))
+    minutes = draw.rng.choice([m for m in range(max(low, 30), max(481, low + 121), 15) if m % 60])
+    length = Q_(float(minutes), "min")
+    hours = (length / _factor("h", "min")).to("h")
+    regimen, given = _setup(draw, duration=hours)
+    chain = regimen.steps("total_dose")
+    errors = regimen.common_errors("total_dose", "mg")
+    errors.append(("the minutes taken as hours", (regimen.value("rate", "mg/h") * Q_(float(minutes), "h")).to("mg")))
+    return _Made(
+        card.id,
+        f"{given}. What dose is given in the session, in mg?",
+        "total_dose",
+        "mg",
+        regimen.value("total_dose", "mg"),
+        [Step("duration", (length, _factor("h", "min")), ("/",), hours), *chain],
+        regimen.inputs(duration_min=minutes),
+        errors,
+    )
+
+
+def _mg_per_min(draw: _Draw) -> _Made:
+    """A rate in mg/min: mg/h / 60 min/h."""
+    regimen, given = _setup(draw)
+    rate = regimen.value("rate", "mg/h")
+    per_min = (rate / _factor("h", "min")).to("mg/min")
+    errors = regimen.common_errors("rate", "mg/min")
+    return _Made(
+        regimen.card.id,
+        f"{given}. What is the rate, in mg/min?",
+        "rate",
+        "mg/min",
+        rate.to("mg/min"),
+        [*regimen.steps("rate"), Step("rate", (rate, _factor("h", "min")), ("/",), per_min)],
+        regimen.inputs(),
+        errors,
+    )
+
+
+def _mcg_kg_min(draw: _Draw) -> _Made:
+    """A weight-based rate in mcg/kg/min: mg/kg/h x 1000 mcg/mg / 60 min/h."""
+    assert draw.card is not None
+    dose = documented_dose(draw.card).to("mg/kg/h")
+    in_mcg = (dose * _factor("mg", "mcg")).to("mcg/kg/h")
+    per_min = (in_mcg / _factor("h", "min")).to("mcg/kg/min")
+    steps: list[Line] = [
+        Step("rate_per_kg", (dose, _factor("mg", "mcg")), ("x",), in_mcg),
+        Step("rate_per_kg", (in_mcg, _factor("h", "min")), ("/",), per_min),
+    ]
+    shown = numbers.documented_dose_text(dose, draw.card.kind)
+    return _Made(
+        draw.card.id,
+        f"A patient is to receive {shown}. What is that rate, in mcg/kg/min?",
+        "rate_per_kg",
+        "mcg/kg/min",
+        dose.to("mcg/kg/min"),
+        steps,
+        {"rate_per_kg": _in(dose, "mg/kg/h")},
+        [("the rate in mg/kg/h given unchanged", _of(dose, "mcg/kg/min"))],
+    )
+
+
+def _mcg_kg_min_from_pump(draw: _Draw) -> _Made:
+    """A pump rate back to mcg/kg/min: mL/h x mg/mL = mg/h; / kg; x 1000 mcg/mg; / 60 min/h."""
+    strength = _strength(draw)
+    regimen, _ = _setup(draw, concentration=strength)
+    places = draw.convention.places("mL/h")
+    pump = Q_(rounded(_in(regimen.value("pump_rate", "mL/h"), "mL/h"), places), "mL/h")
+    conc = strength.value.to("mg/mL")
+    assert regimen.weight is not None
+    kg = regimen.weight.kg
+    rate = (pump * conc).to("mg/h")
+    per_kg = (rate / kg).to("mg/kg/h")
+    in_mcg = (per_kg * _factor("mg", "mcg")).to("mcg/kg/h")
+    per_min = (in_mcg / _factor("h", "min")).to("mcg/kg/min")
+    steps: list[Line] = [
+        Step("rate", (pump, conc), ("x",), rate),
+        Step("rate_per_kg", (rate, kg), ("/",), per_kg),
+        Step("rate_per_kg", (per_kg, _factor("mg", "mcg")), ("x",), in_mcg),
+        Step("rate_per_kg", (in_mcg, _factor("h", "min")), ("/",), per_min),
+    ]
+    pump_text = numbers.number(_in(pump, "mL/h"), places)
+    return _Made(
+        regimen.card.id,
+        f"A patient weighing {regimen.weight.text} is on an infusion of a {_concentration_text(strength)} solution "
+        f"running at {pump_text} mL/h. What dose is the patient receiving, in mcg/kg/min?",
+        "rate_per_kg",
+        "mcg/kg/min",
+        (pump * conc / kg).to("mcg/kg/min"),
+        steps,
+        {
+            "weight": regimen.weight.text,
+            "concentration": _concentration_text(strength),
+            "pump_rate_ml_h": _in(pump, "mL/h"),
+        },
+        [
+            ("the weight left out (mcg/min, not mcg/kg/min)", _of((pump * conc).to("mcg/min"), "mcg/kg/min")),
+        ],
+    )
+
+
+def _concentration(draw: _Draw) -> _Made:
+    """A concentration from a preparation: mg / mL."""
+    rng = draw.rng
+    pairs = [(a, v) for a in _AMOUNTS for v in _VOLUMES if 0.1 <= a / v <= 10]
+    amount_mg, volume_ml = rng.choice(pairs)
+    amount, volume = Q_(float(amount_mg), "mg"), Q_(float(volume_ml), "mL")
+    value = (amount / volume).to("mg/mL")
+    return _Made(
+        None,
+        f"A bag is made up with {amount_mg} mg of the drug in {volume_ml} mL. What is its concentration, in mg/mL?",
+        "concentration",
+        "mg/mL",
+        value,
+        [Step("concentration", (amount, volume), ("/",), value)],
+        {"amount_mg": amount_mg, "volume_ml": volume_ml},
+        [("divided the wrong way up (mL per mg)", _of((volume / amount).to("mL/mg"), "mg/mL"))],
+    )
+
+
+def _time_to_infuse(draw: _Draw) -> _Made:
+    """The time a bag lasts: volume / pump rate, in hours."""
+    rng = draw.rng
+    bag = rng.choice(BAGS)
+    pump_ml_h = rng.randint(bag // 20 + 1, bag // 2) if bag > 50 else rng.randint(5, 40)
+    volume, pump = Q_(float(bag), "mL"), Q_(float(pump_ml_h), "mL/h")
+    hours = (volume / pump).to("h")
+    return _Made(
+        None,
+        f"A {bag} mL bag runs at {pump_ml_h} mL/h. How long does it take to infuse, in h?",
+        "duration",
+        "h",
+        hours,
+        [Step("time to infuse", (volume, pump), ("/",), hours)],
+        {"bag_ml": bag, "pump_rate_ml_h": pump_ml_h},
+        [("divided the wrong way up (pump rate / volume)", _of((pump / volume).to("1/h"), "h"))],
+    )
+
+
+def _pump_rate_from_order(draw: _Draw) -> _Made:
+    """An order in mg/min to a pump rate: mg/min x 60 min/h / mg/mL."""
+    rng = draw.rng
+    order = Q_(float(rng.choice(ORDERS)), "mg/min")
+    strength = _strength(draw)
+    conc = strength.value.to("mg/mL")
+    per_hour = (order * _factor("h", "min")).to("mg/h")
+    pump = (per_hour / conc).to("mL/h")
+    steps: list[Line] = [
+        Step("rate", (order, _factor("h", "min")), ("x",), per_hour),
+        Step("pump_rate", (per_hour, conc), ("/",), pump),
+    ]
+    order_text = numbers.number(_in(order, "mg/min"), 2)
+    return _Made(
+        None,
+        f"An infusion is ordered at {order_text} mg/min from a solution of {_concentration_text(strength)}. "
+        "What is the pump rate, in mL/h?",
+        "pump_rate",
+        "mL/h",
+        (order / conc).to("mL/h"),
+        steps,
+        {"order_mg_min": _in(order, "mg/min"), "concentration": _concentration_text(strength)},
+        [
+            ("multiplied by the concentration instead of dividing", _of(per_hour * conc, "mL/h")),
+        ],
+        strength,
+    )
+
+
+# ---- the kinds, their levels, and the cards each can be made from ------------------------------------------
+
+
+class Kind(NamedTuple):
+    """A kind of problem at a level: its stable id, the cards it can be made from, and its maker."""
+
+    id: str
+    level: int
+    allows: Callable[[Card], bool] | None  # None: made without a card
+    make: Callable[[_Draw], _Made]
+
+
+def _kinds(*names: str) -> Callable[[Card], bool]:
+    return lambda card: card.kind in names
+
+
+def _uncapped_total(card: Card) -> bool:
+    return card.kind == "fixed-total" and card.max_rate is None
+
+
+KINDS: tuple[Kind, ...] = (
+    Kind("dose", 1, _kinds("fixed-rate"), _dose),
+    Kind("rate", 1, _kinds("fixed-total"), _rate),
+    Kind("dose-from-mg-kg", 1, lambda card: card.kind == "weight-based-total", _dose_from_mg_kg),
+    Kind("rate-from-mg-kg-h", 1, _kinds("weight-based-rate"), _rate),
+    Kind("concentration", 1, None, _concentration),
+    Kind("pump-rate", 1, _kinds("fixed-rate"), _pump_rate),
+    Kind("volume", 1, _uncapped_total, _volume),
+    Kind("mg-per-min", 1, _kinds("fixed-rate"), _mg_per_min),
+    Kind("time-to-infuse", 1, None, _time_to_infuse),
+    Kind("course-total", 1, _uncapped_total, _course_total),
+    Kind("dose", 2, _kinds("weight-based-rate"), _dose),
+    Kind("rate", 2, _kinds("weight-based-total"), _rate),
+    Kind("pump-rate", 2, lambda card: _uncapped_total(card) or card.kind == "weight-based-rate", _pump_rate),
+    Kind("volume", 2, _kinds("fixed-rate"), _volume),
+    Kind("mcg-kg-min", 2, _kinds("weight-based-rate"), _mcg_kg_min),
+    Kind("dose-over-minutes", 2, _kinds("fixed-rate"), _dose_over_minutes),
+    Kind("course-total", 2, _kinds("fixed-rate"), _course_total),
+    Kind("pump-rate-from-mg-min", 2, None, _pump_rate_from_order),
+    Kind("drip-rate", 3, lambda card: True, _drip_rate),
+    Kind("pump-rate-from-lb", 3, _kinds("weight-based-rate", "weight-based-total"), _pump_rate),
+    Kind("course-total", 3, _kinds("weight-based-rate", "weight-based-total"), _course_total),
+    Kind("mcg-kg-min-from-pump-rate", 3, _kinds("weight-based-rate"), _mcg_kg_min_from_pump),
+)
+
+
+def deck(cards: Sequence[Card], level: int) -> list[Kind]:
+    """The kinds of problem at ``level`` that ``cards`` allow, in the table's order (none without cards: a
+    sheet is made from cards, even where some of its problems need none)."""
+    if not cards:
+        return []
+    return [kind for kind in KINDS if kind.level == level and (kind.allows is None or any(map(kind.allows, cards)))]
+
+
+def _kind(cards: Sequence[Card], seed: int, level: int, index: int) -> Kind:
+    """The ``index``-th kind drawn at ``level`` (from 0): decks shuffled by the seed, drawn in order."""
+    kinds = deck(cards, level)
+    cycle, place = divmod(index, len(kinds))
+    shuffled = list(kinds)
+    random.Random(f"dosecalc deck {seed} {level} {cycle}").shuffle(shuffled)
+    return shuffled[place]
+
+
+# ---- one problem, and a sheet -------------------------------------------------------------------------------
+
+
+def _method_line(step: Step, method: str, concentration: Concentration, computed: frozenset[tuple[str, str]]) -> str:
+    """A pump-rate or volume step by the formula method (D/H x Q) or by ratio and proportion."""
+    name = words.FIGURE_NAMES.get(step.figure, step.figure)
+    if concentration.amount is not None and concentration.volume is not None:
+        have, quantity = concentration.amount, concentration.volume
+    else:
+        have, quantity = Q_(_in(concentration.value, "mg/mL"), "mg"), Q_(1.0, "mL")
+    want = words.step_term(step.terms[0], step.figure, computed)
+    h, q = words.step_term(have, step.figure), words.step_term(quantity, step.figure)
+    result = words.step_text(step, computed).rsplit(" = ", 1)[1]
+    if method == "formula":
+        return f"{name}: ({want} \u00f7 {h}) \u00d7 {q} = {result}"
+    return f"{name}: {h} : {q} = {want} : x {words.unit_label(step.result)}, x = {result}"
+
+
+def _lines(steps: Sequence[Line], method: str, concentration: Concentration | None) -> tuple[str, ...]:
+    """The worked steps in words, the pump-rate and volume steps by the sheet's method."""
+    computed: set[tuple[str, str]] = set()
+    lines = []
+    for step in steps:
+        if isinstance(step, str):
+            lines.append(step)
+            continue
+        if method != "dimensional" and concentration is not None and step.figure in ("pump_rate", "volume"):
+            lines.append(_method_line(step, method, concentration, frozenset(computed)))
+        else:
+            lines.append(words.step_text(step, frozenset(computed)))
+        computed.add(words.step_key(step.result))
+    return tuple(lines)
+
+
+def _problem(cards: Sequence[Card], seed: int, number: int, level: int, index: int, convention: Convention) -> Problem:
+    kind = _kind(cards, seed, level, index)
+    rng = random.Random(f"dosecalc problem {seed} {number}")
+    card = None if kind.allows is None else rng.choice([card for card in cards if kind.allows(card)])
+    made = kind.make(_Draw(rng, card, convention, level))
+    unit, places = made.unit, convention.places(made.unit)
+    exact = _in(made.exact, unit)
+    answer = rounded(exact, places)
     errors: list[tuple[str, float]] = []
+    for text, value in made.errors:
+        wrong = _in(value, unit)
+        if rounded(wrong, places) != answer and all(rounded(wrong, places) != rounded(v, places) for _, v in errors):
+            errors.append((text, wrong))
+    factors = sum(1 for step in made.steps if isinstance(step, Step) and set(step.operators) & {"x", "/"})
     return Problem(
         number,
         level,
-        figure.replace("_", "-"),
-        card.id,
-        question,
-        figure,
+        kind.id,
+        made.regimen,
+        made.question,
+        made.figure,
         unit,
         exact,
         answer,
-        step,
+        convention.step(unit),
         factors,
-        step_texts,
-        inputs,
+        _lines(made.steps, convention.method, made.concentration),
+        made.inputs,
         tuple(errors),
     )
 
 
+def levels(cards: Sequence[Card]) -> list[int]:
+    """The levels the cards allow: those with at least one kind of problem."""
+    return [level for level in (1, 2, 3) if deck(cards, level)]
+
+
 def generate(cards: Sequence[Card], count: int, seed: int, level: int | None, convention: Convention) -> list[Problem]:
-    """``count`` problems for ``seed``; without a level, levels cycle 1, 2, 3 (2, 3 for weight-based cards only)."""
-    rng = random.Random(seed)
-    # Mixed sets cycle through the levels the cards allow: level 1 needs a fixed-rate or fixed-total card.
-    levels = [1, 2, 3] if _cards(cards, ("fixed-rate", "fixed-total")) else [2, 3]
+    """``count`` problems for ``seed``; without a level, the levels the cards allow in turn (1, 2, 3).
+
+    Raises :class:`DoseCalcError` (field ``level``) when no card allows a problem of the level asked."""
+    if level is not None and not deck(cards, level):
+        card_kinds = ", ".join(sorted({card.kind for card in cards})) or "none"
+        raise DoseCalcError(
+            f"no problem of level {level} can be made from these cards (kinds: {card_kinds}); "
+            "give cards of another kind, or another level",
+            field="level",
+        )
+    allowed = [level] if level is not None else levels(cards)
+    if not allowed:
+        raise DoseCalcError("no problem can be made without regimen cards", field="level")
     return [
-        _problem(rng, number, level if level is not None else levels[(number - 1) % len(levels)], cards, convention)
+        _problem(cards, seed, number, allowed[(number - 1) % len(allowed)], (number - 1) // len(allowed), convention)
         for number in range(1, count + 1)
     ]
 
