@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import shutil
+import subprocess
 import sys
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pint
@@ -73,3 +77,40 @@ def value(obj: dict[str, Any], unit: str) -> pint.Quantity:
     """A JSON ``{"value", "unit"}`` object as a quantity, checking it is in the promised unit."""
     assert obj["unit"] == unit, obj
     return Q_(obj["value"], unit)
+
+
+def chromium_or_skip() -> str:
+    """Debian's Chromium for the print tests (with poppler-utils to read the PDF); a skip where they are not
+    installed, and a failure under CI=true, where they must be."""
+    binary = next(filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None)
+    if binary is None or shutil.which("pdftotext") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI must run the browser test: install Debian's chromium and poppler-utils")
+        pytest.skip("headless Chromium or poppler-utils is not installed here")
+    return binary
+
+
+def browser(binary: str, profile: Path, *args: str) -> None:
+    """Headless Chromium with a throwaway profile, nothing fetched in the background."""
+    command = [
+        binary,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        *args,
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def pdf_pages(binary: str, page: Path) -> list[str]:
+    """The text of each page of ``page`` printed to PDF by Chromium (without its own header and footer)."""
+    pdf = page.with_suffix(".pdf")
+    browser(binary, page.parent / "profile", "--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri())
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return text.split("\f")[:-1]  # pdftotext ends every page with a form feed

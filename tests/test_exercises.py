@@ -344,7 +344,7 @@ def test_every_sheet_carries_the_disclaimer_and_conventions() -> None:
             assert "Educational reference only" in result.stdout
             assert "Pounds to kilograms" in result.stdout
     worksheet = run("exercises", "-n", "5").stdout
-    assert "Answer:" not in worksheet
+    assert "**Answer:" not in worksheet and "Answer: \\_\\_" in worksheet
 
 
 def _answers_csv(seed: int, count: int, perturb: bool = False, **options: str) -> str:

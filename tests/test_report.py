@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
@@ -15,7 +13,8 @@ from dosecalc import DISCLAIMER
 from dosecalc.render import numbers
 from dosecalc.units import Q_
 
-from .helpers import run
+from .helpers import browser as _browser
+from .helpers import chromium_or_skip, run
 
 pytest.importorskip("jinja2")
 pytest.importorskip("matplotlib")
@@ -110,37 +109,8 @@ def test_report_needs_an_html_name(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def _chromium() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
-def _browser(binary: str, profile: Path, *args: str) -> None:
-    command = [
-        binary,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={profile}",
-        *args,
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-
-
 def test_handout_renders_in_a_real_browser(tmp_path: Path) -> None:
-    binary = _chromium()
-    if binary is None or shutil.which("pdftotext") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI must run the browser test: install Debian's chromium and poppler-utils")
-        pytest.skip("headless Chromium or poppler-utils is not installed here")
+    binary = chromium_or_skip()
     import matplotlib.image
 
     full, _ = make(tmp_path)

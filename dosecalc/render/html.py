@@ -228,52 +228,112 @@ def marks_html(result: Marks) -> str:
 
 # --------------------------------------------------------------------------------------- worksheets
 
+#: Print layout of a sheet: the code, the student and page numbers in the margins of every page (CSS paged
+#: media, one named page per sheet so that each sheet's pages carry its own code); no problem split across
+#: pages; each sheet of a class starts a page.
+_SHEET_STYLE = """
+body { font-family: "DejaVu Sans", system-ui, sans-serif; color: #1a1a1a; max-width: 48rem; margin: 2rem auto;
+       padding: 0 1rem; line-height: 1.45; font-size: 10.5pt; }
+h1 { font-size: 1.35rem; margin: 0.3rem 0; }
+.disclaimer { border: 2px solid #1a1a1a; padding: 0.4rem 0.7rem; font-weight: bold; }
+.code { font-size: 1.05rem; }
+.who { display: flex; gap: 1.5rem; margin: 0.8rem 0; }
+.who span { flex: 1; border-bottom: 1px solid #1a1a1a; min-height: 1.3em; padding-left: 0.3rem; }
+.rules { font-size: 9pt; margin: 0.3rem 0 0.8rem; }
+.problems { padding-left: 1.6rem; }
+.problem { break-inside: avoid; page-break-inside: avoid; margin: 0 0 1rem; padding-top: 0.2rem; }
+.level { color: #555; font-size: 9pt; }
+.working { height: 3.2cm; border: 1px dashed #999; margin: 0.3rem 0; }
+.working::before { content: "Working"; color: #777; font-size: 8pt; padding: 0.1rem 0.3rem; }
+.answer-line .blank { display: inline-block; width: 9rem; border-bottom: 1px solid #1a1a1a; }
+.answer { font-weight: bold; margin: 0.3rem 0; }
+.steps { font-size: 9.5pt; }
+.sheet + .sheet { break-before: page; page-break-before: always; }
+@page { size: A4; margin: 16mm 14mm 16mm 14mm;
+        @bottom-center { content: "Page " counter(page) " of " counter(pages); font-size: 8pt; } }
+@media print { body { margin: 0; max-width: none; padding: 0; } }
+"""
 
-def sheet_html(result: Sheet) -> str:
-    """The worksheet or answer key as one HTML page (inline CSS, nothing fetched)."""
+
+def _css_string(text: str) -> str:
+    """Text as a CSS string literal: every character but letters, digits and a few safe marks escaped (six hex
+    digits and the space that ends an escape), so that a student's name cannot end the string or the style
+    element."""
+    safe = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 -.,:")
+    return '"' + "".join(ch if ch in safe else f"\\{ord(ch):06x} " for ch in text) + '"'
+
+
+def _page_style(index: int, sheet: Sheet) -> str:
+    """The margins of sheet ``index``'s pages: its code at the top right, the student (or what it is) at the
+    top left."""
+    kind = "Answer key" if sheet.is_key else "Worksheet"
+    left = f"{sheet.student}: {kind.lower()}" if sheet.student is not None else kind
+    return (
+        f"@page sheet-{index} {{ @top-right {{ content: {_css_string('Sheet ' + sheet.code)}; font-size: 9pt; }}"
+        f" @top-left {{ content: {_css_string(left)}; font-size: 9pt; }} }}\n"
+        f"#sheet-{index} {{ page: sheet-{index}; }}"
+    )
+
+
+def _sheet_section(index: int, sheet: Sheet) -> str:
     from ..teaching.exercises import answer_text
 
-    problems, seed, convention, answers = result.problems, result.seed, result.convention, result.is_key
+    title = "answer key" if sheet.is_key else "worksheet"
+    student = "" if sheet.student is None else escape(sheet.student)
+    parts = [
+        f'<section class="sheet" id="sheet-{index}" data-code="{escape(sheet.code)}">',
+        f'<p class="disclaimer">{escape(DISCLAIMER)}</p>',
+        f"<h1>Infusion dosage calculations: {title}</h1>",
+        f'<p class="code">Sheet code <strong>{escape(sheet.code)}</strong> ({len(sheet.problems)} problems, '
+        f"seed {sheet.seed})</p>",
+        f'<p class="who">Name: <span class="name">{student}</span> Date: <span></span> Class: <span></span></p>',
+        '<ul class="rules">',
+        *[f"<li>{escape(line)}</li>" for line in sheet.convention.lines(p.unit for p in sheet.problems)],
+        "</ul>",
+        '<ol class="problems">',
+    ]
+    for p in sheet.problems:
+        parts.append(f'<li class="problem" value="{p.number}" data-kind="{escape(p.kind)}">')
+        parts.append(f'<p class="question"><span class="level">(level {p.level})</span> {escape(p.question)}</p>')
+        if sheet.is_key:
+            parts.append(f'<p class="answer">Answer: {escape(answer_text(p))}</p><ol class="steps">')
+            parts += [f"<li>{escape(step)}</li>" for step in p.steps]
+            parts.append("</ol>")
+        else:
+            parts.append('<div class="working"></div>')
+            parts.append(f'<p class="answer-line">Answer: <span class="blank"></span> {escape(p.unit)}</p>')
+        parts.append("</li>")
+    parts += ["</ol>", f'<p class="disclaimer">{escape(DISCLAIMER)}</p>', "</section>"]
+    return "\n".join(parts)
 
-    title = "Answer key" if answers else "Worksheet"
+
+def sheets_html(sheets: Sequence[Sheet]) -> str:
+    """Sheets as one printable HTML page (inline CSS, nothing fetched): each sheet starts a page, and every
+    printed page carries its sheet's code, its student (or worksheet / answer key) and the page number."""
+    if not sheets:
+        raise ValueError("no sheets to write")
+    first = sheets[0]
+    title = "answer key" if first.is_key else "worksheet"
+    heading = f"dosecalc {title} {first.code}" if len(sheets) == 1 else f"dosecalc {title}s for {len(sheets)} students"
+    styles = "\n".join(_page_style(index, sheet) for index, sheet in enumerate(sheets, 1))
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>dosecalc {title.lower()} (seed {seed})</title>",
-        "<style>body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;line-height:1.5}"
-        ".disclaimer{border:2px solid #333;padding:.5rem;font-weight:bold}li{margin:.6rem 0}"
-        ".answer{font-weight:bold}.steps{color:#333}@media print{body{margin:1cm}}</style>",
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(heading)}</title>",
+        f"<style>{_SHEET_STYLE}{styles}\n</style>",
         "</head><body>",
-        f"<h1>Infusion dosage calculations: {escape(title.lower())}</h1>",
-        f'<p class="disclaimer">{escape(DISCLAIMER)}</p>',
-        f"<p>Seed {seed}; {len(problems)} problems.</p><ul>",
-        *[f"<li>{escape(line)}</li>" for line in convention.lines(p.unit for p in problems)],
-        "</ul><ol>",
+        *(_sheet_section(index, sheet) for index, sheet in enumerate(sheets, 1)),
+        "</body></html>",
     ]
-    for p in problems:
-        parts.append(f"<li>(level {p.level}) {escape(p.question)}")
-        if answers:
-            parts.append(f'<p class="answer">Answer: {escape(answer_text(p))}</p><ul class="steps">')
-            parts += [f"<li>{escape(step)}</li>" for step in p.steps]
-            parts.append("</ul>")
-        parts.append("</li>")
-    parts += ["</ol>", f'<p class="disclaimer">{escape(DISCLAIMER)}</p>', "</body></html>"]
     return "\n".join(parts) + "\n"
+
+
+def sheet_html(result: Sheet) -> str:
+    """The worksheet or answer key as one printable HTML page (see :func:`sheets_html`)."""
+    return sheets_html([result])
 
 
 def class_sheets_html(result: Sheets) -> str:
     """A class's sheets as one page that prints one student per page."""
     return sheets_html(list(result.sheets))
-
-
-def sheets_html(sheets: Sequence[Sheet]) -> str:
-    """Several sheets in one HTML file, each starting a new printed page."""
-    pages = []
-    for index, sheet in enumerate(sheets):
-        page = sheet_html(sheet)
-        body = page[page.index("<body>") + len("<body>") : page.rindex("</body>")]
-        style = ' style="break-before:page"' if index else ""
-        pages.append(f"<section{style}><h2>{escape(sheet.student or '')}</h2>{body}</section>")
-    first = sheet_html(sheets[0]) if sheets else "<html><head></head><body></body></html>"
-    head = first[: first.index("<body>") + len("<body>")]
-    return head + "\n".join(pages) + "</body></html>\n"

@@ -330,25 +330,40 @@ def simulation_markdown(result: SimulationTable) -> str:
 # --------------------------------------------------------------------------------------- teaching
 
 
+#: A line to write on, in Markdown (escaped underscores).
+_BLANK = "\\_" * 12
+
+
 def sheet_markdown(result: Sheet) -> str:
+    """The worksheet or answer key in Markdown: name, date and class lines, the code and the conventions at
+    the top, then each problem with an answer blank and its unit (the key: the answer and the steps)."""
     from ..teaching.exercises import answer_text
 
     title = "Answer key" if result.is_key else "Worksheet"
+    name = _BLANK + _BLANK if result.student is None else _md_escape(shown(result.student))
     lines = [
         f"# Infusion dosage calculations: {title.lower()}",
         "",
         f"> **{DISCLAIMER}**",
         "",
-        f"Sheet code **{result.code}** (seed {result.seed}; {len(result.problems)} problems).",
+        f"Sheet code **{result.code}** ({len(result.problems)} problems, seed {result.seed}).",
+        "",
+        f"Name: {name}  ",
+        f"Date: {_BLANK}  ",
+        f"Class: {_BLANK}",
         "",
     ]
     lines += [f"- {line}" for line in result.convention.lines(p.unit for p in result.problems)] + [""]
     for p in result.problems:
         lines.append(f"{p.number}. (level {p.level}) {p.question}")
+        lines.append("")
         if result.is_key:
             lines.append(f"   - **Answer: {answer_text(p)}**")
             lines += [f"   - {step}" for step in p.steps]
+        else:
+            lines.append(f"   Answer: {_BLANK} {p.unit}")
         lines.append("")
+    lines += [f"> **{DISCLAIMER}**", ""]
     return "\n".join(lines)
 
 

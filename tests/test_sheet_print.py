@@ -1,0 +1,119 @@
+"""Printed sheets: the code on every page, no problem split across pages, one student per page (Chromium)."""
+
+from __future__ import annotations
+
+import re
+from html import escape
+from pathlib import Path
+
+import pytest
+
+import dosecalc
+from dosecalc import DISCLAIMER
+from dosecalc.render.html import sheets_html
+from dosecalc.results import Sheet
+from dosecalc.teaching.exercises import answer_text
+
+from .helpers import chromium_or_skip, pdf_pages
+
+#: A class whose names would break a page that did not escape them, in HTML and in CSS strings.
+STUDENTS = ("Ana Lima", 'Zoë "Z" O\'Brien </style><script>alert(1)</script>', "Tom\\ Ng")
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def class_sheets(count: int = 8, key: bool = False) -> list[Sheet]:
+    made = dosecalc.exercises(count=count, seed=2028, students=list(STUDENTS), key=key)
+    assert [sheet.student for sheet in made] == list(STUDENTS)
+    return list(made)
+
+
+def test_a_worksheet_has_a_name_line_the_code_the_rules_and_an_answer_blank_per_problem() -> None:
+    sheet = dosecalc.exercises(count=6, seed=3)
+    page = sheet.as_text("html")
+    assert page.count(f"Sheet code <strong>{sheet.code}</strong>") == 1
+    assert 'content: "Sheet ' + sheet.code + '"' in page  # in the margin of every printed page
+    assert "Name: <span" in page and "Date: <span" in page and "Class: <span" in page
+    for line in sheet.convention.lines(p.unit for p in sheet):
+        assert escape(line) in page
+    blanks = re.findall(r'Answer: <span class="blank"></span> ([^<]+)</p>', page)
+    assert blanks == [problem.unit for problem in sheet]
+    assert page.count('<div class="working">') == len(sheet)
+    assert page.count(DISCLAIMER) == 2
+    key = sheet.key().as_text("html")
+    assert [answer_text(p) for p in sheet] == re.findall(r'<p class="answer">Answer: ([^<]+)</p>', key)
+    assert 'class="blank"' not in key
+
+
+def test_a_class_in_one_page_keeps_each_name_inert_and_each_code_on_its_own_pages() -> None:
+    sheets = class_sheets(3)
+    page = sheets_html(sheets)
+    assert "<script>" not in page
+    assert page.count("</style>") == 1  # the style element is not ended by a name
+    for index, sheet in enumerate(sheets, 1):
+        assert f'@page sheet-{index} {{ @top-right {{ content: "Sheet {sheet.code}"' in page
+        assert f'<section class="sheet" id="sheet-{index}" data-code="{sheet.code}">' in page
+    assert 'Name: <span class="name">Zoë &quot;Z&quot; O&#x27;Brien &lt;/style&gt;' in page
+    assert len({sheet.code for sheet in sheets}) == len(STUDENTS)
+
+
+def test_a_class_in_markdown_names_each_student_once_with_its_code() -> None:
+    from dosecalc.render.text import sheets_markdown
+
+    sheets = dosecalc.exercises(count=2, seed=2028, students=list(STUDENTS))
+    text = sheets_markdown(sheets)
+    assert text.count("Name: ") == len(STUDENTS) and "<script>" not in text
+    for sheet in sheets:
+        assert text.count(f"Sheet code **{sheet.code}**") == 1
+
+
+def _check_pages(pages: list[str], sheets: list[Sheet]) -> None:
+    """Every page carries its sheet's code and page number; each problem (with its key's answer and steps)
+    lies wholly on one page; each sheet's pages follow one another, its header on the first."""
+    assert pages
+    owner = []
+    for number, text in enumerate(pages, 1):
+        codes = [sheet.code for sheet in sheets if f"Sheet {sheet.code}" in text]
+        assert len(codes) == 1, (number, text[:300])
+        owner.append(codes[0])
+        assert f"Page {number} of {len(pages)}" in text, text[-200:]
+    assert owner == sorted(owner, key=[sheet.code for sheet in sheets].index)  # each sheet's pages together
+    for sheet in sheets:
+        own = [flat(text) for text, code in zip(pages, owner, strict=True) if code == sheet.code]
+        assert f"Sheet code {sheet.code}" in own[0]
+        if sheet.student is not None:
+            assert all(flat(sheet.student) in text for text in own)  # the margin names the student on each page
+            others = [s.student for s in sheets if s.student != sheet.student]
+            assert not any(flat(other or "") in text for other in others for text in own)
+        for problem in sheet:
+            block = [flat(f"{problem.number}. (level {problem.level}) {problem.question}")]
+            if sheet.is_key:
+                block += [flat(f"Answer: {answer_text(problem)}"), *map(flat, problem.steps)]
+            else:
+                block.append(flat(f"Answer: {problem.unit}"))
+            holding = [text for text in own if all(part in text for part in block)]
+            assert len(holding) == 1, (problem.number, block)
+
+
+@pytest.mark.parametrize("key", [False, True], ids=["worksheet", "answer key"])
+def test_a_printed_sheet_carries_its_code_on_every_page_and_splits_no_problem(tmp_path: Path, key: bool) -> None:
+    binary = chromium_or_skip()
+    sheet = dosecalc.exercises(count=15, seed=7, key=key)
+    page = tmp_path / "sheet.html"
+    page.write_text(sheet.as_text("html"), encoding="utf-8")
+    pages = pdf_pages(binary, page)
+    assert len(pages) >= 3  # 15 problems with working space, or with their steps, fill several pages
+    _check_pages(pages, [sheet])
+
+
+def test_a_printed_class_gives_each_student_their_own_pages(tmp_path: Path) -> None:
+    binary = chromium_or_skip()
+    made = dosecalc.exercises(count=8, seed=2028, students=list(STUDENTS))
+    sheets = list(made)
+    page = tmp_path / "class.html"
+    page.write_text(made.as_text("html"), encoding="utf-8")
+    pages = pdf_pages(binary, page)
+    assert len(pages) >= 2 * len(sheets)
+    _check_pages(pages, sheets)
