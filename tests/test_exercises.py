@@ -62,6 +62,9 @@ def independent(problem, convention: Convention, raw: dict[str, dict] = RAW) -> 
         return given["bag_ml"] / given["pump_rate_ml_h"]
     if kind == "pump-rate-from-mg-min":
         return given["order_mg_min"] * 60 / mg_per_ml(given["concentration"])
+    if kind == "pump-rate-from-mcg-kg-min":
+        mcg_per_min = given["order_mcg_kg_min"] * kilograms(given["weight"], convention)
+        return mcg_per_min / 1000 * 60 / mg_per_ml(given["concentration"])
     if kind == "mcg-kg-min-from-pump-rate":
         mg_per_h = given["pump_rate_ml_h"] * mg_per_ml(given["concentration"])
         return mg_per_h / kilograms(given["weight"], convention) * 1000 / 60

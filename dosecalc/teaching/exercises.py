@@ -11,7 +11,7 @@ division by a quantity with units; a comparison with a cap or a rounding is not 
   a total or a weight-based rate, a volume from a fixed rate, mg/kg/h in mcg/kg/min, a dose over minutes,
   a course total of a fixed rate, an order in mg/min to mL/h;
 * level 3, three or more: pounds to kilograms to mg/h to mL/h (and to gtt/min), course totals of a
-  weight-based regimen, a pump rate in mL/h back to mcg/kg/min.
+  weight-based regimen, a pump rate in mL/h back to mcg/kg/min, an order in mcg/kg/min to mL/h.
 
 Each level draws its kinds of problem from a deck: the kinds the cards allow, shuffled by the seed and
 drawn in order, a fresh shuffle each time the deck runs out, so every kind comes up as often as any other
@@ -49,6 +49,8 @@ _VOLUMES = (20, 50, 100, 250, 500)
 BAGS = (50, 100, 250, 500, 1000)
 #: Orders in mg/min for the order-to-pump-rate problem.
 ORDERS = ("0.25", "0.3", "0.5", "0.75", "1", "1.5", "2")
+#: Orders in mcg/kg/min for the order-to-pump-rate problem.
+MCG_ORDERS = ("1", "2", "2.5", "3", "4", "5", "6")
 #: Weights are chosen in this range (kg), on both sides of a cap that binds inside it.
 _LIGHTEST, _HEAVIEST = 45.0, 120.0
 
@@ -266,6 +268,21 @@ class _Regimen(NamedTuple):
                 errors.append(("the weight not rounded before it is used", self.value(figure, unit, weight.unrounded)))
         return errors
 
+    def made(self, question: str, figure: str, unit: str, errors: list[tuple[str, Quantity]]) -> _Made:
+        """A problem asking ``figure`` of this regimen in ``unit``: its value and steps from the calculation,
+        the common errors of a regimen (the cap, pounds) and then ``errors``."""
+        return _Made(
+            self.card.id,
+            question,
+            figure,
+            unit,
+            self.value(figure, unit),
+            self.steps(figure),
+            self.inputs(),
+            [*self.common_errors(figure, unit), *errors],
+            self.what_if.concentration,
+        )
+
     def inputs(self, **extra: object) -> dict[str, object]:
         what_if = self.what_if
         concentration = what_if.concentration
@@ -315,110 +332,80 @@ def _of(q: Quantity, unit: str) -> Quantity:
 # ---- kinds of problem ----------------------------------------------------------------------------------------
 
 
-def _dose(draw: _Draw) -> _Made:
-    """A dose per session: rate x time (fixed rate), or mg/kg/h x kg x h (weight-based rate)."""
-    regimen, given = _setup(draw)
-    errors = regimen.common_errors("total_dose", "mg")
-    errors.append(("the rate given instead of the dose", _of(regimen.value("rate", "mg/h"), "mg")))
-    return _Made(
-        regimen.card.id,
-        f"{given}. What dose is given in the session, in mg?",
-        "total_dose",
-        "mg",
-        regimen.value("total_dose", "mg"),
-        regimen.steps("total_dose"),
-        regimen.inputs(),
-        errors,
-    )
+def _asking(question: str, figure: str, unit: str, instead: str, error: str) -> Callable[[_Draw], _Made]:
+    """A maker of problems that ask one figure of a regimen, whose common error is giving another figure
+    (``instead``, in its canonical unit) in its place."""
+
+    def make(draw: _Draw) -> _Made:
+        regimen, given = _setup(draw)
+        other = _of(getattr(regimen.figures(), instead), unit)
+        return regimen.made(f"{given}. {question}", figure, unit, [(error, other)])
+
+    return make
 
 
-def _rate(draw: _Draw) -> _Made:
-    """The rate of a total (total / time, mg/kg x kg / time), or of a weight-based rate (mg/kg/h x kg)."""
-    regimen, given = _setup(draw)
-    errors = regimen.common_errors("rate", "mg/h")
-    if regimen.card.kind in RATE_KINDS:
-        errors.append(
-            ("the dose of the session given instead of the rate", _of(regimen.value("total_dose", "mg"), "mg/h"))
+#: A dose per session: rate x time (fixed rate), or mg/kg/h x kg x h (weight-based rate).
+_dose = _asking(
+    "What dose is given in the session, in mg?", "total_dose", "mg", "rate", "the rate given instead of the dose"
+)
+#: The dose prescribed for a session from mg/kg: mg/kg x kg.
+_dose_from_mg_kg = _asking(
+    "What total dose is prescribed for the session, in mg?",
+    "planned_total_dose",
+    "mg",
+    "uncapped_rate",
+    "divided by the time (a rate, not a dose)",
+)
+#: The rate of a total: total / time, or mg/kg x kg / time.
+_rate_of_total = _asking(
+    "At what rate does the infusion run, in mg/h?",
+    "rate",
+    "mg/h",
+    "planned_total_dose",
+    "the total given instead of the rate",
+)
+#: The rate of a weight-based rate: mg/kg/h x kg, the cap binding or not.
+_rate_of_weight = _asking(
+    "At what rate does the infusion run, in mg/h?",
+    "rate",
+    "mg/h",
+    "total_dose",
+    "the dose of the session given instead of the rate",
+)
+
+
+def _through_strength(question: str, figure: str, unit: str, amount: str, instead: str) -> Callable[[_Draw], _Made]:
+    """A maker of problems that divide a figure of a regimen (``amount``: the rate, the dose) by a strength
+    the draw chooses (pounds to kg first at level 3); common errors: the amount itself given, and the
+    strength multiplied rather than divided."""
+
+    def make(draw: _Draw) -> _Made:
+        strength = _strength(draw)
+        regimen, given = _setup(draw, pounds=draw.level == 3, concentration=strength)
+        base = getattr(regimen.figures(), amount)
+        times = base * strength.value.to("mg/mL")
+        return regimen.made(
+            f"{given}, from a solution of {_concentration_text(strength)}. {question}",
+            figure,
+            unit,
+            [(instead, _of(base, unit)), ("multiplied by the concentration instead of dividing", _of(times, unit))],
         )
-    else:
-        planned = regimen.value("planned_total_dose", "mg")
-        errors.append(("the total given instead of the rate", _of(planned, "mg/h")))
-    return _Made(
-        regimen.card.id,
-        f"{given}. At what rate does the infusion run, in mg/h?",
-        "rate",
-        "mg/h",
-        regimen.value("rate", "mg/h"),
-        regimen.steps("rate"),
-        regimen.inputs(),
-        errors,
-    )
+
+    return make
 
 
-def _dose_from_mg_kg(draw: _Draw) -> _Made:
-    """The dose prescribed for a session from mg/kg: mg/kg x kg."""
-    regimen, given = _setup(draw)
-    errors = regimen.common_errors("planned_total_dose", "mg")
-    errors.append(("divided by the time (a rate, not a dose)", _of(regimen.value("uncapped_rate", "mg/h"), "mg")))
-    return _Made(
-        regimen.card.id,
-        f"{given}. What total dose is prescribed for the session, in mg?",
-        "planned_total_dose",
-        "mg",
-        regimen.value("planned_total_dose", "mg"),
-        regimen.steps("planned_total_dose"),
-        regimen.inputs(),
-        errors,
-    )
-
-
-def _pump_errors(regimen: _Regimen, concentration: Concentration) -> list[tuple[str, Quantity]]:
-    rate = regimen.value("rate", "mg/h")
-    return [
-        ("the rate in mg/h given instead of the pump rate", _of(rate, "mL/h")),
-        ("multiplied by the concentration instead of dividing", _of(rate * concentration.value.to("mg/mL"), "mL/h")),
-    ]
-
-
-def _pump_rate(draw: _Draw) -> _Made:
-    """A pump rate: rate / concentration (after a total, weight or pounds step at higher levels)."""
-    strength = _strength(draw)
-    regimen, given = _setup(draw, pounds=draw.level == 3, concentration=strength)
-    errors = regimen.common_errors("pump_rate", "mL/h") + _pump_errors(regimen, strength)
-    return _Made(
-        regimen.card.id,
-        f"{given}, from a solution of {_concentration_text(strength)}. What is the pump rate, in mL/h?",
-        "pump_rate",
-        "mL/h",
-        regimen.value("pump_rate", "mL/h"),
-        regimen.steps("pump_rate"),
-        regimen.inputs(),
-        errors,
-        strength,
-    )
-
-
-def _volume(draw: _Draw) -> _Made:
-    """The volume of a session: dose / concentration (after rate x time for a fixed rate)."""
-    strength = _strength(draw)
-    regimen, given = _setup(draw, concentration=strength)
-    dose = regimen.value("total_dose", "mg")
-    errors = [
-        *regimen.common_errors("volume", "mL"),
-        ("the dose in mg given instead of the volume", _of(dose, "mL")),
-        ("multiplied by the concentration instead of dividing", _of(dose * strength.value.to("mg/mL"), "mL")),
-    ]
-    return _Made(
-        regimen.card.id,
-        f"{given}, from a solution of {_concentration_text(strength)}. What volume is infused in the session, in mL?",
-        "volume",
-        "mL",
-        regimen.value("volume", "mL"),
-        regimen.steps("volume"),
-        regimen.inputs(),
-        errors,
-        strength,
-    )
+#: A pump rate: rate / concentration (after a total, weight or pounds step at higher levels).
+_pump_rate = _through_strength(
+    "What is the pump rate, in mL/h?", "pump_rate", "mL/h", "rate", "the rate in mg/h given instead of the pump rate"
+)
+#: The volume of a session: dose / concentration (after rate x time for a fixed rate).
+_volume = _through_strength(
+    "What volume is infused in the session, in mL?",
+    "volume",
+    "mL",
+    "total_dose",
+    "the dose in mg given instead of the volume",
+)
 
 
 def _course_total(draw: _Draw) -> _Made:
@@ -426,18 +413,12 @@ def _course_total(draw: _Draw) -> _Made:
     assert draw.card is not None
     sessions = draw.card.sessions if draw.card.sessions > 1 else draw.rng.randint(2, 10)
     regimen, given = _setup(draw, pounds=draw.level == 3, sessions=sessions)
-    errors = regimen.common_errors("course_total_dose", "mg")
-    errors.append(("the dose of one session given instead of the course total", regimen.value("total_dose", "mg")))
-    return _Made(
-        regimen.card.id,
+    return regimen.made(
         f"{given} at each session; the course is {_plural(sessions, 'session')}. What is the total dose over the "
         "whole course, in mg?",
         "course_total_dose",
         "mg",
-        regimen.value("course_total_dose", "mg"),
-        regimen.steps("course_total_dose"),
-        regimen.inputs(),
-        errors,
+        [("the dose of one session given instead of the course total", regimen.value("total_dose", "mg"))],
     )
 
 
@@ -447,22 +428,25 @@ def _drip_rate(draw: _Draw) -> _Made:
     preparation = parse_concentration(draw.rng.choice(PREPARATIONS))
     drop_factor = draw.rng.choice(DROP_FACTORS)
     regimen, given = _setup(draw, pounds=True, concentration=preparation, drop_factor=Q_(float(drop_factor), "gtt/mL"))
-    errors = regimen.common_errors("drip_rate", "gtt/min")
-    errors.append(
-        ("the pump rate in mL/h given instead of the drip rate", _of(regimen.value("pump_rate", "mL/h"), "gtt/min"))
-    )
-    return _Made(
-        regimen.card.id,
+    pump = regimen.value("pump_rate", "mL/h")
+    return regimen.made(
         f"{given}, from a preparation of {_concentration_text(preparation)} through a gravity set of "
         f"{drop_factor} gtt/mL. What is the drip rate, in gtt/min?",
         "drip_rate",
         "gtt/min",
-        regimen.value("drip_rate", "gtt/min"),
-        regimen.steps("drip_rate"),
-        regimen.inputs(),
-        errors,
-        preparation,
+        [("the pump rate in mL/h given instead of the drip rate", _of(pump, "gtt/min"))],
     )
+
+
+def _worked(start: Quantity, *moves: tuple[str, str, Quantity, str]) -> tuple[Quantity, list[Line]]:
+    """``start`` carried through ``moves``, each (figure, "x" or "/", a quantity, the unit of the result) and
+    recorded as a step: ``_worked(Q_(22, "mg/h"), ("rate", "/", _factor("h", "min"), "mg/min"))``."""
+    value, steps = start, list[Line]()
+    for figure, operator, term, unit in moves:
+        result: Quantity = (value * term if operator == "x" else value / term).to(unit)
+        steps.append(Step(figure, (value, term), (operator,), result))
+        value = result
+    return value, steps
 
 
 def _dose_over_minutes(draw: _Draw) -> _Made:
@@ -471,56 +455,39 @@ def _dose_over_minutes(draw: _Draw) -> _Made:
     card = draw.card
     low = 30 if card.minimum_duration is None else math.ceil(_in(card.minimum_duration, "min"))
     minutes = draw.rng.choice([m for m in range(max(low, 30), max(481, low + 121), 15) if m % 60])
-    length = Q_(float(minutes), "min")
-    hours = (length / _factor("h", "min")).to("h")
+    hours, to_hours = _worked(Q_(float(minutes), "min"), ("duration", "/", _factor("h", "min"), "h"))
     regimen, given = _setup(draw, duration=hours)
-    chain = regimen.steps("total_dose")
-    errors = regimen.common_errors("total_dose", "mg")
-    errors.append(("the minutes taken as hours", (regimen.value("rate", "mg/h") * Q_(float(minutes), "h")).to("mg")))
-    return _Made(
-        card.id,
+    as_hours = (regimen.value("rate", "mg/h") * Q_(float(minutes), "h")).to("mg")
+    made = regimen.made(
         f"{given}. What dose is given in the session, in mg?",
         "total_dose",
         "mg",
-        regimen.value("total_dose", "mg"),
-        [Step("duration", (length, _factor("h", "min")), ("/",), hours), *chain],
-        regimen.inputs(duration_min=minutes),
-        errors,
+        [("the minutes taken as hours", as_hours)],
     )
+    return made._replace(steps=[*to_hours, *made.steps], inputs=regimen.inputs(duration_min=minutes))
 
 
 def _mg_per_min(draw: _Draw) -> _Made:
     """A rate in mg/min: mg/h / 60 min/h."""
     regimen, given = _setup(draw)
-    rate = regimen.value("rate", "mg/h")
-    per_min = (rate / _factor("h", "min")).to("mg/min")
-    errors = regimen.common_errors("rate", "mg/min")
-    return _Made(
-        regimen.card.id,
-        f"{given}. What is the rate, in mg/min?",
-        "rate",
-        "mg/min",
-        rate.to("mg/min"),
-        [*regimen.steps("rate"), Step("rate", (rate, _factor("h", "min")), ("/",), per_min)],
-        regimen.inputs(),
-        errors,
-    )
+    _, per_minute = _worked(regimen.value("rate", "mg/h"), ("rate", "/", _factor("h", "min"), "mg/min"))
+    made = regimen.made(f"{given}. What is the rate, in mg/min?", "rate", "mg/min", [])
+    return made._replace(steps=[*made.steps, *per_minute])
 
 
 def _mcg_kg_min(draw: _Draw) -> _Made:
     """A weight-based rate in mcg/kg/min: mg/kg/h x 1000 mcg/mg / 60 min/h."""
     assert draw.card is not None
     dose = documented_dose(draw.card).to("mg/kg/h")
-    in_mcg = (dose * _factor("mg", "mcg")).to("mcg/kg/h")
-    per_min = (in_mcg / _factor("h", "min")).to("mcg/kg/min")
-    steps: list[Line] = [
-        Step("rate_per_kg", (dose, _factor("mg", "mcg")), ("x",), in_mcg),
-        Step("rate_per_kg", (in_mcg, _factor("h", "min")), ("/",), per_min),
-    ]
-    shown = numbers.documented_dose_text(dose, draw.card.kind)
+    _, steps = _worked(
+        dose,
+        ("rate_per_kg", "x", _factor("mg", "mcg"), "mcg/kg/h"),
+        ("rate_per_kg", "/", _factor("h", "min"), "mcg/kg/min"),
+    )
     return _Made(
         draw.card.id,
-        f"A patient is to receive {shown}. What is that rate, in mcg/kg/min?",
+        f"A patient is to receive {numbers.documented_dose_text(dose, draw.card.kind)}. What is that rate, in "
+        "mcg/kg/min?",
         "rate_per_kg",
         "mcg/kg/min",
         dose.to("mcg/kg/min"),
@@ -531,7 +498,8 @@ def _mcg_kg_min(draw: _Draw) -> _Made:
 
 
 def _mcg_kg_min_from_pump(draw: _Draw) -> _Made:
-    """A pump rate back to mcg/kg/min: mL/h x mg/mL = mg/h; / kg; x 1000 mcg/mg; / 60 min/h."""
+    """A pump rate back to mcg/kg/min: mL/h x mg/mL = mg/h; / kg; x 1000 mcg/mg; / 60 min/h. The pump rate
+    is the regimen's, as the pump shows it (rounded by the sheet's rule)."""
     strength = _strength(draw)
     regimen, _ = _setup(draw, concentration=strength)
     places = draw.convention.places("mL/h")
@@ -539,21 +507,18 @@ def _mcg_kg_min_from_pump(draw: _Draw) -> _Made:
     conc = strength.value.to("mg/mL")
     assert regimen.weight is not None
     kg = regimen.weight.kg
-    rate = (pump * conc).to("mg/h")
-    per_kg = (rate / kg).to("mg/kg/h")
-    in_mcg = (per_kg * _factor("mg", "mcg")).to("mcg/kg/h")
-    per_min = (in_mcg / _factor("h", "min")).to("mcg/kg/min")
-    steps: list[Line] = [
-        Step("rate", (pump, conc), ("x",), rate),
-        Step("rate_per_kg", (rate, kg), ("/",), per_kg),
-        Step("rate_per_kg", (per_kg, _factor("mg", "mcg")), ("x",), in_mcg),
-        Step("rate_per_kg", (in_mcg, _factor("h", "min")), ("/",), per_min),
-    ]
-    pump_text = numbers.number(_in(pump, "mL/h"), places)
+    _, steps = _worked(
+        pump,
+        ("rate", "x", conc, "mg/h"),
+        ("rate_per_kg", "/", kg, "mg/kg/h"),
+        ("rate_per_kg", "x", _factor("mg", "mcg"), "mcg/kg/h"),
+        ("rate_per_kg", "/", _factor("h", "min"), "mcg/kg/min"),
+    )
     return _Made(
         regimen.card.id,
         f"A patient weighing {regimen.weight.text} is on an infusion of a {_concentration_text(strength)} solution "
-        f"running at {pump_text} mL/h. What dose is the patient receiving, in mcg/kg/min?",
+        f"running at {numbers.number(_in(pump, 'mL/h'), places)} mL/h. What dose is the patient receiving, in "
+        "mcg/kg/min?",
         "rate_per_kg",
         "mcg/kg/min",
         (pump * conc / kg).to("mcg/kg/min"),
@@ -563,28 +528,76 @@ def _mcg_kg_min_from_pump(draw: _Draw) -> _Made:
             "concentration": _concentration_text(strength),
             "pump_rate_ml_h": _in(pump, "mL/h"),
         },
-        [
-            ("the weight left out (mcg/min, not mcg/kg/min)", _of((pump * conc).to("mcg/min"), "mcg/kg/min")),
-        ],
+        [("the weight left out (mcg/min, not mcg/kg/min)", _of((pump * conc).to("mcg/min"), "mcg/kg/min"))],
     )
+
+
+def _order_to_pump_rate(draw: _Draw, order: Quantity, per_patient: tuple[str, ...], given: str) -> _Made:
+    """An order (mg/min, or mcg/kg/min for a weight) to a pump rate, from a strength the draw chooses."""
+    strength = _strength(draw)
+    conc = strength.value.to("mg/mL")
+    moves: list[tuple[str, str, Quantity, str]] = []
+    errors: list[tuple[str, Quantity]] = []
+    inputs: dict[str, object] = {"concentration": _concentration_text(strength)}
+    if per_patient:
+        weight = Q_(float(per_patient[0]), "kg")
+        moves += [("rate", "x", weight, "mcg/min"), ("rate", "/", _factor("mg", "mcg"), "mg/min")]
+        errors.append(("the weight left out (per kg, not for this patient)", _of((order / conc).to("mL/kg/h"), "mL/h")))
+        inputs |= {"order_mcg_kg_min": _in(order, "mcg/kg/min"), "weight": f"{per_patient[0]} kg"}
+    else:
+        inputs |= {"order_mg_min": _in(order, "mg/min")}
+    moves += [("rate", "x", _factor("h", "min"), "mg/h"), ("pump_rate", "/", conc, "mL/h")]
+    pump, steps = _worked(order, *moves)
+    per_hour = pump * conc
+    errors.append(("multiplied by the concentration instead of dividing", _of(per_hour * conc, "mL/h")))
+    return _Made(
+        None,
+        f"{given} from a solution of {_concentration_text(strength)}. What is the pump rate, in mL/h?",
+        "pump_rate",
+        "mL/h",
+        pump,
+        steps,
+        inputs,
+        errors,
+        strength,
+    )
+
+
+def _pump_rate_from_order(draw: _Draw) -> _Made:
+    """An order in mg/min to a pump rate: mg/min x 60 min/h / mg/mL."""
+    order = draw.rng.choice(ORDERS)
+    return _order_to_pump_rate(draw, Q_(float(order), "mg/min"), (), f"An infusion is ordered at {order} mg/min")
+
+
+def _pump_rate_from_mcg_kg_min(draw: _Draw) -> _Made:
+    """A dose in mcg/kg/min to a pump rate: x kg = mcg/min; / 1000 mcg/mg; x 60 min/h; / mg/mL."""
+    order = draw.rng.choice(MCG_ORDERS)
+    kg = numbers.number(draw.rng.randint(int(_LIGHTEST * 10), int(_HEAVIEST * 10)) / 10, 1)
+    given = f"A patient weighing {kg} kg is ordered {order} mcg/kg/min"
+    return _order_to_pump_rate(draw, Q_(float(order), "mcg/kg/min"), (kg,), given)
+
+
+def _quotient(
+    question: str, figure: str, unit: str, top: Quantity, bottom: Quantity, inputs: dict[str, object], upside_down: str
+) -> _Made:
+    """A one-division problem (a concentration, the time a bag lasts), with the division upside down as
+    its common error."""
+    value, steps = _worked(top, (figure, "/", bottom, unit))
+    return _Made(None, question, figure, unit, value, steps, inputs, [(upside_down, _of(bottom / top, unit))])
 
 
 def _concentration(draw: _Draw) -> _Made:
     """A concentration from a preparation: mg / mL."""
-    rng = draw.rng
     pairs = [(a, v) for a in _AMOUNTS for v in _VOLUMES if 0.1 <= a / v <= 10]
-    amount_mg, volume_ml = rng.choice(pairs)
-    amount, volume = Q_(float(amount_mg), "mg"), Q_(float(volume_ml), "mL")
-    value = (amount / volume).to("mg/mL")
-    return _Made(
-        None,
-        f"A bag is made up with {amount_mg} mg of the drug in {volume_ml} mL. What is its concentration, in mg/mL?",
+    amount, volume = draw.rng.choice(pairs)
+    return _quotient(
+        f"A bag is made up with {amount} mg of the drug in {volume} mL. What is its concentration, in mg/mL?",
         "concentration",
         "mg/mL",
-        value,
-        [Step("concentration", (amount, volume), ("/",), value)],
-        {"amount_mg": amount_mg, "volume_ml": volume_ml},
-        [("divided the wrong way up (mL per mg)", _of((volume / amount).to("mL/mg"), "mg/mL"))],
+        Q_(float(amount), "mg"),
+        Q_(float(volume), "mL"),
+        {"amount_mg": amount, "volume_ml": volume},
+        "divided the wrong way up (mL per mg)",
     )
 
 
@@ -592,47 +605,15 @@ def _time_to_infuse(draw: _Draw) -> _Made:
     """The time a bag lasts: volume / pump rate, in hours."""
     rng = draw.rng
     bag = rng.choice(BAGS)
-    pump_ml_h = rng.randint(bag // 20 + 1, bag // 2) if bag > 50 else rng.randint(5, 40)
-    volume, pump = Q_(float(bag), "mL"), Q_(float(pump_ml_h), "mL/h")
-    hours = (volume / pump).to("h")
-    return _Made(
-        None,
-        f"A {bag} mL bag runs at {pump_ml_h} mL/h. How long does it take to infuse, in h?",
+    pump = rng.randint(bag // 20 + 1, bag // 2) if bag > 50 else rng.randint(5, 40)
+    return _quotient(
+        f"A {bag} mL bag runs at {pump} mL/h. How long does it take to infuse, in h?",
         "duration",
         "h",
-        hours,
-        [Step("time to infuse", (volume, pump), ("/",), hours)],
-        {"bag_ml": bag, "pump_rate_ml_h": pump_ml_h},
-        [("divided the wrong way up (pump rate / volume)", _of((pump / volume).to("1/h"), "h"))],
-    )
-
-
-def _pump_rate_from_order(draw: _Draw) -> _Made:
-    """An order in mg/min to a pump rate: mg/min x 60 min/h / mg/mL."""
-    rng = draw.rng
-    order = Q_(float(rng.choice(ORDERS)), "mg/min")
-    strength = _strength(draw)
-    conc = strength.value.to("mg/mL")
-    per_hour = (order * _factor("h", "min")).to("mg/h")
-    pump = (per_hour / conc).to("mL/h")
-    steps: list[Line] = [
-        Step("rate", (order, _factor("h", "min")), ("x",), per_hour),
-        Step("pump_rate", (per_hour, conc), ("/",), pump),
-    ]
-    order_text = numbers.number(_in(order, "mg/min"), 2)
-    return _Made(
-        None,
-        f"An infusion is ordered at {order_text} mg/min from a solution of {_concentration_text(strength)}. "
-        "What is the pump rate, in mL/h?",
-        "pump_rate",
-        "mL/h",
-        (order / conc).to("mL/h"),
-        steps,
-        {"order_mg_min": _in(order, "mg/min"), "concentration": _concentration_text(strength)},
-        [
-            ("multiplied by the concentration instead of dividing", _of(per_hour * conc, "mL/h")),
-        ],
-        strength,
+        Q_(float(bag), "mL"),
+        Q_(float(pump), "mL/h"),
+        {"bag_ml": bag, "pump_rate_ml_h": pump},
+        "divided the wrong way up (pump rate / volume)",
     )
 
 
@@ -658,9 +639,9 @@ def _uncapped_total(card: Card) -> bool:
 
 KINDS: tuple[Kind, ...] = (
     Kind("dose", 1, _kinds("fixed-rate"), _dose),
-    Kind("rate", 1, _kinds("fixed-total"), _rate),
+    Kind("rate", 1, _kinds("fixed-total"), _rate_of_total),
     Kind("dose-from-mg-kg", 1, lambda card: card.kind == "weight-based-total", _dose_from_mg_kg),
-    Kind("rate-from-mg-kg-h", 1, _kinds("weight-based-rate"), _rate),
+    Kind("rate-from-mg-kg-h", 1, _kinds("weight-based-rate"), _rate_of_weight),
     Kind("concentration", 1, None, _concentration),
     Kind("pump-rate", 1, _kinds("fixed-rate"), _pump_rate),
     Kind("volume", 1, _uncapped_total, _volume),
@@ -668,7 +649,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("time-to-infuse", 1, None, _time_to_infuse),
     Kind("course-total", 1, _uncapped_total, _course_total),
     Kind("dose", 2, _kinds("weight-based-rate"), _dose),
-    Kind("rate", 2, _kinds("weight-based-total"), _rate),
+    Kind("rate", 2, _kinds("weight-based-total"), _rate_of_total),
     Kind("pump-rate", 2, lambda card: _uncapped_total(card) or card.kind == "weight-based-rate", _pump_rate),
     Kind("volume", 2, _kinds("fixed-rate"), _volume),
     Kind("mcg-kg-min", 2, _kinds("weight-based-rate"), _mcg_kg_min),
@@ -679,6 +660,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("pump-rate-from-lb", 3, _kinds("weight-based-rate", "weight-based-total"), _pump_rate),
     Kind("course-total", 3, _kinds("weight-based-rate", "weight-based-total"), _course_total),
     Kind("mcg-kg-min-from-pump-rate", 3, _kinds("weight-based-rate"), _mcg_kg_min_from_pump),
+    Kind("pump-rate-from-mcg-kg-min", 3, None, _pump_rate_from_mcg_kg_min),
 )
 
 
