@@ -233,18 +233,18 @@ def _chain(steps: Sequence[Step], figure: str) -> list[Step]:
 _FIGURE_STEPS = {"planned_total_dose": "planned_total"}
 
 
-class _Regimen(NamedTuple):
+class _Regimen:
     """A card's regimen for one problem: the what-if and the weight (for a weight-based card)."""
 
-    card: Card
-    what_if: WhatIf
-    weight: _Weight | None
-
-    @property
-    def kg(self) -> Quantity:
-        return REFERENCE_WEIGHT if self.weight is None else self.weight.kg
+    def __init__(self, card: Card, what_if: WhatIf, weight: _Weight | None) -> None:
+        self.card, self.what_if, self.weight = card, what_if, weight
+        self.kg = REFERENCE_WEIGHT if weight is None else weight.kg
+        self._figures = calculate(make_plan(card, what_if), self.kg, explain=True)
 
     def figures(self, kg: Quantity | None = None, *, no_cap: bool = False) -> DoseFigures:
+        """The figures of the regimen, or of the regimen with a common error made (another weight, no cap)."""
+        if kg is None and not no_cap:
+            return self._figures
         what_if = self.what_if._replace(no_cap=no_cap) if no_cap else self.what_if
         return calculate(make_plan(self.card, what_if), self.kg if kg is None else kg, explain=True)
 
