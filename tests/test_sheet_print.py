@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from html import escape
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from dosecalc.render.html import sheets_html
 from dosecalc.results import Sheet
 from dosecalc.teaching.exercises import answer_text
 
-from .helpers import chromium_or_skip, pdf_pages
+from .helpers import chromium_or_skip, pdf_pages, run
 
 #: A class whose names would break a page that did not escape them, in HTML and in CSS strings.
 STUDENTS = ("Ana Lima", 'Zoë "Z" O\'Brien </style><script>alert(1)</script>', "Tom\\ Ng")
@@ -117,3 +118,11 @@ def test_a_printed_class_gives_each_student_their_own_pages(tmp_path: Path) -> N
     pages = pdf_pages(binary, page)
     assert len(pages) >= 2 * len(sheets)
     _check_pages(pages, sheets)
+
+
+def test_a_printable_sheet_needs_no_optional_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "jinja2", None)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    result = run("exercises", "-n", "3", "--seed", "4", "-f", "html")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("<!DOCTYPE html>") and 'class="problem"' in result.stdout
