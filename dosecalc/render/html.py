@@ -239,6 +239,7 @@ h1 { font-size: 1.35rem; margin: 0.3rem 0; }
 .code { font-size: 1.05rem; }
 .who { display: flex; gap: 1.5rem; margin: 0.8rem 0; }
 .who span { flex: 1; border-bottom: 1px solid #1a1a1a; min-height: 1.3em; padding-left: 0.3rem; }
+.who span.name { flex: 2.5; }
 .rules { font-size: 9pt; margin: 0.3rem 0 0.8rem; }
 .problems { padding-left: 1.6rem; }
 .problem { break-inside: avoid; page-break-inside: avoid; margin: 0 0 1rem; padding-top: 0.2rem; }
