@@ -11,10 +11,11 @@ EXTRAS = {
     "plot": ("matplotlib",),
     "report": ("matplotlib", "jinja2"),
     "pandas": ("pandas",),
+    "web": ("fastapi", "uvicorn", "jinja2"),
 }
 
 #: What each extra is for, in the refusal.
-_PURPOSE = {"plot": "charts need", "report": "the handout needs", "pandas": "DataFrames need"}
+_PURPOSE = {"plot": "charts need", "report": "the handout needs", "pandas": "DataFrames need", "web": "the web app needs"}
 
 
 def install_hint(extra: str) -> str:

@@ -1,0 +1,127 @@
+"""The fields of the web forms: their names (the :mod:`dosecalc.api` parameter each one feeds), labels, hints
+and bounds, and the one reader that turns a submitted form into API arguments.
+
+A field's name is the API parameter's name, so a :class:`dosecalc.DoseCalcError` about ``weight`` lands
+beside the field named ``weight``. Every value is bounded in length before it reaches the API; a blank text
+field is "not given", as an option left out on the command line. No value is converted here beyond text to
+a whole number and a ticked box to True: quantities are read by the API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import DoseCalcError
+
+#: Longest text accepted in one field (a quantity, an id, an answer).
+MAX_TEXT = 100
+#: Most values of a repeated field (regimen ids).
+MAX_VALUES = 20
+#: Most digits of a whole number.
+MAX_DIGITS = 19
+
+
+@dataclass(frozen=True)
+class Field:
+    """One form field. ``kind``: ``text``, ``whole`` (a whole number), ``check`` (a tick box), ``choice``
+    (one of ``choices``), ``choices`` (any of ``choices``, a repeated parameter)."""
+
+    name: str
+    label: str
+    hint: str = ""
+    kind: str = "text"
+    choices: tuple[tuple[str, str], ...] = ()
+    placeholder: str = ""
+
+    @property
+    def repeated(self) -> bool:
+        return self.kind == "choices"
+
+
+def regimen_choices(cards: Any) -> tuple[tuple[str, str], ...]:
+    """(id, label) of every card, for a regimen field."""
+    return tuple((card.id, f"{card.id}: {card.title}") for card in cards)
+
+
+WEIGHT = Field(
+    "weight", "Weight", "With its unit: 70 kg or 154 lb. Blank: the 70 kg reference adult.", placeholder="70 kg"
+)
+DURATION = Field("duration", "Duration (what-if)", "Such as 3 h or 90 min. Blank: the card's duration.")
+CONCENTRATION = Field(
+    "concentration", "Concentration", "Such as 2 mg/mL or 100 mg in 50 mL: adds the pump rate and volume."
+)
+DROP_FACTOR = Field("drop_factor", "Drop factor", "Such as 20 gtt/mL: adds the drip rate (needs a concentration).")
+SESSIONS = Field("sessions", "Sessions in the course (what-if)", "A whole number from 1 to 365.", kind="whole")
+MAX_RATE = Field("max_rate", "Rate cap (what-if)", "Such as 25 mg/h, in place of the card's cap.")
+NO_CAP = Field("no_cap", "Ignore every rate cap", kind="check")
+EXPLAIN = Field("explain", "Show the worked steps", kind="check")
+NOTES = Field("notes", "Card notes", kind="choice", choices=(("brief", "One line each"), ("full", "The whole text")))
+STEP = Field("step", "Time between rows", "Such as 15 min or 1 h.", placeholder="15 min")
+LEVEL = Field(
+    "level",
+    "Level",
+    kind="choice",
+    choices=(("", "Levels in turn"), ("1", "1: one factor"), ("2", "2: two factors"), ("3", "3: three or more")),
+)
+POUND = Field(
+    "pound",
+    "Pounds to kilograms",
+    kind="choice",
+    choices=(("exact", "exact: 1 lb = 0.45359237 kg"), ("2.2", "2.2 lb per kg")),
+)
+PUMP_ROUNDING = Field(
+    "pump_rounding",
+    "Pump rates rounded to",
+    kind="choice",
+    choices=(("0.1", "0.1 mL/h"), ("1", "whole mL/h")),
+)
+COUNT = Field("count", "Number of problems", "A whole number from 1 to 500.", kind="whole")
+SEED = Field("seed", "Sheet number (seed)", "The same number gives the same sheet.", kind="whole")
+
+
+def read(form: Mapping[str, Any], fields: Sequence[Field]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The API arguments of a submitted form, and the text typed (to show again). ``form`` is a Starlette
+    ``QueryParams`` or ``FormData`` (``getlist`` for repeated fields). A value too long, too many values, or
+    text where a whole number is expected raise :class:`DoseCalcError` naming the field."""
+    arguments: dict[str, Any] = {}
+    typed: dict[str, Any] = {}
+    getlist = getattr(form, "getlist", None)
+    for field in fields:
+        if field.repeated:
+            values = list(getlist(field.name)) if getlist is not None else list(form.get(field.name) or [])
+            typed[field.name] = values
+            if len(values) > MAX_VALUES:
+                raise DoseCalcError(f"at most {MAX_VALUES} may be chosen", field=field.name)
+            for value in values:
+                _bounded(value, field.name)
+            if values:
+                arguments[field.name] = values
+            continue
+        raw = form.get(field.name)
+        text = "" if raw is None else str(raw)
+        typed[field.name] = text
+        _bounded(text, field.name)
+        if field.kind == "check":
+            arguments[field.name] = text in ("on", "true", "1")
+        elif text.strip() == "":
+            continue
+        elif field.kind == "whole":
+            arguments[field.name] = whole(text, field.name)
+        else:
+            arguments[field.name] = text
+    return arguments, typed
+
+
+def whole(text: str, field: str) -> int:
+    """A whole number typed as digits, or a refusal naming ``field``."""
+    digits = text.strip()
+    if not digits.isascii() or not digits.isdigit() or len(digits) > MAX_DIGITS:
+        raise DoseCalcError(f"expected a whole number, got {text!r:.40}", field=field)
+    return int(digits)
+
+
+def _bounded(text: str, field: str) -> None:
+    if len(text) > MAX_TEXT:
+        raise DoseCalcError(f"is longer than {MAX_TEXT} characters", field=field)

@@ -1,0 +1,360 @@
+"""The pages: server-rendered HTML forms over :mod:`dosecalc.api`, working without JavaScript.
+
+Calculations are GET forms, so a result is a link that can be shared or projected; a mistake comes back
+with status 422, the form as it was typed, and the message beside its field (and in a summary at the top
+that links to it). Marking a practice sheet is a POST of the answers; the sheet itself (seed, level,
+conventions) travels in the form, so the server keeps nothing between requests.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import ImmutableMultiDict
+
+from .. import DISCLAIMER, api
+from ..errors import DoseCalcError
+from . import fields as f
+from . import views
+from .context import folder
+from .templates import render
+
+router = APIRouter(include_in_schema=False)
+Folder = Annotated[Path | None, Depends(folder)]
+
+#: Most students a teacher can make sheets for at once.
+MAX_STUDENTS = 60
+#: Most answer fields read from one practice form.
+MAX_ANSWERS = 500
+
+
+def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    return HTMLResponse(render(template, path=request.url.path, disclaimer=DISCLAIMER, **context), status_code=status)
+
+
+def _regimens(regimens_dir: Path | None, *, many: bool, name: str = "regimen", label: str = "Regimens") -> f.Field:
+    choices = f.regimen_choices(api.cards(regimens_dir))
+    if many:
+        return f.Field(name, label, "None ticked: every card.", kind="choices", choices=choices)
+    return f.Field(name, label, kind="choice", choices=choices)
+
+
+def _typed(form: Mapping[str, Any], fields: Sequence[f.Field]) -> dict[str, Any]:
+    """What was typed in each field, to show it again (repeated fields as lists)."""
+    getlist = getattr(form, "getlist", None)
+    return {
+        field.name: list(getlist(field.name)) if field.repeated and getlist else str(form.get(field.name) or "")
+        for field in fields
+    }
+
+
+def _errors(error: DoseCalcError, fields: Sequence[f.Field]) -> dict[str, str]:
+    """The message keyed by the field it belongs to ("" for one that is not on the form)."""
+    names = {field.name for field in fields}
+    return {error.field if error.field in names else "": error.problem if error.field in names else str(error)}
+
+
+def _calculation(
+    request: Request,
+    template: str,
+    fields: Sequence[f.Field],
+    defaults: Mapping[str, str],
+    compute: Callable[[dict[str, Any]], dict[str, Any]],
+    **context: Any,
+) -> HTMLResponse:
+    """A GET form and, once submitted, its result or the message beside the field at fault."""
+    query = request.query_params
+    submitted = any(field.name in query for field in fields)
+    typed = _typed(query, fields) if submitted else {**{field.name: "" for field in fields}, **defaults}
+    result: dict[str, Any] | None = None
+    errors: dict[str, str] = {}
+    if submitted:
+        try:
+            arguments, _ = f.read(query, fields)
+            result = compute(arguments)
+        except DoseCalcError as error:
+            errors = _errors(error, fields)
+    return page(
+        request,
+        template,
+        422 if errors else 200,
+        fields=fields,
+        typed=typed,
+        errors=errors,
+        result=result,
+        **context,
+    )
+
+
+CALCULATOR_FIELDS = (f.WEIGHT, f.DURATION, f.CONCENTRATION, f.DROP_FACTOR, f.SESSIONS, f.MAX_RATE, f.NO_CAP)
+
+
+@router.get("/", response_class=HTMLResponse)
+def calculator(request: Request, folder: Folder) -> HTMLResponse:
+    fields = (f.WEIGHT, _regimens(folder, many=True), *CALCULATOR_FIELDS[1:], f.EXPLAIN, f.NOTES)
+    return _calculation(
+        request,
+        "calculator.html",
+        fields,
+        {"notes": "brief"},
+        lambda arguments: views.dose_table(api.table(**arguments, regimens_dir=folder)),
+        title="Dose calculator",
+    )
+
+
+@router.get("/schedule", response_class=HTMLResponse)
+def schedule(request: Request, folder: Folder) -> HTMLResponse:
+    fields = (
+        _regimens(folder, many=False, label="Regimen"),
+        f.WEIGHT,
+        f.STEP,
+        f.DURATION,
+        f.CONCENTRATION,
+        f.DROP_FACTOR,
+        f.EXPLAIN,
+        f.NOTES,
+    )
+
+    def compute(arguments: dict[str, Any]) -> dict[str, Any]:
+        if "regimen" not in arguments:
+            raise DoseCalcError("choose a regimen", field="regimen")
+        return views.schedule(api.schedule(**arguments, regimens_dir=folder))
+
+    return _calculation(
+        request, "schedule.html", fields, {"step": "15 min", "notes": "brief"}, compute, title="Schedule"
+    )
+
+
+SIMULATION_FIELDS = (
+    f.WEIGHT,
+    f.Field("model", "Model", kind="choice", choices=(("domino", "domino: Domino et al. 1982, racemic ketamine"),)),
+    f.DURATION,
+    f.Field("sessions", "Sessions", "A whole number from 1 to 60.", kind="whole"),
+    f.Field("interval", "Interval", "From the start of one session to the next, such as 24 h."),
+    f.Field("until", "Simulate until", "Time from the start. Blank: 12 h after the last session ends."),
+    f.Field("step", "Time between rows", "Such as 5 min."),
+)
+
+
+@router.get("/simulate", response_class=HTMLResponse)
+def simulate(request: Request, folder: Folder) -> HTMLResponse:
+    regimen = _regimens(folder, many=False, label="Regimen")
+    compare = _regimens(folder, many=True, name="compare", label="Compare with")
+    compare = f.Field(compare.name, compare.label, "Other regimens drawn the same way.", "choices", compare.choices)
+    fields = (regimen, *SIMULATION_FIELDS, compare)
+
+    def compute(arguments: dict[str, Any]) -> dict[str, Any]:
+        if "regimen" not in arguments:
+            raise DoseCalcError("choose a regimen", field="regimen")
+        return views.simulation(api.simulate(**arguments, regimens_dir=folder))
+
+    defaults = {"model": "domino", "sessions": "1", "interval": "24 h", "step": "5 min"}
+    return _calculation(request, "simulate.html", fields, defaults, compute, title="Simulation")
+
+
+@router.get("/cards", response_class=HTMLResponse)
+def cards(request: Request, folder: Folder) -> HTMLResponse:
+    return page(request, "cards.html", title="Regimen cards", **views.cards(api.cards(folder)))
+
+
+@router.get("/cards/{regimen}", response_class=HTMLResponse)
+def card(request: Request, regimen: str, folder: Folder) -> HTMLResponse:
+    known = api.cards(folder)
+    if regimen not in known.ids:
+        return page(request, "error.html", 404, title="No such card", message=f"There is no card {regimen[:40]!r}.")
+    return page(request, "card.html", title=known[regimen].title, **views.card(api.card(regimen, folder)))
+
+
+# --------------------------------------------------------------------------------------- practice
+
+SHEET_FIELDS = (f.LEVEL, f.POUND, f.PUMP_ROUNDING)
+PRACTICE_FIELDS = (f.Field("count", "Number of problems", "From 1 to 20.", kind="whole"), *SHEET_FIELDS, f.SEED)
+PRACTICE_DEFAULTS = {"count": "5", "pound": "exact", "pump_rounding": "0.1", "level": ""}
+#: Most problems on a practice sheet in the page (a teacher's sheet may have more).
+MAX_PRACTICE = 20
+
+
+def _sheet_arguments(form: Mapping[str, Any]) -> dict[str, Any]:
+    arguments, _ = f.read(form, PRACTICE_FIELDS)
+    arguments.setdefault("count", 5)
+    if not 1 <= arguments["count"] <= MAX_PRACTICE:
+        raise DoseCalcError(f"a practice sheet has 1 to {MAX_PRACTICE} problems", field="count")
+    return arguments
+
+
+@router.get("/practice", response_class=HTMLResponse)
+def practice(request: Request, folder: Folder) -> Response:
+    query = request.query_params
+    if not any(field.name in query for field in PRACTICE_FIELDS):
+        return page(
+            request, "practice.html", title="Practice", fields=PRACTICE_FIELDS, typed=PRACTICE_DEFAULTS, errors={}
+        )
+    typed = _typed(query, PRACTICE_FIELDS)
+    try:
+        arguments = _sheet_arguments(query)
+        if "seed" not in arguments:  # a new sheet: pick its number, and make it a link of its own
+            chosen = {**typed, "seed": str(secrets.randbelow(1_000_000))}
+            return RedirectResponse(f"/practice?{urlencode(chosen)}", status_code=303)
+        sheet = api.exercises(regimens_dir=folder, **arguments)
+    except DoseCalcError as error:
+        errors = _errors(error, PRACTICE_FIELDS)
+        return page(request, "practice.html", 422, title="Practice", fields=PRACTICE_FIELDS, typed=typed, errors=errors)
+    return page(
+        request,
+        "practice_sheet.html",
+        title=f"Practice sheet {sheet.seed}",
+        sheet=views.sheet(sheet),
+        hidden=typed,
+        given={},
+        errors={},
+        marks=None,
+    )
+
+
+async def _form(request: Request) -> ImmutableMultiDict[str, str]:
+    """The submitted form (application/x-www-form-urlencoded; the body is already bounded by the guard)."""
+    body = (await request.body()).decode("utf-8", errors="replace")
+    try:
+        return ImmutableMultiDict(parse_qsl(body, keep_blank_values=True, max_num_fields=MAX_ANSWERS + 20))
+    except ValueError:
+        raise DoseCalcError(f"has more than {MAX_ANSWERS} fields", field="answers") from None
+
+
+@router.post("/practice", response_class=HTMLResponse)
+async def practice_marks(request: Request, folder: Folder) -> HTMLResponse:
+    from starlette.concurrency import run_in_threadpool
+
+    typed: dict[str, Any] = {}
+    given: dict[int, str] = {}
+    try:
+        form = await _form(request)
+        typed = _typed(form, PRACTICE_FIELDS)
+        arguments = _sheet_arguments(form)
+        sheet = await run_in_threadpool(lambda: api.exercises(regimens_dir=folder, **arguments))
+        for problem in sheet:
+            answer = form.get(f"answer-{problem.number}", "")
+            if len(answer) > f.MAX_TEXT:
+                raise DoseCalcError(
+                    f"problem {problem.number}: is longer than {f.MAX_TEXT} characters", field="answers"
+                )
+            given[problem.number] = answer
+        marks = await run_in_threadpool(
+            lambda: api.mark(given, regimens_dir=folder, **arguments)  # type: ignore[arg-type]
+        )
+    except DoseCalcError as error:
+        context: dict[str, Any] = {"sheet": None, "marks": None}
+        if "sheet" in locals():
+            context["sheet"] = views.sheet(sheet)
+        return page(
+            request,
+            "practice_sheet.html",
+            422,
+            title="Practice sheet",
+            hidden=typed,
+            given=given,
+            errors={"": str(error)},
+            **context,
+        )
+    return page(
+        request,
+        "practice_sheet.html",
+        title=f"Marked: {marks.score} of {len(marks)}",
+        sheet=views.sheet(sheet),
+        hidden=typed,
+        given=given,
+        errors={},
+        marks=views.marks(marks),
+    )
+
+
+# --------------------------------------------------------------------------------------- teacher
+
+TEACHER_FIELDS = (
+    f.COUNT,
+    *SHEET_FIELDS,
+    f.SEED,
+    f.Field("students", "Students", f"One sheet each, numbered from the seed; 1 to {MAX_STUDENTS}.", kind="whole"),
+)
+DOWNLOADS = (
+    ("html", "worksheet (HTML)", False),
+    ("html", "answer key (HTML)", True),
+    ("markdown", "worksheet (Markdown)", False),
+    ("json", "answer key (JSON)", True),
+)
+SUFFIX = {"html": "html", "markdown": "md", "json": "json"}
+
+
+@router.get("/teacher", response_class=HTMLResponse)
+def teacher(request: Request, folder: Folder) -> HTMLResponse:
+    handout_fields = (f.WEIGHT, _regimens(folder, many=True), f.CONCENTRATION, f.DROP_FACTOR, f.EXPLAIN)
+
+    def compute(arguments: dict[str, Any]) -> dict[str, Any]:
+        students = arguments.pop("students", 1)
+        if not 1 <= students <= MAX_STUDENTS:
+            raise DoseCalcError(f"{students} is not a whole number from 1 to {MAX_STUDENTS}", field="students")
+        arguments.setdefault("seed", 1)
+        sheet = api.exercises(regimens_dir=folder, **arguments)  # checks every option before links are made
+        rows = []
+        for number in range(students):
+            options = {**arguments, "seed": sheet.seed + number}
+            rows.append(
+                {
+                    "student": number + 1,
+                    "seed": options["seed"],
+                    "links": [
+                        (label, "/teacher/sheet?" + urlencode({**options, "format": fmt, "key": int(key)}))
+                        for fmt, label, key in DOWNLOADS
+                    ],
+                }
+            )
+        return {"rows": rows}
+
+    defaults = {"count": "10", "seed": "1", "students": "1", "pound": "exact", "pump_rounding": "0.1"}
+    return _calculation(
+        request,
+        "teacher.html",
+        TEACHER_FIELDS,
+        defaults,
+        compute,
+        title="For teachers",
+        handout_fields=handout_fields,
+        handout_typed={field.name: "" for field in handout_fields},
+    )
+
+
+@router.get("/teacher/sheet")
+def teacher_sheet(request: Request, folder: Folder) -> Response:
+    """A worksheet or answer key to download, in HTML, Markdown or JSON."""
+    fmt_field = f.Field("format", "Format", kind="choice")
+    key_field = f.Field("key", "Answer key", kind="check")
+    arguments, _ = f.read(request.query_params, (*TEACHER_FIELDS[:-1], fmt_field, key_field))
+    fmt = arguments.pop("format", "html")
+    if fmt not in SUFFIX:
+        raise DoseCalcError(f"{fmt!r:.40} is not one of html, markdown, json", field="format")
+    sheet = api.exercises(regimens_dir=folder, **arguments)
+    name = f"dosecalc-{'key' if sheet.is_key else 'sheet'}-{sheet.seed}.{SUFFIX[fmt]}"
+    media = {"html": "text/html", "markdown": "text/markdown", "json": "application/json"}[fmt]
+    return Response(
+        sheet.as_text(fmt),
+        media_type=f"{media}; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/teacher/handout")
+def teacher_handout(request: Request, folder: Folder) -> Response:
+    """The printable handout (the report extra draws its charts) to download."""
+    fields = (f.WEIGHT, f.Field("regimen", "", kind="choices"), f.CONCENTRATION, f.DROP_FACTOR, f.EXPLAIN)
+    arguments, _ = f.read(request.query_params, fields)
+    handout = api.report(regimens_dir=folder, **arguments)
+    return Response(
+        handout.html,
+        media_type="text/html; charset=utf-8",
+        headers={"content-disposition": 'attachment; filename="dosecalc-handout.html"'},
+    )

@@ -1,0 +1,134 @@
+"""Results as what the page templates show: plain strings and lists, rounded for people by the same writers
+as the command line's tables (:mod:`dosecalc.render`), so a figure on the page is the figure in the terminal.
+
+The templates escape everything they are given; nothing here builds markup except the chart, whose text
+is escaped where it is drawn.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..columns import DOSE_COLUMNS
+from ..render import text, words
+from ..render.data import present
+from . import chart
+
+if TYPE_CHECKING:
+    from ..dosing import DoseFigures
+    from ..results import CardDetail, CardList, DoseTable, Marks, ScheduleTable, Sheet, SimulationTable
+
+
+def _steps(rows: list[DoseFigures]) -> list[dict[str, Any]]:
+    return [{"regimen": row.regimen, "lines": words.step_lines(row.steps)} for row in rows if row.steps]
+
+
+def dose_table(result: DoseTable) -> dict[str, Any]:
+    groups = []
+    for patient, rows in result.groups:
+        columns = present(DOSE_COLUMNS, rows)
+        groups.append(
+            {
+                "patient": text.patient_line(patient),
+                "headers": text.dose_headers(columns),
+                "rows": [text.dose_cells(row, columns) for row in rows],
+                "notes": text.numbered_notes(list(rows), result.brief),
+                "steps": _steps(list(rows)),
+            }
+        )
+    return {
+        "groups": groups,
+        "notes_heading": text.notes_heading(result.brief),
+        "rounding": words.ROUNDED_FOR_DISPLAY,
+        "steps_precision": words.STEPS_PRECISION,
+    }
+
+
+def schedule(result: ScheduleTable) -> dict[str, Any]:
+    headers, body = text.schedule_cells(result)
+    figures = result.schedule.figures
+    return {
+        "title": text.schedule_title(result).splitlines(),
+        "headers": headers,
+        "rows": body,
+        "rounding": words.ROUNDED_FOR_DISPLAY,
+        "notes_heading": text.notes_heading(result.brief),
+        "notes": words.row_notes(figures, result.brief),
+        "steps": _steps([figures]),
+        "steps_precision": words.STEPS_PRECISION,
+    }
+
+
+def simulation(result: SimulationTable) -> dict[str, Any]:
+    headers, body = text.simulation_cells(result)
+    hours = [float(h) for h in result.time.to("h").magnitude]
+    lines = [
+        (run.figures.regimen, [float(c) for c in run.simulation.concentration.to("ng/mL").magnitude])
+        for run in result.runs
+    ]
+    title = f"Predicted plasma concentration (ng/mL) against time (h), {result.runs[0].model.id} model"
+    return {
+        "title": text.simulation_title(result),
+        "chart": chart.line_chart(hours, lines, "Time from the start (h)", "Plasma concentration (ng/mL)", title),
+        "headers": headers,
+        "rows": body,
+        "notes": text.simulation_notes_all(result),
+    }
+
+
+def cards(result: CardList) -> dict[str, Any]:
+    return {"headers": text.CARD_HEADERS, "rows": [text.card_summary(card) for card in result]}
+
+
+def card(result: CardDetail) -> dict[str, Any]:
+    found = result.card
+    lines = text.card_lines(found)
+    facts = lines[: lines.index("")] if "" in lines else lines
+    return {
+        "id": found.id,
+        "facts": facts[1:],
+        "sources": [{"citation": s.citation, "says": s.says, "link": s.link or ""} for s in found.sources],
+        "notes": [note.text for note in found.notes],
+    }
+
+
+def sheet(result: Sheet) -> dict[str, Any]:
+    from ..teaching.exercises import answer_text
+
+    return {
+        "seed": result.seed,
+        "conventions": result.convention.lines(),
+        "problems": [
+            {
+                "number": p.number,
+                "level": p.level,
+                "question": p.question,
+                "unit": p.unit,
+                "answer": answer_text(p),
+                "steps": list(p.steps),
+            }
+            for p in result.problems
+        ],
+    }
+
+
+def marks(result: Marks) -> dict[str, Any]:
+    from ..teaching.exercises import answer_text
+
+    return {
+        "score": result.score,
+        "total": len(result),
+        "marks": [
+            {
+                "number": m.problem.number,
+                "question": m.problem.question,
+                "unit": m.problem.unit,
+                "given": m.given or "",
+                "status": "right" if m.correct else ("no answer" if m.given is None else "wrong"),
+                "reason": m.reason,
+                "answer": answer_text(m.problem),
+                "steps": [] if m.correct else list(m.problem.steps),
+            }
+            for m in result.marks
+        ],
+    }
