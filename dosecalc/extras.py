@@ -15,7 +15,12 @@ EXTRAS = {
 }
 
 #: What each extra is for, in the refusal.
-_PURPOSE = {"plot": "charts need", "report": "the handout needs", "pandas": "DataFrames need", "web": "the web app needs"}
+_PURPOSE = {
+    "plot": "charts need",
+    "report": "the handout needs",
+    "pandas": "DataFrames need",
+    "web": "the web app needs",
+}
 
 
 def install_hint(extra: str) -> str:

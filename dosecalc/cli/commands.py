@@ -607,3 +607,19 @@ def report(
         builtin=_builtin(no_builtin),
     )
     write(handout.html, output)
+
+
+@command("serve")
+def serve(
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on; 0.0.0.0 opens it to the network.", metavar="ADDRESS")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.", metavar="PORT")] = 8000,
+    regimens_dir: RegimensDir = None,
+    workers: Annotated[int, typer.Option("--workers", help="Worker processes (1 to 32).", metavar="N")] = 1,
+) -> None:
+    """Serve dosecalc in the browser: the calculator, schedules, cards, simulation, practice and teacher pages,
+    and a JSON API. Needs the web extra: pip install '.[web]' in dosecalc's source folder."""
+    from ..web.serve import run
+
+    run(host, port, regimens_dir, workers)

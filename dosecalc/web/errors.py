@@ -65,6 +65,8 @@ def _message(error: dict[str, Any]) -> str:
         return f"expected a whole number, got {shown}"
     if kind.startswith("bool_"):
         return f"expected true or false, got {shown}"
+    if kind in ("literal_error", "enum"):
+        return f"{shown} is not one of {ctx.get('expected', 'the choices')}"
     if kind == "string_too_long":
         return f"is longer than {ctx.get('max_length')} characters"
     if kind == "too_long":

@@ -9,7 +9,7 @@ refusal names the parameter that was sent. Every text is bounded in length, ever
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from .. import api
 from ..results import Result
+from ..teaching.sheets import PROFILES
 from .context import folder
 from .errors import RESPONSES
 from .fields import MAX_TEXT, MAX_VALUES
@@ -27,6 +28,8 @@ Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
 Optional = Annotated[Text | None, Query(max_length=MAX_TEXT)]
 Ids = Annotated[list[Text] | None, Query(max_length=MAX_VALUES)]
 Folder = Annotated[Path | None, Depends(folder)]
+#: A built-in conventions profile, by name (a school's profile file is a path, which a request never gives).
+Profile = Annotated[Literal[tuple(PROFILES)], Query()]  # type: ignore[valid-type]
 
 
 def _json(result: Result) -> Response:
@@ -132,8 +135,9 @@ def exercises(
     count: int = 10,
     seed: int = 1,
     level: int | None = None,
-    pound: Annotated[Text, Query(max_length=MAX_TEXT)] = "exact",
-    pump_rounding: Annotated[Text, Query(max_length=MAX_TEXT)] = "0.1",
+    conventions: Profile = "standard",
+    pound: Optional = None,
+    pump_rounding: Optional = None,
     key: bool = False,
 ) -> Response:
     return _json(
@@ -141,6 +145,7 @@ def exercises(
             count,
             seed,
             level=level,
+            conventions=conventions,
             pound=pound,
             pump_rounding=pump_rounding,
             key=key,
