@@ -52,6 +52,8 @@ async def _validation_error(request: Request, error: Exception) -> Response:
 async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
     message = "there is no such page" if error.status_code == 404 else str(error.detail)
+    if _is_api(request) and error.status_code == 400:  # a body that is not even text: bad input as any other
+        return JSONResponse(errors.body("body", "is not valid JSON in UTF-8"), status_code=422)
     if _is_api(request):
         return JSONResponse(errors.body(None, message), status_code=error.status_code, headers=error.headers)
     return _error_page(request, error.status_code, message[:1].upper() + message[1:] + ".")

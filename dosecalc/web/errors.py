@@ -49,8 +49,9 @@ def from_library(error: DoseCalcError) -> dict[str, Any]:
 def from_validation(errors: Sequence[Any]) -> dict[str, Any]:
     """The first of FastAPI's validation errors, worded as dosecalc words its own."""
     first = dict(errors[0]) if errors else {"loc": (), "type": "", "msg": "is not valid"}
-    loc = [part for part in first.get("loc", ()) if part not in _PLACES]
-    field = str(loc[0]) if loc else str(first.get("loc", ("body",))[0])
+    where = [str(part) for part in first.get("loc", ())]
+    names = [part for part in where if part not in _PLACES]
+    field = "body" if first.get("type") == "json_invalid" or not names else names[0]
     return body(field, _message(first))
 
 

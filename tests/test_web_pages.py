@@ -1,0 +1,312 @@
+"""The web pages with the test client: the disclaimer and no outside address on every page, the figures of
+the command line's tables, messages beside their fields, escaping of card text, practice and teacher flows."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("fastapi")
+pytest.importorskip("httpx")
+
+from fastapi.testclient import TestClient  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from dosecalc import DISCLAIMER, DoseCalcError, api  # noqa: E402
+from dosecalc.web.app import create_app  # noqa: E402
+
+from .helpers import GOOD, run  # noqa: E402
+
+#: A page of every kind, with a result where the page has one.
+PAGES = [
+    "/",
+    "/?weight=154+lb&concentration=100+mg+in+50+mL&drop_factor=20+gtt%2FmL&explain=on",
+    "/?weight=70%2C5+kg",
+    "/schedule",
+    "/schedule?regimen=initial-80-mg-2-h&weight=70+kg&step=30+min&explain=on",
+    "/simulate",
+    "/simulate?regimen=rate-22-mg-h&weight=70+kg&compare=rate-0.35-mg-kg-h",
+    "/cards",
+    "/cards/rate-22-mg-h",
+    "/cards/no-such-card",
+    "/practice",
+    "/practice?count=3&seed=4&level=&pound=exact&pump_rounding=0.1",
+    "/teacher",
+    "/teacher?count=3&seed=2&students=3&pound=exact&pump_rounding=0.1&level=",
+    "/no-such-page",
+]
+
+#: Attributes that make a browser fetch or go somewhere.
+ADDRESS_ATTRIBUTES = {"href", "src", "action", "formaction", "srcset", "poster", "data", "xlink:href", "background"}
+
+
+class Page(HTMLParser):
+    """The addresses a page refers to, its text, tables (by id), and each element's id -> text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.addresses: list[str] = []
+        self.text: list[str] = []
+        self.tables: dict[str, list[list[str]]] = {}
+        self.inline_styles = 0
+        self.scripts = 0
+        self._table: str | None = None
+        self._cell: list[str] | None = None
+        self.by_id: dict[str, list[str]] = {}
+        self._open_ids: list[tuple[str, str]] = []
+        self.inputs: dict[str, dict[str, str | None]] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        for name, value in attrs:
+            if name in ADDRESS_ATTRIBUTES or name.endswith(":href"):
+                self.addresses.append(value or "")
+            if name == "style":
+                self.inline_styles += 1
+        if tag in ("script", "style"):
+            self.scripts += 1
+        if tag == "input" and found.get("id"):
+            self.inputs[str(found["id"])] = found
+        if tag == "table" and found.get("id"):
+            self._table = str(found["id"])
+            self.tables[self._table] = []
+        elif self._table and tag == "tr":
+            self.tables[self._table].append([])
+        elif self._table and tag in ("td", "th"):
+            self._cell = []
+        if found.get("id") and tag not in ("input", "br"):
+            self._open_ids.append((tag, str(found["id"])))
+            self.by_id[str(found["id"])] = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            self._table = None
+        elif tag in ("td", "th") and self._cell is not None and self._table:
+            self.tables[self._table][-1].append("".join(self._cell).strip())
+            self._cell = None
+        if self._open_ids and self._open_ids[-1][0] == tag:
+            self._open_ids.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+        if self._cell is not None:
+            self._cell.append(data)
+        for _, element in self._open_ids:
+            self.by_id[element].append(data)
+
+    def said(self, element: str) -> str:
+        return " ".join("".join(self.by_id.get(element, [])).split())
+
+    @property
+    def all_text(self) -> str:
+        return " ".join("".join(self.text).split())
+
+
+def parse(html: str) -> Page:
+    page = Page()
+    page.feed(html)
+    return page
+
+
+@pytest.fixture(scope="module")
+def client() -> TestClient:
+    return TestClient(create_app())
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_has_the_disclaimer_and_no_outside_address(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code in (200, 404, 422), response.text
+    assert response.headers["content-type"].startswith("text/html")
+    page = parse(response.text)
+    assert page.all_text.count(DISCLAIMER) >= 2, "the disclaimer at the top and at the foot"
+    for address in page.addresses:
+        assert address.startswith(("/", "#", "?")) and not address.startswith("//"), address
+    assert page.scripts == 0 and page.inline_styles == 0, "nothing the Content-Security-Policy would block"
+
+
+def test_stylesheet_loads_nothing_from_outside(client: TestClient) -> None:
+    css = client.get("/static/style.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert "url(" not in css.text and "@import" not in css.text
+
+
+def test_calculator_shows_the_command_line_figures(client: TestClient) -> None:
+    query = {"weight": "154 lb", "regimen": "rate-0.35-mg-kg-h", "concentration": "100 mg in 50 mL"}
+    page = parse(client.get("/", params=query).text)
+    header, row = page.tables["dose-table"]
+    # 154 lb x 0.45359237 kg/lb = 69.853 kg; 0.35 mg/kg/h x 69.853 kg = 24.449 mg/h -> 24.4 mg/h;
+    # x 4 h = 97.795 mg -> 97.8 mg; / (100 mg / 50 mL = 2 mg/mL) = 12.224 mL/h -> 12.2 mL/h
+    cells = dict(zip(header, row, strict=True))
+    assert cells["Rate (mg/h)"] == "24.4"
+    assert cells["Dose per session (mg)"] == "97.8"
+    assert cells["Pump rate (mL/h)"] == "12.2"
+    assert "Patient: 154 lb = 69.9 kg" in page.all_text
+    markdown = run(
+        "table",
+        "--weight",
+        "154 lb",
+        "--regimen",
+        "rate-0.35-mg-kg-h",
+        "--concentration",
+        "100 mg in 50 mL",
+        "--format",
+        "markdown",
+    )
+    lines = [line for line in markdown.stdout.splitlines() if line.startswith("| rate-0.35")]
+    assert [cell.strip() for cell in lines[0].strip("|").split("|")] == row
+
+
+def test_worked_steps_on_request(client: TestClient) -> None:
+    page = parse(client.get("/", params={"weight": "154 lb", "regimen": "rate-0.35-mg-kg-h", "explain": "on"}).text)
+    assert "rate: 0.35 mg/kg/h × 69.853 kg = 24.449 mg/h, rounded 24.4 mg/h" in page.all_text
+
+
+def test_bad_weight_message_is_beside_its_field_with_the_text_kept(client: TestClient) -> None:
+    response = client.get("/", params={"weight": "70,5 kg"})
+    assert response.status_code == 422
+    page = parse(response.text)
+    cli = run("table", "--weight", "70,5 kg")
+    message = cli.stderr.strip().removeprefix("error: --weight: ")
+    assert page.said("weight-error") == f"Error: {message}"
+    assert page.inputs["weight"]["value"] == "70,5 kg"
+    assert page.inputs["weight"]["aria-invalid"] == "true"
+    assert "weight-error" in str(page.inputs["weight"]["aria-describedby"])
+    assert "dose-table" not in page.tables
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"weight": "70 kg", "sessions": "many"}, "sessions"),
+        ({"weight": "70 kg", "regimen": "nope"}, "regimen"),
+        ({"weight": "70 kg", "drop_factor": "20 gtt", "concentration": "2 mg/mL"}, "drop_factor"),
+        ({"weight": "x" * 101}, "weight"),
+    ],
+    ids=["sessions-text", "regimen-unknown", "drop-factor-kind", "weight-too-long"],
+)
+def test_each_field_gets_its_own_message(client: TestClient, query: dict[str, str], field: str) -> None:
+    response = client.get("/", params=query)
+    assert response.status_code == 422
+    assert parse(response.text).said(f"{field}-error").startswith("Error: ")
+
+
+def test_card_markup_shows_as_text(tmp_path: Path) -> None:
+    folder = tmp_path / "cards"
+    folder.mkdir()
+    hostile = GOOD.replace(
+        'title = "Teaching example: 1 mg/kg over 1 hour"', 'title = "<script>alert(1)</script><b>bold</b>"'
+    ).replace('says = "1 mg/kg over one hour."', 'says = "<img src=x onerror=alert(1)>"')
+    (folder / "mine.toml").write_text(hostile, encoding="utf-8")
+    client = TestClient(create_app(folder))
+    for path in ("/", "/cards", "/cards/teach-1-mg-kg-1-h", "/?regimen=teach-1-mg-kg-1-h&weight=70+kg"):
+        html = client.get(path).text
+        assert "<script>" not in html and "<img" not in html and "<b>bold" not in html, path
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;&lt;b&gt;bold&lt;/b&gt;" in html, path
+
+
+def test_simulation_chart_is_inline_svg_without_style_attributes(client: TestClient) -> None:
+    html = client.get("/simulate", params={"regimen": "rate-22-mg-h", "weight": "70 kg"}).text
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    assert "style=" not in svg and "<style" not in svg and "<script" not in svg
+    assert svg.count("<polyline") == 1
+    assert 'role="img"' in svg
+
+
+def test_practice_session_new_sheet_then_marks(client: TestClient) -> None:
+    start = client.get(
+        "/practice",
+        params={"count": "3", "level": "", "pound": "exact", "pump_rounding": "0.1"},
+        follow_redirects=False,
+    )
+    assert start.status_code == 303
+    location = start.headers["location"]
+    seed = int(re.search(r"seed=(\d+)", location).group(1))  # type: ignore[union-attr]
+    sheet = client.get(location)
+    assert sheet.status_code == 200
+    page = parse(sheet.text)
+    assert {"answer-1", "answer-2", "answer-3"} <= set(page.inputs)
+    key = api.exercises(3, seed).key()
+    form = {"count": "3", "seed": str(seed), "level": "", "pound": "exact", "pump_rounding": "0.1"}
+    form |= {"answer-1": str(key[0].answer), "answer-2": "0.0001", "answer-3": ""}
+    marked = client.post("/practice", data=form)
+    assert marked.status_code == 200, marked.text
+    page = parse(marked.text)
+    assert page.said("score-title") == "Score: 1 of 3"
+    assert page.said("mark-1").startswith("Right")
+    assert page.said("mark-2").startswith("Wrong") and "Worked steps" in page.said("mark-2")
+    assert page.said("mark-3").startswith("No answer")
+
+
+def test_practice_unreadable_answer_is_said_and_answers_kept(client: TestClient) -> None:
+    form = {"count": "2", "seed": "8", "level": "", "pound": "exact", "pump_rounding": "0.1"}
+    form |= {"answer-1": "eighty", "answer-2": "12"}
+    response = client.post("/practice", data=form)
+    assert response.status_code == 422
+    page = parse(response.text)
+    with pytest.raises(DoseCalcError) as refused:
+        api.mark({1: "eighty", 2: "12"}, 8, count=2)
+    assert str(refused.value) in page.all_text
+    assert page.inputs["answer-1"]["value"] == "eighty" and page.inputs["answer-2"]["value"] == "12"
+
+
+def test_practice_form_over_the_limits_is_refused(client: TestClient) -> None:
+    form = {"count": "2", "seed": "8", "answer-1": "1" * 101}
+    assert client.post("/practice", data=form).status_code == 422
+    assert client.post("/practice", data={"count": "21", "seed": "1"}).status_code == 422
+    assert client.post("/practice", content=b"a=" + b"1" * 70_000).status_code == 413
+
+
+def test_teacher_sheets_download_as_the_library_writes_them(client: TestClient) -> None:
+    page = parse(client.get("/teacher", params={"count": "3", "seed": "2", "students": "2"}).text)
+    rows = page.tables["sheets-table"]
+    assert [row[:2] for row in rows[1:]] == [["1", "2"], ["2", "3"]]
+    response = client.get("/teacher/sheet", params={"count": "3", "seed": "3", "format": "json", "key": "1"})
+    assert response.status_code == 200
+    assert "attachment" in response.headers["content-disposition"]
+    assert response.text == api.exercises(3, 3, key=True).as_text("json")
+    markdown = client.get("/teacher/sheet", params={"count": "3", "seed": "3", "format": "markdown"})
+    assert markdown.text == api.exercises(3, 3).as_text("markdown")
+    bad = client.get("/teacher", params={"count": "3", "students": "61"})
+    assert bad.status_code == 422 and parse(bad.text).said("students-error").startswith("Error: ")
+
+
+def test_teacher_handout(client: TestClient) -> None:
+    pytest.importorskip("matplotlib")
+    response = client.get("/teacher/handout", params={"weight": "70 kg", "regimen": "rate-22-mg-h"})
+    assert response.status_code == 200
+    assert DISCLAIMER in response.text and "attachment" in response.headers["content-disposition"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    weight=st.text(max_size=30),
+    duration=st.text(max_size=12),
+    sessions=st.text(max_size=8),
+    regimen=st.sampled_from(["", "rate-22-mg-h", "x<y>"]),
+)
+def test_calculator_never_fails_on_any_text(weight: str, duration: str, sessions: str, regimen: str) -> None:
+    client = TestClient(create_app())
+    query: dict[str, Any] = {"weight": weight, "duration": duration, "sessions": sessions}
+    if regimen:
+        query["regimen"] = regimen
+    response = client.get("/", params=query)
+    assert response.status_code in (200, 422), response.text
+    assert DISCLAIMER in response.text
+
+
+def test_web_modules_are_not_loaded_by_import_or_by_the_table_command() -> None:
+    code = (
+        "import sys, dosecalc; from dosecalc.cli import main; main(['table']);"
+        "loaded = [m for m in sys.modules if m.startswith(('fastapi', 'starlette', 'uvicorn', 'dosecalc.web'))];"
+        "print(loaded)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout
