@@ -1,0 +1,261 @@
+"""The web app as a person uses it: ``dosecalc serve`` started for real, driven in Debian's headless Chromium
+by Playwright (no browser download): the calculator, a bad weight, a practice session, the keyboard alone,
+phone width and 200 % zoom, and an axe-core audit of every page.
+
+Under ``CI=true`` these fail rather than skip when Chromium or Playwright is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from dosecalc import DISCLAIMER, api
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def _need(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI must run the browser tests: {reason}")
+    pytest.skip(reason)
+
+
+try:
+    from playwright.sync_api import Browser, Page, sync_playwright
+except ImportError:  # pragma: no cover - the test extra installs it
+    sync_playwright = None  # type: ignore[assignment]
+
+pytest.importorskip("fastapi")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    """``dosecalc serve`` on a free loopback port, as the README starts it; stopped after the module."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dosecalc", "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    process.kill()
+                    out, err = process.communicate()
+                    pytest.fail(f"dosecalc serve did not start:\n{out}\n{err}")
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if sync_playwright is None:
+        _need("the playwright package is not installed (pip install '.[test]')")
+    if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
+        _need("Debian's chromium is not installed")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    opened = context.new_page()
+    problems: list[str] = []
+    opened.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    opened.on("pageerror", lambda error: problems.append(str(error)))
+    yield opened
+    context.close()
+    # a 422 page logs the status; anything else (a CSP refusal, a missing file) is a fault
+    assert [p for p in problems if "422" not in p] == []
+
+
+def test_the_server_says_where_it_is(server: str) -> None:
+    with urllib.request.urlopen(f"{server}/") as answer:
+        assert DISCLAIMER in answer.read().decode()
+
+
+def test_fill_the_calculator_and_read_the_table(page: Page, server: str) -> None:
+    page.goto(server + "/")
+    page.get_by_label("Weight").fill("154 lb")
+    page.get_by_label("rate-0.35-mg-kg-h: Ketamine at 0.35 mg/kg/h", exact=False).check()
+    page.get_by_label("Concentration").fill("100 mg in 50 mL")
+    page.get_by_role("button", name="Calculate").click()
+    page.wait_for_selector("#dose-table")
+    headers = page.locator("#dose-table thead th").all_inner_texts()
+    cells = page.locator("#dose-table tbody tr").first.locator("th, td").all_inner_texts()
+    row = dict(zip([" ".join(h.split()) for h in headers], cells, strict=True))
+    # 154 lb x 0.45359237 kg/lb = 69.853 kg; x 0.35 mg/kg/h = 24.449 mg/h -> 24.4; / 2 mg/mL = 12.224 mL/h -> 12.2
+    assert row["Regimen"] == "rate-0.35-mg-kg-h"
+    assert row["Rate (mg/h)"] == "24.4"
+    assert row["Pump rate (mL/h)"] == "12.2"
+    assert "weight=154+lb" in page.url  # the result is a link
+    assert page.get_by_label("Weight").input_value() == "154 lb"
+
+
+def test_bad_weight_message_beside_the_field(page: Page, server: str) -> None:
+    page.goto(server + "/")
+    page.get_by_label("Weight").fill("70,5 kg")
+    page.get_by_role("button", name="Calculate").click()
+    message = page.locator("#weight-error")
+    message.wait_for()
+    said = " ".join((message.text_content() or "").split())
+    assert said == "Error: '70,5 kg' uses a decimal comma; write 70.5 kg"
+    field = page.locator("#weight")
+    assert field.input_value() == "70,5 kg"
+    assert field.get_attribute("aria-invalid") == "true"
+    # beside: the message and the field share one field box, the message just above the input
+    box = page.locator(".field", has=page.locator("#weight"))
+    assert box.locator("#weight-error").count() == 1
+    message_box, field_box = message.bounding_box(), field.bounding_box()
+    assert message_box and field_box and 0 <= field_box["y"] - (message_box["y"] + message_box["height"]) < 40
+    assert page.locator("#dose-table").count() == 0
+    page.get_by_role("link", name=re.compile("Weight:")).click()  # the summary at the top leads to the field
+    assert page.evaluate("document.activeElement.id") == "weight"
+
+
+def _answer_key(seed: int, count: int) -> Any:
+    return api.exercises(count, seed).key()
+
+
+def test_practice_session_right_wrong_unreadable(page: Page, server: str) -> None:
+    page.goto(server + "/practice")
+    page.get_by_label("Number of problems").fill("3")
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_selector("#answer-1")
+    seed = int(re.search(r"seed=(\d+)", page.url).group(1))  # type: ignore[union-attr]
+    key = _answer_key(seed, 3)
+    page.get_by_label("Answer to problem 1").fill(str(key[0].answer))
+    page.get_by_label("Answer to problem 2").fill("0.0001")
+    page.get_by_label("Answer to problem 3").fill("twelve")
+    page.get_by_role("button", name="Check my answers").click()
+    summary = page.locator(".error-summary")
+    summary.wait_for()
+    assert "problem 3" in summary.inner_text()  # the unreadable answer is named; nothing is marked yet
+    assert page.get_by_label("Answer to problem 3").input_value() == "twelve"
+    assert page.get_by_label("Answer to problem 1").input_value() == str(key[0].answer)
+    page.get_by_label("Answer to problem 3").fill("")
+    page.get_by_role("button", name="Check my answers").click()
+    page.wait_for_selector("#score-title")
+    assert page.locator("#score-title").inner_text() == "Score: 1 of 3"
+    assert page.locator("#mark-1 .status").inner_text() == "Right"
+    assert page.locator("#mark-2 .status").inner_text() == "Wrong"
+    assert page.locator("#mark-3 .status").inner_text() == "No answer"
+    assert page.locator("#mark-2 ol.steps li").count() == len(key[1].steps)  # the worked steps of a wrong answer
+
+
+def _tab_to(page: Page, selector: str, limit: int = 60) -> None:
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"document.activeElement.matches({selector!r})"):
+            return
+    pytest.fail(f"{selector} cannot be reached with the Tab key")
+
+
+def test_keyboard_only(page: Page, server: str) -> None:
+    page.goto(server + "/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to the content"
+    page.keyboard.press("Enter")
+    _tab_to(page, "#weight")
+    page.keyboard.type("80 kg")
+    _tab_to(page, "#regimen-2")
+    page.keyboard.press("Space")
+    _tab_to(page, "#explain")
+    page.keyboard.press("Space")
+    _tab_to(page, "button[type=submit]")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none", "the focused control shows it"
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#dose-table")
+    assert page.locator("#dose-table tbody tr").count() == 1
+    # 0.35 mg/kg/h x 80 kg = 28 mg/h, above the 25 mg/h cap
+    assert page.locator("#dose-table tbody tr td").first.inner_text() == "25 (cap)"
+    assert page.locator("#steps-title").count() == 1
+    # every page of the navigation is reachable by keyboard
+    page.goto(server + "/")
+    _tab_to(page, "nav a[href='/practice']")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/practice")
+    _tab_to(page, "#count")
+
+
+PAGES = [
+    "/",
+    "/?weight=154+lb&concentration=100+mg+in+50+mL&explain=on",
+    "/?weight=70%2C5+kg",
+    "/schedule?regimen=initial-80-mg-2-h&weight=70+kg&step=30+min",
+    "/simulate?regimen=rate-22-mg-h&weight=70+kg&compare=rate-0.35-mg-kg-h",
+    "/cards",
+    "/cards/rate-0.35-mg-kg-h",
+    "/practice",
+    "/practice?count=3&seed=4&level=&pound=exact&pump_rounding=0.1",
+    "/teacher?count=3&seed=2&students=2",
+]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_axe_finds_no_serious_or_critical_violation(browser: Browser, server: str, path: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = browser.new_context(bypass_csp=True)  # to inject axe-core itself; the page is unchanged
+    try:
+        opened = context.new_page()
+        opened.goto(server + path)
+        opened.locator("details").evaluate_all("(all) => all.forEach((d) => d.open = true)")
+        results = Axe().run(opened)
+        bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+        assert bad == [], [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in bad]
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", [320, 640], ids=["phone-width", "zoom-200-percent"])
+@pytest.mark.parametrize("path", PAGES)
+def test_no_sideways_scrolling_at_phone_width_or_200_percent_zoom(
+    browser: Browser, server: str, path: str, width: int
+) -> None:
+    # 200 % zoom of a 1280 px window lays the page out at 640 CSS px; a phone is about 320 to 400 px wide
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    try:
+        opened = context.new_page()
+        opened.goto(server + path)
+        overflow = opened.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow} px at {width} px"
+        assert DISCLAIMER in opened.locator("main").inner_text()
+    finally:
+        context.close()
