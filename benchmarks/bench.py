@@ -5,6 +5,7 @@
     python benchmarks/bench.py memory      # peak memory: 2,000,000 patients vs 100,000
     python benchmarks/bench.py coldstart   # dosecalc table --format json vs python -c "import pint, typer, pydantic"
     python benchmarks/bench.py import      # python -c "import dosecalc" vs python -c pass
+    python benchmarks/bench.py web         # dosecalc serve: /api/table vs /healthz, 16 clients, memory
 
 Runs alternate between the two sides and report medians; nothing here is asserted.
 """
@@ -144,8 +145,43 @@ def bench_import(rounds: int = 21) -> None:
     )
 
 
+def bench_web(total: int = 10_000, clients: int = 16, rounds: int = 3) -> None:
+    """``dosecalc serve`` (one worker) under 16 concurrent keep-alive clients: requests per second of
+    /api/table?weight=70 kg against /healthz on the same server, alternating; then the server's resident
+    memory after 1,000 and after 10,000 table requests; p50 and p99 latency of each."""
+    sys.path.insert(0, str(HERE))
+    from web_load import report, rss_mb, run_phase, start_server
+
+    table = "/api/table?weight=70%20kg"
+    server, port = start_server(DOSECALC, SCRATCH)
+    try:
+        run_phase(port, "/healthz", 500, clients)  # warm-up: imports, first requests
+        run_phase(port, table, 1_000, clients)
+        rss_1k = rss_mb(server.pid)
+        health, tables = [], []
+        for _ in range(rounds):
+            health.append(run_phase(port, "/healthz", total, clients))
+            tables.append(run_phase(port, table, total, clients))
+        rss_10k = rss_mb(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    h = statistics.median(p.rps for p in health)
+    t = statistics.median(p.rps for p in tables)
+    print(f"web, dosecalc serve (1 worker), {clients} concurrent clients, {rounds} alternating rounds ({machine()}):")
+    for phase in (health[-1], tables[-1]):
+        print(f"  {report(phase)}")
+    errors = sum(p.errors for p in health + tables)
+    print(f"  median req/s: /healthz {h:,.0f}; /api/table {t:,.0f}; ratio table / healthz {t / h:.2f} (target >= 0.5)")
+    print(f"  errors in {(len(health) + len(tables)) * total:,} requests: {errors} (target 0)")
+    print(
+        f"  server memory after 1,000 table requests {rss_1k:.1f} MB; after {1_000 + rounds * total:,} "
+        f"(with {rounds * total:,} /healthz) {rss_10k:.1f} MB; ratio {rss_10k / rss_1k:.2f} (target <= 1.1)"
+    )
+
+
 if __name__ == "__main__":
-    which = sys.argv[1:] or ["cohort", "distinct", "memory", "coldstart", "import"]
+    which = sys.argv[1:] or ["cohort", "distinct", "memory", "coldstart", "import", "web"]
     print(f"timing {' '.join(DOSECALC)}")
     for name in which:
         benches = {
@@ -154,5 +190,6 @@ if __name__ == "__main__":
             "memory": bench_memory,
             "coldstart": bench_coldstart,
             "import": bench_import,
+            "web": bench_web,
         }
         benches[name]()

@@ -360,6 +360,10 @@ def load_catalogue(regimens_dir: Path | None = None, *, builtin: bool = True) ->
         sources += [(path, True) for path in sorted(builtin_dir().glob("*.toml"))]
     if regimens_dir is not None:
         sources += [(path, False) for path in _card_files(regimens_dir)]
+    stamp = _stamp(builtin, [path for path, _ in sources])
+    if stamp in _LOADED:  # the same files, unchanged since they were read and validated
+        known = _LOADED[stamp]
+        return Catalogue(dict(known.cards), dict(known.origins))
     cards: dict[str, Card] = {}
     origins: dict[str, Path] = {}
     problems: list[str] = []
@@ -379,4 +383,23 @@ def load_catalogue(regimens_dir: Path | None = None, *, builtin: bool = True) ->
         raise CardError("\n".join(problems))
     if not cards:
         raise CardError("no regimen cards to use; give a folder of cards, or use the built-in ones")
+    if stamp is not None:
+        if len(_LOADED) >= _LOADED_LIMIT:
+            _LOADED.clear()
+        _LOADED[stamp] = Catalogue(dict(cards), dict(origins))
     return Catalogue(cards, origins)
+
+
+#: Catalogues already read, by the files they came from: a long-running process (``dosecalc serve``) reads
+#: and validates its cards once, and again only when a file is added, removed or changed.
+_LOADED: dict[object, Catalogue] = {}
+_LOADED_LIMIT = 16
+
+
+def _stamp(builtin: bool, paths: list[Path]) -> object:
+    """What identifies a set of card files as read: each path with its size and modification time (None when a
+    file cannot be looked at, so that it is read and its problem reported)."""
+    try:
+        return (builtin, tuple((str(path), (st := path.stat()).st_mtime_ns, st.st_size) for path in paths))
+    except OSError:
+        return None
