@@ -12,12 +12,12 @@ import pytest
 pytest.importorskip("fastapi")
 pytest.importorskip("httpx")
 
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-from dosecalc import api  # noqa: E402
-from dosecalc.web.app import create_app  # noqa: E402
+from dosecalc import api
+from dosecalc.web.app import create_app
 
-from .helpers import run  # noqa: E402
+from .helpers import run
 
 
 @pytest.fixture(scope="module")

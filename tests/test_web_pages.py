@@ -15,14 +15,14 @@ import pytest
 pytest.importorskip("fastapi")
 pytest.importorskip("httpx")
 
-from fastapi.testclient import TestClient  # noqa: E402
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from dosecalc import DISCLAIMER, DoseCalcError, api  # noqa: E402
-from dosecalc.web.app import create_app  # noqa: E402
+from dosecalc import DISCLAIMER, DoseCalcError, api
+from dosecalc.web.app import create_app
 
-from .helpers import GOOD, run  # noqa: E402
+from .helpers import GOOD, run
 
 #: A page of every kind, with a result where the page has one.
 PAGES = [

@@ -9,13 +9,14 @@ refusal names the parameter that was sent. Every text is bounded in length, ever
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from .. import api
+from ..errors import DoseCalcError
 from ..results import Result
 from ..teaching.sheets import PROFILES
 from .context import folder
@@ -28,8 +29,6 @@ Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
 Optional = Annotated[Text | None, Query(max_length=MAX_TEXT)]
 Ids = Annotated[list[Text] | None, Query(max_length=MAX_VALUES)]
 Folder = Annotated[Path | None, Depends(folder)]
-#: A built-in conventions profile, by name (a school's profile file is a path, which a request never gives).
-Profile = Annotated[Literal[tuple(PROFILES)], Query()]  # type: ignore[valid-type]
 
 
 def _json(result: Result) -> Response:
@@ -135,11 +134,14 @@ def exercises(
     count: int = 10,
     seed: int = 1,
     level: int | None = None,
-    conventions: Profile = "standard",
+    conventions: Annotated[Text, Query(max_length=MAX_TEXT, description="A built-in profile, by name")] = "standard",
     pound: Optional = None,
     pump_rounding: Optional = None,
     key: bool = False,
 ) -> Response:
+    if conventions not in PROFILES:  # a school's profile file is a path, and no path comes from a request
+        known = ", ".join(PROFILES)
+        raise DoseCalcError(f"{conventions!r:.40} is not one of the profiles {known}", field="conventions")
     return _json(
         api.exercises(
             count,

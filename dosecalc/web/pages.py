@@ -244,9 +244,7 @@ async def practice_marks(request: Request, folder: Folder) -> HTMLResponse:
                     f"problem {problem.number}: is longer than {f.MAX_TEXT} characters", field="answers"
                 )
             given[problem.number] = answer
-        marks = await run_in_threadpool(
-            lambda: api.mark(given, regimens_dir=folder, **arguments)  # type: ignore[arg-type]
-        )
+        marks = await run_in_threadpool(lambda: api.mark(given, regimens_dir=folder, **arguments))
     except DoseCalcError as error:
         context: dict[str, Any] = {"sheet": None, "marks": None}
         if "sheet" in locals():
