@@ -1,0 +1,112 @@
+"""``dosecalc serve``: where it listens and what it says, and its refusals before the server starts."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from dosecalc import DoseCalcError
+
+from .helpers import run
+
+pytest.importorskip("fastapi")
+pytest.importorskip("uvicorn")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _serve(*args: str) -> tuple[str, int]:
+    """Start ``dosecalc serve ARGS`` on a free port, wait until it answers on loopback, stop it; its stderr."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dosecalc", "serve", "--port", str(port), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as answer:
+                    assert answer.status == 200
+                    break
+            except OSError:
+                assert process.poll() is None, process.communicate()
+                assert time.monotonic() < deadline, "dosecalc serve did not answer"
+                time.sleep(0.2)
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=15)
+    return err, port
+
+
+def test_serves_on_loopback_and_prints_the_address() -> None:
+    err, port = _serve()
+    lines = err.splitlines()
+    assert lines[0] == f"dosecalc is serving http://127.0.0.1:{port}/ (press Ctrl+C to stop)"
+    assert not any(line.startswith("note:") for line in lines), err
+
+
+def test_all_interfaces_gets_a_one_line_notice() -> None:
+    err, _ = _serve("--host", "0.0.0.0")
+    notices = [line for line in err.splitlines() if line.startswith("note:")]
+    assert notices == [
+        "note: listening on 0.0.0.0: every device that can reach this computer on the network can open it"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--port", "0"], "error: --port: 0 is not a port number from 1 to 65535"),
+        (["--port", "70000"], "error: --port: 70000 is not a port number from 1 to 65535"),
+        (["--workers", "0"], "error: --workers: 0 is not a whole number from 1 to 32"),
+        (["--regimens-dir", "/nonexistent"], "error: --regimens-dir: /nonexistent is not a folder of regimen cards"),
+    ],
+    ids=["port-zero", "port-high", "workers-zero", "no-such-folder"],
+)
+def test_refused_before_the_server_starts(args: list[str], expected: str) -> None:
+    result = run("serve", *args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip() == expected
+
+
+def test_a_port_in_use_is_refused() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("serve", "--port", str(port))
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"error: --port: cannot listen on 127.0.0.1 port {port}")
+
+
+def test_a_broken_card_stops_it_before_it_starts(tmp_path: Path) -> None:
+    (tmp_path / "bad.toml").write_text('id = "x"\n', encoding="utf-8")
+    result = run("serve", "--regimens-dir", str(tmp_path), "--port", str(_free_port()))
+    assert result.exit_code == 2, result.output
+    assert "bad.toml" in result.stderr
+
+
+def test_without_the_web_extra_it_names_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dosecalc import extras
+    from dosecalc.web.serve import run as serve
+
+    monkeypatch.setattr(extras, "find_spec", lambda name: None if name in ("fastapi", "uvicorn") else object())
+    with pytest.raises(DoseCalcError) as refused:
+        serve("127.0.0.1", 8000, None, 1)
+    assert str(refused.value) == (
+        "the web app needs fastapi and uvicorn: install the web extra (in dosecalc's source folder: "
+        "pip install '.[web]')"
+    )
