@@ -19,6 +19,10 @@ from ..errors import DoseCalcError
 MAX_TEXT = 100
 #: Most values of a repeated field (regimen ids).
 MAX_VALUES = 20
+#: Most lines of a ``lines`` field (students of a class on the teacher's page).
+MAX_LINES = 60
+#: Most students named in one request.
+MAX_STUDENTS = 200
 #: Most digits of a whole number.
 MAX_DIGITS = 19
 
@@ -26,7 +30,8 @@ MAX_DIGITS = 19
 @dataclass(frozen=True)
 class Field:
     """One form field. ``kind``: ``text``, ``whole`` (a whole number), ``check`` (a tick box), ``choice``
-    (one of ``choices``), ``choices`` (any of ``choices``, a repeated parameter)."""
+    (one of ``choices``), ``choices`` (any of ``choices``, a repeated parameter), ``lines`` (a list, one item
+    a line, at most :data:`MAX_LINES`)."""
 
     name: str
     label: str
@@ -65,6 +70,20 @@ LEVEL = Field(
     kind="choice",
     choices=(("", "Levels in turn"), ("1", "1: one factor"), ("2", "2: two factors"), ("3", "3: three or more")),
 )
+CONVENTIONS = Field(
+    "conventions",
+    "Conventions",
+    "How answers are asked for and rounded.",
+    kind="choice",
+    choices=(
+        ("standard", "standard: exact pound, pump rates to 0.1 mL/h"),
+        ("pound-2.2", "pound-2.2: 2.2 lb per kg"),
+        ("whole-ml-h", "whole-ml-h: pump rates to whole mL/h"),
+        ("pound-2.2-whole-ml-h", "pound-2.2-whole-ml-h: both"),
+        ("units-converted", "units-converted: a right value in another unit of the kind scores"),
+    ),
+)
+SHEET = Field("sheet", "Sheet code", "The code printed on a sheet from your teacher, such as 7KQ2-M9XA-4HPT-3WZB-1C.")
 POUND = Field(
     "pound",
     "Pounds to kilograms",
@@ -102,6 +121,15 @@ def read(form: Mapping[str, Any], fields: Sequence[Field]) -> tuple[dict[str, An
         raw = form.get(field.name)
         text = "" if raw is None else str(raw)
         typed[field.name] = text
+        if field.kind == "lines":
+            lines = [line.strip() for line in text.splitlines() if line.strip()]
+            if len(lines) > MAX_LINES or len(text) > MAX_LINES * (MAX_TEXT + 2):
+                raise DoseCalcError(f"at most {MAX_LINES} lines", field=field.name)
+            for line in lines:
+                _bounded(line, field.name)
+            if lines:
+                arguments[field.name] = lines
+            continue
         _bounded(text, field.name)
         if field.kind == "check":
             arguments[field.name] = text in ("on", "true", "1")

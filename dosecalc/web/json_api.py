@@ -21,7 +21,7 @@ from ..results import Result
 from ..teaching.sheets import PROFILES
 from .context import folder
 from .errors import RESPONSES
-from .fields import MAX_TEXT, MAX_VALUES
+from .fields import MAX_STUDENTS, MAX_TEXT, MAX_VALUES
 
 router = APIRouter(prefix="/api", responses=RESPONSES)
 
@@ -128,6 +128,15 @@ def simulate(
     )
 
 
+def _profile(conventions: str | None) -> str | None:
+    """A built-in profile's name, checked: a school's profile file is a path, and no path comes from a
+    request."""
+    if conventions is not None and conventions not in PROFILES:
+        known = ", ".join(PROFILES)
+        raise DoseCalcError(f"{conventions!r:.40} is not one of the profiles {known}", field="conventions")
+    return conventions
+
+
 @router.get("/exercises", summary="A reproducible sheet of problems, or its answer key (dosecalc exercises)")
 def exercises(
     folder: Folder,
@@ -138,35 +147,38 @@ def exercises(
     pound: Optional = None,
     pump_rounding: Optional = None,
     key: bool = False,
+    students: Annotated[list[Text] | None, Query(max_length=MAX_STUDENTS, description="One sheet each")] = None,
 ) -> Response:
-    if conventions not in PROFILES:  # a school's profile file is a path, and no path comes from a request
-        known = ", ".join(PROFILES)
-        raise DoseCalcError(f"{conventions!r:.40} is not one of the profiles {known}", field="conventions")
     return _json(
         api.exercises(
             count,
             seed,
             level=level,
-            conventions=conventions,
+            conventions=_profile(conventions) or "standard",
             pound=pound,
             pump_rounding=pump_rounding,
             key=key,
+            students=students,
             regimens_dir=folder,
         )
     )
 
 
 class MarkRequest(BaseModel):
-    """A student's answers to a sheet: problem number (as text, as JSON keys are) -> the answer typed."""
+    """A student's answers to a sheet named by its code, or by the seed and options it was made with:
+    problem number (as text, as JSON keys are) -> the answer typed."""
 
     model_config = ConfigDict(extra="forbid")
 
     answers: Annotated[dict[Annotated[str, StringConstraints(max_length=6)], Text], Field(max_length=500)]
-    seed: int = 1
+    sheet: Text | None = None
+    seed: int | None = None
     count: int | None = None
     level: int | None = None
-    pound: Text = "exact"
-    pump_rounding: Text = "0.1"
+    conventions: Text | None = None
+    pound: Text | None = None
+    pump_rounding: Text | None = None
+    partial: bool = False
 
 
 @router.post("/mark", summary="Mark a student's answers against the key (dosecalc check)")
@@ -175,10 +187,13 @@ def mark(request: MarkRequest, folder: Folder) -> Response:
         api.mark(
             dict(request.answers),  # type: ignore[arg-type]  # keys are problem numbers as text, read by the API
             request.seed,
+            sheet=request.sheet,
             count=request.count,
             level=request.level,
+            conventions=_profile(request.conventions),
             pound=request.pound,
             pump_rounding=request.pump_rounding,
+            partial=request.partial,
             regimens_dir=folder,
         )
     )

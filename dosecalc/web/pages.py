@@ -20,6 +20,7 @@ from starlette.datastructures import ImmutableMultiDict
 
 from .. import DISCLAIMER, api
 from ..errors import DoseCalcError
+from ..results import Marks, Sheet
 from . import fields as f
 from . import views
 from .context import folder
@@ -28,8 +29,6 @@ from .templates import render
 router = APIRouter(include_in_schema=False)
 Folder = Annotated[Path | None, Depends(folder)]
 
-#: Most students a teacher can make sheets for at once.
-MAX_STUDENTS = 60
 #: Most answer fields read from one practice form.
 MAX_ANSWERS = 500
 
@@ -173,48 +172,68 @@ def card(request: Request, regimen: str, folder: Folder) -> HTMLResponse:
 
 # --------------------------------------------------------------------------------------- practice
 
-SHEET_FIELDS = (f.LEVEL, f.POUND, f.PUMP_ROUNDING)
-PRACTICE_FIELDS = (f.Field("count", "Number of problems", "From 1 to 20.", kind="whole"), *SHEET_FIELDS, f.SEED)
-PRACTICE_DEFAULTS = {"count": "5", "pound": "exact", "pump_rounding": "0.1", "level": ""}
-#: Most problems on a practice sheet in the page (a teacher's sheet may have more).
+NEW_SHEET_FIELDS = (
+    f.Field("count", "Number of problems", f"From 1 to {20}.", kind="whole"),
+    f.LEVEL,
+    f.CONVENTIONS,
+)
+NEW_SHEET_DEFAULTS = {"count": "5", "level": "", "conventions": "standard"}
+#: Most problems on a new practice sheet (a teacher's sheet code may name more).
 MAX_PRACTICE = 20
 
 
-def _sheet_arguments(form: Mapping[str, Any]) -> dict[str, Any]:
-    arguments, _ = f.read(form, PRACTICE_FIELDS)
-    arguments.setdefault("count", 5)
-    if not 1 <= arguments["count"] <= MAX_PRACTICE:
-        raise DoseCalcError(f"a practice sheet has 1 to {MAX_PRACTICE} problems", field="count")
-    return arguments
+def _practice_start(request: Request, status: int = 200, **context: Any) -> HTMLResponse:
+    values = {"new": NEW_SHEET_DEFAULTS, "code": {"sheet": ""}, "errors": {}}
+    return page(
+        request,
+        "practice.html",
+        status,
+        title="Practice",
+        new_fields=NEW_SHEET_FIELDS,
+        code_fields=(f.SHEET,),
+        **(values | context),
+    )
+
+
+def _sheet_of(code: str, folder: Path | None) -> Any:
+    """The sheet a code names, with its problems: marking no answers against it reads the code as marking
+    does (a typo, another version, other cards: each refused with its own message)."""
+    return api.mark({}, sheet=code, regimens_dir=folder).sheet
 
 
 @router.get("/practice", response_class=HTMLResponse)
 def practice(request: Request, folder: Folder) -> Response:
     query = request.query_params
-    if not any(field.name in query for field in PRACTICE_FIELDS):
+    if "sheet" in query:  # a sheet by its code: the teacher's, or a new one after the redirect below
+        typed = _typed(query, (f.SHEET,))
+        try:
+            arguments, _ = f.read(query, (f.SHEET,))
+            if "sheet" not in arguments:
+                raise DoseCalcError("type the code printed on the sheet", field="sheet")
+            sheet = _sheet_of(arguments["sheet"], folder)
+        except DoseCalcError as error:
+            return _practice_start(request, 422, code=typed, errors=_errors(error, (f.SHEET,)))
         return page(
-            request, "practice.html", title="Practice", fields=PRACTICE_FIELDS, typed=PRACTICE_DEFAULTS, errors={}
+            request,
+            "practice_sheet.html",
+            title=f"Practice sheet {sheet.code}",
+            sheet=views.sheet(sheet),
+            given={},
+            errors={},
+            marks=None,
         )
-    typed = _typed(query, PRACTICE_FIELDS)
-    try:
-        arguments = _sheet_arguments(query)
-        if "seed" not in arguments:  # a new sheet: pick its number, and make it a link of its own
-            chosen = {**typed, "seed": str(secrets.randbelow(1_000_000))}
-            return RedirectResponse(f"/practice?{urlencode(chosen)}", status_code=303)
-        sheet = api.exercises(regimens_dir=folder, **arguments)
-    except DoseCalcError as error:
-        errors = _errors(error, PRACTICE_FIELDS)
-        return page(request, "practice.html", 422, title="Practice", fields=PRACTICE_FIELDS, typed=typed, errors=errors)
-    return page(
-        request,
-        "practice_sheet.html",
-        title=f"Practice sheet {sheet.seed}",
-        sheet=views.sheet(sheet),
-        hidden=typed,
-        given={},
-        errors={},
-        marks=None,
-    )
+    if any(field.name in query for field in NEW_SHEET_FIELDS):  # a new sheet: make it, then link to its code
+        typed = _typed(query, NEW_SHEET_FIELDS)
+        try:
+            arguments, _ = f.read(query, NEW_SHEET_FIELDS)
+            count = arguments.pop("count", 5)
+            if not 1 <= count <= MAX_PRACTICE:
+                raise DoseCalcError(f"a practice sheet has 1 to {MAX_PRACTICE} problems", field="count")
+            sheet = api.exercises(count, secrets.randbelow(10**9), regimens_dir=folder, **arguments)
+        except DoseCalcError as error:
+            return _practice_start(request, 422, new=typed, errors=_errors(error, NEW_SHEET_FIELDS))
+        return RedirectResponse(f"/practice?{urlencode({'sheet': sheet.code})}", status_code=303)
+    return _practice_start(request)
 
 
 async def _form(request: Request) -> ImmutableMultiDict[str, str]:
@@ -228,43 +247,39 @@ async def _form(request: Request) -> ImmutableMultiDict[str, str]:
 
 @router.post("/practice", response_class=HTMLResponse)
 async def practice_marks(request: Request, folder: Folder) -> HTMLResponse:
+    """The answers to a sheet marked as ``dosecalc check`` marks them: right, wrong (with the common error it
+    matches and the worked steps), unreadable (with why), or no answer."""
     from starlette.concurrency import run_in_threadpool
 
-    typed: dict[str, Any] = {}
+    form = await _form(request)
+    code = str(form.get("sheet", ""))[: f.MAX_TEXT]
     given: dict[int, str] = {}
+    for name, value in form.multi_items():
+        number = name.removeprefix("answer-")
+        if name.startswith("answer-") and number.isdigit() and len(number) <= 3:
+            given[int(number)] = value
     try:
-        form = await _form(request)
-        typed = _typed(form, PRACTICE_FIELDS)
-        arguments = _sheet_arguments(form)
-        sheet = await run_in_threadpool(lambda: api.exercises(regimens_dir=folder, **arguments))
-        for problem in sheet:
-            answer = form.get(f"answer-{problem.number}", "")
-            if len(answer) > f.MAX_TEXT:
-                raise DoseCalcError(
-                    f"problem {problem.number}: is longer than {f.MAX_TEXT} characters", field="answers"
-                )
-            given[problem.number] = answer
-        marks = await run_in_threadpool(lambda: api.mark(given, regimens_dir=folder, **arguments))
+        if len(code) == 0:
+            raise DoseCalcError("type the code printed on the sheet", field="sheet")
+        for number, value in given.items():
+            if len(value) > f.MAX_TEXT:
+                raise DoseCalcError(f"problem {number}: is longer than {f.MAX_TEXT} characters", field="answers")
+        marks = await run_in_threadpool(lambda: api.mark(given, sheet=code, regimens_dir=folder))
     except DoseCalcError as error:
-        context: dict[str, Any] = {"sheet": None, "marks": None}
-        if "sheet" in locals():
-            context["sheet"] = views.sheet(sheet)
+        try:
+            sheet = views.sheet(await run_in_threadpool(lambda: _sheet_of(code, folder)))
+        except DoseCalcError:
+            sheet = None
         return page(
-            request,
-            "practice_sheet.html",
-            422,
-            title="Practice sheet",
-            hidden=typed,
-            given=given,
-            errors={"": str(error)},
-            **context,
-        )
+            request, "practice_sheet.html", 422, title="Practice sheet", sheet=sheet, given=given,
+            errors={"": str(error)}, marks=None,
+        )  # fmt: skip
+    assert isinstance(marks, Marks)  # answers given as a mapping are one student's
     return page(
         request,
         "practice_sheet.html",
-        title=f"Marked: {marks.score} of {len(marks)}",
-        sheet=views.sheet(sheet),
-        hidden=typed,
+        title=f"Marked: {marks.right} of {marks.out_of} right",
+        sheet=views.sheet(marks.sheet),
         given=given,
         errors={},
         marks=views.marks(marks),
@@ -273,19 +288,27 @@ async def practice_marks(request: Request, folder: Folder) -> HTMLResponse:
 
 # --------------------------------------------------------------------------------------- teacher
 
-TEACHER_FIELDS = (
-    f.COUNT,
-    *SHEET_FIELDS,
-    f.SEED,
-    f.Field("students", "Students", f"One sheet each, numbered from the seed; 1 to {MAX_STUDENTS}.", kind="whole"),
-)
+STUDENTS = f.Field(
+    "students", "Students", f"One name or id a line (at most {f.MAX_LINES}): each gets a sheet of their own.",
+    kind="lines",
+)  # fmt: skip
+TEACHER_FIELDS = (f.COUNT, f.LEVEL, f.CONVENTIONS, f.SEED, STUDENTS)
+#: (format, label, answer key) of each download.
 DOWNLOADS = (
     ("html", "worksheet (HTML)", False),
     ("html", "answer key (HTML)", True),
     ("markdown", "worksheet (Markdown)", False),
     ("json", "answer key (JSON)", True),
 )
-SUFFIX = {"html": "html", "markdown": "md", "json": "json"}
+SUFFIX = {"html": "html", "markdown": "md", "json": "json", "csv": "csv"}
+MEDIA = {"html": "text/html", "markdown": "text/markdown", "json": "application/json", "csv": "text/csv"}
+
+
+def _links(options: Mapping[str, Any]) -> list[tuple[str, str]]:
+    return [
+        (label, "/teacher/sheet?" + urlencode({**options, "format": fmt, "key": int(key)}, doseq=True))
+        for fmt, label, key in DOWNLOADS
+    ]
 
 
 @router.get("/teacher", response_class=HTMLResponse)
@@ -293,27 +316,23 @@ def teacher(request: Request, folder: Folder) -> HTMLResponse:
     handout_fields = (f.WEIGHT, _regimens(folder, many=True), f.CONCENTRATION, f.DROP_FACTOR, f.EXPLAIN)
 
     def compute(arguments: dict[str, Any]) -> dict[str, Any]:
-        students = arguments.pop("students", 1)
-        if not 1 <= students <= MAX_STUDENTS:
-            raise DoseCalcError(f"{students} is not a whole number from 1 to {MAX_STUDENTS}", field="students")
         arguments.setdefault("seed", 1)
-        sheet = api.exercises(regimens_dir=folder, **arguments)  # checks every option before links are made
-        rows = []
-        for number in range(students):
-            options = {**arguments, "seed": sheet.seed + number}
-            rows.append(
-                {
-                    "student": number + 1,
-                    "seed": options["seed"],
-                    "links": [
-                        (label, "/teacher/sheet?" + urlencode({**options, "format": fmt, "key": int(key)}))
-                        for fmt, label, key in DOWNLOADS
-                    ],
-                }
-            )
-        return {"rows": rows}
+        made = api.exercises(regimens_dir=folder, **arguments)  # checks every option before links are made
+        options = {key: value for key, value in arguments.items() if key != "students"}
+        if isinstance(made, Sheet):
+            return {"rows": [{"student": "The class", "code": made.code, "links": _links(options)}], "all": []}
+        rows = [
+            {"student": sheet.student, "code": sheet.code, "links": _links({**options, "students": sheet.student})}
+            for sheet in made
+        ]
+        everyone = {**options, "students": arguments["students"]}
+        every = [
+            (label, "/teacher/sheet?" + urlencode({**everyone, "format": fmt, "key": int(key)}, doseq=True))
+            for fmt, label, key in (*DOWNLOADS, ("csv", "roster of codes (CSV)", False))
+        ]
+        return {"rows": rows, "all": every}
 
-    defaults = {"count": "10", "seed": "1", "students": "1", "pound": "exact", "pump_rounding": "0.1"}
+    defaults = {"count": "10", "seed": "1", "conventions": "standard"}
     return _calculation(
         request,
         "teacher.html",
@@ -328,19 +347,23 @@ def teacher(request: Request, folder: Folder) -> HTMLResponse:
 
 @router.get("/teacher/sheet")
 def teacher_sheet(request: Request, folder: Folder) -> Response:
-    """A worksheet or answer key to download, in HTML, Markdown or JSON."""
+    """A worksheet or answer key (one student's, or the class's) to download: HTML, Markdown, JSON or CSV."""
     fmt_field = f.Field("format", "Format", kind="choice")
     key_field = f.Field("key", "Answer key", kind="check")
-    arguments, _ = f.read(request.query_params, (*TEACHER_FIELDS[:-1], fmt_field, key_field))
+    students = f.Field("students", "Students", kind="choices")
+    arguments, _ = f.read(request.query_params, (*TEACHER_FIELDS[:-1], students, fmt_field, key_field))
     fmt = arguments.pop("format", "html")
     if fmt not in SUFFIX:
-        raise DoseCalcError(f"{fmt!r:.40} is not one of html, markdown, json", field="format")
-    sheet = api.exercises(regimens_dir=folder, **arguments)
-    name = f"dosecalc-{'key' if sheet.is_key else 'sheet'}-{sheet.seed}.{SUFFIX[fmt]}"
-    media = {"html": "text/html", "markdown": "text/markdown", "json": "application/json"}[fmt]
+        raise DoseCalcError(f"{fmt!r:.40} is not one of {', '.join(SUFFIX)}", field="format")
+    made = api.exercises(regimens_dir=folder, **arguments)
+    if not isinstance(made, Sheet) and len(made) == 1:
+        made = made[0]  # one student's sheet, as the class's sheet is written
+    name = f"dosecalc-{'key' if arguments.get('key') else 'sheet'}-{arguments.get('seed', 1)}.{SUFFIX[fmt]}"
+    if isinstance(made, Sheet):
+        name = f"dosecalc-{'key' if made.is_key else 'sheet'}-{made.code}.{SUFFIX[fmt]}"
     return Response(
-        sheet.as_text(fmt),
-        media_type=f"{media}; charset=utf-8",
+        made.as_text(fmt),
+        media_type=f"{MEDIA[fmt]}; charset=utf-8",
         headers={"content-disposition": f'attachment; filename="{name}"'},
     )
 

@@ -93,22 +93,10 @@ def card(result: CardDetail) -> dict[str, Any]:
 
 
 def sheet(result: Sheet) -> dict[str, Any]:
-    from ..teaching.exercises import answer_text
-
     return {
-        "seed": result.seed,
-        "conventions": result.convention.lines(),
-        "problems": [
-            {
-                "number": p.number,
-                "level": p.level,
-                "question": p.question,
-                "unit": p.unit,
-                "answer": answer_text(p),
-                "steps": list(p.steps),
-            }
-            for p in result.problems
-        ],
+        "code": result.code,
+        "conventions": result.convention.lines(p.unit for p in result.problems),
+        "problems": [{"number": p.number, "question": p.question, "unit": p.unit} for p in result.problems],
     }
 
 
@@ -116,16 +104,16 @@ def marks(result: Marks) -> dict[str, Any]:
     from ..teaching.exercises import answer_text
 
     return {
-        "score": result.score,
-        "total": len(result),
+        "right": result.right,
+        "out_of": result.out_of,
         "marks": [
             {
                 "number": m.problem.number,
                 "question": m.problem.question,
-                "unit": m.problem.unit,
                 "given": m.given or "",
-                "status": "right" if m.correct else ("no answer" if m.given is None else "wrong"),
+                "status": m.status,
                 "reason": m.reason,
+                "diagnosis": m.diagnosis or "",
                 "answer": answer_text(m.problem),
                 "steps": [] if m.correct else list(m.problem.steps),
             }
