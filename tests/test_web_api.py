@@ -15,6 +15,7 @@ pytest.importorskip("httpx")
 from fastapi.testclient import TestClient
 
 from dosecalc import api
+from dosecalc.results import Sheet
 from dosecalc.web.app import create_app
 
 from .helpers import run
@@ -119,19 +120,45 @@ def test_json_equals_the_command_line_json(
     assert response.headers["content-type"].startswith("application/json")
 
 
-def test_mark_equals_the_library_and_the_check_command(client: TestClient, tmp_path: Path) -> None:
-    key = api.exercises(count=3, seed=5).key()
-    answers = {"1": str(key[0].answer), "2": "1", "3": ""}
-    response = client.post("/api/mark", json={"answers": answers, "seed": 5, "count": 3})
+def test_mark_equals_the_check_command(client: TestClient, tmp_path: Path) -> None:
+    sheet = api.exercises(count=4, seed=5, conventions="pound-2.2")
+    assert isinstance(sheet, Sheet)
+    answers = {"1": f"{sheet[0].answer!r} {sheet[0].unit}", "2": "1", "3": "twelve", "4": ""}
+    response = client.post("/api/mark", json={"answers": answers, "sheet": sheet.code})
     assert response.status_code == 200, response.text
-    expected = api.mark({1: answers["1"], 2: "1", 3: ""}, 5, count=3).to_dicts()
-    assert response.json() == json.loads(json.dumps(expected))
-    assert response.json()["score"] == 1  # problem 1 right, 2 wrong, 3 blank
-    sheet = tmp_path / "answers.csv"
-    sheet.write_text(f"problem,answer\n1,{answers['1']}\n2,1\n", encoding="utf-8")
-    cli = run("check", str(sheet), "--seed", "5", "--count", "3")
-    assert cli.exit_code == 0, cli.output
-    assert "1/3" in cli.stdout or "1 of 3" in cli.stdout, cli.output
+    rows = "".join(f"{number},{text}\n" for number, text in answers.items())
+    (tmp_path / "answers.csv").write_text("problem,answer\n" + rows, encoding="utf-8")
+    cli = run("check", str(tmp_path / "answers.csv"), "--sheet", sheet.code, "--format", "json")
+    assert cli.exit_code in (0, 1), cli.output
+    assert response.json() == cli.json()
+    assert [mark["status"] for mark in response.json()["marks"]] == ["right", "wrong", "unreadable", "no answer"]
+
+
+def test_mark_by_seed_and_options_equals_the_check_command(client: TestClient, tmp_path: Path) -> None:
+    payload = {"answers": {"1": "88", "2": "12.2"}, "seed": 3, "count": 2, "level": 2, "pump_rounding": "1"}
+    response = client.post("/api/mark", json=payload)
+    assert response.status_code == 200, response.text
+    (tmp_path / "a.csv").write_text("problem,answer\n1,88\n2,12.2\n", encoding="utf-8")
+    cli = run(
+        "check", str(tmp_path / "a.csv"), "--seed", "3", "--count", "2", "--level", "2", "--pump-rounding", "1",
+        "--format", "json",
+    )  # fmt: skip
+    assert response.json() == cli.json(), cli.output
+
+
+def test_sheets_for_students_equal_the_command_line(client: TestClient, tmp_path: Path) -> None:
+    response = client.get("/api/exercises", params={"count": "2", "seed": "4", "students": ["Ann", "Bo"]})
+    assert response.status_code == 200, response.text
+    (tmp_path / "class.csv").write_text("student\nAnn\nBo\n", encoding="utf-8")
+    cli = run("exercises", "--count", "2", "--seed", "4", "--students", str(tmp_path / "class.csv"), "--format", "json")
+    assert response.json() == cli.json(), cli.output
+
+
+def test_conventions_choices_are_the_profiles() -> None:
+    from dosecalc.teaching.sheets import PROFILES
+    from dosecalc.web.fields import CONVENTIONS
+
+    assert [value for value, _ in CONVENTIONS.choices] == list(PROFILES)
 
 
 BAD = [
@@ -191,10 +218,12 @@ def test_library_message_is_the_command_line_message(client: TestClient) -> None
 
 MARK_BAD = [
     pytest.param({"answers": {"1": "88"}, "seed": "x"}, "seed", id="seed-text"),
-    pytest.param({"answers": {"x": "88"}}, "answers", id="problem-not-a-number"),
-    pytest.param({"answers": {"1": "eighty"}}, "answers", id="answer-unreadable"),
-    pytest.param({"answers": {}}, "answers", id="no-answers"),
-    pytest.param({"answers": {"1": "88"}, "count": 0}, "count", id="count-zero"),
+    pytest.param({"answers": {"x": "88"}, "seed": 1}, "answers", id="problem-not-a-number"),
+    pytest.param({"answers": {"1": "88"}}, "sheet", id="which-sheet"),
+    pytest.param({"answers": {"1": "88"}, "sheet": "7KQ2-M9XA"}, "sheet", id="sheet-code-typo"),
+    pytest.param({"answers": {"1": "88"}, "sheet": "7KQ2", "seed": 2}, "seed", id="code-and-seed"),
+    pytest.param({"answers": {"1": "88"}, "seed": 1, "conventions": "/etc/passwd"}, "conventions", id="path"),
+    pytest.param({"answers": {"1": "88"}, "seed": 1, "count": 0}, "count", id="count-zero"),
     pytest.param({"answers": {"1": "88"}, "extra": 1}, "extra", id="unknown-field"),
     pytest.param({"answers": {"1": "8" * 101}}, "answers", id="answer-too-long"),
     pytest.param({"answers": "1,88"}, "answers", id="answers-not-an-object"),

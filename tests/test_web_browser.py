@@ -16,11 +16,11 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
 from dosecalc import DISCLAIMER, api
+from dosecalc.results import Marks
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -148,34 +148,33 @@ def test_bad_weight_message_beside_the_field(page: Page, server: str) -> None:
     assert page.evaluate("document.activeElement.id") == "weight"
 
 
-def _answer_key(seed: int, count: int) -> Any:
-    return api.exercises(count, seed).key()
-
-
 def test_practice_session_right_wrong_unreadable(page: Page, server: str) -> None:
     page.goto(server + "/practice")
-    page.get_by_label("Number of problems").fill("3")
+    page.get_by_label("Number of problems").fill("4")
+    page.get_by_label("Conventions").select_option("whole-ml-h")
     page.get_by_role("button", name="Start").click()
     page.wait_for_selector("#answer-1")
-    seed = int(re.search(r"seed=(\d+)", page.url).group(1))  # type: ignore[union-attr]
-    key = _answer_key(seed, 3)
-    page.get_by_label("Answer to problem 1").fill(str(key[0].answer))
+    code = page.locator("strong.code").inner_text()
+    assert f"sheet={code}" in page.url  # the session lives in the code: a link gives the same sheet
+    marked = api.mark({}, sheet=code)  # the sheet the code names, with its key
+    assert isinstance(marked, Marks)
+    first = marked.sheet[0]
+    page.get_by_label("Answer to problem 1").fill(f"{first.answer!r} {first.unit}")
     page.get_by_label("Answer to problem 2").fill("0.0001")
     page.get_by_label("Answer to problem 3").fill("twelve")
     page.get_by_role("button", name="Check my answers").click()
-    summary = page.locator(".error-summary")
-    summary.wait_for()
-    assert "problem 3" in summary.inner_text()  # the unreadable answer is named; nothing is marked yet
-    assert page.get_by_label("Answer to problem 3").input_value() == "twelve"
-    assert page.get_by_label("Answer to problem 1").input_value() == str(key[0].answer)
-    page.get_by_label("Answer to problem 3").fill("")
-    page.get_by_role("button", name="Check my answers").click()
     page.wait_for_selector("#score-title")
-    assert page.locator("#score-title").inner_text() == "Score: 1 of 3"
+    assert page.locator("#score-title").inner_text() == "Score: 1 of 4 right"
     assert page.locator("#mark-1 .status").inner_text() == "Right"
     assert page.locator("#mark-2 .status").inner_text() == "Wrong"
-    assert page.locator("#mark-3 .status").inner_text() == "No answer"
-    assert page.locator("#mark-2 ol.steps li").count() == len(key[1].steps)  # the worked steps of a wrong answer
+    assert page.locator("#mark-3 .status").inner_text() == "Unreadable"
+    assert page.locator("#mark-4 .status").inner_text() == "No answer"
+    second = marked.sheet[1]
+    assert page.locator("#mark-2 ol.steps li").count() == len(second.steps)  # the worked steps of a wrong answer
+    assert "twelve" in page.locator("#mark-3").inner_text()
+    page.get_by_role("link", name="Try this sheet again").click()  # the same sheet again, by its code
+    page.wait_for_selector("#answer-1")
+    assert page.locator("strong.code").inner_text() == code
 
 
 def _tab_to(page: Page, selector: str, limit: int = 60) -> None:
@@ -211,7 +210,7 @@ def test_keyboard_only(page: Page, server: str) -> None:
     _tab_to(page, "nav a[href='/practice']")
     page.keyboard.press("Enter")
     page.wait_for_url("**/practice")
-    _tab_to(page, "#count")
+    _tab_to(page, "#sheet")
 
 
 PAGES = [
@@ -223,8 +222,8 @@ PAGES = [
     "/cards",
     "/cards/rate-0.35-mg-kg-h",
     "/practice",
-    "/practice?count=3&seed=4&level=&pound=exact&pump_rounding=0.1",
-    "/teacher?count=3&seed=2&students=2",
+    "/practice?sheet=" + api.exercises(3, 4).code,  # type: ignore[union-attr]
+    "/teacher?count=3&seed=2&students=Ann%0ABo",
 ]
 
 

@@ -3,12 +3,12 @@ the command line's tables, messages beside their fields, escaping of card text, 
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -19,7 +19,8 @@ from fastapi.testclient import TestClient
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dosecalc import DISCLAIMER, DoseCalcError, api
+from dosecalc import DISCLAIMER, api
+from dosecalc.results import Marks, Sheet
 from dosecalc.web.app import create_app
 
 from .helpers import GOOD, run
@@ -37,9 +38,9 @@ PAGES = [
     "/cards/rate-22-mg-h",
     "/cards/no-such-card",
     "/practice",
-    "/practice?count=3&seed=4&level=&pound=exact&pump_rounding=0.1",
+    "/practice?sheet=" + api.exercises(3, 4).code,  # type: ignore[union-attr]
     "/teacher",
-    "/teacher?count=3&seed=2&students=3&pound=exact&pump_rounding=0.1&level=",
+    "/teacher?count=3&seed=2&students=Ann%0ABo&conventions=standard&level=",
     "/no-such-page",
 ]
 
@@ -220,61 +221,74 @@ def test_simulation_chart_is_inline_svg_without_style_attributes(client: TestCli
     assert 'role="img"' in svg
 
 
+def _code(location: str) -> str:
+    return parse_qs(urlsplit(location).query)["sheet"][0]
+
+
 def test_practice_session_new_sheet_then_marks(client: TestClient) -> None:
     start = client.get(
-        "/practice",
-        params={"count": "3", "level": "", "pound": "exact", "pump_rounding": "0.1"},
-        follow_redirects=False,
+        "/practice", params={"count": "4", "level": "", "conventions": "whole-ml-h"}, follow_redirects=False
     )
     assert start.status_code == 303
-    location = start.headers["location"]
-    seed = int(re.search(r"seed=(\d+)", location).group(1))  # type: ignore[union-attr]
-    sheet = client.get(location)
+    code = _code(start.headers["location"])
+    sheet = client.get(start.headers["location"])
     assert sheet.status_code == 200
     page = parse(sheet.text)
-    assert {"answer-1", "answer-2", "answer-3"} <= set(page.inputs)
-    key = api.exercises(3, seed).key()
-    form = {"count": "3", "seed": str(seed), "level": "", "pound": "exact", "pump_rounding": "0.1"}
-    form |= {"answer-1": str(key[0].answer), "answer-2": "0.0001", "answer-3": ""}
+    assert {"answer-1", "answer-2", "answer-3", "answer-4"} <= set(page.inputs)
+    assert f'<input type="hidden" name="sheet" value="{code}">' in sheet.text
+    key = api.mark({}, sheet=code)  # the key of the sheet the code names
+    assert isinstance(key, Marks)
+    first = key.sheet[0]
+    form = {"sheet": code, "answer-1": f"{first.answer!r}", "answer-2": "0.0001", "answer-3": "7,16", "answer-4": ""}
     marked = client.post("/practice", data=form)
     assert marked.status_code == 200, marked.text
     page = parse(marked.text)
-    assert page.said("score-title") == "Score: 1 of 3"
+    assert page.said("score-title") == "Score: 1 of 4 right"
     assert page.said("mark-1").startswith("Right")
     assert page.said("mark-2").startswith("Wrong") and "Worked steps" in page.said("mark-2")
-    assert page.said("mark-3").startswith("No answer")
+    assert page.said("mark-3").startswith("Unreadable")
+    assert page.said("mark-4").startswith("No answer")
+    expected = api.mark({1: form["answer-1"], 2: "0.0001", 3: "7,16", 4: ""}, sheet=code)
+    assert isinstance(expected, Marks)
+    for mark in expected.marks:  # the page says what the library's marking says
+        assert mark.reason[1:] in page.said(f"mark-{mark.problem.number}")
 
 
-def test_practice_unreadable_answer_is_said_and_answers_kept(client: TestClient) -> None:
-    form = {"count": "2", "seed": "8", "level": "", "pound": "exact", "pump_rounding": "0.1"}
-    form |= {"answer-1": "eighty", "answer-2": "12"}
-    response = client.post("/practice", data=form)
-    assert response.status_code == 422
-    page = parse(response.text)
-    with pytest.raises(DoseCalcError) as refused:
-        api.mark({1: "eighty", 2: "12"}, 8, count=2)
-    assert str(refused.value) in page.all_text
-    assert page.inputs["answer-1"]["value"] == "eighty" and page.inputs["answer-2"]["value"] == "12"
+def test_practice_with_a_teachers_code(client: TestClient) -> None:
+    sheet = api.exercises(count=3, seed=77, conventions="pound-2.2")
+    assert isinstance(sheet, Sheet)
+    page = parse(client.get("/practice", params={"sheet": sheet.code}).text)
+    assert sheet[0].question in page.all_text and "answer-3" in page.inputs
+    typo = client.get("/practice", params={"sheet": sheet.code[:-2] + "ZZ"})
+    assert typo.status_code == 422
+    assert parse(typo.text).said("sheet-error").startswith("Error: ")
 
 
 def test_practice_form_over_the_limits_is_refused(client: TestClient) -> None:
-    form = {"count": "2", "seed": "8", "answer-1": "1" * 101}
-    assert client.post("/practice", data=form).status_code == 422
-    assert client.post("/practice", data={"count": "21", "seed": "1"}).status_code == 422
+    sheet = api.exercises(count=2, seed=8)
+    assert isinstance(sheet, Sheet)
+    assert client.post("/practice", data={"sheet": sheet.code, "answer-1": "1" * 101}).status_code == 422
+    assert client.post("/practice", data={"answer-1": "1"}).status_code == 422  # no sheet code
+    assert client.get("/practice", params={"count": "21"}).status_code == 422
     assert client.post("/practice", content=b"a=" + b"1" * 70_000).status_code == 413
 
 
 def test_teacher_sheets_download_as_the_library_writes_them(client: TestClient) -> None:
-    page = parse(client.get("/teacher", params={"count": "3", "seed": "2", "students": "2"}).text)
+    query = {"count": "3", "seed": "2", "conventions": "standard", "students": "Ann\nBo"}
+    page = parse(client.get("/teacher", params=query).text)
     rows = page.tables["sheets-table"]
-    assert [row[:2] for row in rows[1:]] == [["1", "2"], ["2", "3"]]
-    response = client.get("/teacher/sheet", params={"count": "3", "seed": "3", "format": "json", "key": "1"})
-    assert response.status_code == 200
-    assert "attachment" in response.headers["content-disposition"]
-    assert response.text == api.exercises(3, 3, key=True).as_text("json")
+    made = api.exercises(3, 2, students=["Ann", "Bo"])
+    assert [row[:2] for row in rows[1:]] == [["Ann", made[0].code], ["Bo", made[1].code]]
+    one = client.get(
+        "/teacher/sheet", params={"count": "3", "seed": "2", "students": "Bo", "format": "json", "key": "1"}
+    )
+    assert one.status_code == 200 and "attachment" in one.headers["content-disposition"]
+    assert one.text == made[1].key().as_text("json")
+    whole = client.get("/teacher/sheet", params={"count": "3", "seed": "2", "students": ["Ann", "Bo"], "format": "csv"})
+    assert whole.text == made.as_text("csv")
     markdown = client.get("/teacher/sheet", params={"count": "3", "seed": "3", "format": "markdown"})
     assert markdown.text == api.exercises(3, 3).as_text("markdown")
-    bad = client.get("/teacher", params={"count": "3", "students": "61"})
+    bad = client.get("/teacher", params={"count": "3", "students": "\n".join(f"s{i}" for i in range(61))})
     assert bad.status_code == 422 and parse(bad.text).said("students-error").startswith("Error: ")
 
 

@@ -195,10 +195,12 @@ def _practice_start(request: Request, status: int = 200, **context: Any) -> HTML
     )
 
 
-def _sheet_of(code: str, folder: Path | None) -> Any:
+def _sheet_of(code: str, folder: Path | None) -> Sheet:
     """The sheet a code names, with its problems: marking no answers against it reads the code as marking
     does (a typo, another version, other cards: each refused with its own message)."""
-    return api.mark({}, sheet=code, regimens_dir=folder).sheet
+    marked = api.mark({}, sheet=code, regimens_dir=folder)
+    assert isinstance(marked, Marks)  # answers given as a mapping are one student's
+    return marked.sheet
 
 
 @router.get("/practice", response_class=HTMLResponse)
@@ -229,10 +231,11 @@ def practice(request: Request, folder: Folder) -> Response:
             count = arguments.pop("count", 5)
             if not 1 <= count <= MAX_PRACTICE:
                 raise DoseCalcError(f"a practice sheet has 1 to {MAX_PRACTICE} problems", field="count")
-            sheet = api.exercises(count, secrets.randbelow(10**9), regimens_dir=folder, **arguments)
+            made = api.exercises(count, secrets.randbelow(10**9), regimens_dir=folder, **arguments)
+            assert isinstance(made, Sheet)  # no students named: one sheet
         except DoseCalcError as error:
             return _practice_start(request, 422, new=typed, errors=_errors(error, NEW_SHEET_FIELDS))
-        return RedirectResponse(f"/practice?{urlencode({'sheet': sheet.code})}", status_code=303)
+        return RedirectResponse(f"/practice?{urlencode({'sheet': made.code})}", status_code=303)
     return _practice_start(request)
 
 
@@ -254,10 +257,10 @@ async def practice_marks(request: Request, folder: Folder) -> HTMLResponse:
     form = await _form(request)
     code = str(form.get("sheet", ""))[: f.MAX_TEXT]
     given: dict[int, str] = {}
-    for name, value in form.multi_items():
-        number = name.removeprefix("answer-")
-        if name.startswith("answer-") and number.isdigit() and len(number) <= 3:
-            given[int(number)] = value
+    for field, value in form.multi_items():
+        digits = field.removeprefix("answer-")
+        if field.startswith("answer-") and digits.isdigit() and len(digits) <= 3:
+            given[int(digits)] = value
     try:
         if len(code) == 0:
             raise DoseCalcError("type the code printed on the sheet", field="sheet")
