@@ -281,7 +281,7 @@ async def practice_marks(request: Request, folder: Folder) -> HTMLResponse:
     return page(
         request,
         "practice_sheet.html",
-        title=f"Marked: {marks.right} of {marks.out_of} right",
+        title="Practice sheet, marked",
         sheet=views.sheet(marks.sheet),
         given=given,
         errors={},
