@@ -100,46 +100,44 @@ COUNT = Field("count", "Number of problems", "A whole number from 1 to 500.", ki
 SEED = Field("seed", "Sheet number (seed)", "The same number gives the same sheet.", kind="whole")
 
 
-def read(form: Mapping[str, Any], fields: Sequence[Field]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The API arguments of a submitted form, and the text typed (to show again). ``form`` is a Starlette
-    ``QueryParams`` or ``FormData`` (``getlist`` for repeated fields). A value too long, too many values, or
-    text where a whole number is expected raise :class:`DoseCalcError` naming the field."""
+def read(form: Mapping[str, Any], fields: Sequence[Field]) -> dict[str, Any]:
+    """The API arguments of a submitted form. ``form`` is a Starlette ``QueryParams`` or ``FormData``
+    (``getlist`` for repeated fields). A value too long, too many values, or text where a whole number is
+    expected raise :class:`DoseCalcError` naming the field."""
     arguments: dict[str, Any] = {}
-    typed: dict[str, Any] = {}
     getlist = getattr(form, "getlist", None)
     for field in fields:
         if field.repeated:
             values = list(getlist(field.name)) if getlist is not None else list(form.get(field.name) or [])
-            typed[field.name] = values
-            if len(values) > MAX_VALUES:
-                raise DoseCalcError(f"at most {MAX_VALUES} may be chosen", field=field.name)
-            for value in values:
-                _bounded(value, field.name)
-            if values:
-                arguments[field.name] = values
-            continue
-        raw = form.get(field.name)
-        text = "" if raw is None else str(raw)
-        typed[field.name] = text
-        if field.kind == "lines":
-            lines = [line.strip() for line in text.splitlines() if line.strip()]
-            if len(lines) > MAX_LINES or len(text) > MAX_LINES * (MAX_TEXT + 2):
-                raise DoseCalcError(f"at most {MAX_LINES} lines", field=field.name)
-            for line in lines:
-                _bounded(line, field.name)
-            if lines:
-                arguments[field.name] = lines
-            continue
-        _bounded(text, field.name)
-        if field.kind == "check":
-            arguments[field.name] = text in ("on", "true", "1")
-        elif text.strip() == "":
-            continue
-        elif field.kind == "whole":
-            arguments[field.name] = whole(text, field.name)
+            most, what = MAX_VALUES, "may be chosen"
+        elif field.kind == "lines":
+            text = str(form.get(field.name) or "")
+            if len(text) > MAX_LINES * (MAX_TEXT + 2):
+                raise DoseCalcError(f"at most {MAX_LINES} lines of {MAX_TEXT} characters", field=field.name)
+            values = [line.strip() for line in text.splitlines() if line.strip()]
+            most, what = MAX_LINES, "lines"
         else:
-            arguments[field.name] = text
-    return arguments, typed
+            value = _scalar(field, str(form.get(field.name) or ""))
+            if value is not None:
+                arguments[field.name] = value
+            continue
+        if len(values) > most:
+            raise DoseCalcError(f"at most {most} {what}", field=field.name)
+        for value in values:
+            _bounded(value, field.name)
+        if values:
+            arguments[field.name] = values
+    return arguments
+
+
+def _scalar(field: Field, text: str) -> Any:
+    """One field's value: a tick box is True or False, a blank field not given (None), a whole number read."""
+    _bounded(text, field.name)
+    if field.kind == "check":
+        return text in ("on", "true", "1")
+    if text.strip() == "":
+        return None
+    return whole(text, field.name) if field.kind == "whole" else text
 
 
 def whole(text: str, field: str) -> int:

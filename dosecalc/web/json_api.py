@@ -3,7 +3,8 @@
 text ``dosecalc ... --format json`` prints for the same request.
 
 Parameters carry the API's names (``weight``, ``drop_factor``, ``regimen`` repeated for several), so a
-refusal names the parameter that was sent. Every text is bounded in length, every list in size.
+refusal names the parameter that was sent, and each route's query is one model whose fields are passed to
+the API as they are. Every text is bounded in length, every list in size.
 """
 
 from __future__ import annotations
@@ -26,106 +27,13 @@ from .fields import MAX_STUDENTS, MAX_TEXT, MAX_VALUES
 router = APIRouter(prefix="/api", responses=RESPONSES)
 
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
-Optional = Annotated[Text | None, Query(max_length=MAX_TEXT)]
-Ids = Annotated[list[Text] | None, Query(max_length=MAX_VALUES)]
+Ids = Annotated[list[Text] | None, Field(max_length=MAX_VALUES)]
 Folder = Annotated[Path | None, Depends(folder)]
 
 
 def _json(result: Result) -> Response:
     """The result's JSON, byte for byte what the command line prints with ``--format json``."""
     return Response(result.as_text("json"), media_type="application/json")
-
-
-@router.get("/table", summary="Rate, dose and pump figures (dosecalc table)")
-def table(
-    folder: Folder,
-    weight: Optional = None,
-    regimen: Ids = None,
-    duration: Optional = None,
-    concentration: Optional = None,
-    drop_factor: Optional = None,
-    sessions: int | None = None,
-    max_rate: Optional = None,
-    no_cap: bool = False,
-    explain: bool = False,
-    notes: Annotated[Text, Query(max_length=MAX_TEXT)] = "brief",
-) -> Response:
-    return _json(
-        api.table(
-            weight,
-            regimen,
-            duration=duration,
-            concentration=concentration,
-            drop_factor=drop_factor,
-            sessions=sessions,
-            max_rate=max_rate,
-            no_cap=no_cap,
-            explain=explain,
-            notes=notes,
-            regimens_dir=folder,
-        )
-    )
-
-
-@router.get("/schedule", summary="One regimen's time schedule (dosecalc schedule)")
-def schedule(
-    folder: Folder,
-    regimen: Annotated[Text, Query(max_length=MAX_TEXT)],
-    weight: Optional = None,
-    step: Annotated[Text, Query(max_length=MAX_TEXT)] = "15 min",
-    duration: Optional = None,
-    concentration: Optional = None,
-    drop_factor: Optional = None,
-    explain: bool = False,
-    notes: Annotated[Text, Query(max_length=MAX_TEXT)] = "brief",
-) -> Response:
-    return _json(
-        api.schedule(
-            regimen,
-            weight,
-            step=step,
-            duration=duration,
-            concentration=concentration,
-            drop_factor=drop_factor,
-            explain=explain,
-            notes=notes,
-            regimens_dir=folder,
-        )
-    )
-
-
-@router.get("/cards", summary="The regimen cards (dosecalc regimens)")
-def cards(folder: Folder) -> Response:
-    return _json(api.cards(folder))
-
-
-@router.get("/simulate", summary="Predicted plasma concentration, a teaching estimate (dosecalc simulate)")
-def simulate(
-    folder: Folder,
-    regimen: Annotated[Text, Query(max_length=MAX_TEXT)],
-    weight: Optional = None,
-    model: Annotated[Text, Query(max_length=MAX_TEXT)] = "domino",
-    duration: Optional = None,
-    sessions: int = 1,
-    interval: Annotated[Text, Query(max_length=MAX_TEXT)] = "24 h",
-    until: Optional = None,
-    step: Annotated[Text, Query(max_length=MAX_TEXT)] = "5 min",
-    compare: Ids = None,
-) -> Response:
-    return _json(
-        api.simulate(
-            regimen,
-            weight,
-            model=model,
-            duration=duration,
-            sessions=sessions,
-            interval=interval,
-            until=until,
-            step=step,
-            compare=compare,
-            regimens_dir=folder,
-        )
-    )
 
 
 def _profile(conventions: str | None) -> str | None:
@@ -137,31 +45,77 @@ def _profile(conventions: str | None) -> str | None:
     return conventions
 
 
+class TableQuery(BaseModel):
+    weight: Text | None = None
+    regimen: Ids = None
+    duration: Text | None = None
+    concentration: Text | None = None
+    drop_factor: Text | None = None
+    sessions: int | None = None
+    max_rate: Text | None = None
+    no_cap: bool = False
+    explain: bool = False
+    notes: Text = "brief"
+
+
+@router.get("/table", summary="Rate, dose and pump figures (dosecalc table)")
+def table(query: Annotated[TableQuery, Query()], folder: Folder) -> Response:
+    return _json(api.table(**query.model_dump(), regimens_dir=folder))
+
+
+class ScheduleQuery(BaseModel):
+    regimen: Text
+    weight: Text | None = None
+    step: Text = "15 min"
+    duration: Text | None = None
+    concentration: Text | None = None
+    drop_factor: Text | None = None
+    explain: bool = False
+    notes: Text = "brief"
+
+
+@router.get("/schedule", summary="One regimen's time schedule (dosecalc schedule)")
+def schedule(query: Annotated[ScheduleQuery, Query()], folder: Folder) -> Response:
+    return _json(api.schedule(**query.model_dump(), regimens_dir=folder))
+
+
+@router.get("/cards", summary="The regimen cards (dosecalc regimens)")
+def cards(folder: Folder) -> Response:
+    return _json(api.cards(folder))
+
+
+class SimulateQuery(BaseModel):
+    regimen: Text
+    weight: Text | None = None
+    model: Text = "domino"
+    duration: Text | None = None
+    sessions: int = 1
+    interval: Text = "24 h"
+    until: Text | None = None
+    step: Text = "5 min"
+    compare: Ids = None
+
+
+@router.get("/simulate", summary="Predicted plasma concentration, a teaching estimate (dosecalc simulate)")
+def simulate(query: Annotated[SimulateQuery, Query()], folder: Folder) -> Response:
+    return _json(api.simulate(**query.model_dump(), regimens_dir=folder))
+
+
+class ExercisesQuery(BaseModel):
+    count: int = 10
+    seed: int = 1
+    level: int | None = None
+    conventions: Annotated[Text, Field(description="A built-in profile, by name")] = "standard"
+    pound: Text | None = None
+    pump_rounding: Text | None = None
+    key: bool = False
+    students: Annotated[list[Text] | None, Field(max_length=MAX_STUDENTS, description="One sheet each")] = None
+
+
 @router.get("/exercises", summary="A reproducible sheet of problems, or its answer key (dosecalc exercises)")
-def exercises(
-    folder: Folder,
-    count: int = 10,
-    seed: int = 1,
-    level: int | None = None,
-    conventions: Annotated[Text, Query(max_length=MAX_TEXT, description="A built-in profile, by name")] = "standard",
-    pound: Optional = None,
-    pump_rounding: Optional = None,
-    key: bool = False,
-    students: Annotated[list[Text] | None, Query(max_length=MAX_STUDENTS, description="One sheet each")] = None,
-) -> Response:
-    return _json(
-        api.exercises(
-            count,
-            seed,
-            level=level,
-            conventions=_profile(conventions) or "standard",
-            pound=pound,
-            pump_rounding=pump_rounding,
-            key=key,
-            students=students,
-            regimens_dir=folder,
-        )
-    )
+def exercises(query: Annotated[ExercisesQuery, Query()], folder: Folder) -> Response:
+    _profile(query.conventions)
+    return _json(api.exercises(**query.model_dump(), regimens_dir=folder))
 
 
 class MarkRequest(BaseModel):
@@ -183,17 +137,6 @@ class MarkRequest(BaseModel):
 
 @router.post("/mark", summary="Mark a student's answers against the key (dosecalc check)")
 def mark(request: MarkRequest, folder: Folder) -> Response:
-    return _json(
-        api.mark(
-            dict(request.answers),  # type: ignore[arg-type]  # keys are problem numbers as text, read by the API
-            request.seed,
-            sheet=request.sheet,
-            count=request.count,
-            level=request.level,
-            conventions=_profile(request.conventions),
-            pound=request.pound,
-            pump_rounding=request.pump_rounding,
-            partial=request.partial,
-            regimens_dir=folder,
-        )
-    )
+    _profile(request.conventions)
+    # the answers' keys are problem numbers as text, read by the API as a file's would be
+    return _json(api.mark(**request.model_dump(), regimens_dir=folder))

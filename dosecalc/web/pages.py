@@ -75,7 +75,7 @@ def _calculation(
     errors: dict[str, str] = {}
     if submitted:
         try:
-            arguments, _ = f.read(query, fields)
+            arguments = f.read(query, fields)
             result = compute(arguments)
         except DoseCalcError as error:
             errors = _errors(error, fields)
@@ -209,7 +209,7 @@ def practice(request: Request, folder: Folder) -> Response:
     if "sheet" in query:  # a sheet by its code: the teacher's, or a new one after the redirect below
         typed = _typed(query, (f.SHEET,))
         try:
-            arguments, _ = f.read(query, (f.SHEET,))
+            arguments = f.read(query, (f.SHEET,))
             if "sheet" not in arguments:
                 raise DoseCalcError("type the code printed on the sheet", field="sheet")
             sheet = _sheet_of(arguments["sheet"], folder)
@@ -227,7 +227,7 @@ def practice(request: Request, folder: Folder) -> Response:
     if any(field.name in query for field in NEW_SHEET_FIELDS):  # a new sheet: make it, then link to its code
         typed = _typed(query, NEW_SHEET_FIELDS)
         try:
-            arguments, _ = f.read(query, NEW_SHEET_FIELDS)
+            arguments = f.read(query, NEW_SHEET_FIELDS)
             count = arguments.pop("count", 5)
             if not 1 <= count <= MAX_PRACTICE:
                 raise DoseCalcError(f"a practice sheet has 1 to {MAX_PRACTICE} problems", field="count")
@@ -354,7 +354,7 @@ def teacher_sheet(request: Request, folder: Folder) -> Response:
     fmt_field = f.Field("format", "Format", kind="choice")
     key_field = f.Field("key", "Answer key", kind="check")
     students = f.Field("students", "Students", kind="choices")
-    arguments, _ = f.read(request.query_params, (*TEACHER_FIELDS[:-1], students, fmt_field, key_field))
+    arguments = f.read(request.query_params, (*TEACHER_FIELDS[:-1], students, fmt_field, key_field))
     fmt = arguments.pop("format", "html")
     if fmt not in SUFFIX:
         raise DoseCalcError(f"{fmt!r:.40} is not one of {', '.join(SUFFIX)}", field="format")
@@ -375,7 +375,7 @@ def teacher_sheet(request: Request, folder: Folder) -> Response:
 def teacher_handout(request: Request, folder: Folder) -> Response:
     """The printable handout (the report extra draws its charts) to download."""
     fields = (f.WEIGHT, f.Field("regimen", "", kind="choices"), f.CONCENTRATION, f.DROP_FACTOR, f.EXPLAIN)
-    arguments, _ = f.read(request.query_params, fields)
+    arguments = f.read(request.query_params, fields)
     handout = api.report(regimens_dir=folder, **arguments)
     return Response(
         handout.html,
