@@ -239,7 +239,8 @@ def test_practice_session_new_sheet_then_marks(client: TestClient) -> None:
     key = api.mark({}, sheet=code)  # the key of the sheet the code names
     assert isinstance(key, Marks)
     first = key.sheet[0]
-    form = {"sheet": code, "answer-1": f"{first.answer!r}", "answer-2": "0.0001", "answer-3": "7,16", "answer-4": ""}
+    tenfold = f"{key.sheet[1].answer * 10!r}"  # the decimal point one place out: a common error, diagnosed
+    form = {"sheet": code, "answer-1": f"{first.answer!r}", "answer-2": tenfold, "answer-3": "7,16", "answer-4": ""}
     marked = client.post("/practice", data=form)
     assert marked.status_code == 200, marked.text
     page = parse(marked.text)
@@ -248,8 +249,9 @@ def test_practice_session_new_sheet_then_marks(client: TestClient) -> None:
     assert page.said("mark-2").startswith("Wrong") and "Worked steps" in page.said("mark-2")
     assert page.said("mark-3").startswith("Unreadable")
     assert page.said("mark-4").startswith("No answer")
-    expected = api.mark({1: form["answer-1"], 2: "0.0001", 3: "7,16", 4: ""}, sheet=code)
+    expected = api.mark({1: form["answer-1"], 2: tenfold, 3: "7,16", 4: ""}, sheet=code)
     assert isinstance(expected, Marks)
+    assert expected.marks[1].diagnosis and expected.marks[1].diagnosis in page.said("mark-2")
     for mark in expected.marks:  # the page says what the library's marking says
         assert mark.reason[1:] in page.said(f"mark-{mark.problem.number}")
 
