@@ -692,9 +692,9 @@ def _simulation(
 # --------------------------------------------------------------------------------------- teaching
 
 
-def _convention(conventions: Any, pound: Any, pump_rounding: Any) -> Convention:
+def _convention(conventions: Any, pound: Any, pump_rounding: Any, method: Any = None) -> Convention:
     """The sheet's conventions: a built-in profile by name, a school's profile file, or a :class:`Convention`;
-    ``pound`` and ``pump_rounding``, when given, change those two rules of it."""
+    ``pound``, ``pump_rounding`` and ``method``, when given, change those rules of it."""
     from decimal import Decimal
 
     from .teaching.sheets import PROFILES, Convention, convention_from_mapping
@@ -727,6 +727,10 @@ def _convention(conventions: Any, pound: Any, pump_rounding: Any) -> Convention:
         )
     if pound is not None:
         chosen = chosen.replace(pound=_choice(pound, "pound", ("exact", "2.2")))
+    if method is not None:
+        from .teaching.sheets import METHODS
+
+        chosen = chosen.replace(method=_choice(method, "method", METHODS))
     if pump_rounding is not None:
         step = _choice(pump_rounding, "pump_rounding", ("0.1", "1"))
         chosen = chosen.replace(
@@ -743,6 +747,7 @@ def exercises(
     conventions: str | Path | Convention = "standard",
     pound: str | None = None,
     pump_rounding: str | None = None,
+    method: str | None = None,
     key: bool = False,
     students: str | Path | Sequence[str] | None = None,
     regimens_dir: Folder = None,
@@ -770,6 +775,9 @@ def exercises(
         profile's.
     pump_rounding : str, optional
         Pump-rate answers to ``"0.1"`` mL/h or to whole (``"1"``) mL/h, in place of the profile's.
+    method : str, optional
+        The worked steps' method, in place of the profile's: ``"dimensional"`` (dimensional analysis),
+        ``"formula"`` (D/H x Q) or ``"ratio"`` (ratio and proportion).
     key : bool
         The answer key (with worked steps) rather than the worksheet, in every format (``sheet.key()`` gives
         the key of a worksheet too).
@@ -800,7 +808,7 @@ def exercises(
     total = _whole(count, "count", 1, MAX_PROBLEMS)
     chosen_seed = _whole(seed, "seed", 0, 2**63 - 1)
     chosen_level = None if level is None else _whole(level, "level", 1, 3)
-    convention = _convention(conventions, pound, pump_rounding)
+    convention = _convention(conventions, pound, pump_rounding, method)
     names = None if students is None else _students(students)
     cards_ = list(_catalogue(regimens_dir, builtin).cards.values())
     prints = fingerprint(cards_)

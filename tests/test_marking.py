@@ -443,3 +443,19 @@ def test_a_student_without_a_code_in_a_class_with_codes_is_reported_not_guessed(
     assert [m.student for m in result] == ["ana"]
     assert result.refused == ("ben: not marked: no sheet code in the sheet column, and no --sheet",)
     assert run("check", str(answers)).exit_code == 1
+
+
+def test_the_method_option_is_part_of_the_sheet_and_its_code() -> None:
+    plain = run("exercises", "-n", "4", "--seed", "4", "--level", "2", "--answers", "-f", "json").json()
+    formula = run(
+        "exercises", "-n", "4", "--seed", "4", "--level", "2", "--method", "formula", "--answers", "-f", "json"
+    )
+    assert formula.exit_code == 0, formula.stderr
+    sheet = formula.json()
+    assert sheet["sheet_code"] != plain["sheet_code"]
+    assert "Worked steps by the formula method (D/H x Q)." in sheet["conventions"]
+    from dosecalc.teaching.sheets import decode
+
+    assert decode(sheet["sheet_code"], exercises(count=1).spec.fingerprint).convention.method == "formula"
+    refused = run("exercises", "--method", "guess")
+    assert refused.exit_code == 2 and "--method" in refused.stderr

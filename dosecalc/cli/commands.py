@@ -25,6 +25,7 @@ from .options import (
     Explain,
     Level,
     MaxRate,
+    Method,
     NoBuiltin,
     NoCap,
     Notes,
@@ -377,6 +378,15 @@ def exercises(
     conventions: Conventions = None,
     pound: PoundOption = None,
     pump_rounding: PumpOption = None,
+    method: Annotated[
+        Method | None,
+        typer.Option(
+            "--method",
+            help="Worked steps by dimensional analysis, the formula method (D/H x Q) or ratio and proportion. "
+            "Default: the conventions' method.",
+            show_default=False,
+        ),
+    ] = None,
     students: Annotated[
         Path | None,
         typer.Option(
@@ -405,6 +415,7 @@ def exercises(
         conventions="standard" if conventions is None else conventions,
         pound=None if pound is None else pound.value,
         pump_rounding=None if pump_rounding is None else pump_rounding.value,
+        method=None if method is None else method.value,
         key=key,
         students=students,
         regimens_dir=regimens_dir,

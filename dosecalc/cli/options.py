@@ -202,6 +202,12 @@ SheetCode = Annotated[
 ]
 
 
+class Method(StrEnum):
+    dimensional = "dimensional"
+    formula = "formula"
+    ratio = "ratio"
+
+
 class CheckFormat(StrEnum):
     table = "table"
     json = "json"
