@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         Sheet,
         Sheets,
         SimulationTable,
+        Variants,
     )
     from .teaching.sheets import Convention, SheetSpec
     from .units import Quantity, QuantitySpec
@@ -750,9 +751,10 @@ def exercises(
     method: str | None = None,
     key: bool = False,
     students: str | Path | Sequence[str] | None = None,
+    variants: int | None = None,
     regimens_dir: Folder = None,
     builtin: bool = True,
-) -> Sheet | Sheets:
+) -> Sheet | Sheets | Variants:
     """A reproducible sheet of dosage-calculation problems from the cards, with its answer key and its code.
 
     Every answer and its worked steps come from the same arithmetic as :func:`table`; answers are rounded
@@ -785,6 +787,10 @@ def exercises(
         One sheet per student: a CSV file with a column of names or ids (headed ``student``, ``name`` or
         ``id``, or the first column), or the names. Each student's seed is derived from ``seed`` and the
         student, so neighbours' sheets differ; each sheet has its own code.
+    variants : int, optional
+        For a learning platform: N variants of the sheet (1 to 100), each with its own seed (derived from
+        ``seed`` and the variant's number) and code. Exported with ``to_bytes("moodle" | "gift" | "canvas" |
+        "qti21")``, problem N of every variant makes one category, from which a quiz draws one per student.
     regimens_dir, builtin
         As for :func:`cards`.
 
@@ -792,7 +798,8 @@ def exercises(
     -------
     Sheet or Sheets
         A ``Sheet``: its ``problems`` (question, unit, answer, steps), ``code``;
-        ``as_text("markdown" | "json" | "html")``; ``key()``. With ``students``, ``Sheets``: one per student.
+        ``as_text("markdown" | "json" | "html" | "moodle" | "gift")``, ``to_bytes("canvas" | "qti21")`` (zip
+        packages); ``key()``. With ``students``, ``Sheets``: one per student. With ``variants``, ``Variants``.
 
     Examples
     --------
@@ -810,8 +817,27 @@ def exercises(
     chosen_level = None if level is None else _whole(level, "level", 1, 3)
     convention = _convention(conventions, pound, pump_rounding, method)
     names = None if students is None else _students(students)
+    from .teaching.lms import MAX_VARIANTS, variant_seed
+
+    how_many = None if variants is None else _whole(variants, "variants", 1, MAX_VARIANTS)
+    if how_many is not None and names is not None:
+        raise DoseCalcError(
+            "cannot be given with students: a learning platform gives each student one of the variants; "
+            "students make one printed sheet each",
+            field="variants",
+        )
     cards_ = list(_catalogue(regimens_dir, builtin).cards.values())
     prints = fingerprint(cards_)
+    if how_many is not None:
+        from .results import Variants
+
+        return Variants(
+            tuple(
+                _sheet(cards_, SheetSpec(variant_seed(chosen_seed, n), total, chosen_level, convention, prints), key)
+                for n in range(1, how_many + 1)
+            ),
+            chosen_seed,
+        )
     if names is None:
         return _sheet(cards_, SheetSpec(chosen_seed, total, chosen_level, convention, prints), key)
     from .results import Sheets

@@ -53,6 +53,13 @@ class Result:
 
         return render.as_text(self, format, width=width, color=color)
 
+    def to_bytes(self, format: str) -> bytes:
+        """This result as bytes in ``format``: a zip package (``canvas``, ``qti21``) as it is, any text format
+        (``moodle``, ``gift``, ``markdown``...) in UTF-8."""
+        from . import render
+
+        return render.as_bytes(self, format)
+
     def to_dicts(self) -> dict[str, Any]:
         """The JSON contract: exactly what ``dosecalc ... --format json`` prints, as plain dicts and lists."""
         from .render import data
@@ -425,6 +432,55 @@ class Sheets(Result):
         return _dataframe(
             [("student", NO_UNIT), ("sheet", NO_UNIT)],
             [[sheet.student for sheet in self.sheets], [sheet.code for sheet in self.sheets]],
+        )
+
+
+class Variants(Result):
+    """N variants of a sheet for a learning platform: N sheets of the same count, level and conventions, each
+    with its own seed (derived from the set's seed and the variant's number) and code. Problem N of every
+    variant makes one category of the export, from which a quiz draws one question per student."""
+
+    subject: ClassVar[str] = "variants"
+    default_format: ClassVar[str] = "markdown"
+
+    __slots__ = ("seed", "sheets")
+
+    def __init__(self, sheets: tuple[Sheet, ...], seed: int) -> None:
+        self.sheets = sheets
+        self.seed = seed
+
+    @property
+    def count(self) -> int:
+        """Problems on each variant's sheet."""
+        return len(self.sheets[0]) if self.sheets else 0
+
+    def __iter__(self) -> Iterator[Sheet]:
+        return iter(self.sheets)
+
+    def __len__(self) -> int:
+        return len(self.sheets)
+
+    def __getitem__(self, index: int) -> Sheet:
+        return self.sheets[index]
+
+    def __repr__(self) -> str:
+        return f"<Variants: {len(self)} variants of {self.count} problems, set seed {self.seed}>"
+
+    def to_dicts(self) -> dict[str, Any]:
+        """``disclaimer``, ``seed`` and ``variants``: each variant's number and its sheet's JSON."""
+        from . import DISCLAIMER
+
+        return {
+            "disclaimer": DISCLAIMER,
+            "seed": self.seed,
+            "variants": [{"variant": n} | sheet.to_dicts() for n, sheet in enumerate(self.sheets, 1)],
+        }
+
+    def to_dataframe(self) -> pandas.DataFrame:
+        """One row per variant: its number and sheet code."""
+        return _dataframe(
+            [("variant", NO_UNIT), ("sheet", NO_UNIT)],
+            [list(range(1, len(self) + 1)), [sheet.code for sheet in self.sheets]],
         )
 
 

@@ -64,7 +64,7 @@ def test_display_rules_by_unit() -> None:
 
 def test_every_subject_has_its_formats_and_an_unknown_format_is_refused() -> None:
     assert render.formats("dose_table") == ("table", "csv", "json", "markdown", "html")
-    assert render.formats("sheet") == ("markdown", "json", "html")
+    assert render.formats("sheet") == ("markdown", "json", "html", "moodle", "gift", "canvas", "qti21")
     writers = {(module, name) for module, name in render.WRITERS.values()}
     for module, name in writers:  # every entry of the table names a writer that exists
         assert callable(getattr(__import__(f"dosecalc.render.{module}", fromlist=[name]), name)), (module, name)

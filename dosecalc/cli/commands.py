@@ -372,7 +372,12 @@ def exercises(
     level: Level = None,
     format: Annotated[
         SheetFormat,
-        typer.Option("--format", "-f", help="Output format (csv: the roster of student and code, with --students)."),
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format (csv: the roster of student and code, with --students; moodle (XML), gift, canvas "
+            "(QTI 1.2 zip), qti21 (QTI 2.1 zip): for a learning platform).",
+        ),
     ] = SheetFormat.markdown,
     key: Annotated[bool, typer.Option("--answers", help="The answer key, with worked steps.")] = False,
     conventions: Conventions = None,
@@ -397,17 +402,31 @@ def exercises(
             metavar="FILE",
         ),
     ] = None,
+    variants: Annotated[
+        int | None,
+        typer.Option(
+            "--variants",
+            help="For a learning platform: N variants of each problem (each its own seed and sheet code), one "
+            "category per problem, so a quiz draws a different one for each student.",
+            show_default=False,
+            metavar="N",
+        ),
+    ] = None,
     output: Output = None,
     regimens_dir: RegimensDir = None,
     no_builtin: NoBuiltin = False,
 ) -> None:
     """A reproducible sheet of dosage-calculation problems from the regimen cards (a worksheet, or with
     --answers the answer key), with the sheet code that `dosecalc check --sheet` marks it by. Problem N is
-    the same for any --count, so a key can be checked in part."""
+    the same for any --count, so a key can be checked in part. For a learning platform: --format moodle, gift,
+    canvas or qti21, with --variants N."""
     from .. import api
     from ..files import check_targets
+    from ..render import BINARY_FORMATS
 
     check_targets({"output": output})
+    if format in BINARY_FORMATS and output is None and sys.stdout.isatty():
+        raise DoseCalcError(f"--format {format} writes a zip package: give --output FILE.zip", field="output")
     sheet = api.exercises(
         count,
         seed,
@@ -418,10 +437,17 @@ def exercises(
         method=None if method is None else method.value,
         key=key,
         students=students,
+        variants=variants,
         regimens_dir=regimens_dir,
         builtin=_builtin(no_builtin),
     )
-    emit(sheet, format, output)
+    if format not in BINARY_FORMATS:
+        emit(sheet, format, output)
+    elif output is None:
+        sys.stdout.buffer.write(sheet.to_bytes(format))
+        sys.stdout.flush()
+    else:
+        write(sheet.to_bytes(format), output)
 
 
 @command("check")

@@ -39,6 +39,10 @@ class SheetFormat(StrEnum):
     json = "json"
     html = "html"
     csv = "csv"
+    moodle = "moodle"
+    gift = "gift"
+    canvas = "canvas"
+    qti21 = "qti21"
 
 
 class NotesLength(StrEnum):

@@ -62,10 +62,23 @@ WRITERS: dict[tuple[str, str], tuple[str, str]] = {
     ("items", "csv"): ("data", "items_csv"),
     ("items", "markdown"): ("text", "items_markdown"),
     ("handout", "html"): ("html", "handout_text"),
+    # learning platforms (render/lms/): a sheet, or a set of variants of it
+    ("sheet", "moodle"): ("lms.moodle", "quiz_xml"),
+    ("sheet", "gift"): ("lms.gift", "quiz_gift"),
+    ("sheet", "canvas"): ("lms.canvas", "package"),
+    ("sheet", "qti21"): ("lms.qti21", "package"),
+    ("variants", "markdown"): ("lms", "variants_markdown"),
+    ("variants", "json"): ("lms", "variants_json"),
+    ("variants", "moodle"): ("lms.moodle", "quiz_xml"),
+    ("variants", "gift"): ("lms.gift", "quiz_gift"),
+    ("variants", "canvas"): ("lms.canvas", "package"),
+    ("variants", "qti21"): ("lms.qti21", "package"),
 }
 
 #: Formats for machines: full precision, no disclaimer inside (JSON carries it as a field).
 MACHINE_FORMATS = frozenset({"csv", "json"})
+#: Formats written as bytes (zip packages): :func:`as_bytes` writes them, :func:`as_text` refuses them.
+BINARY_FORMATS = frozenset({"canvas", "qti21"})
 
 
 def formats(subject: str) -> tuple[str, ...]:
@@ -73,9 +86,7 @@ def formats(subject: str) -> tuple[str, ...]:
     return tuple(fmt for (name, fmt) in WRITERS if name == subject)
 
 
-def as_text(result: Result, format: str, *, width: int | None = None, color: bool = False) -> str:
-    """``result`` written in ``format``. A ``table`` is drawn ``width`` characters wide (default 140),
-    in colour only when asked."""
+def _writer(result: Result, format: str) -> Any:
     from ..errors import DoseCalcError
 
     try:
@@ -85,7 +96,24 @@ def as_text(result: Result, format: str, *, width: int | None = None, color: boo
         raise DoseCalcError(
             f"{format!r} is not a format of this result; expected one of {known}", field="format"
         ) from None
-    writer: Any = getattr(import_module(f"{__name__}.{module_name}"), writer_name)
+    return getattr(import_module(f"{__name__}.{module_name}"), writer_name)
+
+
+def as_bytes(result: Result, format: str) -> bytes:
+    """``result`` written in ``format`` as bytes: a zip package as it is, any text format in UTF-8."""
+    if format in BINARY_FORMATS:
+        return bytes(_writer(result, format)(result))
+    return as_text(result, format).encode("utf-8")
+
+
+def as_text(result: Result, format: str, *, width: int | None = None, color: bool = False) -> str:
+    """``result`` written in ``format``. A ``table`` is drawn ``width`` characters wide (default 140),
+    in colour only when asked."""
+    from ..errors import DoseCalcError
+
+    writer = _writer(result, format)
+    if format in BINARY_FORMATS:
+        raise DoseCalcError(f"{format!r} is a zip package, not text: write it with to_bytes()", field="format")
     if format != "table":
         return str(writer(result))
     from .text import draw

@@ -1,0 +1,159 @@
+"""Exercises for learning platforms: Moodle XML (:mod:`.moodle`), GIFT (:mod:`.gift`), a Canvas QTI 1.2
+package (:mod:`.canvas`) and a QTI 2.1 package (:mod:`.qti21`), each a writer behind :data:`dosecalc.render.WRITERS`.
+
+What a question holds (the key, the interval the sheet's rule accepts, distractors, units) comes from
+:mod:`dosecalc.teaching.lms`; here only the writing. Shared by every format: text from cards and users is
+cleaned of characters XML cannot hold and of control codes, escaped for HTML and then for XML, and a CDATA
+section is split wherever ``]]>`` occurs; nothing refers to an outside resource; zip packages are the same
+bytes for the same sheet (fixed timestamps, names in a fixed order).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Sequence
+from html import escape
+from typing import TYPE_CHECKING, NamedTuple
+
+from ... import DISCLAIMER
+from ...teaching.exercises import answer_text
+from ...teaching.lms import Question, plain, sheet_questions, variant_questions
+
+if TYPE_CHECKING:
+    from ...results import Result
+
+# Characters XML 1.0 cannot hold or that act on a terminal: C0 and C1 controls (but tab, line feed and carriage
+# return), DEL, lone surrogates and the two non-characters U+FFFE and U+FFFF.
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+#: A zip entry's timestamp: the earliest a zip can hold, so a package does not depend on when it was made.
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def clean(text: str) -> str:
+    """``text`` with every character XML cannot hold, and every control code, replaced by U+FFFD."""
+    return _UNSAFE.sub("\ufffd", text)
+
+
+def html_text(text: str) -> str:
+    """Card or user text as HTML text: cleaned, ``& < > " '`` escaped, lines kept as line breaks."""
+    return escape(clean(text), quote=False).replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br/>")
+
+
+def xml_text(text: str) -> str:
+    """Text for XML element content or an attribute value: cleaned, ``& < > " '`` escaped."""
+    return escape(clean(text), quote=True)
+
+
+def cdata(text: str) -> str:
+    """``text`` (already HTML) in a CDATA section; a ``]]>`` inside is split across two sections."""
+    return "<![CDATA[" + clean(text).replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def comment(text: str) -> str:
+    """An XML comment: cleaned, with no ``--`` inside and no ``-`` at its end."""
+    body = re.sub("-(?=-)", "- ", clean(text))
+    return f"<!-- {body.rstrip('-')} -->"
+
+
+class Export(NamedTuple):
+    """What one export holds: its title, and its questions in groups (a group per problem position with
+    variants, where a quiz draws one question from each group; a question to a group otherwise)."""
+
+    title: str
+    groups: list[list[Question]]
+    variants: bool
+
+
+def export(result: Result) -> Export:
+    """The questions of a sheet, or of a set of variants."""
+    from ...results import Sheet, Variants
+
+    if isinstance(result, Variants):
+        title = f"dosecalc exercises, set {result.seed}: {result.count} problems, {len(result)} variants of each"
+        return Export(title, variant_questions(result.sheets, result.seed), True)
+    assert isinstance(result, Sheet)
+    return Export(f"dosecalc exercises, sheet {result.code}", [[q] for q in sheet_questions(result)], False)
+
+
+def question_html(q: Question) -> str:
+    """The question as a student sees it: the problem, the unit and rounding asked, and the disclaimer."""
+    step = plain(q.problem.step)
+    return (
+        f"<p>{html_text(q.problem.question)}</p>"
+        f"<p>Give the answer in {html_text(q.unit)}, rounded half up to {html_text(step)} {html_text(q.unit)}.</p>"
+        f"<p><small>{html_text(DISCLAIMER)} Sheet {html_text(q.idnumber)}.</small></p>"
+    )
+
+
+def steps_html(q: Question, symmetric: bool) -> str:
+    """General feedback: the answer, the worked steps, the marking rule (and, for a platform whose tolerance
+    is symmetric, where it differs from the rule)."""
+    steps = "".join(f"<li>{html_text(line)}</li>" for line in q.problem.steps)
+    rule = q.rule() + (" " + q.edge() if symmetric else "")
+    return (
+        f"<p>Answer: {html_text(answer_text(q.problem))}</p>"
+        f"<p>Worked steps:</p><ol>{steps}</ol>"
+        f"<p>{html_text(rule)}</p>"
+    )
+
+
+def error_html(error: str, q: Question) -> str:
+    """Feedback for a distractor: the error it matches, then the answer."""
+    return f"<p>{html_text(error)}</p><p>Expected {html_text(answer_text(q.problem))}.</p>"
+
+
+def zip_bytes(files: Iterable[tuple[str, str]]) -> bytes:
+    """A zip of ``(name, text)`` files, in the order given, each UTF-8, with fixed timestamps and
+    permissions, so that the same files give the same bytes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in files:
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, text.encode("utf-8"))
+    return buffer.getvalue()
+
+
+def identifier(text: str) -> str:
+    """An XML name (NCName) made from a sheet code and a number: letters, digits, ``-`` and ``_`` only."""
+    return "D" + re.sub(r"[^A-Za-z0-9_-]", "_", text)
+
+
+def item_identifier(q: Question) -> str:
+    """A question's identifier in a package: its position, variant and sheet code, unique in an export."""
+    return identifier(f"{q.position:03d}-{q.variant or 0:03d}-{q.code}")
+
+
+def variants_markdown(result: Result) -> str:
+    """A set of variants as Markdown: each variant's sheet code."""
+    from ...results import Variants
+
+    assert isinstance(result, Variants)
+    lines = [
+        f"# dosecalc exercises: set {result.seed}, {result.count} problems, {len(result)} variants of each",
+        "",
+        f"*{DISCLAIMER}*",
+        "",
+        "Export for a learning platform with `--format moodle`, `gift`, `canvas` or `qti21`: one category",
+        "(question group, section) per problem position, from which a quiz draws one variant per student.",
+        "",
+        "| variant | sheet code |",
+        "|---|---|",
+    ]
+    lines += [f"| {number} | {sheet.code} |" for number, sheet in enumerate(result.sheets, 1)]
+    return "\n".join(lines) + "\n"
+
+
+def variants_json(result: Result) -> str:
+    """A set of variants as JSON: each variant's sheet, as ``--format json`` gives a sheet."""
+    import json
+
+    return json.dumps(result.to_dicts(), indent=2, ensure_ascii=False) + "\n"
+
+
+def flat(groups: Sequence[Sequence[Question]]) -> list[Question]:
+    return [q for group in groups for q in group]

@@ -1,0 +1,62 @@
+"""GIFT: Moodle's one-line question format, ``::title::[html]text{#=%100%key:tolerance#feedback
+=%0%value:tolerance#error ####steps}``.
+
+The same questions as the Moodle XML export: the right answer first with half the step as tolerance, the
+distractors at 0 % with feedback naming the error, the worked steps as general feedback (``####``). GIFT has
+no units: the question text names the unit, and only a number is read. No idnumber either: the sheet code
+and problem number are in a comment line before each question. ``$CATEGORY:`` lines put the questions in
+the same categories as the XML export. Text is escaped for HTML, then GIFT's own characters (``~ = # { } :``
+and the backslash) are escaped with a backslash, and every question is one line, so no text can start a
+comment or a category line.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from ...teaching.lms import Question, plain
+from . import clean, error_html, export, question_html, steps_html
+
+if TYPE_CHECKING:
+    from ...results import Result
+
+_SPECIAL = re.compile(r"([\\~=#{}:])")
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"[\r\n]+", " ", clean(text))
+
+
+def escape_gift(text: str) -> str:
+    """Text for a GIFT field: cleaned, on one line, with GIFT's special characters escaped."""
+    return _SPECIAL.sub(r"\\\1", _one_line(text))
+
+
+def _answer(fraction: str, value: str, tolerance: str, feedback: str) -> str:
+    return f"={fraction}{value}:{tolerance}#{escape_gift(feedback)}"
+
+
+def _question(q: Question) -> list[str]:
+    answers = [_answer("%100%", plain(q.key), plain(q.tolerance), "<p>Right.</p>")]
+    answers += [_answer("%0%", plain(d.value), plain(d.tolerance), error_html(d.error, q)) for d in q.distractors]
+    body = " ".join(answers) + " ####" + escape_gift(steps_html(q, symmetric=True))
+    return [
+        "// " + _one_line(f"sheet {q.idnumber}. {q.rule()} {q.edge()}"),
+        f"::{escape_gift(q.name)}::[html]{escape_gift(question_html(q))}{{#{body}}}",
+        "",
+    ]
+
+
+def quiz_gift(result: Result) -> str:
+    """A sheet, or a set of variants, in GIFT."""
+    made = export(result)
+    lines = ["// " + _one_line(made.title), ""]
+    category = None
+    for group in made.groups:
+        for q in group:
+            if q.category != category:
+                category = q.category
+                lines += ["$CATEGORY: $course$/" + _one_line(category), ""]
+            lines += _question(q)
+    return "\n".join(lines)

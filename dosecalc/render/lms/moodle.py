@@ -1,0 +1,89 @@
+"""Moodle XML: a ``<quiz>`` of numerical questions, as Moodle's importer (``question/format/xml/format.php``,
+``import_numerical`` and ``import_headers``) reads them.
+
+Each question: name, question text and general feedback (the worked steps) as HTML in CDATA, ``idnumber``
+(the sheet code and problem number), the right answer at 100 % with ``tolerance`` half the step, then the
+distractors at 0 % with feedback naming the error; ``units`` (the asked unit and its spellings at multiplier 1,
+other units of the same kind with their multipliers when the profile converts units), ``unitgradingtype`` 0 (a
+bare number is read in the asked unit, as the sheet's rule reads it), ``unitpenalty`` from the profile's credit
+for another unit, ``showunits`` 0 (the unit typed after the number). Moodle grades with the first answer whose
+interval holds the response, in the file's order, so the right answer comes first and no distractor meets it.
+A ``category`` pseudo-question before each change of category puts the questions in
+``$course$/dosecalc/level N/KIND`` (a sheet) or ``$course$/dosecalc/set SEED/problem NN`` (variants).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ...teaching.lms import Question, plain
+from . import cdata, comment, error_html, export, question_html, steps_html, xml_text
+
+if TYPE_CHECKING:
+    from ...results import Result
+
+
+def _text(tag: str, html: str, indent: str) -> str:
+    return f'{indent}<{tag} format="html"><text>{cdata(html)}</text></{tag}>'
+
+
+def _answer(value: str, tolerance: str, fraction: str, feedback: str) -> list[str]:
+    return [
+        f'    <answer fraction="{fraction}" format="moodle_auto_format">',
+        f"      <text>{value}</text>",
+        f"      <tolerance>{tolerance}</tolerance>",
+        _text("feedback", feedback, "      "),
+        "    </answer>",
+    ]
+
+
+def _question(q: Question) -> list[str]:
+    lines = [
+        "  " + comment(f"sheet {q.idnumber}. {q.rule()} {q.edge()}"),
+        '  <question type="numerical">',
+        f"    <name><text>{xml_text(q.name)}</text></name>",
+        _text("questiontext", question_html(q), "    "),
+        _text("generalfeedback", steps_html(q, symmetric=True), "    "),
+        "    <defaultgrade>1</defaultgrade>",
+        "    <penalty>0.3333333</penalty>",
+        "    <hidden>0</hidden>",
+        f"    <idnumber>{xml_text(q.idnumber)}</idnumber>",
+    ]
+    lines += _answer(plain(q.key), plain(q.tolerance), "100", "<p>Right.</p>")
+    for d in q.distractors:
+        lines += _answer(plain(d.value), plain(d.tolerance), "0", error_html(d.error, q))
+    lines += [
+        "    <unitgradingtype>0</unitgradingtype>",
+        f"    <unitpenalty>{plain(q.unit_penalty)}</unitpenalty>",
+        "    <showunits>0</showunits>",
+        "    <unitsleft>0</unitsleft>",
+        "    <units>",
+    ]
+    for unit in q.units:
+        lines += [
+            "      <unit>",
+            f"        <multiplier>{plain(unit.multiplier)}</multiplier>",
+            f"        <unit_name>{xml_text(unit.name)}</unit_name>",
+            "      </unit>",
+        ]
+    lines += ["    </units>", "  </question>"]
+    return lines
+
+
+def quiz_xml(result: Result) -> str:
+    """A sheet, or a set of variants, as Moodle XML."""
+    made = export(result)
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>", "  " + comment(made.title)]
+    category = None
+    for group in made.groups:
+        for q in group:
+            if q.category != category:
+                category = q.category
+                lines += [
+                    '  <question type="category">',
+                    f"    <category><text>$course$/{xml_text(category)}</text></category>",
+                    "  </question>",
+                ]
+            lines += _question(q)
+    lines.append("</quiz>")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,264 @@
+"""Exercises as a learning platform grades them: for each problem, the key and the interval the sheet's rule
+accepts, the wrong answers the common errors give (each with the error in words), and the units the answer
+may be written in, all from the sheet's conventions. Format-neutral: :mod:`dosecalc.render.lms` writes these
+questions as Moodle XML, GIFT, a Canvas (QTI 1.2) package or a QTI 2.1 package.
+
+**The interval.** The sheet's rule (:mod:`.marking`): an answer is right when, rounded half up to the step of
+its unit, it equals the key. In the asked unit that is the half-open interval ``[key - step/2, key + step/2)``:
+for a key of 10.9 mL/h at 0.1 mL/h, 10.85 is right and 10.95 is not (it rounds up to 11). Moodle's and
+Canvas's tolerances are symmetric and include both ends, so there ``key +- step/2`` is exported and the upper
+edge itself (10.95) is also accepted; every question says so. QTI 2.1's ``equal`` has ``includeUpperBound``,
+so a QTI 2.1 item grades by the rule exactly.
+
+**Distractors.** A wrong answer is matched as ``dosecalc check`` matches it: the value an error gives, to the
+sheet's step or more precisely (``|answer - value| <= max(step, 0.5 % of the value)``), which is a symmetric,
+inclusive tolerance as the platforms have. The problem's own errors come first, then the powers of ten and
+60, in the order ``check`` tries them; one whose interval meets the right answer's or an earlier error's (written
+or left out) is left out, so that a right answer is never graded as an error, and any answer inside a written
+distractor is the one ``check`` names by that distractor's error.
+
+**Units.** The asked unit has multiplier 1, and so do its other spellings (``mL/hr``). A value in another unit
+of the same kind (0.4 mg/min for 24 mg/h) scores only when the profile converts units (``units = "convert"``):
+those units are listed with Moodle's multiplier (a value in that unit divided by it is the value in the asked
+unit: mg/min for mg/h is 1/60). Under ``units = "strict"`` they are not listed, and the right value in such a
+unit is a distractor whose feedback says the unit is wrong.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, NamedTuple
+
+from .marking import _FACTORS, key_value
+
+if TYPE_CHECKING:
+    from ..results import Sheet
+    from .exercises import Problem
+
+#: Most variants of each problem one export holds.
+MAX_VARIANTS = 100
+#: Top category of every exported question, under the course's question bank.
+TOP = "dosecalc"
+
+#: Other units of the same kind an answer may be given in, for each unit asked (only under units = "convert").
+SAME_KIND: dict[str, tuple[str, ...]] = {
+    "mg": ("mcg", "g"),
+    "mg/h": ("mg/min", "mcg/min"),
+    "mg/min": ("mg/h", "mcg/min"),
+    "mL/h": ("mL/min",),
+    "mL": ("L",),
+    "gtt/min": ("gtt/h",),
+    "mcg/kg/min": ("mcg/kg/h", "mg/kg/h"),
+    "mg/mL": ("mcg/mL",),
+    "h": ("min",),
+    "kg": ("g",),
+}
+#: Other spellings of each part of a unit that dosecalc's parser reads as that part.
+_SPELLINGS: dict[str, tuple[str, ...]] = {"h": ("h", "hr"), "mL": ("mL", "ml"), "gtt": ("gtt", "drops")}
+
+
+class Unit(NamedTuple):
+    """A unit the answer may be written in, with Moodle's multiplier: a value in this unit divided by the
+    multiplier is the value in the asked unit (mg/min for mg/h: 1/60)."""
+
+    name: str
+    multiplier: Decimal
+
+
+class Distractor(NamedTuple):
+    """A wrong answer a common error gives: its value in the asked unit, the tolerance ``check`` matches it
+    with (symmetric, both ends included), and the error in words, as ``check`` names it."""
+
+    value: Decimal
+    tolerance: Decimal
+    error: str
+    unit: str | None = None  # the unit the value is in, when it is not the asked unit (a right value in another)
+
+    @property
+    def lower(self) -> Decimal:
+        return self.value - self.tolerance
+
+    @property
+    def upper(self) -> Decimal:
+        return self.value + self.tolerance
+
+
+class Question(NamedTuple):
+    """One problem as a platform's numerical question."""
+
+    problem: Problem
+    code: str  # the sheet code of the sheet the problem is from
+    idnumber: str  # the code and the problem number: traces the question to its sheet
+    name: str
+    category: str  # below the course's question bank: "dosecalc/level 2/pump-rate"
+    position: int  # the problem's number on its sheet
+    variant: int | None  # with variants, which one (1 to N)
+    key: Decimal  # the key's answer at the sheet's step
+    tolerance: Decimal  # half the step
+    units: tuple[Unit, ...]  # the asked unit first
+    distractors: tuple[Distractor, ...]
+    unit_penalty: Decimal  # the share of the mark a wrong unit costs where units are graded (1 - partial unit credit)
+
+    @property
+    def lower(self) -> Decimal:
+        """The lowest right answer (included)."""
+        return self.key - self.tolerance
+
+    @property
+    def upper(self) -> Decimal:
+        """The edge above the right answers: excluded by the rule, included by symmetric tolerances."""
+        return self.key + self.tolerance
+
+    @property
+    def unit(self) -> str:
+        return self.problem.unit
+
+    def rule(self) -> str:
+        """The marking rule for this question, in words, with its interval."""
+        step, unit = plain(self.problem.step), self.unit
+        return (
+            f"Right when the answer, rounded half up to {step} {unit}, is {plain(self.key)} {unit}: from "
+            f"{plain(self.lower)} {unit} up to, but not including, {plain(self.upper)} {unit}."
+        )
+
+    def edge(self) -> str:
+        """Where a symmetric, inclusive tolerance differs from the rule: at the upper edge only."""
+        return (
+            f"This platform's tolerance ({plain(self.key)} \u00b1 {plain(self.tolerance)} {self.unit}) also accepts "
+            f"exactly {plain(self.upper)} {self.unit}, which the sheet's rule marks wrong (it rounds up)."
+        )
+
+
+def _segment(text: str) -> str:
+    """A word for a category path or a question name: letters, digits, spaces, ``.``, ``_`` and ``-`` only
+    (a ``/`` would open a subcategory)."""
+    return re.sub(r"[^A-Za-z0-9 ._-]+", "-", text).strip() or "-"
+
+
+def plain(value: Decimal) -> str:
+    """A decimal as plain digits, no exponent and no trailing zeros: ``Decimal("1.090E+4")`` is ``10900``."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def variant_seed(seed: int, variant: int) -> int:
+    """The seed of variant ``variant`` (1 to N) of a set made with ``seed``: 32 bits of a hash of both."""
+    digest = hashlib.blake2b(f"{seed}\x00variant\x00{variant}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big")
+
+
+def spellings(unit: str) -> list[str]:
+    """The asked unit first, then its other spellings dosecalc reads as the same unit (``mL/hr``)."""
+    parts = [_SPELLINGS.get(part, (part,)) for part in unit.split("/")]
+    return ["/".join(combination) for combination in itertools.product(*parts)]
+
+
+def _decimal(value: float) -> Decimal:
+    return Decimal(f"{value:.12g}")
+
+
+def _multiplier(asked: str, other: str) -> Decimal:
+    from ..units import convert_text
+
+    return Decimal(f"{convert_text(1.0, asked, other):.15g}")
+
+
+def _units(problem: Problem, convert: bool) -> tuple[Unit, ...]:
+    units = [Unit(name, Decimal(1)) for name in spellings(problem.unit)]
+    if convert:
+        units += [Unit(other, _multiplier(problem.unit, other)) for other in SAME_KIND.get(problem.unit, ())]
+    return tuple(units)
+
+
+def distractors(problem: Problem, convert: bool) -> tuple[Distractor, ...]:
+    """The wrong answers the common errors give, in the order ``check`` tries them; none meets the right
+    answer's interval or an earlier error's."""
+    key = key_value(problem)
+    half = problem.step / 2
+    candidates = [(words, _decimal(wrong)) for words, wrong in problem.errors]
+    exact = _decimal(problem.exact)
+    for factor, words in _FACTORS:
+        candidates += [(words, exact * factor), (words, exact / factor)]
+    kept: list[Distractor] = []
+    taken = [(key - half, key + half)]
+
+    def keep(candidate: Distractor) -> None:
+        if candidate.value <= 0:  # check never matches an error that gives nothing
+            return
+        if all(candidate.upper < low or candidate.lower > high for low, high in taken):
+            kept.append(candidate)
+        # kept or not, an error's interval is check's before any later one's
+        taken.append((candidate.lower, candidate.upper))
+
+    for words, value in candidates:
+        value = _decimal(float(value))
+        keep(Distractor(value, max(problem.step, abs(value) * Decimal("0.005")), words))
+    if not convert:
+        for other in SAME_KIND.get(problem.unit, ()):
+            multiplier = _multiplier(problem.unit, other)
+            words = (
+                f"answered in another unit: the right value in {other}, but the question asks for {problem.unit} "
+                "and this sheet marks answers in the unit asked"
+            )
+            keep(Distractor(_decimal(float(key * multiplier)), half * multiplier, words, other))
+    return tuple(kept)
+
+
+def question(problem: Problem, sheet: Sheet, category: str, name: str, variant: int | None = None) -> Question:
+    """``problem`` of ``sheet`` as a platform's question."""
+    convention = sheet.convention
+    convert = convention.units == "convert"
+    code = sheet.code
+    return Question(
+        problem,
+        code,
+        f"{code} #{problem.number}",
+        name,
+        category,
+        problem.number,
+        variant,
+        key_value(problem),
+        problem.step / 2,
+        _units(problem, convert),
+        distractors(problem, convert),
+        Decimal(100 - convention.partial_unit) / 100,
+    )
+
+
+def sheet_questions(sheet: Sheet) -> list[Question]:
+    """A sheet's problems as questions, in categories by level and kind: ``dosecalc/level 2/pump-rate``."""
+    return [
+        question(
+            problem,
+            sheet,
+            f"{TOP}/level {problem.level}/{_segment(problem.kind)}",
+            f"{problem.number:02d} {_segment(problem.kind)} (level {problem.level})",
+        )
+        for problem in sheet.problems
+    ]
+
+
+def variant_questions(sheets: Sequence[Sheet], seed: int) -> list[list[Question]]:
+    """Variants as questions, one list (one category) per problem position: position N holds problem N of
+    every variant's sheet, so a quiz's random question from the category gives each student their own."""
+    count = len(sheets[0].problems) if sheets else 0
+    return [
+        [
+            question(
+                sheet.problems[index],
+                sheet,
+                f"{TOP}/set {seed}/problem {index + 1:02d}",
+                f"{index + 1:02d} {_segment(sheet.problems[index].kind)} (level {sheet.problems[index].level}), "
+                f"variant {variant}",
+                variant,
+            )
+            for variant, sheet in enumerate(sheets, 1)
+        ]
+        for index in range(count)
+    ]

@@ -1,0 +1,443 @@
+"""Exports to learning platforms: Moodle XML, GIFT, Canvas (QTI 1.2) and QTI 2.1, read back by independent
+readers (tests/lms_readers.py) and checked against the sheet's key and marking rule."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dosecalc import api
+from dosecalc.cli import main
+from dosecalc.errors import DoseCalcError
+from dosecalc.results import Sheet, Variants
+from dosecalc.teaching import lms
+from dosecalc.teaching.exercises import Problem
+from dosecalc.teaching.marking import diagnose, is_right, key_value, mark_one
+from dosecalc.teaching.sheets import PROFILES, SheetSpec, decode, fingerprint
+from dosecalc.units import convert_text, unit_text
+
+from .lms_readers import (
+    grade,
+    qti_grade,
+    read_canvas,
+    read_gift,
+    read_moodle,
+    read_qti_item,
+    unzip,
+)
+
+FORMATS = ("moodle", "gift", "canvas", "qti21")
+#: The 1EdTech schemas: ../shared/schemas/qti beside the repository (as CI has them), or DOSECALC_QTI_SCHEMAS.
+SCHEMAS = Path(
+    os.environ.get("DOSECALC_QTI_SCHEMAS") or Path(__file__).resolve().parents[1].parent / "shared" / "schemas" / "qti"
+)
+
+
+# ---- a small sheet, made by hand ---------------------------------------------------------------------------
+
+
+def _problem(**changes: object) -> Problem:
+    """A pump-rate problem: 21.725 mg/h at 2 mg/mL = 10.8625 mL/h, 10.9 mL/h at 0.1 mL/h; a cap ignored gives
+    12.5 mL/h."""
+    problem = Problem(
+        number=1,
+        level=2,
+        kind="pump-rate",
+        regimen="demo",
+        question="Given a rate of 21.725 mg/h and a drug concentration of 2 mg/mL: what is the pump rate in mL/h?",
+        figure="pump_rate",
+        unit="mL/h",
+        exact=10.8625,
+        answer=10.9,
+        step=Decimal("0.1"),
+        factors=1,
+        steps=("pump rate: 21.725 mg/h \u00f7 2 mg/mL = 10.8625 mL/h, rounded 10.9 mL/h",),
+        inputs={},
+        errors=(("the rate cap ignored", 12.5),),
+    )
+    return problem._replace(**changes)
+
+
+def _sheet(*problems: Problem, profile: str = "standard") -> Sheet:
+    spec = SheetSpec(seed=7, size=len(problems), level=2, convention=PROFILES[profile], fingerprint=1234)
+    return Sheet(problems, spec, is_key=True)
+
+
+def test_golden_moodle_export_of_a_small_sheet() -> None:
+    sheet = _sheet(_problem())
+    [q] = read_moodle(sheet.as_text("moodle"))
+    assert q.category == "$course$/dosecalc/level 2/pump-rate"
+    assert q.idnumber == f"{sheet.code} #1" and q.name == "01 pump-rate (level 2)"
+    right, *wrong = q.answers
+    # 10.8625 rounded half up to 0.1 = 10.9; tolerance half the step: 0.05
+    assert (right.value, right.tolerance, right.fraction) == (Decimal("10.9"), Decimal("0.05"), 100)
+    # Each distractor: the value the error gives, tolerance max(0.1, 0.5 % of it), as check matches it.
+    # the cap ignored: 12.5 (tol 0.1); x1000: 10862.5 (tol 54.3125); /1000: 0.0108625 (tol 0.1);
+    # x100: 1086.25 (tol 5.43125); /100: 0.108625 (tol 0.1) meets /1000's [-0.0891375, 0.1108625]: left out;
+    # x10: 108.625 (tol 0.543125); /10: 1.08625 (tol 0.1); x60: 651.75 (tol 3.25875);
+    # /60: 0.18104166... (tol 0.1) meets /1000's interval: left out;
+    # strict units: the right value in mL/min, 10.9 / 60 = 0.181666666667, lies in /60's interval [0.081, 0.281]
+    # (left out, but check names an answer there by it first): left out too
+    assert [(a.value, a.tolerance) for a in wrong] == [
+        (Decimal("12.5"), Decimal("0.1")),
+        (Decimal("10862.5"), Decimal("54.3125")),
+        (Decimal("0.0108625"), Decimal("0.1")),
+        (Decimal("1086.25"), Decimal("5.43125")),
+        (Decimal("108.625"), Decimal("0.543125")),
+        (Decimal("1.08625"), Decimal("0.1")),
+        (Decimal("651.75"), Decimal("3.25875")),
+    ]
+    assert all(a.fraction == 0 for a in wrong)
+    assert "the rate cap ignored" in wrong[0].feedback and "factor of 1,000" in wrong[1].feedback
+    # strict: the asked unit and its spellings only, multiplier 1; a bare number is read in the asked unit
+    assert q.units == [(name, Decimal(1)) for name in ("mL/h", "mL/hr", "ml/h", "ml/hr")]
+    assert (q.unitgradingtype, q.unitpenalty, q.showunits) == (0, Decimal("0.5"), 0)
+    assert "10.8625 mL/h" in q.general and "10.85 mL/h up to, but not including, 10.95 mL/h" in q.general
+    assert "also accepts exactly 10.95 mL/h" in q.general
+    assert "Educational reference only" in q.text
+
+
+def test_golden_a_right_value_in_another_unit_is_a_distractor_under_strict_units() -> None:
+    problem = _problem(unit="mg/h", exact=24.0, answer=24.0, errors=(), kind="rate", figure="rate")
+    [q] = read_moodle(_sheet(problem).as_text("moodle"))
+    # 24 mg/h: x1000 24000; /1000 0.024 [-0.076, 0.124]; x100 2400; /100 0.24 [0.14, 0.34]; x10 240; /10 2.4;
+    # x60 1440; /60 0.4 [0.3, 0.5] meets /100's: left out. In mg/min 24 / 60 = 0.4 lies in /60's: left out.
+    # In mcg/min 24 mg/h = 400 mcg/min, tolerance 0.05 mg/h = 0.05 x 16.6666666666667 = 0.833333333333335 mcg/min
+    assert [a.value for a in q.answers] == [
+        Decimal(v) for v in ("24", "24000", "0.024", "2400", "0.24", "240", "2.4", "1440", "400")
+    ]
+    other = q.answers[-1]
+    assert other.tolerance == Decimal("0.833333333333335") and other.fraction == 0
+    assert "answered in another unit: the right value in mcg/min" in other.feedback
+    assert [name for name, _ in q.units] == ["mg/h", "mg/hr"]  # mcg/min is not listed: it does not score
+
+
+def test_golden_units_converted_profile_lists_other_units_with_moodle_multipliers() -> None:
+    [q] = read_moodle(_sheet(_problem(), profile="units-converted").as_text("moodle"))
+    # 1 mL/h = 1/60 mL/min: a value in mL/min divided by 0.0166666666666667 is the value in mL/h
+    assert q.units[-1] == ("mL/min", Decimal("0.0166666666666667"))
+    assert not any("another unit" in a.feedback for a in q.answers)  # no distractor for a unit that scores
+    assert q.unitpenalty == Decimal("0.5")
+
+
+def test_golden_gift_export_of_a_small_sheet() -> None:
+    sheet = _sheet(_problem(errors=()))
+    text = sheet.as_text("gift")
+    [q] = read_gift(text)
+    assert q["category"] == "$course$/dosecalc/level 2/pump-rate"
+    assert f"sheet {sheet.code} #1" in q["comment"]
+    assert [(a.value, a.tolerance, a.fraction) for a in q["answers"]][:2] == [
+        (Decimal("10.9"), Decimal("0.05"), 100),  # the key, half the step
+        (Decimal("10862.5"), Decimal("54.3125"), 0),  # x1000, 0.5 % of it
+    ]
+    assert "in mL/h, rounded half up to 0.1 mL/h" in q["text"]
+    assert "10.8625 mL/h" in q["general"]
+
+
+def test_golden_qti21_item_grades_by_the_rule_with_the_upper_edge_left_out() -> None:
+    files = unzip(_sheet(_problem()).to_bytes("qti21"))
+    [item] = [name for name in files if name.startswith("items/")]
+    rules, feedback = read_qti_item(files[item])
+    right = rules[0]
+    assert (right.x, right.t0, right.t1, right.score) == (Decimal("10.9"), Decimal("0.05"), Decimal("0.05"), 1)
+    assert right.lower_included and not right.upper_included
+    assert qti_grade(rules, Decimal("10.85")) is right  # rounds half up to 10.9
+    assert qti_grade(rules, Decimal("10.9499")) is right
+    assert qti_grade(rules, Decimal("10.95")) is not right  # rounds up to 11.0
+    cap = qti_grade(rules, Decimal("12.5"))
+    assert cap is not None and "the rate cap ignored" in feedback[cap.feedback]
+    assert "10.8625 mL/h" in feedback["WRONG"]
+
+
+def test_golden_canvas_item_has_the_key_and_half_the_step_as_margin() -> None:
+    [item] = read_canvas(_sheet(_problem()).to_bytes("canvas"))
+    assert item["type"] == "numerical_question"
+    # Canvas's importer: exact = varequal, margin = varlte - exact; the precision form (vargt) is not used
+    assert (item["exact"], item["low"], item["high"], item["margin"]) == (
+        Decimal("10.9"),
+        Decimal("10.85"),
+        Decimal("10.95"),
+        Decimal("0.05"),
+    )
+    assert item["pick"] is None
+
+
+# ---- sheets made by dosecalc, over seeds, levels and profiles ----------------------------------------------
+
+
+def _convention_of(question_units: list[tuple[str, Decimal]]) -> bool:
+    return any(multiplier != 1 for _, multiplier in question_units)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**40),
+    level=st.sampled_from([None, 1, 2, 3]),
+    profile=st.sampled_from(sorted(PROFILES)),
+)
+def test_each_key_lies_inside_its_tolerance_and_one_rounding_unit_away_outside(
+    seed: int, level: int | None, profile: str
+) -> None:
+    sheet = api.exercises(4, seed, level=level, conventions=profile, key=True)
+    assert isinstance(sheet, Sheet)
+    questions = read_moodle(sheet.as_text("moodle"))
+    gift = read_gift(sheet.as_text("gift"))
+    canvas = read_canvas(sheet.to_bytes("canvas"))
+    package = unzip(sheet.to_bytes("qti21"))
+    items = [read_qti_item(package[name]) for name in sorted(package) if name.startswith("items/")]
+    assert len(questions) == len(gift) == len(canvas) == len(items) == len(sheet)
+    for problem, q, g, c, (rules, _) in zip(sheet.problems, questions, gift, canvas, items, strict=True):
+        key, step = key_value(problem), problem.step
+        right = q.answers[0]
+        assert right.fraction == 100 and right.value == key and right.tolerance == step / 2
+        assert g["answers"][0] == right._replace(feedback=g["answers"][0].feedback)
+        assert (c["exact"], c["margin"]) == (key, step / 2)
+        for inside in (key, key - step / 2, key + step / 2 - step / 1000):
+            assert is_right(inside, problem)  # the rule
+            assert grade(q.answers, inside) is right, (inside, q.answers)
+        for outside in (key + step, key - step):  # one rounding unit away
+            assert not is_right(outside, problem)
+            assert grade(q.answers, outside) is not right
+        # QTI 2.1 grades by the rule itself, the upper edge left out; its distractors are Moodle's
+        for value in (key, key - step / 2, key + step / 2, key + step, key - step):
+            assert (qti_grade(rules, value) is rules[0]) == is_right(value, problem), value
+        assert [(r.x, r.t0) for r in rules[1:]] == [(a.value, a.tolerance) for a in q.answers[1:]]
+        # the upper edge: wrong by the rule, inside the symmetric tolerance, and said so
+        assert not is_right(key + step / 2, problem) and right.holds(key + step / 2)
+        assert f"also accepts exactly {lms.plain(key + step / 2)} {problem.unit}" in q.general
+        # distractors: never meet the right interval; each matches its named error as check diagnoses it
+        for wrong in q.answers[1:]:
+            assert wrong.fraction == 0
+            assert wrong.value - wrong.tolerance > key + step / 2 or wrong.value + wrong.tolerance < key - step / 2
+            unit = re.search(r"the right value in (\S+),", wrong.feedback)
+            if unit:
+                mark = mark_one(problem, f"{wrong.value} {unit[1]}", sheet.convention, partial=False)
+                assert mark.diagnosis == "answered in another unit", mark
+            else:
+                words, _ = diagnose(wrong.value, problem)
+                assert words is not None and words in wrong.feedback, (words, wrong)
+        # units: the asked unit first; every other name reads as the asked unit (multiplier 1) or converts by
+        # its multiplier (the key in that unit, divided by the multiplier, is the key)
+        assert q.units[0] == (problem.unit, 1)
+        for name, multiplier in q.units:
+            if multiplier == 1:
+                assert unit_text(name) == problem.unit
+            else:
+                assert convert_text(float(key), problem.unit, name) / float(multiplier) == pytest.approx(float(key))
+        assert _convention_of(q.units) == (sheet.convention.units == "convert" and problem.unit in lms.SAME_KIND)
+
+
+def test_the_same_command_gives_the_same_bytes() -> None:
+    for fmt in FORMATS:
+        first = api.exercises(5, 99, variants=3).to_bytes(fmt)
+        assert first == api.exercises(5, 99, variants=3).to_bytes(fmt), fmt
+
+
+# ---- variants --------------------------------------------------------------------------------------------
+
+
+def test_variants_give_one_category_per_position_each_variant_traced_by_its_code() -> None:
+    result = api.exercises(3, 2024, variants=4)
+    assert isinstance(result, Variants) and len(result) == 4
+    codes = [sheet.code for sheet in result]
+    assert len(set(codes)) == 4  # four seeds, four sheets
+    for n, code in enumerate(codes, 1):  # each code names its variant's sheet, for check --sheet
+        assert decode(code, fingerprint(api.cards().catalogue.cards.values())).seed == lms.variant_seed(2024, n)
+    questions = read_moodle(result.as_text("moodle"))
+    assert len(questions) == 12
+    for position in range(1, 4):
+        at = [q for q in questions if q.category == f"$course$/dosecalc/set 2024/problem {position:02d}"]
+        assert [q.idnumber for q in at] == [f"{code} #{position}" for code in codes]
+        keys = [q.answers[0].value for q in at]
+        assert keys == [key_value(sheet.problems[position - 1]) for sheet in result]
+    groups = {}
+    for item in read_canvas(result.to_bytes("canvas")):
+        groups.setdefault(item["group"], []).append(item)
+    assert sorted(groups) == ["Problem 1", "Problem 2", "Problem 3"]
+    assert all(len(items) == 4 and {i["pick"] for i in items} == {1} for items in groups.values())
+    gift = read_gift(result.as_text("gift"))
+    assert [g["category"] for g in gift] == [q.category for q in questions]
+
+
+def test_variants_and_students_are_not_asked_together() -> None:
+    with pytest.raises(DoseCalcError) as error:
+        api.exercises(2, 1, variants=2, students=["ana", "ben"])
+    assert error.value.field == "variants"
+    with pytest.raises(DoseCalcError) as error:
+        api.exercises(2, 1, variants=lms.MAX_VARIANTS + 1)
+    assert error.value.field == "variants"
+
+
+# ---- QTI 2.1 against the 1EdTech schemas -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def schemas() -> tuple[object, object]:
+    if not SCHEMAS.is_dir():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the QTI schemas are missing from {SCHEMAS}")
+        pytest.skip(f"the QTI schemas are not at {SCHEMAS} (../shared/schemas/qti beside the repository)")
+    from lxml import etree
+
+    qti = etree.XMLSchema(etree.parse(str(SCHEMAS / "qtiv2p1" / "imsqti_v2p1.xsd")))
+    cp = etree.XMLSchema(etree.parse(str(SCHEMAS / "imscp_v1p1.xsd")))
+    return qti, cp
+
+
+def _validate(package: bytes, schemas: tuple[object, object], qti_files: bool = True) -> int:
+    from lxml import etree
+
+    qti, cp = schemas
+    checked = 0
+    for name, data in unzip(package).items():
+        if name == "imsmanifest.xml":
+            schema = cp
+        elif qti_files:
+            schema = qti
+        else:
+            etree.fromstring(data)  # well-formed; QTI 1.2 has no schema here
+            continue
+        document = etree.fromstring(data)
+        assert schema.validate(document), (name, schema.error_log)  # type: ignore[attr-defined]
+        checked += 1
+    return checked
+
+
+@pytest.mark.parametrize(
+    ("count", "seed", "level", "profile", "variants"),
+    [
+        (6, 1, None, "standard", None),
+        (3, 2024, 3, "pound-2.2-whole-ml-h", 3),
+        (4, 77, 2, "units-converted", 2),
+        (3, 5, 1, "whole-ml-h", None),
+    ],
+    ids=["mixed", "level-3-variants", "converted-variants", "level-1"],
+)
+def test_every_qti21_item_test_and_manifest_validates(
+    schemas: tuple[object, object], count: int, seed: int, level: int | None, profile: str, variants: int | None
+) -> None:
+    result = api.exercises(count, seed, level=level, conventions=profile, variants=variants)
+    checked = _validate(result.to_bytes("qti21"), schemas)
+    assert checked == 2 + count * (variants or 1)  # the manifest, the test and every item
+    _validate(result.to_bytes("canvas"), schemas, qti_files=False)
+
+
+# ---- hostile card text --------------------------------------------------------------------------------------
+
+HOSTILE = "<script>alert(1)</script> & ]]> <![CDATA[ \x00\x07\x1b[31m\x7f\x85 \"q\" 'a' {~=#:} \\ \n// $CATEGORY: x"
+
+
+def _hostile_sheet() -> Sheet:
+    return _sheet(
+        _problem(
+            question=HOSTILE,
+            kind="pump-rate" + HOSTILE,
+            regimen=HOSTILE,
+            steps=(HOSTILE, "rate: ]]>"),
+            errors=((HOSTILE, 12.5),),
+        )
+    )
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_hostile_card_text_never_yields_invalid_xml_markup_or_control_codes(fmt: str) -> None:
+    import xml.etree.ElementTree as ET
+
+    sheet = _hostile_sheet()
+    data = sheet.to_bytes(fmt)
+    texts = unzip(data) if fmt in ("canvas", "qti21") else {"file": data}
+    for name, raw in texts.items():
+        text = raw.decode("utf-8")
+        assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", text), name
+        assert "<script" not in text and "http" not in text.replace("http://www.imsglobal.org/xsd/", ""), name
+        if fmt != "gift":
+            ET.fromstring(raw)  # well-formed, whatever the card says
+    if fmt == "moodle":
+        [q] = read_moodle(data.decode())
+        assert "&lt;script&gt;" in q.text and "]]&gt;" in q.text and "<script" not in q.text
+        assert "]]&gt;" in q.general and "&lt;script&gt;" in q.answers[1].feedback
+    if fmt == "gift":
+        lines = [line for line in data.decode().splitlines() if line]
+        assert sum(line.startswith("$CATEGORY:") for line in lines) == 1  # the export's own, not the card's
+        [q] = read_gift(data.decode())
+        assert "&lt;script&gt;" in q["text"] and "{~=#:}" in q["text"]
+        assert q["answers"][0].value == Decimal("10.9")
+
+
+def test_hostile_card_text_keeps_qti21_valid(schemas: tuple[object, object]) -> None:
+    _validate(_hostile_sheet().to_bytes("qti21"), schemas)
+
+
+def test_cdata_is_split_around_its_end_marker() -> None:
+    import xml.etree.ElementTree as ET
+
+    from dosecalc.render.lms import cdata
+
+    assert ET.fromstring(f"<t>{cdata('a]]>b]]>')}</t>").text == "a]]>b]]>"
+
+
+# ---- the command line and the API's bytes ------------------------------------------------------------------
+
+
+class _Stdout(io.TextIOWrapper):
+    def __init__(self, terminal: bool) -> None:
+        super().__init__(io.BytesIO(), encoding="utf-8")
+        self.terminal = terminal
+
+    def isatty(self) -> bool:
+        return self.terminal
+
+
+def _run(terminal: bool, *args: str) -> tuple[int, bytes, str]:
+    out, err = _Stdout(terminal), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(list(args))
+    out.flush()
+    buffer = out.buffer
+    assert isinstance(buffer, io.BytesIO)
+    return code, buffer.getvalue(), err.getvalue()
+
+
+def test_cli_writes_each_format_to_a_file_and_zip_packages_to_a_pipe(tmp_path: Path) -> None:
+    for fmt in FORMATS:
+        target = tmp_path / f"quiz.{fmt}"
+        code, _, err = _run(
+            False, "exercises", "-n", "3", "--seed", "4", "--variants", "2", "-f", fmt, "-o", str(target)
+        )
+        assert code == 0, err
+        assert target.read_bytes() == api.exercises(3, 4, variants=2).to_bytes(fmt)
+    code, out, err = _run(False, "exercises", "-n", "2", "-f", "qti21")
+    assert code == 0, err
+    assert out == api.exercises(2, 1).to_bytes("qti21")
+
+
+def test_cli_refuses_a_zip_package_to_a_terminal() -> None:
+    code, out, err = _run(True, "exercises", "-f", "canvas")
+    assert code == 2 and out == b""
+    assert "--output" in err and "zip" in err and "Traceback" not in err
+
+
+def test_cli_variants_with_students_is_one_line_naming_the_option(tmp_path: Path) -> None:
+    names = tmp_path / "class.csv"
+    names.write_text("student\nana\nben\n", encoding="utf-8")
+    code, _, err = _run(False, "exercises", "--variants", "2", "--students", str(names), "-f", "moodle")
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert err.startswith("error: --variants: cannot be given with students"), err
+
+
+def test_zip_formats_are_bytes_not_text() -> None:
+    sheet = api.exercises(2, 1)
+    with pytest.raises(DoseCalcError) as error:
+        sheet.as_text("qti21")
+    assert error.value.field == "format" and "to_bytes" in str(error.value)
+    assert sheet.to_bytes("moodle") == sheet.as_text("moodle").encode("utf-8")
+    assert sys.getsizeof(sheet.to_bytes("canvas")) > 0
