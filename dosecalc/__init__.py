@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         Sheet,
         Sheets,
         SimulationTable,
+        Variants,
     )
     from .units import Q_, ureg
 
@@ -71,6 +72,7 @@ _LOCATIONS = {
     "Sheet": "results",
     "Sheets": "results",
     "SimulationTable": "results",
+    "Variants": "results",
     "Q_": "units",
     "ureg": "units",
 }
@@ -95,6 +97,7 @@ __all__ = [
     "Sheet",
     "Sheets",
     "SimulationTable",
+    "Variants",
     "__version__",
     "card",
     "cards",

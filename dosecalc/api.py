@@ -788,9 +788,10 @@ def exercises(
         ``id``, or the first column), or the names. Each student's seed is derived from ``seed`` and the
         student, so neighbours' sheets differ; each sheet has its own code.
     variants : int, optional
-        For a learning platform: N variants of the sheet (1 to 100), each with its own seed (derived from
-        ``seed`` and the variant's number) and code. Exported with ``to_bytes("moodle" | "gift" | "canvas" |
-        "qti21")``, problem N of every variant makes one category, from which a quiz draws one per student.
+        For a learning platform: N variants of the sheet (1 to 100, at most 2,000 questions in all), each with
+        its own seed (derived from ``seed`` and the variant's number) and code. Exported with
+        ``to_bytes("moodle" | "gift" | "canvas" | "qti21")``, problem N of every variant makes one category,
+        from which a quiz draws one per student.
     regimens_dir, builtin
         As for :func:`cards`.
 
@@ -817,9 +818,15 @@ def exercises(
     chosen_level = None if level is None else _whole(level, "level", 1, 3)
     convention = _convention(conventions, pound, pump_rounding, method)
     names = None if students is None else _students(students)
-    from .teaching.lms import MAX_VARIANTS, variant_seed
+    from .teaching.lms import MAX_QUESTIONS, MAX_VARIANTS, variant_seed
 
     how_many = None if variants is None else _whole(variants, "variants", 1, MAX_VARIANTS)
+    if how_many is not None and how_many * total > MAX_QUESTIONS:
+        raise DoseCalcError(
+            f"{how_many} variants of {total} problems make {how_many * total:,} questions; one export holds at "
+            f"most {MAX_QUESTIONS:,}: fewer variants, or fewer problems",
+            field="variants",
+        )
     if how_many is not None and names is not None:
         raise DoseCalcError(
             "cannot be given with students: a learning platform gives each student one of the variants; "

@@ -275,6 +275,9 @@ def test_variants_and_students_are_not_asked_together() -> None:
     with pytest.raises(DoseCalcError) as error:
         api.exercises(2, 1, variants=lms.MAX_VARIANTS + 1)
     assert error.value.field == "variants"
+    with pytest.raises(DoseCalcError) as error:  # 50 x 41 = 2,050 questions
+        api.exercises(41, 1, variants=50)
+    assert error.value.field == "variants" and "2,050 questions" in str(error.value)
 
 
 # ---- QTI 2.1 against the 1EdTech schemas -------------------------------------------------------------------

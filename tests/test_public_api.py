@@ -35,6 +35,7 @@ PUBLIC = [
     "Sheet",
     "Sheets",
     "SimulationTable",
+    "Variants",
     "__version__",
     "card",
     "cards",
@@ -64,6 +65,7 @@ RESULTS = [
     "Sheet",
     "Sheets",
     "SimulationTable",
+    "Variants",
 ]
 #: Heavy packages that ``import dosecalc`` alone must not load.
 HEAVY = ["pint", "numpy", "pydantic", "typer", "rich", "pandas", "matplotlib"]

@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 
 #: Most variants of each problem one export holds.
 MAX_VARIANTS = 100
+#: Most questions (problems x variants) in one export: a few megabytes of Moodle XML.
+MAX_QUESTIONS = 2000
 #: Top category of every exported question, under the course's question bank.
 TOP = "dosecalc"
 
