@@ -81,7 +81,10 @@ def test_golden_moodle_export_of_a_small_sheet() -> None:
     # 10.8625 rounded half up to 0.1 = 10.9; tolerance half the step: 0.05
     assert (right.value, right.tolerance, right.fraction) == (Decimal("10.9"), Decimal("0.05"), 100)
     # Each distractor: the value the error gives, tolerance max(0.1, 0.5 % of it), as check matches it.
-    # the cap ignored: 12.5 (tol 0.1); x1000: 10862.5 (tol 54.3125); /1000: 0.0108625 (tol 0.1);
+    # the cap ignored: 12.5 (tol 0.1);
+    # rounded to another place, that value exactly (tol 0): 0.001 -> 10.863 and 0.01 -> 10.86 are right answers
+    # (left out); 1 -> 11; cut off at 0.1 -> 10.8;
+    # x1000: 10862.5 (tol 54.3125); /1000: 0.0108625 (tol 0.1);
     # x100: 1086.25 (tol 5.43125); /100: 0.108625 (tol 0.1) meets /1000's [-0.0891375, 0.1108625]: left out;
     # x10: 108.625 (tol 0.543125); /10: 1.08625 (tol 0.1); x60: 651.75 (tol 3.25875);
     # /60: 0.18104166... (tol 0.1) meets /1000's interval: left out;
@@ -89,6 +92,8 @@ def test_golden_moodle_export_of_a_small_sheet() -> None:
     # (left out, but check names an answer there by it first): left out too
     assert [(a.value, a.tolerance) for a in wrong] == [
         (Decimal("12.5"), Decimal("0.1")),
+        (Decimal("11"), Decimal("0")),
+        (Decimal("10.8"), Decimal("0")),
         (Decimal("10862.5"), Decimal("54.3125")),
         (Decimal("0.0108625"), Decimal("0.1")),
         (Decimal("1086.25"), Decimal("5.43125")),
@@ -97,7 +102,8 @@ def test_golden_moodle_export_of_a_small_sheet() -> None:
         (Decimal("651.75"), Decimal("3.25875")),
     ]
     assert all(a.fraction == 0 for a in wrong)
-    assert "the rate cap ignored" in wrong[0].feedback and "factor of 1,000" in wrong[1].feedback
+    assert "the rate cap ignored" in wrong[0].feedback and "rounded to 1 mL/h, not 0.1" in wrong[1].feedback
+    assert "cut off" in wrong[2].feedback and "factor of 1,000" in wrong[3].feedback
     # strict: the asked unit and its spellings only, multiplier 1; a bare number is read in the asked unit
     assert q.units == [(name, Decimal(1)) for name in ("mL/h", "mL/hr", "ml/h", "ml/hr")]
     assert (q.unitgradingtype, q.unitpenalty, q.showunits) == (0, Decimal("0.5"), 0)
@@ -137,7 +143,7 @@ def test_golden_gift_export_of_a_small_sheet() -> None:
     assert f"sheet {sheet.code} #1" in q["comment"]
     assert [(a.value, a.tolerance, a.fraction) for a in q["answers"]][:2] == [
         (Decimal("10.9"), Decimal("0.05"), 100),  # the key, half the step
-        (Decimal("10862.5"), Decimal("54.3125"), 0),  # x1000, 0.5 % of it
+        (Decimal("11"), Decimal("0"), 0),  # 10.8625 rounded to 1, not 0.1
     ]
     assert "in mL/h, rounded half up to 0.1 mL/h" in q["text"]
     assert "10.8625 mL/h" in q["general"]
@@ -222,9 +228,11 @@ def test_each_key_lies_inside_its_tolerance_and_one_rounding_unit_away_outside(
             if unit:
                 mark = mark_one(problem, f"{wrong.value} {unit[1]}", sheet.convention, partial=False)
                 assert mark.diagnosis == "answered in another unit", mark
-            else:
-                words, _ = diagnose(wrong.value, problem)
-                assert words is not None and words in wrong.feedback, (words, wrong)
+            else:  # anywhere in its interval, check names the error the feedback names
+                for response in {wrong.value, wrong.value - wrong.tolerance, wrong.value + wrong.tolerance}:
+                    if response > 0:
+                        words, _ = diagnose(response, problem)
+                        assert words is not None and words in wrong.feedback, (response, words, wrong)
         # units: the asked unit first; every other name reads as the asked unit (multiplier 1) or converts by
         # its multiplier (the key in that unit, divided by the multiplier, is the key)
         assert q.units[0] == (problem.unit, 1)

@@ -12,8 +12,9 @@ so a QTI 2.1 item grades by the rule exactly.
 
 **Distractors.** A wrong answer is matched as ``dosecalc check`` matches it: the value an error gives, to the
 sheet's step or more precisely (``|answer - value| <= max(step, 0.5 % of the value)``), which is a symmetric,
-inclusive tolerance as the platforms have. The problem's own errors come first, then the powers of ten and
-60, in the order ``check`` tries them; one whose interval meets the right answer's or an earlier error's (written
+inclusive tolerance as the platforms have. The problem's own errors come first, then the answer rounded to
+another place or cut off (that value exactly), then the powers of ten, 60 and the pound, in the order
+``check`` tries them; one whose interval meets the right answer's or an earlier error's (written
 or left out) is left out, so that a right answer is never graded as an error, and any answer inside a written
 distractor is the one ``check`` names by that distractor's error.
 
@@ -30,10 +31,10 @@ import hashlib
 import itertools
 import re
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING, NamedTuple
 
-from .marking import _FACTORS, key_value
+from .marking import PLACES, _round, diagnose, factor_errors, key_value
 
 if TYPE_CHECKING:
     from ..results import Sheet
@@ -181,12 +182,25 @@ def _units(problem: Problem, convert: bool) -> tuple[Unit, ...]:
 def distractors(problem: Problem, convert: bool) -> tuple[Distractor, ...]:
     """The wrong answers the common errors give, in the order ``check`` tries them; none meets the right
     answer's interval or an earlier error's."""
-    key = key_value(problem)
-    half = problem.step / 2
-    candidates = [(words, _decimal(wrong)) for words, wrong in problem.errors]
+    key, step = key_value(problem), problem.step
+    half = step / 2
     exact = _decimal(problem.exact)
-    for factor, words in _FACTORS:
-        candidates += [(words, exact * factor), (words, exact / factor)]
+
+    def matched(value: Decimal) -> Decimal:  # check's tolerance for a value an error gives
+        return max(step, abs(value) * Decimal("0.005"))
+
+    candidates = [
+        Distractor(value, matched(value), words) for words, wrong in problem.errors if (value := _decimal(wrong))
+    ]
+    # rounded to another place, or cut off: exactly that value, named as check names it
+    for value in [_round(exact, place) for place in PLACES if place != step] + [_round(exact, step, ROUND_DOWN)]:
+        words, rounding = diagnose(value, problem)
+        if rounding and words is not None:
+            candidates.append(Distractor(value, Decimal(0), words))
+    for factor, words in factor_errors(problem):
+        for scaled in (exact * factor, exact / factor):
+            value = _decimal(float(scaled))
+            candidates.append(Distractor(value, matched(value), words))
     kept: list[Distractor] = []
     taken = [(key - half, key + half)]
 
@@ -198,9 +212,8 @@ def distractors(problem: Problem, convert: bool) -> tuple[Distractor, ...]:
         # kept or not, an error's interval is check's before any later one's
         taken.append((candidate.lower, candidate.upper))
 
-    for words, value in candidates:
-        value = _decimal(float(value))
-        keep(Distractor(value, max(problem.step, abs(value) * Decimal("0.005")), words))
+    for candidate in candidates:
+        keep(candidate)
     if not convert:
         for other in SAME_KIND.get(problem.unit, ()):
             multiplier = _multiplier(problem.unit, other)

@@ -167,6 +167,19 @@ _FACTORS = (
 _POUNDS = "off by a factor of about 2.2: the weight in pounds not converted to kilograms (or converted twice)?"
 
 
+#: The places an answer may be rounded to by mistake, in the order :func:`diagnose` tries them.
+PLACES = (Decimal("1e-3"), Decimal("0.01"), Decimal("0.1"), Decimal(1), Decimal(10))
+
+
+def factor_errors(problem: Problem) -> list[tuple[Decimal, str]]:
+    """The factors a common slip multiplies or divides ``problem``'s answer by, with the error in words, in the
+    order :func:`diagnose` tries them (the pound's only where the problem gives a weight in pounds)."""
+    factors = list(_FACTORS)
+    if str(problem.inputs.get("weight") or "").endswith(" lb"):
+        factors += [(Decimal("2.20462262"), _POUNDS), (Decimal("2.2"), _POUNDS)]
+    return factors
+
+
 def diagnose(value: Decimal, problem: Problem) -> tuple[str | None, bool]:
     """The common error a wrong ``value`` (in the asked unit) matches, and whether it is a rounding error."""
     step = problem.step
@@ -174,9 +187,8 @@ def diagnose(value: Decimal, problem: Problem) -> tuple[str | None, bool]:
         if _matches(value, wrong, step):
             return words, False
     exact = Decimal(f"{problem.exact:.12g}")
-    places = [Decimal("1e-3"), Decimal("0.01"), Decimal("0.1"), Decimal(1), Decimal(10)]
     if abs(value) < _LARGEST:
-        for place in places:
+        for place in PLACES:
             if place != step and value == _round(exact, place) and _round(value, step) != key_value(problem):
                 return (
                     f"rounded to {format(place.normalize(), 'f')} {problem.unit}, not {format(step.normalize(), 'f')}",
@@ -184,10 +196,7 @@ def diagnose(value: Decimal, problem: Problem) -> tuple[str | None, bool]:
                 )
         if value == _round(exact, step, ROUND_DOWN):
             return "cut off (truncated) rather than rounded half up", True
-    factors = list(_FACTORS)
-    if str(problem.inputs.get("weight") or "").endswith(" lb"):
-        factors += [(Decimal("2.20462262"), _POUNDS), (Decimal("2.2"), _POUNDS)]
-    for factor, words in factors:
+    for factor, words in factor_errors(problem):
         for scaled in (exact * factor, exact / factor):
             if _matches(value, float(scaled), step):
                 return words, False
