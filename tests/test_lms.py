@@ -445,6 +445,12 @@ def test_cli_variants_with_students_is_one_line_naming_the_option(tmp_path: Path
     assert err.startswith("error: --variants: cannot be given with students"), err
 
 
+def test_cli_a_format_the_result_has_not_is_named_as_typed() -> None:
+    code, _, err = _run(False, "exercises", "-n", "2", "--variants", "2", "-f", "html")
+    assert code == 2 and err.startswith("error: --format: 'html' is not a format of this result"), err
+    assert "moodle, gift, canvas, qti21" in err
+
+
 def test_zip_formats_are_bytes_not_text() -> None:
     sheet = api.exercises(2, 1)
     with pytest.raises(DoseCalcError) as error:

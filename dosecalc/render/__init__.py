@@ -94,7 +94,7 @@ def _writer(result: Result, format: str) -> Any:
     except KeyError:
         known = ", ".join(formats(result.subject))
         raise DoseCalcError(
-            f"{format!r} is not a format of this result; expected one of {known}", field="format"
+            f"{str(format)!r} is not a format of this result; expected one of {known}", field="format"
         ) from None
     return getattr(import_module(f"{__name__}.{module_name}"), writer_name)
 
@@ -113,7 +113,7 @@ def as_text(result: Result, format: str, *, width: int | None = None, color: boo
 
     writer = _writer(result, format)
     if format in BINARY_FORMATS:
-        raise DoseCalcError(f"{format!r} is a zip package, not text: write it with to_bytes()", field="format")
+        raise DoseCalcError(f"{str(format)!r} is a zip package, not text: write it with to_bytes()", field="format")
     if format != "table":
         return str(writer(result))
     from .text import draw
