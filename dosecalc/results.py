@@ -399,21 +399,14 @@ class Sheet(Result):
         return _dataframe(columns, data)
 
 
-class Sheets(Result):
-    """One sheet per student of a class, each with its own seed (derived from the class's) and code."""
-
-    subject: ClassVar[str] = "sheets"
-    default_format: ClassVar[str] = "markdown"
+class _SheetSet(Result):
+    """Sheets made together, each with its own seed derived from ``seed``: iterate, count and index them."""
 
     __slots__ = ("seed", "sheets")
 
     def __init__(self, sheets: tuple[Sheet, ...], seed: int) -> None:
         self.sheets = sheets
         self.seed = seed
-
-    def key(self) -> Sheets:
-        """The same sheets as answer keys."""
-        return Sheets(tuple(sheet.key() for sheet in self.sheets), self.seed)
 
     def __iter__(self) -> Iterator[Sheet]:
         return iter(self.sheets)
@@ -423,6 +416,19 @@ class Sheets(Result):
 
     def __getitem__(self, index: int) -> Sheet:
         return self.sheets[index]
+
+
+class Sheets(_SheetSet):
+    """One sheet per student of a class, each with its own seed (derived from the class's) and code."""
+
+    subject: ClassVar[str] = "sheets"
+    default_format: ClassVar[str] = "markdown"
+
+    __slots__ = ()
+
+    def key(self) -> Sheets:
+        """The same sheets as answer keys."""
+        return Sheets(tuple(sheet.key() for sheet in self.sheets), self.seed)
 
     def __repr__(self) -> str:
         return f"<Sheets: {len(self)} students, class seed {self.seed}>"
@@ -435,7 +441,7 @@ class Sheets(Result):
         )
 
 
-class Variants(Result):
+class Variants(_SheetSet):
     """N variants of a sheet for a learning platform: N sheets of the same count, level and conventions, each
     with its own seed (derived from the set's seed and the variant's number) and code. Problem N of every
     variant makes one category of the export, from which a quiz draws one question per student."""
@@ -443,25 +449,12 @@ class Variants(Result):
     subject: ClassVar[str] = "variants"
     default_format: ClassVar[str] = "markdown"
 
-    __slots__ = ("seed", "sheets")
-
-    def __init__(self, sheets: tuple[Sheet, ...], seed: int) -> None:
-        self.sheets = sheets
-        self.seed = seed
+    __slots__ = ()
 
     @property
     def count(self) -> int:
         """Problems on each variant's sheet."""
         return len(self.sheets[0]) if self.sheets else 0
-
-    def __iter__(self) -> Iterator[Sheet]:
-        return iter(self.sheets)
-
-    def __len__(self) -> int:
-        return len(self.sheets)
-
-    def __getitem__(self, index: int) -> Sheet:
-        return self.sheets[index]
 
     def __repr__(self) -> str:
         return f"<Variants: {len(self)} variants of {self.count} problems, set seed {self.seed}>"
