@@ -205,7 +205,7 @@ def test_each_key_lies_inside_its_tolerance_and_one_rounding_unit_away_outside(
         key, step = key_value(problem), problem.step
         right = q.answers[0]
         assert right.fraction == 100 and right.value == key and right.tolerance == step / 2
-        assert g["answers"][0] == right._replace(feedback=g["answers"][0].feedback)
+        assert [a[:3] for a in g["answers"]] == [a[:3] for a in q.answers]  # GIFT: the same answers as Moodle XML
         assert (c["exact"], c["margin"]) == (key, step / 2)
         for inside in (key, key - step / 2, key + step / 2 - step / 1000):
             assert is_right(inside, problem)  # the rule
