@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING, NamedTuple
 
-from .marking import PLACES, _round, diagnose, factor_errors, key_value
+from .marking import PLACES, _round, diagnose, error_tolerance, factor_errors, key_value
 
 if TYPE_CHECKING:
     from ..results import Sheet
@@ -186,11 +186,10 @@ def distractors(problem: Problem, convert: bool) -> tuple[Distractor, ...]:
     half = step / 2
     exact = _decimal(problem.exact)
 
-    def matched(value: Decimal) -> Decimal:  # check's tolerance for a value an error gives
-        return max(step, abs(value) * Decimal("0.005"))
-
     candidates = [
-        Distractor(value, matched(value), words) for words, wrong in problem.errors if (value := _decimal(wrong))
+        Distractor(value, error_tolerance(value, step), words)
+        for words, wrong in problem.errors
+        if (value := _decimal(wrong))
     ]
     # rounded to another place, or cut off: exactly that value, named as check names it
     for value in [_round(exact, place) for place in PLACES if place != step] + [_round(exact, step, ROUND_DOWN)]:
@@ -200,7 +199,7 @@ def distractors(problem: Problem, convert: bool) -> tuple[Distractor, ...]:
     for factor, words in factor_errors(problem):
         for scaled in (exact * factor, exact / factor):
             value = _decimal(float(scaled))
-            candidates.append(Distractor(value, matched(value), words))
+            candidates.append(Distractor(value, error_tolerance(value, step), words))
     kept: list[Distractor] = []
     taken = [(key - half, key + half)]
 

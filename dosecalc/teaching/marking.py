@@ -148,12 +148,18 @@ def _in_asked_unit(reading: Reading, problem: Problem) -> tuple[Decimal | None, 
     return Decimal(f"{converted:.15g}"), reading.unit
 
 
+def error_tolerance(wrong: Decimal, step: Decimal) -> Decimal:
+    """How far an answer may be from the value an error gives and still be that error: the sheet's step, or
+    0.5 % of the value when that is more (both ends included)."""
+    return max(step, abs(wrong) * Decimal("0.005"))
+
+
 def _matches(value: Decimal, wrong: float, step: Decimal) -> bool:
     """``value`` is what the error giving ``wrong`` gives, as written to the sheet's place or more precisely."""
     if wrong <= 0 or abs(value) >= _LARGEST:
         return False
     exact = Decimal(f"{wrong:.12g}")
-    return abs(value - exact) <= max(step, abs(exact) * Decimal("0.005"))
+    return abs(value - exact) <= error_tolerance(exact, step)
 
 
 _FACTORS = (
