@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from html import escape
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -153,7 +153,3 @@ def variants_json(result: Result) -> str:
     import json
 
     return json.dumps(result.to_dicts(), indent=2, ensure_ascii=False) + "\n"
-
-
-def flat(groups: Sequence[Sequence[Question]]) -> list[Question]:
-    return [q for group in groups for q in group]
