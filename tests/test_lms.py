@@ -83,7 +83,7 @@ def test_golden_moodle_export_of_a_small_sheet() -> None:
     # Each distractor: the value the error gives, tolerance max(0.1, 0.5 % of it), as check matches it.
     # the cap ignored: 12.5 (tol 0.1);
     # rounded to another place, that value exactly (tol 0): 0.001 -> 10.863 and 0.01 -> 10.86 are right answers
-    # (left out); 1 -> 11; cut off at 0.1 -> 10.8;
+    # (left out); 1 -> 11; tens -> 10; cut off at 0.1 -> 10.8;
     # x1000: 10862.5 (tol 54.3125); /1000: 0.0108625 (tol 0.1);
     # x100: 1086.25 (tol 5.43125); /100: 0.108625 (tol 0.1) meets /1000's [-0.0891375, 0.1108625]: left out;
     # x10: 108.625 (tol 0.543125); /10: 1.08625 (tol 0.1); x60: 651.75 (tol 3.25875);
@@ -93,6 +93,7 @@ def test_golden_moodle_export_of_a_small_sheet() -> None:
     assert [(a.value, a.tolerance) for a in wrong] == [
         (Decimal("12.5"), Decimal("0.1")),
         (Decimal("11"), Decimal("0")),
+        (Decimal("10"), Decimal("0")),
         (Decimal("10.8"), Decimal("0")),
         (Decimal("10862.5"), Decimal("54.3125")),
         (Decimal("0.0108625"), Decimal("0.1")),
@@ -103,7 +104,8 @@ def test_golden_moodle_export_of_a_small_sheet() -> None:
     ]
     assert all(a.fraction == 0 for a in wrong)
     assert "the rate cap ignored" in wrong[0].feedback and "rounded to 1 mL/h, not 0.1" in wrong[1].feedback
-    assert "cut off" in wrong[2].feedback and "factor of 1,000" in wrong[3].feedback
+    assert "rounded to 10 mL/h" in wrong[2].feedback
+    assert "cut off" in wrong[3].feedback and "factor of 1,000" in wrong[4].feedback
     # strict: the asked unit and its spellings only, multiplier 1; a bare number is read in the asked unit
     assert q.units == [(name, Decimal(1)) for name in ("mL/h", "mL/hr", "ml/h", "ml/hr")]
     assert (q.unitgradingtype, q.unitpenalty, q.showunits) == (0, Decimal("0.5"), 0)
@@ -115,11 +117,11 @@ def test_golden_moodle_export_of_a_small_sheet() -> None:
 def test_golden_a_right_value_in_another_unit_is_a_distractor_under_strict_units() -> None:
     problem = _problem(unit="mg/h", exact=24.0, answer=24.0, errors=(), kind="rate", figure="rate")
     [q] = read_moodle(_sheet(problem).as_text("moodle"))
-    # 24 mg/h: x1000 24000; /1000 0.024 [-0.076, 0.124]; x100 2400; /100 0.24 [0.14, 0.34]; x10 240; /10 2.4;
+    # 24 mg/h: rounded to tens 20 (to 1, 0.01, 0.001 and cut off: 24, a right answer, left out); x1000 24000; /1000 0.024 [-0.076, 0.124]; x100 2400; /100 0.24 [0.14, 0.34]; x10 240; /10 2.4;
     # x60 1440; /60 0.4 [0.3, 0.5] meets /100's: left out. In mg/min 24 / 60 = 0.4 lies in /60's: left out.
     # In mcg/min 24 mg/h = 400 mcg/min, tolerance 0.05 mg/h = 0.05 x 16.6666666666667 = 0.833333333333335 mcg/min
     assert [a.value for a in q.answers] == [
-        Decimal(v) for v in ("24", "24000", "0.024", "2400", "0.24", "240", "2.4", "1440", "400")
+        Decimal(v) for v in ("24", "20", "24000", "0.024", "2400", "0.24", "240", "2.4", "1440", "400")
     ]
     other = q.answers[-1]
     assert other.tolerance == Decimal("0.833333333333335") and other.fraction == 0

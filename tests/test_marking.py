@@ -161,6 +161,7 @@ DIAGNOSES = [
     ("800", RATE, "60"),  # 13.33 x 60
     ("15.75", PUMP, "cap ignored"),  # 0.35 x 90 / 2
     ("13", RATE, "rounded to 1"),  # rounded to whole mg/h, not 0.1
+    ("10", RATE, "rounded to 10"),  # rounded to tens
     ("6", DRIP, "cut off"),  # 6.667 truncated
     ("13.2", RATE, "too early"),  # within 2 % of 13.333 but not the key
     ("53.9", POUNDS, "pounds not converted"),  # 0.35 x 154

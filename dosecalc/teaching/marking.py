@@ -174,7 +174,7 @@ _POUNDS = "off by a factor of about 2.2: the weight in pounds not converted to k
 
 
 #: The places an answer may be rounded to by mistake, in the order :func:`diagnose` tries them.
-PLACES = (Decimal("1e-3"), Decimal("0.01"), Decimal("0.1"), Decimal(1), Decimal(10))
+PLACES = (Decimal("1e-3"), Decimal("0.01"), Decimal("0.1"), Decimal(1), Decimal("1E+1"))
 
 
 def factor_errors(problem: Problem) -> list[tuple[Decimal, str]]:
