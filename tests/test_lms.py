@@ -117,7 +117,8 @@ def test_golden_moodle_export_of_a_small_sheet() -> None:
 def test_golden_a_right_value_in_another_unit_is_a_distractor_under_strict_units() -> None:
     problem = _problem(unit="mg/h", exact=24.0, answer=24.0, errors=(), kind="rate", figure="rate")
     [q] = read_moodle(_sheet(problem).as_text("moodle"))
-    # 24 mg/h: rounded to tens 20 (to 1, 0.01, 0.001 and cut off: 24, a right answer, left out); x1000 24000; /1000 0.024 [-0.076, 0.124]; x100 2400; /100 0.24 [0.14, 0.34]; x10 240; /10 2.4;
+    # 24 mg/h: rounded to tens 20 (to 1, 0.01, 0.001 and cut off: 24, a right answer, left out);
+    # x1000 24000; /1000 0.024 [-0.076, 0.124]; x100 2400; /100 0.24 [0.14, 0.34]; x10 240; /10 2.4;
     # x60 1440; /60 0.4 [0.3, 0.5] meets /100's: left out. In mg/min 24 / 60 = 0.4 lies in /60's: left out.
     # In mcg/min 24 mg/h = 400 mcg/min, tolerance 0.05 mg/h = 0.05 x 16.6666666666667 = 0.833333333333335 mcg/min
     assert [a.value for a in q.answers] == [
