@@ -3,6 +3,7 @@ the command line's tables, messages beside their fields, escaping of card text, 
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -292,6 +293,22 @@ def test_teacher_sheets_download_as_the_library_writes_them(client: TestClient) 
     assert markdown.text == api.exercises(3, 3).as_text("markdown")
     bad = client.get("/teacher", params={"count": "3", "students": "\n".join(f"s{i}" for i in range(61))})
     assert bad.status_code == 422 and parse(bad.text).said("students-error").startswith("Error: ")
+
+
+def test_teacher_exports_for_a_learning_platform_are_the_library_s(client: TestClient) -> None:
+    page = client.get("/teacher", params={"count": "2", "seed": "4", "conventions": "standard", "variants": "3"})
+    assert page.status_code == 200
+    links = [href for href in re.findall(r'href="([^"]+)"', page.text) if "format=moodle" in href or "qti21" in href]
+    assert len(links) == 2 and all("variants=3" in link for link in links)
+    variants = api.exercises(2, 4, variants=3)
+    moodle = client.get(links[0].replace("&amp;", "&"))
+    assert moodle.status_code == 200 and moodle.content == variants.to_bytes("moodle")
+    qti = client.get(links[1].replace("&amp;", "&"))
+    assert qti.headers["content-type"] == "application/zip" and qti.content == variants.to_bytes("qti21")
+    single = client.get("/teacher/sheet", params={"count": "2", "seed": "4", "format": "gift", "key": "1"})
+    assert single.text == api.exercises(2, 4, key=True).as_text("gift")
+    refused = client.get("/teacher", params={"count": "2", "students": "Ann", "variants": "2"})
+    assert refused.status_code == 422 and "variants" in refused.text
 
 
 def test_teacher_handout(client: TestClient) -> None:

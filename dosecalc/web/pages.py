@@ -20,7 +20,7 @@ from starlette.datastructures import ImmutableMultiDict
 
 from .. import DISCLAIMER, api
 from ..errors import DoseCalcError
-from ..results import Marks, Sheet
+from ..results import Marks, Sheet, Variants
 from . import fields as f
 from . import views
 from .context import folder
@@ -295,7 +295,13 @@ STUDENTS = f.Field(
     "students", "Students", f"One name or id a line (at most {f.MAX_LINES}): each gets a sheet of their own.",
     kind="lines",
 )  # fmt: skip
-TEACHER_FIELDS = (f.COUNT, f.LEVEL, f.CONVENTIONS, f.SEED, STUDENTS)
+VARIANTS = f.Field(
+    "variants", "Variants for a learning platform",
+    "Blank for one version; 1 to 100 versions of each problem, so that a quiz's random question from each "
+    "category gives every student their own numbers (not with students).",
+    kind="whole",
+)  # fmt: skip
+TEACHER_FIELDS = (f.COUNT, f.LEVEL, f.CONVENTIONS, f.SEED, STUDENTS, VARIANTS)
 #: (format, label, answer key) of each download.
 DOWNLOADS = (
     ("html", "worksheet (HTML)", False),
@@ -303,8 +309,21 @@ DOWNLOADS = (
     ("markdown", "worksheet (Markdown)", False),
     ("json", "answer key (JSON)", True),
 )
-SUFFIX = {"html": "html", "markdown": "md", "json": "json", "csv": "csv"}
-MEDIA = {"html": "text/html", "markdown": "text/markdown", "json": "application/json", "csv": "text/csv"}
+#: (format, label) of each export for a learning platform.
+PLATFORMS = (
+    ("moodle", "Moodle XML"),
+    ("gift", "GIFT"),
+    ("canvas", "Canvas (QTI 1.2 zip)"),
+    ("qti21", "QTI 2.1 package (zip)"),
+)
+SUFFIX = {
+    "html": "html", "markdown": "md", "json": "json", "csv": "csv",
+    "moodle": "xml", "gift": "gift.txt", "canvas": "zip", "qti21": "zip",
+}  # fmt: skip
+MEDIA = {
+    "html": "text/html", "markdown": "text/markdown", "json": "application/json", "csv": "text/csv",
+    "moodle": "application/xml", "gift": "text/plain", "canvas": "application/zip", "qti21": "application/zip",
+}  # fmt: skip
 
 
 def _links(options: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -320,10 +339,22 @@ def teacher(request: Request, folder: Folder) -> HTMLResponse:
 
     def compute(arguments: dict[str, Any]) -> dict[str, Any]:
         arguments.setdefault("seed", 1)
+        variants = arguments.pop("variants", None)
         made = api.exercises(regimens_dir=folder, **arguments)  # checks every option before links are made
         options = {key: value for key, value in arguments.items() if key != "students"}
         if isinstance(made, Sheet):
-            return {"rows": [{"student": "The class", "code": made.code, "links": _links(options)}], "all": []}
+            platform = dict(options)
+            if variants is not None:
+                api.exercises(regimens_dir=folder, variants=variants, **arguments)  # the count of questions checked
+                platform["variants"] = variants
+            exports = [
+                (label, "/teacher/sheet?" + urlencode({**platform, "format": fmt, "key": 1}, doseq=True))
+                for fmt, label in PLATFORMS
+            ]
+            row = {"student": "The class", "code": made.code, "links": _links(options)}
+            return {"rows": [row], "all": [], "platforms": exports}
+        if variants is not None:
+            raise DoseCalcError("is for a sheet of the class, not one sheet per student", field="variants")
         rows = [
             {"student": sheet.student, "code": sheet.code, "links": _links({**options, "students": sheet.student})}
             for sheet in made
@@ -333,7 +364,7 @@ def teacher(request: Request, folder: Folder) -> HTMLResponse:
             (label, "/teacher/sheet?" + urlencode({**everyone, "format": fmt, "key": int(key)}, doseq=True))
             for fmt, label, key in (*DOWNLOADS, ("csv", "roster of codes (CSV)", False))
         ]
-        return {"rows": rows, "all": every}
+        return {"rows": rows, "all": every, "platforms": []}
 
     defaults = {"count": "10", "seed": "1", "conventions": "standard"}
     return _calculation(
@@ -354,19 +385,27 @@ def teacher_sheet(request: Request, folder: Folder) -> Response:
     fmt_field = f.Field("format", "Format", kind="choice")
     key_field = f.Field("key", "Answer key", kind="check")
     students = f.Field("students", "Students", kind="choices")
-    arguments = f.read(request.query_params, (*TEACHER_FIELDS[:-1], students, fmt_field, key_field))
+    fields = (f.COUNT, f.LEVEL, f.CONVENTIONS, f.SEED, VARIANTS, students, fmt_field, key_field)
+    arguments = f.read(request.query_params, fields)
     fmt = arguments.pop("format", "html")
     if fmt not in SUFFIX:
         raise DoseCalcError(f"{fmt!r:.40} is not one of {', '.join(SUFFIX)}", field="format")
     made = api.exercises(regimens_dir=folder, **arguments)
+    if isinstance(made, Variants):
+        name = f"dosecalc-{made[0].code}-{len(made)}-variants.{SUFFIX[fmt]}"
+        return Response(
+            made.to_bytes(fmt),
+            media_type=MEDIA[fmt] + ("" if fmt in ("canvas", "qti21") else "; charset=utf-8"),
+            headers={"content-disposition": f'attachment; filename="{name}"'},
+        )
     if not isinstance(made, Sheet) and len(made) == 1:
         made = made[0]  # one student's sheet, as the class's sheet is written
     name = f"dosecalc-{'key' if arguments.get('key') else 'sheet'}-{arguments.get('seed', 1)}.{SUFFIX[fmt]}"
     if isinstance(made, Sheet):
         name = f"dosecalc-{'key' if made.is_key else 'sheet'}-{made.code}.{SUFFIX[fmt]}"
     return Response(
-        made.as_text(fmt),
-        media_type=f"{MEDIA[fmt]}; charset=utf-8",
+        made.to_bytes(fmt),
+        media_type=MEDIA[fmt] + ("" if fmt in ("canvas", "qti21") else "; charset=utf-8"),
         headers={"content-disposition": f'attachment; filename="{name}"'},
     )
 
