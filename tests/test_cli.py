@@ -413,7 +413,10 @@ def test_the_first_table_gives_one_line_notes_and_the_full_text_on_request() -> 
     full = run("table", "--format", "markdown", "--notes", "full").stdout
     assert "Notes in brief" in brief and "Notes in brief" not in full
     # the 22 mg/h card's first note: its brief on the first screen, its whole text on request
-    assert "Sources differ on the duration: 4 h (article) or 4 days (2018 guidelines, after a 4.2-day trial)." in brief
+    assert (
+        "Sources differ on the duration: 4 h (article only) or 4 days (guidelines; the trial infused for 4.2 days)."
+        in brief
+    )
     assert "the 2018 consensus guidelines give 22 mg/h for 4 days" in full
     assert "the 2018 consensus guidelines give 22 mg/h for 4 days" not in brief
     notes = [line for line in brief.splitlines() if re.match(r"\d+\. ", line)]
