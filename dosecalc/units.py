@@ -447,6 +447,10 @@ def _describe(numerator: list[str], denominators: list[str]) -> str:
 
 
 _IN = re.compile(r"\s+in\s+", re.ASCII | re.IGNORECASE)
+_LABEL_SIDE = r"[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?\s*[A-Za-z]+"
+_LABEL = re.compile(
+    rf"\s*(?P<amount>{_LABEL_SIDE})\s*(?:/|\s+per\s+)\s*(?P<volume>{_LABEL_SIDE})\s*", re.ASCII | re.IGNORECASE
+)
 
 
 class Concentration(NamedTuple):
@@ -471,13 +475,23 @@ def as_concentration(value: Any) -> Concentration:
     return Concentration(as_quantity(value, CONCENTRATION))
 
 
-def parse_concentration(text: Any) -> Concentration:
-    """Parse ``2 mg/mL`` or a preparation ``100 mg in 50 mL`` into a concentration in mg/mL.
+def _label_parts(text: str) -> list[str] | None:
+    """The amount and the volume of a vial-label strength (``500 mg/10 mL``, ``500 mg per 10 mL``): two numbers,
+    each with one unit word, on either side of one ``/`` or ``per``; None for any other shape."""
+    match = _LABEL.fullmatch(text)
+    return None if match is None else [match["amount"], match["volume"]]
 
-    Formula for a preparation: concentration (mg/mL) = amount (mg) / volume (mL).
+
+def parse_concentration(text: Any) -> Concentration:
+    """Parse ``2 mg/mL``, a preparation ``100 mg in 50 mL`` or a label strength ``500 mg/10 mL`` (total amount per
+    total volume, as vial labels print it) into a concentration in mg/mL.
+
+    Formula for a preparation or a label: concentration (mg/mL) = amount (mg) / volume (mL).
     """
-    if isinstance(text, str) and len(text) <= MAX_TEXT_LENGTH and _IN.search(text):
-        parts = _IN.split(text.strip())
+    parts = None
+    if isinstance(text, str) and len(text) <= MAX_TEXT_LENGTH:
+        parts = _IN.split(text.strip()) if _IN.search(text) else _label_parts(text)
+    if isinstance(text, str) and parts is not None:
         if len(parts) != 2:
             raise _fail(text, f"is not one preparation; expected {CONCENTRATION.expected}")
         try:

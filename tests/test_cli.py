@@ -445,3 +445,16 @@ def test_a_byte_order_mark_on_standard_input_is_read_as_in_a_file() -> None:
     result = run("cohort", "-", "-r", "rate-22-mg-h", stdin="\ufeffid,weight\np1,70 kg\n")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[1].startswith("p1,rate-22-mg-h,70.0,22.0,")
+
+
+def test_a_label_strength_is_read_as_amount_over_volume_and_a_flow_is_refused() -> None:
+    args = ("table", "-w", "70 kg", "-r", "rate-22-mg-h", "--format", "json")
+    doc = run(*args, "--concentration", "500 mg/10 mL").json()
+    # 500 mg / 10 mL = 50 mg/mL; 22 mg/h / 50 mg/mL = 0.44 mL/h
+    assert value(doc["rows"][0]["concentration"], "mg/mL").magnitude == pytest.approx(50, rel=1e-12)
+    assert value(doc["rows"][0]["pump_rate"], "mL/h").magnitude == pytest.approx(0.44, rel=1e-12)
+    refused = run(*args, "--concentration", "500 mg/10 mL/h")
+    assert refused.exit_code == 2 and refused.stdout == "", refused.output
+    assert refused.stderr.startswith("error: --concentration: '500 mg/10 mL/h' has more than one number"), (
+        refused.stderr
+    )

@@ -250,6 +250,37 @@ def test_preparation_spelling_gives_amount_over_volume() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "amount_mg", "volume_ml"),
+    [("500 mg/10 mL", 500, 10), ("500 mg / 10 mL", 500, 10), ("1 g per 20 mL", 1000, 20), ("0.5 g/10mL", 500, 10)],
+    ids=["label", "spaced", "per", "grams"],
+)
+def test_label_strength_is_total_amount_over_total_volume(text: str, amount_mg: float, volume_ml: float) -> None:
+    # a vial label's 500 mg/10 mL: 500 mg / 10 mL = 50 mg/mL, the same as the preparation spelling
+    conc = parse_concentration(text)
+    assert_quantity_close(conc.value, Q_(50, "mg/mL"))
+    assert_quantity_close(conc.amount, Q_(amount_mg, "mg"))  # type: ignore[arg-type]
+    assert_quantity_close(conc.volume, Q_(volume_ml, "mL"))  # type: ignore[arg-type]
+    assert_quantity_close(parse_concentration("500 mg in 10 mL").value, conc.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("500 mg/10 mL/h", "'500 mg/10 mL/h' has more than one number"),
+        ("500 mg/10", "'500 mg/10' has more than one number"),
+        ("500 mg/10 kg", "'500 mg/10 kg' is not a preparation: '10 kg' is a mass; expected a volume such as 50 mL"),
+        ("10 mL/500 mg", "'10 mL/500 mg' is not a preparation: '10 mL' is a volume"),
+        ("5000 mg/1 mL", "'5000 mg/1 mL' gives a concentration outside 0.001 to 100 mg/mL"),
+    ],
+    ids=["a flow", "no volume unit", "mass below", "upside down", "implausible"],
+)
+def test_other_shapes_of_two_numbers_are_still_refused(text: str, message: str) -> None:
+    with pytest.raises(QuantityError) as caught:
+        parse_concentration(text)
+    assert str(caught.value).startswith(message)
+
+
+@pytest.mark.parametrize(
     ("text", "message"),
     [
         (
