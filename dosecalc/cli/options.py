@@ -116,8 +116,8 @@ Concentration = Annotated[
     typer.Option(
         "--concentration",
         "-c",
-        help="Drug concentration: '2 mg/mL', a preparation '100 mg in 50 mL', or a label's '500 mg/10 mL'. Adds pump rate "
-        "and volume.",
+        help="Drug concentration: '2 mg/mL', a preparation '100 mg in 50 mL', or a label's '500 mg/10 mL'. "
+        "Adds pump rate and volume.",
         show_default=False,
         metavar="CONCENTRATION",
     ),
