@@ -17,13 +17,18 @@ Formulas (canonical units in brackets):
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+import math
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
 from .errors import RegimenError
-from .regimens import Card, documented_dose
+from .regimens import BolusPhase, Card, InfusionPhase, PhasedCard, TitrationPhase, documented_dose
 from .units import Q_, Concentration, Quantity
+
+if TYPE_CHECKING:
+    from .drugs import Drug, Limit
 
 __all__ = ["REFERENCE_PATIENT", "DoseFigures", "Patient", "Plan", "WhatIf", "calculate", "make_plan"]
 
@@ -74,6 +79,8 @@ class Plan(NamedTuple):
     concentration_from_card: bool
     drop_factor: Quantity | None
     what_if: WhatIf = WhatIf()
+    #: The card's drug file (its model cards and limits), when the card names a drug dosecalc has a file for.
+    drug: Drug | None = None
 
     @property
     def duration_is_what_if(self) -> bool:
@@ -84,9 +91,28 @@ class Plan(NamedTuple):
         return self.sessions != self.card.sessions
 
 
-def make_plan(card: Card, what_if: WhatIf) -> Plan:
-    """Resolve the what-if options against a card; refuse a duration below the card's minimum."""
+def find_drug(card: Card, drugs: Mapping[str, Drug] | None = None) -> Drug | None:
+    """The drug file of the card's drug: a teacher's (``drugs``) or a built-in one; None when it names none."""
+    if card.drug is None:
+        return None
+    from .drugs import builtin_drugs, drug_key
+
+    key = drug_key(card.drug)
+    return (drugs or {}).get(key) or builtin_drugs().get(key)
+
+
+def make_plan(card: Card, what_if: WhatIf, drugs: Mapping[str, Drug] | None = None) -> Plan:
+    """Resolve the what-if options against a card; refuse a duration below the card's minimum, or one too short
+    for a phased card's phases. ``drugs`` are a teacher's drug files, besides the built-in ones."""
     duration = card.duration if what_if.duration is None else what_if.duration
+    if isinstance(card, PhasedCard) and what_if.duration is not None:
+        fixed = sum(float(p.length.to("h").magnitude) for p in card.phases if p.length is not None)
+        if float(duration.to("h").magnitude) < fixed * (1 - 1e-12):
+            raise RegimenError(
+                f"{_hours(duration)} is shorter than the {fixed:g} h the phases of {card.id} take; "
+                f"give {fixed:g} h or more",
+                field="duration",
+            )
     minimum = card.minimum_duration
     if minimum is not None and duration < minimum:
         raise RegimenError(
@@ -115,6 +141,7 @@ def make_plan(card: Card, what_if: WhatIf) -> Plan:
         concentration_from_card=from_card,
         drop_factor=what_if.drop_factor,
         what_if=what_if,
+        drug=find_drug(card, drugs),
     )
 
 
@@ -141,6 +168,12 @@ class DoseFigures(NamedTuple):
     volume: Quantity | None
     drip_rate: Quantity | None
     steps: tuple[Step, ...] = ()
+    #: A phased card's phases, in order (empty for a single-phase card).
+    phases: tuple[PhaseFigures, ...] = ()
+    #: The drug's limits this patient's figures cross, with the figure that crosses each (one patient only).
+    crossings: tuple[Crossing, ...] = ()
+    #: Whether the patient is outside the population the card's sources studied (one patient only).
+    outside_population: bool = False
 
     @property
     def sessions(self) -> int:
@@ -150,6 +183,37 @@ class DoseFigures(NamedTuple):
     def regimen(self) -> str:
         """The id of the regimen card."""
         return self.plan.card.id
+
+
+class PhaseFigures(NamedTuple):
+    """One phase of a phased regimen for a patient: when it runs, what it gives, and at what rate.
+
+    ``pieces`` are its constant-rate stretches, (start h, end h, rate mg/h) from the start of the session; a
+    bolus at once has none and gives its ``amount`` at ``start``."""
+
+    number: int
+    phase: Any  # BolusPhase | InfusionPhase | TitrationPhase
+    start: Quantity
+    end: Quantity
+    amount: Quantity
+    rate: Quantity | None  # the rate at the end of the phase (None for a bolus at once)
+    pieces: tuple[tuple[float, float, Quantity], ...]
+
+    @property
+    def kind(self) -> str:
+        return str(self.phase.type)
+
+    @property
+    def at_once(self) -> bool:
+        return not self.pieces
+
+
+class Crossing(NamedTuple):
+    """A drug limit crossed: the limit, the figure that crosses it, and the phase (None: the whole regimen)."""
+
+    limit: Limit
+    value: Quantity
+    phase: int | None = None
 
 
 class Step(NamedTuple):
@@ -228,18 +292,22 @@ def calculate(plan: Plan, weight: Quantity, explain: bool = False) -> DoseFigure
     """
     trace: Trace = [] if explain else None
     weight = _convert(trace, "weight", weight, "kg")
-    uncapped, planned_total = _uncapped(plan, weight, trace)
+    phases: tuple[PhaseFigures, ...] = ()
     binds: Any
-    if plan.cap is None:
-        rate, binds, total = uncapped, np.zeros_like(uncapped.magnitude, dtype=bool), planned_total
+    if isinstance(plan.card, PhasedCard):
+        phases, rate, uncapped, total, planned_total, binds = _phased(plan, weight, trace)
     else:
-        binds = uncapped.magnitude > plan.cap.magnitude
-        rate = Q_(np.where(binds, plan.cap.magnitude, uncapped.magnitude), "mg/h")
-        total = Q_(np.where(binds, (plan.cap * plan.duration).to("mg").magnitude, planned_total.magnitude), "mg")
+        uncapped, planned_total = _uncapped(plan, weight, trace)
+        if plan.cap is None:
+            rate, binds, total = uncapped, np.zeros_like(uncapped.magnitude, dtype=bool), planned_total
+        else:
+            binds = uncapped.magnitude > plan.cap.magnitude
+            rate = Q_(np.where(binds, plan.cap.magnitude, uncapped.magnitude), "mg/h")
+            total = Q_(np.where(binds, (plan.cap * plan.duration).to("mg").magnitude, planned_total.magnitude), "mg")
     if np.ndim(binds) == 0:  # one patient: plain Python scalars, not 0-d arrays
         binds = bool(binds)
         rate, total = Q_(float(rate.magnitude), "mg/h"), Q_(float(total.magnitude), "mg")
-    if trace is not None:
+    if trace is not None and not phases:
         if plan.cap is not None:
             verdict = "the cap binds, so the rate is the cap" if binds else "the cap does not bind"
             trace.append(Step("cap", (uncapped, plan.cap), (">" if binds else "<=",), rate, verdict))
@@ -275,5 +343,197 @@ def calculate(plan: Plan, weight: Quantity, explain: bool = False) -> DoseFigure
         pump_rate=pump_rate,
         volume=volume,
         drip_rate=drip_rate,
+        phases=phases,
     )
+    if np.ndim(weight.magnitude) == 0:  # limits and the population are checked for one patient
+        figures = figures._replace(
+            crossings=_crossings(figures), outside_population=outside_population(plan.card, weight)
+        )
+        _refuse_hard_limits(figures)
     return figures if trace is None else figures._replace(steps=tuple(trace))
+
+
+def outside_population(card: Card, weight: Quantity) -> bool:
+    """Whether a weight is outside the population a card's sources studied: lighter than its stated minimum (or,
+    for adults with no stated range, than :data:`dosecalc.regimens.ADULT_LIGHTEST`) or heavier than its maximum.
+    A weight on a boundary is inside."""
+    population = card.population
+    if population is None:
+        return False
+    kg = float(weight.to("kg").magnitude)
+    low, high = population.lightest, population.max_weight
+    return (low is not None and kg < float(low.to("kg").magnitude)) or (
+        high is not None and kg > float(high.to("kg").magnitude)
+    )
+
+
+def _crossings(figures: DoseFigures) -> tuple[Crossing, ...]:
+    """The drug limits crossed by one patient's figures: infusion rates (mg/h and mg/kg/h) of every stretch, and
+    bolus doses (mg and mg/kg) of every bolus. A figure equal to a limit does not cross it."""
+    from .drugs import crossed
+
+    drug = figures.plan.drug
+    if drug is None or not drug.limits:
+        return ()
+    weight = figures.weight
+    found: list[Crossing] = []
+
+    def check(figure: str, value: Quantity, phase: int | None) -> None:
+        found.extend(Crossing(limit, value, phase) for limit in crossed(drug.limits, figure, value))
+
+    if not figures.phases:
+        check("rate", figures.rate, None)
+        check("rate_per_kg", figures.rate_per_kg, None)
+    for ph in figures.phases:
+        if ph.kind == "bolus":
+            check("dose", ph.amount, ph.number)
+            check("dose_per_kg", (ph.amount / weight).to("mg/kg"), ph.number)
+        else:
+            top = max((piece[2] for piece in ph.pieces), key=lambda q: float(q.magnitude))
+            check("rate", top, ph.number)
+            check("rate_per_kg", (top / weight).to("mg/kg/h"), ph.number)
+    return tuple(found)
+
+
+def _refuse_hard_limits(figures: DoseFigures) -> None:
+    """A hard limit crossed refuses the figures, naming the limit and its source."""
+    hard = [c for c in figures.crossings if c.limit.level == "hard"]
+    if not hard:
+        return
+    first = hard[0]
+    limit, drug = first.limit, figures.plan.drug
+    unit = str(limit.above.units)
+    value = float(first.value.to(limit.above.units).magnitude)
+    where = "" if first.phase is None else f" (phase {first.phase})"
+    raise RegimenError(
+        f"{figures.regimen}{where} gives a {limit.words} of {value:.4g} {_unit_text(unit)} for "
+        f"{float(figures.weight.to('kg').magnitude):g} kg, above the hard limit of "
+        f"{float(limit.above.magnitude):g} {_unit_text(unit)} for {drug.name if drug else 'this drug'} "
+        f"({limit.source.citation}: {limit.source.says})",
+        field="weight" if limit.figure.endswith("per_kg") else "regimen",
+    )
+
+
+def _unit_text(unit: str) -> str:
+    return {
+        "milligram / kilogram": "mg/kg",
+        "milligram / kilogram / hour": "mg/kg/h",
+        "milligram / hour": "mg/h",
+        "milligram": "mg",
+    }.get(unit, unit)
+
+
+def _ones(weight: Quantity) -> Any:
+    return np.ones_like(weight.magnitude, dtype=float)
+
+
+def _capped(rate: Quantity, cap: Quantity | None) -> tuple[Quantity, Any]:
+    """``rate`` (mg/h) no higher than ``cap``, and where the cap binds."""
+    if cap is None:
+        return rate, np.zeros_like(rate.magnitude, dtype=bool)
+    binds = rate.magnitude > cap.magnitude
+    return Q_(np.where(binds, cap.magnitude, rate.magnitude), "mg/h"), binds
+
+
+#: Most constant-rate stretches one titration may have.
+MAX_TITRATION_STEPS = 1000
+
+
+def _phased(plan: Plan, weight: Quantity, trace: Trace) -> tuple[tuple[PhaseFigures, ...], Any, Any, Any, Any, Any]:
+    """Each phase of a phased card for ``weight``, with the rate at the end of the session, its uncapped value,
+    the session's total and planned total, and whether a what-if cap binds anywhere.
+
+    * bolus [mg]: dose, or dose per kg [mg/kg] x weight [kg]; given at once, or at dose / over [mg/h]
+    * infusion [mg/h]: rate, or rate per kg [mg/kg/h] x weight [kg]; dose [mg] = rate x its time [h]
+    * titration [mg/h]: start + k x step in its k-th interval of ``every``, never above its maximum
+    * total [mg] = sum of the phases' doses
+    """
+    card: PhasedCard = plan.card  # type: ignore[assignment]
+    ones = _ones(weight)
+    end = float(plan.duration.to("h").magnitude)
+    start = 0.0
+    out: list[PhaseFigures] = []
+    binds_any: Any = np.zeros_like(ones, dtype=bool)
+    uncapped_total: Any = Q_(0.0 * ones, "mg")
+    for number, phase in enumerate(card.phases, 1):
+        length = phase.length
+        stop = end if length is None else start + float(length.to("h").magnitude)
+        pieces: list[tuple[float, float, Quantity]] = []
+        rate: Quantity | None = None
+        if isinstance(phase, BolusPhase):
+            if phase.dose is not None:
+                amount = (phase.dose * ones).to("mg")
+                if trace is not None:
+                    trace.append(Step("bolus", (phase.dose,), (), amount, f"phase {number}: a fixed bolus"))
+            else:
+                amount = _mul(trace, "bolus", phase.dose_per_kg, weight, "mg")  # type: ignore[arg-type]
+            uncapped_amount = amount
+            if phase.over is not None:
+                rate = _div(trace, "bolus_rate", amount, phase.over, "mg/h")
+                pieces.append((start, stop, rate))
+        elif isinstance(phase, InfusionPhase):
+            if phase.rate is not None:
+                raw = (phase.rate * ones).to("mg/h")
+                if trace is not None:
+                    trace.append(Step("rate", (phase.rate,), (), raw, f"phase {number}: the same for every patient"))
+            else:
+                raw = _mul(trace, "rate", phase.rate_per_kg, weight, "mg/h")  # type: ignore[arg-type]
+            rate, binds = _capped(raw, plan.cap)
+            binds_any = binds_any | binds
+            pieces.append((start, stop, rate))
+            amount = _mul(trace, "phase_dose", rate, Q_(stop - start, "h"), "mg")
+            uncapped_amount = (raw * Q_(stop - start, "h")).to("mg")
+        else:
+            pieces, raw_pieces = _titration(phase, start, stop, ones, plan.cap)
+            for (_, _, capped), (_, _, raw) in zip(pieces, raw_pieces, strict=True):
+                binds_any = binds_any | (raw.magnitude > capped.magnitude)
+            amount = _piece_sum(pieces, ones)
+            uncapped_amount = _piece_sum(raw_pieces, ones)
+            rate = pieces[-1][2]
+            if trace is not None:
+                trace.append(
+                    Step("phase_dose", (amount,), (), amount, f"phase {number}: the sum of its titration steps")
+                )
+        uncapped_total = uncapped_total + uncapped_amount
+        out.append(PhaseFigures(number, phase, Q_(start, "h"), Q_(stop, "h"), amount, rate, tuple(pieces)))
+        start = stop
+    amounts = [ph.amount for ph in out]
+    total: Quantity = sum(amounts[1:], amounts[0]).to("mg")
+    if trace is not None and len(amounts) > 1:
+        trace.append(Step("total_dose", tuple(amounts), ("+",) * (len(amounts) - 1), total))
+    last = [piece for ph in out for piece in ph.pieces]
+    runs_to_end = bool(last) and math.isclose(last[-1][1], end, rel_tol=1e-12, abs_tol=1e-12)
+    rate_at_end = last[-1][2].to("mg/h") if runs_to_end else Q_(0.0 * ones, "mg/h")
+    uncapped_at_end = rate_at_end
+    return tuple(out), rate_at_end, uncapped_at_end, total, uncapped_total.to("mg"), binds_any
+
+
+def _titration(
+    phase: TitrationPhase, start: float, stop: float, ones: Any, cap: Quantity | None
+) -> tuple[list[tuple[float, float, Quantity]], list[tuple[float, float, Quantity]]]:
+    """The stretches of a titration, capped and uncapped: ``start_rate + k x step`` in its k-th interval, held at
+    ``max_rate`` once reached, the last stretch ending at ``stop``."""
+    every = float(phase.every.to("h").magnitude)
+    first, step, top = (float(q.to("mg/h").magnitude) for q in (phase.start_rate, phase.step, phase.max_rate))
+    raw: list[tuple[float, float, Quantity]] = []
+    k, t = 0, start
+    while t < stop - 1e-12:
+        value = min(first + k * step, top)
+        held = value >= top
+        t1 = stop if held else min(start + (k + 1) * every, stop)
+        raw.append((t, t1, Q_(value * ones, "mg/h")))
+        if len(raw) > MAX_TITRATION_STEPS:
+            raise RegimenError(
+                f"a titration of more than {MAX_TITRATION_STEPS} steps; give a larger step or interval", field="regimen"
+            )
+        k, t = k + 1, t1
+    capped = [(t0, t1, _capped(r, cap)[0]) for t0, t1, r in raw]
+    return capped, raw
+
+
+def _piece_sum(pieces: list[tuple[float, float, Quantity]], ones: Any) -> Quantity:
+    """The dose of constant-rate stretches [mg] = sum of rate [mg/h] x length [h]."""
+    total = Q_(0.0 * ones, "mg")
+    for t0, t1, rate in pieces:
+        total = total + (rate * Q_(t1 - t0, "h")).to("mg")
+    return total.to("mg")

@@ -39,8 +39,10 @@ from .units import (
     DURATION,
     PREPARATION_AMOUNT,
     PREPARATION_VOLUME,
+    Q_,
     RATE,
     RATE_PER_KG,
+    WEIGHT,
     Quantity,
     QuantitySpec,
     parse_quantity,
@@ -52,11 +54,12 @@ T = TypeVar("T")
 MAX_CARD_BYTES = 256 * 1024
 
 
-def _parser(spec: QuantitySpec) -> PlainValidator:
-    """A pydantic validator that reads a card field with the strict parser."""
+def _parser(spec: QuantitySpec, keep_unit: bool = False) -> PlainValidator:
+    """A pydantic validator that reads a card field with the strict parser (in the unit written, with
+    ``keep_unit``: ``10 mcg/kg/min`` stays so, for display; arithmetic converts it)."""
 
     def validate(value: Any) -> Quantity:
-        return parse_quantity(value, spec)
+        return parse_quantity(value, spec, keep_unit=keep_unit)
 
     return PlainValidator(validate)
 
@@ -68,6 +71,7 @@ Dose = Annotated[Quantity, _parser(DOSE)]
 DosePerKg = Annotated[Quantity, _parser(DOSE_PER_KG)]
 Amount = Annotated[Quantity, _parser(PREPARATION_AMOUNT)]
 Volume = Annotated[Quantity, _parser(PREPARATION_VOLUME)]
+Weight = Annotated[Quantity, _parser(WEIGHT)]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 #: A regimen card's id: 2 to 64 characters, lower case, digits, '.' and '-'; a letter or digit at each end.
 ID_PATTERN = r"^[a-z0-9][a-z0-9.\-]{0,62}[a-z0-9]$"
@@ -125,6 +129,36 @@ class Preparation(_Strict):
         return concentration
 
 
+#: The lightest weight dosecalc treats as adult-sized when a card's sources studied adults and state no weight
+#: range: a teaching convention of dosecalc's (lighter than most adults), not a figure from any source. A lighter
+#: patient gets a note, never a refusal.
+ADULT_LIGHTEST = Q_(40.0, "kg")
+
+
+class Population(_Strict):
+    """Who a card's sources studied: in words, whether adults only, and a weight range where a source states one.
+
+    A patient outside it gets a note in every output (a what-if, never a refusal)."""
+
+    studied: Text
+    adults: bool = True
+    min_weight: Weight | None = None
+    max_weight: Weight | None = None
+
+    @model_validator(mode="after")
+    def _range_in_order(self) -> Self:
+        if self.min_weight is not None and self.max_weight is not None and self.min_weight >= self.max_weight:
+            raise ValueError("min_weight must be lighter than max_weight")
+        return self
+
+    @property
+    def lightest(self) -> Quantity | None:
+        """The lightest weight inside the population: the stated minimum, else the adult convention for adults."""
+        if self.min_weight is not None:
+            return self.min_weight
+        return ADULT_LIGHTEST if self.adults else None
+
+
 class _Card(_Strict):
     id: CardId
     title: Text
@@ -138,6 +172,11 @@ class _Card(_Strict):
     notes: list[Note] = []
     #: The drug of the trial behind the card when it is not the one the article names (e.g. S(+)-ketamine).
     primary_trial_drug: Text | None = None
+    #: The drug and form the card doses: ``ketamine`` (racemic), ``S(+)-ketamine``, or a teacher's own drug. A card
+    #: without one still loads, but is titled by its own title and never simulated.
+    drug: Annotated[str, Field(min_length=1, max_length=80)] | None = None
+    #: Who the card's sources studied.
+    population: Population | None = None
 
     @model_validator(mode="after")
     def _duration_not_below_minimum(self) -> Self:
@@ -174,8 +213,93 @@ class WeightBasedTotalCard(_Card):
     total_dose_per_kg: DosePerKg
 
 
-Card = FixedRateCard | WeightBasedRateCard | FixedTotalCard | WeightBasedTotalCard
-CARD_KINDS = ("fixed-rate", "weight-based-rate", "fixed-total", "weight-based-total")
+class BolusPhase(_Strict):
+    """A bolus: a dose (mg) or a dose per kg (mg/kg), given at once or, with ``over``, evenly over that time."""
+
+    type: Literal["bolus"]
+    dose: Dose | None = None
+    dose_per_kg: DosePerKg | None = None
+    over: Duration | None = None
+
+    @model_validator(mode="after")
+    def _one_dose(self) -> Self:
+        if (self.dose is None) == (self.dose_per_kg is None):
+            raise ValueError("a bolus gives exactly one of dose or dose_per_kg")
+        return self
+
+    @property
+    def length(self) -> Quantity | None:
+        """The time the phase takes: its ``over``, or zero for a bolus at once."""
+        return self.over if self.over is not None else Q_(0.0, "h")
+
+
+class InfusionPhase(_Strict):
+    """A constant-rate infusion: a rate (mg/h) or a rate per kg (mg/kg/h, or mcg/kg/min as written), for a
+    ``duration``, or, in the last phase, until the end of the session."""
+
+    type: Literal["infusion"]
+    rate: Annotated[Quantity, _parser(RATE, keep_unit=True)] | None = None
+    rate_per_kg: Annotated[Quantity, _parser(RATE_PER_KG, keep_unit=True)] | None = None
+    duration: Duration | None = None
+
+    @model_validator(mode="after")
+    def _one_rate(self) -> Self:
+        if (self.rate is None) == (self.rate_per_kg is None):
+            raise ValueError("an infusion gives exactly one of rate or rate_per_kg")
+        return self
+
+    @property
+    def length(self) -> Quantity | None:
+        return self.duration
+
+
+class TitrationPhase(_Strict):
+    """A titration: a starting rate (mg/h), raised by ``step`` every ``every`` up to ``max_rate``, then held; for
+    a ``duration``, or, in the last phase, until the end of the session."""
+
+    type: Literal["titration"]
+    start_rate: Rate
+    step: Rate
+    every: Duration
+    max_rate: Rate
+    duration: Duration | None = None
+
+    @model_validator(mode="after")
+    def _start_below_maximum(self) -> Self:
+        if self.start_rate > self.max_rate:
+            raise ValueError("start_rate is above max_rate")
+        return self
+
+    @property
+    def length(self) -> Quantity | None:
+        return self.duration
+
+
+Phase = Annotated[BolusPhase | InfusionPhase | TitrationPhase, Field(discriminator="type")]
+
+
+class PhasedCard(_Card):
+    """A regimen as the sources write it: an ordered list of phases (boluses, infusions, titrations) within a
+    session of ``duration``. Every phase but the last states its length; the last runs to the end of the session."""
+
+    kind: Literal["phased"]
+    phases: Annotated[list[Phase], Field(min_length=1, max_length=20)]
+
+    @model_validator(mode="after")
+    def _phases_fit_the_session(self) -> Self:
+        for index, phase in enumerate(self.phases[:-1]):
+            if phase.length is None:
+                raise ValueError(f"phase {index + 1} needs a duration: only the last phase runs to the end")
+        fixed = sum((p.length.to("h").magnitude for p in self.phases if p.length is not None), 0.0)
+        if fixed > float(self.duration.to("h").magnitude) * (1 + 1e-12):
+            raise ValueError("the phases take longer than the session's duration")
+        if self.max_rate is not None:
+            raise ValueError("a phased card caps rates in its phases (a titration's max_rate), not with max_rate")
+        return self
+
+
+Card = FixedRateCard | WeightBasedRateCard | FixedTotalCard | WeightBasedTotalCard | PhasedCard
+CARD_KINDS = ("fixed-rate", "weight-based-rate", "fixed-total", "weight-based-total", "phased")
 DOSE_FIELDS = {
     "fixed-rate": "rate",
     "weight-based-rate": "rate_per_kg",
@@ -214,8 +338,37 @@ with _without_pydantic_plugins():
 
 
 def documented_dose(card: Card) -> Quantity:
-    """The card's dose parameter as documented: a rate, a rate per kg, a total or a total per kg."""
+    """The card's dose parameter as documented: a rate, a rate per kg, a total or a total per kg; for a phased
+    card, its first phase's dose or rate (the phases themselves are in ``card.phases``)."""
+    if isinstance(card, PhasedCard):
+        return phase_dose(card.phases[0])
     return getattr(card, DOSE_FIELDS[card.kind])  # type: ignore[no-any-return]
+
+
+def dose_unit(card: Card) -> str:
+    """The canonical unit of the card's documented dose (:func:`documented_dose`)."""
+    if isinstance(card, PhasedCard):
+        return phase_unit(card.phases[0])
+    return DOSE_UNITS[DOSE_FIELDS[card.kind]]
+
+
+def phase_unit(phase: BolusPhase | InfusionPhase | TitrationPhase) -> str:
+    """The canonical unit of a phase's documented figure (:func:`phase_dose`)."""
+    if isinstance(phase, BolusPhase):
+        return DOSE.unit if phase.dose is not None else DOSE_PER_KG.unit
+    if isinstance(phase, InfusionPhase):
+        return RATE.unit if phase.rate is not None else RATE_PER_KG.unit
+    return RATE.unit
+
+
+def phase_dose(phase: BolusPhase | InfusionPhase | TitrationPhase) -> Quantity:
+    """A phase's documented figure: a bolus's dose or dose per kg, an infusion's rate or rate per kg, a
+    titration's starting rate."""
+    if isinstance(phase, BolusPhase):
+        return phase.dose if phase.dose is not None else phase.dose_per_kg  # type: ignore[return-value]
+    if isinstance(phase, InfusionPhase):
+        return phase.rate if phase.rate is not None else phase.rate_per_kg  # type: ignore[return-value]
+    return phase.start_rate
 
 
 def builtin_dir() -> Path:

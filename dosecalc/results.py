@@ -137,10 +137,10 @@ class CardList(Result):
 
     def to_dataframe(self) -> pandas.DataFrame:
         """One row per card: id, title, kind, documented dose (value and unit), duration, sessions, cap."""
-        from .regimens import DOSE_FIELDS, DOSE_UNITS, documented_dose
+        from .regimens import documented_dose, dose_unit
 
         cards = list(self)
-        dose_units = [DOSE_UNITS[DOSE_FIELDS[card.kind]] for card in cards]
+        dose_units = [dose_unit(card) for card in cards]
         return _dataframe(
             [
                 ("id", NO_UNIT),

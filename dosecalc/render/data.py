@@ -18,7 +18,7 @@ import pint
 
 from .. import DISCLAIMER
 from ..columns import DOSE_COLUMNS, SCHEDULE_COLUMNS, Column
-from ..regimens import DOSE_FIELDS, DOSE_UNITS, Card, documented_dose
+from ..regimens import DOSE_UNITS, Card, documented_dose, dose_unit
 from . import words
 
 if TYPE_CHECKING:
@@ -208,11 +208,29 @@ def _canonical(key: str) -> str:
     return {**DOSE_UNITS, "max_rate": "mg/h", "duration": "h", "minimum_duration": "h"}[key]
 
 
-def card_dict(card: Card, origin: Any) -> dict[str, Any]:
-    data: dict[str, Any] = card.model_dump(mode="python")
-    for key, value in list(data.items()):
+#: Canonical units of the quantity fields of phases and populations.
+_PHASE_UNITS = {"dose": "mg", "dose_per_kg": "mg/kg", "over": "h", "rate": "mg/h", "rate_per_kg": "mg/kg/h"}
+_PHASE_UNITS |= {"start_rate": "mg/h", "step": "mg/h", "every": "h", "min_weight": "kg", "max_weight": "kg"}
+_PHASE_UNITS |= {"amount": "mg", "volume": "mL"}
+
+
+def _quantities(data: dict[str, Any]) -> dict[str, Any]:
+    """A dumped card with each quantity, in its phases and population too, as value and canonical unit."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
         if isinstance(value, pint.Quantity):
-            data[key] = _value(value, _canonical(key))
+            out[key] = _value(value, _PHASE_UNITS.get(key) or _canonical(key))
+        elif isinstance(value, dict):
+            out[key] = _quantities(value)
+        elif isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
+            out[key] = [_quantities(item) for item in value]
+        else:
+            out[key] = value
+    return out
+
+
+def card_dict(card: Card, origin: Any) -> dict[str, Any]:
+    data: dict[str, Any] = _quantities(card.model_dump(mode="python"))
     if card.preparation is not None:
         data["preparation"] = {
             "amount": _value(card.preparation.amount, "mg"),
@@ -240,7 +258,7 @@ def cards_csv(result: CardList) -> str:
     header += ["max_rate_mg_per_h", "indication"]
     rows = []
     for card in result:
-        unit = _canonical(DOSE_FIELDS[card.kind])
+        unit = dose_unit(card)
         rows.append(
             [
                 card.id,

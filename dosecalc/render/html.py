@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import DISCLAIMER
 from ..columns import DOSE_COLUMNS
-from ..regimens import Card, documented_dose
+from ..regimens import Card
 from . import charts, numbers, text, words
 from .data import present
 
@@ -51,7 +51,7 @@ def _environment() -> Any:
 
 def _card(card: Card) -> dict[str, Any]:
     summary = (
-        f"{card.indication}. {card.kind}: {numbers.documented_dose_text(documented_dose(card), card.kind)} over "
+        f"{card.indication}. {card.kind}: {numbers.card_dose_text(card)} over "
         f"{numbers.duration(card.duration)}{' (minimum)' if card.minimum_duration is not None else ''}; "
         f"{card.sessions} session(s) in the documented course"
     )

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from ..regimens import DOSE_FIELDS, DOSE_UNITS
-from ..units import Quantity
+from ..regimens import DOSE_FIELDS, DOSE_UNITS, BolusPhase, Card, InfusionPhase, PhasedCard, documented_dose, dose_unit
+from ..units import Q_, Quantity
 
 
 def round_half_up(value: float, places: int) -> Decimal:
@@ -55,6 +55,7 @@ _RULES: dict[str, tuple[str, int | None]] = {
     "mg": ("mg", 1),
     "kg": ("kg", 1),
     "mg/kg/h": ("mg/kg/h", None),
+    "mcg/kg/min": ("mcg/kg/min", None),
     "mg/kg": ("mg/kg", None),
     "mL/h": ("mL/h", 1),
     "gtt/min": ("gtt/min", 0),
@@ -126,3 +127,43 @@ def clock(hours: float) -> str:
 
 def documented_dose_text(q: Quantity, kind: str) -> str:
     return show(q, DOSE_UNITS[DOSE_FIELDS[kind]])
+
+
+#: Rate units a phase may be written in, shown as written (``10 mcg/kg/min``, not ``0.6 mg/kg/h``).
+_WRITTEN_RATES = ("mg/kg/h", "mcg/kg/min", "mg/kg/min", "mcg/kg/h", "mg/h", "mg/min", "mcg/min", "mcg/h")
+
+
+def as_written(q: Quantity, unit: str) -> str:
+    """A card's figure in the unit its card was written in when that is a rate unit dosecalc shows, else in
+    ``unit``: ``as_written(Q_(10, "mcg/kg/min"), "mg/kg/h") == "10 mcg/kg/min"``."""
+    for written in _WRITTEN_RATES:
+        if q.units == Q_(1.0, written).units:
+            return show(q, written)
+    return show(q, unit)
+
+
+def phase_text(phase: object) -> str:
+    """One phase of a phased card, as its card writes it: ``bolus 0.5 mg/kg at once``, ``10 mcg/kg/min to the
+    end``, ``titration from 10 mg/h by 5 mg/h every 30 min up to 40 mg/h for 2 h``."""
+    if isinstance(phase, BolusPhase):
+        q, unit = (phase.dose, "mg") if phase.dose is not None else (phase.dose_per_kg, "mg/kg")
+        how = "at once" if phase.over is None else f"over {duration(phase.over)}"
+        return f"bolus {show(q, unit)} {how}"  # type: ignore[arg-type]
+    if isinstance(phase, InfusionPhase):
+        q, unit = (phase.rate, "mg/h") if phase.rate is not None else (phase.rate_per_kg, "mg/kg/h")
+        text = f"infusion {as_written(q, unit)}"  # type: ignore[arg-type]
+    else:
+        text = (
+            f"titration from {show(phase.start_rate, 'mg/h')} by {show(phase.step, 'mg/h')} "  # type: ignore[attr-defined]
+            f"every {duration(phase.every)} up to {show(phase.max_rate, 'mg/h')}"  # type: ignore[attr-defined]
+        )
+    length = phase.duration  # type: ignore[attr-defined]
+    return text + (" to the end of the session" if length is None else f" for {duration(length)}")
+
+
+def card_dose_text(card: Card) -> str:
+    """A card's documented dose in words: ``22 mg/h``, ``0.5 mg/kg``; a phased card's phases joined by
+    ``then``."""
+    if isinstance(card, PhasedCard):
+        return ", then ".join(phase_text(phase) for phase in card.phases)
+    return show(documented_dose(card), dose_unit(card))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import DISCLAIMER
 from ..columns import DOSE_COLUMNS, Column
-from ..regimens import Card, documented_dose
+from ..regimens import Card
 from . import numbers, words
 from .data import present, schedule_columns, simulation_notes
 
@@ -209,7 +209,7 @@ def card_summary(card: Card) -> list[str]:
         card.id,
         card.title,
         card.kind,
-        numbers.documented_dose_text(documented_dose(card), card.kind),
+        numbers.card_dose_text(card),
         numbers.duration(card.duration) + (" (minimum)" if card.minimum_duration is not None else ""),
         str(card.sessions),
         numbers.show(card.max_rate, "mg/h") if card.max_rate is not None else "-",
@@ -230,7 +230,7 @@ def cards_table(result: CardList) -> Any:
 def card_lines(card: Card) -> list[str]:
     """One card in full, as lines of plain text (no disclaimer, no file)."""
     lines = [f"{card.title}", f"id: {card.id}   kind: {card.kind}", f"Indication: {card.indication}"]
-    lines.append(f"Documented dose: {numbers.documented_dose_text(documented_dose(card), card.kind)}")
+    lines.append(f"Documented dose: {numbers.card_dose_text(card)}")
     lines.append(f"Duration: {numbers.duration(card.duration)}")
     if card.minimum_duration is not None:
         lines.append(f"Minimum duration: {numbers.duration(card.minimum_duration)}")

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 
 from ..dosing import DoseFigures, Step
 from ..units import Quantity
-from .numbers import duration, has_rule, intermediate, number, rounded, show
+from . import numbers
+from .numbers import clock, duration, has_rule, intermediate, number, rounded, show
 
 #: Said under every schedule shown to people: students add up the rounded steps.
 ROUNDED_FOR_DISPLAY = (
@@ -64,8 +65,81 @@ def row_notes(figures: DoseFigures, brief: bool = False) -> list[str]:
         )
     if conc is None and plan.drop_factor is not None:
         notes.append("No pump or drip figures: no concentration given and the card documents no preparation.")
+    notes.extend(phase_notes(figures))
+    notes.extend(limit_notes(figures))
+    if figures.outside_population and card.population is not None:
+        notes.append(population_note(figures))
     notes.extend(note.short if brief else note.text for note in card.notes)
     return notes
+
+
+def phase_notes(figures: DoseFigures) -> list[str]:
+    """A phased regimen's phases, one line each, and its total: ``Phase 1 (0:00): bolus 0.5 mg/kg at once: 35 mg``.
+    For one patient."""
+    if not figures.phases:
+        return []
+    lines = []
+    for ph in figures.phases:
+        start, end = (clock(float(q.to("h").magnitude)) for q in (ph.start, ph.end))
+        when = start if ph.at_once else f"{start} to {end}"
+        text = f"Phase {ph.number} ({when}): {numbers.phase_text(ph.phase)}: {show(ph.amount, 'mg')}"
+        if ph.rate is not None and ph.kind != "titration":
+            text += f" at {show(ph.rate, 'mg/h')}"
+        elif ph.kind == "titration":
+            text += f", ending at {show(ph.rate, 'mg/h')}"  # type: ignore[arg-type]
+        lines.append(text + ".")
+    amounts = " + ".join(show(ph.amount, "mg") for ph in figures.phases)
+    lines.append(f"Dose per session: {amounts} = {show(figures.total_dose, 'mg')} (the sum of its phases).")
+    return lines
+
+
+def limit_notes(figures: DoseFigures) -> list[str]:
+    """Each drug limit the figures cross (a soft limit: the figure stands, with its source)."""
+    drug = figures.plan.drug
+    notes = []
+    for crossing in figures.crossings:
+        limit = crossing.limit
+        unit = "mg/kg" if limit.figure == "dose_per_kg" else "mg/kg/h" if limit.figure == "rate_per_kg" else "mg"
+        unit = "mg/h" if limit.figure == "rate" else unit
+        where = "" if crossing.phase is None else f" in phase {crossing.phase}"
+        notes.append(
+            f"Above a {limit.level} limit for {drug.name if drug else 'this drug'}: the {limit.words}{where} is "
+            f"{_significant(crossing.value, unit)} {unit}, above {show(limit.above, unit)} "
+            f'({_first_author(limit.source.citation)}: "{limit.source.says}").'
+        )
+    return notes
+
+
+def population_note(figures: DoseFigures) -> str:
+    """The patient is outside the population the card's sources studied (a what-if, not a refusal)."""
+    population = figures.plan.card.population
+    assert population is not None
+    kg = show(figures.weight, "kg")
+    lightest, heaviest = population.lightest, population.max_weight
+    if lightest is not None and figures.weight < lightest:
+        bound = f"lighter than {show(lightest, 'kg')}"
+        if population.min_weight is None:
+            bound += (
+                ", the lightest weight dosecalc treats as adult-sized (a teaching convention, not from the sources)"
+            )
+        else:
+            bound += ", the lightest weight the sources studied"
+    else:
+        bound = f"heavier than {show(heaviest, 'kg')}, the heaviest weight the sources studied"  # type: ignore[arg-type]
+    return (
+        f"Outside the population studied: {population.studied}. This patient ({kg}) is {bound}; the figures are "
+        "a what-if the sources do not describe."
+    )
+
+
+def _first_author(citation: str) -> str:
+    """``Cohen SP et al.`` from a citation that lists its authors first, else the citation up to its first period."""
+    head = citation.split(".")[0]
+    return f"{head.split(',')[0]} et al." if "," in head else head
+
+
+def _significant(q: Quantity, unit: str) -> str:
+    return numbers.significant(float(q.to(unit).magnitude))
 
 
 def _beside(value: Quantity, other: Quantity) -> str:
@@ -109,6 +183,9 @@ FIGURE_NAMES = {
     "rate_per_kg": "rate per kg",
     "total_dose_per_kg": "dose per kg",
     "course_total_dose": "course total",
+    "bolus": "bolus dose",
+    "bolus_rate": "bolus rate",
+    "phase_dose": "dose in the phase",
 }
 
 
@@ -195,7 +272,7 @@ def step_lines(steps: Sequence[Step]) -> list[str]:
 def step_text(step: Step, computed: frozenset[_Key] = frozenset()) -> str:
     """One worked step in words and units: ``rate: 0.35 mg/kg/h x 69.853 kg = 24.449 mg/h, rounded 24.4 mg/h``.
     ``computed`` holds the figures of earlier steps (shown at the steps' precision, not as given)."""
-    symbols = {"x": "\u00d7", "/": "\u00f7", ">": ">", "<=": "\u2264"}
+    symbols = {"x": "\u00d7", "/": "\u00f7", ">": ">", "<=": "\u2264", "+": "+"}
     parts = [step_term(step.terms[0], step.figure, computed)] if step.terms else []
     for operator, term in zip(step.operators, step.terms[1:], strict=True):
         parts += [symbols[operator], step_term(term, step.figure, computed)]
