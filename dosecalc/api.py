@@ -22,6 +22,7 @@ from .errors import DoseCalcError, quote
 if TYPE_CHECKING:
     from .cohorts import BadRow
     from .dosing import DoseFigures, Patient, Plan, WhatIf
+    from .drugs import Drug
     from .regimens import Card, Catalogue
     from .results import (
         CardDetail,
@@ -162,8 +163,10 @@ def _ids(regimen: Regimens, field: str = "regimen") -> list[str] | None:
     return _names(regimen, field, "regimen id")
 
 
-def _cards(regimen: Regimens, regimens_dir: Folder, builtin: bool) -> list[Card]:
-    return _catalogue(regimens_dir, builtin).select(_ids(regimen))
+def _chosen(regimen: Regimens, regimens_dir: Folder, builtin: bool) -> tuple[list[Card], Mapping[str, Drug]]:
+    """The cards named (all when none is) and the teacher's drug files beside them."""
+    catalogue = _catalogue(regimens_dir, builtin)
+    return catalogue.select(_ids(regimen)), catalogue.drugs
 
 
 def _what_if(
@@ -198,10 +201,10 @@ def _brief(notes: Any) -> bool:
     return _choice(notes, "notes", ("brief", "full")) == "brief"
 
 
-def _plans(cards: Sequence[Card], what_if: WhatIf) -> list[Plan]:
+def _plans(cards: Sequence[Card], what_if: WhatIf, drugs: Mapping[str, Drug] | None = None) -> list[Plan]:
     from .dosing import make_plan
 
-    return [make_plan(card, what_if) for card in cards]
+    return [make_plan(card, what_if, drugs) for card in cards]
 
 
 def _check_drip(what_if: WhatIf, plans: Sequence[Plan]) -> None:
@@ -363,7 +366,8 @@ def table(
 
     patients = _patients(weight)
     what_if = _what_if(duration, concentration, drop_factor, sessions, max_rate, no_cap)
-    plans = _plans(_cards(regimen, regimens_dir, builtin), what_if)
+    chosen, drugs = _chosen(regimen, regimens_dir, builtin)
+    plans = _plans(chosen, what_if, drugs)
     _check_drip(what_if, plans)
     groups = tuple(
         (patient, tuple(calculate(plan, patient.typed, bool(explain)) for plan in plans)) for patient in patients
@@ -422,7 +426,8 @@ def schedule(
     what_if = _what_if(duration, concentration, drop_factor)
     if not isinstance(regimen, str):
         raise DoseCalcError(f"expected one regimen id, got {regimen!r:.40}", field="regimen")
-    (plan,) = _plans(_cards(regimen, regimens_dir, builtin), what_if)
+    chosen, drugs = _chosen(regimen, regimens_dir, builtin)
+    (plan,) = _plans(chosen, what_if, drugs)
     _check_drip(what_if, [plan])
     figures = calculate(plan, patient.typed, bool(explain))
     return ScheduleTable(build_schedule(figures, step_q), patient, _brief(notes))
@@ -495,7 +500,8 @@ def cohort(
     from .results import CohortTable
 
     what_if = _what_if(duration, concentration, drop_factor, sessions, max_rate, no_cap)
-    plans = _plans(_cards(regimen, regimens_dir, builtin), what_if)
+    chosen, drugs = _chosen(regimen, regimens_dir, builtin)
+    plans = _plans(chosen, what_if, drugs)
     _check_drip(what_if, plans)
     kept = _names(keep, "keep", "column name", empty=True) or []
     refused: list[BadRow] = []
@@ -657,7 +663,7 @@ def simulate(
             cards_ += [card for card in catalogue.select(_ids(compare, "compare")) if card.id != regimen]
     except DoseCalcError as error:
         raise error.for_field("compare") from None
-    figures = [calculate(plan, patient.typed) for plan in _plans(cards_, what_if)]
+    figures = [calculate(plan, patient.typed) for plan in _plans(cards_, what_if, catalogue.drugs)]
     end = None if until is None else _quantity(until, _spec("DURATION"), "until")
     return _simulation(model, patient, figures, count, every, end, _quantity(step, _spec("TIME_STEP"), "step"))
 
@@ -681,8 +687,9 @@ def _simulation(
         raise DoseCalcError(f"expected a model name, got {model!r:.40}", field="model")
     chosen = pk.get_model(model)
     courses = []
-    for row in figures:
-        course = pk.Course(row.rate, row.duration, sessions, *(() if interval is None else (interval,)))
+    for number, row in enumerate(figures):
+        pk.check_drug(chosen, row, "regimen" if number == 0 else "compare")
+        course = pk.course_of(row, sessions, interval)
         pk.check_course(course)
         courses.append((row, course))
     end = until if until is not None else pk.default_end([course for _, course in courses])
@@ -1168,7 +1175,8 @@ def plot(
         )
     patient = _patient(weight)
     what_if = _what_if(duration, None, None, None, max_rate, no_cap)
-    plans = _plans(_cards(regimen, regimens_dir, builtin), what_if)
+    chosen, drugs = _chosen(regimen, regimens_dir, builtin)
+    plans = _plans(chosen, what_if, drugs)
     if kind != "rate-vs-weight":
         for name, given in (("lightest", lightest), ("heaviest", heaviest)):
             if given is not None:  # refused rather than ignored: it would not change the chart

@@ -101,31 +101,96 @@ def load_model(path: Path) -> PKModel:
 
 
 class Course(NamedTuple):
-    """Sessions of a constant-rate infusion: ``sessions`` infusions of ``duration``, one every ``interval``."""
+    """Sessions of an infusion: ``sessions`` sessions of ``duration``, one every ``interval``.
+
+    A session is one constant ``rate``, or, for a phased regimen, a ``profile`` of constant-rate stretches
+    ``(start min, end min, rate mg/min)`` from the start of the session and ``boluses`` ``(time min, amount mg)``
+    given at once (each enters the central compartment whole at its time)."""
 
     rate: Quantity  # mg/h
     duration: Quantity  # h
     sessions: int = 1
     interval: Quantity = Q_(24.0, "h")
+    profile: tuple[tuple[float, float, float], ...] | None = None
+    boluses: tuple[tuple[float, float], ...] = ()
+
+    def session_starts(self) -> np.ndarray:
+        """The start of each session (min)."""
+        return np.arange(self.sessions) * float(self.interval.to("min").magnitude)
 
     def pieces(self) -> tuple[np.ndarray, np.ndarray]:
         """Breakpoints (min) and the infusion rate (mg/min) from each breakpoint to the next."""
-        rate = float(self.rate.to("mg/min").magnitude)
-        length = float(self.duration.to("min").magnitude)
-        every = float(self.interval.to("min").magnitude)
-        starts = np.arange(self.sessions) * every
-        breaks = np.ravel(np.column_stack([starts, starts + length]))
-        rates = np.tile([rate, 0.0], self.sessions)
+        breaks, rates, _ = self.pieces_and_doses()
         return breaks, rates
 
-    def infused(self, minutes: np.ndarray) -> np.ndarray:
-        """Amount infused by each time (mg): rate x time spent infusing so far."""
-        rate = float(self.rate.to("mg/min").magnitude)
+    def pieces_and_doses(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Breakpoints (min), the infusion rate (mg/min) from each to the next, and the amount (mg) given at once
+        at each."""
         length = float(self.duration.to("min").magnitude)
-        every = float(self.interval.to("min").magnitude)
-        starts = np.arange(self.sessions) * every
-        spent = np.clip(np.asarray(minutes)[..., None] - starts, 0.0, length).sum(axis=-1)
-        return np.asarray(rate * spent)
+        starts = self.session_starts()
+        if self.profile is None and not self.boluses:
+            rate = float(self.rate.to("mg/min").magnitude)
+            breaks = np.ravel(np.column_stack([starts, starts + length]))
+            rates = np.tile([rate, 0.0], self.sessions)
+            return breaks, rates, np.zeros_like(breaks)
+        times = {0.0, length} | {t for piece in self.profile or () for t in piece[:2]} | {t for t, _ in self.boluses}
+        local = np.array(sorted(times))
+        rate_at = np.zeros_like(local)
+        for t0, t1, r in self.profile or ():
+            rate_at[(local >= t0 - 1e-9) & (local < t1 - 1e-9)] += r
+        dose_at = np.zeros_like(local)
+        for t, amount in self.boluses:
+            dose_at[int(np.argmin(np.abs(local - t)))] += amount
+        breaks = np.ravel(starts[:, None] + local[None, :])
+        return breaks, np.tile(rate_at, self.sessions), np.tile(dose_at, self.sessions)
+
+    def infused(self, minutes: np.ndarray) -> np.ndarray:
+        """Amount given by each time (mg): rate x time spent infusing so far, plus the boluses given by then."""
+        if self.profile is None and not self.boluses:
+            rate = float(self.rate.to("mg/min").magnitude)
+            length = float(self.duration.to("min").magnitude)
+            starts = self.session_starts()
+            spent = np.clip(np.asarray(minutes)[..., None] - starts, 0.0, length).sum(axis=-1)
+            return np.asarray(rate * spent)
+        breaks, rates, doses = self.pieces_and_doses()
+        widths = np.diff(np.append(breaks, np.inf))
+        t = np.asarray(minutes, dtype=float)[..., None]
+        given = (rates * np.clip(t - breaks, 0.0, widths)).sum(axis=-1) + (doses * (t >= breaks)).sum(axis=-1)
+        return np.asarray(given)
+
+
+def course_of(figures: Any, sessions: int = 1, interval: Quantity | None = None) -> Course:
+    """The course of a regimen's figures (:class:`dosecalc.dosing.DoseFigures`): its constant rate, or, for a
+    phased regimen, each phase's stretches and its boluses given at once, exactly as the phases give them."""
+    every = () if interval is None else (interval,)
+    if not figures.phases:
+        return Course(figures.rate, figures.duration, sessions, *every)
+    profile = tuple(
+        (t0 * 60.0, t1 * 60.0, float(rate.to("mg/min").magnitude))
+        for phase in figures.phases
+        for t0, t1, rate in phase.pieces
+    )
+    boluses = tuple(
+        (float(phase.start.to("min").magnitude), float(phase.amount.to("mg").magnitude))
+        for phase in figures.phases
+        if phase.at_once
+    )
+    return Course(figures.rate, figures.duration, sessions, *every, profile=profile, boluses=boluses)  # type: ignore[misc]
+
+
+def check_drug(model: PKModel, figures: Any, field: str = "regimen") -> None:
+    """A model runs only for a card of the drug it was built for; otherwise the refusal says why (a card naming
+    no drug, a drug with no model, S(+)-ketamine and the racemic model)."""
+    card, drug = figures.plan.card, figures.plan.drug
+    if card.drug is None:
+        raise DoseCalcError(
+            f"{card.id} names no drug, so no model applies; a card gives its drug in a 'drug' field", field=field
+        )
+    if drug is None or model.id not in drug.models:
+        reason = drug.not_simulated if drug is not None and drug.not_simulated else None
+        if reason is None:
+            reason = f"the {model.id} model was built for {model.drug}, not for {card.drug}"
+        raise DoseCalcError(f"{card.id} doses {card.drug}: {reason}", field=field)
 
 
 class Simulation(NamedTuple):
@@ -145,11 +210,12 @@ def _states(model: PKModel, course: Course, minutes: np.ndarray) -> np.ndarray:
     from scipy.linalg import expm  # imported only when a simulation runs
 
     matrix = model.matrix()
-    breaks, rates = course.pieces()
+    breaks, rates, doses = course.pieces_and_doses()
     starts = np.empty((len(breaks), 5))
     state = np.zeros(5)
     for b, begin in enumerate(breaks):
         state[4] = rates[b]  # the infusion rate from this breakpoint on
+        state[0] += doses[b]  # a bolus enters the central compartment whole
         starts[b] = state
         if b + 1 < len(breaks):
             state = expm(matrix * (breaks[b + 1] - begin)) @ state
@@ -199,8 +265,8 @@ def summarise(model: PKModel, weight: Quantity, course: Course, times: Quantity)
     sim = simulate(model, weight, course, Q_(grid, "h"))
     conc = sim.concentration.to("ng/mL").magnitude
     top = int(np.argmax(conc))
-    ends = breaks[1::2] / 60.0
-    starts = breaks[0::2] / 60.0
+    starts = course.session_starts() / 60.0
+    ends = starts + float(course.duration.to("h").magnitude)
     at_end = simulate(model, weight, course, Q_(ends, "h")).concentration.to("ng/mL").magnitude
     at_next = simulate(model, weight, course, Q_(starts[1:], "h")).concentration.to("ng/mL").magnitude
     return ConcentrationSummary(

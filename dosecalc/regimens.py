@@ -16,10 +16,11 @@ Every quantity field is text with a unit ("22 mg/h"), read by the strict parser 
 
 import os
 import tomllib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Literal, NamedTuple, Self, TypeVar
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple, Self, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -47,6 +48,9 @@ from .units import (
     QuantitySpec,
     parse_quantity,
 )
+
+if TYPE_CHECKING:
+    from .drugs import Drug
 
 T = TypeVar("T")
 
@@ -481,10 +485,12 @@ def _card_files(folder: Path) -> list[Path]:
 
 
 class Catalogue(NamedTuple):
-    """The regimen cards available to a command, in a stable order, with where each came from."""
+    """The regimen cards available to a command, in a stable order, with where each came from, and a teacher's
+    own drug files (from a ``drugs/`` folder beside their cards; the built-in ones are found by name)."""
 
     cards: dict[str, Card]
     origins: dict[str, Path]
+    drugs: "Mapping[str, Drug]" = MappingProxyType({})
 
     def get(self, regimen_id: str) -> Card:
         try:
@@ -513,10 +519,13 @@ def load_catalogue(regimens_dir: Path | None = None, *, builtin: bool = True) ->
         sources += [(path, True) for path in sorted(builtin_dir().glob("*.toml"))]
     if regimens_dir is not None:
         sources += [(path, False) for path in _card_files(regimens_dir)]
-    stamp = _stamp(builtin, [path for path, _ in sources])
+    # A teacher's drug files (a drugs/ folder beside their cards) are part of what was read.
+    drug_folder = None if regimens_dir is None or not (regimens_dir / "drugs").is_dir() else regimens_dir / "drugs"
+    drug_files = [] if drug_folder is None else sorted(drug_folder.glob("*.toml"))
+    stamp = _stamp(builtin, [path for path, _ in sources] + drug_files)
     if stamp in _LOADED:  # the same files, unchanged since they were read and validated
         known = _LOADED[stamp]
-        return Catalogue(dict(known.cards), dict(known.origins))
+        return Catalogue(dict(known.cards), dict(known.origins), known.drugs)
     cards: dict[str, Card] = {}
     origins: dict[str, Path] = {}
     problems: list[str] = []
@@ -536,11 +545,16 @@ def load_catalogue(regimens_dir: Path | None = None, *, builtin: bool = True) ->
         raise CardError("\n".join(problems))
     if not cards:
         raise CardError("no regimen cards to use; give a folder of cards, or use the built-in ones")
+    drugs: Mapping[str, Drug] = MappingProxyType({})
+    if drug_folder is not None:
+        from .drugs import load_drug_folder
+
+        drugs = MappingProxyType(load_drug_folder(drug_folder))
     if stamp is not None:
         if len(_LOADED) >= _LOADED_LIMIT:
             _LOADED.clear()
-        _LOADED[stamp] = Catalogue(dict(cards), dict(origins))
-    return Catalogue(cards, origins)
+        _LOADED[stamp] = Catalogue(dict(cards), dict(origins), drugs)
+    return Catalogue(cards, origins, drugs)
 
 
 #: Catalogues already read, by the files they came from: a long-running process (``dosecalc serve``) reads

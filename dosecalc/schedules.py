@@ -49,7 +49,10 @@ def step_count(duration: Quantity, step: Quantity) -> int:
 
 
 def build_schedule(figures: DoseFigures, step: Quantity) -> Schedule:
-    """Rows at 0, step, 2 x step, ... and at the end of the infusion."""
+    """Rows at 0, step, 2 x step, ... and at the end of the infusion (and, for a phased regimen, at every
+    phase boundary)."""
+    if figures.phases:
+        return _phased_schedule(figures, step)
     duration = figures.duration.to("h")
     count = step_count(duration, step)
     if count + 1 > MAX_ROWS:
@@ -80,6 +83,62 @@ def build_schedule(figures: DoseFigures, step: Quantity) -> Schedule:
         step_dose=step_dose,
         cumulative_dose=cumulative,
         cumulative_dose_per_kg=(cumulative / figures.weight).to("mg/kg"),
+        pump_rate=pump_rate,
+        cumulative_volume=cumulative_volume,
+        drip_rate=drip_rate,
+    )
+
+
+def _phased_schedule(figures: DoseFigures, step: Quantity) -> Schedule:
+    """A phased regimen's schedule: rows on the step's grid and at every phase boundary.
+
+    At elapsed time t [h]: cumulative dose [mg] = the boluses given at once by t (a bolus at t counts at t) +
+    the sum over constant-rate stretches (t0, t1, rate) of rate [mg/h] x the part of (t0, t1) before t; the rate
+    of a row is the rate running from t on (at the end, the rate that ran up to it). So the cumulative dose is
+    continuous across boundaries between stretches, jumps by a bolus's amount at its time, and ends on the
+    session's total."""
+    duration = float(figures.duration.to("h").magnitude)
+    count = step_count(figures.duration.to("h"), step)
+    step_h = float(step.to("h").magnitude)
+    pieces = [(t0, t1, float(rate.to("mg/h").magnitude)) for ph in figures.phases for t0, t1, rate in ph.pieces]
+    boluses = [(float(ph.start.to("h").magnitude), float(ph.amount.to("mg").magnitude)) for ph in figures.phases]
+    boluses = [b for b, ph in zip(boluses, figures.phases, strict=True) if ph.at_once]
+    bounds = {t for piece in pieces for t in piece[:2]} | {t for t, _ in boluses}
+    grid = np.minimum(np.arange(count + 1, dtype=float) * step_h, duration)
+    hours = np.union1d(grid, np.array(sorted(t for t in bounds if 0.0 <= t <= duration), dtype=float))
+    hours = np.union1d(hours, [duration])
+    if len(hours) > MAX_ROWS:
+        raise QuantityError(
+            f"gives {len(hours):,} rows for {duration:g} h; the most is {MAX_ROWS:,}, so choose a larger step",
+            field="step",
+        )
+    cumulative = np.zeros_like(hours)
+    rate = np.zeros_like(hours)
+    for t0, t1, r in pieces:
+        cumulative += r * np.clip(hours - t0, 0.0, t1 - t0)
+        rate += np.where((hours >= t0) & (hours < t1), r, 0.0)
+    for t, amount in boluses:
+        cumulative += np.where(hours >= t, amount, 0.0)
+    ending = [r for t0, t1, r in pieces if np.isclose(t1, duration, rtol=1e-12, atol=1e-12)]
+    rate[-1] = ending[-1] if ending else 0.0
+    cumulative[-1] = float(figures.total_dose.to("mg").magnitude)  # exactly the session total
+    cumulative_q = Q_(cumulative, "mg")
+    pump_rate = cumulative_volume = drip_rate = None
+    if figures.concentration is not None:
+        pump_rate = (Q_(rate, "mg/h") / figures.concentration).to("mL/h")
+        cumulative_volume = (cumulative_q / figures.concentration).to("mL")
+        if figures.drip_rate is not None and figures.pump_rate is not None and float(figures.pump_rate.magnitude):
+            drip_rate = (pump_rate * (figures.drip_rate / figures.pump_rate)).to("gtt/min")
+        elif figures.drip_rate is not None and figures.plan.drop_factor is not None:
+            drip_rate = (pump_rate * figures.plan.drop_factor).to("gtt/min")
+    return Schedule(
+        figures=figures,
+        step=step,
+        time=Q_(hours, "h"),
+        rate=Q_(rate, "mg/h"),
+        step_dose=Q_(np.diff(cumulative, prepend=0.0), "mg"),
+        cumulative_dose=cumulative_q,
+        cumulative_dose_per_kg=(cumulative_q / figures.weight).to("mg/kg"),
         pump_rate=pump_rate,
         cumulative_volume=cumulative_volume,
         drip_rate=drip_rate,

@@ -156,7 +156,7 @@ def test_simulate_json_contract_and_drug_warning() -> None:
     assert doc["rows"][0] == {"time": {"value": 0.0, "unit": "h"}, "concentration": {"value": 0.0, "unit": "ng/mL"}}
     assert doc["rows"][-1]["time"]["value"] == pytest.approx(16.0, rel=1e-15)  # 4 h + 12 h
     assert doc["summary"]["peak_concentration"]["unit"] == "ng/mL"
-    assert any("S(+)-ketamine" in note and "does not match" in note for note in doc["notes"])
+    assert any("S(+)-ketamine" in note and "not interchangeable mg for mg" in note for note in doc["notes"])
     # the same figures as the engine called directly
     times = Q_(np.array([row["time"]["value"] for row in doc["rows"]]), "h")
     expected = simulate(DOMINO, WEIGHT, course(22, 4), times).concentration.to("ng/mL").magnitude

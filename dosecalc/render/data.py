@@ -82,10 +82,42 @@ def dose_row_dict(row: DoseFigures) -> dict[str, Any]:
             item[column.key] = _value(q, column.unit)
     if row.cap_binds:
         item["uncapped_rate"] = _value(row.uncapped_rate, "mg/h")
+    if row.phases:
+        item["phases"] = [_phase_dict(phase) for phase in row.phases]
+    if row.crossings:
+        item["limits_crossed"] = [
+            {
+                "level": c.limit.level,
+                "figure": c.limit.figure,
+                "phase": c.phase,
+                "value": _value(c.value, unit),
+                "limit": _value(c.limit.above, unit),
+                "source": c.limit.source.citation,
+            }
+            for c in row.crossings
+            for unit in [_LIMIT_UNITS[c.limit.figure]]
+        ]
+    if row.outside_population:
+        item["outside_population"] = True
     item["notes"] = words.row_notes(row)
     if row.steps:
         item["steps"] = _steps(row)
     return item
+
+
+_LIMIT_UNITS = {"dose_per_kg": "mg/kg", "dose": "mg", "rate_per_kg": "mg/kg/h", "rate": "mg/h"}
+
+
+def _phase_dict(phase: Any) -> dict[str, Any]:
+    """One phase of a row: its number and type, when it runs, what it gives, and its rate (None: at once)."""
+    return {
+        "phase": phase.number,
+        "type": phase.kind,
+        "start": _value(phase.start, "h"),
+        "end": _value(phase.end, "h"),
+        "dose": _value(phase.amount, "mg"),
+        "rate": None if phase.rate is None else _value(phase.rate, "mg/h"),
+    }
 
 
 def _dose_table(result: DoseTable) -> dict[str, Any]:
@@ -289,8 +321,8 @@ def simulation_notes(run: Run) -> list[str]:
     drug = card.primary_trial_drug
     if drug is not None and drug.lower() != run.model.drug.lower():
         notes.append(
-            f"The trial behind {card.id} used {drug}; the {run.model.id} model describes {run.model.drug}, "
-            "so it does not match that drug."
+            f"The trial behind {card.id} used {drug}; the {run.model.id} model describes {run.model.drug}, and "
+            f"the two are not interchangeable mg for mg, so the model does not describe the trial's doses."
         )
     if run.course.sessions < card.sessions:
         notes.append(

@@ -109,6 +109,7 @@ def handout_html(
     return str(
         template.render(
             disclaimer=DISCLAIMER,
+            heading=words.regimens_heading([row.plan.card for row in rows]),
             patient_line=text.patient_line(table.patient),
             dose_headers=text.dose_headers(columns),
             dose_rows=[text.dose_cells(row, columns) for row in rows],

@@ -171,9 +171,11 @@ def schedule_title(result: ScheduleTable) -> str:
     schedule = result.schedule
     fig = schedule.figures
     card = fig.plan.card
+    given = f"{numbers.show(fig.rate, 'mg/h')} for {numbers.duration(fig.duration)}"
+    if fig.phases:  # each phase in its own words: bolus 35 mg at once, then 42 mg/h for 3 h
+        given = ", then ".join(words.phase_summary(phase) for phase in fig.phases)
     return (
-        f"{card.id}: {card.title}\n{patient_line(result.patient)}; "
-        f"{numbers.show(fig.rate, 'mg/h')} for {numbers.duration(fig.duration)}, "
+        f"{card.id}: {card.title}\n{patient_line(result.patient)}; {given}, "
         f"total {numbers.show(fig.total_dose, 'mg')}; step {numbers.duration(schedule.step)}"
     )
 

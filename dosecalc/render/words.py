@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..dosing import DoseFigures, Step
+from ..dosing import DoseFigures, PhaseFigures, Step
+from ..regimens import Card
 from ..units import Quantity
 from . import numbers
 from .numbers import clock, duration, has_rule, intermediate, number, rounded, show
@@ -91,6 +92,17 @@ def phase_notes(figures: DoseFigures) -> list[str]:
     amounts = " + ".join(show(ph.amount, "mg") for ph in figures.phases)
     lines.append(f"Dose per session: {amounts} = {show(figures.total_dose, 'mg')} (the sum of its phases).")
     return lines
+
+
+def phase_summary(phase: PhaseFigures) -> str:
+    """A phase's figures for one patient in a few words: ``bolus 35 mg at once``, ``42 mg/h for 3 h``."""
+    length = duration(phase.end - phase.start)
+    if phase.kind == "bolus":
+        how = "at once" if phase.at_once else f"over {length}"
+        return f"bolus {show(phase.amount, 'mg')} {how}"
+    if phase.kind == "titration":
+        return f"titration to {show(phase.rate, 'mg/h')} over {length}"  # type: ignore[arg-type]
+    return f"{show(phase.rate, 'mg/h')} for {length}"  # type: ignore[arg-type]
 
 
 def limit_notes(figures: DoseFigures) -> list[str]:
@@ -286,3 +298,14 @@ def step_text(step: Step, computed: frozenset[_Key] = frozenset()) -> str:
         if step.comment:
             text += f" ({step.comment})"
     return text
+
+
+def regimens_heading(cards: Sequence[Card]) -> str:
+    """The heading of a page of regimens, after the drugs present: ``Ketamine infusion regimens``; with several
+    drugs, ``Infusion regimens: ketamine, lidocaine``; one card naming no drug goes by its own title."""
+    drugs = list(dict.fromkeys(card.drug for card in cards if card.drug is not None))
+    if len(cards) == 1 and not drugs:
+        return cards[0].title
+    if len(drugs) == 1 and all(card.drug is not None for card in cards):
+        return f"{drugs[0][:1].upper()}{drugs[0][1:]} infusion regimens"
+    return "Infusion regimens" + (f": {', '.join(drugs)}" if drugs else "")
