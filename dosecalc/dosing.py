@@ -395,6 +395,10 @@ def _crossings(figures: DoseFigures) -> tuple[Crossing, ...]:
     return tuple(found)
 
 
+#: The unit each limited figure is written in, in a refusal.
+LIMIT_UNITS = {"dose_per_kg": "mg/kg", "dose": "mg", "rate_per_kg": "mg/kg/h", "rate": "mg/h"}
+
+
 def _refuse_hard_limits(figures: DoseFigures) -> None:
     """A hard limit crossed refuses the figures, naming the limit and its source."""
     hard = [c for c in figures.crossings if c.limit.level == "hard"]
@@ -402,25 +406,16 @@ def _refuse_hard_limits(figures: DoseFigures) -> None:
         return
     first = hard[0]
     limit, drug = first.limit, figures.plan.drug
-    unit = str(limit.above.units)
-    value = float(first.value.to(limit.above.units).magnitude)
-    where = "" if first.phase is None else f" (phase {first.phase})"
+    unit = LIMIT_UNITS[limit.figure]
+    value = float(first.value.to(unit).magnitude)
+    where = "" if first.phase is None else f" in phase {first.phase}"
     raise RegimenError(
-        f"{figures.regimen}{where} gives a {limit.words} of {value:.4g} {_unit_text(unit)} for "
+        f"{figures.regimen} gives {limit.words}{where} of {value:.4g} {unit} for "
         f"{float(figures.weight.to('kg').magnitude):g} kg, above the hard limit of "
-        f"{float(limit.above.magnitude):g} {_unit_text(unit)} for {drug.name if drug else 'this drug'} "
+        f"{float(limit.above.to(unit).magnitude):g} {unit} for {drug.name if drug else 'this drug'} "
         f"({limit.source.citation}: {limit.source.says})",
         field="weight" if limit.figure.endswith("per_kg") else "regimen",
     )
-
-
-def _unit_text(unit: str) -> str:
-    return {
-        "milligram / kilogram": "mg/kg",
-        "milligram / kilogram / hour": "mg/kg/h",
-        "milligram / hour": "mg/h",
-        "milligram": "mg",
-    }.get(unit, unit)
 
 
 def _ones(weight: Quantity) -> Any:

@@ -280,6 +280,7 @@ class TitrationPhase(_Strict):
 
 
 Phase = Annotated[BolusPhase | InfusionPhase | TitrationPhase, Field(discriminator="type")]
+PHASE_TYPES = ("bolus", "infusion", "titration")
 
 
 class PhasedCard(_Card):
@@ -395,6 +396,9 @@ def validation_messages(path: Path, error: ValidationError) -> list[str]:
             message = "is missing"
         elif kind == "extra_forbidden":
             message = "is not a card field (check its spelling)"
+        elif kind in ("union_tag_invalid", "union_tag_not_found") and loc:  # a phase's type
+            field += ".type"
+            message = f"must be one of {', '.join(PHASE_TYPES)}"
         elif kind in ("union_tag_invalid", "union_tag_not_found"):
             field = "kind"
             message = f"must be one of {', '.join(CARD_KINDS)}"

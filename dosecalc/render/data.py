@@ -18,6 +18,7 @@ import pint
 
 from .. import DISCLAIMER
 from ..columns import DOSE_COLUMNS, SCHEDULE_COLUMNS, Column
+from ..dosing import LIMIT_UNITS
 from ..regimens import DOSE_UNITS, Card, documented_dose, dose_unit
 from . import words
 
@@ -95,7 +96,7 @@ def dose_row_dict(row: DoseFigures) -> dict[str, Any]:
                 "source": c.limit.source.citation,
             }
             for c in row.crossings
-            for unit in [_LIMIT_UNITS[c.limit.figure]]
+            for unit in [LIMIT_UNITS[c.limit.figure]]
         ]
     if row.outside_population:
         item["outside_population"] = True
@@ -103,9 +104,6 @@ def dose_row_dict(row: DoseFigures) -> dict[str, Any]:
     if row.steps:
         item["steps"] = _steps(row)
     return item
-
-
-_LIMIT_UNITS = {"dose_per_kg": "mg/kg", "dose": "mg", "rate_per_kg": "mg/kg/h", "rate": "mg/h"}
 
 
 def _phase_dict(phase: Any) -> dict[str, Any]:
@@ -324,6 +322,11 @@ def simulation_notes(run: Run) -> list[str]:
             f"The trial behind {card.id} used {drug}; the {run.model.id} model describes {run.model.drug}, and "
             f"the two are not interchangeable mg for mg, so the model does not describe the trial's doses."
         )
+    if run.course.boluses:
+        notes.append(
+            "A bolus given at once enters the central compartment whole at its time: the concentration at that "
+            "moment (amount / V1) is the model's assumption of instant mixing, higher than any blood sample shows."
+        )
     if run.course.sessions < card.sessions:
         notes.append(
             f"Simulated {run.course.sessions} of the card's {card.sessions} sessions; simulate {card.sessions} "
@@ -353,6 +356,7 @@ def _run(run: Run) -> dict[str, Any]:
             "duration": _value(run.course.duration, "h"),
             "sessions": run.course.sessions,
             "interval": _value(run.course.interval, "h"),
+            **({"phases": [_phase_dict(phase) for phase in run.figures.phases]} if run.figures.phases else {}),
         },
         "rows": [
             {"time": {"value": float(t), "unit": "h"}, "concentration": {"value": float(c), "unit": "ng/mL"}}

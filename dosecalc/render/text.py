@@ -275,8 +275,11 @@ def _summary_lines(run: Run) -> list[str]:
     s = run.summary
     course = run.course
     ng = "ng/mL"
+    given = f"{numbers.show(course.rate, 'mg/h')} for {numbers.duration(course.duration)}"
+    if run.figures.phases:
+        given = ", then ".join(words.phase_summary(phase) for phase in run.figures.phases)
     lines = [
-        f"{run.figures.regimen}: {numbers.show(course.rate, 'mg/h')} for {numbers.duration(course.duration)}"
+        f"{run.figures.regimen}: {given}"
         + (f", {course.sessions} sessions every {numbers.duration(course.interval)}" if course.sessions > 1 else ""),
         f"  peak {numbers.significant(float(s.peak_concentration.to(ng).magnitude))} ng/mL at "
         f"{numbers.clock(float(s.time_of_peak.to('h').magnitude))} (h:mm)",

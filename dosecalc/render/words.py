@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..dosing import DoseFigures, PhaseFigures, Step
+from ..dosing import LIMIT_UNITS, DoseFigures, PhaseFigures, Step
 from ..regimens import Card
 from ..units import Quantity
 from . import numbers
@@ -111,8 +111,7 @@ def limit_notes(figures: DoseFigures) -> list[str]:
     notes = []
     for crossing in figures.crossings:
         limit = crossing.limit
-        unit = "mg/kg" if limit.figure == "dose_per_kg" else "mg/kg/h" if limit.figure == "rate_per_kg" else "mg"
-        unit = "mg/h" if limit.figure == "rate" else unit
+        unit = LIMIT_UNITS[limit.figure]
         where = "" if crossing.phase is None else f" in phase {crossing.phase}"
         notes.append(
             f"Above a {limit.level} limit for {drug.name if drug else 'this drug'}: the {limit.words}{where} is "
