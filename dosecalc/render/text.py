@@ -232,6 +232,10 @@ def cards_table(result: CardList) -> Any:
 def card_lines(card: Card) -> list[str]:
     """One card in full, as lines of plain text (no disclaimer, no file)."""
     lines = [f"{card.title}", f"id: {card.id}   kind: {card.kind}", f"Indication: {card.indication}"]
+    if card.drug is not None:
+        lines.append(f"Drug: {card.drug}")
+    if card.population is not None:
+        lines.append(f"Population studied: {card.population.studied}")
     lines.append(f"Documented dose: {numbers.card_dose_text(card)}")
     lines.append(f"Duration: {numbers.duration(card.duration)}")
     if card.minimum_duration is not None:
