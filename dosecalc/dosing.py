@@ -456,23 +456,13 @@ def _phased(plan: Plan, weight: Quantity, trace: Trace) -> tuple[tuple[PhaseFigu
         pieces: list[tuple[float, float, Quantity]] = []
         rate: Quantity | None = None
         if isinstance(phase, BolusPhase):
-            if phase.dose is not None:
-                amount = (phase.dose * ones).to("mg")
-                if trace is not None:
-                    trace.append(Step("bolus", (phase.dose,), (), amount, f"phase {number}: a fixed bolus"))
-            else:
-                amount = _mul(trace, "bolus", phase.dose_per_kg, weight, "mg")  # type: ignore[arg-type]
+            amount = _fixed_or_per_kg(trace, "bolus", phase.dose, phase.dose_per_kg, weight, "mg", number)
             uncapped_amount = amount
             if phase.over is not None:
                 rate = _div(trace, "bolus_rate", amount, phase.over, "mg/h")
                 pieces.append((start, stop, rate))
         elif isinstance(phase, InfusionPhase):
-            if phase.rate is not None:
-                raw = (phase.rate * ones).to("mg/h")
-                if trace is not None:
-                    trace.append(Step("rate", (phase.rate,), (), raw, f"phase {number}: the same for every patient"))
-            else:
-                raw = _mul(trace, "rate", phase.rate_per_kg, weight, "mg/h")  # type: ignore[arg-type]
+            raw = _fixed_or_per_kg(trace, "rate", phase.rate, phase.rate_per_kg, weight, "mg/h", number)
             rate, binds = _capped(raw, plan.cap)
             binds_any = binds_any | binds
             pieces.append((start, stop, rate))
@@ -501,6 +491,18 @@ def _phased(plan: Plan, weight: Quantity, trace: Trace) -> tuple[tuple[PhaseFigu
     rate_at_end = last[-1][2].to("mg/h") if runs_to_end else Q_(0.0 * ones, "mg/h")
     uncapped_at_end = rate_at_end
     return tuple(out), rate_at_end, uncapped_at_end, total, uncapped_total.to("mg"), binds_any
+
+
+def _fixed_or_per_kg(
+    trace: Trace, figure: str, fixed: Quantity | None, per_kg: Quantity | None, weight: Quantity, unit: str, number: int
+) -> Quantity:
+    """A phase's figure in ``unit``: its fixed value for every patient, or its value per kg x weight [kg]."""
+    if fixed is None:
+        return _mul(trace, figure, per_kg, weight, unit)  # type: ignore[arg-type]
+    value: Quantity = (fixed * _ones(weight)).to(unit)
+    if trace is not None:
+        trace.append(Step(figure, (fixed,), (), value, f"phase {number}: the same for every patient"))
+    return value
 
 
 def _titration(

@@ -217,6 +217,16 @@ class WeightBasedTotalCard(_Card):
     total_dose_per_kg: DosePerKg
 
 
+M = TypeVar("M", bound=BaseModel)
+
+
+def _exactly_one(model: M, what: str, fixed: str, per_kg: str) -> M:
+    """``model`` when exactly one of its fields ``fixed`` and ``per_kg`` is given; else a refusal in words."""
+    if (getattr(model, fixed) is None) == (getattr(model, per_kg) is None):
+        raise ValueError(f"{what} gives exactly one of {fixed} or {per_kg}")
+    return model
+
+
 class BolusPhase(_Strict):
     """A bolus: a dose (mg) or a dose per kg (mg/kg), given at once or, with ``over``, evenly over that time."""
 
@@ -227,9 +237,7 @@ class BolusPhase(_Strict):
 
     @model_validator(mode="after")
     def _one_dose(self) -> Self:
-        if (self.dose is None) == (self.dose_per_kg is None):
-            raise ValueError("a bolus gives exactly one of dose or dose_per_kg")
-        return self
+        return _exactly_one(self, "a bolus", "dose", "dose_per_kg")
 
     @property
     def length(self) -> Quantity | None:
@@ -248,9 +256,7 @@ class InfusionPhase(_Strict):
 
     @model_validator(mode="after")
     def _one_rate(self) -> Self:
-        if (self.rate is None) == (self.rate_per_kg is None):
-            raise ValueError("an infusion gives exactly one of rate or rate_per_kg")
-        return self
+        return _exactly_one(self, "an infusion", "rate", "rate_per_kg")
 
     @property
     def length(self) -> Quantity | None:
