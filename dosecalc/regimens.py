@@ -14,6 +14,7 @@ kind                   dose field              meaning
 Every quantity field is text with a unit ("22 mg/h"), read by the strict parser in :mod:`dosecalc.units`.
 """
 
+import functools
 import os
 import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -345,7 +346,26 @@ def _without_pydantic_plugins() -> Iterator[None]:
 
 
 with _without_pydantic_plugins():
-    _CARD_ADAPTER: TypeAdapter[Card] = TypeAdapter(Annotated[Card, Field(discriminator="kind")])
+    # The four single-phase kinds, built at import as before; a phased card's validator (phases are a union of
+    # their own) is built only when a phased card is read, so the start of every command does not pay for it.
+    _CARD_ADAPTER: TypeAdapter[Card] = TypeAdapter(
+        Annotated[
+            FixedRateCard | WeightBasedRateCard | FixedTotalCard | WeightBasedTotalCard, Field(discriminator="kind")
+        ]
+    )
+
+
+@functools.cache
+def _phased_adapter() -> TypeAdapter[PhasedCard]:
+    with _without_pydantic_plugins():
+        return TypeAdapter(PhasedCard)
+
+
+def validate_card(data: Any) -> Card:
+    """A card's TOML data validated as the card its ``kind`` names."""
+    if isinstance(data, dict) and data.get("kind") == "phased":
+        return _phased_adapter().validate_python(data)
+    return _CARD_ADAPTER.validate_python(data)
 
 
 def documented_dose(card: Card) -> Quantity:
@@ -482,7 +502,7 @@ def read_card(path: Path, validate: Callable[[dict[str, Any]], T]) -> T:
 
 def load_card(path: Path) -> Card:
     """Read and validate one regimen card file."""
-    return read_card(path, _CARD_ADAPTER.validate_python)
+    return read_card(path, validate_card)
 
 
 def _card_files(folder: Path) -> list[Path]:
