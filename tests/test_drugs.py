@@ -221,3 +221,9 @@ def test_the_built_in_drug_files_are_the_ones_shipped() -> None:
     assert sorted(p.name for p in drugs_dir().glob("*.toml")) == ["ketamine.toml", "s-ketamine.toml"]
     assert builtin_drugs()["ketamine"].models == ("domino",)
     assert builtin_drugs()["s(+)-ketamine"].models == ()
+
+
+def test_the_simulation_says_so_too() -> None:
+    notes = dosecalc.simulate("rate-22-mg-h", "3.5 kg").to_dicts()["notes"]
+    assert any("Outside the population studied" in note for note in notes)
+    assert any("Above a soft limit for ketamine" in note for note in notes)

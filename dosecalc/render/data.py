@@ -322,6 +322,9 @@ def simulation_notes(run: Run) -> list[str]:
             f"The trial behind {card.id} used {drug}; the {run.model.id} model describes {run.model.drug}, and "
             f"the two are not interchangeable mg for mg, so the model does not describe the trial's doses."
         )
+    notes.extend(f"{card.id}: {note}" for note in words.limit_notes(run.figures))
+    if run.figures.outside_population and card.population is not None:
+        notes.append(f"{card.id}: {words.population_note(run.figures)}")
     if run.course.boluses:
         notes.append(
             "A bolus given at once enters the central compartment whole at its time: the concentration at that "
