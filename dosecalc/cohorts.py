@@ -24,7 +24,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .columns import DOSE_COLUMNS
-from .dosing import Plan, calculate
+from .dosing import DoseFigures, Plan, calculate
 from .errors import DoseCalcError, QuantityError, quote
 from .units import MAX_TEXT_LENGTH, Q_, WEIGHT, Quantity, parse_quantity, unit_for
 
@@ -85,6 +85,8 @@ class Tally:
     refused: int = 0
     ignored_columns: list[str] = field(default_factory=list)
     kept_columns: list[str] = field(default_factory=list)
+    #: How many patients each note applies to: outside a card's population, above a drug's soft limit.
+    flags: dict[str, int] = field(default_factory=dict)
 
 
 def _csv_field(text: str) -> str:
@@ -384,12 +386,60 @@ def extras(plans: Sequence[Plan]) -> tuple[bool, bool]:
 
 
 def write_csv(
-    patients: Iterator[Patients], plans: Sequence[Plan], sink: Callable[[str], object], kept: Sequence[str] = ()
+    patients: Iterator[Patients],
+    plans: Sequence[Plan],
+    sink: Callable[[str], object],
+    kept: Sequence[str] = (),
+    tally: Tally | None = None,
 ) -> None:
-    """The cohort CSV to ``sink``, a chunk at a time: one row per patient and regimen, full precision."""
+    """The cohort CSV to ``sink``, a chunk at a time: one row per patient and regimen, full precision. With a
+    ``tally``, the patients outside a card's population or above a drug's soft limit are counted in its
+    ``flags``; a patient above a hard limit stops the cohort, naming the patient."""
     sink(csv_header(plans, kept))
     for chunk in patients:
-        sink(_rows_text(chunk, plans))
+        sink(_rows_text(chunk, plans, tally))
+
+
+def _flag(
+    plan: Plan, fig: DoseFigures, weights: np.ndarray, inverse: np.ndarray | None, ids: Sequence[str], tally: Tally
+) -> None:
+    """Count a chunk's patients outside the card's population and above each of its drug's soft limits; refuse
+    one above a hard limit. ``fig`` holds the figures of ``weights`` (each patient's through ``inverse``)."""
+    from .dosing import LIMIT_UNITS, limited_figures
+
+    def patients(mask: np.ndarray) -> np.ndarray:
+        mask = np.broadcast_to(mask, weights.shape)
+        return mask if inverse is None else mask[inverse]
+
+    card = plan.card
+    if card.population is not None:
+        low, high = card.population.lightest, card.population.max_weight
+        outside = np.zeros(weights.shape, dtype=bool)
+        if low is not None:
+            outside |= weights < float(low.to("kg").magnitude)
+        if high is not None:
+            outside |= weights > float(high.to("kg").magnitude)
+        if (count := int(patients(outside).sum())) > 0:
+            key = f"{card.id}: outside the population its sources studied"
+            tally.flags[key] = tally.flags.get(key, 0) + count
+    drug = plan.drug
+    for figure, value, phase in limited_figures(fig) if drug is not None else ():
+        for limit in (lim for lim in drug.limits if lim.figure == figure):  # type: ignore[union-attr]
+            unit = LIMIT_UNITS[figure]
+            bound = float(limit.above.to(unit).magnitude)
+            above = patients(np.asarray(value.to(unit).magnitude) > bound)
+            if not above.any():
+                continue
+            where = "" if phase is None else f" in phase {phase}"
+            if limit.level == "hard":
+                who = ids[int(np.argmax(above))]
+                raise QuantityError(
+                    f"patient {who!r}: under {card.id} the {limit.words}{where} is above the hard limit of "
+                    f"{bound:g} {unit} for {drug.name} ({limit.source.citation})",  # type: ignore[union-attr]
+                    field="patients",
+                )
+            key = f"{card.id}: {limit.words}{where} above the soft limit of {bound:g} {unit}"
+            tally.flags[key] = tally.flags.get(key, 0) + int(above.sum())
 
 
 class _IdHashes:
@@ -432,7 +482,7 @@ class _IdHashes:
             self.runs.append(run)
 
 
-def _rows_text(chunk: Patients, plans: Sequence[Plan]) -> str:
+def _rows_text(chunk: Patients, plans: Sequence[Plan], tally: Tally | None = None) -> str:
     """CSV text for a chunk of good patients: one row per patient and regimen, patients in input order.
 
     Every figure depends only on the weight, so each distinct weight of the chunk is computed once
@@ -458,6 +508,8 @@ def _rows_text(chunk: Patients, plans: Sequence[Plan]) -> str:
     pieces = [""] * (width * n)
     for p, plan in enumerate(plans):
         fig = calculate(plan, Q_(weights, "kg"))
+        if tally is not None:
+            _flag(plan, fig, weights, inverse, ids, tally)
         figures = [fig.weight.to("kg"), *(getattr(fig, c.key).to(c.unit) for c in _FIGURES)]
         empty = ""
         if pump and fig.pump_rate is not None and fig.volume is not None:

@@ -367,32 +367,36 @@ def outside_population(card: Card, weight: Quantity) -> bool:
     )
 
 
+def limited_figures(figures: DoseFigures) -> list[tuple[str, Quantity, int | None]]:
+    """The figures a drug's limits bound, as (figure, value, phase): the infusion rate (mg/h) and rate per kg
+    (mg/kg/h) of a single-phase regimen or of each infusing phase (its highest stretch), and the dose (mg) and
+    dose per kg (mg/kg) of each bolus. Scalar for one patient, arrays for a cohort."""
+    weight = figures.weight
+    if not figures.phases:
+        return [("rate", figures.rate, None), ("rate_per_kg", figures.rate_per_kg, None)]
+    found: list[tuple[str, Quantity, int | None]] = []
+    for ph in figures.phases:
+        if ph.kind == "bolus":
+            found += [("dose", ph.amount, ph.number), ("dose_per_kg", (ph.amount / weight).to("mg/kg"), ph.number)]
+        else:
+            top = Q_(np.max([piece[2].to("mg/h").magnitude for piece in ph.pieces], axis=0), "mg/h")
+            found += [("rate", top, ph.number), ("rate_per_kg", (top / weight).to("mg/kg/h"), ph.number)]
+    return found
+
+
 def _crossings(figures: DoseFigures) -> tuple[Crossing, ...]:
-    """The drug limits crossed by one patient's figures: infusion rates (mg/h and mg/kg/h) of every stretch, and
-    bolus doses (mg and mg/kg) of every bolus. A figure equal to a limit does not cross it."""
+    """The drug limits crossed by one patient's figures (:func:`limited_figures`); a figure equal to a limit
+    does not cross it."""
     from .drugs import crossed
 
     drug = figures.plan.drug
     if drug is None or not drug.limits:
         return ()
-    weight = figures.weight
-    found: list[Crossing] = []
-
-    def check(figure: str, value: Quantity, phase: int | None) -> None:
-        found.extend(Crossing(limit, value, phase) for limit in crossed(drug.limits, figure, value))
-
-    if not figures.phases:
-        check("rate", figures.rate, None)
-        check("rate_per_kg", figures.rate_per_kg, None)
-    for ph in figures.phases:
-        if ph.kind == "bolus":
-            check("dose", ph.amount, ph.number)
-            check("dose_per_kg", (ph.amount / weight).to("mg/kg"), ph.number)
-        else:
-            top = max((piece[2] for piece in ph.pieces), key=lambda q: float(q.magnitude))
-            check("rate", top, ph.number)
-            check("rate_per_kg", (top / weight).to("mg/kg/h"), ph.number)
-    return tuple(found)
+    return tuple(
+        Crossing(limit, value, phase)
+        for figure, value, phase in limited_figures(figures)
+        for limit in crossed(drug.limits, figure, value)
+    )
 
 
 #: The unit each limited figure is written in, in a refusal.
@@ -410,7 +414,7 @@ def _refuse_hard_limits(figures: DoseFigures) -> None:
     value = float(first.value.to(unit).magnitude)
     where = "" if first.phase is None else f" in phase {first.phase}"
     raise RegimenError(
-        f"{figures.regimen} gives {limit.words}{where} of {value:.4g} {unit} for "
+        f"under {figures.regimen} the {limit.words}{where} is {value:.4g} {unit} for "
         f"{float(figures.weight.to('kg').magnitude):g} kg, above the hard limit of "
         f"{float(limit.above.to(unit).magnitude):g} {unit} for {drug.name if drug else 'this drug'} "
         f"({limit.source.citation}: {limit.source.says})",

@@ -760,7 +760,7 @@ class CohortTable:
         from .cohorts import write_csv
 
         try:
-            write_csv(self._take(), self.plans, sink, self.tally.kept_columns)
+            write_csv(self._take(), self.plans, sink, self.tally.kept_columns, self.tally)
         except UnicodeDecodeError:
             from .api import not_utf8
 

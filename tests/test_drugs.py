@@ -227,3 +227,31 @@ def test_the_simulation_says_so_too() -> None:
     notes = dosecalc.simulate("rate-22-mg-h", "3.5 kg").to_dicts()["notes"]
     assert any("Outside the population studied" in note for note in notes)
     assert any("Above a soft limit for ketamine" in note for note in notes)
+
+
+def test_a_cohort_counts_patients_outside_the_population_and_above_a_soft_limit(tmp_path: Path) -> None:
+    patients = tmp_path / "p.csv"
+    patients.write_text("id,weight\np1,70 kg\np2,3 kg\np3,11 kg\np4,10.5 kg\n", encoding="utf-8")
+    result = run("cohort", str(patients), "-r", "rate-22-mg-h")
+    assert result.exit_code == 0, result.output
+    # below 40 kg: p2, p3, p4; 22 mg/h above 2 mg/kg/h below 11 kg: p2 (7.33), p4 (2.10), not p3 (exactly 2)
+    assert "note: rate-22-mg-h: outside the population its sources studied: 3 patient(s)" in result.stderr
+    assert "note: rate-22-mg-h: infusion rate per kg above the soft limit of 2 mg/kg/h: 2 patient(s)" in result.stderr
+    assert len(result.stdout.splitlines()) == 5  # the header and every patient: notes refuse no one
+
+
+def test_a_cohort_patient_above_a_hard_limit_stops_it_naming_the_patient(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, rate=RATE_CARD)
+    (folder / "drugs").mkdir()
+    (folder / "drugs" / "teachium.toml").write_text(HARD.replace('"1.5 mg/kg/h"', '"0.5 mg/kg/h"'), encoding="utf-8")
+    patients = tmp_path / "p.csv"
+    patients.write_text("id,weight\np1,70 kg\n", encoding="utf-8")
+    output = tmp_path / "out.csv"
+    args = ("cohort", str(patients), "--regimens-dir", str(folder), "--no-builtin", "--output", str(output))
+    result = run(*args)
+    assert result.exit_code == 2, result.output
+    assert (
+        "patient 'p1': under teach-rate the infusion rate per kg is above the hard limit of 0.5 mg/kg/h"
+        in result.stderr
+    )
+    assert not output.exists()  # written whole or not at all

@@ -268,6 +268,8 @@ def cohort(
             raise DoseCalcError(f"no patient could be computed ({tally.refused} row(s) refused)", field="patients")
     if tally.ignored_columns:
         print(f"note: ignored column(s): {', '.join(tally.ignored_columns)}", file=sys.stderr)
+    for flag, count in tally.flags.items():
+        print(f"note: {flag}: {count} patient(s)", file=sys.stderr)
     if errors is not None:
         write(bad_rows_csv(result.refused), errors, "errors")
     print(
