@@ -60,6 +60,10 @@ def _card(card: Card) -> dict[str, Any]:
     if card.preparation is not None:
         prep = card.preparation
         summary += f"; documented preparation {numbers.show(prep.amount, 'mg')} in {numbers.show(prep.volume, 'mL')}"
+    if card.drug is not None:
+        summary += f"; drug: {card.drug}"
+    if card.population is not None:
+        summary += f"; population studied: {card.population.studied}"
     return {
         "id": card.id,
         "title": card.title,
