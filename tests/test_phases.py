@@ -235,3 +235,19 @@ def test_broken_phases_are_refused_naming_the_field(tmp_path: Path, phases: str,
     path.write_text(text, encoding="utf-8")
     with pytest.raises(dosecalc.DoseCalcError, match=message):
         load_card(path)
+
+
+@pytest.mark.parametrize("seed", range(1, 9))
+def test_exercises_over_a_phased_card_refuse_in_one_line_until_they_cover_phases(seed: int) -> None:
+    # exercises describe a card by its one documented dose; a phased card has none, so a sheet that picks
+    # one is refused with the reason (never a traceback, never a problem that leaves out the bolus)
+    result = run("exercises", "--regimens-dir", str(EXAMPLES), "-n", "40", "--seed", str(seed))
+    assert result.exit_code in (0, 2), result.output
+    if result.exit_code == 2:
+        assert result.stdout == ""
+        assert result.stderr.startswith("error: --regimens-dir: a phased card has no single documented dose"), (
+            result.stderr
+        )
+        assert len(result.stderr.splitlines()) == 1
+    else:
+        assert BOLUS_THEN_INFUSION not in result.stdout

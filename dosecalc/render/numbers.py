@@ -126,6 +126,16 @@ def clock(hours: float) -> str:
 
 
 def documented_dose_text(q: Quantity, kind: str) -> str:
+    """A single-phase card's documented dose (``22 mg/h``); a phased card has no one dose (see
+    :func:`card_dose_text`), and a caller that describes a card by one dose is refused rather than misled."""
+    if kind not in DOSE_FIELDS:
+        from ..errors import DoseCalcError
+
+        raise DoseCalcError(
+            f"a {kind} card has no single documented dose; exercises cover the single-phase kinds "
+            f"({', '.join(DOSE_FIELDS)}), so leave phased cards out of this folder for now",
+            field="regimens_dir",
+        )
     return show(q, DOSE_UNITS[DOSE_FIELDS[kind]])
 
 
