@@ -454,6 +454,7 @@ def _phased(plan: Plan, weight: Quantity, trace: Trace) -> tuple[tuple[PhaseFigu
     out: list[PhaseFigures] = []
     binds_any: Any = np.zeros_like(ones, dtype=bool)
     uncapped_total: Any = Q_(0.0 * ones, "mg")
+    uncapped_pieces: list[tuple[float, float, Quantity]] = []  # the stretches as they would run with no cap
     for number, phase in enumerate(card.phases, 1):
         length = phase.length
         stop = end if length is None else start + float(length.to("h").magnitude)
@@ -465,11 +466,13 @@ def _phased(plan: Plan, weight: Quantity, trace: Trace) -> tuple[tuple[PhaseFigu
             if phase.over is not None:
                 rate = _div(trace, "bolus_rate", amount, phase.over, "mg/h")
                 pieces.append((start, stop, rate))
+            uncapped_pieces += pieces
         elif isinstance(phase, InfusionPhase):
             raw = _fixed_or_per_kg(trace, "rate", phase.rate, phase.rate_per_kg, weight, "mg/h", number)
             rate, binds = _capped(raw, plan.cap)
             binds_any = binds_any | binds
             pieces.append((start, stop, rate))
+            uncapped_pieces.append((start, stop, raw))
             amount = _mul(trace, "phase_dose", rate, Q_(stop - start, "h"), "mg")
             uncapped_amount = (raw * Q_(stop - start, "h")).to("mg")
         else:
@@ -478,6 +481,7 @@ def _phased(plan: Plan, weight: Quantity, trace: Trace) -> tuple[tuple[PhaseFigu
                 binds_any = binds_any | (raw.magnitude > capped.magnitude)
             amount = _piece_sum(pieces, ones)
             uncapped_amount = _piece_sum(raw_pieces, ones)
+            uncapped_pieces += raw_pieces
             rate = pieces[-1][2]
             if trace is not None:
                 trace.append(
@@ -493,7 +497,7 @@ def _phased(plan: Plan, weight: Quantity, trace: Trace) -> tuple[tuple[PhaseFigu
     last = [piece for ph in out for piece in ph.pieces]
     runs_to_end = bool(last) and math.isclose(last[-1][1], end, rel_tol=1e-12, abs_tol=1e-12)
     rate_at_end = last[-1][2].to("mg/h") if runs_to_end else Q_(0.0 * ones, "mg/h")
-    uncapped_at_end = rate_at_end
+    uncapped_at_end = uncapped_pieces[-1][2].to("mg/h") if runs_to_end else rate_at_end
     return tuple(out), rate_at_end, uncapped_at_end, total, uncapped_total.to("mg"), binds_any
 
 

@@ -251,3 +251,13 @@ def test_exercises_over_a_phased_card_refuse_in_one_line_until_they_cover_phases
         assert len(result.stderr.splitlines()) == 1
     else:
         assert BOLUS_THEN_INFUSION not in result.stdout
+
+
+def test_a_what_if_cap_caps_each_infusing_phase_and_says_what_it_would_have_been() -> None:
+    row = dosecalc.table("70 kg", BOLUS_THEN_INFUSION, max_rate="30 mg/h", regimens_dir=EXAMPLES).rows[0]
+    # the infusion's 42 mg/h is capped at 30 mg/h: 35 mg + 30 mg/h x 3 h = 125 mg; the bolus is not a rate
+    assert row.cap_binds
+    assert_quantity_close(row.rate, Q_(30, "mg/h"))
+    assert_quantity_close(row.uncapped_rate, Q_(42, "mg/h"))
+    assert_quantity_close(row.total_dose, Q_(125, "mg"))
+    assert_quantity_close(row.planned_total_dose, Q_(161, "mg"))
