@@ -127,10 +127,8 @@ def _phased_schedule(figures: DoseFigures, step: Quantity) -> Schedule:
     if figures.concentration is not None:
         pump_rate = (Q_(rate, "mg/h") / figures.concentration).to("mL/h")
         cumulative_volume = (cumulative_q / figures.concentration).to("mL")
-        if figures.drip_rate is not None and figures.pump_rate is not None and float(figures.pump_rate.magnitude):
-            drip_rate = (pump_rate * (figures.drip_rate / figures.pump_rate)).to("gtt/min")
-        elif figures.drip_rate is not None and figures.plan.drop_factor is not None:
-            drip_rate = (pump_rate * figures.plan.drop_factor).to("gtt/min")
+        if figures.drip_rate is not None and figures.plan.drop_factor is not None:
+            drip_rate = (pump_rate * figures.plan.drop_factor).to("gtt/min")  # mL/h x gtt/mL / 60 min/h
     return Schedule(
         figures=figures,
         step=step,

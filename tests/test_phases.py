@@ -261,3 +261,18 @@ def test_a_what_if_cap_caps_each_infusing_phase_and_says_what_it_would_have_been
     assert_quantity_close(row.uncapped_rate, Q_(42, "mg/h"))
     assert_quantity_close(row.total_dose, Q_(125, "mg"))
     assert_quantity_close(row.planned_total_dose, Q_(161, "mg"))
+
+
+def test_a_phased_schedule_gives_each_rows_pump_and_drip_rates() -> None:
+    s = dosecalc.schedule(
+        BOLUS_THEN_INFUSION,
+        "70 kg",
+        step="1 h",
+        concentration="2 mg/mL",
+        drop_factor="20 gtt/mL",
+        regimens_dir=EXAMPLES,
+    ).schedule
+    # 42 mg/h / 2 mg/mL = 21 mL/h; x 20 gtt/mL / 60 min/h = 7 gtt/min; the bolus is 35 mg / 2 mg/mL = 17.5 mL
+    assert s.pump_rate.to("mL/h").magnitude == pytest.approx([21] * 4, rel=1e-12)  # type: ignore[union-attr]
+    assert s.drip_rate.to("gtt/min").magnitude == pytest.approx([7] * 4, rel=1e-12)  # type: ignore[union-attr]
+    assert s.cumulative_volume.to("mL").magnitude == pytest.approx([17.5, 38.5, 59.5, 80.5], rel=1e-12)  # type: ignore[union-attr]
