@@ -255,3 +255,13 @@ def test_a_cohort_patient_above_a_hard_limit_stops_it_naming_the_patient(tmp_pat
         in result.stderr
     )
     assert not output.exists()  # written whole or not at all
+
+
+def test_charts_are_titled_by_the_drugs_present(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    folder = _folder(tmp_path, lido=LIDOCAINE)
+    assert dosecalc.plot("rate-vs-weight").figure.axes[0].get_title() == "Ketamine infusion regimens: rate by weight"
+    lidocaine = dosecalc.plot("cumulative", regimens_dir=folder, builtin=False).figure.axes[0].get_title()
+    assert lidocaine == "Lidocaine infusion regimens: cumulative dose, one session, 70 kg"
+    both = dosecalc.plot("rate-vs-weight", regimens_dir=folder).figure.axes[0].get_title()
+    assert both == "Infusion regimens (ketamine, lidocaine): rate by weight"

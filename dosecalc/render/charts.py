@@ -56,6 +56,13 @@ def _style(index: int) -> dict[str, Any]:
     }
 
 
+def _drugs(plans: Sequence[Plan]) -> str:
+    """What a chart of these regimens is of, after the drugs present (:func:`words.regimens_heading`)."""
+    from .words import regimens_heading
+
+    return regimens_heading([plan.card for plan in plans])
+
+
 def _label(fig: Any, ax: Any, xlabel: str, ylabel: str, title: str) -> Any:
     """Axis labels (with units), title, grid and legend of a one-panel chart; then :func:`_finish`."""
     ax.set_xlabel(xlabel)
@@ -172,7 +179,7 @@ def rate_vs_weight(
         )
     ax.set_xlabel("Patient weight (kg)")
     ax.set_ylabel("Infusion rate (mg/h)")
-    ax.set_title("Rate by weight")
+    ax.set_title(f"{_drugs(plans)}: rate by weight")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     _finish(fig)
@@ -190,7 +197,7 @@ def cumulative(plans: Sequence[Plan], weight: Quantity, step: Quantity = CHART_S
             label=plan.card.id,
             **_style(index),
         )
-    title = f"Cumulative dose, one session, {show(weight, 'kg')}"
+    title = f"{_drugs(plans)}: cumulative dose, one session, {show(weight, 'kg')}"
     return _label(fig, ax, "Time from the start of the infusion (h)", "Cumulative dose (mg)", title)
 
 

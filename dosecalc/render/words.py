@@ -301,10 +301,10 @@ def step_text(step: Step, computed: frozenset[_Key] = frozenset()) -> str:
 
 def regimens_heading(cards: Sequence[Card]) -> str:
     """The heading of a page of regimens, after the drugs present: ``Ketamine infusion regimens``; with several
-    drugs, ``Infusion regimens: ketamine, lidocaine``; one card naming no drug goes by its own title."""
+    drugs, ``Infusion regimens (ketamine, lidocaine)``; one card naming no drug goes by its own title."""
     drugs = list(dict.fromkeys(card.drug for card in cards if card.drug is not None))
     if len(cards) == 1 and not drugs:
         return cards[0].title
     if len(drugs) == 1 and all(card.drug is not None for card in cards):
         return f"{drugs[0][:1].upper()}{drugs[0][1:]} infusion regimens"
-    return "Infusion regimens" + (f": {', '.join(drugs)}" if drugs else "")
+    return "Infusion regimens" + (f" ({', '.join(drugs)})" if drugs else "")
