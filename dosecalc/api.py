@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -531,19 +533,28 @@ def not_utf8() -> DoseCalcError:
 
 
 def _patient_lines(patients: Any) -> tuple[Iterator[str], Callable[[], None]]:
-    """Lines of CSV text for the patients, and what closes their file."""
-    from .files import check_utf8
+    """Lines of CSV text for the patients, and what closes their file. A file (``-``: standard input) is read
+    as strict UTF-8 whatever the locale; a regular file is checked whole before any row is read, a pipe or
+    standard input where a bad byte is met, with each line bounded."""
+    from .files import check_utf8, open_user_file, text_lines
 
     if isinstance(patients, (str, Path)):
-        path = Path(patients)
+        raw = open_user_file(patients, "patients")
+        regular = str(patients) != "-" and stat.S_ISREG(os.fstat(raw.fileno()).st_mode)
+        close = raw.close if str(patients) != "-" else lambda: None
         try:
-            if path.is_file():  # not a pipe such as <(zcat ...), which can be read once
-                with open(path, "rb") as raw:
-                    check_utf8(raw, "patients")
-            handle = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed by the result
+            if regular:  # not a pipe such as <(zcat ...), which can be read once
+                check_utf8(raw, "patients")
+                raw.seek(0)
         except OSError as error:
-            raise DoseCalcError(f"cannot read {patients} ({error.strerror})", field="patients") from None
-        return handle, handle.close
+            close()
+            raise DoseCalcError(f"cannot read the patients file ({error.strerror})", field="patients") from None
+        except BaseException:
+            close()
+            raise
+        return text_lines(raw, "patients", bounded=not regular), close
+    if isinstance(patients, (io.RawIOBase, io.BufferedIOBase)):
+        return text_lines(patients, "patients"), lambda: None  # type: ignore[arg-type]
     if hasattr(patients, "read"):
         return patients, lambda: None
     if isinstance(patients, Iterable):

@@ -261,17 +261,38 @@ def _plain_cells(text: str, lines: list[str], width: int) -> list[str] | None:
     return text.removesuffix("\n").replace("\n", ",").split(",")
 
 
+class _TooLong(list[str]):
+    """The record of a row with a cell longer than the csv module reads (it has no cells to show)."""
+
+
+def _records(reader: Iterator[list[str]]) -> Iterator[list[str]]:
+    """The records of ``reader``; a row with a cell past the csv module's field limit becomes a
+    :class:`_TooLong` record, so that it is refused alone and the rows after it are still read."""
+    while True:
+        try:
+            yield next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            if "field limit" not in str(error):
+                raise
+            yield _TooLong()
+
+
 def _csv_chunks(lines: Iterator[str], size: int, layout: _Layout, line: int) -> Iterator[Chunk]:
     """Records read by the csv module, ``size`` at a time, after ``line`` lines already read (each of them
     one record); blank records are skipped but still counted, as a spreadsheet counts them."""
     reader = csv.reader(lines)
+    records = _records(reader)
     width, id_col, weight_col = layout.width, layout.id_col, layout.weight_col
     row = line + 1  # the spreadsheet row number of the next record
     try:
-        while batch := list(itertools.islice(reader, size)):
+        while batch := list(itertools.islice(records, size)):
             numbers = np.arange(row, row + len(batch))
             row += len(batch)
-            filled = np.fromiter(map(any, batch), dtype=bool, count=len(batch))
+            filled = np.fromiter(
+                (any(cells) or type(cells) is _TooLong for cells in batch), dtype=bool, count=len(batch)
+            )
             if not filled.all():
                 batch = [cells for cells, keep in zip(batch, filled.tolist(), strict=True) if keep]
                 numbers = numbers[filled]
@@ -341,7 +362,9 @@ def _patients(
         good = ~suspect
         for i in np.flatnonzero(suspect).tolist():
             bad: tuple[str, str, str]
-            if chunk.cells is not None and len(chunk.cells[i]) != width:
+            if chunk.cells is not None and type(chunk.cells[i]) is _TooLong:
+                bad = ("row", "", f"has a cell longer than {_FIELD_LIMIT:,} characters; is this the right file?")
+            elif chunk.cells is not None and len(chunk.cells[i]) != width:
                 cells = chunk.cells[i]
                 ids[i] = cells[id_col].strip() if len(cells) > id_col else ""
                 bad = (

@@ -8,20 +8,30 @@ escapes is a bug.
 from __future__ import annotations
 
 import unicodedata
+from typing import Self
 
 #: Longest piece of user text quoted back in a message; longer text is shortened with an ellipsis.
 QUOTE_LIMIT = 40
+
+
+def printable(text: str) -> str:
+    """``text`` safe to show on one line of a terminal: control characters (ESC, newline, DEL, the C1 set),
+    line and paragraph separators, format characters (bidirectional overrides) and lone surrogates (from
+    undecodable file names) written as ``\\uXXXX``, so nothing in it can move the cursor, retitle or clear a
+    terminal, or start a line of its own."""
+    if text.isascii() and text.isprintable():  # the usual case, checked in C
+        return text
+    return "".join(
+        ch if ch.isprintable() and unicodedata.category(ch) not in ("Zl", "Zp", "Cf") else f"\\u{ord(ch):04x}"
+        for ch in text
+    )
 
 
 def quote(text: str) -> str:
     """Quote user text for a one-line message: shortened, with control characters escaped."""
     if len(text) > QUOTE_LIMIT:
         text = text[: QUOTE_LIMIT - 3] + "..."
-    shown = "".join(
-        ch if ch.isprintable() and unicodedata.category(ch) not in ("Zl", "Zp", "Cf") else f"\\u{ord(ch):04x}"
-        for ch in text
-    )
-    return f"'{shown}'"
+    return f"'{printable(text)}'"
 
 
 class DoseCalcError(ValueError):
@@ -34,11 +44,32 @@ class DoseCalcError(ValueError):
     def __init__(self, message: str, *, field: str | None = None) -> None:
         self.field = field
         self.problem = message
+        self.several_lines = False  # set by several(): the message's newlines part its lines
         super().__init__(f"{field}: {message}" if field else message)
+
+    @classmethod
+    def several(cls, problems: list[str], *, field: str | None = None, limit: int = 20) -> Self:
+        """One error of several problems, one line each (a card's bad fields, a folder's bad cards): each
+        line made printable (a newline in a file name cannot start a line of its own), and at most
+        ``limit`` of them, then how many more there are."""
+        lines = [printable(line) for line in problems[:limit]]
+        if len(problems) > limit:
+            lines.append(f"... and {len(problems) - limit:,} more")
+        error = cls("\n".join(lines), field=field)
+        error.several_lines = True
+        return error
+
+    @property
+    def lines(self) -> list[str]:
+        """The message as the lines to print, each printable: one line, or the lines of :meth:`several` (any
+        other newline, say in a file name, is shown as ``\\u000a`` and cannot start a line)."""
+        return self.problem.split("\n") if self.several_lines else [printable(self.problem)]
 
     def for_field(self, field: str) -> DoseCalcError:
         """The same problem, reported against ``field`` (an option name, a card field, a CSV cell)."""
-        return type(self)(self.problem, field=field)
+        error = type(self)(self.problem, field=field)
+        error.several_lines = self.several_lines
+        return error
 
 
 class QuantityError(DoseCalcError):

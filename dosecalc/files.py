@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import io
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -17,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
-from .errors import DoseCalcError, quote
+from .errors import DoseCalcError, printable, quote
 
 #: Largest answers file read (a sheet has at most 500 problems; real files are a few kilobytes).
 MAX_ANSWERS_BYTES = 1024 * 1024
@@ -143,22 +144,111 @@ def check_utf8(source: BinaryIO, field: str, block_size: int = 1 << 20, kind: st
         lines_before += block.count(b"\n")
 
 
-def read_text(path: str | Path, field: str, limit: int = MAX_ANSWERS_BYTES) -> str:
-    """The whole text of a small user file (``-`` is standard input): strict UTF-8, a byte-order mark
-    dropped, at most ``limit`` bytes; anything else is :class:`DoseCalcError` against ``field``."""
+def path_text(path: str | Path) -> str:
+    """A file name as text that can be printed or put in JSON: bytes that are not UTF-8 (kept by Python as
+    lone surrogates) shown as ``\\xff`` escapes, control characters as ``\\u001b``."""
+    return printable(os.fsencode(path).decode("utf-8", "backslashreplace"))
+
+
+def open_user_file(path: str | Path, field: str, *, regular: bool = False) -> BinaryIO:
+    """A file a user named, open for reading as bytes (``-`` is standard input), or :class:`DoseCalcError`.
+
+    It is opened without waiting (a FIFO with no writer would otherwise hang the command), then refused if
+    it is a folder or a device such as ``/dev/zero`` (a terminal is allowed); with ``regular`` anything but
+    a regular file is refused (a card must be one). Pipes, such as ``<(zcat p.csv.gz)``, are read as usual.
+    """
+    if str(path) == "-":
+        return stdin_bytes()
+    shown = path_text(path)
     try:
-        if str(path) == "-":
-            stdin = sys.stdin  # a text stream without a buffer (in tests) is read to the same bound
-            data = stdin.buffer.read(limit + 1) if hasattr(stdin, "buffer") else stdin.read(limit + 1).encode()
-        else:
-            with open(path, "rb") as handle:
-                data = handle.read(limit + 1)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as error:
-        raise DoseCalcError(f"cannot read {path} ({error.strerror or error})", field=field) from None
+        raise DoseCalcError(f"cannot read {shown} ({error.strerror or error})", field=field) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise DoseCalcError("is a folder; give a file", field=field)
+        if not stat.S_ISREG(mode) and (regular or not (stat.S_ISFIFO(mode) or os.isatty(fd))):
+            raise DoseCalcError("is not a regular file (it is a device, a pipe or a socket)", field=field)
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def stdin_bytes() -> BinaryIO:
+    """Standard input as bytes, whatever the locale: its text stream would decode it leniently (Python's UTF-8
+    mode, on by default in the C and POSIX locales, keeps bad bytes as surrogates), so dosecalc decodes it
+    itself, strictly. A text stream without a buffer (in tests) is read as UTF-8 bytes."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is not None:
+        return buffer  # type: ignore[no-any-return]
+    return io.BytesIO(sys.stdin.read().encode("utf-8", "surrogateescape"))
+
+
+def read_bytes(path: str | Path, field: str, limit: int, *, regular: bool = False) -> bytes:
+    """The bytes of a small user file (``-`` is standard input), at most ``limit`` of them: a larger file,
+    or an endless one such as ``/dev/zero`` behind a pipe, is refused after ``limit + 1`` bytes."""
+    handle = open_user_file(path, field, regular=regular)
+    try:
+        data = handle.read(limit + 1)
+    except OSError as error:
+        raise DoseCalcError(f"cannot read {path_text(path)} ({error.strerror or error})", field=field) from None
+    finally:
+        if handle is not getattr(sys.stdin, "buffer", None):
+            handle.close()
     if len(data) > limit:
-        raise DoseCalcError(f"is larger than {limit // 1024} KiB", field=field)
-    check_utf8(io.BytesIO(data), field, kind="file")  # names the line and the byte
-    return data.decode("utf-8-sig")
+        raise DoseCalcError(f"is larger than {limit // 1024:,} KiB", field=field)
+    return data
+
+
+def decode(data: bytes, field: str, kind: str = "file") -> str:
+    """``data`` as strict UTF-8 text, a byte-order mark dropped; anything else is :class:`DoseCalcError`
+    naming the line and the byte."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        check_utf8(io.BytesIO(data), field, kind=kind)
+        raise  # check_utf8 raises first; said for the type checker
+
+
+def read_text(
+    path: str | Path, field: str, limit: int = MAX_ANSWERS_BYTES, *, kind: str = "file", regular: bool = False
+) -> str:
+    """The whole text of a small user file (``-`` is standard input): strict UTF-8, a byte-order mark
+    dropped, at most ``limit`` bytes, never a folder or a device (with ``regular``, only a regular file);
+    anything else is :class:`DoseCalcError` against ``field``. The one reader of answers files and cards."""
+    return decode(read_bytes(path, field, limit, regular=regular), field, kind)
+
+
+#: Longest line read from a stream (standard input, a pipe): a line this long is not a row of a table, and an
+#: endless stream without line ends (``cat /dev/zero``) is stopped here rather than exhausting memory.
+MAX_LINE = 1 << 20
+
+
+def text_lines(source: BinaryIO, field: str, *, bounded: bool = True) -> Iterator[str]:
+    """The lines of ``source`` (bytes) as strict UTF-8 text, a byte-order mark dropped, line ends kept as
+    they are (for the csv module); with ``bounded`` a line longer than :data:`MAX_LINE` characters is
+    :class:`DoseCalcError`. A byte that is not UTF-8 raises ``UnicodeDecodeError`` where it is met. The
+    caller closes ``source``."""
+    text = io.TextIOWrapper(source, encoding="utf-8-sig", errors="strict", newline="")
+    return _bounded_lines(text, field) if bounded else text
+
+
+def _bounded_lines(text: io.TextIOWrapper, field: str) -> Iterator[str]:
+    readline = text.readline
+    number = 0
+    try:
+        while line := readline(MAX_LINE):
+            number += 1
+            if len(line) == MAX_LINE and not line.endswith(("\n", "\r")):
+                raise DoseCalcError(
+                    f"line {number:,} is longer than {MAX_LINE:,} characters; expected a CSV file", field=field
+                )
+            yield line
+    finally:
+        text.detach()  # standard input stays open
 
 
 def check_suffix(path: Path, suffixes: tuple[str, ...], field: str) -> str:

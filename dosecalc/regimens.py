@@ -24,6 +24,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple, Self, TypeVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -77,7 +78,18 @@ DosePerKg = Annotated[Quantity, _parser(DOSE_PER_KG)]
 Amount = Annotated[Quantity, _parser(PREPARATION_AMOUNT)]
 Volume = Annotated[Quantity, _parser(PREPARATION_VOLUME)]
 Weight = Annotated[Quantity, _parser(WEIGHT)]
-Text = Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+def _no_control(value: str) -> str:
+    """Card text reaches terminals, spreadsheets and pages: a control character (ESC, a bell, a carriage
+    return...) could retitle or clear a terminal, so it is refused where the card is read."""
+    if not value.isprintable() and any(not ch.isprintable() and ch not in "\n\t" for ch in value):
+        bad = next(ch for ch in value if not ch.isprintable() and ch not in "\n\t")
+        raise ValueError(f"holds the control character U+{ord(bad):04X}; remove it")
+    return value
+
+
+Text = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_no_control)]
 #: A regimen card's id: 2 to 64 characters, lower case, digits, '.' and '-'; a letter or digit at each end.
 ID_PATTERN = r"^[a-z0-9][a-z0-9.\-]{0,62}[a-z0-9]$"
 #: A model card's id: 1 to 63 characters of the same kinds, starting with a letter or digit.
@@ -108,7 +120,7 @@ class Note(_Strict):
     text is short enough). In TOML a note is text, or ``{ brief = "...", text = "..." }``."""
 
     text: Text
-    brief: Annotated[str, Field(min_length=1, max_length=BRIEF_LENGTH)] | None = None
+    brief: Annotated[str, Field(min_length=1, max_length=BRIEF_LENGTH), AfterValidator(_no_control)] | None = None
 
     @property
     def short(self) -> str:
@@ -411,6 +423,9 @@ def builtin_dir() -> Path:
 
 def validation_messages(path: Path, error: ValidationError) -> list[str]:
     """One line per validation error: the file, the field (dotted) and what was expected."""
+    from .files import path_text
+
+    shown = path_text(path)
     lines = []
     for detail in error.errors():
         loc = [str(part) for part in detail["loc"]]
@@ -437,7 +452,7 @@ def validation_messages(path: Path, error: ValidationError) -> list[str]:
                 message += f" (got the text {quote(given)})"
             elif "input" in detail and not isinstance(given, (dict, list)):
                 message += f" (got {given!r:.40})"
-        lines.append(f"{path}: {field}: {message}")
+        lines.append(f"{shown}: {field}: {message}")
     return lines
 
 
@@ -475,19 +490,47 @@ def _in_words(kind: str, ctx: dict[str, Any], fallback: str) -> str:
     return words.get(kind, fallback.removeprefix("Value error, "))
 
 
+#: Deepest nesting of arrays and tables in a card (real cards nest two or three deep); deeper TOML would
+#: exhaust the parser's recursion.
+MAX_CARD_DEPTH = 32
+
+
 def read_toml(path: Path) -> dict[str, Any]:
-    """A card file's TOML data, or :class:`CardError` saying why the file cannot be read."""
+    """A card file's TOML data, or :class:`CardError` saying why the file cannot be read: only a regular
+    file, strict UTF-8, at most :data:`MAX_CARD_BYTES`, nested at most :data:`MAX_CARD_DEPTH` deep."""
+    from .files import path_text, read_text
+
+    shown = path_text(path)
     try:
-        if path.stat().st_size > MAX_CARD_BYTES:
-            raise CardError(f"{path}: is larger than {MAX_CARD_BYTES // 1024} KiB; a card is a short TOML file")
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise CardError(f"{path}: cannot be read ({error.strerror or error})") from None
-    except UnicodeDecodeError:
-        raise CardError(f"{path}: is not UTF-8 text; save the card as UTF-8 TOML") from None
+        text = read_text(path, "card", MAX_CARD_BYTES, kind="card", regular=True)
+    except DoseCalcError as error:
+        raise CardError(f"{shown}: {error.problem}") from None
+    if _depth(text) > MAX_CARD_DEPTH:
+        raise CardError(f"{shown}: nests arrays or tables more than {MAX_CARD_DEPTH} deep; a card is a short TOML file")
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise CardError(f"{path}: is not valid TOML ({error})") from None
-    return data
+        raise CardError(f"{shown}: is not valid TOML ({error})") from None
+    except RecursionError:  # nesting that the count above missed (brackets inside quoted text)
+        raise CardError(f"{shown}: nests arrays or tables too deep; a card is a short TOML file") from None
+    except ValueError:  # an integer past Python's 4,300 digits, say
+        raise CardError(f"{shown}: holds a number too long to read; a card is a short TOML file") from None
+
+
+def _depth(text: str) -> int:
+    """An upper bound on how deep ``text`` nests TOML arrays and inline tables: brackets and braces opened
+    and not yet closed, counted outside comments (quoted text may only over-count, never under-count)."""
+    if text.count("[") + text.count("{") <= MAX_CARD_DEPTH:
+        return 0
+    depth = deepest = 0
+    for line in text.splitlines():
+        for ch in line.split("#", 1)[0] if '"' not in line and "'" not in line else line:
+            if ch in "[{":
+                depth += 1
+                deepest = max(deepest, depth)
+            elif ch in "]}":
+                depth = max(depth - 1, 0)
+    return deepest
 
 
 def read_card(path: Path, validate: Callable[[dict[str, Any]], T]) -> T:
@@ -497,7 +540,7 @@ def read_card(path: Path, validate: Callable[[dict[str, Any]], T]) -> T:
     try:
         return validate(data)
     except ValidationError as error:
-        raise CardError("\n".join(validation_messages(path, error))) from None
+        raise CardError.several(validation_messages(path, error)) from None
 
 
 def load_card(path: Path) -> Card:
@@ -506,11 +549,13 @@ def load_card(path: Path) -> Card:
 
 
 def _card_files(folder: Path) -> list[Path]:
+    from .files import path_text
+
     if not folder.is_dir():
-        raise CardError(f"{folder} is not a folder of regimen cards", field="regimens_dir")
+        raise CardError(f"{path_text(folder)} is not a folder of regimen cards", field="regimens_dir")
     files = sorted(folder.glob("*.toml"))
     if not files:
-        raise CardError(f"{folder} holds no regimen cards (*.toml files)", field="regimens_dir")
+        raise CardError(f"{path_text(folder)} holds no regimen cards (*.toml files)", field="regimens_dir")
     return files
 
 
@@ -544,6 +589,8 @@ def load_catalogue(regimens_dir: Path | None = None, *, builtin: bool = True) ->
     Every card in the folder must validate: a broken card, a duplicate id or an id that clashes with a
     built-in card stops the command with one line per problem rather than silently leaving a card out.
     """
+    from .files import path_text
+
     sources: list[tuple[Path, bool]] = []
     if builtin:
         sources += [(path, True) for path in sorted(builtin_dir().glob("*.toml"))]
@@ -563,16 +610,20 @@ def load_catalogue(regimens_dir: Path | None = None, *, builtin: bool = True) ->
         try:
             card = load_card(path)
         except CardError as error:
-            problems.append(str(error))
+            problems += error.lines
             continue
         if card.id in cards:
-            clash = "a built-in card" if origins[card.id].parent == builtin_dir() and builtin else origins[card.id]
-            problems.append(f"{path}: id: {card.id!r} is already used by {clash}; give this card another id")
+            clash = (
+                "a built-in card"
+                if origins[card.id].parent == builtin_dir() and builtin
+                else path_text(origins[card.id])
+            )
+            problems.append(f"{path_text(path)}: id: {card.id!r} is already used by {clash}; give this card another id")
             continue
         cards[card.id] = card
         origins[card.id] = path
     if problems:
-        raise CardError("\n".join(problems))
+        raise CardError.several(problems)
     if not cards:
         raise CardError("no regimen cards to use; give a folder of cards, or use the built-in ones")
     drugs: Mapping[str, Drug] = MappingProxyType({})

@@ -16,7 +16,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 
 from .. import __version__
-from ..errors import DoseCalcError
+from ..errors import DoseCalcError, printable
 from .commands import COMMANDS
 
 SETTINGS: dict[str, Any] = {
@@ -100,9 +100,9 @@ def option_name(subcommand: Any, field: str) -> str:
 def error_lines(error: DoseCalcError, subcommand: Any) -> list[str]:
     """The message of a library error for the command line: ``error: --weight: ...``, one line each."""
     if error.field is None:
-        return [f"error: {line}" for line in str(error).splitlines()]
-    label = option_name(subcommand, error.field)
-    return [f"error: {label}: {line}" for line in error.problem.splitlines()]
+        return [f"error: {line}" for line in error.lines]
+    label = printable(option_name(subcommand, error.field))
+    return [f"error: {label}: {line}" for line in error.lines]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -137,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if ctx is not None:
             hint = f" (see '{ctx.command_path} --help')"
         message = " ".join(str(getattr(error, "format_message", error.__str__)()).replace("Value error, ", "").split())
-        print(f"error: {message}{hint}", file=sys.stderr)
+        print(f"error: {printable(message)}{printable(hint)}", file=sys.stderr)
         code = int(getattr(error, "exit_code", 2))
         return 2 if code == 2 else code
     except BrokenPipeError:

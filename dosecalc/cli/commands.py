@@ -248,7 +248,7 @@ def cohort(
     check_targets({"output": output, "errors": errors})
     with contextlib.ExitStack() as stack:
         result = api.cohort(
-            sys.stdin if patients == "-" else patients,
+            patients,
             regimen,
             duration=duration,
             concentration=concentration,
