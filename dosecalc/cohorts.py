@@ -23,6 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .cells import any_risky, safe_cell
 from .columns import DOSE_COLUMNS
 from .dosing import DoseFigures, Plan, calculate
 from .errors import DoseCalcError, QuantityError, quote
@@ -89,7 +90,11 @@ class Tally:
     flags: dict[str, int] = field(default_factory=dict)
 
 
-def _csv_field(text: str) -> str:
+def _csv_field(text: str, raw: bool = False) -> str:
+    """``text`` as one CSV cell: neutralised for spreadsheets (:mod:`dosecalc.cells`) unless ``raw``, and
+    quoted when it holds a comma, a quote, a line end or spaces at an end."""
+    if not raw:
+        text = safe_cell(text)
     if any(ch in text for ch in ',"\r\n') or text != text.strip():
         return '"' + text.replace('"', '""') + '"'
     return text
@@ -393,12 +398,12 @@ def _patients(
             on_progress(n)
 
 
-def csv_header(plans: Sequence[Plan], kept: Sequence[str] = ()) -> str:
+def csv_header(plans: Sequence[Plan], kept: Sequence[str] = (), raw: bool = False) -> str:
     """The cohort CSV's header line: the id and the kept columns, the figures, the pump columns when any
     regimen has a concentration, the drip column when any has a drip rate, and cap_binds."""
     pump, drip = extras(plans)
     names = [COLUMNS[0], *kept, *COLUMNS[1:], *(PUMP_COLUMNS if pump else ()), *(DRIP_COLUMNS if drip else ())]
-    return ",".join(_csv_field(name) for name in [*names, "cap_binds"]) + "\n"
+    return ",".join(_csv_field(name, raw) for name in [*names, "cap_binds"]) + "\n"
 
 
 def extras(plans: Sequence[Plan]) -> tuple[bool, bool]:
@@ -414,13 +419,15 @@ def write_csv(
     sink: Callable[[str], object],
     kept: Sequence[str] = (),
     tally: Tally | None = None,
+    raw: bool = False,
 ) -> None:
     """The cohort CSV to ``sink``, a chunk at a time: one row per patient and regimen, full precision. With a
     ``tally``, the patients outside a card's population or above a drug's soft limit are counted in its
-    ``flags``; a patient above a hard limit stops the cohort, naming the patient."""
-    sink(csv_header(plans, kept))
+    ``flags``; a patient above a hard limit stops the cohort, naming the patient. Ids and kept cells are
+    neutralised for spreadsheets unless ``raw``."""
+    sink(csv_header(plans, kept, raw))
     for chunk in patients:
-        sink(_rows_text(chunk, plans, tally))
+        sink(_rows_text(chunk, plans, tally, raw))
 
 
 def _flag(
@@ -505,7 +512,7 @@ class _IdHashes:
             self.runs.append(run)
 
 
-def _rows_text(chunk: Patients, plans: Sequence[Plan], tally: Tally | None = None) -> str:
+def _rows_text(chunk: Patients, plans: Sequence[Plan], tally: Tally | None = None, raw: bool = False) -> str:
     """CSV text for a chunk of good patients: one row per patient and regimen, patients in input order.
 
     Every figure depends only on the weight, so each distinct weight of the chunk is computed once
@@ -520,10 +527,10 @@ def _rows_text(chunk: Patients, plans: Sequence[Plan], tally: Tally | None = Non
         weights, inverse = kg, None
     n = len(ids)
     cells = ids
-    if any(ch in "".join(ids) for ch in ',"\r\n'):
-        cells = [_csv_field(i) for i in ids]
+    if any(ch in "".join(ids) for ch in ',"\r\n') or (not raw and any_risky(ids)):
+        cells = [_csv_field(i, raw) for i in ids]
     for column in chunk.kept:  # kept columns follow the id
-        cells = [f"{first},{_csv_field(cell)}" for first, cell in zip(cells, column, strict=True)]
+        cells = [f"{first},{_csv_field(cell, raw)}" for first, cell in zip(cells, column, strict=True)]
     # Each patient's rows are four pieces per plan: the id (and kept cells), ",regimen,", the figures, and the
     # line end (empty pump and drip cells for a regimen without them, then cap_binds). They are laid out
     # patient by patient in one list by slice assignment (C loops) and joined in one pass.

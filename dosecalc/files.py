@@ -8,8 +8,10 @@ accepted), read only up to a size bound.
 from __future__ import annotations
 
 import codecs
+import errno
 import io
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -24,67 +26,140 @@ from .errors import DoseCalcError, printable, quote
 MAX_ANSWERS_BYTES = 1024 * 1024
 
 
+#: Outputs written in place rather than replaced by a new file: standard output and error by name, and
+#: /dev/null (replacing them, as root, would put a regular file where the device or link was).
+_IN_PLACE = re.compile(r"/dev/(?:stdout|stderr|null|fd/[0-9]+)|/proc/self/fd/[0-9]+")
+
+
+def in_place(path: Path) -> bool:
+    """Whether ``path`` names standard output, standard error or /dev/null, which are written in place."""
+    return _IN_PLACE.fullmatch(str(path)) is not None
+
+
 def check_target(path: Path, field: str) -> Path:
-    """Refuse, before any work, a file that could not be written: its folder missing, or a folder given.
-    Returns the folder."""
+    """Refuse, before any work, a file that could not be written: its folder missing, a folder given, or an
+    existing target that is not a regular file (a device node, a FIFO), which would be replaced by a regular
+    file. Returns the folder."""
+    if in_place(path):
+        return path.parent
     folder = path.parent if str(path.parent) else Path(".")
+    shown = quote(path_text(path))
     if not folder.is_dir():
-        raise DoseCalcError(f"folder {quote(str(folder))} does not exist; create it first", field=field)
-    if path.is_dir():
-        raise DoseCalcError(f"{quote(str(path))} is a folder; give a file name", field=field)
+        raise DoseCalcError(f"folder {quote(path_text(folder))} does not exist; create it first", field=field)
+    try:
+        mode = path.stat().st_mode
+    except OSError:  # not there yet (or a dangling link): a new file
+        return folder
+    if stat.S_ISDIR(mode):
+        raise DoseCalcError(f"{shown} is a folder; give a file name", field=field)
+    if not stat.S_ISREG(mode):
+        raise DoseCalcError(f"{shown} is not a regular file (a device or a pipe); give a file name", field=field)
     return folder
 
 
-def check_targets(targets: dict[str, Path | None]) -> None:
-    """Every output file a command was given (parameter -> path), checked before any work; two parameters
-    naming the same file are refused, since one would overwrite the other."""
-    seen: dict[Path, str] = {}
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return os.path.samefile(one, other)
+    except OSError:  # one of them does not exist yet
+        return one.resolve() == other.resolve()
+
+
+def check_targets(targets: dict[str, Path | None], inputs: dict[str, str | Path | None] | None = None) -> None:
+    """Every output file a command was given (parameter -> path), checked before any work: each writable
+    (:func:`check_target`), no two naming the same file (one would overwrite the other), and none naming an
+    input (``inputs``, parameter -> path), which would be replaced by what is computed from it."""
+    seen: list[tuple[Path, str]] = []
+    sources = [(Path(path), field) for field, path in (inputs or {}).items() if path is not None and str(path) != "-"]
     for field, path in targets.items():
         if path is None:
             continue
         check_target(path, field)
-        key = path.resolve()
-        if key in seen:
-            raise DoseCalcError(f"is the same file as the {seen[key]} file; give each its own", field=field)
-        seen[key] = field
+        if in_place(path):
+            continue
+        for source, source_field in sources:
+            if _same_file(path, source):
+                raise DoseCalcError(f"is the {source_field} file; write the output to another file", field=field)
+        for other, other_field in seen:
+            if _same_file(path, other):
+                raise DoseCalcError(f"is the same file as the {other_field} file; give each its own", field=field)
+        seen.append((path, field))
+
+
+class _WholeWrites:
+    """Writes that go in whole or fail: a large write to a file can be cut short (at ``ulimit -f``, or by a
+    disk filling up) and Python's buffered file then returns the short count without an error, which a text
+    file ignores; here every write is repeated until all of it is written, so the next one reports the error."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+
+    def write(self, data: str | bytes) -> int:
+        write_fully(self.raw, data.encode("utf-8") if isinstance(data, str) else data)
+        return len(data)
+
+
+def write_fully(stream: IO[bytes], data: bytes) -> None:
+    """All of ``data`` to a binary ``stream``, or ``OSError``."""
+    view = memoryview(data)
+    while view:
+        written = stream.write(view)
+        if not written:
+            raise OSError(errno.EIO, "nothing could be written")
+        view = view[written:]
 
 
 @contextmanager
-def atomic_writer(path: Path, binary: bool = False, *, field: str = "output") -> Iterator[IO[Any]]:
-    """A text file that appears at ``path`` only when the ``with`` block ends without an error: written to
-    a temporary file in the same folder, then renamed over ``path``. On any error nothing is left behind."""
+def atomic_writer(path: Path, binary: bool = False, *, field: str = "output") -> Iterator[Any]:
+    """A file (``write`` takes text, as UTF-8, or bytes) that appears at ``path`` only when the ``with``
+    block ends without an error: written to a temporary file in the same folder, then renamed over ``path``.
+    On any error (a signal included) nothing is left behind. An existing file keeps its permissions; a new
+    one gets the usual ones (the umask's). Standard output named as a file (``/dev/stdout``) is written in
+    place."""
     folder = check_target(path, field)
+    if in_place(path):
+        try:
+            with open(path, "ab") as device:
+                yield _WholeWrites(device)
+        except OSError as error:
+            raise DoseCalcError(f"cannot write {path_text(path)} ({error.strerror})", field=field) from None
+        return
+    target = Path(os.path.realpath(path))  # through a link to the file it names, which keeps the link
     try:
-        options: dict[str, Any] = {"mode": "wb"} if binary else {"mode": "w", "encoding": "utf-8", "newline": ""}
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    try:
         handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, renamed or removed by hand
-            dir=folder, prefix=f".{path.name}.", suffix=".tmp", delete=False, **options
+            mode="wb", dir=target.parent, prefix=f".{target.name}.", suffix=".tmp", delete=False
         )
     except OSError as error:
-        raise DoseCalcError(f"cannot write in {folder} ({error.strerror})", field=field) from None
+        raise DoseCalcError(f"cannot write in {path_text(folder)} ({error.strerror})", field=field) from None
     try:
-        umask = os.umask(0)  # a temporary file is private; the finished file gets the usual permissions
-        os.umask(umask)
-        os.chmod(handle.name, 0o666 & ~umask)
+        os.chmod(handle.name, mode)  # a temporary file starts private
         with handle:
-            yield handle
+            yield _WholeWrites(handle)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(handle.name, path)
+        os.replace(handle.name, target)
     except BaseException as error:
         Path(handle.name).unlink(missing_ok=True)
         if isinstance(error, OSError):
-            raise DoseCalcError(f"cannot write {path} ({error.strerror})", field=field) from None
+            raise DoseCalcError(f"cannot write {path_text(path)} ({error.strerror})", field=field) from None
         raise
 
 
 @contextmanager
-def background_writes(handle: IO[str]) -> Iterator[Callable[[str], None]]:
+def background_writes(handle: Any) -> Iterator[Callable[[str], object]]:
     """A ``write`` function that hands each piece of text to a thread, so that a large output is written
     to the file while the next piece is being computed. Pieces are written in order; an error in the
-    thread is raised here when the block ends."""
+    thread is raised here when the block ends. Where no thread can be started (a small ``ulimit -v``), each
+    piece is written at once instead."""
     import queue
     import threading
 
+    put: Callable[[str], object] = write_stdout if handle is sys.stdout else handle.write
     pieces: queue.Queue[str | None] = queue.Queue(maxsize=2)
     failure: list[BaseException] = []
 
@@ -92,12 +167,16 @@ def background_writes(handle: IO[str]) -> Iterator[Callable[[str], None]]:
         while (piece := pieces.get()) is not None:
             if not failure:
                 try:
-                    handle.write(piece)
+                    put(piece)
                 except BaseException as error:  # reported by the caller's thread below
                     failure.append(error)
 
     thread = threading.Thread(target=drain, name="dosecalc-writer", daemon=True)
-    thread.start()
+    try:
+        thread.start()
+    except RuntimeError:  # "can't start new thread": memory is short, so write in this thread
+        yield put
+        return
 
     def write(piece: str) -> None:
         if failure:
@@ -111,6 +190,47 @@ def background_writes(handle: IO[str]) -> Iterator[Callable[[str], None]]:
         thread.join()
     if failure:
         raise failure[0]
+
+
+def write_stdout(text: str) -> None:
+    """``text`` to standard output, all of it, flushed: a failed write (a full disk, ``ulimit -f``, an I/O
+    error) is :class:`DoseCalcError`, printed as one line; a closed pipe (``| head``) stays
+    ``BrokenPipeError``, which ends the command quietly."""
+    stream = sys.stdout
+    try:
+        stream.flush()  # what print() has left in the text layer goes first
+        buffer = getattr(stream, "buffer", None)
+        if buffer is None:  # a test's captured output
+            stream.write(text)
+        else:
+            write_fully(buffer, text.encode(stream.encoding or "utf-8", stream.errors or "strict"))
+            buffer.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        raise stdout_failed(error) from None
+
+
+def flush_stdout() -> None:
+    """Flush standard output at the end of a command, with the errors of :func:`write_stdout`."""
+    write_stdout("")
+
+
+def stdout_failed(error: OSError) -> DoseCalcError:
+    """The one-line report of a failed write to standard output. Standard output is pointed at
+    ``/dev/null`` first, so that what is still buffered cannot fail again when Python exits."""
+    drop_stdout()
+    return DoseCalcError(f"cannot write to standard output ({error.strerror or error})")
+
+
+def drop_stdout() -> None:
+    """Point standard output's file descriptor at ``/dev/null`` (after a failed write or a closed pipe)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, io.UnsupportedOperation):  # no file descriptor (a test's captured output)
+        pass
 
 
 def write_atomic(path: Path, content: str | bytes, *, field: str = "output") -> None:

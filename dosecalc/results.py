@@ -46,12 +46,13 @@ class Result:
 
         return render.formats(self.subject)
 
-    def as_text(self, format: str, *, width: int | None = None, color: bool = False) -> str:
+    def as_text(self, format: str, *, width: int | None = None, color: bool = False, raw_csv: bool = False) -> str:
         """This result as text in ``format`` (one of :meth:`formats`): ``table`` (for a terminal),
-        ``markdown``, ``csv``, ``json``, ``html``... Every format meant for people carries the disclaimer."""
+        ``markdown``, ``csv``, ``json``, ``html``... Every format meant for people carries the disclaimer. CSV
+        text cells that a spreadsheet could run as a formula get a quote in front unless ``raw_csv``."""
         from . import render
 
-        return render.as_text(self, format, width=width, color=color)
+        return render.as_text(self, format, width=width, color=color, raw_csv=raw_csv)
 
     def to_bytes(self, format: str) -> bytes:
         """This result as bytes in ``format``: a zip package (``canvas``, ``qti21``) as it is, any text format
@@ -755,12 +756,13 @@ class CohortTable:
         finally:
             self.close()
 
-    def write_csv(self, sink: Callable[[str], object]) -> Tally:
-        """The cohort CSV (one row per patient and regimen, full precision) to ``sink``, a chunk at a time."""
+    def write_csv(self, sink: Callable[[str], object], *, raw: bool = False) -> Tally:
+        """The cohort CSV (one row per patient and regimen, full precision) to ``sink``, a chunk at a time. Ids
+        and kept cells that a spreadsheet could run as a formula get a quote in front unless ``raw``."""
         from .cohorts import write_csv
 
         try:
-            write_csv(self._take(), self.plans, sink, self.tally.kept_columns, self.tally)
+            write_csv(self._take(), self.plans, sink, self.tally.kept_columns, self.tally, raw)
         except UnicodeDecodeError:
             from .api import not_utf8
 

@@ -389,7 +389,7 @@ def read_number(text: str, field: str) -> tuple[float, str]:
     if match is None:
         raise QuantityError(f"{quote(text)} is not a plain number such as 10.9 (or 10.9 mL/h)", field=field)
     value = float(match[1])
-    if not math.isfinite(value):
+    if not math.isfinite(value) or value >= MAX_NUMBER:
         raise QuantityError(f"{quote(text)} is too large to be a real value", field=field)
     return value, match[2]
 
@@ -426,6 +426,25 @@ def convertible(unit: str, other: str) -> bool:
 def convert_text(value: float, unit: str, other: str) -> float:
     """``value`` in ``unit`` expressed in ``other`` (two units :func:`convertible` says are alike)."""
     return float(Q_(value, unit).to(other).magnitude)
+
+
+#: Largest number :func:`read_number` accepts (a thousand billion): larger numbers are no answer to a dose
+#: calculation, and a double no longer holds every whole number near them exactly.
+MAX_NUMBER = 1e15
+#: Most digits :func:`whole_number` reads; Python refuses to convert past 4,300.
+MAX_WHOLE_DIGITS = 18
+
+
+def whole_number(text: str, field: str, low: int, high: int) -> int:
+    """A whole number written in plain ASCII digits, from ``low`` to ``high``, or :class:`QuantityError`.
+    Its length is checked before it is converted, so ten thousand digits cost nothing and never reach
+    ``int`` (which refuses more than 4,300 digits with a ``ValueError``)."""
+    digits = text.strip()
+    if not (digits.isascii() and digits.isdigit()):
+        raise QuantityError(f"{quote(text)} is not a whole number from {low} to {high}", field=field)
+    if len(digits.lstrip("0")) > MAX_WHOLE_DIGITS or not low <= int(digits) <= high:
+        raise QuantityError(f"{quote(text)} is not a whole number from {low} to {high}", field=field)
+    return int(digits)
 
 
 def unit_for(word: str, spec: QuantitySpec) -> str | None:

@@ -333,7 +333,7 @@ def test_help_names_what_an_option_takes_in_words_not_python_types(command: str)
 
 #: Options of the command line that feed no API parameter: how the result is written, and the flag that the
 #: API spells builtin=False.
-_FACE_ONLY = {"format", "output", "errors", "plot", "no_builtin", "gradebook", "items"}
+_FACE_ONLY = {"format", "output", "errors", "plot", "no_builtin", "gradebook", "items", "raw_csv"}
 #: The API function behind each command.
 _API_OF = {"regimens": "cards", "show": "card", "check": "mark"}
 

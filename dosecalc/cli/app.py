@@ -8,6 +8,7 @@ start-up time).
 
 from __future__ import annotations
 
+import errno
 import gc
 import sys
 from collections.abc import Sequence
@@ -68,20 +69,26 @@ def _subcommand(command: Any, args: Sequence[str]) -> Any:
 
 
 def _repeated_option(subcommand: Any, args: Sequence[str]) -> str | None:
-    """The first single-value option given more than once (click would silently keep the last value,
-    so ``--weight 70kg --weight 80kg`` would be a guess)."""
+    """The first single-value option given more than once, in any of the ways the command-line parser takes
+    one (``--weight 70kg``, ``--weight=70kg``, ``-w 70kg``, ``-w70kg``, mixed): click would silently keep the
+    last value, so ``-w70kg -w80kg`` would be a guess. The command's own parser reads ``args`` and lists
+    every option in the order it met them, once per use; mistakes it finds are left to the real run."""
     if subcommand is None:
         return None
-    tokens = list(args[1:])
-    if "--" in tokens:
-        tokens = tokens[: tokens.index("--")]
-    for param in subcommand.params:
-        if param.param_type_name != "option" or getattr(param, "multiple", False) or getattr(param, "is_flag", False):
+    from typer import _click
+
+    try:
+        ctx = _click.Context(subcommand, info_name=args[0], resilient_parsing=True)
+        _, _, order = subcommand.make_parser(ctx).parse_args(list(args[1:]))
+    except Exception:  # a usage mistake: the run proper reports it in its own words
+        return None
+    uses: dict[str, int] = {}
+    for param in order:
+        if param.param_type_name != "option" or getattr(param, "multiple", False) or getattr(param, "count", False):
             continue
-        names = [*param.opts, *param.secondary_opts]
-        uses = sum(1 for token in tokens if token in names or token.split("=", 1)[0] in names)
-        if uses > 1:
-            return str(names[0])
+        uses[param.name] = uses.get(param.name, 0) + 1
+        if uses[param.name] > 1 and not getattr(param, "is_flag", False):
+            return str(param.opts[0])
     return None
 
 
@@ -105,12 +112,62 @@ def error_lines(error: DoseCalcError, subcommand: Any) -> list[str]:
     return [f"error: {label}: {line}" for line in error.lines]
 
 
+#: Why a write fails: a full disk or quota, a file past 'ulimit -f', an I/O error.
+_WRITE_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+
+
+class Stopped(BaseException):
+    """A signal that asks dosecalc to stop (SIGTERM, SIGHUP): raised in the main thread like
+    ``KeyboardInterrupt``, so that every temporary file is removed on the way out, as on Ctrl-C."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum: int, frame: Any) -> NoReturn:
+    raise Stopped(signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``dosecalc`` with ``argv`` (default: the process's arguments); return the exit code.
 
-    0: done; 1: a cohort with refused rows; 2: a mistake in what was given (one line on stderr each);
-    130: interrupted.
+    0: done; 1: a cohort with refused rows, or standard output closed early (``| head``, quietly); 2: a
+    mistake in what was given, or a failed write (one line on stderr each); 130: interrupted; 128 + the
+    signal's number: stopped by SIGTERM or SIGHUP. Standard output is flushed here, so that a full disk is
+    reported rather than found by Python's exit.
     """
+    from ..files import drop_stdout, flush_stdout
+
+    try:
+        code = _main(argv)
+        flush_stdout()
+        return code
+    except DoseCalcError as error:  # standard output could not be flushed
+        for line in error.lines:
+            print(f"error: {line}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # the reader went away (| head): stop quietly, as Unix tools do
+        drop_stdout()
+        return 1
+    except OSError as error:  # help or version text that could not be written (every other write says so itself)
+        if error.errno not in _WRITE_ERRORS:
+            raise
+        from ..files import stdout_failed
+
+        print(f"error: {stdout_failed(error)}", file=sys.stderr)
+        return 2
+    except Stopped as stop:
+        import signal
+
+        print(f"error: stopped by {signal.Signals(stop.signum).name}", file=sys.stderr)
+        return 128 + stop.signum
+    except MemoryError:
+        print("error: dosecalc ran out of memory (see 'ulimit -v'); nothing was written", file=sys.stderr)
+        return 2
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = list(argv) if argv is not None else sys.argv[1:]
     if not args:  # a bare "dosecalc" shows the help, as a person typing it expects
         args = ["--help"]
@@ -140,8 +197,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {printable(message)}{printable(hint)}", file=sys.stderr)
         code = int(getattr(error, "exit_code", 2))
         return 2 if code == 2 else code
-    except BrokenPipeError:
-        return 1
     return result if isinstance(result, int) else 0
 
 
@@ -154,6 +209,14 @@ def console_main() -> NoReturn:
     ran on, for memory the operating system takes back anyway. Every file is closed by then; standard
     output is still flushed and exit handlers still run as usual.
     """
+    import os
+    import signal
+
+    # Numerical libraries start a thread per core at import; one is all dosecalc's arithmetic uses, and under
+    # a small 'ulimit -v' more would fail to start (with a message of their own) before any of dosecalc runs.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _stop)
     code = main()
     gc.freeze()
     sys.exit(code)

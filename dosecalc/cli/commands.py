@@ -7,7 +7,7 @@ No arithmetic, no parsing of quantities and no formatting here: the API reads wh
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -33,6 +33,7 @@ from .options import (
     Output,
     PoundOption,
     PumpOption,
+    RawCsv,
     RegimenArgument,
     RegimenList,
     RegimensDir,
@@ -64,15 +65,17 @@ def command(name: str, **settings: Any) -> Callable[[Callable[..., Any]], Callab
 def write(text: str | bytes, output: Path | None, field: str = "output") -> None:
     """``text`` to standard output, or to ``output`` whole or not at all (and say so on stderr)."""
     if output is None:
-        sys.stdout.write(text if isinstance(text, str) else text.decode())
+        from ..files import write_stdout
+
+        write_stdout(text if isinstance(text, str) else text.decode())
     else:
-        from ..files import write_atomic
+        from ..files import path_text, write_atomic
 
         write_atomic(output, text, field=field)
-        print(f"Wrote {output}", file=sys.stderr)
+        print(f"Wrote {path_text(output)}", file=sys.stderr)
 
 
-def emit(result: Result, format: str, output: Path | None) -> None:
+def emit(result: Result, format: str, output: Path | None, raw_csv: bool = False) -> None:
     """The one way a result leaves the command line: written in ``format``; a terminal table is drawn to the
     terminal's width and in colour when standard output is a terminal; machine formats get the disclaimer
     on standard error."""
@@ -80,7 +83,7 @@ def emit(result: Result, format: str, output: Path | None) -> None:
 
     terminal = output is None and format == "table" and sys.stdout.isatty()
     width = None if terminal else 160
-    write(result.as_text(format, width=width, color=terminal), output)
+    write(result.as_text(format, width=width, color=terminal, raw_csv=raw_csv), output)
     if format in MACHINE_FORMATS and format != "json":
         print(DISCLAIMER, file=sys.stderr)
 
@@ -93,13 +96,14 @@ def _builtin(no_builtin: bool) -> bool:
 def regimens(
     format: Annotated[CardsFormat, typer.Option("--format", "-f", help="Output format.")] = TableFormat.table,
     output: Output = None,
+    raw_csv: RawCsv = False,
     regimens_dir: RegimensDir = None,
     no_builtin: NoBuiltin = False,
 ) -> None:
     """List the regimen cards: id, title, kind, documented dose, duration and source."""
     from .. import api
 
-    emit(api.cards(regimens_dir, builtin=_builtin(no_builtin)), format, output)
+    emit(api.cards(regimens_dir, builtin=_builtin(no_builtin)), format, output, raw_csv)
 
 
 @command("show")
@@ -124,6 +128,7 @@ def table(
     notes: Notes = NotesLength.brief,
     format: Annotated[TableFormat, typer.Option("--format", "-f", help="Output format.")] = TableFormat.table,
     output: Output = None,
+    raw_csv: RawCsv = False,
     regimens_dir: RegimensDir = None,
     no_builtin: NoBuiltin = False,
 ) -> None:
@@ -144,7 +149,7 @@ def table(
         regimens_dir=regimens_dir,
         builtin=_builtin(no_builtin),
     )
-    emit(result, format, output)
+    emit(result, format, output, raw_csv)
 
 
 @command("schedule")
@@ -161,6 +166,7 @@ def schedule(
     notes: Notes = NotesLength.brief,
     format: Annotated[ScheduleFormat, typer.Option("--format", "-f", help="Output format.")] = TableFormat.table,
     output: Output = None,
+    raw_csv: RawCsv = False,
     regimens_dir: RegimensDir = None,
     no_builtin: NoBuiltin = False,
 ) -> None:
@@ -179,7 +185,7 @@ def schedule(
         regimens_dir=regimens_dir,
         builtin=_builtin(no_builtin),
     )
-    emit(result, format, output)
+    emit(result, format, output, raw_csv)
 
 
 COHORT_HELP = """The dose table for a whole class or a simulated population, as CSV.
@@ -227,6 +233,7 @@ def cohort(
         ),
     ] = None,
     output: Output = None,
+    raw_csv: RawCsv = False,
     errors: Annotated[
         Path | None,
         typer.Option(
@@ -242,43 +249,60 @@ def cohort(
     import contextlib
 
     from .. import api
-    from ..files import atomic_writer, background_writes, check_targets
+    from ..errors import printable
+    from ..files import atomic_writer, background_writes, check_targets, path_text
     from ..render.data import bad_rows_csv
 
-    check_targets({"output": output, "errors": errors})
-    with contextlib.ExitStack() as stack:
-        result = api.cohort(
-            patients,
-            regimen,
-            duration=duration,
-            concentration=concentration,
-            drop_factor=drop_factor,
-            sessions=sessions,
-            max_rate=max_rate,
-            no_cap=no_cap,
-            keep=keep,
-            regimens_dir=regimens_dir,
-            builtin=_builtin(no_builtin),
-            on_bad=lambda row: print(f"error: {row}", file=sys.stderr),
-            on_progress=_progress(stack),
-        )
-        sink = sys.stdout if output is None else stack.enter_context(atomic_writer(output))
-        tally = result.write_csv(stack.enter_context(background_writes(sink)))
-        if tally.computed == 0:
-            raise DoseCalcError(f"no patient could be computed ({tally.refused} row(s) refused)", field="patients")
+    check_targets({"output": output, "errors": errors}, {"patients": patients})
+    result = None
+
+    def write_errors() -> None:  # the rows refused so far, in every outcome in which rows were read
+        if errors is not None and result is not None:
+            write(bad_rows_csv(result.refused, raw=raw_csv), errors, "errors")
+
+    try:
+        with contextlib.ExitStack() as stack:
+            result = api.cohort(
+                patients,
+                regimen,
+                duration=duration,
+                concentration=concentration,
+                drop_factor=drop_factor,
+                sessions=sessions,
+                max_rate=max_rate,
+                no_cap=no_cap,
+                keep=keep,
+                regimens_dir=regimens_dir,
+                builtin=_builtin(no_builtin),
+                on_bad=lambda row: print(f"error: {printable(str(row))}", file=sys.stderr),
+                on_progress=_progress(stack),
+            )
+            sink = sys.stdout if output is None else stack.enter_context(atomic_writer(output))
+            tally = result.write_csv(stack.enter_context(background_writes(sink)), raw=raw_csv)
+            if tally.computed == 0:
+                raise DoseCalcError(f"no patient could be computed ({tally.refused} row(s) refused)", field="patients")
+    except DoseCalcError:
+        write_errors()
+        raise
+    write_errors()
     if tally.ignored_columns:
-        print(f"note: ignored column(s): {', '.join(tally.ignored_columns)}", file=sys.stderr)
+        print(f"note: ignored column(s): {printable(listed(tally.ignored_columns))}", file=sys.stderr)
     for flag, count in tally.flags.items():
-        print(f"note: {flag}: {count} patient(s)", file=sys.stderr)
-    if errors is not None:
-        write(bad_rows_csv(result.refused), errors, "errors")
+        print(f"note: {printable(flag)}: {count} patient(s)", file=sys.stderr)
     print(
         f"{tally.computed} patient(s) computed for {len(result.plans)} regimen(s), {tally.refused} refused"
-        + (f"; wrote {output}" if output is not None else ""),
+        + (f"; wrote {path_text(output)}" if output is not None else ""),
         file=sys.stderr,
     )
     print(DISCLAIMER, file=sys.stderr)
     return 1 if tally.refused else 0
+
+
+def listed(names: Sequence[str], limit: int = 10) -> str:
+    """Names joined with commas, at most ``limit`` of them, then how many more: a 100,000-column file is
+    named in one short line."""
+    shown = ", ".join(names[:limit])
+    return shown if len(names) <= limit else f"{shown} ... and {len(names) - limit:,} more"
 
 
 def _progress(stack: Any) -> Callable[[int], None] | None:
@@ -340,6 +364,7 @@ def simulate(
         ),
     ] = None,
     output: Output = None,
+    raw_csv: RawCsv = False,
     regimens_dir: RegimensDir = None,
     no_builtin: NoBuiltin = False,
 ) -> None:
@@ -364,7 +389,7 @@ def simulate(
     )
     if plot is not None and chart is not None:  # chart is None exactly when plot is; said for the type checker
         write(result.chart().to_bytes(chart), plot, "plot")
-    emit(result, format, output)
+    emit(result, format, output, raw_csv)
 
 
 @command("exercises")

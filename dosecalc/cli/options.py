@@ -218,3 +218,14 @@ class CheckFormat(StrEnum):
     json = "json"
     csv = "csv"
     markdown = "markdown"
+
+
+RawCsv = Annotated[
+    bool,
+    typer.Option(
+        "--raw-csv",
+        help="Write CSV text cells exactly as given. By default a cell that starts with =, +, -, @, a tab or a "
+        "carriage return (and is not a number) gets a ' in front, so that a spreadsheet shows it as text rather "
+        "than running it as a formula.",
+    ),
+]

@@ -106,14 +106,24 @@ def as_bytes(result: Result, format: str) -> bytes:
     return as_text(result, format).encode("utf-8")
 
 
-def as_text(result: Result, format: str, *, width: int | None = None, color: bool = False) -> str:
+def as_text(
+    result: Result, format: str, *, width: int | None = None, color: bool = False, raw_csv: bool = False
+) -> str:
     """``result`` written in ``format``. A ``table`` is drawn ``width`` characters wide (default 140),
-    in colour only when asked."""
+    in colour only when asked. CSV cells are neutralised for spreadsheets unless ``raw_csv``."""
     from ..errors import DoseCalcError
 
     writer = _writer(result, format)
     if format in BINARY_FORMATS:
         raise DoseCalcError(f"{str(format)!r} is a zip package, not text: write it with to_bytes()", field="format")
+    if format == "csv":
+        from .data import RAW_CSV
+
+        token = RAW_CSV.set(raw_csv)
+        try:
+            return str(writer(result))
+        finally:
+            RAW_CSV.reset(token)
     if format != "table":
         return str(writer(result))
     from .text import draw

@@ -10,13 +10,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 import pint
 
 from .. import DISCLAIMER
+from ..cells import safe_cell
 from ..columns import DOSE_COLUMNS, SCHEDULE_COLUMNS, Column
 from ..dosing import LIMIT_UNITS
 from ..regimens import DOSE_UNITS, Card, documented_dose, dose_unit
@@ -150,11 +151,21 @@ def present(columns: Sequence[Column], rows: Iterable[Any]) -> list[Column]:
     return [c for c in columns if any(getattr(row, c.key) is not None for row in rows)]
 
 
-def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+#: Whether CSV text cells are written exactly as given (``--raw-csv``) rather than neutralised for spreadsheets;
+#: set around one writer call by :func:`dosecalc.render.as_text`.
+RAW_CSV: ContextVar[bool] = ContextVar("raw_csv", default=False)
+
+
+def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]], raw: bool | None = None) -> str:
+    """CSV text: a header and rows, each text cell made safe for spreadsheets (:func:`dosecalc.cells.safe_cell`)
+    unless ``raw`` (default: :data:`RAW_CSV`); numbers are written as they are."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows(rows)
+    if raw if raw is not None else RAW_CSV.get():
+        writer.writerows(rows)
+    else:
+        writer.writerows([safe_cell(c) if isinstance(c, str) else c for c in row] for row in rows)
     return buffer.getvalue()
 
 
@@ -588,22 +599,11 @@ def items_csv(result: ItemAnalysis) -> str:
     return _csv(header, rows)
 
 
-#: First characters that make a spreadsheet read a cell as a formula (OWASP's list).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER_CELL = re.compile(r"[-+]?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
-
-
-def safe_cell(text: str) -> str:
-    """Text from students and cards for a CSV cell: a leading ``'`` when a spreadsheet would read it as a
-    formula (OWASP's advice), unless it is a plain number."""
-    if text.startswith(_FORMULA_STARTS) and not _NUMBER_CELL.fullmatch(text):
-        return "'" + text
-    return text
-
-
-def bad_rows_csv(rows: Sequence[BadRow]) -> str:
-    """Refused cohort rows as CSV: row, id, field, given, reason."""
-    return _csv(["row", "id", "field", "given", "reason"], ([r.row, r.id, r.field, r.given, r.reason] for r in rows))
+def bad_rows_csv(rows: Sequence[BadRow], raw: bool = False) -> str:
+    """Refused cohort rows as CSV: row, id, field, given, reason (text cells neutralised unless ``raw``)."""
+    return _csv(
+        ["row", "id", "field", "given", "reason"], ([r.row, r.id, r.field, r.given, r.reason] for r in rows), raw
+    )
 
 
 _DICTS: dict[str, Callable[[Any], dict[str, Any]]] = {

@@ -20,16 +20,25 @@ time (h)                     0.01
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+import math
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 from ..regimens import DOSE_FIELDS, DOSE_UNITS, BolusPhase, Card, InfusionPhase, PhasedCard, documented_dose, dose_unit
 from ..units import Q_, Quantity
 
+#: Enough digits for any finite double (up to 1.8e308) with its decimals: the default 28 would make
+#: ``quantize`` refuse a figure of 1e30 rather than show it.
+_WIDE = Context(prec=400)
+
 
 def round_half_up(value: float, places: int) -> Decimal:
     """``value`` rounded half up, as taught (5.5 gtt/min is 6), to ``places`` decimals. The value is first
-    read to 12 significant figures so that binary noise (5.499999999999999 for 5.5) cannot move a half."""
-    return Decimal(f"{float(value):.12g}").quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    read to 12 significant figures so that binary noise (5.499999999999999 for 5.5) cannot move a half.
+    Any finite value can be shown, however large; infinities and NaN come back as they are."""
+    exact = Decimal(f"{float(value):.12g}")
+    if not math.isfinite(value):
+        return exact
+    return exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP, context=_WIDE)
 
 
 def number(value: float, places: int) -> str:
