@@ -363,7 +363,8 @@ def _patients(
         hashes = np.fromiter(map(hash, ids), dtype=np.int64, count=n)
         missing = np.fromiter(map(operator.not_, ids), dtype=bool, count=n)
         repeated, earlier = seen.duplicates(hashes)
-        suspect = repeated | earlier | np.isnan(kg) | missing | ~chunk.whole
+        controlled = _control_characters(ids, chunk.kept, n)
+        suspect = repeated | earlier | np.isnan(kg) | missing | ~chunk.whole | controlled
         good = ~suspect
         for i in np.flatnonzero(suspect).tolist():
             bad: tuple[str, str, str]
@@ -377,6 +378,12 @@ def _patients(
                     ",".join(cells),
                     f"has {len(cells)} cells but the header has {width}; a value with a comma "
                     "(such as a decimal comma) must be quoted, and every row needs every column",
+                )
+            elif controlled[i]:
+                bad = (
+                    "row",
+                    ids[i],
+                    "holds a control character (such as ESC or a line break) in its id or a kept cell",
                 )
             elif not ids[i]:
                 bad = ("id", "", "is missing; every patient needs an id")
@@ -396,6 +403,21 @@ def _patients(
             yield Patients([ids[i] for i in chosen], kg[good], [[cells[i] for i in chosen] for cells in chunk.kept])
         if on_progress is not None:
             on_progress(n)
+
+
+#: Characters that ids and kept cells may not hold: they would reach a terminal or a spreadsheet as control
+#: codes (a tab is allowed; a cell starting with one is neutralised like a formula).
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def _control_characters(ids: list[str], kept: list[list[str]], n: int) -> np.ndarray:
+    """Which rows hold a control character in the id or a kept cell: one scan of each column's joined text,
+    and a look at each cell only in a column that has one."""
+    mask = np.zeros(n, dtype=bool)
+    for column in (ids, *kept):
+        if _CONTROL.search("".join(column)):
+            mask |= np.fromiter((_CONTROL.search(cell) is not None for cell in column), dtype=bool, count=n)
+    return mask
 
 
 def csv_header(plans: Sequence[Plan], kept: Sequence[str] = (), raw: bool = False) -> str:

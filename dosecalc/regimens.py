@@ -62,10 +62,16 @@ MAX_CARD_BYTES = 256 * 1024
 
 def _parser(spec: QuantitySpec, keep_unit: bool = False) -> PlainValidator:
     """A pydantic validator that reads a card field with the strict parser (in the unit written, with
-    ``keep_unit``: ``10 mcg/kg/min`` stays so, for display; arithmetic converts it)."""
+    ``keep_unit``: ``10 mcg/kg/min`` stays so, for display; arithmetic converts it). A folder of many cards
+    repeats the same few texts ("4 h", "22 mg/h"), so each text is parsed once (cards are frozen, and a
+    quantity is never changed in place)."""
+
+    @functools.lru_cache(maxsize=1024)
+    def parse(text: str) -> Quantity:
+        return parse_quantity(text, spec, keep_unit=keep_unit)
 
     def validate(value: Any) -> Quantity:
-        return parse_quantity(value, spec, keep_unit=keep_unit)
+        return parse(value) if isinstance(value, str) else parse_quantity(value, spec, keep_unit=keep_unit)
 
     return PlainValidator(validate)
 

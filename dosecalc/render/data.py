@@ -20,6 +20,7 @@ from .. import DISCLAIMER
 from ..cells import safe_cell
 from ..columns import DOSE_COLUMNS, SCHEDULE_COLUMNS, Column
 from ..dosing import LIMIT_UNITS
+from ..files import path_text
 from ..regimens import DOSE_UNITS, Card, documented_dose, dose_unit
 from . import words
 
@@ -51,9 +52,15 @@ def _value(q: Quantity, unit: str) -> dict[str, Any]:
     return {"value": float(q.to(unit).magnitude), "unit": unit}
 
 
+#: Characters JSON may carry raw that a terminal could act on (DEL and the C1 controls, such as the one-byte
+#: CSI) or that end a line in JavaScript: written as \\u escapes, which read back as the same text.
+_JSON_ESCAPES = {code: f"\\u{code:04x}" for code in [*range(0x7F, 0xA0), 0x2028, 0x2029]}
+
+
 def json_text(result: Result) -> str:
-    """The result's JSON contract as text: two-space indents, UTF-8 characters kept, a final newline."""
-    return json.dumps(to_dicts(result), indent=2, ensure_ascii=False) + "\n"
+    """The result's JSON contract as text: two-space indents, UTF-8 characters kept (control characters
+    escaped), a final newline."""
+    return json.dumps(to_dicts(result), indent=2, ensure_ascii=False).translate(_JSON_ESCAPES) + "\n"
 
 
 def to_dicts(result: Result) -> dict[str, Any]:
@@ -280,7 +287,7 @@ def card_dict(card: Card, origin: Any) -> dict[str, Any]:
         }
     data["notes"] = [note.text for note in card.notes]  # the full texts, as before notes had a brief form
     data["notes_brief"] = [note.short for note in card.notes]
-    data["file"] = str(origin)
+    data["file"] = path_text(origin)  # a name that is not UTF-8 is shown with \\x escapes
     return data
 
 

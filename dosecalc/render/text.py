@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import DISCLAIMER
 from ..columns import DOSE_COLUMNS, Column
+from ..errors import printable
+from ..files import path_text
 from ..regimens import Card
 from . import numbers, words
 from .data import present, schedule_columns, simulation_notes
@@ -263,7 +265,7 @@ def card_lines(card: Card) -> list[str]:
 def card_text(result: CardDetail) -> str:
     """One card in full, for ``dosecalc show``: plain text that reads well in a terminal or a file."""
     lines = card_lines(result.card)
-    lines[1] += f"   file: {result.origin}"
+    lines[1] += f"   file: {path_text(result.origin)}"
     return "\n".join([DISCLAIMER, "", *lines]) + "\n"
 
 
@@ -384,9 +386,7 @@ def sheets_markdown(result: Sheets) -> str:
 
 def shown(text: str | None) -> str:
     """A student's text as printed: control characters escaped, so nothing they typed acts on a terminal."""
-    if text is None:
-        return ""
-    return "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)
+    return "" if text is None else printable(text)
 
 
 _STATUS_WORDS = {"right": "right", "wrong": "WRONG", "unreadable": "UNREADABLE", "no answer": "no answer"}
