@@ -8,6 +8,7 @@ accepted), read only up to a size bound.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import errno
 import io
 import os
@@ -223,6 +224,49 @@ def stdout_failed(error: OSError) -> DoseCalcError:
     return DoseCalcError(f"cannot write to standard output ({error.strerror or error})")
 
 
+class _WholeRaw(io.RawIOBase):
+    """A file descriptor whose every write goes in whole or raises: the next ``os.write`` after a short one
+    reports the error (``EFBIG``, ``ENOSPC``) that Python's buffered writer would otherwise drop."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self.fd = fd
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data).cast("B")
+        total = len(view)
+        while view:
+            view = view[os.write(self.fd, view) :]
+        return total
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def isatty(self) -> bool:
+        return os.isatty(self.fd)
+
+
+def whole_stdout() -> None:
+    """Put a stream over standard output's descriptor whose writes are whole (:class:`_WholeRaw`), so that
+    everything printed (tables, help, the version) reports a full disk or ``ulimit -f`` instead of being cut
+    short without a word. Keeps the encoding and error handling; does nothing without a descriptor."""
+    old = sys.stdout
+    try:
+        fd = old.fileno()
+        old.flush()
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        return
+    sys.stdout = io.TextIOWrapper(
+        io.BufferedWriter(_WholeRaw(fd)),
+        encoding=old.encoding,
+        errors=old.errors,
+        line_buffering=bool(getattr(old, "line_buffering", False)),
+    )
+
+
 def drop_stdout() -> None:
     """Point standard output's file descriptor at ``/dev/null`` (after a failed write or a closed pipe)."""
     try:
@@ -368,7 +412,8 @@ def _bounded_lines(text: io.TextIOWrapper, field: str) -> Iterator[str]:
                 )
             yield line
     finally:
-        text.detach()  # standard input stays open
+        with contextlib.suppress(ValueError):  # already closed, at the interpreter's exit
+            text.detach()  # standard input stays open
 
 
 def check_suffix(path: Path, suffixes: tuple[str, ...], field: str) -> str:

@@ -629,7 +629,7 @@ def load_catalogue(regimens_dir: Path | None = None, *, builtin: bool = True) ->
         cards[card.id] = card
         origins[card.id] = path
     if problems:
-        raise CardError.several(problems)
+        raise CardError.several(problems, limit=40)  # each card already at most 20 lines and a count
     if not cards:
         raise CardError("no regimen cards to use; give a folder of cards, or use the built-in ones")
     drugs: Mapping[str, Drug] = MappingProxyType({})

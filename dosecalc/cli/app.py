@@ -217,6 +217,9 @@ def console_main() -> NoReturn:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _stop)
+    from ..files import whole_stdout
+
+    whole_stdout()
     code = main()
     gc.freeze()
     sys.exit(code)
