@@ -723,18 +723,13 @@ def _convention(conventions: Any, pound: Any, pump_rounding: Any, method: Any = 
     elif isinstance(conventions, str) and conventions in PROFILES:
         chosen = PROFILES[conventions]
     elif isinstance(conventions, (str, Path)):
-        import tomllib
+        from .files import parse_toml, read_text
 
-        from .files import read_text
-
-        text = read_text(conventions, "conventions")
         where = str(conventions)
         try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as error:
-            raise DoseCalcError(f"{where}: is not valid TOML ({error})", field="conventions") from None
-        except RecursionError:
-            raise DoseCalcError(f"{where}: is nested too deeply to be a profile", field="conventions") from None
+            data = parse_toml(read_text(conventions, "conventions"), "conventions")
+        except DoseCalcError as error:
+            raise DoseCalcError(f"{where}: {error.problem}", field="conventions") from None
         try:
             chosen = convention_from_mapping(data, where)
         except DoseCalcError as error:

@@ -416,6 +416,48 @@ def _bounded_lines(text: io.TextIOWrapper, field: str) -> Iterator[str]:
             text.detach()  # standard input stays open
 
 
+#: Deepest nesting of arrays and tables in a user's TOML file (cards and profiles nest two or three deep);
+#: deeper TOML would exhaust the parser's recursion.
+MAX_TOML_DEPTH = 32
+
+
+def parse_toml(text: str, field: str) -> dict[str, Any]:
+    """The data of a user's TOML text (a card, a conventions profile), or :class:`DoseCalcError` against
+    ``field``: invalid TOML, nesting past :data:`MAX_TOML_DEPTH` (checked before parsing), or an integer
+    past Python's 4,300 digits."""
+    import tomllib
+
+    if _toml_depth(text) > MAX_TOML_DEPTH:
+        raise DoseCalcError(
+            f"nests arrays or tables more than {MAX_TOML_DEPTH} deep; expected a short TOML file", field=field
+        )
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise DoseCalcError(f"is not valid TOML ({error})", field=field) from None
+    except RecursionError:  # nesting that the count missed (brackets inside quoted text)
+        raise DoseCalcError("nests arrays or tables too deep; expected a short TOML file", field=field) from None
+    except ValueError:  # an integer past Python's 4,300 digits, say
+        raise DoseCalcError("holds a number too long to read; expected a short TOML file", field=field) from None
+
+
+def _toml_depth(text: str) -> int:
+    """An upper bound on how deep ``text`` nests TOML arrays and inline tables: brackets and braces opened
+    and not yet closed, outside comments (quoted text may over-count; under-counting is caught as a
+    RecursionError)."""
+    if text.count("[") + text.count("{") <= MAX_TOML_DEPTH:
+        return 0
+    depth = deepest = 0
+    for line in text.splitlines():
+        for ch in line.split("#", 1)[0] if '"' not in line and "'" not in line else line:
+            if ch in "[{":
+                depth += 1
+                deepest = max(deepest, depth)
+            elif ch in "]}":
+                depth = max(depth - 1, 0)
+    return deepest
+
+
 def check_suffix(path: Path, suffixes: tuple[str, ...], field: str) -> str:
     """The suffix of ``path`` (lower case) when it is one of ``suffixes``; otherwise a refusal naming ``field``."""
     suffix = path.suffix.lower()

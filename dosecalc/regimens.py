@@ -16,7 +16,6 @@ Every quantity field is text with a unit ("22 mg/h"), read by the strict parser 
 
 import functools
 import os
-import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -496,47 +495,16 @@ def _in_words(kind: str, ctx: dict[str, Any], fallback: str) -> str:
     return words.get(kind, fallback.removeprefix("Value error, "))
 
 
-#: Deepest nesting of arrays and tables in a card (real cards nest two or three deep); deeper TOML would
-#: exhaust the parser's recursion.
-MAX_CARD_DEPTH = 32
-
-
 def read_toml(path: Path) -> dict[str, Any]:
     """A card file's TOML data, or :class:`CardError` saying why the file cannot be read: only a regular
-    file, strict UTF-8, at most :data:`MAX_CARD_BYTES`, nested at most :data:`MAX_CARD_DEPTH` deep."""
-    from .files import path_text, read_text
+    file, strict UTF-8, at most :data:`MAX_CARD_BYTES`, nested at most :data:`dosecalc.files.MAX_TOML_DEPTH`
+    deep, no number past Python's digit limit."""
+    from .files import parse_toml, path_text, read_text
 
-    shown = path_text(path)
     try:
-        text = read_text(path, "card", MAX_CARD_BYTES, kind="card", regular=True)
+        return parse_toml(read_text(path, "card", MAX_CARD_BYTES, kind="card", regular=True), "card")
     except DoseCalcError as error:
-        raise CardError(f"{shown}: {error.problem}") from None
-    if _depth(text) > MAX_CARD_DEPTH:
-        raise CardError(f"{shown}: nests arrays or tables more than {MAX_CARD_DEPTH} deep; a card is a short TOML file")
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise CardError(f"{shown}: is not valid TOML ({error})") from None
-    except RecursionError:  # nesting that the count above missed (brackets inside quoted text)
-        raise CardError(f"{shown}: nests arrays or tables too deep; a card is a short TOML file") from None
-    except ValueError:  # an integer past Python's 4,300 digits, say
-        raise CardError(f"{shown}: holds a number too long to read; a card is a short TOML file") from None
-
-
-def _depth(text: str) -> int:
-    """An upper bound on how deep ``text`` nests TOML arrays and inline tables: brackets and braces opened
-    and not yet closed, counted outside comments (quoted text may only over-count, never under-count)."""
-    if text.count("[") + text.count("{") <= MAX_CARD_DEPTH:
-        return 0
-    depth = deepest = 0
-    for line in text.splitlines():
-        for ch in line.split("#", 1)[0] if '"' not in line and "'" not in line else line:
-            if ch in "[{":
-                depth += 1
-                deepest = max(deepest, depth)
-            elif ch in "]}":
-                depth = max(depth - 1, 0)
-    return deepest
+        raise CardError(f"{path_text(path)}: {error.problem}") from None
 
 
 def read_card(path: Path, validate: Callable[[dict[str, Any]], T]) -> T:

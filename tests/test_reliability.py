@@ -194,8 +194,8 @@ def test_a_huge_or_long_answer_is_one_line_or_marked(tmp_path: Path, answer: str
     if result.exit_code == 2:
         one_error_line(result.stderr, "error: ANSWERS.csv: ")
     else:
-        assert result.exit_code == 0, result.output
-        assert "1. WRONG" in result.stdout
+        assert result.exit_code in (0, 1), result.output  # marked (1: unreadable answers said so)
+        assert "\n0/" in result.stdout, result.stdout  # and not counted right
 
 
 @pytest.mark.parametrize(

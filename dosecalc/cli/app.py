@@ -165,6 +165,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MemoryError:
         print("error: dosecalc ran out of memory (see 'ulimit -v'); nothing was written", file=sys.stderr)
         return 2
+    except SystemError:  # how an import fails when memory runs out part way ("returned NULL without ...")
+        if not _memory_limited():
+            raise
+        print("error: dosecalc ran out of memory (see 'ulimit -v'); nothing was written", file=sys.stderr)
+        return 2
+
+
+def _memory_limited() -> bool:
+    """Whether the process runs under a memory limit ('ulimit -v')."""
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    return soft != resource.RLIM_INFINITY
 
 
 def _main(argv: Sequence[str] | None) -> int:

@@ -541,7 +541,7 @@ def check(
     from ..render import as_text
     from ..results import ClassMarks
 
-    check_targets({"output": output, "gradebook": gradebook, "items": items})
+    check_targets({"output": output, "gradebook": gradebook, "items": items}, {"answers": answers})
     marks = api.mark(
         answers,
         seed,
