@@ -9,6 +9,7 @@ import re
 import sys
 from contextlib import redirect_stderr, redirect_stdout
 from decimal import Decimal
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -108,7 +109,9 @@ def test_golden_moodle_export_of_a_small_sheet() -> None:
     assert "cut off" in wrong[3].feedback and "factor of 1,000" in wrong[4].feedback
     # strict: the asked unit and its spellings only, multiplier 1; a bare number is read in the asked unit
     assert q.units == [(name, Decimal(1)) for name in ("mL/h", "mL/hr", "ml/h", "ml/hr")]
-    assert (q.unitgradingtype, q.unitpenalty, q.showunits) == (0, Decimal("0.5"), 0)
+    # graded units, the whole mark for a unit Moodle cannot confirm: 20 mg/min must not score for 20 mg/h
+    assert (q.unitgradingtype, q.unitpenalty, q.showunits) == (1, Decimal("1"), 0)
+    assert "Type the unit after the number" in q.text
     assert "10.8625 mL/h" in q.general and "10.85 mL/h up to, but not including, 10.95 mL/h" in q.general
     assert "also accepts exactly 10.95 mL/h" in q.general
     assert "Educational reference only" in q.text
@@ -130,12 +133,43 @@ def test_golden_a_right_value_in_another_unit_is_a_distractor_under_strict_units
     assert [name for name, _ in q.units] == ["mg/h", "mg/hr"]  # mcg/min is not listed: it does not score
 
 
+def _moodle_grade(q: Any, number: str, unit: str | None) -> Decimal:
+    """Moodle's grading of a numerical response, as qtype_numerical_question does it (get_matching_answer,
+    then apply_unit_penalty): the value scaled by its unit's multiplier is tried against each answer in
+    turn, then the number alone with the unit marked wrong; a wrong unit costs unitpenalty when graded."""
+    multipliers = dict(q.units)
+    multiplier = None if unit is None else multipliers.get(unit)
+    value = Decimal(number)
+    for answer in q.answers:
+        for candidate, unit_right in (
+            (None if multiplier is None else value / multiplier, True),  # a value in a unit, divided back
+            (value, False),
+        ):
+            if candidate is not None and abs(candidate - answer.value) <= answer.tolerance:
+                grade = Decimal(answer.fraction) / 100
+                if not unit_right and q.unitgradingtype:
+                    grade = max(Decimal(0), grade - q.unitpenalty)
+                return grade
+    return Decimal(0)
+
+
+@pytest.mark.parametrize("profile", ["standard", "units-converted"])
+def test_moodle_never_scores_a_number_whose_unit_check_marks_wrong(profile: str) -> None:
+    [q] = read_moodle(_sheet(_problem(), profile=profile).as_text("moodle"))
+    assert _moodle_grade(q, "10.9", "mL/h") == 1
+    assert _moodle_grade(q, "10.9", "ml/hr") == 1
+    # the key's number in another unit is another value: 10.9 mL/min is 654 mL/h, wrong for check and Moodle
+    assert _moodle_grade(q, "10.9", "mL/min") == 0
+    if profile == "units-converted":  # 10.9 mL/h = 0.18167 mL/min: the right value in another unit scores
+        assert _moodle_grade(q, "0.18167", "mL/min") == 1
+
+
 def test_golden_units_converted_profile_lists_other_units_with_moodle_multipliers() -> None:
     [q] = read_moodle(_sheet(_problem(), profile="units-converted").as_text("moodle"))
     # 1 mL/h = 1/60 mL/min: a value in mL/min divided by 0.0166666666666667 is the value in mL/h
     assert q.units[-1] == ("mL/min", Decimal("0.0166666666666667"))
     assert not any("another unit" in a.feedback for a in q.answers)  # no distractor for a unit that scores
-    assert q.unitpenalty == Decimal("0.5")
+    assert q.unitpenalty == Decimal("1")
 
 
 def test_golden_gift_export_of_a_small_sheet() -> None:

@@ -104,7 +104,8 @@ class Question(NamedTuple):
     tolerance: Decimal  # half the step
     units: tuple[Unit, ...]  # the asked unit first
     distractors: tuple[Distractor, ...]
-    unit_penalty: Decimal  # the share of the mark a wrong unit costs where units are graded (1 - partial unit credit)
+    unit_penalty: Decimal  # the share of the mark lost where a platform cannot confirm the unit: all of it, as
+    # check marks a number in a unit other than the one it names wrong
 
     @property
     def lower(self) -> Decimal:
@@ -241,7 +242,7 @@ def question(problem: Problem, sheet: Sheet, category: str, name: str, variant: 
         problem.step / 2,
         _units(problem, convert),
         distractors(problem, convert),
-        Decimal(100 - convention.partial_unit) / 100,
+        Decimal(1),
     )
 
 

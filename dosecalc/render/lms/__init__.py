@@ -77,12 +77,14 @@ def export(result: Result) -> Export:
     return Export(f"dosecalc exercises, sheet {result.code}", [[q] for q in sheet_questions(result)], False)
 
 
-def question_html(q: Question) -> str:
-    """The question as a student sees it: the problem, the unit and rounding asked, and the disclaimer."""
+def question_html(q: Question, unit_typed: bool = False) -> str:
+    """The question as a student sees it: the problem, the unit and rounding asked (and, where the platform
+    grades the unit typed after the number, that it must be typed), and the disclaimer."""
     step = plain(q.problem.step)
+    typed = f" Type the unit after the number (e.g. 10.9 {html_text(q.unit)})." if unit_typed else ""
     return (
         f"<p>{html_text(q.problem.question)}</p>"
-        f"<p>Give the answer in {html_text(q.unit)}, rounded half up to {html_text(step)} {html_text(q.unit)}.</p>"
+        f"<p>Give the answer in {html_text(q.unit)}, rounded half up to {html_text(step)} {html_text(q.unit)}.{typed}</p>"
         f"<p><small>{html_text(DISCLAIMER)} Sheet {html_text(q.idnumber)}.</small></p>"
     )
 

@@ -4,9 +4,12 @@
 Each question: name, question text and general feedback (the worked steps) as HTML in CDATA, ``idnumber``
 (the sheet code and problem number), the right answer at 100 % with ``tolerance`` half the step, then the
 distractors at 0 % with feedback naming the error; ``units`` (the asked unit and its spellings at multiplier 1,
-other units of the same kind with their multipliers when the profile converts units), ``unitgradingtype`` 0 (a
-bare number is read in the asked unit, as the sheet's rule reads it), ``unitpenalty`` from the profile's credit
-for another unit, ``showunits`` 0 (the unit typed after the number). Moodle grades with the first answer whose
+other units of the same kind with their multipliers when the profile converts units), ``unitgradingtype`` 1
+with ``unitpenalty`` 1 and ``showunits`` 0 (the unit typed after the number): Moodle matches a number first
+through its unit, then the bare number with the unit marked wrong (``qtype_numerical_question::
+get_matching_answer``), so without unit grading ``20 mg/min`` would score for a key of 20 mg/h. Graded, a
+number whose unit Moodle cannot confirm scores nothing, as ``check`` marks it; a bare number scores nothing
+too (``check`` reads it in the asked unit), so the question asks for the unit to be typed. Moodle grades with the first answer whose
 interval holds the response, in the file's order, so the right answer comes first and no distractor meets it.
 A ``category`` pseudo-question before each change of category puts the questions in
 ``$course$/dosecalc/level N/KIND`` (a sheet) or ``$course$/dosecalc/set SEED/problem NN`` (variants).
@@ -42,7 +45,7 @@ def _question(q: Question) -> list[str]:
         "  " + comment(f"sheet {q.idnumber}. {q.rule()} {q.edge()}"),
         '  <question type="numerical">',
         f"    <name><text>{xml_text(q.name)}</text></name>",
-        _text("questiontext", question_html(q), "    "),
+        _text("questiontext", question_html(q, unit_typed=True), "    "),
         _text("generalfeedback", steps_html(q, symmetric=True), "    "),
         "    <defaultgrade>1</defaultgrade>",
         "    <penalty>0.3333333</penalty>",
@@ -53,7 +56,7 @@ def _question(q: Question) -> list[str]:
     for d in q.distractors:
         lines += _answer(plain(d.value), plain(d.tolerance), "0", error_html(d.error, q))
     lines += [
-        "    <unitgradingtype>0</unitgradingtype>",
+        "    <unitgradingtype>1</unitgradingtype>",
         f"    <unitpenalty>{plain(q.unit_penalty)}</unitpenalty>",
         "    <showunits>0</showunits>",
         "    <unitsleft>0</unitsleft>",
