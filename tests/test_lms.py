@@ -9,8 +9,8 @@ import re
 import sys
 from contextlib import redirect_stderr, redirect_stdout
 from decimal import Decimal
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings

@@ -84,7 +84,8 @@ def question_html(q: Question, unit_typed: bool = False) -> str:
     typed = f" Type the unit after the number (e.g. 10.9 {html_text(q.unit)})." if unit_typed else ""
     return (
         f"<p>{html_text(q.problem.question)}</p>"
-        f"<p>Give the answer in {html_text(q.unit)}, rounded half up to {html_text(step)} {html_text(q.unit)}.{typed}</p>"
+        f"<p>Give the answer in {html_text(q.unit)}, rounded half up to {html_text(step)} {html_text(q.unit)}."
+        f"{typed}</p>"
         f"<p><small>{html_text(DISCLAIMER)} Sheet {html_text(q.idnumber)}.</small></p>"
     )
 

@@ -9,8 +9,9 @@ with ``unitpenalty`` 1 and ``showunits`` 0 (the unit typed after the number): Mo
 through its unit, then the bare number with the unit marked wrong (``qtype_numerical_question::
 get_matching_answer``), so without unit grading ``20 mg/min`` would score for a key of 20 mg/h. Graded, a
 number whose unit Moodle cannot confirm scores nothing, as ``check`` marks it; a bare number scores nothing
-too (``check`` reads it in the asked unit), so the question asks for the unit to be typed. Moodle grades with the first answer whose
-interval holds the response, in the file's order, so the right answer comes first and no distractor meets it.
+too (``check`` reads it in the asked unit), so the question asks for the unit to be typed. Moodle grades
+with the first answer whose interval holds the response, in the file's order, so the right answer comes first
+and no distractor meets it.
 A ``category`` pseudo-question before each change of category puts the questions in
 ``$course$/dosecalc/level N/KIND`` (a sheet) or ``$course$/dosecalc/set SEED/problem NN`` (variants).
 """
