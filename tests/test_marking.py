@@ -185,6 +185,21 @@ def test_partial_credit_for_rounding_only_when_asked() -> None:
     assert marked("13").credit == 0
     assert marked("13", partial=True).credit == STANDARD.partial_rounding / 100
     assert marked("133", partial=True).credit == 0  # a power of ten earns nothing
+    # merely close (13.2 for 13.333): a hint in the feedback, but no proven rounding error, so no credit
+    close = marked("13.2", partial=True)
+    assert "too early" in (close.diagnosis or "") and close.credit == 0
+
+
+@pytest.mark.parametrize("text", ["1e1000000", "1e-999999999", "9e16"], ids=str)
+def test_numbers_beyond_any_answer_are_unreadable_not_a_crash(text: str) -> None:
+    result = marked(text)
+    assert result.status == UNREADABLE and "than any answer" in result.reason
+
+
+def test_unnamed_rows_of_a_class_are_never_merged() -> None:
+    rows = [["student", "problem", "answer"], ["ann", "1", "13.3"], ["", "1", "13.3"], ["", "2", "11"]]
+    readings, _ = read_answer_rows(rows, "a.csv")
+    assert [r.student for r in readings] == ["ann", "(row 3, no name)", "(row 4, no name)"]
 
 
 # ---- a class -----------------------------------------------------------------------------------------------

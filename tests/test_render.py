@@ -107,7 +107,7 @@ def test_card_text_is_never_markup_in_a_terminal_table(tmp_path: Path) -> None:
     terminal = cards.as_text("table", width=200)
     assert "[/i] closing tag and [high dose]" in terminal  # shown as typed, not read as rich markup
     markdown = cards.as_text("markdown")
-    assert "[high dose] \\| pipe" in markdown  # a | would end a Markdown table cell
+    assert "\\[high dose\\] \\| pipe" in markdown  # shown as written: no link can open, a | cannot end a cell
     assert markdown.startswith(f"> **{DISCLAIMER}**")
     page = cards.as_text("html")
     assert DISCLAIMER in page and "\\|" not in page
@@ -192,3 +192,10 @@ def test_a_bad_byte_after_a_byte_order_mark_is_named_rightly(tmp_path: Path) -> 
     path.write_bytes(b"\xef\xbb\xbfproblem,answer\n1,caf\xe9\n")  # the BOM is 3 bytes the decoder drops
     with pytest.raises(DoseCalcError, match=r"line 2 has the byte 0xe9"):
         read_text(path, "answers")
+
+
+def test_markdown_from_user_text_opens_no_link_or_image() -> None:
+    from dosecalc.render.text import _md_escape
+
+    assert _md_escape("[a](javascript:x) ![](http://host/x.png)") == "\\[a\\](javascript:x) !\\[\\](http://host/x.png)"
+    assert _md_escape("<img src=x>|") == "&lt;img src=x&gt;\\|"

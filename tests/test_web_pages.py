@@ -274,6 +274,16 @@ def test_practice_form_over_the_limits_is_refused(client: TestClient) -> None:
     assert client.post("/practice", data={"answer-1": "1"}).status_code == 422  # no sheet code
     assert client.get("/practice", params={"count": "21"}).status_code == 422
     assert client.post("/practice", content=b"a=" + b"1" * 70_000).status_code == 413
+    # an answer given twice is refused, never chosen between (check says the same of a file)
+    twice = f"sheet={sheet.code}&answer-1=1&answer-1=2".encode()
+    headers = {"content-type": "application/x-www-form-urlencoded"}
+    assert client.post("/practice", content=twice, headers=headers).status_code == 422
+    assert (
+        client.post(
+            "/practice", content=b"sheet=" + sheet.code.encode() + b"&answer-1=1e1000000", headers=headers
+        ).status_code
+        == 200
+    )
 
 
 def test_teacher_sheets_download_as_the_library_writes_them(client: TestClient) -> None:

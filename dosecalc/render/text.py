@@ -532,10 +532,14 @@ def items_markdown(result: ItemAnalysis) -> str:
 # --------------------------------------------------------------------------------------- shared pieces
 
 
+_MARKDOWN_LINKS = str.maketrans({"\\": "\\\\", "[": "\\[", "]": "\\]", "|": "\\|"})
+
+
 def _md_escape(text: str) -> str:
     """Text for a Markdown line or table cell: HTML in it is shown, never run (Jupyter and most Markdown
-    viewers render raw HTML), and a ``|`` cannot end a table cell."""
-    return escape(text, quote=False).replace("|", "\\|")
+    viewers render raw HTML), brackets cannot open a link or an image (``[a](javascript:...)``, ``![](...)``),
+    and a ``|`` cannot end a table cell."""
+    return escape(text, quote=False).translate(_MARKDOWN_LINKS)
 
 
 #: A cell that shows a number: ``1,234.5``, ``25 (cap)``, ``977.9 (10 x)``, or ``-`` for none.

@@ -31,6 +31,8 @@ STATUSES = (RIGHT, WRONG, UNREADABLE, NO_ANSWER)
 MAX_ANSWER_LENGTH = 64
 #: Answers at or above this are read, and wrong: no dose calculation has such an answer.
 _LARGEST = Decimal("1e12")
+#: Answers further than this power of ten from 1 are not read as numbers at all: ``1e1000000`` would overflow.
+_EXPONENT = 15
 
 _NUMBER = re.compile(r"(?P<number>[0-9]*\.?[0-9]*(?:[eE][+-]?[0-9]+)?)\s*(?P<unit>.*)", re.ASCII | re.DOTALL)
 _THOUSANDS = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?(?![0-9,])", re.ASCII)
@@ -108,6 +110,8 @@ def read_answer(text: str) -> Reading | None:
         raise Unreadable("is not a plain number such as 10.9") from None
     if not value.is_finite():
         raise Unreadable("is not a finite number")
+    if value and not -_EXPONENT <= value.adjusted() <= _EXPONENT:  # bounded before any arithmetic on it
+        raise Unreadable(f"is {'larger' if value.adjusted() > 0 else 'smaller'} than any answer a sheet asks for")
     remark = f"write a leading zero: 0{number_text}" if number_text.startswith(".") else None
     unit = match["unit"].strip()
     if not unit:
@@ -207,7 +211,8 @@ def diagnose(value: Decimal, problem: Problem) -> tuple[str | None, bool]:
             if _matches(value, float(scaled), step):
                 return words, False
     if exact and abs(value - exact) / exact < Decimal("0.02"):
-        return "close to the exact value: a figure rounded too early, before the last step?", True
+        # a hint, not a rounding error proven: no partial credit rides on it
+        return "close to the exact value but not within the rule: a figure rounded too early, or a slip?", False
     return None, False
 
 
@@ -393,6 +398,8 @@ def _long(rows: Sequence[Sequence[str]], named: Mapping[str, int], source: str) 
         if not any(cell.strip() for cell in row):
             continue
         student = _cell(row, named.get("student")) if "student" in named else None
+        if student == "":  # never merged with other unnamed rows: each is a student of its own, so said
+            student = f"(row {line}, no name)"
         entry = students.setdefault(student, _Student())
         if _cell(row, named.get("sheet")):
             entry.sheets.add(_cell(row, named.get("sheet")))

@@ -257,11 +257,16 @@ async def practice_marks(request: Request, folder: Folder) -> HTMLResponse:
     form = await _form(request)
     code = str(form.get("sheet", ""))[: f.MAX_TEXT]
     given: dict[int, str] = {}
+    repeated: list[int] = []
     for field, value in form.multi_items():
         digits = field.removeprefix("answer-")
         if field.startswith("answer-") and digits.isdigit() and len(digits) <= 3:
+            if int(digits) in given:  # one answer a problem: a second is refused, never chosen between
+                repeated.append(int(digits))
             given[int(digits)] = value
     try:
+        if repeated:
+            raise DoseCalcError(f"problem {repeated[0]} is answered more than once", field="answers")
         if len(code) == 0:
             raise DoseCalcError("type the code printed on the sheet", field="sheet")
         for number, value in given.items():
