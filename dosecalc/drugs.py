@@ -188,10 +188,17 @@ def load_drug_folder(folder: Path) -> dict[str, Drug]:
     return drugs
 
 
+#: Relative size of the floating-point noise a figure may carry from its arithmetic (0.35 mg/kg x 47.3 kg /
+#: 47.3 kg is 0.35000000000000003): a figure above a limit by less than this is at the limit, not over it.
+LIMIT_NOISE = 1e-9
+
+
 def crossed(limits: tuple[Limit, ...], figure: str, value: Quantity) -> list[Limit]:
-    """The limits on ``figure`` that ``value`` is strictly above (a value equal to a limit is inside it)."""
+    """The limits on ``figure`` that ``value`` is above (a value equal to a limit, to within the arithmetic's
+    floating-point noise, is inside it)."""
     found = []
     for limit in limits:
-        if limit.figure == figure and float(value.to(limit.above.units).magnitude) > float(limit.above.magnitude):
+        above = float(limit.above.magnitude)
+        if limit.figure == figure and float(value.to(limit.above.units).magnitude) > above * (1 + LIMIT_NOISE):
             found.append(limit)
     return found
