@@ -353,3 +353,15 @@ def test_web_modules_are_not_loaded_by_import_or_by_the_table_command() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout
+
+
+@pytest.mark.parametrize("page", ["/practice", "/teacher"])
+def test_a_chosen_level_is_a_level_and_no_path_is_read_from_a_request(client: TestClient, page: str) -> None:
+    for level in ("1", "2", "3"):
+        response = client.get(page, params={"count": "3", "level": level, "conventions": "standard"})
+        assert response.status_code in (200, 303), (level, response.text[:300])
+    for conventions in ("/etc/passwd", "nosuch", "../pyproject.toml"):
+        refused = client.get(page, params={"count": "3", "conventions": conventions})
+        assert refused.status_code == 422
+        assert "TOML" not in refused.text and "cannot read" not in refused.text
+        assert "expected one of standard" in refused.text

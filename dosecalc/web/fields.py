@@ -137,6 +137,11 @@ def _scalar(field: Field, text: str) -> Any:
         return text in ("on", "true", "1")
     if text.strip() == "":
         return None
+    if field.kind == "choice" and field.choices:
+        allowed = [value for value, _ in field.choices if value]
+        if text not in allowed:  # never passed on: a path or a name the page does not offer goes no further
+            raise DoseCalcError(f"expected one of {', '.join(allowed)}, got {text!r:.40}", field=field.name)
+        return int(text) if field.name == "level" else text
     return whole(text, field.name) if field.kind == "whole" else text
 
 
