@@ -726,6 +726,11 @@ def _convention(conventions: Any, pound: Any, pump_rounding: Any, method: Any = 
         from .files import parse_toml, read_text
 
         where = str(conventions)
+        if not Path(conventions).exists() and str(conventions) != "-":
+            raise DoseCalcError(
+                f"{quote(where)} is neither a built-in profile ({', '.join(PROFILES)}) nor a profile file",
+                field="conventions",
+            )
         try:
             data = parse_toml(read_text(conventions, "conventions"), "conventions")
         except DoseCalcError as error:
@@ -881,34 +886,42 @@ MAX_STUDENTS = 2000
 def _students(students: str | Path | Sequence[str]) -> list[str]:
     """Student names or ids: from a CSV file's ``student``/``name``/``id`` column (or its first), or a list."""
     if isinstance(students, (str, Path)):
-        rows = [row for row in _csv_rows(students, "students") if any(cell.strip() for cell in row)]
-        header = [cell.strip().lower() for cell in rows[0]] if rows else []
+        numbered = [
+            (line, row) for line, row in enumerate(_csv_rows(students, "students"), 1) if any(map(str.strip, row))
+        ]
+        header = [cell.strip().lower() for cell in numbered[0][1]] if numbered else []
         named = [i for i, cell in enumerate(header) if cell in ("student", "students", "name", "id")]
+        if not named and len(header) > 1:
+            raise DoseCalcError(
+                "has several columns and none headed student, name or id; head the column of names so", field="students"
+            )
         column = named[0] if named else 0
-        rows = rows[1:] if named else rows
-        names = [row[column].strip() if column < len(row) else "" for row in rows]
-        first, label = (2 if named else 1), "row"
+        numbered = numbered[1:] if named else numbered
+        names = [row[column].strip() if column < len(row) else "" for _, row in numbered]
+        lines = [line for line, _ in numbered]
     elif isinstance(students, Sequence):
         names = [name.strip() if isinstance(name, str) else name for name in students]
-        first, label = 1, "entry"
+        lines = list(range(1, len(names) + 1))
     else:
         raise DoseCalcError(f"expected a CSV file or a list of names, got {type(students).__name__}", field="students")
     if not names:
         raise DoseCalcError("names no students; expected a column of names or ids", field="students")
     if len(names) > MAX_STUDENTS:
         raise DoseCalcError(f"names {len(names):,} students; at most {MAX_STUDENTS:,} at once", field="students")
+    label = "entry" if not isinstance(students, (str, Path)) else "row"
     seen: dict[str, int] = {}
-    for index, name in enumerate(names):
+    for line, name in zip(lines, names, strict=True):
         if not isinstance(name, str) or not name:
-            raise DoseCalcError(f"{label} {index + first}: no name; every student needs a name or id", field="students")
+            raise DoseCalcError(f"{label} {line}: no name; every student needs a name or id", field="students")
         if len(name) > 100 or not name.isprintable():
             raise DoseCalcError(
-                f"{label} {index + first}: {quote(name)} is not a name (at most 100 printable characters)",
-                field="students",
+                f"{label} {line}: {quote(name)} is not a name (at most 100 printable characters)", field="students"
             )
         if name in seen:
-            raise DoseCalcError(f"{label} {index + first}: {quote(name)} is named twice", field="students")
-        seen[name] = index
+            raise DoseCalcError(
+                f"{label} {line}: {quote(name)} is named twice (row {seen[name]} too)", field="students"
+            )
+        seen[name] = line
     return names
 
 

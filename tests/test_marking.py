@@ -475,3 +475,22 @@ def test_the_method_option_is_part_of_the_sheet_and_its_code() -> None:
     assert decode(sheet["sheet_code"], exercises(count=1).spec.fingerprint).convention.method == "formula"
     refused = run("exercises", "--method", "guess")
     assert refused.exit_code == 2 and "--method" in refused.stderr
+
+
+def test_a_students_file_is_read_by_its_header_and_its_rows_are_counted_as_written(tmp_path: Path) -> None:
+    several = tmp_path / "class.csv"
+    several.write_text("Student Name,Email\nana,a@example.org\n")
+    with pytest.raises(DoseCalcError, match="none headed student, name or id"):
+        exercises(count=1, students=several)
+    twice = tmp_path / "twice.csv"
+    twice.write_text("name\nana\n\nben\nana\n")  # the blank row 3 still counts: ana is on rows 2 and 5
+    with pytest.raises(DoseCalcError, match="row 5: 'ana' is named twice \\(row 2 too\\)"):
+        exercises(count=1, students=twice)
+    plain = tmp_path / "plain.csv"
+    plain.write_text("ana\nben\n")  # one column without a heading: every row a name
+    assert [sheet.student for sheet in exercises(count=1, students=plain)] == ["ana", "ben"]
+
+
+def test_an_unknown_profile_name_is_not_read_as_a_file() -> None:
+    with pytest.raises(DoseCalcError, match="neither a built-in profile \\(standard"):
+        exercises(count=1, conventions="nosuch")

@@ -535,7 +535,8 @@ def check(
     rounded half up to the sheet's place for its unit, it equals the key's answer; any spelling of the
     asked unit is that unit, and a bare number is taken in it. A blank is no answer; an answer that cannot
     be read is marked unreadable with its reason. Wrong answers get the common error they match and the
-    worked steps. Exit status 1 when any answer could not be read, 0 otherwise."""
+    worked steps. Exit status 1 when any answer (or row, or student's code) could not be read, 0 otherwise; 2
+    when nothing can be marked (an unreadable file, no sheet named, a mistyped code for a single student)."""
     from .. import api
     from ..files import check_targets
     from ..render import as_text

@@ -496,12 +496,16 @@ def items_body(result: ItemAnalysis) -> tuple[list[str], list[list[str]]]:
 _CLASS_KEY = "1 right, 0 wrong, ? unreadable, - no answer (or the partial credit given)."
 
 
+def _students(count: int) -> str:
+    return f"{count} student" if count == 1 else f"{count} students"
+
+
 def class_table(result: ClassMarks) -> Any:
     headers, body = gradebook_body(result)
     item_headers, item_body = items_body(result.item_analysis())
     return _rich_blocks(
         [
-            Block(f"Gradebook: {len(result)} students", headers, body, _class_notes(result), caption=_CLASS_KEY),
+            Block(f"Gradebook: {_students(len(result))}", headers, body, _class_notes(result), caption=_CLASS_KEY),
             Block("Item analysis", item_headers, item_body),
         ]
     )
@@ -509,7 +513,7 @@ def class_table(result: ClassMarks) -> Any:
 
 def class_markdown(result: ClassMarks) -> str:
     headers, body = gradebook_body(result)
-    lines = [f"> **{DISCLAIMER}**", "", f"## Gradebook: {len(result)} students", ""]
+    lines = [f"> **{DISCLAIMER}**", "", f"## Gradebook: {_students(len(result))}", ""]
     lines += [*_markdown_table(headers, body), "", _CLASS_KEY]
     notes = _class_notes(result)
     if notes:
