@@ -992,7 +992,7 @@ def mark(
     (1, 2, ['right', 'wrong'])
     """
     from .results import ClassMarks, Marks
-    from .teaching.marking import Answers, read_answer_rows
+    from .teaching.marking import Answers, NotMarked, read_answer_rows
     from .teaching.marking import mark as mark_answers
     from .teaching.sheets import SheetSpec, decode, fingerprint
 
@@ -1034,19 +1034,20 @@ def mark(
         )
     sheets: dict[SheetSpec, Sheet] = {}
     marked: list[Marks] = []
-    refused: list[str] = []
+    refused: list[NotMarked] = []
     for reading in readings:
         try:
             spec = decode(reading.sheet, prints, field="sheet") if reading.sheet else fallback
         except DoseCalcError as error:
             if not is_class:
                 raise
-            refused.append(f"{reading.student}: not marked: {error.problem}")
+            refused.append(NotMarked(str(reading.student), reading.sheet, error.problem))
             continue
         if spec is None:
             which = "which sheet? give the code printed on the sheet, or the seed and options it was made with"
             if is_class and any(other.sheet for other in readings):
-                refused.append(f"{reading.student}: not marked: no sheet code in the sheet column, and no --sheet")
+                reason = "no sheet code in the sheet column, and no --sheet"
+                refused.append(NotMarked(str(reading.student), None, reason))
                 continue
             raise DoseCalcError(which, field="sheet")
         if spec not in sheets:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .regimens import Card, Catalogue
     from .schedules import Schedule
     from .teaching.exercises import Problem
-    from .teaching.marking import Item, Mark
+    from .teaching.marking import Item, Mark, NotMarked
     from .teaching.sheets import Convention, SheetSpec
     from .units import Quantity
 
@@ -585,7 +585,7 @@ class ClassMarks(Result):
     __slots__ = ("ignored", "refused", "students")
 
     def __init__(
-        self, students: tuple[Marks, ...], ignored: tuple[str, ...] = (), refused: tuple[str, ...] = ()
+        self, students: tuple[Marks, ...], ignored: tuple[str, ...] = (), refused: tuple[NotMarked, ...] = ()
     ) -> None:
         self.students = students
         self.ignored = ignored  # columns of the answers file that were not read

@@ -457,8 +457,14 @@ def test_a_student_without_a_code_in_a_class_with_codes_is_reported_not_guessed(
     result = mark(answers)
     assert isinstance(result, ClassMarks)
     assert [m.student for m in result] == ["ana"]
-    assert result.refused == ("ben: not marked: no sheet code in the sheet column, and no --sheet",)
+    assert [str(r) for r in result.refused] == ["ben: not marked: no sheet code in the sheet column, and no --sheet"]
     assert run("check", str(answers)).exit_code == 1
+    # the gradebook keeps a row for ben, with no score and the reason
+    gradebook = list(csv.DictReader(io.StringIO(as_text(result, "csv"))))
+    assert [(r["student"], r["score"], r["note"]) for r in gradebook] == [
+        ("ana", "1", ""),
+        ("ben", "", "not marked: no sheet code in the sheet column, and no --sheet"),
+    ]
 
 
 def test_the_method_option_is_part_of_the_sheet_and_its_code() -> None:

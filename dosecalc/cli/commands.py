@@ -513,7 +513,7 @@ def check(
         Path | None,
         typer.Option(
             "--gradebook",
-            help="Also write the gradebook CSV: student, sheet, score, out_of, percent, then one column per problem.",
+            help="Also write the gradebook CSV: student, sheet, score, out_of, percent, one column per problem, note.",
             show_default=False,
             metavar="FILE",
         ),

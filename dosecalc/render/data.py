@@ -540,7 +540,7 @@ def _class_marks(result: ClassMarks) -> dict[str, Any]:
     return {
         "disclaimer": DISCLAIMER,
         "students": [_marks(marks) for marks in result.students],
-        "not_marked": list(result.refused),
+        "not_marked": [{"student": r.student, "sheet": r.sheet, "reason": r.reason} for r in result.refused],
         "ignored_columns": list(result.ignored),
         "items": _items(result.item_analysis())["items"],
     }
@@ -549,8 +549,8 @@ def _class_marks(result: ClassMarks) -> dict[str, Any]:
 def gradebook_csv(result: ClassMarks) -> str:
     """The gradebook: student, sheet, score, out_of, percent, then the credit for each problem."""
     width = max((marks.out_of for marks in result.students), default=0)
-    header = ["student", "sheet", "score", "out_of", "percent", *map(str, range(1, width + 1))]
-    rows = (
+    header = ["student", "sheet", "score", "out_of", "percent", *map(str, range(1, width + 1)), "note"]
+    rows: list[list[Any]] = [
         [
             safe_cell(m.student or ""),
             m.code,
@@ -558,9 +558,24 @@ def gradebook_csv(result: ClassMarks) -> str:
             m.out_of,
             repr(m.percent),
             *(f"{mark.credit:g}" for mark in m.marks),
+            *([""] * (width - m.out_of)),
+            "",
         ]
         for m in result.students
-    )
+    ]
+    # a student who could not be marked keeps a row, with no score and the reason
+    rows += [
+        [
+            safe_cell(r.student),
+            safe_cell(r.sheet or ""),
+            "",
+            "",
+            "",
+            *([""] * width),
+            safe_cell(f"not marked: {r.reason}"),
+        ]
+        for r in result.refused
+    ]
     return _csv(header, rows)
 
 

@@ -473,7 +473,7 @@ def gradebook_body(result: ClassMarks) -> tuple[list[str], list[list[str]]]:
 
 
 def _class_notes(result: ClassMarks) -> list[str]:
-    notes = [shown(text) for text in result.refused]
+    notes = [shown(str(student)) for student in result.refused]
     notes += [f"{shown(m.student)}: {shown(note)}" for m in result.students for note in m.notes]
     if result.ignored:
         notes.append("Columns not read: " + ", ".join(shown(name) for name in result.ignored[:10]))

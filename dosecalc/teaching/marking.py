@@ -440,6 +440,17 @@ def _wide(
 # ---- a class -----------------------------------------------------------------------------------------------
 
 
+class NotMarked(NamedTuple):
+    """A student of a class whose answers could not be marked: no sheet, or a code that is not one."""
+
+    student: str
+    sheet: str | None  # the code as given, if any
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.student}: not marked: {self.reason}"
+
+
 class Item(NamedTuple):
     """How a class did on one problem position: counts by status, and the commonest wrong answers."""
 
