@@ -287,7 +287,8 @@ def _summary_lines(run: Run) -> list[str]:
     lines = [
         f"{run.figures.regimen}: {given}"
         + (f", {course.sessions} sessions every {numbers.duration(course.interval)}" if course.sessions > 1 else ""),
-        f"  peak {numbers.significant(float(s.peak_concentration.to(ng).magnitude))} ng/mL at "
+        # the summary is of the whole course, whatever window of it the table shows (--until)
+        f"  over the whole course: peak {numbers.significant(float(s.peak_concentration.to(ng).magnitude))} ng/mL at "
         f"{numbers.clock(float(s.time_of_peak.to('h').magnitude))} (h:mm)",
         "  end of each session: "
         + ", ".join(f"{numbers.significant(float(c.to(ng).magnitude))} ng/mL" for c in s.end_of_session),
