@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ..columns import DOSE_COLUMNS
 from ..render import text, words
 from ..render.data import present
-from . import chart
+from ..render import svg as chart
 
 if TYPE_CHECKING:
     from ..dosing import DoseFigures

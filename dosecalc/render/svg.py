@@ -1,5 +1,5 @@
-"""The simulation chart as inline SVG, drawn without matplotlib and without any ``style`` attribute, so that it
-shows under the page's Content-Security-Policy (no ``unsafe-inline``).
+"""Charts as inline SVG, drawn without matplotlib and without any ``style`` attribute, so that a web page shows
+them under its Content-Security-Policy (no ``unsafe-inline``); the web app's simulation chart is drawn here.
 
 Only drawing happens here: the times and concentrations are the simulation's own figures; this module maps
 them to the plot area. Colours are the Okabe-Ito palette of :mod:`dosecalc.render.charts`, and each line has
@@ -43,7 +43,7 @@ def line_chart(
     title: str,
 ) -> str:
     """An SVG line chart of each ``(name, values)`` against ``x``, with axes, ticks, labels and a legend.
-    Its ``<title>`` and ``<desc>`` name the chart for screen readers (the table beside it holds the figures)."""
+    Its ``<title>`` names the chart for screen readers (the table beside it holds the figures)."""
     x_ticks = nice_ticks(max(x, default=0.0))
     y_ticks = nice_ticks(max((max(values, default=0.0) for _, values in lines), default=0.0))
     x_high, y_high = x_ticks[-1], y_ticks[-1]
