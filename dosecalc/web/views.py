@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..columns import DOSE_COLUMNS
+from ..render import svg as chart
 from ..render import text, words
 from ..render.data import present
-from ..render import svg as chart
 
 if TYPE_CHECKING:
     from ..dosing import DoseFigures
