@@ -411,6 +411,20 @@ def _kinds(unit: str) -> tuple[str, tuple[str, ...]]:
     return kinds[0], tuple(sorted(kinds[1:]))
 
 
+_FACTORS: dict[tuple[Any, str], float] = {}
+
+
+def magnitude_in(q: Quantity, unit: str) -> Any:
+    """``q``'s magnitude in ``unit`` (``q.to(unit).magnitude``, the same float), by a conversion factor worked
+    out once for each pair of units: dosecalc's units are all multiplicative, and pint's general conversion
+    costs far more than the multiplication."""
+    key = (q._units, unit)
+    factor = _FACTORS.get(key)
+    if factor is None:
+        factor = _FACTORS[key] = float(Q_(1.0, q._units).to(unit).magnitude)
+    return q._magnitude * factor
+
+
 def kind_words(unit: str) -> str:
     """What a unit as dosecalc writes it measures, in words: ``mL/h`` is "a volume per time"."""
     numerator, denominators = _kinds(unit)

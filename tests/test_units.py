@@ -380,3 +380,17 @@ def test_weight_in_lb_or_g_gives_the_same_kg(kg: float) -> None:
     from_g = parse_quantity(f"{kg * 1000!r} g", WEIGHT)
     assert_quantity_close(from_lb, Q_(kg, "kg"), rtol=1e-12)
     assert_quantity_close(from_g, Q_(kg, "kg"), rtol=1e-12)
+
+
+@given(
+    value=st.floats(min_value=1e-6, max_value=1e6, allow_nan=False),
+    pair=st.sampled_from(
+        [("mg/h", "mg/min"), ("mcg/kg/min", "mg/kg/h"), ("lb", "kg"), ("min", "h"), ("mg/h", "mg/h"), ("g", "mg")]
+    ),
+)
+def test_magnitude_in_is_the_same_float_as_pints_conversion(value: float, pair: tuple[str, str]) -> None:
+    from dosecalc.units import magnitude_in
+
+    given_unit, unit = pair
+    q = Q_(value, given_unit)
+    assert magnitude_in(q, unit) == q.to(unit).magnitude  # exactly: JSON keeps full precision

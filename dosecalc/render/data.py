@@ -22,6 +22,7 @@ from ..columns import DOSE_COLUMNS, SCHEDULE_COLUMNS, Column
 from ..dosing import LIMIT_UNITS
 from ..files import path_text
 from ..regimens import DOSE_UNITS, Card, documented_dose, dose_unit
+from ..units import magnitude_in
 from . import words
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ REFERENCE_NOTE = "No weight given: a 70 kg reference adult is used."
 
 
 def _value(q: Quantity, unit: str) -> dict[str, Any]:
-    return {"value": float(q.to(unit).magnitude), "unit": unit}
+    return {"value": float(magnitude_in(q, unit)), "unit": unit}
 
 
 #: Characters JSON may carry raw that a terminal could act on (DEL and the C1 controls, such as the one-byte
@@ -177,7 +178,7 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]], raw: bool | None 
 
 
 def _full(q: Quantity | None, unit: str) -> str:
-    return "" if q is None else repr(float(q.to(unit).magnitude))
+    return "" if q is None else repr(float(magnitude_in(q, unit)))
 
 
 def _no_steps(rows: Sequence[DoseFigures]) -> None:
