@@ -26,6 +26,9 @@ from dosecalc.teaching.sheets import METHODS, PROFILES, Convention
 from .helpers import run
 
 CARDS = list(load_catalogue().cards.values())
+#: The four seed cards, for golden sheets worked by hand before the later cards were built in.
+SEED_IDS = ("rate-22-mg-h", "rate-0.35-mg-kg-h", "total-80-mg-5-h", "initial-80-mg-2-h")
+SEED_CARDS = [load_catalogue().cards[card_id] for card_id in SEED_IDS]
 RAW = {data["id"]: data for data in (tomllib.loads(p.read_text("utf-8")) for p in builtin_dir().glob("*.toml"))}
 
 
@@ -69,6 +72,8 @@ def independent(problem, convention: Convention, raw: dict[str, dict] = RAW) -> 
         mg_per_h = given["pump_rate_ml_h"] * mg_per_ml(given["concentration"])
         return mg_per_h / kilograms(given["weight"], convention) * 1000 / 60
     card = raw[problem.regimen]
+    if card["kind"] == "phased":
+        return phased(problem, card, convention)
     if kind == "mcg-kg-min":
         return first_number(card["rate_per_kg"]) * 1000 / 60
     kg = 70.0 if given["weight"] is None else kilograms(given["weight"], convention)
@@ -100,6 +105,35 @@ def independent(problem, convention: Convention, raw: dict[str, dict] = RAW) -> 
         "drip_rate": lambda: rate / conc * given["drop_factor"] / 60,
         "course_total_dose": lambda: total * given["sessions"],
     }[problem.figure]()
+
+
+def per_kg_mg_h(text: str) -> float:
+    """A rate per kg as a card writes it, in mg/kg/h: ``10 mcg/kg/min`` is 10 / 1000 * 60."""
+    number, unit = float(text.split()[0]), text.split()[1]
+    return number * {"mg/kg/h": 1.0, "mcg/kg/min": 60 / 1000, "mg/kg/min": 60.0, "mcg/kg/h": 1 / 1000}[unit]
+
+
+def phased(problem, card: dict, convention: Convention) -> float:  # type: ignore[no-untyped-def,type-arg]
+    """A phased card's answer from its file: each bolus mg/kg x kg, each infusion's rate per kg x kg, and the
+    session's total as the boluses plus each infusion's mg/h x its hours (the last to the end of the session)."""
+    given = problem.inputs
+    kg = kilograms(given["weight"], convention)
+    phases = card["phases"]
+    if problem.kind == "bolus-dose":
+        return first_number(phases[given["phase"] - 1]["dose_per_kg"]) * kg
+    if problem.kind in ("infusion-rate", "infusion-pump-rate"):
+        mg_h = per_kg_mg_h(phases[given["phase"] - 1]["rate_per_kg"]) * kg
+        return mg_h if problem.kind == "infusion-rate" else mg_h / mg_per_ml(given["concentration"])
+    assert problem.kind == "session-total", problem.kind
+    hours = [first_number(p["duration"]) for p in phases if "duration" in p]  # stated in h on these cards
+    total, left = 0.0, given["duration_h"] - sum(hours)
+    for phase in phases:
+        if phase["type"] == "bolus":
+            total += first_number(phase["dose_per_kg"]) * kg
+        else:
+            length = first_number(phase["duration"]) if "duration" in phase else left
+            total += per_kg_mg_h(phase["rate_per_kg"]) * kg * length
+    return total
 
 
 #: Decimal places of each unit's answers under the default rounding (mL/h varies with the profile).
@@ -136,7 +170,7 @@ def test_every_kind_of_problem_is_made_and_re_derived() -> None:
             check_answers(problems, Convention())
             made |= {(p.level, p.kind) for p in problems}
     assert made == {(kind.level, kind.id) for level in (1, 2, 3) for kind in deck(CARDS, level)}
-    assert len(made) == len(KINDS) - 2  # no built-in card is a weight-based total (the teacher's cards test those)
+    assert len(made) == len(KINDS)  # the built-in cards (a weight-based total and a phased card among them) allow all
 
 
 @settings(max_examples=40, deadline=None)
@@ -253,12 +287,12 @@ def test_formula_and_ratio_steps_by_hand() -> None:
 
 
 def test_golden_problems_worked_by_hand() -> None:
-    level_1 = generate(CARDS, 12, 7, 1, Convention())
+    level_1 = generate(SEED_CARDS, 12, 7, 1, Convention())
     bag = level_1[1]
     assert bag.question == "A 250 mL bag runs at 41 mL/h. How long does it take to infuse, in h?"
     # 250 mL ÷ 41 mL/h = 6.0976 h, rounded half up to 0.1 h: 6.1 h
     assert (bag.kind, bag.exact, bag.answer) == ("time-to-infuse", pytest.approx(6.0975609756), 6.1)
-    order = generate(CARDS, 12, 7, 2, Convention())[11]
+    order = generate(SEED_CARDS, 12, 7, 2, Convention())[11]
     assert order.question == (
         "An infusion is ordered at 0.75 mg/min from a solution of 0.5 mg/mL. What is the pump rate, in mL/h?"
     )
@@ -266,13 +300,49 @@ def test_golden_problems_worked_by_hand() -> None:
     assert (order.kind, order.answer, order.factors) == ("pump-rate-from-mg-min", 90.0, 2)
     # multiplying by the concentration instead: 45 mg/h × 0.5 mg/mL = 22.5
     assert order.errors == (("multiplied by the concentration instead of dividing", pytest.approx(22.5)),)
-    pounds = generate(CARDS, 12, 7, 3, Convention())[1]
+    pounds = generate(SEED_CARDS, 12, 7, 3, Convention())[1]
     assert pounds.question.startswith("A patient weighing 117 lb is to receive 0.35 mg/kg/h for 8 h, the rate capped")
     # 117 lb × 0.45359237 kg/lb = 53.0703 kg; × 0.35 mg/kg/h = 18.5746 mg/h (below the 25 mg/h cap);
     # ÷ 2 mg/mL = 9.2873 mL/h, rounded 9.3 mL/h. Pounds taken as kg: 117 × 0.35 = 40.95 mg/h, capped at 25
     # mg/h: 12.5 mL/h.
     assert (pounds.kind, pounds.answer, pounds.exact) == ("pump-rate-from-lb", 9.3, pytest.approx(9.28730377575))
     assert dict(pounds.errors)["the weight in pounds used as kilograms"] == pytest.approx(12.5)
+
+
+def test_golden_phased_problems_worked_by_hand() -> None:
+    # seed 0 over the built-in cards: the bolus-then-infusion card (0.5 mg/kg, then 10 mcg/kg/min)
+    card = "bolus 0.5 mg/kg at once, then infusion 10 mcg/kg/min to the end of the session; the session lasts"
+    bolus = generate(CARDS, 12, 0, 1, Convention())[9]
+    assert bolus.question == f"A patient weighing 55.3 kg is to receive {card} 8 h. What is the bolus dose, in mg?"
+    # 0.5 mg/kg × 55.3 kg = 27.65 mg, rounded half up 27.7 mg; the mg/kg figure given as mg: 0.5
+    assert (bolus.kind, bolus.exact, bolus.answer, bolus.factors) == ("bolus-dose", pytest.approx(27.65), 27.7, 1)
+    assert bolus.errors == (("the dose per kg given unchanged", pytest.approx(0.5)),)
+    rate = generate(CARDS, 12, 0, 2, Convention())[0]
+    assert rate.question.startswith(f"A patient weighing 82.6 kg is to receive {card} 7 h. At what rate")
+    # 10 mcg/kg/min × 82.6 kg = 826 mcg/min; × 60 min/h = 49,560 mcg/h; ÷ 1000 mcg/mg = 49.56 mg/h -> 49.6
+    assert (rate.kind, rate.exact, rate.answer, rate.factors) == ("infusion-rate", pytest.approx(49.56), 49.6, 2)
+    assert rate.steps == (
+        "rate: 10 mcg/kg/min × 82.6 kg = 826 mcg/min",
+        "rate: 826 mcg/min × 60 min/h ÷ 1,000 mcg/mg = 49.56 mg/h, rounded 49.6 mg/h",
+    )
+    # mcg read as mg: 49,560 mg/h; the weight left out: 10 × 60 / 1000 = 0.6 mg/h
+    assert dict(rate.errors) == {
+        "mcg taken as mg (1000 times too much)": pytest.approx(49560),
+        "the weight left out (per kg, not for this patient)": pytest.approx(0.6),
+    }
+    level_3 = generate(CARDS, 12, 0, 3, Convention())
+    pump = level_3[2]
+    assert pump.question.endswith("1 h. The infusion is made up as a solution of 2 mg/mL. What is its pump rate, in mL/h?")
+    # 10 × 110 kg = 1,100 mcg/min; × 60 ÷ 1000 = 66 mg/h; ÷ 2 mg/mL = 33 mL/h
+    assert (pump.kind, pump.exact, pump.answer) == ("infusion-pump-rate", pytest.approx(33), 33.0)
+    total = level_3[6]
+    assert total.question.startswith(f"A patient weighing 166 lb is to receive {card} 8 h. What is the total dose")
+    # 166 lb × 0.45359237 kg/lb = 75.29633 kg; bolus 0.5 × 75.29633 = 37.64817 mg; infusion 10 × 75.29633 × 60
+    # / 1000 = 45.17780 mg/h × 8 h = 361.42240 mg; total 399.07057 mg -> 399.1 mg
+    assert (total.kind, total.exact, total.answer) == ("session-total", pytest.approx(399.0705671), 399.1)
+    # the bolus left out: 361.4224 mg; pounds as kg: 0.5 × 166 + 10 × 166 × 60 / 1000 × 8 = 83 + 796.8 = 879.8 mg
+    assert dict(total.errors)["the bolus left out of the total"] == pytest.approx(361.4224004)
+    assert dict(total.errors)["the weight in pounds used as kilograms"] == pytest.approx(879.8)
 
 
 TEACHER_CARDS = {
@@ -392,7 +462,9 @@ def test_more_precise_answers_score_and_half_a_unit_off_does_not() -> None:
     exact = {p.number: p.exact for p in problems}
     text = "problem,answer\n" + "".join(f"{n},{v!r}\n" for n, v in exact.items())
     assert "6/6 right" in run("check", "-", "--seed", "3", "-n", "6", "--level", "2", stdin=text).stdout
-    off = "problem,answer\n" + "".join(f"{n},{v + 0.06!r}\n" for n, v in exact.items())  # 0.06 > 0.05
+    # 0.6 of a rounding unit above the key's answer: outside the interval that rounds to it (an exact value
+    # ending in 5 at the rounding place, 281.25 -> 281.3, is why the step, not the exact value, is the base)
+    off = "problem,answer\n" + "".join(f"{p.number},{p.answer + 0.6 * float(p.step)!r}\n" for p in problems)
     assert "0/6 right" in run("check", "-", "--seed", "3", "-n", "6", "--level", "2", stdin=off).stdout
 
 

@@ -12,13 +12,12 @@ from hypothesis import strategies as st
 import dosecalc
 from dosecalc.dosing import WhatIf, calculate, make_plan
 from dosecalc.pk import course_of, get_model, simulate
-from dosecalc.regimens import PhasedCard, load_card
+from dosecalc.regimens import PhasedCard, builtin_dir, load_card
 from dosecalc.schedules import build_schedule
 from dosecalc.units import Q_
 
 from .helpers import assert_quantity_close, run, value
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "regimens"
 BOLUS_THEN_INFUSION = "bolus-0.5-mg-kg-then-10-mcg-kg-min"
 
 
@@ -28,8 +27,6 @@ def test_new_cards_by_hand_from_the_api() -> None:
         for row in dosecalc.table(
             "70 kg",
             ["total-0.5-mg-kg-40-min", BOLUS_THEN_INFUSION, "rate-22-mg-h-4-days"],
-            regimens_dir=EXAMPLES,
-            builtin=False,
         )
     }
     # 0.5 mg/kg x 70 kg = 35 mg over 40 min: 35 mg / (40/60 h) = 52.5 mg/h
@@ -51,14 +48,14 @@ def test_new_cards_by_hand_from_the_api() -> None:
 
 
 def test_new_cards_by_hand_from_the_cli() -> None:
-    doc = run("table", "-w", "154 lb", "-r", BOLUS_THEN_INFUSION, "--regimens-dir", str(EXAMPLES), "-f", "json").json()
+    doc = run("table", "-w", "154 lb", "-r", BOLUS_THEN_INFUSION, "-f", "json").json()
     row = doc["rows"][0]
     kg = 154 * 0.45359237  # 69.85322498 kg
     # bolus 0.5 mg/kg x 69.853 kg = 34.927 mg; infusion 0.6 mg/kg/h x 69.853 kg = 41.912 mg/h, x 3 h = 125.736 mg
     assert [value(p["dose"], "mg").magnitude for p in row["phases"]] == pytest.approx([0.5 * kg, 0.6 * kg * 3])
     assert value(row["total_dose"], "mg").magnitude == pytest.approx(0.5 * kg + 1.8 * kg, rel=1e-12)
     assert row["phases"][0]["rate"] is None and row["phases"][0]["type"] == "bolus"
-    text = run("table", "-w", "70 kg", "-r", BOLUS_THEN_INFUSION, "--regimens-dir", str(EXAMPLES)).stdout
+    text = run("table", "-w", "70 kg", "-r", BOLUS_THEN_INFUSION).stdout
     assert "Phase 1 (0:00): bolus 0.5 mg/kg at once: 35 mg." in text
     assert "Phase 2 (0:00 to 3:00): infusion 10 mcg/kg/min to the end of the session: 126 mg at 42 mg/h." in text
     assert "35 mg + 126 mg = 161 mg" in text
@@ -66,7 +63,7 @@ def test_new_cards_by_hand_from_the_cli() -> None:
 
 def test_a_what_if_duration_stretches_the_last_phase_and_refuses_one_shorter_than_the_phases(tmp_path: Path) -> None:
     # 1 h instead of 3 h: 35 mg + 42 mg/h x 1 h = 77 mg
-    row = dosecalc.table("70 kg", BOLUS_THEN_INFUSION, duration="1 h", regimens_dir=EXAMPLES).rows[0]
+    row = dosecalc.table("70 kg", BOLUS_THEN_INFUSION, duration="1 h").rows[0]
     assert_quantity_close(row.total_dose, Q_(77, "mg"))
     card = _card(tmp_path, PHASES_WITH_TITRATION)
     with pytest.raises(dosecalc.DoseCalcError, match=r"shorter than the 1\.5 h the phases of"):
@@ -168,7 +165,7 @@ def test_schedule_cumulative_dose_is_continuous_across_boundaries_and_ends_on_th
 
 
 def test_a_bolus_at_once_is_a_jump_of_its_amount_in_the_schedule() -> None:
-    row = dosecalc.table("80 kg", BOLUS_THEN_INFUSION, regimens_dir=EXAMPLES).rows[0]
+    row = dosecalc.table("80 kg", BOLUS_THEN_INFUSION).rows[0]
     schedule = build_schedule(row, Q_(30, "min"))
     # 0.5 mg/kg x 80 kg = 40 mg at 0:00, then 0.6 mg/kg/h x 80 kg = 48 mg/h: 24 mg in each 30 min
     assert schedule.cumulative_dose.to("mg").magnitude[:3] == pytest.approx([40, 64, 88], rel=1e-12)
@@ -179,7 +176,7 @@ def test_a_bolus_at_once_is_a_jump_of_its_amount_in_the_schedule() -> None:
 @given(kg=st.floats(min_value=40, max_value=150), minute=st.floats(min_value=0.5, max_value=400))
 def test_a_bolus_jumps_the_concentration_by_amount_over_v1_and_superposition_holds(kg: float, minute: float) -> None:
     model = get_model("domino")
-    row = dosecalc.table(f"{kg!r} kg", BOLUS_THEN_INFUSION, regimens_dir=EXAMPLES).rows[0]
+    row = dosecalc.table(f"{kg!r} kg", BOLUS_THEN_INFUSION).rows[0]
     course = course_of(row)
     weight = Q_(kg, "kg")
     at = Q_(np.array([0.0, minute / 60.0]), "h")
@@ -199,18 +196,18 @@ def test_a_bolus_jumps_the_concentration_by_amount_over_v1_and_superposition_hol
 
 def test_simulate_runs_a_phased_card_from_the_cli() -> None:
     doc = run(
-        "simulate", BOLUS_THEN_INFUSION, "-w", "70 kg", "--regimens-dir", str(EXAMPLES), "--format", "json"
+        "simulate", BOLUS_THEN_INFUSION, "-w", "70 kg", "--format", "json"
     ).json()
     assert value(doc["rows"][0]["concentration"], "ng/mL").magnitude == pytest.approx(0.5 / 0.063 * 1000, rel=1e-12)
 
 
 def test_a_phased_cohort_row_equals_the_table_row() -> None:
-    cohort = dosecalc.cohort([("p1", "70 kg"), ("p2", "154 lb")], BOLUS_THEN_INFUSION, regimens_dir=EXAMPLES)
+    cohort = dosecalc.cohort([("p1", "70 kg"), ("p2", "154 lb")], BOLUS_THEN_INFUSION)
     frame = cohort.to_dataframe()
     totals = frame[("total_dose", "mg")].tolist()
     expected = [
         float(r.total_dose.to("mg").magnitude)
-        for r in dosecalc.table(["70 kg", "154 lb"], BOLUS_THEN_INFUSION, regimens_dir=EXAMPLES)
+        for r in dosecalc.table(["70 kg", "154 lb"], BOLUS_THEN_INFUSION)
     ]
     assert totals == pytest.approx(expected, rel=1e-12)
 
@@ -237,24 +234,35 @@ def test_broken_phases_are_refused_naming_the_field(tmp_path: Path, phases: str,
         load_card(path)
 
 
-@pytest.mark.parametrize("seed", range(1, 9))
-def test_exercises_over_a_phased_card_refuse_in_one_line_until_they_cover_phases(seed: int) -> None:
-    # exercises describe a card by its one documented dose; a phased card has none, so a sheet that picks
-    # one is refused with the reason (never a traceback, never a problem that leaves out the bolus)
-    result = run("exercises", "--regimens-dir", str(EXAMPLES), "-n", "40", "--seed", str(seed))
-    assert result.exit_code in (0, 2), result.output
-    if result.exit_code == 2:
-        assert result.stdout == ""
-        assert result.stderr.startswith("error: --regimens-dir: a phased card has no single documented dose"), (
-            result.stderr
-        )
-        assert len(result.stderr.splitlines()) == 1
-    else:
-        assert BOLUS_THEN_INFUSION not in result.stdout
+@pytest.mark.parametrize("level", ["1", "2", "3"])
+def test_exercises_over_the_built_in_cards_ask_about_the_phases_and_describe_no_phased_card_by_one_dose(
+    level: str,
+) -> None:
+    # the phased card gives its own kinds (a bolus, an infusion's rate, a session's total); the kinds that
+    # describe a card by one documented dose never pick it
+    phased = {"bolus-dose", "infusion-rate", "infusion-pump-rate", "session-total"}
+    result = run("exercises", "-n", "40", "--seed", "5", "--level", level, "-f", "json", "--answers")
+    assert result.exit_code == 0, result.output
+    problems = result.json()["problems"]
+    on_card = [p for p in problems if p["regimen"] == BOLUS_THEN_INFUSION]
+    assert on_card and all(p["kind"] in phased for p in on_card), on_card
+    assert all(p["regimen"] == BOLUS_THEN_INFUSION for p in problems if p["kind"] in phased)
+    for problem in on_card:
+        assert "bolus 0.5 mg/kg at once, then infusion 10 mcg/kg/min" in problem["question"]
+
+
+def test_exercises_from_a_folder_of_one_phased_card_alone_give_every_level(tmp_path: Path) -> None:
+    (card,) = builtin_dir().glob(f"*{BOLUS_THEN_INFUSION}.toml")
+    (tmp_path / card.name).write_text(card.read_text(encoding="utf-8"), encoding="utf-8")
+    result = run("exercises", "--regimens-dir", str(tmp_path), "--no-builtin", "-n", "6", "-f", "json", "--answers")
+    assert result.exit_code == 0, result.output
+    problems = result.json()["problems"]
+    assert [p["level"] for p in problems] == [1, 2, 3, 1, 2, 3]
+    assert {p["regimen"] for p in problems} <= {BOLUS_THEN_INFUSION, None}
 
 
 def test_a_what_if_cap_caps_each_infusing_phase_and_says_what_it_would_have_been() -> None:
-    row = dosecalc.table("70 kg", BOLUS_THEN_INFUSION, max_rate="30 mg/h", regimens_dir=EXAMPLES).rows[0]
+    row = dosecalc.table("70 kg", BOLUS_THEN_INFUSION, max_rate="30 mg/h").rows[0]
     # the infusion's 42 mg/h is capped at 30 mg/h: 35 mg + 30 mg/h x 3 h = 125 mg; the bolus is not a rate
     assert row.cap_binds
     assert_quantity_close(row.rate, Q_(30, "mg/h"))
@@ -270,7 +278,6 @@ def test_a_phased_schedule_gives_each_rows_pump_and_drip_rates() -> None:
         step="1 h",
         concentration="2 mg/mL",
         drop_factor="20 gtt/mL",
-        regimens_dir=EXAMPLES,
     ).schedule
     # 42 mg/h / 2 mg/mL = 21 mL/h; x 20 gtt/mL / 60 min/h = 7 gtt/min; the bolus is 35 mg / 2 mg/mL = 17.5 mL
     assert s.pump_rate.to("mL/h").magnitude == pytest.approx([21] * 4, rel=1e-12)  # type: ignore[union-attr]

@@ -13,6 +13,13 @@ division by a quantity with units; a comparison with a cap or a rounding is not 
 * level 3, three or more: pounds to kilograms to mg/h to mL/h (and to gtt/min), course totals of a
   weight-based regimen, a pump rate in mL/h back to mcg/kg/min, an order in mcg/kg/min to mL/h.
 
+A phased card (a bolus, then an infusion) gives its own kinds: the bolus dose from mg/kg (level 1), the
+infusion's rate per kg (10 mcg/kg/min as written) in mg/h (level 2: x kg, then x 60 min/h / 1000 mcg/mg in one
+conversion step) and in mL/h from a strength (level 3), and the session's total across its phases (level 3:
+the bolus + the infusion's rate x its time, from pounds). Their answers are the phases' figures from
+:func:`dosecalc.dosing.calculate`. The kinds that describe a regimen by one documented dose are not made from
+a phased card.
+
 Each level draws its kinds of problem from a deck: the kinds the cards allow, shuffled by the seed and
 drawn in order, a fresh shuffle each time the deck runs out, so every kind comes up as often as any other
 (within one). Problem N depends only on the seed and N, never on the count.
@@ -34,7 +41,7 @@ from typing import NamedTuple
 
 from ..dosing import RATE_KINDS, REFERENCE_WEIGHT, DoseFigures, Step, WhatIf, calculate, make_plan
 from ..errors import DoseCalcError
-from ..regimens import Card, documented_dose
+from ..regimens import BolusPhase, Card, InfusionPhase, PhasedCard, documented_dose
 from ..render import numbers, words
 from ..units import Q_, Concentration, Quantity, parse_concentration
 from .sheets import Convention
@@ -617,6 +624,192 @@ def _time_to_infuse(draw: _Draw) -> _Made:
     )
 
 
+# ---- phased cards: a bolus, then an infusion -------------------------------------------------------------
+
+
+def _phase_numbers(card: Card, kind: type) -> list[int]:
+    """The numbers (from 1) of a phased card's phases of ``kind`` whose dose or rate is per kg."""
+    if not isinstance(card, PhasedCard):
+        return []
+    if kind is BolusPhase:
+        return [n for n, p in enumerate(card.phases, 1) if isinstance(p, BolusPhase) and p.dose_per_kg is not None]
+    return [n for n, p in enumerate(card.phases, 1) if isinstance(p, InfusionPhase) and p.rate_per_kg is not None]
+
+
+def _bolus_then_infusion(card: Card) -> bool:
+    """A phased card of boluses and infusions only (a titration's total is not a sum a student can check)."""
+    return isinstance(card, PhasedCard) and all(isinstance(p, BolusPhase | InfusionPhase) for p in card.phases)
+
+
+class _Phased(NamedTuple):
+    """A phased card's regimen for one problem: the figures of its phases for the patient, and the words."""
+
+    card: PhasedCard
+    weight: _Weight
+    what_if: WhatIf
+    figures: DoseFigures
+    given: str
+
+
+def _phased(draw: _Draw, *, pounds: bool = False, **what_if: object) -> _Phased:
+    """The card's phases for a patient of a drawn weight over a drawn session length: ``A patient weighing 72.4 kg
+    is to receive bolus 0.5 mg/kg at once, then infusion 10 mcg/kg/min to the end of the session; the session lasts
+    3 h``."""
+    card = draw.card
+    assert isinstance(card, PhasedCard)
+    length = _duration(draw.rng, card)
+    weight = _weight(draw, card, length, pounds)
+    plan = WhatIf(duration=length, **what_if)  # type: ignore[arg-type]
+    figures = calculate(make_plan(card, plan), weight.kg, explain=True)
+    given = (
+        f"A patient weighing {weight.text} is to receive {numbers.card_dose_text(card)}; the session lasts "
+        f"{numbers.duration(length)}"
+    )
+    return _Phased(card, weight, plan, figures, given)
+
+
+def _phase_inputs(regimen: _Phased, number: int, **extra: object) -> dict[str, object]:
+    return {
+        "weight": regimen.weight.text,
+        "duration_h": _in(regimen.what_if.duration, "h") if regimen.what_if.duration is not None else None,
+        "phase": number,
+        **extra,
+    }
+
+
+def _bolus_dose(draw: _Draw) -> _Made:
+    """A bolus dose from mg/kg: mg/kg x kg, the figure the calculation gives for that phase."""
+    regimen = _phased(draw)
+    number = draw.rng.choice(_phase_numbers(regimen.card, BolusPhase))
+    phase = regimen.figures.phases[number - 1]
+    bolus = next(
+        step
+        for step in regimen.figures.steps
+        if step.figure == "bolus" and math.isclose(_in(step.result, "mg"), _in(phase.amount, "mg"), rel_tol=1e-12)
+    )
+    per_kg = phase.phase.dose_per_kg
+    return _Made(
+        regimen.card.id,
+        f"{regimen.given}. What is the bolus dose, in mg?",
+        "bolus_dose",
+        "mg",
+        phase.amount.to("mg"),
+        [*regimen.weight.steps, bolus],
+        _phase_inputs(regimen, number),
+        [("the dose per kg given unchanged", _of(per_kg, "mg"))],
+    )
+
+
+def _infusion_steps(regimen: _Phased, number: int) -> tuple[Quantity, list[Line]]:
+    """An infusion's rate per kg for this patient in mg/h: x kg, then x 60 min/h and / 1000 mcg/mg where its
+    unit needs them, each recorded; the answer is the calculation's rate for the phase, checked against them."""
+    phase = regimen.figures.phases[number - 1]
+    written: Quantity = phase.phase.rate_per_kg
+    per_patient: Quantity = (written * regimen.weight.kg).to_reduced_units()
+    steps: list[Line] = [Step("rate", (written, regimen.weight.kg), ("x",), per_patient)]
+    terms: list[Quantity] = [per_patient]
+    operators: list[str] = []
+    units = dict(per_patient.unit_items())
+    if units.get("minute") == -1:
+        terms.append(_factor("h", "min"))
+        operators.append("x")
+    if units.get("microgram") == 1:
+        terms.append(_factor("mg", "mcg"))
+        operators.append("/")
+    result: Quantity = per_patient.to("mg/h")
+    if operators:
+        steps.append(Step("rate", tuple(terms), tuple(operators), result))
+    assert phase.rate is not None and math.isclose(_in(phase.rate, "mg/h"), _in(result, "mg/h"), rel_tol=1e-9)
+    return phase.rate.to("mg/h"), steps
+
+
+def _infusion(draw: _Draw, regimen: _Phased) -> tuple[int, Quantity, list[Line], list[tuple[str, Quantity]]]:
+    """An infusion phase drawn from the card, its rate in mg/h and steps, and the errors of the conversion:
+    mcg taken as mg, the weight left out."""
+    number = draw.rng.choice(_phase_numbers(regimen.card, InfusionPhase))
+    rate, steps = _infusion_steps(regimen, number)
+    written: Quantity = regimen.figures.phases[number - 1].phase.rate_per_kg
+    errors: list[tuple[str, Quantity]] = []
+    if dict(written.unit_items()).get("microgram") == 1:
+        errors.append(("mcg taken as mg (1000 times too much)", rate * 1000.0))
+    errors.append(("the weight left out (per kg, not for this patient)", (written * Q_(1.0, "kg")).to("mg/h")))
+    return number, rate, steps, errors
+
+
+def _infusion_rate(draw: _Draw) -> _Made:
+    """An infusion's rate per kg (mcg/kg/min as written) for this patient in mg/h: x kg, x 60 min/h, / 1000."""
+    regimen = _phased(draw)
+    number, rate, steps, errors = _infusion(draw, regimen)
+    return _Made(
+        regimen.card.id,
+        f"{regimen.given}. At what rate does the infusion run, in mg/h?",
+        "rate",
+        "mg/h",
+        rate,
+        [*regimen.weight.steps, *steps],
+        _phase_inputs(regimen, number),
+        errors,
+    )
+
+
+def _infusion_pump_rate(draw: _Draw) -> _Made:
+    """The infusion's pump rate: its rate in mg/h (as above), / a strength the draw chooses."""
+    strength = _strength(draw)
+    regimen = _phased(draw, concentration=strength)
+    number, rate, steps, errors = _infusion(draw, regimen)
+    conc = strength.value.to("mg/mL")
+    pump, divided = _worked(rate, ("pump_rate", "/", conc, "mL/h"))
+    return _Made(
+        regimen.card.id,
+        f"{regimen.given}. The infusion is made up as a solution of {_concentration_text(strength)}. What is its "
+        "pump rate, in mL/h?",
+        "pump_rate",
+        "mL/h",
+        pump,
+        [*regimen.weight.steps, *steps, *divided],
+        _phase_inputs(regimen, number, concentration=_concentration_text(strength)),
+        [
+            *((text, (value / conc).to("mL/h")) for text, value in errors),
+            ("the rate in mg/h given instead of the pump rate", _of(rate, "mL/h")),
+            ("multiplied by the concentration instead of dividing", _of(rate * conc, "mL/h")),
+        ],
+        strength,
+    )
+
+
+def _session_total(draw: _Draw) -> _Made:
+    """The dose of a session across its phases: each bolus (mg/kg x kg) + each infusion's rate x its time, as
+    the calculation traces it (pounds to kg first at level 3)."""
+    regimen = _phased(draw, pounds=draw.level == 3)
+    figures = regimen.figures
+    infusions = iter(_phase_numbers(regimen.card, InfusionPhase))
+    steps: list[Line] = list(regimen.weight.steps)
+    for step in figures.steps:
+        if step.figure == "rate":  # a rate per kg: shown converted step by step, as the infusion-rate problems do
+            steps += _infusion_steps(regimen, next(infusions))[1]
+        elif step.figure in ("bolus", "phase_dose", "total_dose"):
+            steps.append(step)
+    boluses = sum((p.amount for p in figures.phases if p.kind == "bolus"), Q_(0.0, "mg"))
+    errors = [("the bolus left out of the total", (figures.total_dose - boluses).to("mg"))]
+    if any(dict(p.phase.rate_per_kg.unit_items()).get("microgram") == 1 for p in figures.phases if p.kind == "infusion"):
+        infused = (figures.total_dose - boluses).to("mg")
+        errors.append(("mcg taken as mg in the infusion (1000 times too much)", boluses + infused * 1000))
+    errors.append(("the infusion's rate in mg/h given instead of the total", _of(figures.phases[-1].rate or boluses, "mg")))
+    if regimen.weight.pounds is not None:
+        as_kg = calculate(make_plan(regimen.card, regimen.what_if), Q_(regimen.weight.pounds, "kg"))
+        errors.append(("the weight in pounds used as kilograms", as_kg.total_dose.to("mg")))
+    return _Made(
+        regimen.card.id,
+        f"{regimen.given}. What is the total dose of the session, bolus and infusion together, in mg?",
+        "total_dose",
+        "mg",
+        figures.total_dose.to("mg"),
+        steps,
+        _phase_inputs(regimen, 0),
+        errors,
+    )
+
+
 # ---- the kinds, their levels, and the cards each can be made from ------------------------------------------
 
 
@@ -656,11 +849,15 @@ KINDS: tuple[Kind, ...] = (
     Kind("dose-over-minutes", 2, _kinds("fixed-rate"), _dose_over_minutes),
     Kind("course-total", 2, _kinds("fixed-rate"), _course_total),
     Kind("pump-rate-from-mg-min", 2, None, _pump_rate_from_order),
-    Kind("drip-rate", 3, lambda card: True, _drip_rate),
+    Kind("drip-rate", 3, _kinds(*RATE_KINDS, "fixed-total", "weight-based-total"), _drip_rate),
     Kind("pump-rate-from-lb", 3, _kinds("weight-based-rate", "weight-based-total"), _pump_rate),
     Kind("course-total", 3, _kinds("weight-based-rate", "weight-based-total"), _course_total),
     Kind("mcg-kg-min-from-pump-rate", 3, _kinds("weight-based-rate"), _mcg_kg_min_from_pump),
     Kind("pump-rate-from-mcg-kg-min", 3, None, _pump_rate_from_mcg_kg_min),
+    Kind("bolus-dose", 1, lambda card: bool(_phase_numbers(card, BolusPhase)), _bolus_dose),
+    Kind("infusion-rate", 2, lambda card: bool(_phase_numbers(card, InfusionPhase)), _infusion_rate),
+    Kind("infusion-pump-rate", 3, lambda card: bool(_phase_numbers(card, InfusionPhase)), _infusion_pump_rate),
+    Kind("session-total", 3, _bolus_then_infusion, _session_total),
 )
 
 
