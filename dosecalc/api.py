@@ -243,8 +243,10 @@ def cards(regimens_dir: Folder = None, *, builtin: bool = True) -> CardList:
     Examples
     --------
     >>> from dosecalc import cards
-    >>> cards().ids
+    >>> cards().ids[:4]
     ['rate-22-mg-h', 'rate-0.35-mg-kg-h', 'total-80-mg-5-h', 'initial-80-mg-2-h']
+    >>> cards().ids[4:]
+    ['rate-22-mg-h-4-days', 'total-0.5-mg-kg-40-min', 'bolus-0.5-mg-kg-then-10-mcg-kg-min']
     >>> cards()["rate-0.35-mg-kg-h"].max_rate
     <Quantity(25.0, 'milligram / hour')>
     """

@@ -29,8 +29,10 @@ from .helpers import GOOD, assert_quantity_close, run
 
 #: 154 lb x 0.45359237 kg/lb = 69.85322498 kg (exact pound, 1959 agreement)
 KG_154_LB = 154 * 0.45359237
-#: The four built-in cards, in their order.
-IDS = ["rate-22-mg-h", "rate-0.35-mg-kg-h", "total-80-mg-5-h", "initial-80-mg-2-h"]
+#: The four seed cards, in their order (the hand-worked tables below are theirs).
+SEED_IDS = ["rate-22-mg-h", "rate-0.35-mg-kg-h", "total-80-mg-5-h", "initial-80-mg-2-h"]
+#: Every built-in card, in their order: the four seed cards, then the three added from their sources.
+IDS = [*SEED_IDS, "rate-22-mg-h-4-days", "total-0.5-mg-kg-40-min", "bolus-0.5-mg-kg-then-10-mcg-kg-min"]
 #: Relative tolerance for hand-worked figures.
 RTOL = 1e-9
 
@@ -255,7 +257,9 @@ def test_table_dataframe_columns_with_a_concentration_and_a_drop_factor() -> Non
 
 
 def test_table_dataframe_holds_plain_floats_equal_to_the_rows() -> None:
-    result = dosecalc.table(["154 lb", "120 kg"], concentration="100 mg in 50 mL", drop_factor="20 gtt/mL", sessions=3)
+    result = dosecalc.table(
+        ["154 lb", "120 kg"], SEED_IDS, concentration="100 mg in 50 mL", drop_factor="20 gtt/mL", sessions=3
+    )
     frame = result.to_dataframe()
     rows = result.rows
     assert len(frame) == len(rows) == 8
@@ -275,10 +279,10 @@ def test_table_dataframe_holds_plain_floats_equal_to_the_rows() -> None:
 
 
 def test_pump_columns_are_empty_for_regimens_without_a_concentration() -> None:
-    # only total-80-mg-5-h documents a preparation (80 mg in 500 mL)
+    # of the seven built-in cards, only total-80-mg-5-h documents a preparation (80 mg in 500 mL)
     frame = dosecalc.table("70 kg").to_dataframe()
     pump = frame[("pump_rate", "mL/h")].tolist()
-    assert [math.isnan(value) for value in pump] == [True, True, False, True]
+    assert [math.isnan(value) for value in pump] == [True, True, False, True, True, True, True]
     assert pump[2] == pytest.approx(100, rel=RTOL)  # 16 mg/h / 0.16 mg/mL
 
 
@@ -805,7 +809,7 @@ def test_pandas_is_the_dataframe_library() -> None:
     assert isinstance(dosecalc.cards().to_dataframe(), pd.DataFrame)
     frame = dosecalc.cards().to_dataframe()
     assert frame[("id", NO_UNIT)].tolist() == IDS
-    assert frame[("sessions", NO_UNIT)].tolist() == [1, 10, 7, 1]
+    assert frame[("sessions", NO_UNIT)].tolist() == [1, 10, 7, 1, 1, 1, 1]
     cap = frame[("max_rate", "mg/h")].tolist()
     assert cap[1] == pytest.approx(25, rel=RTOL)  # the card's 25 mg/h
     assert math.isnan(cap[0])

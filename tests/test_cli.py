@@ -19,7 +19,16 @@ from dosecalc.units import POUND_IN_KG
 
 from .helpers import WORKED_EXAMPLE, assert_quantity_close, run, value
 
-IDS = ["rate-22-mg-h", "rate-0.35-mg-kg-h", "total-80-mg-5-h", "initial-80-mg-2-h"]
+#: The built-in cards in their order: the four seed cards, then the three added from their sources.
+IDS = [
+    "rate-22-mg-h",
+    "rate-0.35-mg-kg-h",
+    "total-80-mg-5-h",
+    "initial-80-mg-2-h",
+    "rate-22-mg-h-4-days",
+    "total-0.5-mg-kg-40-min",
+    "bolus-0.5-mg-kg-then-10-mcg-kg-min",
+]
 
 
 def rows_by_id(document: dict) -> dict[str, dict]:  # type: ignore[type-arg]
@@ -164,7 +173,7 @@ def test_schedule_formats(fmt: str) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["table", "csv", "json", "markdown"])
-def test_regimens_lists_the_four_cards(fmt: str) -> None:
+def test_regimens_lists_the_built_in_cards(fmt: str) -> None:
     result = run("regimens", "--format", fmt)
     assert result.exit_code == 0, result.output
     for regimen in IDS:
@@ -185,7 +194,7 @@ def test_show_prints_sources_and_notes() -> None:
 def test_regimens_dir_adds_a_teachers_card(card_folder: Path) -> None:
     doc = run("table", "--weight", "80 kg", "--regimens-dir", str(card_folder), "--format", "json").json()
     rows = rows_by_id(doc)
-    assert len(rows) == 5
+    assert list(rows) == [*IDS, "teach-1-mg-kg-1-h"]  # the built-in cards, then the teacher's
     # 1 mg/kg x 80 kg = 80 mg over 1 h = 80 mg/h
     assert value(rows["teach-1-mg-kg-1-h"]["rate"], "mg/h").magnitude == pytest.approx(80, rel=1e-15)
     only = run("regimens", "--regimens-dir", str(card_folder), "--no-builtin", "--format", "json").json()
@@ -209,8 +218,7 @@ MISTAKES = [
     ),
     (
         ["table", "--regimen", "nope"],
-        "error: --regimen: unknown regimen 'nope'; known regimens: rate-22-mg-h, "
-        "rate-0.35-mg-kg-h, total-80-mg-5-h, initial-80-mg-2-h",
+        f"error: --regimen: unknown regimen 'nope'; known regimens: {', '.join(IDS)}",
     ),
     (
         ["table", "--concentration", "2 mg"],
@@ -244,8 +252,7 @@ MISTAKES = [
     ),
     (
         ["show", "nope"],
-        "error: REGIMEN: unknown regimen 'nope'; known regimens: rate-22-mg-h, rate-0.35-mg-kg-h, "
-        "total-80-mg-5-h, initial-80-mg-2-h",
+        f"error: REGIMEN: unknown regimen 'nope'; known regimens: {', '.join(IDS)}",
     ),
 ]
 

@@ -67,7 +67,7 @@ def row_notes(figures: DoseFigures, brief: bool = False) -> list[str]:
     if conc is None and plan.drop_factor is not None:
         notes.append("No pump or drip figures: no concentration given and the card documents no preparation.")
     notes.extend(phase_notes(figures))
-    notes.extend(limit_notes(figures))
+    notes.extend(limit_notes(figures, brief))
     if figures.outside_population and card.population is not None:
         notes.append(population_note(figures))
     notes.extend(note.short if brief else note.text for note in card.notes)
@@ -105,19 +105,21 @@ def phase_summary(phase: PhaseFigures) -> str:
     return f"{show(phase.rate, 'mg/h')} for {length}"  # type: ignore[arg-type]
 
 
-def limit_notes(figures: DoseFigures) -> list[str]:
-    """Each drug limit the figures cross (a soft limit: the figure stands, with its source)."""
+def limit_notes(figures: DoseFigures, brief: bool = False) -> list[str]:
+    """Each drug limit the figures cross (a soft limit: the figure stands, with its source); in brief, the
+    figure and the limit on one line, the source left to the full notes (as the card's own notes are)."""
     drug = figures.plan.drug
     notes = []
     for crossing in figures.crossings:
         limit = crossing.limit
         unit = LIMIT_UNITS[limit.figure]
         where = "" if crossing.phase is None else f" in phase {crossing.phase}"
-        notes.append(
+        note = (
             f"Above a {limit.level} limit for {drug.name if drug else 'this drug'}: the {limit.words}{where} is "
-            f"{_significant(crossing.value, unit)} {unit}, above {show(limit.above, unit)} "
-            f'({_first_author(limit.source.citation)}: "{limit.source.says}").'
+            f"{_significant(crossing.value, unit)} {unit}, above {show(limit.above, unit)}"
         )
+        source = f' ({_first_author(limit.source.citation)}: "{limit.source.says}")'
+        notes.append(f"{note}{'' if brief else source}.")
     return notes
 
 
