@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from dosecalc.cohorts import COLUMNS, PUMP_COLUMNS, BadRow, Tally, read_patients, write_csv
 from dosecalc.dosing import WhatIf, make_plan
-from dosecalc.regimens import Catalogue, load_catalogue
+from dosecalc.regimens import Catalogue, builtin_dir, load_catalogue
 from dosecalc.units import POUND_IN_KG
 
 from .helpers import run
@@ -27,6 +27,8 @@ def run_cohort(source: Any, sink: Any, plans: Any, on_bad: Any, *, chunk_size: i
     return tally
 
 
+#: A cohort gives each patient a row per built-in card: as many as the folder holds.
+PER_PATIENT = len(list(builtin_dir().glob("*.toml")))
 UNITS = {"kg": 1.0, "lb": POUND_IN_KG, "g": 0.001, "lbs": POUND_IN_KG, "kilograms": 1.0}
 
 
@@ -72,10 +74,10 @@ def test_cohort_rows_equal_the_table_for_each_patient(tmp_path: Path, patients, 
     ]
     assert list(PUMP_COLUMNS) == ["pump_rate_ml_per_h", "volume_ml"]
     rows = read(result.stdout)
-    assert [r["id"] for r in rows] == [f"p{n}" for n in range(len(patients)) for _ in range(4)]
+    assert [r["id"] for r in rows] == [f"p{n}" for n in range(len(patients)) for _ in range(PER_PATIENT)]
     for n, text in enumerate(texts):
         table = run("table", "--weight", text, "--format", "json", *extra).json()
-        for row, expected in zip(rows[4 * n : 4 * n + 4], table["rows"], strict=True):
+        for row, expected in zip(rows[PER_PATIENT * n : PER_PATIENT * (n + 1)], table["rows"], strict=True):
             assert row["regimen"] == expected["regimen"]
             assert float(row["weight_kg"]) == table["patient"]["weight"]["value"]
             assert float(row["rate_mg_per_h"]) == expected["rate"]["value"]
@@ -159,7 +161,7 @@ def test_output_file_absent_after_a_failure_and_whole_after_success(tmp_path: Pa
     ok = run("cohort", "-", "--output", str(target), stdin="id,weight\nx,70 kg\n")
     assert ok.exit_code == 0, ok.output
     assert ok.stdout == ""
-    assert len(read(target.read_text(encoding="utf-8"))) == 4
+    assert len(read(target.read_text(encoding="utf-8"))) == PER_PATIENT
 
 
 @pytest.mark.parametrize(

@@ -20,15 +20,17 @@ CATALOGUE = load_catalogue()
 CARDS = list(CATALOGUE.cards.values())
 
 
-def _apply(terms: list[dict], operators: list[str]) -> float:
-    """Re-derive a step from its terms with plain arithmetic (units are checked separately)."""
-    value = terms[0]["value"]
+def _apply(terms: list[dict], operators: list[str], unit: str) -> float:
+    """Re-derive a step from its terms, in ``unit`` (the step's result unit): plain arithmetic on the numbers,
+    then the one factor pint gives between the units (1 where they agree; 10 mcg/kg/min x 70 kg = 42 mg/h
+    needs 60 / 1000)."""
+    value, units = terms[0]["value"], Q_(1.0, terms[0]["unit"])
     for operator, term in zip(operators, terms[1:], strict=True):
         if operator == "x":
-            value *= term["value"]
+            value, units = value * term["value"], units * Q_(1.0, term["unit"])
         elif operator == "/":
-            value /= term["value"]
-    return value
+            value, units = value / term["value"], units / Q_(1.0, term["unit"])
+    return value * float(units.to(unit).magnitude)
 
 
 def test_explain_json_steps_match_the_figures_and_their_own_arithmetic() -> None:
@@ -56,7 +58,8 @@ def test_explain_json_steps_match_the_figures_and_their_own_arithmetic() -> None
         assert weight["result"]["value"] == pytest.approx(69.85322498, rel=1e-12)
         for step in steps:
             if step["operators"] and step["operators"][0] in ("x", "/") and step["figure"] != "drip_rate":
-                assert _apply(step["terms"], step["operators"]) == pytest.approx(step["result"]["value"], rel=1e-12)
+                expected = _apply(step["terms"], step["operators"], step["result"]["unit"])
+                assert expected == pytest.approx(step["result"]["value"], rel=1e-12)
 
 
 def test_explain_text_for_the_documented_example() -> None:

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.slow
-def test_fresh_pip_install_lists_the_four_cards(tmp_path: Path) -> None:
+def test_fresh_pip_install_lists_every_built_in_card(tmp_path: Path) -> None:
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     python = env_dir / "bin" / "python"
@@ -38,7 +38,16 @@ def test_fresh_pip_install_lists_the_four_cards(tmp_path: Path) -> None:
     )
     assert listing.returncode == 0, listing.stderr
     ids = [card["id"] for card in json.loads(listing.stdout)["regimens"]]
-    assert ids == ["rate-22-mg-h", "rate-0.35-mg-kg-h", "total-80-mg-5-h", "initial-80-mg-2-h"]
+    # the seven cards of the repository's regimens/, the phased one among them (its phases load installed too)
+    assert ids == [
+        "rate-22-mg-h",
+        "rate-0.35-mg-kg-h",
+        "total-80-mg-5-h",
+        "initial-80-mg-2-h",
+        "rate-22-mg-h-4-days",
+        "total-0.5-mg-kg-40-min",
+        "bolus-0.5-mg-kg-then-10-mcg-kg-min",
+    ]
     files = [card["file"] for card in json.loads(listing.stdout)["regimens"]]
     assert all(str(ROOT) not in f for f in files), files  # the installed copies, not the repository's
     module = subprocess.run(

@@ -55,8 +55,12 @@ def test_rate_vs_weight_lines_are_the_engines_rates_with_crossings_and_caps() ->
         expected = calculate(plan, Q_(weights, "kg")).rate.to("mg/h").magnitude
         assert np.array_equal(np.asarray(line.get_ydata(), dtype=float), expected)
     crossing_weights = sorted(float(c.weight.magnitude) for c in charts.crossings(PLANS, 40, 150))
-    # 16 mg/h / 0.35 mg/kg/h = 45.714 kg (meets 80 mg over 5 h); 22 / 0.35 = 62.857 kg (meets 22 mg/h)
-    assert crossing_weights == pytest.approx([16 / 0.35, 22 / 0.35], rel=1e-9)
+    # Rates from 40 to 150 kg: 22 mg/h (both 22 mg/h cards, equal, so never crossing each other); 0.35 mg/kg/h
+    # capped at 25; 80 mg / 5 h = 16; 80 mg / 2 h = 40; 0.5 mg/kg / (40/60 h) = 0.75 mg/kg/h (30 to 112.5 mg/h);
+    # 10 mcg/kg/min = 0.6 mg/kg/h (24 to 90 mg/h). They cross where 0.35 kg = 16 (45.714 kg), 0.75 kg = 40
+    # (53.333 kg), 0.35 kg = 22 (62.857 kg, once for each 22 mg/h card) and 0.6 kg = 40 (66.667 kg); the others
+    # stay apart over the range (0.75 kg and 0.6 kg are above 25 and 22 throughout)
+    assert crossing_weights == pytest.approx([16 / 0.35, 40 / 0.75, 22 / 0.35, 22 / 0.35, 40 / 0.6], rel=1e-9)
     start = charts.cap_start(PLANS[1], 40, 150)
     assert start is not None and float(start.magnitude) == pytest.approx(25 / 0.35, rel=1e-9)  # 71.43 kg
 
@@ -97,9 +101,11 @@ def test_the_patient_is_marked_at_the_engines_rates() -> None:
     points = sorted(
         (float(line.get_xdata()[0]), float(line.get_ydata()[0])) for line in marks if len(line.get_xdata()) == 1
     )
-    # 80 mg / 5 h = 16 mg/h; 22 mg/h; 0.35 mg/kg/h x 69.853 kg = 24.4486 mg/h (under the cap); 80 mg / 2 h = 40 mg/h
-    assert [x for x, _ in points] == pytest.approx([kg] * 4, rel=1e-12)
-    assert sorted(y for _, y in points) == pytest.approx([16, 22, 0.35 * kg, 40], rel=1e-12)
+    # 80 mg / 5 h = 16 mg/h; 22 mg/h (twice: the 4 h and the 4-day card); 0.35 mg/kg/h x 69.853 kg = 24.4486
+    # mg/h (under the cap); 80 mg / 2 h = 40 mg/h; 0.6 mg/kg/h (10 mcg/kg/min) x 69.853 kg = 41.912 mg/h;
+    # 0.5 mg/kg x 69.853 kg / (40/60 h) = 52.390 mg/h
+    assert [x for x, _ in points] == pytest.approx([kg] * 7, rel=1e-12)
+    assert sorted(y for _, y in points) == pytest.approx([16, 22, 22, 0.35 * kg, 40, 0.6 * kg, 0.75 * kg], rel=1e-12)
     unmarked = charts.rate_vs_weight(PLANS)
     assert not [line for line in unmarked.axes[0].get_lines() if line.get_gid() == "patient"]
 

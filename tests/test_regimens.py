@@ -20,9 +20,19 @@ def write(folder: Path, name: str, text: str) -> Path:
     return path
 
 
-def test_the_four_built_in_cards_and_their_documented_figures() -> None:
-    cards = load_catalogue().cards
-    assert list(cards) == ["rate-22-mg-h", "rate-0.35-mg-kg-h", "total-80-mg-5-h", "initial-80-mg-2-h"]
+SEED_IDS = ["rate-22-mg-h", "rate-0.35-mg-kg-h", "total-80-mg-5-h", "initial-80-mg-2-h"]
+
+
+def test_the_built_in_cards_the_four_seed_cards_first_and_their_documented_figures() -> None:
+    everything = load_catalogue().cards
+    # ordered by file name: the four seed cards, then the three added from their sources (issue 17)
+    assert list(everything) == [
+        *SEED_IDS,
+        "rate-22-mg-h-4-days",
+        "total-0.5-mg-kg-40-min",
+        "bolus-0.5-mg-kg-then-10-mcg-kg-min",
+    ]
+    cards = {card_id: everything[card_id] for card_id in SEED_IDS}
     assert_quantity_close(documented_dose(cards["rate-22-mg-h"]), Q_(22, "mg/h"))
     assert_quantity_close(documented_dose(cards["rate-0.35-mg-kg-h"]), Q_(0.35, "mg/kg/h"))
     assert_quantity_close(cards["rate-0.35-mg-kg-h"].max_rate, Q_(25, "mg/h"))  # type: ignore[arg-type]
@@ -56,8 +66,7 @@ def test_a_note_is_text_or_a_brief_with_its_text(tmp_path: Path) -> None:
 def test_a_teacher_writes_a_new_card_without_code(tmp_path: Path) -> None:
     write(tmp_path, "mine.toml", GOOD)
     catalogue = load_catalogue(tmp_path)
-    assert "teach-1-mg-kg-1-h" in catalogue.cards
-    assert len(catalogue.cards) == 5
+    assert list(catalogue.cards) == [*load_catalogue().cards, "teach-1-mg-kg-1-h"]  # the built-in cards, then it
     only = load_catalogue(tmp_path, builtin=False)
     assert list(only.cards) == ["teach-1-mg-kg-1-h"]
 
