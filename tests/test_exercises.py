@@ -332,7 +332,9 @@ def test_golden_phased_problems_worked_by_hand() -> None:
     }
     level_3 = generate(CARDS, 12, 0, 3, Convention())
     pump = level_3[2]
-    assert pump.question.endswith("1 h. The infusion is made up as a solution of 2 mg/mL. What is its pump rate, in mL/h?")
+    assert pump.question.endswith(
+        "1 h. The infusion is made up as a solution of 2 mg/mL. What is its pump rate, in mL/h?"
+    )
     # 10 × 110 kg = 1,100 mcg/min; × 60 ÷ 1000 = 66 mg/h; ÷ 2 mg/mL = 33 mL/h
     assert (pump.kind, pump.exact, pump.answer) == ("infusion-pump-rate", pytest.approx(33), 33.0)
     total = level_3[6]

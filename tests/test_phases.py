@@ -195,9 +195,7 @@ def test_a_bolus_jumps_the_concentration_by_amount_over_v1_and_superposition_hol
 
 
 def test_simulate_runs_a_phased_card_from_the_cli() -> None:
-    doc = run(
-        "simulate", BOLUS_THEN_INFUSION, "-w", "70 kg", "--format", "json"
-    ).json()
+    doc = run("simulate", BOLUS_THEN_INFUSION, "-w", "70 kg", "--format", "json").json()
     assert value(doc["rows"][0]["concentration"], "ng/mL").magnitude == pytest.approx(0.5 / 0.063 * 1000, rel=1e-12)
 
 
@@ -206,8 +204,7 @@ def test_a_phased_cohort_row_equals_the_table_row() -> None:
     frame = cohort.to_dataframe()
     totals = frame[("total_dose", "mg")].tolist()
     expected = [
-        float(r.total_dose.to("mg").magnitude)
-        for r in dosecalc.table(["70 kg", "154 lb"], BOLUS_THEN_INFUSION)
+        float(r.total_dose.to("mg").magnitude) for r in dosecalc.table(["70 kg", "154 lb"], BOLUS_THEN_INFUSION)
     ]
     assert totals == pytest.approx(expected, rel=1e-12)
 

@@ -791,10 +791,14 @@ def _session_total(draw: _Draw) -> _Made:
             steps.append(step)
     boluses = sum((p.amount for p in figures.phases if p.kind == "bolus"), Q_(0.0, "mg"))
     errors = [("the bolus left out of the total", (figures.total_dose - boluses).to("mg"))]
-    if any(dict(p.phase.rate_per_kg.unit_items()).get("microgram") == 1 for p in figures.phases if p.kind == "infusion"):
+    if any(
+        dict(p.phase.rate_per_kg.unit_items()).get("microgram") == 1 for p in figures.phases if p.kind == "infusion"
+    ):
         infused = (figures.total_dose - boluses).to("mg")
         errors.append(("mcg taken as mg in the infusion (1000 times too much)", boluses + infused * 1000))
-    errors.append(("the infusion's rate in mg/h given instead of the total", _of(figures.phases[-1].rate or boluses, "mg")))
+    last_rate = figures.phases[-1].rate
+    if last_rate is not None:
+        errors.append(("the infusion's rate in mg/h given instead of the total", _of(last_rate.to("mg/h"), "mg")))
     if regimen.weight.pounds is not None:
         as_kg = calculate(make_plan(regimen.card, regimen.what_if), Q_(regimen.weight.pounds, "kg"))
         errors.append(("the weight in pounds used as kilograms", as_kg.total_dose.to("mg")))
