@@ -25,14 +25,12 @@ import dosecalc.api
 import dosecalc.units
 from dosecalc import DISCLAIMER, Q_, DoseCalcError
 
-from .helpers import GOOD, assert_quantity_close, run
+from .helpers import BUILTIN_IDS, GOOD, SEED_IDS, assert_quantity_close, run
 
 #: 154 lb x 0.45359237 kg/lb = 69.85322498 kg (exact pound, 1959 agreement)
 KG_154_LB = 154 * 0.45359237
-#: The four seed cards, in their order (the hand-worked tables below are theirs).
-SEED_IDS = ["rate-22-mg-h", "rate-0.35-mg-kg-h", "total-80-mg-5-h", "initial-80-mg-2-h"]
 #: Every built-in card, in their order: the four seed cards, then the three added from their sources.
-IDS = [*SEED_IDS, "rate-22-mg-h-4-days", "total-0.5-mg-kg-40-min", "bolus-0.5-mg-kg-then-10-mcg-kg-min"]
+IDS = list(BUILTIN_IDS)
 #: Relative tolerance for hand-worked figures.
 RTOL = 1e-9
 
@@ -258,7 +256,7 @@ def test_table_dataframe_columns_with_a_concentration_and_a_drop_factor() -> Non
 
 def test_table_dataframe_holds_plain_floats_equal_to_the_rows() -> None:
     result = dosecalc.table(
-        ["154 lb", "120 kg"], SEED_IDS, concentration="100 mg in 50 mL", drop_factor="20 gtt/mL", sessions=3
+        ["154 lb", "120 kg"], list(SEED_IDS), concentration="100 mg in 50 mL", drop_factor="20 gtt/mL", sessions=3
     )
     frame = result.to_dataframe()
     rows = result.rows

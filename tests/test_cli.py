@@ -17,18 +17,9 @@ from hypothesis import strategies as st
 from dosecalc import DISCLAIMER
 from dosecalc.units import POUND_IN_KG
 
-from .helpers import WORKED_EXAMPLE, assert_quantity_close, run, value
+from .helpers import BUILTIN_IDS, WORKED_EXAMPLE, assert_quantity_close, run, value
 
-#: The built-in cards in their order: the four seed cards, then the three added from their sources.
-IDS = [
-    "rate-22-mg-h",
-    "rate-0.35-mg-kg-h",
-    "total-80-mg-5-h",
-    "initial-80-mg-2-h",
-    "rate-22-mg-h-4-days",
-    "total-0.5-mg-kg-40-min",
-    "bolus-0.5-mg-kg-then-10-mcg-kg-min",
-]
+IDS = list(BUILTIN_IDS)
 
 
 def rows_by_id(document: dict) -> dict[str, dict]:  # type: ignore[type-arg]

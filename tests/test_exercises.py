@@ -23,11 +23,10 @@ from dosecalc.regimens import builtin_dir, load_catalogue
 from dosecalc.teaching.exercises import KINDS, deck, generate
 from dosecalc.teaching.sheets import METHODS, PROFILES, Convention
 
-from .helpers import run
+from .helpers import SEED_IDS, run
 
 CARDS = list(load_catalogue().cards.values())
 #: The four seed cards, for golden sheets worked by hand before the later cards were built in.
-SEED_IDS = ("rate-22-mg-h", "rate-0.35-mg-kg-h", "total-80-mg-5-h", "initial-80-mg-2-h")
 SEED_CARDS = [load_catalogue().cards[card_id] for card_id in SEED_IDS]
 RAW = {data["id"]: data for data in (tomllib.loads(p.read_text("utf-8")) for p in builtin_dir().glob("*.toml"))}
 

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from .helpers import BUILTIN_IDS
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -39,15 +41,7 @@ def test_fresh_pip_install_lists_every_built_in_card(tmp_path: Path) -> None:
     assert listing.returncode == 0, listing.stderr
     ids = [card["id"] for card in json.loads(listing.stdout)["regimens"]]
     # the seven cards of the repository's regimens/, the phased one among them (its phases load installed too)
-    assert ids == [
-        "rate-22-mg-h",
-        "rate-0.35-mg-kg-h",
-        "total-80-mg-5-h",
-        "initial-80-mg-2-h",
-        "rate-22-mg-h-4-days",
-        "total-0.5-mg-kg-40-min",
-        "bolus-0.5-mg-kg-then-10-mcg-kg-min",
-    ]
+    assert ids == list(BUILTIN_IDS)
     files = [card["file"] for card in json.loads(listing.stdout)["regimens"]]
     assert all(str(ROOT) not in f for f in files), files  # the installed copies, not the repository's
     module = subprocess.run(

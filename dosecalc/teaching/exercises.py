@@ -650,6 +650,31 @@ class _Phased(NamedTuple):
     figures: DoseFigures
     given: str
 
+    def made(
+        self,
+        question: str,
+        asked: tuple[str, str, Quantity],
+        steps: Sequence[Line],
+        phase: int,
+        errors: list[tuple[str, Quantity]],
+        concentration: Concentration | None = None,
+    ) -> _Made:
+        """A problem asking ``asked`` (figure, unit, exact value) of phase ``phase`` (0: the whole session),
+        after the words that give the regimen and the weight's steps."""
+        figure, unit, exact = asked
+        duration = self.what_if.duration
+        inputs: dict[str, object] = {
+            "weight": self.weight.text,
+            "duration_h": None if duration is None else _in(duration, "h"),
+            "phase": phase,
+        }
+        if concentration is not None:
+            inputs["concentration"] = _concentration_text(concentration)
+        steps = [*self.weight.steps, *steps]
+        return _Made(
+            self.card.id, f"{self.given}. {question}", figure, unit, exact, steps, inputs, errors, concentration
+        )
+
 
 def _phased(draw: _Draw, *, pounds: bool = False, **what_if: object) -> _Phased:
     """The card's phases for a patient of a drawn weight over a drawn session length: ``A patient weighing 72.4 kg
@@ -668,15 +693,6 @@ def _phased(draw: _Draw, *, pounds: bool = False, **what_if: object) -> _Phased:
     return _Phased(card, weight, plan, figures, given)
 
 
-def _phase_inputs(regimen: _Phased, number: int, **extra: object) -> dict[str, object]:
-    return {
-        "weight": regimen.weight.text,
-        "duration_h": _in(regimen.what_if.duration, "h") if regimen.what_if.duration is not None else None,
-        "phase": number,
-        **extra,
-    }
-
-
 def _bolus_dose(draw: _Draw) -> _Made:
     """A bolus dose from mg/kg: mg/kg x kg, the figure the calculation gives for that phase."""
     regimen = _phased(draw)
@@ -687,16 +703,10 @@ def _bolus_dose(draw: _Draw) -> _Made:
         for step in regimen.figures.steps
         if step.figure == "bolus" and math.isclose(_in(step.result, "mg"), _in(phase.amount, "mg"), rel_tol=1e-12)
     )
-    per_kg = phase.phase.dose_per_kg
-    return _Made(
-        regimen.card.id,
-        f"{regimen.given}. What is the bolus dose, in mg?",
-        "bolus_dose",
-        "mg",
-        phase.amount.to("mg"),
-        [*regimen.weight.steps, bolus],
-        _phase_inputs(regimen, number),
-        [("the dose per kg given unchanged", _of(per_kg, "mg"))],
+    unchanged = _of(phase.phase.dose_per_kg, "mg")
+    asked = ("bolus_dose", "mg", phase.amount.to("mg"))
+    return regimen.made(
+        "What is the bolus dose, in mg?", asked, [bolus], number, [("the dose per kg given unchanged", unchanged)]
     )
 
 
@@ -740,16 +750,7 @@ def _infusion_rate(draw: _Draw) -> _Made:
     """An infusion's rate per kg (mcg/kg/min as written) for this patient in mg/h: x kg, x 60 min/h, / 1000."""
     regimen = _phased(draw)
     number, rate, steps, errors = _infusion(draw, regimen)
-    return _Made(
-        regimen.card.id,
-        f"{regimen.given}. At what rate does the infusion run, in mg/h?",
-        "rate",
-        "mg/h",
-        rate,
-        [*regimen.weight.steps, *steps],
-        _phase_inputs(regimen, number),
-        errors,
-    )
+    return regimen.made("At what rate does the infusion run, in mg/h?", ("rate", "mg/h", rate), steps, number, errors)
 
 
 def _infusion_pump_rate(draw: _Draw) -> _Made:
@@ -759,22 +760,15 @@ def _infusion_pump_rate(draw: _Draw) -> _Made:
     number, rate, steps, errors = _infusion(draw, regimen)
     conc = strength.value.to("mg/mL")
     pump, divided = _worked(rate, ("pump_rate", "/", conc, "mL/h"))
-    return _Made(
-        regimen.card.id,
-        f"{regimen.given}. The infusion is made up as a solution of {_concentration_text(strength)}. What is its "
-        "pump rate, in mL/h?",
-        "pump_rate",
-        "mL/h",
-        pump,
-        [*regimen.weight.steps, *steps, *divided],
-        _phase_inputs(regimen, number, concentration=_concentration_text(strength)),
-        [
-            *((text, (value / conc).to("mL/h")) for text, value in errors),
-            ("the rate in mg/h given instead of the pump rate", _of(rate, "mL/h")),
-            ("multiplied by the concentration instead of dividing", _of(rate * conc, "mL/h")),
-        ],
-        strength,
+    question = (
+        f"The infusion is made up as a solution of {_concentration_text(strength)}. What is its pump rate, in mL/h?"
     )
+    errors = [
+        *((text, (value / conc).to("mL/h")) for text, value in errors),
+        ("the rate in mg/h given instead of the pump rate", _of(rate, "mL/h")),
+        ("multiplied by the concentration instead of dividing", _of(rate * conc, "mL/h")),
+    ]
+    return regimen.made(question, ("pump_rate", "mL/h", pump), [*steps, *divided], number, errors, strength)
 
 
 def _session_total(draw: _Draw) -> _Made:
@@ -783,7 +777,7 @@ def _session_total(draw: _Draw) -> _Made:
     regimen = _phased(draw, pounds=draw.level == 3)
     figures = regimen.figures
     infusions = iter(_phase_numbers(regimen.card, InfusionPhase))
-    steps: list[Line] = list(regimen.weight.steps)
+    steps: list[Line] = []
     for step in figures.steps:
         if step.figure == "rate":  # a rate per kg: shown converted step by step, as the infusion-rate problems do
             steps += _infusion_steps(regimen, next(infusions))[1]
@@ -791,9 +785,8 @@ def _session_total(draw: _Draw) -> _Made:
             steps.append(step)
     boluses = sum((p.amount for p in figures.phases if p.kind == "bolus"), Q_(0.0, "mg"))
     errors = [("the bolus left out of the total", (figures.total_dose - boluses).to("mg"))]
-    if any(
-        dict(p.phase.rate_per_kg.unit_items()).get("microgram") == 1 for p in figures.phases if p.kind == "infusion"
-    ):
+    per_kg = [p.phase.rate_per_kg for p in figures.phases if p.kind == "infusion" and p.phase.rate_per_kg is not None]
+    if any(dict(rate.unit_items()).get("microgram") == 1 for rate in per_kg):
         infused = (figures.total_dose - boluses).to("mg")
         errors.append(("mcg taken as mg in the infusion (1000 times too much)", boluses + infused * 1000))
     last_rate = figures.phases[-1].rate
@@ -802,16 +795,8 @@ def _session_total(draw: _Draw) -> _Made:
     if regimen.weight.pounds is not None:
         as_kg = calculate(make_plan(regimen.card, regimen.what_if), Q_(regimen.weight.pounds, "kg"))
         errors.append(("the weight in pounds used as kilograms", as_kg.total_dose.to("mg")))
-    return _Made(
-        regimen.card.id,
-        f"{regimen.given}. What is the total dose of the session, bolus and infusion together, in mg?",
-        "total_dose",
-        "mg",
-        figures.total_dose.to("mg"),
-        steps,
-        _phase_inputs(regimen, 0),
-        errors,
-    )
+    question = "What is the total dose of the session, bolus and infusion together, in mg?"
+    return regimen.made(question, ("total_dose", "mg", figures.total_dose.to("mg")), steps, 0, errors)
 
 
 # ---- the kinds, their levels, and the cards each can be made from ------------------------------------------
