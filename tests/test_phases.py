@@ -61,6 +61,22 @@ def test_new_cards_by_hand_from_the_cli() -> None:
     assert "35 mg + 126 mg = 161 mg" in text
 
 
+def test_the_other_new_cards_by_hand_from_the_cli_with_no_folder() -> None:
+    # built in: no --regimens-dir. 0.5 mg/kg x 70 kg = 35 mg over 40 min: 35 mg / (40/60 h) = 52.5 mg/h
+    (depression,) = run("table", "-r", "total-0.5-mg-kg-40-min", "-w", "70 kg", "-f", "json").json()["rows"]
+    assert value(depression["total_dose"], "mg").magnitude == pytest.approx(35, rel=1e-12)
+    assert value(depression["rate"], "mg/h").magnitude == pytest.approx(52.5, rel=1e-12)
+    text = run("table", "-r", "total-0.5-mg-kg-40-min", "-w", "70 kg", "-f", "markdown").stdout
+    assert "| total-0.5-mg-kg-40-min | 52.5 | 0.75 | 0.67 | 35 | 0.5 | 35 (1 x) |" in text
+    # 22 mg/h x 4 days x 24 h/day = 2,112 mg, the same for every weight
+    (days,) = run("table", "-r", "rate-22-mg-h-4-days", "-w", "154 lb", "-f", "json").json()["rows"]
+    assert value(days["total_dose"], "mg").magnitude == pytest.approx(2112, rel=1e-12)
+    assert value(days["rate"], "mg/h").magnitude == pytest.approx(22, rel=1e-12)
+    # a plain table gives all seven, the three new ones after the four seed cards
+    ids = [row["regimen"] for row in run("table", "-w", "70 kg", "-f", "json").json()["rows"]]
+    assert ids[4:] == ["rate-22-mg-h-4-days", "total-0.5-mg-kg-40-min", BOLUS_THEN_INFUSION]
+
+
 def test_a_what_if_duration_stretches_the_last_phase_and_refuses_one_shorter_than_the_phases(tmp_path: Path) -> None:
     # 1 h instead of 3 h: 35 mg + 42 mg/h x 1 h = 77 mg
     row = dosecalc.table("70 kg", BOLUS_THEN_INFUSION, duration="1 h").rows[0]
