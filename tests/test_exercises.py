@@ -344,6 +344,8 @@ def test_golden_phased_problems_worked_by_hand() -> None:
     # the bolus left out: 361.4224 mg; pounds as kg: 0.5 × 166 + 10 × 166 × 60 / 1000 × 8 = 83 + 796.8 = 879.8 mg
     assert dict(total.errors)["the bolus left out of the total"] == pytest.approx(361.4224004)
     assert dict(total.errors)["the weight in pounds used as kilograms"] == pytest.approx(879.8)
+    # the infusion's mcg read as mg: 37.64817 + 361.42240 x 1000 = 361,460.04858 mg
+    assert dict(total.errors)["mcg taken as mg in the infusion (1000 times too much)"] == pytest.approx(361460.04858)
 
 
 TEACHER_CARDS = {
@@ -353,6 +355,11 @@ TEACHER_CARDS = {
     "per-kg-total": 'kind = "weight-based-total"\ntotal_dose_per_kg = "1.5 mg/kg"\nmax_rate = "60 mg/h"\n'
     'duration = "2 h"\nsessions = 5',
     "per-kg-rate": 'kind = "weight-based-rate"\nrate_per_kg = "0.2 mg/kg/h"\nduration = "5 h"\nsessions = 1',
+    # a bolus, an hour at 0.5 mg/kg/h (no conversion: only the session's total asks about it), then 2 mcg/kg/min
+    "bolus-then-two-rates": 'kind = "phased"\nduration = "4 h"\nsessions = 1\n'
+    '[[phases]]\ntype = "bolus"\ndose_per_kg = "1 mg/kg"\n'
+    '[[phases]]\ntype = "infusion"\nrate_per_kg = "0.5 mg/kg/h"\nduration = "1 h"\n'
+    '[[phases]]\ntype = "infusion"\nrate_per_kg = "2 mcg/kg/min"',
 }
 
 

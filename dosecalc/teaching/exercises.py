@@ -636,6 +636,26 @@ def _phase_numbers(card: Card, kind: type) -> list[int]:
     return [n for n, p in enumerate(card.phases, 1) if isinstance(p, InfusionPhase) and p.rate_per_kg is not None]
 
 
+def _converted_infusions(card: Card) -> list[int]:
+    """The per-kg infusions written in a unit other than mg/kg/h (``10 mcg/kg/min``): their rate in mg/h takes a
+    conversion step beside the weight, as the levels of the infusion problems count on."""
+    if not isinstance(card, PhasedCard):
+        return []
+    return [
+        n
+        for n, p in enumerate(card.phases, 1)
+        if isinstance(p, InfusionPhase) and p.rate_per_kg is not None and p.rate_per_kg.units != _MG_KG_H.units
+    ]
+
+
+_MG_KG_H = Q_(1.0, "mg/kg/h")
+
+
+def _in_micrograms(rate: Quantity | None) -> bool:
+    """A rate written in mcg (``10 mcg/kg/min``): the one a student may read as mg."""
+    return rate is not None and dict(rate.unit_items()).get("microgram") == 1
+
+
 def _bolus_then_infusion(card: Card) -> bool:
     """A phased card of boluses and infusions only (a titration's total is not a sum a student can check)."""
     return isinstance(card, PhasedCard) and all(isinstance(p, BolusPhase | InfusionPhase) for p in card.phases)
@@ -736,11 +756,11 @@ def _infusion_steps(regimen: _Phased, number: int) -> tuple[Quantity, list[Line]
 def _infusion(draw: _Draw, regimen: _Phased) -> tuple[int, Quantity, list[Line], list[tuple[str, Quantity]]]:
     """An infusion phase drawn from the card, its rate in mg/h and steps, and the errors of the conversion:
     mcg taken as mg, the weight left out."""
-    number = draw.rng.choice(_phase_numbers(regimen.card, InfusionPhase))
+    number = draw.rng.choice(_converted_infusions(regimen.card))
     rate, steps = _infusion_steps(regimen, number)
     written: Quantity = regimen.figures.phases[number - 1].phase.rate_per_kg
     errors: list[tuple[str, Quantity]] = []
-    if dict(written.unit_items()).get("microgram") == 1:
+    if _in_micrograms(written):
         errors.append(("mcg taken as mg (1000 times too much)", rate * 1000.0))
     errors.append(("the weight left out (per kg, not for this patient)", (written * Q_(1.0, "kg")).to("mg/h")))
     return number, rate, steps, errors
@@ -785,10 +805,10 @@ def _session_total(draw: _Draw) -> _Made:
             steps.append(step)
     boluses = sum((p.amount for p in figures.phases if p.kind == "bolus"), Q_(0.0, "mg"))
     errors = [("the bolus left out of the total", (figures.total_dose - boluses).to("mg"))]
-    per_kg = [p.phase.rate_per_kg for p in figures.phases if p.kind == "infusion" and p.phase.rate_per_kg is not None]
-    if any(dict(rate.unit_items()).get("microgram") == 1 for rate in per_kg):
-        infused = (figures.total_dose - boluses).to("mg")
-        errors.append(("mcg taken as mg in the infusion (1000 times too much)", boluses + infused * 1000))
+    in_mcg = [p.amount for p in figures.phases if p.kind == "infusion" and _in_micrograms(p.phase.rate_per_kg)]
+    if in_mcg:  # the infusions written in mcg read as mg: each of their amounts 1000 times over
+        extra = sum(in_mcg, Q_(0.0, "mg")) * 999.0
+        errors.append(("mcg taken as mg in the infusion (1000 times too much)", (figures.total_dose + extra).to("mg")))
     last_rate = figures.phases[-1].rate
     if last_rate is not None:
         errors.append(("the infusion's rate in mg/h given instead of the total", _of(last_rate.to("mg/h"), "mg")))
@@ -844,8 +864,8 @@ KINDS: tuple[Kind, ...] = (
     Kind("mcg-kg-min-from-pump-rate", 3, _kinds("weight-based-rate"), _mcg_kg_min_from_pump),
     Kind("pump-rate-from-mcg-kg-min", 3, None, _pump_rate_from_mcg_kg_min),
     Kind("bolus-dose", 1, lambda card: bool(_phase_numbers(card, BolusPhase)), _bolus_dose),
-    Kind("infusion-rate", 2, lambda card: bool(_phase_numbers(card, InfusionPhase)), _infusion_rate),
-    Kind("infusion-pump-rate", 3, lambda card: bool(_phase_numbers(card, InfusionPhase)), _infusion_pump_rate),
+    Kind("infusion-rate", 2, lambda card: bool(_converted_infusions(card)), _infusion_rate),
+    Kind("infusion-pump-rate", 3, lambda card: bool(_converted_infusions(card)), _infusion_pump_rate),
     Kind("session-total", 3, _bolus_then_infusion, _session_total),
 )
 
