@@ -470,7 +470,7 @@ def _as_read(mark: Mark) -> str:
     reading = mark.reading
     if reading is None:
         return (mark.given or "").strip()
-    value = format(reading.value.normalize(), "f") if abs(reading.value) < _LARGEST else str(reading.value)
+    value = format(reading.value.normalize(), ",f") if abs(reading.value) < _LARGEST else str(reading.value)
     return f"{value} {reading.unit or mark.problem.unit}"
 
 
