@@ -533,11 +533,51 @@ def _card_files(folder: Path) -> list[Path]:
     return files
 
 
+class _Cards(Mapping[str, "Card"]):
+    """A catalogue's cards by id, in order. A built-in card is validated when it is first looked at: the
+    built-in cards are tested with dosecalc, and a command that picks four cards need not build the validators
+    of the others (the phased card's costs a few milliseconds of every start). A teacher's card is validated as
+    it is read, so that a broken one is reported at once."""
+
+    __slots__ = ("_cards", "_unread")
+
+    def __init__(self) -> None:
+        self._cards: dict[str, Card | None] = {}
+        self._unread: dict[str, tuple[Path, dict[str, Any]]] = {}
+
+    def add(self, card: Card) -> None:
+        self._cards[card.id] = card
+
+    def add_unvalidated(self, card_id: str, path: Path, data: dict[str, Any]) -> None:
+        self._cards[card_id] = None
+        self._unread[card_id] = (path, data)
+
+    def __getitem__(self, card_id: str) -> Card:
+        card = self._cards[card_id]
+        if card is None:
+            path, data = self._unread.pop(card_id)
+            try:
+                card = validate_card(data)
+            except ValidationError as error:
+                raise CardError.several(validation_messages(path, error)) from None
+            self._cards[card_id] = card
+        return card
+
+    def __contains__(self, card_id: object) -> bool:
+        return card_id in self._cards
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._cards)
+
+    def __len__(self) -> int:
+        return len(self._cards)
+
+
 class Catalogue(NamedTuple):
     """The regimen cards available to a command, in a stable order, with where each came from, and a teacher's
     own drug files (from a ``drugs/`` folder beside their cards; the built-in ones are found by name)."""
 
-    cards: dict[str, Card]
+    cards: Mapping[str, Card]
     origins: dict[str, Path]
     drugs: "Mapping[str, Drug]" = MappingProxyType({})
 
@@ -576,26 +616,36 @@ def load_catalogue(regimens_dir: Path | None = None, *, builtin: bool = True) ->
     stamp = _stamp(builtin, [path for path, _ in sources] + drug_files)
     if stamp in _LOADED:  # the same files, unchanged since they were read and validated
         known = _LOADED[stamp]
-        return Catalogue(dict(known.cards), dict(known.origins), known.drugs)
-    cards: dict[str, Card] = {}
+        return Catalogue(known.cards, dict(known.origins), known.drugs)
+    cards = _Cards()
     origins: dict[str, Path] = {}
     problems: list[str] = []
-    for path, _ in sources:
+    for path, is_builtin in sources:
         try:
-            card = load_card(path)
+            if is_builtin:  # validated when first looked at (see _Cards)
+                data = read_toml(path)
+                card_id = data.get("id")
+                if not isinstance(card_id, str):
+                    raise CardError(f"{path}: id: a built-in card needs an id")
+            else:
+                card = load_card(path)
+                card_id = card.id
         except CardError as error:
             problems += error.lines
             continue
-        if card.id in cards:
+        if card_id in cards:
             clash = (
                 "a built-in card"
-                if origins[card.id].parent == builtin_dir() and builtin
-                else path_text(origins[card.id])
+                if origins[card_id].parent == builtin_dir() and builtin
+                else path_text(origins[card_id])
             )
-            problems.append(f"{path_text(path)}: id: {card.id!r} is already used by {clash}; give this card another id")
+            problems.append(f"{path_text(path)}: id: {card_id!r} is already used by {clash}; give this card another id")
             continue
-        cards[card.id] = card
-        origins[card.id] = path
+        if is_builtin:
+            cards.add_unvalidated(card_id, path, data)
+        else:
+            cards.add(card)
+        origins[card_id] = path
     if problems:
         raise CardError.several(problems, limit=40)  # each card already at most 20 lines and a count
     if not cards:
@@ -608,7 +658,7 @@ def load_catalogue(regimens_dir: Path | None = None, *, builtin: bool = True) ->
     if stamp is not None:
         if len(_LOADED) >= _LOADED_LIMIT:
             _LOADED.clear()
-        _LOADED[stamp] = Catalogue(dict(cards), dict(origins), drugs)
+        _LOADED[stamp] = Catalogue(cards, dict(origins), drugs)
     return Catalogue(cards, origins, drugs)
 
 
