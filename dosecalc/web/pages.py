@@ -20,6 +20,7 @@ from starlette.datastructures import ImmutableMultiDict
 
 from .. import DISCLAIMER, api
 from ..errors import DoseCalcError
+from ..render import BINARY_FORMATS
 from ..results import Marks, Sheet, Variants
 from . import fields as f
 from . import views
@@ -396,22 +397,18 @@ def teacher_sheet(request: Request, folder: Folder) -> Response:
     if fmt not in SUFFIX:
         raise DoseCalcError(f"{fmt!r:.40} is not one of {', '.join(SUFFIX)}", field="format")
     made = api.exercises(regimens_dir=folder, **arguments)
-    if isinstance(made, Variants):
-        name = f"dosecalc-{made[0].code}-{len(made)}-variants.{SUFFIX[fmt]}"
-        return Response(
-            made.to_bytes(fmt),
-            media_type=MEDIA[fmt] + ("" if fmt in ("canvas", "qti21") else "; charset=utf-8"),
-            headers={"content-disposition": f'attachment; filename="{name}"'},
-        )
-    if not isinstance(made, Sheet) and len(made) == 1:
+    if not isinstance(made, (Sheet, Variants)) and len(made) == 1:
         made = made[0]  # one student's sheet, as the class's sheet is written
-    name = f"dosecalc-{'key' if arguments.get('key') else 'sheet'}-{arguments.get('seed', 1)}.{SUFFIX[fmt]}"
-    if isinstance(made, Sheet):
-        name = f"dosecalc-{'key' if made.is_key else 'sheet'}-{made.code}.{SUFFIX[fmt]}"
+    if isinstance(made, Variants):
+        name = f"dosecalc-{made[0].code}-{len(made)}-variants"
+    elif isinstance(made, Sheet):
+        name = f"dosecalc-{'key' if made.is_key else 'sheet'}-{made.code}"
+    else:
+        name = f"dosecalc-{'key' if arguments.get('key') else 'sheet'}-{arguments.get('seed', 1)}"
     return Response(
         made.to_bytes(fmt),
-        media_type=MEDIA[fmt] + ("" if fmt in ("canvas", "qti21") else "; charset=utf-8"),
-        headers={"content-disposition": f'attachment; filename="{name}"'},
+        media_type=MEDIA[fmt] + ("" if fmt in BINARY_FORMATS else "; charset=utf-8"),
+        headers={"content-disposition": f'attachment; filename="{name}.{SUFFIX[fmt]}"'},
     )
 
 
