@@ -315,12 +315,12 @@ DOWNLOADS = (
     ("markdown", "worksheet (Markdown)", False),
     ("json", "answer key (JSON)", True),
 )
-#: (format, label) of each export for a learning platform.
+#: (format, label, answer key) of each export for a learning platform (an export holds the key).
 PLATFORMS = (
-    ("moodle", "Moodle XML"),
-    ("gift", "GIFT"),
-    ("canvas", "Canvas (QTI 1.2 zip)"),
-    ("qti21", "QTI 2.1 package (zip)"),
+    ("moodle", "Moodle XML", True),
+    ("gift", "GIFT", True),
+    ("canvas", "Canvas (QTI 1.2 zip)", True),
+    ("qti21", "QTI 2.1 package (zip)", True),
 )
 SUFFIX = {
     "html": "html", "markdown": "md", "json": "json", "csv": "csv",
@@ -332,10 +332,11 @@ MEDIA = {
 }  # fmt: skip
 
 
-def _links(options: Mapping[str, Any]) -> list[tuple[str, str]]:
+def _links(options: Mapping[str, Any], downloads: Sequence[tuple[str, str, bool]] = DOWNLOADS) -> list[tuple[str, str]]:
+    """(label, address) of each download of the sheet(s) ``options`` make."""
     return [
         (label, "/teacher/sheet?" + urlencode({**options, "format": fmt, "key": int(key)}, doseq=True))
-        for fmt, label, key in DOWNLOADS
+        for fmt, label, key in downloads
     ]
 
 
@@ -353,12 +354,8 @@ def teacher(request: Request, folder: Folder) -> HTMLResponse:
             if variants is not None:
                 api.exercises(regimens_dir=folder, variants=variants, **arguments)  # the count of questions checked
                 platform["variants"] = variants
-            exports = [
-                (label, "/teacher/sheet?" + urlencode({**platform, "format": fmt, "key": 1}, doseq=True))
-                for fmt, label in PLATFORMS
-            ]
             row = {"student": "The class", "code": made.code, "links": _links(options)}
-            return {"rows": [row], "all": [], "platforms": exports}
+            return {"rows": [row], "all": [], "platforms": _links(platform, PLATFORMS)}
         if variants is not None:
             raise DoseCalcError("is for a sheet of the class, not one sheet per student", field="variants")
         rows = [
@@ -366,10 +363,7 @@ def teacher(request: Request, folder: Folder) -> HTMLResponse:
             for sheet in made
         ]
         everyone = {**options, "students": arguments["students"]}
-        every = [
-            (label, "/teacher/sheet?" + urlencode({**everyone, "format": fmt, "key": int(key)}, doseq=True))
-            for fmt, label, key in (*DOWNLOADS, ("csv", "roster of codes (CSV)", False))
-        ]
+        every = _links(everyone, (*DOWNLOADS, ("csv", "roster of codes (CSV)", False)))
         return {"rows": rows, "all": every, "platforms": []}
 
     defaults = {"count": "10", "seed": "1", "conventions": "standard"}
