@@ -44,7 +44,7 @@ from ..errors import DoseCalcError
 from ..regimens import BolusPhase, Card, InfusionPhase, PhasedCard, documented_dose
 from ..render import numbers, words
 from ..units import Q_, Concentration, Quantity, parse_concentration
-from .sheets import Convention
+from .sheets import Convention, places_of
 
 PREPARATIONS = ("100 mg in 100 mL", "500 mg in 500 mL", "80 mg in 500 mL", "100 mg in 50 mL", "200 mg in 100 mL")
 STRENGTHS = ("1 mg/mL", "2 mg/mL", "0.5 mg/mL", "0.16 mg/mL")
@@ -98,7 +98,7 @@ class Problem(NamedTuple):
     @property
     def places(self) -> int:
         """Decimal places of the rounding step (0 for whole numbers)."""
-        return max(0, -int(self.step.normalize().as_tuple().exponent))
+        return places_of(self.step)
 
 
 def rounded(value: float, places: int) -> float:

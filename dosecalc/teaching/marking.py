@@ -190,12 +190,17 @@ def factor_errors(problem: Problem) -> list[tuple[Decimal, str]]:
     return factors
 
 
+def _problem_error(value: Decimal, problem: Problem) -> str | None:
+    """The problem's own common error (the cap ignored, pounds as kilograms...) that ``value`` matches."""
+    return next((words for words, wrong in problem.errors if _matches(value, wrong, problem.step)), None)
+
+
 def diagnose(value: Decimal, problem: Problem) -> tuple[str | None, bool]:
     """The common error a wrong ``value`` (in the asked unit) matches, and whether it is a rounding error."""
     step = problem.step
-    for words, wrong in problem.errors:
-        if _matches(value, wrong, step):
-            return words, False
+    own = _problem_error(value, problem)
+    if own is not None:
+        return own, False
     exact = Decimal(f"{problem.exact:.12g}")
     if abs(value) < _LARGEST:
         for place in PLACES:
@@ -234,7 +239,7 @@ def mark_one(problem: Problem, text: str | None, convention: Convention, partial
             f"the question asks for {problem.unit} ({kind_words(problem.unit)}); "
             f"{other_unit} is {kind_words(other_unit or '')}"
         )
-        return Mark(problem, text, WRONG, reading, None, reason + remark, _another_figure(reading, problem), 0.0)
+        return Mark(problem, text, WRONG, reading, None, reason + remark, _problem_error(reading.value, problem), 0.0)
     shown = float(value)
     if is_right(value, problem):
         if other_unit is None or convention.units == "convert":
@@ -260,13 +265,6 @@ def _shown(value: Decimal) -> str:
     from ..render.numbers import significant
 
     return significant(float(value))
-
-
-def _another_figure(reading: Reading, problem: Problem) -> str | None:
-    for words, wrong in problem.errors:
-        if _matches(reading.value, wrong, problem.step):
-            return words
-    return None
 
 
 def mark(

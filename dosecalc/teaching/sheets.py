@@ -56,6 +56,11 @@ FORMAT_VERSION = 1
 MAX_PROBLEMS = 500
 
 
+def places_of(step: Decimal) -> int:
+    """Decimal places of a rounding step: 2 for 0.01, 0 for 1 (and for 10)."""
+    return max(0, -int(step.normalize().as_tuple().exponent))
+
+
 def _step_text(step: Decimal) -> str:
     return format(step.normalize(), "f")
 
@@ -77,7 +82,7 @@ class Convention(NamedTuple):
 
     def places(self, unit: str) -> int:
         """Decimal places of the rounding step for ``unit`` (0 for whole numbers)."""
-        return max(0, -int(self.step(unit).normalize().as_tuple().exponent))
+        return places_of(self.step(unit))
 
     @property
     def pound_factor(self) -> Decimal | None:
