@@ -27,6 +27,7 @@ from .errors import QuantityError, quote
 
 __all__ = [
     "CONCENTRATION",
+    "DECIMAL_COMMA",
     "DOSE",
     "DOSE_PER_KG",
     "DROP_FACTOR",
@@ -150,7 +151,8 @@ _KIND_WORDS = {"per": "", "mass": "a mass", "time": "a time", "volume": "a volum
 _NUMBER = re.compile(r"(?P<number>[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)\s*(?P<unit>.*)", re.ASCII | re.DOTALL)
 _UNIT_SEPARATOR = re.compile(r"\s*/\s*|\s+per\s+", re.ASCII | re.IGNORECASE)
 _THOUSANDS = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?", re.ASCII)
-_DECIMAL_COMMA = re.compile(r"[0-9]*,[0-9]+", re.ASCII)
+#: A number written with a decimal comma (``70,5``), refused by the parser and by marking alike.
+DECIMAL_COMMA = re.compile(r"[0-9]*,[0-9]+", re.ASCII)
 
 #: Longest text the parser reads; quantities people type are far shorter.
 MAX_TEXT_LENGTH = 64
@@ -226,7 +228,7 @@ def _number_problem(text: str, spec: QuantitySpec) -> str:
             "has a comma, which could be a thousands separator or a decimal comma; "
             f"write the number without commas, with a decimal point if needed, e.g. {spec.example}"
         )
-    if _DECIMAL_COMMA.match(head):
+    if DECIMAL_COMMA.match(head):
         fixed = head.split()[0].replace(",", ".")
         return f"uses a decimal comma; write {fixed}{head[len(head.split()[0]) :]}"
     if head.startswith("-"):

@@ -21,6 +21,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation, localc
 from typing import NamedTuple
 
 from ..errors import DoseCalcError, quote
+from ..units import DECIMAL_COMMA
 from .exercises import Problem, answer_text
 from .sheets import Convention
 
@@ -35,8 +36,9 @@ _LARGEST = Decimal("1e12")
 _EXPONENT = 15
 
 _NUMBER = re.compile(r"(?P<number>[0-9]*\.?[0-9]*(?:[eE][+-]?[0-9]+)?)\s*(?P<unit>.*)", re.ASCII | re.DOTALL)
+#: Thousands separators read (``2,000``): groups of three to the end of the number, unlike the parser's pattern,
+#: which only has to recognise them to say why it refuses them.
 _THOUSANDS = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?(?![0-9,])", re.ASCII)
-_DECIMAL_COMMA = re.compile(r"[0-9]*,[0-9]+", re.ASCII)
 
 
 class Reading(NamedTuple):
@@ -90,11 +92,10 @@ def read_answer(text: str) -> Reading | None:
     if stripped.startswith("+"):
         raise Unreadable("has a '+' sign; write the number alone")
     thousands = _THOUSANDS.match(stripped)
+    number = None if thousands else DECIMAL_COMMA.match(stripped)
     if thousands:
         stripped = thousands[0].replace(",", "") + stripped[thousands.end() :]
-    elif _DECIMAL_COMMA.match(stripped):
-        number = _DECIMAL_COMMA.match(stripped)
-        assert number is not None
+    elif number:
         raise Unreadable(
             f"uses a comma inside a number ({number[0]}); write a decimal point, e.g. {number[0].replace(',', '.')}"
         )
