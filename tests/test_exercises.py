@@ -399,6 +399,41 @@ def test_a_level_no_card_allows_is_refused() -> None:
     )
 
 
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 10**6),
+    level=st.sampled_from([None, 1, 2, 3]),
+    convention=st.sampled_from(sorted(PROFILES.values(), key=repr)),
+)
+def test_no_answer_rounds_to_nothing(seed: int, level: int | None, convention: Convention) -> None:
+    for problem in generate(list(load_catalogue().cards.values()), 12, seed, level, convention):
+        assert problem.answer > 0, problem
+
+
+def test_a_draw_that_rounds_to_nothing_is_drawn_again() -> None:
+    # Seed 22, level 3, problem 2 first draws 0.5 mg/kg over 7 h for 103 lb, 200 mg in 100 mL, 10 gtt/mL:
+    # 103 x 0.45359237 = 46.72 kg; x 0.5 mg/kg = 23.36 mg; / 7 h = 3.337 mg/h; / 2 mg/mL = 1.669 mL/h;
+    # x 10 gtt/mL / 60 min/h = 0.278 gtt/min, which rounds to 0 gtt/min. That draw is not the problem.
+    cards = list(load_catalogue().cards.values())
+    first, second = generate(cards, 2, 22, 3, Convention())
+    assert second.kind == "drip-rate" and second.answer >= 1
+    assert "103 lb" not in second.question
+    assert generate(cards, 1, 22, 3, Convention()) == [first]  # the draw again stays inside problem 2
+
+
+def test_cards_whose_every_answer_rounds_to_nothing_are_refused(tmp_path: Path) -> None:
+    # 0.001 mg/h asked in mg/h to 0.1 rounds to 0 mg/h whatever the draw
+    (tmp_path / "tiny.toml").write_text(
+        'id = "tiny"\ntitle = "Tiny"\nindication = "Classroom"\nkind = "fixed-rate"\nrate = "0.001 mg/h"\n'
+        'duration = "1 h"\nsessions = 1\n[[sources]]\ncitation = "Course handout"\nsays = "For exercises."\n',
+        encoding="utf-8",
+    )
+    cards = list(load_catalogue(tmp_path, builtin=False).cards.values())
+    with pytest.raises(DoseCalcError, match="rounds to 0") as caught:
+        generate(cards, 1, 1, 1, Convention())
+    assert caught.value.field == "level"
+
+
 def test_same_seed_same_bytes_in_fresh_processes() -> None:
     outputs = set()
     for hashseed in ("0", "12345"):

@@ -165,6 +165,11 @@ DIAGNOSES = [
     ("6", DRIP, "cut off"),  # 6.667 truncated
     ("13.2", RATE, "too early"),  # within 2 % of 13.333 but not the key
     ("53.9", POUNDS, "pounds not converted"),  # 0.35 x 154
+    # a slip after rounding: 0.35 mg/kg/h x 90 kg / 2.5 mg/mL = 12.6 mL/h, to whole mL/h: 13 mL/h, written 130;
+    # 130 is 4 mL/h from 126 (the exact value x 10), outside one step, but exactly the key x 10
+    ("130", problem(5, "mL/h", 0.35 * 90 / 2.5, "1"), "factor of 10"),
+    ("13000", problem(5, "mL/h", 0.35 * 90 / 2.5, "1"), "1,000"),
+    ("780", problem(5, "mL/h", 0.35 * 90 / 2.5, "1"), "60"),  # 13 x 60
 ]
 
 
@@ -324,6 +329,19 @@ def test_every_key_is_right_in_every_spelling_and_one_step_off_is_wrong(
             if outside > 0:
                 assert mark_answers([p], {p.number: str(outside)}, sheet.convention)[0].status == WRONG, (p, outside)
         assert abs(exact - Decimal(str(p.answer))) <= half
+
+
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 10**6), level=st.sampled_from([None, 1, 2, 3]), profile=st.sampled_from(sorted(PROFILES)))
+def test_the_key_slipped_by_a_power_of_ten_or_sixty_is_always_diagnosed(
+    seed: int, level: int | None, profile: str
+) -> None:
+    sheet = exercises(count=8, seed=seed, level=level, conventions=profile)
+    for p in sheet:
+        for factor in (Decimal(10), Decimal(1000), Decimal(60)):
+            for slipped in (Decimal(str(p.answer)) * factor, Decimal(str(p.answer)) / factor):
+                result = mark_answers([p], {p.number: f"{slipped:.8g}"}, sheet.convention)[0]
+                assert result.status == WRONG and result.diagnosis, (p, slipped, result.reason)
 
 
 def test_the_score_is_out_of_the_problems_on_the_sheet(tmp_path: Path) -> None:

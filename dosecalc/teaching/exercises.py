@@ -60,6 +60,8 @@ ORDERS = ("0.25", "0.3", "0.5", "0.75", "1", "1.5", "2")
 MCG_ORDERS = ("1", "2", "2.5", "3", "4", "5", "6")
 #: Weights are chosen in this range (kg), on both sides of a cap that binds inside it.
 _LIGHTEST, _HEAVIEST = 45.0, 120.0
+#: How many times a problem is drawn again when its answer rounds to zero.
+_DRAWS = 50
 
 # Which figures each figure is computed from: the chain of steps behind an answer.
 _INPUTS: dict[str, tuple[str, ...]] = {
@@ -925,10 +927,22 @@ def _problem(cards: Sequence[Card], seed: int, number: int, level: int, index: i
     kind = _kind(cards, seed, level, index)
     rng = random.Random(f"dosecalc problem {seed} {number}")
     card = None if kind.allows is None else rng.choice([card for card in cards if kind.allows(card)])
-    made = kind.make(_Draw(rng, card, convention, level))
-    unit, places = made.unit, convention.places(made.unit)
-    exact = _in(made.exact, unit)
-    answer = rounded(exact, places)
+    # A draw whose answer rounds to nothing (a slow infusion through a 10 gtt/mL set: 0.28 gtt/min, "0 gtt/min")
+    # asks nothing a sheet can mark: the problem's own random stream draws again, so problem N stays the same
+    # for any count.
+    for _ in range(_DRAWS):
+        made = kind.make(_Draw(rng, card, convention, level))
+        unit, places = made.unit, convention.places(made.unit)
+        exact = _in(made.exact, unit)
+        answer = rounded(exact, places)
+        if answer > 0:
+            break
+    else:
+        raise DoseCalcError(
+            f"problem {number} ({kind.id}) of seed {seed}: every draw from {made.regimen} rounds to 0 {unit} at "
+            f"the sheet's step; give another level or other cards",
+            field="level",
+        )
     errors: list[tuple[str, float]] = []
     for text, value in made.errors:
         wrong = _in(value, unit)

@@ -212,8 +212,11 @@ def diagnose(value: Decimal, problem: Problem) -> tuple[str | None, bool]:
                 )
         if value == _round(exact, step, ROUND_DOWN):
             return "cut off (truncated) rather than rounded half up", True
+    # A slip made before rounding scales the exact value; one made after (the key's 13 mL/h written as 130)
+    # scales the rounded answer, which at a coarse step lies outside the tolerance around the scaled exact one.
+    key = key_value(problem)
     for factor, words in factor_errors(problem):
-        for scaled in (exact * factor, exact / factor):
+        for scaled in (exact * factor, exact / factor, key * factor, key / factor):
             if _matches(value, float(scaled), step):
                 return words, False
     if exact and abs(value - exact) / exact < Decimal("0.02"):
