@@ -25,7 +25,7 @@ import numpy as np
 
 from .errors import RegimenError
 from .regimens import BolusPhase, Card, InfusionPhase, PhasedCard, TitrationPhase, documented_dose
-from .units import Q_, Concentration, Quantity
+from .units import Q_, Concentration, Quantity, magnitude_in, product, quantity, quotient, to
 
 if TYPE_CHECKING:
     from .drugs import Drug, Limit
@@ -84,7 +84,7 @@ class Plan(NamedTuple):
 
     @property
     def duration_is_what_if(self) -> bool:
-        return bool(self.duration.to("h").magnitude != self.card.duration.to("h").magnitude)
+        return bool(magnitude_in(self.duration, "h") != magnitude_in(self.card.duration, "h"))
 
     @property
     def sessions_is_what_if(self) -> bool:
@@ -106,8 +106,8 @@ def make_plan(card: Card, what_if: WhatIf, drugs: Mapping[str, Drug] | None = No
     for a phased card's phases. ``drugs`` are a teacher's drug files, besides the built-in ones."""
     duration = card.duration if what_if.duration is None else what_if.duration
     if isinstance(card, PhasedCard) and what_if.duration is not None:
-        fixed = sum(float(p.length.to("h").magnitude) for p in card.phases if p.length is not None)
-        if float(duration.to("h").magnitude) < fixed * (1 - 1e-12):
+        fixed = sum(float(magnitude_in(p.length, "h")) for p in card.phases if p.length is not None)
+        if float(magnitude_in(duration, "h")) < fixed * (1 - 1e-12):
             raise RegimenError(
                 f"{_hours(duration)} is shorter than the {fixed:g} h the phases of {card.id} take; "
                 f"give {fixed:g} h or more",
@@ -134,9 +134,9 @@ def make_plan(card: Card, what_if: WhatIf, drugs: Mapping[str, Drug] | None = No
         from_card = True
     return Plan(
         card=card,
-        duration=duration.to("h"),
+        duration=to(duration, "h"),
         sessions=card.sessions if what_if.sessions is None else what_if.sessions,
-        cap=None if cap is None else cap.to("mg/h"),
+        cap=None if cap is None else to(cap, "mg/h"),
         concentration=concentration,
         concentration_from_card=from_card,
         drop_factor=what_if.drop_factor,
@@ -146,7 +146,7 @@ def make_plan(card: Card, what_if: WhatIf, drugs: Mapping[str, Drug] | None = No
 
 
 def _hours(q: Quantity) -> str:
-    return f"{q.to('h').magnitude:g} h"
+    return f"{magnitude_in(q, 'h'):g} h"
 
 
 class DoseFigures(NamedTuple):
@@ -235,14 +235,14 @@ RATE_KINDS = ("fixed-rate", "weight-based-rate")
 
 
 def _mul(trace: Trace, figure: str, a: Quantity, b: Quantity, unit: str) -> Quantity:
-    result: Quantity = (a * b).to(unit)
+    result = product(a, b, unit)
     if trace is not None:
         trace.append(Step(figure, (a, b), ("x",), result))
     return result
 
 
 def _div(trace: Trace, figure: str, a: Quantity, b: Quantity, unit: str) -> Quantity:
-    result: Quantity = (a / b).to(unit)
+    result = quotient(a, b, unit)
     if trace is not None:
         trace.append(Step(figure, (a, b), ("/",), result))
     return result
@@ -250,7 +250,7 @@ def _div(trace: Trace, figure: str, a: Quantity, b: Quantity, unit: str) -> Quan
 
 def _convert(trace: Trace, figure: str, q: Quantity, unit: str) -> Quantity:
     """``q`` in ``unit``; the step shows the conversion factor (154 lb x 0.45359237 kg/lb = 69.85 kg)."""
-    result: Quantity = q.to(unit)
+    result = to(q, unit)
     if trace is not None and q.units != result.units:
         ratio = Q_(1.0, unit) / Q_(1.0, q.units)  # e.g. kg/lb, or h/min for gtt/h -> gtt/min
         factor = float(Q_(1.0, q.units).to(unit).magnitude)
@@ -268,15 +268,15 @@ def _uncapped(plan: Plan, weight: Quantity, trace: Trace) -> tuple[Quantity, Qua
     dose = documented_dose(card)
     ones = np.ones_like(weight.magnitude, dtype=float)
     if card.kind == "fixed-rate":
-        rate = (dose * ones).to("mg/h")
+        rate = to(dose, "mg/h") if np.ndim(weight.magnitude) == 0 else product(dose, quantity(ones, ""), "mg/h")
         if trace is not None:
             trace.append(Step("rate", (dose,), (), rate, "fixed rate: the same for every patient"))
-        return rate, (rate * duration).to("mg")
+        return rate, product(rate, duration, "mg")
     if card.kind == "weight-based-rate":
         rate = _mul(trace, "rate", dose, weight, "mg/h")
-        return rate, (rate * duration).to("mg")
+        return rate, product(rate, duration, "mg")
     if card.kind == "fixed-total":
-        total = (dose * ones).to("mg")
+        total = to(dose, "mg") if np.ndim(weight.magnitude) == 0 else product(dose, quantity(ones, ""), "mg")
         if trace is not None:
             trace.append(Step("planned_total", (dose,), (), total, "a fixed total for every patient"))
     else:
@@ -302,11 +302,12 @@ def calculate(plan: Plan, weight: Quantity, explain: bool = False) -> DoseFigure
             rate, binds, total = uncapped, np.zeros_like(uncapped.magnitude, dtype=bool), planned_total
         else:
             binds = uncapped.magnitude > plan.cap.magnitude
-            rate = Q_(np.where(binds, plan.cap.magnitude, uncapped.magnitude), "mg/h")
-            total = Q_(np.where(binds, (plan.cap * plan.duration).to("mg").magnitude, planned_total.magnitude), "mg")
+            rate = quantity(np.where(binds, plan.cap.magnitude, uncapped.magnitude), "mg/h")
+            at_cap = product(plan.cap, plan.duration, "mg").magnitude
+            total = quantity(np.where(binds, at_cap, planned_total.magnitude), "mg")
     if np.ndim(binds) == 0:  # one patient: plain Python scalars, not 0-d arrays
         binds = bool(binds)
-        rate, total = Q_(float(rate.magnitude), "mg/h"), Q_(float(total.magnitude), "mg")
+        rate, total = quantity(float(rate.magnitude), "mg/h"), quantity(float(total.magnitude), "mg")
     if trace is not None and not phases:
         if plan.cap is not None:
             verdict = "the cap binds, so the rate is the cap" if binds else "the cap does not bind"
@@ -321,7 +322,7 @@ def calculate(plan: Plan, weight: Quantity, explain: bool = False) -> DoseFigure
         if trace is not None and conc.amount is not None and conc.volume is not None:
             concentration = _div(trace, "concentration", conc.amount, conc.volume, "mg/mL")
         else:
-            concentration = conc.value.to("mg/mL")
+            concentration = to(conc.value, "mg/mL")
         pump_rate = _div(trace, "pump_rate", rate, concentration, "mL/h")
         volume = _div(trace, "volume", total, concentration, "mL")
         if plan.drop_factor is not None:
@@ -338,7 +339,7 @@ def calculate(plan: Plan, weight: Quantity, explain: bool = False) -> DoseFigure
         total_dose=total,
         planned_total_dose=planned_total,
         total_dose_per_kg=_div(trace, "total_dose_per_kg", total, weight, "mg/kg"),
-        course_total_dose=_mul(trace, "course_total_dose", total, Q_(float(plan.sessions), ""), "mg"),
+        course_total_dose=_mul(trace, "course_total_dose", total, quantity(float(plan.sessions), ""), "mg"),
         concentration=concentration,
         pump_rate=pump_rate,
         volume=volume,
@@ -360,10 +361,10 @@ def outside_population(card: Card, weight: Quantity) -> bool:
     population = card.population
     if population is None:
         return False
-    kg = float(weight.to("kg").magnitude)
+    kg = float(magnitude_in(weight, "kg"))
     low, high = population.lightest, population.max_weight
-    return (low is not None and kg < float(low.to("kg").magnitude)) or (
-        high is not None and kg > float(high.to("kg").magnitude)
+    return (low is not None and kg < float(magnitude_in(low, "kg"))) or (
+        high is not None and kg > float(magnitude_in(high, "kg"))
     )
 
 
@@ -377,10 +378,10 @@ def limited_figures(figures: DoseFigures) -> list[tuple[str, Quantity, int | Non
     found: list[tuple[str, Quantity, int | None]] = []
     for ph in figures.phases:
         if ph.kind == "bolus":
-            found += [("dose", ph.amount, ph.number), ("dose_per_kg", (ph.amount / weight).to("mg/kg"), ph.number)]
+            found += [("dose", ph.amount, ph.number), ("dose_per_kg", quotient(ph.amount, weight, "mg/kg"), ph.number)]
         else:
-            top = Q_(np.max([piece[2].to("mg/h").magnitude for piece in ph.pieces], axis=0), "mg/h")
-            found += [("rate", top, ph.number), ("rate_per_kg", (top / weight).to("mg/kg/h"), ph.number)]
+            top = quantity(np.max([magnitude_in(piece[2], "mg/h") for piece in ph.pieces], axis=0), "mg/h")
+            found += [("rate", top, ph.number), ("rate_per_kg", quotient(top, weight, "mg/kg/h"), ph.number)]
     return found
 
 
@@ -411,12 +412,12 @@ def _refuse_hard_limits(figures: DoseFigures) -> None:
     first = hard[0]
     limit, drug = first.limit, figures.plan.drug
     unit = LIMIT_UNITS[limit.figure]
-    value = float(first.value.to(unit).magnitude)
+    value = float(magnitude_in(first.value, unit))
     where = "" if first.phase is None else f" in phase {first.phase}"
     raise RegimenError(
         f"under {figures.regimen} the {limit.words}{where} is {value:.4g} {unit} for "
-        f"{float(figures.weight.to('kg').magnitude):g} kg, above the hard limit of "
-        f"{float(limit.above.to(unit).magnitude):g} {unit} for {drug.name if drug else 'this drug'} "
+        f"{float(magnitude_in(figures.weight, 'kg')):g} kg, above the hard limit of "
+        f"{float(magnitude_in(limit.above, unit)):g} {unit} for {drug.name if drug else 'this drug'} "
         f"({limit.source.citation}: {limit.source.says})",
         field="weight" if limit.figure.endswith("per_kg") else "regimen",
     )
@@ -431,7 +432,7 @@ def _capped(rate: Quantity, cap: Quantity | None) -> tuple[Quantity, Any]:
     if cap is None:
         return rate, np.zeros_like(rate.magnitude, dtype=bool)
     binds = rate.magnitude > cap.magnitude
-    return Q_(np.where(binds, cap.magnitude, rate.magnitude), "mg/h"), binds
+    return quantity(np.where(binds, cap.magnitude, rate.magnitude), "mg/h"), binds
 
 
 #: Most constant-rate stretches one titration may have.
@@ -449,15 +450,15 @@ def _phased(plan: Plan, weight: Quantity, trace: Trace) -> tuple[tuple[PhaseFigu
     """
     card: PhasedCard = plan.card  # type: ignore[assignment]
     ones = _ones(weight)
-    end = float(plan.duration.to("h").magnitude)
+    end = float(magnitude_in(plan.duration, "h"))
     start = 0.0
     out: list[PhaseFigures] = []
     binds_any: Any = np.zeros_like(ones, dtype=bool)
-    uncapped_total: Any = Q_(0.0 * ones, "mg")
+    uncapped_total: Any = quantity(0.0 * ones, "mg")
     uncapped_pieces: list[tuple[float, float, Quantity]] = []  # the stretches as they would run with no cap
     for number, phase in enumerate(card.phases, 1):
         length = phase.length
-        stop = end if length is None else start + float(length.to("h").magnitude)
+        stop = end if length is None else start + float(magnitude_in(length, "h"))
         pieces: list[tuple[float, float, Quantity]] = []
         rate: Quantity | None = None
         if isinstance(phase, BolusPhase):
@@ -473,8 +474,8 @@ def _phased(plan: Plan, weight: Quantity, trace: Trace) -> tuple[tuple[PhaseFigu
             binds_any = binds_any | binds
             pieces.append((start, stop, rate))
             uncapped_pieces.append((start, stop, raw))
-            amount = _mul(trace, "phase_dose", rate, Q_(stop - start, "h"), "mg")
-            uncapped_amount = (raw * Q_(stop - start, "h")).to("mg")
+            amount = _mul(trace, "phase_dose", rate, quantity(stop - start, "h"), "mg")
+            uncapped_amount = product(raw, quantity(stop - start, "h"), "mg")
         else:
             pieces, raw_pieces = _titration(phase, start, stop, ones, plan.cap)
             for (_, _, capped), (_, _, raw) in zip(pieces, raw_pieces, strict=True):
@@ -488,17 +489,17 @@ def _phased(plan: Plan, weight: Quantity, trace: Trace) -> tuple[tuple[PhaseFigu
                     Step("phase_dose", (amount,), (), amount, f"phase {number}: the sum of its titration steps")
                 )
         uncapped_total = uncapped_total + uncapped_amount
-        out.append(PhaseFigures(number, phase, Q_(start, "h"), Q_(stop, "h"), amount, rate, tuple(pieces)))
+        out.append(PhaseFigures(number, phase, quantity(start, "h"), quantity(stop, "h"), amount, rate, tuple(pieces)))
         start = stop
     amounts = [ph.amount for ph in out]
-    total: Quantity = sum(amounts[1:], amounts[0]).to("mg")
+    total: Quantity = to(sum(amounts[1:], amounts[0]), "mg")
     if trace is not None and len(amounts) > 1:
         trace.append(Step("total_dose", tuple(amounts), ("+",) * (len(amounts) - 1), total))
     last = [piece for ph in out for piece in ph.pieces]
     runs_to_end = bool(last) and math.isclose(last[-1][1], end, rel_tol=1e-12, abs_tol=1e-12)
-    rate_at_end = last[-1][2].to("mg/h") if runs_to_end else Q_(0.0 * ones, "mg/h")
-    uncapped_at_end = uncapped_pieces[-1][2].to("mg/h") if runs_to_end else rate_at_end
-    return tuple(out), rate_at_end, uncapped_at_end, total, uncapped_total.to("mg"), binds_any
+    rate_at_end = to(last[-1][2], "mg/h") if runs_to_end else quantity(0.0 * ones, "mg/h")
+    uncapped_at_end = to(uncapped_pieces[-1][2], "mg/h") if runs_to_end else rate_at_end
+    return tuple(out), rate_at_end, uncapped_at_end, total, to(uncapped_total, "mg"), binds_any
 
 
 def _fixed_or_per_kg(
@@ -507,7 +508,7 @@ def _fixed_or_per_kg(
     """A phase's figure in ``unit``: its fixed value for every patient, or its value per kg x weight [kg]."""
     if fixed is None:
         return _mul(trace, figure, per_kg, weight, unit)  # type: ignore[arg-type]
-    value: Quantity = (fixed * _ones(weight)).to(unit)
+    value: Quantity = product(fixed, quantity(_ones(weight), ""), unit)
     if trace is not None:
         trace.append(Step(figure, (fixed,), (), value, f"phase {number}: the same for every patient"))
     return value
@@ -518,15 +519,15 @@ def _titration(
 ) -> tuple[list[tuple[float, float, Quantity]], list[tuple[float, float, Quantity]]]:
     """The stretches of a titration, capped and uncapped: ``start_rate + k x step`` in its k-th interval, held at
     ``max_rate`` once reached, the last stretch ending at ``stop``."""
-    every = float(phase.every.to("h").magnitude)
-    first, step, top = (float(q.to("mg/h").magnitude) for q in (phase.start_rate, phase.step, phase.max_rate))
+    every = float(magnitude_in(phase.every, "h"))
+    first, step, top = (float(magnitude_in(q, "mg/h")) for q in (phase.start_rate, phase.step, phase.max_rate))
     raw: list[tuple[float, float, Quantity]] = []
     k, t = 0, start
     while t < stop - 1e-12:
         value = min(first + k * step, top)
         held = value >= top
         t1 = stop if held else min(start + (k + 1) * every, stop)
-        raw.append((t, t1, Q_(value * ones, "mg/h")))
+        raw.append((t, t1, quantity(value * ones, "mg/h")))
         if len(raw) > MAX_TITRATION_STEPS:
             raise RegimenError(
                 f"a titration of more than {MAX_TITRATION_STEPS} steps; give a larger step or interval", field="regimen"
@@ -538,7 +539,7 @@ def _titration(
 
 def _piece_sum(pieces: list[tuple[float, float, Quantity]], ones: Any) -> Quantity:
     """The dose of constant-rate stretches [mg] = sum of rate [mg/h] x length [h]."""
-    total = Q_(0.0 * ones, "mg")
+    total = quantity(0.0 * ones, "mg")
     for t0, t1, rate in pieces:
-        total = total + (rate * Q_(t1 - t0, "h")).to("mg")
-    return total.to("mg")
+        total = total + product(rate, quantity(t1 - t0, "h"), "mg")
+    return to(total, "mg")

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .errors import CardError, DoseCalcError, quote
-from .units import DOSE, DOSE_PER_KG, RATE, RATE_PER_KG, Quantity, QuantitySpec, parse_quantity
+from .units import DOSE, DOSE_PER_KG, RATE, RATE_PER_KG, Quantity, QuantitySpec, magnitude_in, parse_quantity
 
 __all__ = ["Drug", "Limit", "LimitSource", "builtin_drugs", "crossed", "drug_key", "load_drug_folder"]
 
@@ -199,6 +199,6 @@ def crossed(limits: tuple[Limit, ...], figure: str, value: Quantity) -> list[Lim
     found = []
     for limit in limits:
         above = float(limit.above.magnitude)
-        if limit.figure == figure and float(value.to(limit.above.units).magnitude) > above * (1 + LIMIT_NOISE):
+        if limit.figure == figure and float(magnitude_in(value, limit.above._units)) > above * (1 + LIMIT_NOISE):
             found.append(limit)
     return found

@@ -47,7 +47,9 @@ from .units import (
     WEIGHT,
     Quantity,
     QuantitySpec,
+    magnitude_in,
     parse_quantity,
+    quotient,
 )
 
 if TYPE_CHECKING:
@@ -147,8 +149,7 @@ class Preparation(_Strict):
     @property
     def concentration(self) -> Quantity:
         """Concentration in mg/mL = amount (mg) / volume (mL)."""
-        concentration: Quantity = (self.amount / self.volume).to("mg/mL")
-        return concentration
+        return quotient(self.amount, self.volume, "mg/mL")
 
 
 #: The lightest weight dosecalc treats as adult-sized when a card's sources studied adults and state no weight
@@ -319,8 +320,8 @@ class PhasedCard(_Card):
         for index, phase in enumerate(self.phases[:-1]):
             if phase.length is None:
                 raise ValueError(f"phase {index + 1} needs a duration: only the last phase runs to the end")
-        fixed = sum((p.length.to("h").magnitude for p in self.phases if p.length is not None), 0.0)
-        if fixed > float(self.duration.to("h").magnitude) * (1 + 1e-12):
+        fixed = sum((magnitude_in(p.length, "h") for p in self.phases if p.length is not None), 0.0)
+        if fixed > float(magnitude_in(self.duration, "h")) * (1 + 1e-12):
             raise ValueError("the phases take longer than the session's duration")
         if self.max_rate is not None:
             raise ValueError("a phased card caps rates in its phases (a titration's max_rate), not with max_rate")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+import pint
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -22,6 +24,10 @@ from dosecalc.units import (
     QuantitySpec,
     parse_concentration,
     parse_quantity,
+    product,
+    quantity,
+    quotient,
+    to,
 )
 
 from .helpers import assert_quantity_close
@@ -394,3 +400,68 @@ def test_magnitude_in_is_the_same_float_as_pints_conversion(value: float, pair: 
     given_unit, unit = pair
     q = Q_(value, given_unit)
     assert magnitude_in(q, unit) == q.to(unit).magnitude  # exactly: JSON keeps full precision
+
+
+# ---- the engine's arithmetic: pint's figures, with each factor worked out once ------------------------------
+
+# (a's unit, b's unit, the result's unit) of every product and quotient the dose arithmetic takes
+PRODUCTS = [
+    ("mg/kg/h", "kg", "mg/h"),
+    ("mcg/kg/min", "kg", "mg/h"),
+    ("mg/h", "h", "mg"),
+    ("mL/h", "gtt/mL", "gtt/h"),
+    ("mg/kg", "kg", "mg"),
+    ("mg", "", "mg"),
+]
+QUOTIENTS = [
+    ("mg", "h", "mg/h"),
+    ("mg/h", "mg/mL", "mL/h"),
+    ("mg", "mg/mL", "mL"),
+    ("mg/h", "kg", "mg/kg/h"),
+    ("mg", "kg", "mg/kg"),
+    ("mg", "mL", "mg/mL"),
+    ("mg", "min", "mg/h"),
+]
+MAGNITUDES = st.floats(1e-6, 1e6, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=200)
+@given(units=st.sampled_from(PRODUCTS), a=MAGNITUDES, b=MAGNITUDES)
+def test_product_is_pints_product_to_the_last_bit(units: tuple[str, str, str], a: float, b: float) -> None:
+    one, other, unit = units
+    expected = (Q_(a, one) * Q_(b, other)).to(unit)
+    got = product(Q_(a, one), Q_(b, other), unit)
+    assert got.magnitude == expected.magnitude and got.units == expected.units and type(got) is type(expected)
+
+
+@settings(max_examples=200)
+@given(units=st.sampled_from(QUOTIENTS), a=MAGNITUDES, b=MAGNITUDES)
+def test_quotient_is_pints_quotient_to_the_last_bit(units: tuple[str, str, str], a: float, b: float) -> None:
+    one, other, unit = units
+    expected = (Q_(a, one) / Q_(b, other)).to(unit)
+    got = quotient(Q_(a, one), Q_(b, other), unit)
+    assert got.magnitude == expected.magnitude and got.units == expected.units
+
+
+@given(a=MAGNITUDES, unit=st.sampled_from(["mg/h", "mg/min", "mcg/min", "g/h"]))
+def test_to_is_pints_conversion_to_the_last_bit(a: float, unit: str) -> None:
+    q = Q_(a, "mg/h")
+    assert to(q, unit).magnitude == q.to(unit).magnitude and to(q, unit).units == q.to(unit).units
+    assert quantity(a, unit) == Q_(a, unit) and vars(quantity(a, unit)) == vars(Q_(a, unit))
+
+
+def test_arrays_go_through_the_same_arithmetic() -> None:
+    weights = Q_(np.linspace(40.0, 150.0, 1001), "lb")
+    rate = Q_(0.35, "mg/kg/h")
+    assert np.array_equal(product(rate, to(weights, "kg"), "mg/h").magnitude, (rate * weights.to("kg")).to("mg/h").m)
+    assert np.array_equal(
+        quotient(Q_(80.0, "mg"), weights, "mg/kg").magnitude, (Q_(80.0, "mg") / weights).to("mg/kg").m
+    )
+
+
+def test_a_result_of_another_dimension_is_refused_every_time() -> None:
+    for _ in range(2):  # no factor is kept for a conversion that failed
+        with pytest.raises(pint.DimensionalityError):
+            product(Q_(0.35, "mg/kg/h"), Q_(70.0, "kg"), "mL/h")
+        with pytest.raises(pint.DimensionalityError):
+            to(Q_(1.0, "mg"), "mL")

@@ -24,7 +24,7 @@ import math
 from decimal import ROUND_HALF_UP, Context, Decimal
 
 from ..regimens import DOSE_FIELDS, DOSE_UNITS, BolusPhase, Card, InfusionPhase, PhasedCard, documented_dose, dose_unit
-from ..units import Q_, Quantity
+from ..units import Q_, Quantity, magnitude_in
 
 #: Enough digits for any finite double (up to 1.8e308) with its decimals: the default 28 would make
 #: ``quantize`` refuse a figure of 1e30 rather than show it.
@@ -89,7 +89,7 @@ def rounded(value: float, unit: str) -> str:
 
 def magnitude(q: Quantity, unit: str) -> str:
     """A quantity's number in ``unit``, rounded by the display rule for that unit (no unit text)."""
-    return rounded(float(q.to(unit).magnitude), unit)
+    return rounded(float(magnitude_in(q, unit)), unit)
 
 
 def intermediate(value: float, unit: str) -> str:
@@ -117,7 +117,7 @@ def show(q: Quantity, unit: str) -> str:
 
 def duration(q: Quantity) -> str:
     """A duration in the unit a person would say: ``4 h``, ``30 min``, ``4.5 h``, ``4 days``."""
-    hours = float(q.to("h").magnitude)
+    hours = float(magnitude_in(q, "h"))
     if hours < 1:
         return f"{number(hours * 60, 1)} min"
     if hours >= 48 and hours % 24 == 0:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from ..dosing import LIMIT_UNITS, DoseFigures, PhaseFigures, Step
 from ..regimens import Card
-from ..units import Quantity
+from ..units import Quantity, magnitude_in
 from . import numbers
 from .numbers import clock, duration, has_rule, intermediate, number, rounded, show
 
@@ -59,7 +59,7 @@ def row_notes(figures: DoseFigures, brief: bool = False) -> list[str]:
         conc is not None
         and conc.volume is not None
         and figures.volume is not None
-        and float(figures.volume.to("mL").magnitude) > float(conc.volume.to("mL").magnitude) * (1 + 1e-12)
+        and float(magnitude_in(figures.volume, "mL")) > float(magnitude_in(conc.volume, "mL")) * (1 + 1e-12)
     ):
         notes.append(
             f"One session needs {show(figures.volume, 'mL')}, more than one {show(conc.volume, 'mL')} preparation."
@@ -81,7 +81,7 @@ def phase_notes(figures: DoseFigures) -> list[str]:
         return []
     lines = []
     for ph in figures.phases:
-        start, end = (clock(float(q.to("h").magnitude)) for q in (ph.start, ph.end))
+        start, end = (clock(float(magnitude_in(q, "h"))) for q in (ph.start, ph.end))
         when = start if ph.at_once else f"{start} to {end}"
         text = f"Phase {ph.number} ({when}): {numbers.phase_text(ph.phase)}: {show(ph.amount, 'mg')}"
         if ph.rate is not None and ph.kind != "titration":
@@ -152,13 +152,13 @@ def _first_author(citation: str) -> str:
 
 
 def _significant(q: Quantity, unit: str) -> str:
-    return numbers.significant(float(q.to(unit).magnitude))
+    return numbers.significant(float(magnitude_in(q, unit)))
 
 
 def _beside(value: Quantity, other: Quantity) -> str:
     """``value`` in mg/h, shown with as many decimals as it takes to differ from ``other`` (at least the
     display rule's one): 25.0005 beside a 25 mg/h cap, where 0.1 would show 25 and 25."""
-    a, b = float(value.to("mg/h").magnitude), float(other.to("mg/h").magnitude)
+    a, b = float(magnitude_in(value, "mg/h")), float(magnitude_in(other, "mg/h"))
     for places in range(1, 10):
         if number(a, places) != number(b, places):
             return number(a, places)

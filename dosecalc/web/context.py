@@ -8,7 +8,9 @@ from pathlib import Path
 from fastapi import Request
 
 
-def folder(request: Request) -> Path | None:
-    """The folder of extra regimen cards the server was started with, or None."""
+async def folder(request: Request) -> Path | None:
+    """The folder of extra regimen cards the server was started with, or None. A coroutine, though it awaits
+    nothing: FastAPI runs a plain function dependency in its thread pool, a hand-off per request that costs
+    more than this lookup."""
     found: Path | None = request.app.state.regimens_dir
     return found
