@@ -25,7 +25,7 @@ import numpy as np
 
 from .errors import RegimenError
 from .regimens import BolusPhase, Card, InfusionPhase, PhasedCard, TitrationPhase, documented_dose
-from .units import Q_, Concentration, Quantity, magnitude_in, product, quantity, quotient, to
+from .units import Q_, Concentration, Quantity, magnitude_in, product, quantity, quotient, summed, to
 
 if TYPE_CHECKING:
     from .drugs import Drug, Limit
@@ -454,7 +454,7 @@ def _phased(plan: Plan, weight: Quantity, trace: Trace) -> tuple[tuple[PhaseFigu
     start = 0.0
     out: list[PhaseFigures] = []
     binds_any: Any = np.zeros_like(ones, dtype=bool)
-    uncapped_total: Any = quantity(0.0 * ones, "mg")
+    uncapped_amounts: list[Quantity] = [quantity(0.0 * ones, "mg")]
     uncapped_pieces: list[tuple[float, float, Quantity]] = []  # the stretches as they would run with no cap
     for number, phase in enumerate(card.phases, 1):
         length = phase.length
@@ -488,18 +488,18 @@ def _phased(plan: Plan, weight: Quantity, trace: Trace) -> tuple[tuple[PhaseFigu
                 trace.append(
                     Step("phase_dose", (amount,), (), amount, f"phase {number}: the sum of its titration steps")
                 )
-        uncapped_total = uncapped_total + uncapped_amount
+        uncapped_amounts.append(uncapped_amount)
         out.append(PhaseFigures(number, phase, quantity(start, "h"), quantity(stop, "h"), amount, rate, tuple(pieces)))
         start = stop
     amounts = [ph.amount for ph in out]
-    total: Quantity = to(sum(amounts[1:], amounts[0]), "mg")
+    total = summed(amounts, "mg")
     if trace is not None and len(amounts) > 1:
         trace.append(Step("total_dose", tuple(amounts), ("+",) * (len(amounts) - 1), total))
     last = [piece for ph in out for piece in ph.pieces]
     runs_to_end = bool(last) and math.isclose(last[-1][1], end, rel_tol=1e-12, abs_tol=1e-12)
     rate_at_end = to(last[-1][2], "mg/h") if runs_to_end else quantity(0.0 * ones, "mg/h")
     uncapped_at_end = to(uncapped_pieces[-1][2], "mg/h") if runs_to_end else rate_at_end
-    return tuple(out), rate_at_end, uncapped_at_end, total, to(uncapped_total, "mg"), binds_any
+    return tuple(out), rate_at_end, uncapped_at_end, total, summed(uncapped_amounts, "mg"), binds_any
 
 
 def _fixed_or_per_kg(
@@ -539,7 +539,5 @@ def _titration(
 
 def _piece_sum(pieces: list[tuple[float, float, Quantity]], ones: Any) -> Quantity:
     """The dose of constant-rate stretches [mg] = sum of rate [mg/h] x length [h]."""
-    total = quantity(0.0 * ones, "mg")
-    for t0, t1, rate in pieces:
-        total = total + product(rate, quantity(t1 - t0, "h"), "mg")
-    return to(total, "mg")
+    doses = [product(rate, quantity(t1 - t0, "h"), "mg") for t0, t1, rate in pieces]
+    return summed([quantity(0.0 * ones, "mg"), *doses], "mg")

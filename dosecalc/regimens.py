@@ -420,8 +420,10 @@ def phase_dose(phase: BolusPhase | InfusionPhase | TitrationPhase) -> Quantity:
     return phase.start_rate
 
 
+@functools.cache
 def builtin_dir() -> Path:
-    """Folder of the built-in cards: packaged with the wheel, or the repository's top-level regimens/."""
+    """Folder of the built-in cards: packaged with the wheel, or the repository's top-level regimens/ (found
+    once: every table looks for its cards)."""
     here = Path(__file__).resolve().parent
     packaged = here / "regimens"
     return packaged if packaged.is_dir() else here.parent / "regimens"
@@ -607,14 +609,17 @@ def load_catalogue(regimens_dir: Path | None = None, *, builtin: bool = True) ->
     from .files import path_text
 
     sources: list[tuple[Path, bool]] = []
+    builtin_stamp: object = False
     if builtin:
-        sources += [(path, True) for path in sorted(builtin_dir().glob("*.toml"))]
-    if regimens_dir is not None:
-        sources += [(path, False) for path in _card_files(regimens_dir)]
+        builtin_paths, builtin_stamp = _builtin_files()
+        sources += [(path, True) for path in builtin_paths]
+    teacher_files = [] if regimens_dir is None else _card_files(regimens_dir)
+    sources += [(path, False) for path in teacher_files]
     # A teacher's drug files (a drugs/ folder beside their cards) are part of what was read.
     drug_folder = None if regimens_dir is None or not (regimens_dir / "drugs").is_dir() else regimens_dir / "drugs"
     drug_files = [] if drug_folder is None else sorted(drug_folder.glob("*.toml"))
-    stamp = _stamp(builtin, [path for path, _ in sources] + drug_files)
+    files_stamp = _stamp(teacher_files + drug_files)
+    stamp = None if builtin_stamp is None or files_stamp is None else (builtin_stamp, files_stamp)
     if stamp in _LOADED:  # the same files, unchanged since they were read and validated
         known = _LOADED[stamp]
         return Catalogue(known.cards, dict(known.origins), known.drugs)
@@ -669,10 +674,18 @@ _LOADED: dict[object, Catalogue] = {}
 _LOADED_LIMIT = 16
 
 
-def _stamp(builtin: bool, paths: list[Path]) -> object:
+def _stamp(paths: list[Path]) -> object:
     """What identifies a set of card files as read: each path with its size and modification time (None when a
     file cannot be looked at, so that it is read and its problem reported)."""
     try:
-        return (builtin, tuple((str(path), (st := path.stat()).st_mtime_ns, st.st_size) for path in paths))
+        return tuple((str(path), (st := path.stat()).st_mtime_ns, st.st_size) for path in paths)
     except OSError:
         return None
+
+
+@functools.cache
+def _builtin_files() -> tuple[tuple[Path, ...], object]:
+    """The built-in card files and their stamp, looked at once in a process: they are part of the installed
+    package, while a teacher's folder is looked at again by every command (``dosecalc serve`` sees edits)."""
+    paths = sorted(builtin_dir().glob("*.toml"))
+    return tuple(paths), _stamp(paths)

@@ -17,6 +17,7 @@ import numbers
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any, NamedTuple, TypeAlias
 
 import pint
@@ -432,7 +433,8 @@ _PRODUCTS: dict[tuple[Any, Any, str, bool], float] = {}
 
 def _units(unit: str) -> UnitsContainer:
     """pint's units for dosecalc's own unit text, read once (:meth:`_Registry.parse_units_as_container`)."""
-    return _CONTAINERS.get(unit) or ureg.parse_units_as_container(unit)
+    units = _CONTAINERS.get(unit)
+    return ureg.parse_units_as_container(unit) if units is None else units
 
 
 def _built(magnitude: Any, units: UnitsContainer) -> Quantity:
@@ -481,6 +483,14 @@ def product(a: Quantity, b: Quantity, unit: str) -> Quantity:
 def quotient(a: Quantity, b: Quantity, unit: str) -> Quantity:
     """``(a / b).to(unit)``, as :func:`product` computes a product."""
     return _combined(a, b, unit, divide=True)
+
+
+def summed(quantities: Sequence[Quantity], unit: str) -> Quantity:
+    """``sum(quantities).to(unit)`` for quantities of one dimension, each taken in ``unit`` and added in order."""
+    total = magnitude_in(quantities[0], unit)
+    for q in quantities[1:]:
+        total = total + magnitude_in(q, unit)
+    return _built(total, _units(unit))
 
 
 def kind_words(unit: str) -> str:

@@ -27,6 +27,7 @@ from dosecalc.units import (
     product,
     quantity,
     quotient,
+    summed,
     to,
 )
 
@@ -465,3 +466,10 @@ def test_a_result_of_another_dimension_is_refused_every_time() -> None:
             product(Q_(0.35, "mg/kg/h"), Q_(70.0, "kg"), "mL/h")
         with pytest.raises(pint.DimensionalityError):
             to(Q_(1.0, "mg"), "mL")
+
+
+@given(st.lists(MAGNITUDES, min_size=1, max_size=6))
+def test_summed_is_pints_sum_to_the_last_bit(values: list[float]) -> None:
+    doses = [Q_(v, "mg") for v in values]
+    expected = sum(doses[1:], doses[0]).to("mg")
+    assert summed(doses, "mg").magnitude == expected.magnitude and summed(doses, "mg").units == expected.units
