@@ -410,6 +410,13 @@ def test_no_answer_rounds_to_nothing(seed: int, level: int | None, convention: C
         assert problem.answer > 0, problem
 
 
+def test_no_answer_of_the_first_sixty_level_3_sheets_rounds_to_nothing() -> None:
+    # among them seed 22, whose problem 2 first draws a drip rate of 0.278 gtt/min (below)
+    cards = list(load_catalogue().cards.values())
+    for seed in range(60):
+        assert all(problem.answer > 0 for problem in generate(cards, 12, seed, 3, Convention())), seed
+
+
 def test_a_draw_that_rounds_to_nothing_is_drawn_again() -> None:
     # Seed 22, level 3, problem 2 first draws 0.5 mg/kg over 7 h for 103 lb, 200 mg in 100 mL, 10 gtt/mL:
     # 103 x 0.45359237 = 46.72 kg; x 0.5 mg/kg = 23.36 mg; / 7 h = 3.337 mg/h; / 2 mg/mL = 1.669 mL/h;
@@ -421,17 +428,40 @@ def test_a_draw_that_rounds_to_nothing_is_drawn_again() -> None:
     assert generate(cards, 1, 22, 3, Convention()) == [first]  # the draw again stays inside problem 2
 
 
-def test_cards_whose_every_answer_rounds_to_nothing_are_refused(tmp_path: Path) -> None:
-    # 0.001 mg/h asked in mg/h to 0.1 rounds to 0 mg/h whatever the draw
-    (tmp_path / "tiny.toml").write_text(
-        'id = "tiny"\ntitle = "Tiny"\nindication = "Classroom"\nkind = "fixed-rate"\nrate = "0.001 mg/h"\n'
+def _tiny_card(folder: Path, rate: str) -> list:  # type: ignore[type-arg]
+    (folder / "tiny.toml").write_text(
+        f'id = "tiny"\ntitle = "Tiny"\nindication = "Classroom"\nkind = "fixed-rate"\nrate = "{rate}"\n'
         'duration = "1 h"\nsessions = 1\n[[sources]]\ncitation = "Course handout"\nsays = "For exercises."\n',
         encoding="utf-8",
     )
-    cards = list(load_catalogue(tmp_path, builtin=False).cards.values())
+    return list(load_catalogue(folder, builtin=False).cards.values())
+
+
+def test_a_kind_whose_every_draw_rounds_to_nothing_gives_way_to_another(tmp_path: Path) -> None:
+    # 0.04 mg/h is 0.0007 mg/min, 0 mg/min at the step of 0.01 for every draw: the problem is drawn again
+    # (with another card where the kind allows several), then of the level's next kind
+    cards = [*load_catalogue().cards.values(), *_tiny_card(tmp_path, "0.04 mg/h")]
+    for seed in range(8):
+        for level in (1, 2, 3):
+            assert all(problem.answer > 0 for problem in generate(cards, 20, seed, level, Convention()))
+    tiny_only = _tiny_card(tmp_path, "0.001 mg/h")
+    for level in (1, 2, 3):
+        assert all(problem.answer > 0 for problem in generate(tiny_only, 12, 1, level, Convention()))
+
+
+def test_cards_whose_every_problem_rounds_to_nothing_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 0.001 mg/h: 0.001 mg/h x 8 h = 0.008 mg (0 mg to 0.1), 0.001 / 0.16 mg/mL = 0.006 mL/h (0 mL/h)... With
+    # the kinds that need no card taken out of the deck, nothing is left to ask
+    import dosecalc.teaching.exercises as exercises
+
+    cards = _tiny_card(tmp_path, "0.001 mg/h")
+    real = exercises.deck
+    monkeypatch.setattr(exercises, "deck", lambda c, level: [k for k in real(c, level) if k.allows is not None])
     with pytest.raises(DoseCalcError, match="rounds to 0") as caught:
         generate(cards, 1, 1, 1, Convention())
-    assert caught.value.field == "level"
+    assert caught.value.field == "regimens_dir"
 
 
 def test_same_seed_same_bytes_in_fresh_processes() -> None:

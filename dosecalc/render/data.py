@@ -58,8 +58,10 @@ def _value(q: Quantity, unit: str) -> dict[str, Any]:
 _JSON_ESCAPES = {code: f"\\u{code:04x}" for code in [*range(0x7F, 0xA0), 0x2028, 0x2029]}
 
 
-#: orjson's two-space indents lay the text out as ``json.dumps(indent=2)`` does, with each float in its
-#: shortest round-trip form, at a small part of the standard library's cost (its C encoder does not indent).
+#: orjson's two-space indents lay the text out as ``json.dumps(indent=2)`` does, at a small part of the
+#: standard library's cost (its C encoder does not indent). Each float is written in its shortest round-trip
+#: form; below 1e-4 in orjson's notation (0.0000891, 1e-9) rather than Python's (8.91e-05, 1e-09): the same
+#: numbers to any JSON reader.
 _ORJSON = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY
 
 

@@ -60,8 +60,8 @@ ORDERS = ("0.25", "0.3", "0.5", "0.75", "1", "1.5", "2")
 MCG_ORDERS = ("1", "2", "2.5", "3", "4", "5", "6")
 #: Weights are chosen in this range (kg), on both sides of a cap that binds inside it.
 _LIGHTEST, _HEAVIEST = 45.0, 120.0
-#: How many times a problem is drawn again when its answer rounds to zero.
-_DRAWS = 50
+#: How many times a kind of problem is drawn again when its answer rounds to zero.
+_DRAWS = 20
 
 # Which figures each figure is computed from: the chain of steps behind an answer.
 _INPUTS: dict[str, tuple[str, ...]] = {
@@ -923,26 +923,36 @@ def _lines(steps: Sequence[Line], method: str, concentration: Concentration | No
     return tuple(lines)
 
 
-def _problem(cards: Sequence[Card], seed: int, number: int, level: int, index: int, convention: Convention) -> Problem:
-    kind = _kind(cards, seed, level, index)
+def _draw(
+    cards: Sequence[Card], seed: int, number: int, level: int, index: int, convention: Convention
+) -> tuple[Kind, _Made]:
+    """Problem ``number``'s kind and figures. A draw whose answer rounds to nothing (a slow infusion through a
+    10 gtt/mL set: 0.28 gtt/min, "0 gtt/min") asks nothing a sheet can mark: the problem's own random stream
+    draws again (the card too), then the level's other kinds in turn, so problem N stays the same for any
+    count. Raises :class:`DoseCalcError` when the cards give nothing else."""
+    first = _kind(cards, seed, level, index)
     rng = random.Random(f"dosecalc problem {seed} {number}")
-    card = None if kind.allows is None else rng.choice([card for card in cards if kind.allows(card)])
-    # A draw whose answer rounds to nothing (a slow infusion through a 10 gtt/mL set: 0.28 gtt/min, "0 gtt/min")
-    # asks nothing a sheet can mark: the problem's own random stream draws again, so problem N stays the same
-    # for any count.
-    for _ in range(_DRAWS):
-        made = kind.make(_Draw(rng, card, convention, level))
-        unit, places = made.unit, convention.places(made.unit)
-        exact = _in(made.exact, unit)
-        answer = rounded(exact, places)
-        if answer > 0:
-            break
-    else:
-        raise DoseCalcError(
-            f"problem {number} ({kind.id}) of seed {seed}: every draw from {made.regimen} rounds to 0 {unit} at "
-            f"the sheet's step; give another level or other cards",
-            field="level",
-        )
+    kinds = deck(cards, level)
+    at = kinds.index(first)
+    for kind in kinds[at:] + kinds[:at]:
+        allowed = [card for card in cards if kind.allows is None or kind.allows(card)]
+        for _ in range(_DRAWS):
+            card = None if kind.allows is None else rng.choice(allowed)
+            made = kind.make(_Draw(rng, card, convention, level))
+            if rounded(_in(made.exact, made.unit), convention.places(made.unit)) > 0:
+                return kind, made
+    raise DoseCalcError(
+        f"problem {number} of seed {seed}: every problem of level {level} these cards give rounds to 0 at the "
+        "sheet's step; give cards of larger doses, or another level",
+        field="regimens_dir",
+    )
+
+
+def _problem(cards: Sequence[Card], seed: int, number: int, level: int, index: int, convention: Convention) -> Problem:
+    kind, made = _draw(cards, seed, number, level, index, convention)
+    unit, places = made.unit, convention.places(made.unit)
+    exact = _in(made.exact, unit)
+    answer = rounded(exact, places)
     errors: list[tuple[str, float]] = []
     for text, value in made.errors:
         wrong = _in(value, unit)

@@ -51,7 +51,7 @@ _METHOD_WORDS = {
 }
 
 #: Version of the sheet-code format and of the problems it regenerates; a code of another is refused.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 #: Largest number of problems on a sheet.
 MAX_PROBLEMS = 500
 
