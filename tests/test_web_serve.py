@@ -25,8 +25,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _serve(*args: str) -> tuple[str, int]:
-    """Start ``dosecalc serve ARGS`` on a free port, wait until it answers on loopback, stop it; its stderr."""
+def _serve(*args: str) -> tuple[str, int, int]:
+    """Start ``dosecalc serve ARGS`` on a free port, wait until it answers on loopback, stop it (SIGTERM); its
+    stderr, port and exit code."""
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "dosecalc", "serve", "--port", str(port), *args],
@@ -48,18 +49,20 @@ def _serve(*args: str) -> tuple[str, int]:
     finally:
         process.terminate()
         _, err = process.communicate(timeout=15)
-    return err, port
+    return err, port, process.returncode
 
 
 def test_serves_on_loopback_and_prints_the_address() -> None:
-    err, port = _serve()
+    err, port, code = _serve()
     lines = err.splitlines()
     assert lines[0] == f"dosecalc is serving http://127.0.0.1:{port}/ (press Ctrl+C to stop)"
     assert not any(line.startswith("note:") for line in lines), err
+    # stopped as a service manager stops it: a plain line and success, not an error
+    assert lines[-1] == "dosecalc stopped (SIGTERM)" and code == 0, (err, code)
 
 
 def test_all_interfaces_gets_a_one_line_notice() -> None:
-    err, _ = _serve("--host", "0.0.0.0")
+    err, _, _ = _serve("--host", "0.0.0.0")
     notices = [line for line in err.splitlines() if line.startswith("note:")]
     assert notices == [
         "note: listening on 0.0.0.0: every device that can reach this computer on the network can open it"

@@ -685,6 +685,12 @@ def serve(
 ) -> None:
     """Serve dosecalc in the browser: the calculator, schedules, cards, simulation, practice and teacher pages,
     and a JSON API. Needs the web extra: pip install '.[web]' in dosecalc's source folder."""
-    from ..web.serve import run
+    import signal
 
-    run(host, port, regimens_dir, workers)
+    from ..web.serve import run
+    from .app import Stopped
+
+    try:
+        run(host, port, regimens_dir, workers)
+    except Stopped as stop:  # how a service manager stops a server: uvicorn has finished its requests
+        print(f"dosecalc stopped ({signal.Signals(stop.signum).name})", file=sys.stderr)
