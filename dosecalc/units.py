@@ -421,6 +421,8 @@ def magnitude_in(q: Quantity, unit: str | UnitsContainer) -> Any:
     """``q``'s magnitude in ``unit`` (``q.to(unit).magnitude``, the same float), by a conversion factor worked
     out once for each pair of units: dosecalc's units are all multiplicative, and pint's general conversion
     costs far more than the multiplication."""
+    if isinstance(unit, str) and _CONTAINERS.get(unit) is q._units:  # already in the unit: pint's factor is 1.0
+        return q._magnitude * 1.0
     key = (q._units, unit)
     factor = _FACTORS.get(key)
     if factor is None:

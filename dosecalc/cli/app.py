@@ -134,8 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     0: done; 1: a cohort with refused rows, or standard output closed early (``| head``, quietly); 2: a
     mistake in what was given, or a failed write (one line on stderr each); 130: interrupted; 128 + the
-    signal's number: stopped by SIGTERM or SIGHUP (``serve`` stops so as asked: 0). Standard output is flushed here, so that a full disk is
-    reported rather than found by Python's exit.
+    signal's number: stopped by SIGTERM or SIGHUP (``serve``, stopped so as asked, exits 0). Standard output
+    is flushed here, so that a full disk is reported rather than found by Python's exit.
     """
     from ..files import drop_stdout, flush_stdout
 
