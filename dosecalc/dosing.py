@@ -266,9 +266,8 @@ def _uncapped(plan: Plan, weight: Quantity, trace: Trace) -> tuple[Quantity, Qua
     """Uncapped rate (mg/h) and planned total per session (mg) for the card's kind."""
     card, duration = plan.card, plan.duration
     dose = documented_dose(card)
-    ones = np.ones_like(weight.magnitude, dtype=float)
     if card.kind == "fixed-rate":
-        rate = to(dose, "mg/h") if np.ndim(weight.magnitude) == 0 else product(dose, quantity(ones, ""), "mg/h")
+        rate = _for_every(dose, weight, "mg/h")
         if trace is not None:
             trace.append(Step("rate", (dose,), (), rate, "fixed rate: the same for every patient"))
         return rate, product(rate, duration, "mg")
@@ -276,7 +275,7 @@ def _uncapped(plan: Plan, weight: Quantity, trace: Trace) -> tuple[Quantity, Qua
         rate = _mul(trace, "rate", dose, weight, "mg/h")
         return rate, product(rate, duration, "mg")
     if card.kind == "fixed-total":
-        total = to(dose, "mg") if np.ndim(weight.magnitude) == 0 else product(dose, quantity(ones, ""), "mg")
+        total = _for_every(dose, weight, "mg")
         if trace is not None:
             trace.append(Step("planned_total", (dose,), (), total, "a fixed total for every patient"))
     else:
@@ -427,6 +426,14 @@ def _ones(weight: Quantity) -> Any:
     return np.ones_like(weight.magnitude, dtype=float)
 
 
+def _for_every(fixed: Quantity, weight: Quantity, unit: str) -> Quantity:
+    """A figure the same for every patient, in ``unit``: one value for one patient, an array of the weights'
+    shape for a cohort."""
+    if np.ndim(weight.magnitude) == 0:
+        return to(fixed, unit)
+    return product(fixed, quantity(_ones(weight), ""), unit)
+
+
 def _capped(rate: Quantity, cap: Quantity | None) -> tuple[Quantity, Any]:
     """``rate`` (mg/h) no higher than ``cap``, and where the cap binds."""
     if cap is None:
@@ -508,7 +515,7 @@ def _fixed_or_per_kg(
     """A phase's figure in ``unit``: its fixed value for every patient, or its value per kg x weight [kg]."""
     if fixed is None:
         return _mul(trace, figure, per_kg, weight, unit)  # type: ignore[arg-type]
-    value: Quantity = product(fixed, quantity(_ones(weight), ""), unit)
+    value = _for_every(fixed, weight, unit)
     if trace is not None:
         trace.append(Step(figure, (fixed,), (), value, f"phase {number}: the same for every patient"))
     return value

@@ -435,8 +435,7 @@ _PRODUCTS: dict[tuple[Any, Any, str, bool], float] = {}
 
 def _units(unit: str) -> UnitsContainer:
     """pint's units for dosecalc's own unit text, read once (:meth:`_Registry.parse_units_as_container`)."""
-    units = _CONTAINERS.get(unit)
-    return ureg.parse_units_as_container(unit) if units is None else units
+    return ureg.parse_units_as_container(unit)
 
 
 def _built(magnitude: Any, units: UnitsContainer) -> Quantity:

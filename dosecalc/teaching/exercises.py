@@ -935,9 +935,10 @@ def _draw(
     kinds = deck(cards, level)
     at = kinds.index(first)
     for kind in kinds[at:] + kinds[:at]:
-        allowed = [card for card in cards if kind.allows is None or kind.allows(card)]
+        allows = kind.allows
+        allowed = [] if allows is None else [card for card in cards if allows(card)]
         for _ in range(_DRAWS):
-            card = None if kind.allows is None else rng.choice(allowed)
+            card = None if allows is None else rng.choice(allowed)
             made = kind.make(_Draw(rng, card, convention, level))
             if rounded(_in(made.exact, made.unit), convention.places(made.unit)) > 0:
                 return kind, made

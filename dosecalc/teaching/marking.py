@@ -203,9 +203,10 @@ def diagnose(value: Decimal, problem: Problem) -> tuple[str | None, bool]:
     if own is not None:
         return own, False
     exact = Decimal(f"{problem.exact:.12g}")
+    key = key_value(problem)
     if abs(value) < _LARGEST:
         for place in PLACES:
-            if place != step and value == _round(exact, place) and _round(value, step) != key_value(problem):
+            if place != step and value == _round(exact, place) and _round(value, step) != key:
                 return (
                     f"rounded to {format(place.normalize(), 'f')} {problem.unit}, not {format(step.normalize(), 'f')}",
                     True,
@@ -214,7 +215,6 @@ def diagnose(value: Decimal, problem: Problem) -> tuple[str | None, bool]:
             return "cut off (truncated) rather than rounded half up", True
     # A slip made before rounding scales the exact value; one made after (the key's 13 mL/h written as 130)
     # scales the rounded answer, which at a coarse step lies outside the tolerance around the scaled exact one.
-    key = key_value(problem)
     for factor, words in factor_errors(problem):
         for scaled in (exact * factor, exact / factor, key * factor, key / factor):
             if _matches(value, float(scaled), step):
