@@ -19,9 +19,6 @@ TYPE_CHECKING = False
 
 __version__ = "0.1.0"
 
-#: Carried by every output meant for people (and by the JSON documents).
-DISCLAIMER = "Educational reference only - not a prescribing tool, and not clinical advice."
-
 if TYPE_CHECKING:
     from .api import card, cards, cohort, exercises, mark, plot, report, schedule, simulate, table
     from .errors import CardError, DoseCalcError, QuantityError, RegimenError
@@ -42,6 +39,7 @@ if TYPE_CHECKING:
         Variants,
     )
     from .units import Q_, ureg
+    from .wording import DISCLAIMER
 
 #: Each public name and the module it lives in.
 _LOCATIONS = {
@@ -75,6 +73,7 @@ _LOCATIONS = {
     "Variants": "results",
     "Q_": "units",
     "ureg": "units",
+    "DISCLAIMER": "wording",
 }
 
 __all__ = [

@@ -11,11 +11,7 @@ Educational reference only - not a prescribing tool, and not clinical advice.
 
 from __future__ import annotations
 
-import csv
-import io
-import os
-import stat
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -500,7 +496,7 @@ def cohort(
     >>> print(result.refused[0])
     row 4 (id 'p3'): weight: '70,5 kg' uses a decimal comma; write 70.5 kg
     """
-    from .cohorts import Tally, read_patients
+    from .cohorts import Tally, patient_lines, read_patients
     from .results import CohortTable
 
     what_if = _what_if(duration, concentration, drop_factor, sessions, max_rate, no_cap)
@@ -515,92 +511,19 @@ def cohort(
         if on_bad is not None:
             on_bad(row)
 
-    source, close = _patient_lines(patients)
+    source, close = patient_lines(patients)
     tally = Tally()
     try:
         chunks = read_patients(source, tally, refuse, on_progress=on_progress, keep=kept)
     except UnicodeDecodeError:
         close()
+        from .files import not_utf8
+
         raise not_utf8() from None
     except BaseException:
         close()
         raise
     return CohortTable(chunks, plans, tally, refused, close)
-
-
-def not_utf8() -> DoseCalcError:
-    """The refusal of a patients stream that turns out not to be UTF-8 part way (a file given by name is
-    checked before it is read; a pipe or standard input cannot be)."""
-    return DoseCalcError("is not UTF-8 text; save the CSV as UTF-8", field="patients")
-
-
-def _patient_lines(patients: Any) -> tuple[Iterator[str], Callable[[], None]]:
-    """Lines of CSV text for the patients, and what closes their file. A file (``-``: standard input) is read
-    as strict UTF-8 whatever the locale; a regular file is checked whole before any row is read, a pipe or
-    standard input where a bad byte is met, with each line bounded."""
-    from .files import check_utf8, open_user_file, text_lines
-
-    if isinstance(patients, (str, Path)):
-        raw = open_user_file(patients, "patients")
-        regular = str(patients) != "-" and stat.S_ISREG(os.fstat(raw.fileno()).st_mode)
-        close = raw.close if str(patients) != "-" else lambda: None
-        try:
-            if regular:  # not a pipe such as <(zcat ...), which can be read once
-                check_utf8(raw, "patients")
-                raw.seek(0)
-        except OSError as error:
-            close()
-            raise DoseCalcError(f"cannot read the patients file ({error.strerror})", field="patients") from None
-        except BaseException:
-            close()
-            raise
-        return text_lines(raw, "patients", bounded=not regular), close
-    if isinstance(patients, (io.RawIOBase, io.BufferedIOBase)):
-        return text_lines(patients, "patients"), lambda: None  # type: ignore[arg-type]
-    if hasattr(patients, "read"):
-        return patients, lambda: None
-    if isinstance(patients, Iterable):
-        return _csv_lines(patients), lambda: None
-    raise DoseCalcError(f"expected a CSV file, a text stream or rows, got {type(patients).__name__}", field="patients")
-
-
-def _take(buffer: io.StringIO) -> Iterator[str]:
-    """The line written to ``buffer``, which is emptied."""
-    yield buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-
-
-def _csv_lines(rows: Iterable[Any]) -> Iterator[str]:
-    """Rows of ``(id, weight)`` or mappings as CSV lines with a header, read like a file (the header is row 1);
-    a quantity weight is written as its exact value and unit (``69.85322498000001 kg``)."""
-    import pint
-
-    def cell(value: Any) -> str:
-        if isinstance(value, pint.Quantity) and isinstance(value.magnitude, (int, float)):
-            return f"{float(value.magnitude)!r} {value.units:~}".replace(" / ", "/")
-        return "" if value is None else str(value)
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    header: list[str] | None = None
-    for row in rows:
-        if isinstance(row, Mapping):
-            if header is None:
-                header = [str(key) for key in row]
-                writer.writerow(header)
-                yield from _take(buffer)  # the csv module reads one line at a time
-            cells = [row.get(key) for key in header]
-        else:
-            if header is None:
-                header = ["id", "weight"]
-                writer.writerow(header)
-                yield from _take(buffer)
-            cells = list(row)
-        writer.writerow([cell(value) for value in cells])
-        yield from _take(buffer)
-    if header is None:
-        yield "id,weight\n"
 
 
 # --------------------------------------------------------------------------------------- simulation
@@ -831,13 +754,13 @@ def exercises(
     >>> len(sheet.code.replace("-", ""))
     21
     """
-    from .teaching.sheets import SheetSpec, fingerprint
+    from .teaching.sheets import SheetSpec, fingerprint, roster
 
     total = _whole(count, "count", 1, MAX_PROBLEMS)
     chosen_seed = _whole(seed, "seed", 0, 2**63 - 1)
     chosen_level = None if level is None else _whole(level, "level", 1, 3)
     convention = _convention(conventions, pound, pump_rounding, method)
-    names = None if students is None else _students(students)
+    names = None if students is None else roster(students)
     from .teaching.lms import MAX_QUESTIONS, MAX_VARIANTS, variant_seed
 
     how_many = None if variants is None else _whole(variants, "variants", 1, MAX_VARIANTS)
@@ -879,52 +802,6 @@ def exercises(
         ),
         chosen_seed,
     )
-
-
-#: Most students one command makes sheets for.
-MAX_STUDENTS = 2000
-
-
-def _students(students: str | Path | Sequence[str]) -> list[str]:
-    """Student names or ids: from a CSV file's ``student``/``name``/``id`` column (or its first), or a list."""
-    if isinstance(students, (str, Path)):
-        numbered = [
-            (line, row) for line, row in enumerate(_csv_rows(students, "students"), 1) if any(map(str.strip, row))
-        ]
-        header = [cell.strip().lower() for cell in numbered[0][1]] if numbered else []
-        named = [i for i, cell in enumerate(header) if cell in ("student", "students", "name", "id")]
-        if not named and len(header) > 1:
-            raise DoseCalcError(
-                "has several columns and none headed student, name or id; head the column of names so", field="students"
-            )
-        column = named[0] if named else 0
-        numbered = numbered[1:] if named else numbered
-        names = [row[column].strip() if column < len(row) else "" for _, row in numbered]
-        lines = [line for line, _ in numbered]
-    elif isinstance(students, Sequence):
-        names = [name.strip() if isinstance(name, str) else name for name in students]
-        lines = list(range(1, len(names) + 1))
-    else:
-        raise DoseCalcError(f"expected a CSV file or a list of names, got {type(students).__name__}", field="students")
-    if not names:
-        raise DoseCalcError("names no students; expected a column of names or ids", field="students")
-    if len(names) > MAX_STUDENTS:
-        raise DoseCalcError(f"names {len(names):,} students; at most {MAX_STUDENTS:,} at once", field="students")
-    label = "entry" if not isinstance(students, (str, Path)) else "row"
-    seen: dict[str, int] = {}
-    for line, name in zip(lines, names, strict=True):
-        if not isinstance(name, str) or not name:
-            raise DoseCalcError(f"{label} {line}: no name; every student needs a name or id", field="students")
-        if len(name) > 100 or not name.isprintable():
-            raise DoseCalcError(
-                f"{label} {line}: {quote(name)} is not a name (at most 100 printable characters)", field="students"
-            )
-        if name in seen:
-            raise DoseCalcError(
-                f"{label} {line}: {quote(name)} is named twice (row {seen[name]} too)", field="students"
-            )
-        seen[name] = line
-    return names
 
 
 def _sheet(cards_: Sequence[Card], spec: SheetSpec, key: bool = False, student: str | None = None) -> Sheet:
@@ -1014,7 +891,9 @@ def mark(
         texts: dict[int, str | None] = {_problem_number(n): None if t is None else str(t) for n, t in answers.items()}
         readings = [Answers(None, None, texts, (), {})]
     elif isinstance(answers, (str, Path)):
-        rows = _csv_rows(answers, "answers")
+        from .files import read_csv_rows
+
+        rows = read_csv_rows(answers, "answers")
         readings, ignored = read_answer_rows(rows, "the answers file" if str(answers) == "-" else str(answers))
         is_class = any(reading.student is not None for reading in readings)
         if not readings:
@@ -1063,17 +942,6 @@ def mark(
     if not is_class:
         return marked[0]
     return ClassMarks(tuple(marked), tuple(ignored), tuple(refused))
-
-
-def _csv_rows(source: str | Path, field: str) -> list[list[str]]:
-    """The rows of a CSV file or standard input, read strictly (UTF-8, bounded) and in one piece."""
-    from .files import read_text
-
-    text = read_text(source, field)
-    try:
-        return list(csv.reader(io.StringIO(text)))
-    except csv.Error as error:
-        raise DoseCalcError(f"is not CSV this can read ({error})", field=field) from None
 
 
 # --------------------------------------------------------------------------------------- handout and charts

@@ -14,12 +14,16 @@ only thing kept across chunks is one 64-bit hash per patient id (for duplicate i
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 import operator
+import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+import stat
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from pathlib import Path
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -594,3 +598,72 @@ def _table_rows(columns: Sequence[Quantity], n: int) -> list[str]:
     table = np.column_stack([np.broadcast_to(np.asarray(q.magnitude, dtype=np.float64), (n,)) for q in columns])
     text = orjson.dumps(np.ascontiguousarray(table), option=orjson.OPT_SERIALIZE_NUMPY).decode("ascii")
     return text[2:-2].split("],[")
+
+
+def patient_lines(patients: Any) -> tuple[Iterator[str], Callable[[], None]]:
+    """Lines of CSV text for the patients, and what closes their file. A file (``-``: standard input) is read
+    as strict UTF-8 whatever the locale; a regular file is checked whole before any row is read, a pipe or
+    standard input where a bad byte is met, with each line bounded."""
+    from .files import check_utf8, open_user_file, text_lines
+
+    if isinstance(patients, (str, Path)):
+        raw = open_user_file(patients, "patients")
+        regular = str(patients) != "-" and stat.S_ISREG(os.fstat(raw.fileno()).st_mode)
+        close = raw.close if str(patients) != "-" else lambda: None
+        try:
+            if regular:  # not a pipe such as <(zcat ...), which can be read once
+                check_utf8(raw, "patients")
+                raw.seek(0)
+        except OSError as error:
+            close()
+            raise DoseCalcError(f"cannot read the patients file ({error.strerror})", field="patients") from None
+        except BaseException:
+            close()
+            raise
+        return text_lines(raw, "patients", bounded=not regular), close
+    if isinstance(patients, (io.RawIOBase, io.BufferedIOBase)):
+        return text_lines(patients, "patients"), lambda: None  # type: ignore[arg-type]
+    if hasattr(patients, "read"):
+        return patients, lambda: None
+    if isinstance(patients, Iterable):
+        return _csv_lines(patients), lambda: None
+    raise DoseCalcError(f"expected a CSV file, a text stream or rows, got {type(patients).__name__}", field="patients")
+
+
+def _take(buffer: io.StringIO) -> Iterator[str]:
+    """The line written to ``buffer``, which is emptied."""
+    yield buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+
+
+def _csv_lines(rows: Iterable[Any]) -> Iterator[str]:
+    """Rows of ``(id, weight)`` or mappings as CSV lines with a header, read like a file (the header is row 1);
+    a quantity weight is written as its exact value and unit (``69.85322498000001 kg``)."""
+    import pint
+
+    def cell(value: Any) -> str:
+        if isinstance(value, pint.Quantity) and isinstance(value.magnitude, (int, float)):
+            return f"{float(value.magnitude)!r} {value.units:~}".replace(" / ", "/")
+        return "" if value is None else str(value)
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    header: list[str] | None = None
+    for row in rows:
+        if isinstance(row, Mapping):
+            if header is None:
+                header = [str(key) for key in row]
+                writer.writerow(header)
+                yield from _take(buffer)  # the csv module reads one line at a time
+            cells = [row.get(key) for key in header]
+        else:
+            if header is None:
+                header = ["id", "weight"]
+                writer.writerow(header)
+                yield from _take(buffer)
+            cells = list(row)
+        writer.writerow([cell(value) for value in cells])
+        yield from _take(buffer)
+    if header is None:
+        yield "id,weight\n"

@@ -128,7 +128,7 @@ def _limit(path: Path, index: int, item: Any) -> Limit:
 
 def read_drug(path: Path) -> Drug:
     """Read and check one drug file, or raise :class:`CardError` naming the file and the field."""
-    from .regimens import read_toml
+    from .files import read_toml
 
     data = read_toml(path)
     extra = sorted(set(data) - {"name", "title", "models", "limits", "not_simulated"})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import csv
 import errno
 import io
 import os
@@ -21,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
-from .errors import DoseCalcError, printable, quote
+from .errors import CardError, DoseCalcError, printable, quote
 
 #: Largest answers file read (a sheet has at most 500 problems; real files are a few kilobytes).
 MAX_ANSWERS_BYTES = 1024 * 1024
@@ -458,6 +459,26 @@ def _toml_depth(text: str) -> int:
     return deepest
 
 
+#: Largest card file read (regimen, drug and model cards); real cards are a few kilobytes.
+MAX_CARD_BYTES = 256 * 1024
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A card file's TOML data, or :class:`CardError` saying why the file cannot be read: only a regular
+    file, strict UTF-8, at most :data:`MAX_CARD_BYTES`, nested at most :data:`MAX_TOML_DEPTH` deep, no
+    number past Python's digit limit."""
+    try:
+        return parse_toml(read_text(path, "card", MAX_CARD_BYTES, kind="card", regular=True), "card")
+    except DoseCalcError as error:
+        raise CardError(f"{path_text(path)}: {error.problem}") from None
+
+
+def not_utf8() -> DoseCalcError:
+    """The refusal of a patients stream that turns out not to be UTF-8 part way (a file given by name is
+    checked before it is read; a pipe or standard input cannot be)."""
+    return DoseCalcError("is not UTF-8 text; save the CSV as UTF-8", field="patients")
+
+
 def check_suffix(path: Path, suffixes: tuple[str, ...], field: str) -> str:
     """The suffix of ``path`` (lower case) when it is one of ``suffixes``; otherwise a refusal naming ``field``."""
     suffix = path.suffix.lower()
@@ -468,6 +489,15 @@ def check_suffix(path: Path, suffixes: tuple[str, ...], field: str) -> str:
 
 def chart_format(path: Path, field: str) -> str:
     """``png`` or ``svg``, from a chart file's name; anything else is refused against ``field``."""
-    from .render.charts import CHART_FORMATS
+    from .formats import CHART_FORMATS
 
     return check_suffix(path, tuple(f".{fmt}" for fmt in CHART_FORMATS), field).lstrip(".")
+
+
+def read_csv_rows(source: str | Path, field: str) -> list[list[str]]:
+    """The rows of a CSV file or standard input, read strictly (UTF-8, bounded) and in one piece."""
+    text = read_text(source, field)
+    try:
+        return list(csv.reader(io.StringIO(text)))
+    except csv.Error as error:
+        raise DoseCalcError(f"is not CSV this can read ({error})", field=field) from None

@@ -57,9 +57,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-#: Largest card file read; real cards are a few kilobytes.
-MAX_CARD_BYTES = 256 * 1024
-
 
 def _parser(spec: QuantitySpec, keep_unit: bool = False) -> PlainValidator:
     """A pydantic validator that reads a card field with the strict parser (in the unit written, with
@@ -498,21 +495,11 @@ def _in_words(kind: str, ctx: dict[str, Any], fallback: str) -> str:
     return words.get(kind, fallback.removeprefix("Value error, "))
 
 
-def read_toml(path: Path) -> dict[str, Any]:
-    """A card file's TOML data, or :class:`CardError` saying why the file cannot be read: only a regular
-    file, strict UTF-8, at most :data:`MAX_CARD_BYTES`, nested at most :data:`dosecalc.files.MAX_TOML_DEPTH`
-    deep, no number past Python's digit limit."""
-    from .files import parse_toml, path_text, read_text
-
-    try:
-        return parse_toml(read_text(path, "card", MAX_CARD_BYTES, kind="card", regular=True), "card")
-    except DoseCalcError as error:
-        raise CardError(f"{path_text(path)}: {error.problem}") from None
-
-
 def read_card(path: Path, validate: Callable[[dict[str, Any]], T]) -> T:
     """Read a card file (a regimen card, or a model card) and validate its data with ``validate``, or raise
     :class:`CardError` naming the file and each bad field."""
+    from .files import read_toml
+
     data = read_toml(path)
     try:
         return validate(data)
@@ -606,6 +593,7 @@ def load_catalogue(regimens_dir: Path | None = None, *, builtin: bool = True) ->
     Every card in the folder must validate: a broken card, a duplicate id or an id that clashes with a
     built-in card stops the command with one line per problem rather than silently leaving a card out.
     """
+    from . import files
     from .files import path_text
 
     sources: list[tuple[Path, bool]] = []
@@ -629,7 +617,7 @@ def load_catalogue(regimens_dir: Path | None = None, *, builtin: bool = True) ->
     for path, is_builtin in sources:
         try:
             if is_builtin:  # validated when first looked at (see _Cards)
-                data = read_toml(path)
+                data = files.read_toml(path)
                 card_id = data.get("id")
                 if not isinstance(card_id, str):
                     raise CardError(f"{path}: id: a built-in card needs an id")

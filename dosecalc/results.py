@@ -3,8 +3,9 @@
 Each result holds the engine's figures as pint quantities (``table.rows[0].rate``) and knows how to
 become the JSON contract (:meth:`to_dicts`), a pandas DataFrame (:meth:`to_dataframe`, with plain floats
 and two-level ``(name, unit)`` columns, the layout of pint-pandas' ``dequantify()``), text in a format
-(:meth:`as_text`) and HTML or Markdown in Jupyter, by asking :mod:`dosecalc.render`: a result never formats
-itself. ``print(result)`` shows the terminal table, with the disclaimer.
+(:meth:`as_text`) and HTML or Markdown in Jupyter, by asking the table of :mod:`dosecalc.formats`, which
+finds the writer in :mod:`dosecalc.render`: a result never formats itself and never imports render.
+``print(result)`` shows the terminal table, with the disclaimer.
 """
 
 from __future__ import annotations
@@ -42,30 +43,30 @@ class Result:
 
     def formats(self) -> tuple[str, ...]:
         """The text formats :meth:`as_text` writes for this result."""
-        from . import render
+        from . import formats
 
-        return render.formats(self.subject)
+        return formats.formats(self.subject)
 
     def as_text(self, format: str, *, width: int | None = None, color: bool = False, raw_csv: bool = False) -> str:
         """This result as text in ``format`` (one of :meth:`formats`): ``table`` (for a terminal),
         ``markdown``, ``csv``, ``json``, ``html``... Every format meant for people carries the disclaimer. CSV
         text cells that a spreadsheet could run as a formula get a quote in front unless ``raw_csv``."""
-        from . import render
+        from . import formats
 
-        return render.as_text(self, format, width=width, color=color, raw_csv=raw_csv)
+        return formats.as_text(self, format, width=width, color=color, raw_csv=raw_csv)
 
     def to_bytes(self, format: str) -> bytes:
         """This result as bytes in ``format``: a zip package (``canvas``, ``qti21``) as it is, any text format
         (``moodle``, ``gift``, ``markdown``...) in UTF-8."""
-        from . import render
+        from . import formats
 
-        return render.as_bytes(self, format)
+        return formats.as_bytes(self, format)
 
     def to_dicts(self) -> dict[str, Any]:
         """The JSON contract: exactly what ``dosecalc ... --format json`` prints, as plain dicts and lists."""
-        from .render import data
+        from . import formats
 
-        return data.to_dicts(self)
+        return formats.to_dicts(self)
 
     def __str__(self) -> str:
         return self.as_text(self.default_format, width=120)
@@ -76,9 +77,9 @@ class Result:
     def _repr_html_(self) -> str | None:
         if "html" not in self.formats():
             return None
-        from .render.html import notebook_html
+        from . import formats
 
-        return notebook_html(self)
+        return formats.notebook_html(self)
 
 
 def _dataframe(columns: Sequence[tuple[str, str]], data: Sequence[Any]) -> pandas.DataFrame:
@@ -315,10 +316,10 @@ class SimulationTable(Result):
     def chart(self) -> Chart:
         """The concentration of each simulated regimen against time, as a chart."""
         from .extras import require
-        from .render.charts import concentration_chart
+        from .formats import function
 
         require("plot")
-        return Chart(concentration_chart(self.runs))
+        return Chart(function("charts", "concentration_chart")(self.runs))
 
     def __repr__(self) -> str:
         ids = ", ".join(run.figures.regimen for run in self.runs)
@@ -462,7 +463,7 @@ class Variants(_SheetSet):
 
     def to_dicts(self) -> dict[str, Any]:
         """``disclaimer``, ``seed`` and ``variants``: each variant's number and its sheet's JSON."""
-        from . import DISCLAIMER
+        from .wording import DISCLAIMER
 
         return {
             "disclaimer": DISCLAIMER,
@@ -689,11 +690,11 @@ class Chart:
     def to_bytes(self, format: str = "png") -> bytes:
         """The chart as ``png`` or ``svg`` bytes."""
         from .errors import DoseCalcError
-        from .render.charts import CHART_FORMATS, chart_bytes
+        from .formats import CHART_FORMATS, function
 
         if format not in CHART_FORMATS:
             raise DoseCalcError(f"{format!r:.40} is not a chart format; expected png or svg", field="format")
-        return chart_bytes(self.figure, format)
+        return bytes(function("charts", "chart_bytes")(self.figure, format))
 
     def save(self, path: str | Path) -> None:
         """Write the chart to ``path`` (.png or .svg), whole or not at all."""
@@ -750,7 +751,7 @@ class CohortTable:
             for chunk in self._take():
                 yield chunk, [calculate(plan, Q_(chunk.kg, "kg")) for plan in self.plans]
         except UnicodeDecodeError:
-            from .api import not_utf8
+            from .files import not_utf8
 
             raise not_utf8() from None
         finally:
@@ -764,7 +765,7 @@ class CohortTable:
         try:
             write_csv(self._take(), self.plans, sink, self.tally.kept_columns, self.tally, raw)
         except UnicodeDecodeError:
-            from .api import not_utf8
+            from .files import not_utf8
 
             raise not_utf8() from None
         finally:

@@ -357,7 +357,7 @@ def test_every_option_is_named_after_the_api_parameter_it_feeds() -> None:
 
 
 def test_format_choices_are_the_formats_the_renderer_writes() -> None:
-    from dosecalc import render
+    from dosecalc import formats
     from dosecalc.cli import options
 
     pairs = [
@@ -370,7 +370,7 @@ def test_format_choices_are_the_formats_the_renderer_writes() -> None:
         (options.CheckFormat, "class_marks"),
     ]
     for choices, subjects in pairs:
-        written = {fmt for subject in subjects.split() for fmt in render.formats(subject)}
+        written = {fmt for subject in subjects.split() for fmt in formats.formats(subject)}
         assert {choice.value for choice in choices} <= written, subjects
 
 

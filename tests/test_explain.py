@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from dosecalc.dosing import WhatIf, calculate, make_plan
 from dosecalc.regimens import load_catalogue
-from dosecalc.render.words import unit_label as display_unit
 from dosecalc.units import Q_, parse_concentration
+from dosecalc.wording.words import unit_label as display_unit
 
 from .helpers import WORKED_EXAMPLE, run
 
@@ -89,7 +89,7 @@ def test_explain_text_for_the_documented_example() -> None:
 @given(kg=st.floats(0.3, 650), card=st.sampled_from(CARDS))
 def test_every_figure_on_the_way_rounds_to_the_tables_figure(kg: float, card: Any) -> None:
     """The double-rounding trap of issue 19: a shown 24.45 rounds half up to 24.5 while the table says 24.4."""
-    from dosecalc.render import numbers
+    from dosecalc.wording import numbers
 
     figures = calculate(make_plan(card, WhatIf(concentration=parse_concentration("2 mg/mL"))), Q_(kg, "kg"), True)
     for step in figures.steps:

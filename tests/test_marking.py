@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from dosecalc import ClassMarks, Marks, exercises, mark
 from dosecalc.errors import DoseCalcError
-from dosecalc.render import as_text
+from dosecalc.formats import as_text
 from dosecalc.teaching.exercises import Problem
 from dosecalc.teaching.marking import (
     NO_ANSWER,

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from dosecalc import curves
 from dosecalc.dosing import WhatIf, calculate, make_plan
 from dosecalc.errors import DoseCalcError
 from dosecalc.regimens import load_catalogue
@@ -54,14 +55,14 @@ def test_rate_vs_weight_lines_are_the_engines_rates_with_crossings_and_caps() ->
         weights = np.asarray(line.get_xdata(), dtype=float)
         expected = calculate(plan, Q_(weights, "kg")).rate.to("mg/h").magnitude
         assert np.array_equal(np.asarray(line.get_ydata(), dtype=float), expected)
-    crossing_weights = sorted(float(c.weight.magnitude) for c in charts.crossings(PLANS, 40, 150))
+    crossing_weights = sorted(float(c.weight.magnitude) for c in curves.crossings(PLANS, 40, 150))
     # Rates from 40 to 150 kg: 22 mg/h (both 22 mg/h cards, equal, so never crossing each other); 0.35 mg/kg/h
     # capped at 25; 80 mg / 5 h = 16; 80 mg / 2 h = 40; 0.5 mg/kg / (40/60 h) = 0.75 mg/kg/h (30 to 112.5 mg/h);
     # 10 mcg/kg/min = 0.6 mg/kg/h (24 to 90 mg/h). They cross where 0.35 kg = 16 (45.714 kg), 0.75 kg = 40
     # (53.333 kg), 0.35 kg = 22 (62.857 kg, once for each 22 mg/h card) and 0.6 kg = 40 (66.667 kg); the others
     # stay apart over the range (0.75 kg and 0.6 kg are above 25 and 22 throughout)
     assert crossing_weights == pytest.approx([16 / 0.35, 40 / 0.75, 22 / 0.35, 22 / 0.35, 40 / 0.6], rel=1e-9)
-    start = charts.cap_start(PLANS[1], 40, 150)
+    start = curves.cap_start(PLANS[1], 40, 150)
     assert start is not None and float(start.magnitude) == pytest.approx(25 / 0.35, rel=1e-9)  # 71.43 kg
 
 
@@ -69,7 +70,7 @@ def test_cumulative_and_schedule_charts_use_the_schedule() -> None:
     weight = Q_(70.0, "kg")
     fig = charts.cumulative(PLANS, weight)
     for plan, line in zip(PLANS, fig.axes[0].get_lines(), strict=True):
-        schedule = build_schedule(calculate(plan, weight), charts.CHART_STEP)
+        schedule = build_schedule(calculate(plan, weight), curves.CHART_STEP)
         assert np.array_equal(line.get_ydata(), schedule.cumulative_dose.to("mg").magnitude)
     fig = charts.schedule_chart(PLANS[0], weight)
     rate_line = fig.axes[0].get_lines()[0]

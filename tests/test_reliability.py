@@ -28,8 +28,8 @@ from dosecalc import api
 from dosecalc.cells import safe_cell
 from dosecalc.errors import CardError, DoseCalcError, printable
 from dosecalc.regimens import load_card
-from dosecalc.render.numbers import number, significant
 from dosecalc.units import whole_number
+from dosecalc.wording.numbers import number, significant
 
 from .helpers import BUILTIN_IDS, GOOD, run
 

@@ -12,12 +12,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dosecalc import DISCLAIMER, render
+from dosecalc import DISCLAIMER, formats
 from dosecalc.errors import DoseCalcError
 from dosecalc.files import check_suffix, read_text, write_atomic
-from dosecalc.render import numbers, words
 from dosecalc.results import Result
 from dosecalc.units import Q_
+from dosecalc.wording import numbers, words
 
 from .helpers import GOOD
 
@@ -63,11 +63,11 @@ def test_display_rules_by_unit() -> None:
 
 
 def test_every_subject_has_its_formats_and_an_unknown_format_is_refused() -> None:
-    assert render.formats("dose_table") == ("table", "csv", "json", "markdown", "html")
-    assert render.formats("sheet") == ("markdown", "json", "html", "moodle", "gift", "canvas", "qti21")
-    writers = {(module, name) for module, name in render.WRITERS.values()}
+    assert formats.formats("dose_table") == ("table", "csv", "json", "markdown", "html")
+    assert formats.formats("sheet") == ("markdown", "json", "html", "moodle", "gift", "canvas", "qti21")
+    writers = {(row.module, row.writer) for row in formats.FORMATS}
     for module, name in writers:  # every entry of the table names a writer that exists
-        assert callable(getattr(__import__(f"dosecalc.render.{module}", fromlist=[name]), name)), (module, name)
+        assert callable(getattr(__import__(module, fromlist=[name]), name)), (module, name)
 
     class Fake(Result):
         subject = "dose_table"

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from dosecalc import DISCLAIMER
-from dosecalc.render import numbers
 from dosecalc.units import Q_
+from dosecalc.wording import numbers
 
 from .helpers import browser as _browser
 from .helpers import chromium_or_skip, run

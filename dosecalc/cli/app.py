@@ -19,6 +19,7 @@ import typer
 from .. import __version__
 from ..errors import DoseCalcError, printable
 from .commands import COMMANDS
+from .stopped import Stopped, stop
 
 SETTINGS: dict[str, Any] = {
     "name": "dosecalc",
@@ -116,19 +117,6 @@ def error_lines(error: DoseCalcError, subcommand: Any) -> list[str]:
 _WRITE_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
 
 
-class Stopped(BaseException):
-    """A signal that asks dosecalc to stop (SIGTERM, SIGHUP): raised in the main thread like
-    ``KeyboardInterrupt``, so that every temporary file is removed on the way out, as on Ctrl-C."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-def _stop(signum: int, frame: Any) -> NoReturn:
-    raise Stopped(signum)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``dosecalc`` with ``argv`` (default: the process's arguments); return the exit code.
 
@@ -157,11 +145,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(f"error: {stdout_failed(error)}", file=sys.stderr)
         return 2
-    except Stopped as stop:
+    except Stopped as stopped:
         import signal
 
-        print(f"error: stopped by {signal.Signals(stop.signum).name}", file=sys.stderr)
-        return 128 + stop.signum
+        print(f"error: stopped by {signal.Signals(stopped.signum).name}", file=sys.stderr)
+        return 128 + stopped.signum
     except MemoryError:
         print("error: dosecalc ran out of memory (see 'ulimit -v'); nothing was written", file=sys.stderr)
         return 2
@@ -229,7 +217,7 @@ def console_main() -> NoReturn:
     # a small 'ulimit -v' more would fail to start (with a message of their own) before any of dosecalc runs.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, _stop)
+        signal.signal(signum, stop)
     from ..files import whole_stdout
 
     whole_stdout()

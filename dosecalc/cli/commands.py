@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .. import DISCLAIMER
 from ..errors import DoseCalcError
+from ..wording import DISCLAIMER
 from .options import (
     CardsFormat,
     CheckFormat,
@@ -79,7 +79,7 @@ def emit(result: Result, format: str, output: Path | None, raw_csv: bool = False
     """The one way a result leaves the command line: written in ``format``; a terminal table is drawn to the
     terminal's width and in colour when standard output is a terminal; machine formats get the disclaimer
     on standard error."""
-    from ..render import MACHINE_FORMATS
+    from ..formats import MACHINE_FORMATS
 
     terminal = output is None and format == "table" and sys.stdout.isatty()
     width = None if terminal else 160
@@ -449,7 +449,7 @@ def exercises(
     canvas or qti21, with --variants N."""
     from .. import api
     from ..files import check_targets
-    from ..render import BINARY_FORMATS
+    from ..formats import BINARY_FORMATS
 
     check_targets({"output": output})
     if format in BINARY_FORMATS and output is None and sys.stdout.isatty():
@@ -539,7 +539,7 @@ def check(
     when nothing can be marked (an unreadable file, no sheet named, a mistyped code for a single student)."""
     from .. import api
     from ..files import check_targets
-    from ..render import as_text
+    from ..formats import as_text
     from ..results import ClassMarks
 
     check_targets({"output": output, "gradebook": gradebook, "items": items}, {"answers": answers})
@@ -688,7 +688,7 @@ def serve(
     import signal
 
     from ..web.serve import run
-    from .app import Stopped
+    from .stopped import Stopped
 
     try:
         run(host, port, regimens_dir, workers)

@@ -1,7 +1,7 @@
 """Charts for teaching: rate against weight, cumulative dose, one regimen's schedule, plasma concentration.
 
-Every plotted number comes from the engine (:func:`dosecalc.dosing.calculate`, the schedule and the
-simulation); this module only draws, on matplotlib figures of its own (no pyplot state). matplotlib is the
+Every plotted number is computed below, by :mod:`dosecalc.curves` from the engine's own figures; this module
+only draws, on matplotlib figures of its own (no pyplot state). matplotlib is the
 optional plot extra (``pip install '.[plot]'`` in dosecalc's source folder). Colours are the Okabe-Ito palette
 (safe for colour-blind readers) and each line also has its own dash pattern and marker, so the charts read in
 grey print too.
@@ -11,24 +11,19 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
-import numpy as np
-
-from .. import DISCLAIMER
-from ..dosing import Plan, calculate
-from ..schedules import build_schedule
-from ..units import Q_, Quantity
-from .numbers import show
+from .. import curves
+from ..curves import CHART_STEP
+from ..dosing import Plan
+from ..units import Quantity
+from ..wording import DISCLAIMER
+from ..wording.numbers import show
 
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 DASHES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (3, 1)), (0, (1, 3)))
 MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 CHART_KINDS = ("rate-vs-weight", "cumulative", "schedule")
-#: The file formats a chart is written in.
-CHART_FORMATS = ("png", "svg")
-#: Time step of the curves drawn from schedules.
-CHART_STEP = Q_(5.0, "min")
 
 
 def _figure(rows: int = 1, height: float = 4.2, **options: Any) -> tuple[Any, Any]:
@@ -58,7 +53,7 @@ def _style(index: int) -> dict[str, Any]:
 
 def _drugs(plans: Sequence[Plan]) -> str:
     """What a chart of these regimens is of, after the drugs present (:func:`words.regimens_heading`)."""
-    from .words import regimens_heading
+    from ..wording.words import regimens_heading
 
     return regimens_heading([plan.card for plan in plans])
 
@@ -79,96 +74,40 @@ def _finish(fig: Any) -> None:
     fig.tight_layout(rect=(0, 0.03, 1, 1))
 
 
-class Crossing(NamedTuple):
-    weight: Quantity  # kg
-    rate: Quantity  # mg/h
-    between: tuple[str, str]
-
-
-def crossings(plans: Sequence[Plan], low: float, high: float) -> list[Crossing]:
-    """Weights (kg) where two regimens give the same rate, found on a fine grid and refined by bisection
-    on the engine's own figures."""
-    grid = np.linspace(low, high, 2001)
-    rates = [calculate(plan, Q_(grid, "kg")).rate.to("mg/h").magnitude for plan in plans]
-    found = []
-    for i in range(len(plans)):
-        for j in range(i + 1, len(plans)):
-            gap = rates[i] - rates[j]
-            for k in np.flatnonzero(np.sign(gap[:-1]) * np.sign(gap[1:]) < 0):
-                a, b = float(grid[k]), float(grid[k + 1])
-                for _ in range(60):
-                    middle = (a + b) / 2
-                    diff = _rate(plans[i], middle) - _rate(plans[j], middle)
-                    if np.sign(diff) == np.sign(gap[k]):
-                        a = middle
-                    else:
-                        b = middle
-                weight = (a + b) / 2
-                found.append(
-                    Crossing(
-                        Q_(weight, "kg"), Q_(_rate(plans[i], weight), "mg/h"), (plans[i].card.id, plans[j].card.id)
-                    )
-                )
-    return found
-
-
-def cap_start(plan: Plan, low: float, high: float) -> Quantity | None:
-    """The weight (kg) from which the plan's cap binds, by bisection on the engine's uncapped rate;
-    None when it does not bind inside the range or binds throughout."""
-    if plan.cap is None:
-        return None
-
-    def binds(kg: float) -> bool:
-        return bool(calculate(plan, Q_(kg, "kg")).cap_binds)
-
-    if binds(low) or not binds(high):
-        return None
-    a, b = low, high
-    for _ in range(60):
-        middle = (a + b) / 2
-        a, b = (a, middle) if binds(middle) else (middle, b)
-    return Q_((a + b) / 2, "kg")
-
-
-def _rate(plan: Plan, kg: float) -> float:
-    return float(calculate(plan, Q_(kg, "kg")).rate.to("mg/h").magnitude)
-
-
 def rate_vs_weight(
     plans: Sequence[Plan], low: float = 40.0, high: float = 150.0, patient: Quantity | None = None
 ) -> Any:
     """Rate (mg/h) of each regimen from ``low`` to ``high`` kg, with caps and crossings marked, and the patient's
-    weight and rates when a patient is given."""
-    weights = np.linspace(low, high, 221)
+    weight and rates when a patient is given (the numbers: :func:`dosecalc.curves.rate_by_weight`)."""
+    data = curves.rate_by_weight(plans, low, high, patient)
+    weights = data.weights_kg
     fig, ax = _figure()
-    for index, plan in enumerate(plans):
-        figures = calculate(plan, Q_(weights, "kg"))
-        ax.plot(weights, figures.rate.to("mg/h").magnitude, label=plan.card.id, **_style(index))
-        if plan.cap is not None:
-            cap = float(plan.cap.to("mg/h").magnitude)
+    for index, line in enumerate(data.lines):
+        ax.plot(weights, line.rate_mg_h, label=line.regimen, **_style(index))
+        if line.cap_mg_h is not None:
+            cap = line.cap_mg_h
             ax.axhline(cap, color=COLOURS[index % len(COLOURS)], linewidth=0.8, linestyle=":")
             ax.annotate(
-                f"cap {cap:g} mg/h ({plan.card.id})",
+                f"cap {cap:g} mg/h ({line.regimen})",
                 (high, cap),
                 textcoords="offset points",
                 xytext=(-4, 3),
                 fontsize=7,
                 ha="right",
             )
-            start = cap_start(plan, low, high)
-            if start is not None:
-                kg = float(start.magnitude)
+            if line.cap_binds_from_kg is not None:
+                kg = line.cap_binds_from_kg
                 ax.plot([kg], [cap], marker="|", color="black", markersize=12, linestyle="none", gid="cap-binds")
                 ax.annotate(f"binds from {kg:.1f} kg", (kg, cap), textcoords="offset points", xytext=(4, 6), fontsize=7)
-    for crossing in crossings(plans, low, high):
+    for crossing in data.crossings:
         kg, rate = float(crossing.weight.magnitude), float(crossing.rate.magnitude)
         ax.plot([kg], [rate], marker="x", color="black", markersize=8, linestyle="none", gid="crossing")
         ax.annotate(f"{kg:.1f} kg", (kg, rate), textcoords="offset points", xytext=(4, -12), fontsize=7)
-    if patient is not None:
-        kg = float(patient.to("kg").magnitude)
+    if data.patient_kg is not None:
+        kg = data.patient_kg
         ax.axvline(kg, color="black", linewidth=0.8, linestyle="--", gid="patient")
-        for plan in plans:
-            ax.plot([kg], [_rate(plan, kg)], marker="o", color="black", markersize=5, linestyle="none", gid="patient")
+        for rate in data.patient_rates_mg_h:
+            ax.plot([kg], [rate], marker="o", color="black", markersize=5, linestyle="none", gid="patient")
         ax.annotate(
             f"patient {kg:.1f} kg",
             (kg, 1),
@@ -189,27 +128,20 @@ def rate_vs_weight(
 def cumulative(plans: Sequence[Plan], weight: Quantity, step: Quantity = CHART_STEP) -> Any:
     """Cumulative dose (mg) against time (h) over one session of each regimen."""
     fig, ax = _figure()
-    for index, plan in enumerate(plans):
-        schedule = build_schedule(calculate(plan, weight), step)
-        ax.plot(
-            schedule.time.to("h").magnitude,
-            schedule.cumulative_dose.to("mg").magnitude,
-            label=plan.card.id,
-            **_style(index),
-        )
+    for index, curve in enumerate(curves.cumulative(plans, weight, step)):
+        ax.plot(curve.x, curve.y, label=curve.label, **_style(index))
     title = f"{_drugs(plans)}: cumulative dose, one session, {show(weight, 'kg')}"
     return _label(fig, ax, "Time from the start of the infusion (h)", "Cumulative dose (mg)", title)
 
 
 def schedule_chart(plan: Plan, weight: Quantity, step: Quantity = CHART_STEP) -> Any:
     """One regimen: rate (mg/h) and cumulative dose (mg) over the infusion, in two panels."""
-    schedule = build_schedule(calculate(plan, weight), step)
-    hours = schedule.time.to("h").magnitude
+    rate, dose = curves.schedule(plan, weight, step)
     fig, (top, bottom) = _figure(2, 5.2, sharex=True)
-    top.step(hours, schedule.rate.to("mg/h").magnitude, where="post", **_style(0))
+    top.step(rate.x, rate.y, where="post", **_style(0))
     top.set_ylabel("Rate (mg/h)")
     top.set_ylim(bottom=0)
-    bottom.plot(hours, schedule.cumulative_dose.to("mg").magnitude, **_style(1))
+    bottom.plot(dose.x, dose.y, **_style(1))
     bottom.set_ylabel("Cumulative dose (mg)")
     bottom.set_xlabel("Time from the start of the infusion (h)")
     top.set_title(f"{plan.card.id}, {show(weight, 'kg')}")
@@ -221,17 +153,9 @@ def schedule_chart(plan: Plan, weight: Quantity, step: Quantity = CHART_STEP) ->
 
 def concentration_chart(runs: Sequence[Any]) -> Any:
     """Predicted plasma concentration (ng/mL) against time (h) for each simulated regimen."""
-    from ..pk import simulate
-
     fig, ax = _figure()
-    for index, run in enumerate(runs):
-        # Drawn on a grid of its own, fine enough for the curve's shape and holding every session's start and
-        # end, whatever the step of the table: joining 6-hourly rows would cut the peaks off.
-        end = float(run.simulation.time.to("h").magnitude[-1])
-        breaks, _ = run.course.pieces()
-        hours = np.union1d(np.linspace(0.0, end, 1201), breaks[breaks / 60.0 <= end] / 60.0)
-        curve = simulate(run.model, run.figures.weight, run.course, Q_(hours, "h"))
-        ax.plot(hours, curve.concentration.to("ng/mL").magnitude, label=run.figures.regimen, **_style(index))
+    for index, curve in enumerate(curves.concentration(runs)):
+        ax.plot(curve.x, curve.y, label=curve.label, **_style(index))
     title = f"Predicted plasma concentration ({runs[0].model.id} model, a population estimate)"
     return _label(fig, ax, "Time from the start of the first session (h)", "Plasma concentration (ng/mL)", title)
 

@@ -10,20 +10,20 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Sequence
-from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 import orjson
 import pint
 
-from .. import DISCLAIMER
 from ..cells import safe_cell
-from ..columns import DOSE_COLUMNS, SCHEDULE_COLUMNS, Column
+from ..columns import DOSE_COLUMNS
 from ..dosing import LIMIT_UNITS
 from ..files import path_text
+from ..formats import RAW_CSV
 from ..regimens import DOSE_UNITS, Card, documented_dose, dose_unit
 from ..units import magnitude_in
-from . import words
+from ..wording import DISCLAIMER, words
+from .rows import present, schedule_columns, simulation_notes
 
 if TYPE_CHECKING:
     from ..cohorts import BadRow
@@ -160,17 +160,6 @@ def _steps(figures: DoseFigures) -> list[dict[str, Any]]:
     ]
 
 
-def present(columns: Sequence[Column], rows: Iterable[Any]) -> list[Column]:
-    """The columns that at least one row has a figure for."""
-    rows = list(rows)
-    return [c for c in columns if any(getattr(row, c.key) is not None for row in rows)]
-
-
-#: Whether CSV text cells are written exactly as given (``--raw-csv``) rather than neutralised for spreadsheets;
-#: set around one writer call by :func:`dosecalc.render.as_text`.
-RAW_CSV: ContextVar[bool] = ContextVar("raw_csv", default=False)
-
-
 def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]], raw: bool | None = None) -> str:
     """CSV text: a header and rows, each text cell made safe for spreadsheets (:func:`dosecalc.cells.safe_cell`)
     unless ``raw`` (default: :data:`RAW_CSV`); numbers are written as they are."""
@@ -221,10 +210,6 @@ def dose_csv(result: DoseTable) -> str:
 
 
 # --------------------------------------------------------------------------------------- schedules
-
-
-def schedule_columns(result: ScheduleTable) -> list[Column]:
-    return [c for c in SCHEDULE_COLUMNS if getattr(result.schedule, c.key) is not None]
 
 
 def _schedule(result: ScheduleTable) -> dict[str, Any]:
@@ -333,35 +318,6 @@ def cards_csv(result: CardList) -> str:
 
 
 # --------------------------------------------------------------------------------------- simulations
-
-
-def simulation_notes(run: Run) -> list[str]:
-    """What a reader must know about one simulated regimen: the model, a drug mismatch, sessions left out."""
-    notes = [
-        f"Model: {run.model.title}. Population: {run.model.population}. A population-model estimate for "
-        "teaching, not a prediction for any patient."
-    ]
-    card = run.figures.plan.card
-    drug = card.primary_trial_drug
-    if drug is not None and drug.lower() != run.model.drug.lower():
-        notes.append(
-            f"The trial behind {card.id} used {drug}; the {run.model.id} model describes {run.model.drug}, and "
-            f"the two are not interchangeable mg for mg, so the model does not describe the trial's doses."
-        )
-    notes.extend(f"{card.id}: {note}" for note in words.limit_notes(run.figures))
-    if run.figures.outside_population and card.population is not None:
-        notes.append(f"{card.id}: {words.population_note(run.figures)}")
-    if run.course.boluses:
-        notes.append(
-            "A bolus given at once enters the central compartment whole at its time: the concentration at that "
-            "moment (amount / V1) is the model's assumption of instant mixing, higher than any blood sample shows."
-        )
-    if run.course.sessions < card.sessions:
-        notes.append(
-            f"Simulated {run.course.sessions} of the card's {card.sessions} sessions; simulate {card.sessions} "
-            "sessions for the whole course."
-        )
-    return notes
 
 
 def _summary(summary: ConcentrationSummary) -> dict[str, Any]:

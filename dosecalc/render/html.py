@@ -11,11 +11,29 @@ from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .. import DISCLAIMER
 from ..columns import DOSE_COLUMNS
 from ..regimens import Card
-from . import charts, numbers, text, words
-from .data import present
+from ..wording import DISCLAIMER, numbers, words
+from . import charts
+from .rows import (
+    CARD_HEADERS,
+    card_lines,
+    card_summary,
+    dose_cells,
+    dose_headers,
+    marks_body,
+    notes_heading,
+    numbered_notes,
+    numeric_columns,
+    patient_line,
+    present,
+    schedule_cells,
+    schedule_title,
+    score_line,
+    simulation_cells,
+    simulation_notes_all,
+    simulation_title,
+)
 
 if TYPE_CHECKING:
     from ..dosing import DoseFigures
@@ -84,7 +102,7 @@ def handout_html(
     columns = present(DOSE_COLUMNS, rows)
     schedule_parts = []
     for schedule in schedules:
-        headers, body = text.schedule_cells(schedule)
+        headers, body = schedule_cells(schedule)
         card = schedule.schedule.figures.plan.card
         schedule_parts.append(
             {"regimen": card.id, "title": f"{card.id}: {card.title}", "headers": headers, "rows": body}
@@ -114,10 +132,10 @@ def handout_html(
         template.render(
             disclaimer=DISCLAIMER,
             heading=words.regimens_heading([row.plan.card for row in rows]),
-            patient_line=text.patient_line(table.patient),
-            dose_headers=text.dose_headers(columns),
-            dose_rows=[text.dose_cells(row, columns) for row in rows],
-            notes=text.numbered_notes(rows),
+            patient_line=patient_line(table.patient),
+            dose_headers=dose_headers(columns),
+            dose_rows=[dose_cells(row, columns) for row in rows],
+            notes=numbered_notes(rows),
             charts=figures,
             schedules=schedule_parts,
             steps=steps,
@@ -151,7 +169,7 @@ def notebook_html(result: Result) -> str:
 
 
 def _table(headers: Sequence[str], body: Sequence[Sequence[str]]) -> str:
-    right = text.numeric_columns(headers, body)
+    right = numeric_columns(headers, body)
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     rows = "".join(
         "<tr>"
@@ -188,7 +206,7 @@ def _lines(lines: Sequence[str]) -> str:
 def _notes(notes: Sequence[str], brief: bool = False) -> str:
     if not notes:
         return ""
-    heading = escape(text.notes_heading(brief))
+    heading = escape(notes_heading(brief))
     return f"<p>{heading}</p><ol>" + "".join(f"<li>{escape(n)}</li>" for n in notes) + "</ol>"
 
 
@@ -196,39 +214,39 @@ def dose_html(result: DoseTable) -> str:
     parts = []
     for patient, rows in result.groups:
         columns = present(DOSE_COLUMNS, rows)
-        parts.append(f"<p>{escape(text.patient_line(patient))}</p>")
-        parts.append(_table(text.dose_headers(columns), [text.dose_cells(row, columns) for row in rows]))
-        parts.append(_notes(text.numbered_notes(rows, result.brief), result.brief))
+        parts.append(f"<p>{escape(patient_line(patient))}</p>")
+        parts.append(_table(dose_headers(columns), [dose_cells(row, columns) for row in rows]))
+        parts.append(_notes(numbered_notes(rows, result.brief), result.brief))
         parts.append(_steps(rows))
     return _page(*parts)
 
 
 def schedule_html(result: ScheduleTable) -> str:
-    headers, body = text.schedule_cells(result)
+    headers, body = schedule_cells(result)
     notes = words.row_notes(result.schedule.figures, result.brief)
-    title = f"<p>{_lines(text.schedule_title(result).splitlines())}</p>"
+    title = f"<p>{_lines(schedule_title(result).splitlines())}</p>"
     rounded = f"<p>{escape(words.ROUNDED_FOR_DISPLAY)}</p>"
     steps = _steps([result.schedule.figures])
     return _page(title, _table(headers, body), rounded, _notes(notes, result.brief), steps)
 
 
 def simulation_html(result: SimulationTable) -> str:
-    headers, body = text.simulation_cells(result)
-    title = _lines(text.simulation_title(result))
-    return _page(f"<p>{title}</p>", _table(headers, body), _notes(text.simulation_notes_all(result)))
+    headers, body = simulation_cells(result)
+    title = _lines(simulation_title(result))
+    return _page(f"<p>{title}</p>", _table(headers, body), _notes(simulation_notes_all(result)))
 
 
 def cards_html(result: CardList) -> str:
-    return _page(_table(text.CARD_HEADERS, [text.card_summary(c) for c in result]))
+    return _page(_table(CARD_HEADERS, [card_summary(c) for c in result]))
 
 
 def card_html(result: CardDetail) -> str:
-    return _page(f"<pre>{escape(chr(10).join(text.card_lines(result.card)))}</pre>")
+    return _page(f"<pre>{escape(chr(10).join(card_lines(result.card)))}</pre>")
 
 
 def marks_html(result: Marks) -> str:
-    headers, body = text.marks_body(result)
-    return _page(f"<p><strong>{escape(text.score_line(result))}</strong></p>" + _table(headers, body))
+    headers, body = marks_body(result)
+    return _page(f"<p><strong>{escape(score_line(result))}</strong></p>" + _table(headers, body))
 
 
 # --------------------------------------------------------------------------------------- worksheets

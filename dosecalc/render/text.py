@@ -7,22 +7,38 @@ as markup) and has ``|`` escaped in Markdown tables.
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Sequence
 from html import escape
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from .. import DISCLAIMER
-from ..columns import DOSE_COLUMNS, Column
-from ..errors import printable
+from ..columns import DOSE_COLUMNS
 from ..files import path_text
-from ..regimens import Card
-from . import numbers, words
-from .data import present, schedule_columns, simulation_notes
+from ..wording import DISCLAIMER, words
+from .rows import (
+    CARD_HEADERS,
+    card_lines,
+    card_summary,
+    dose_cells,
+    dose_headers,
+    gradebook_body,
+    items_body,
+    marks_body,
+    notes_heading,
+    numbered_notes,
+    numeric_columns,
+    patient_line,
+    present,
+    schedule_cells,
+    schedule_title,
+    score_line,
+    shown,
+    simulation_cells,
+    simulation_notes_all,
+    simulation_title,
+)
 
 if TYPE_CHECKING:
-    from ..dosing import DoseFigures, Patient
-    from ..pk import Run
+    from ..dosing import DoseFigures
     from ..results import (
         CardDetail,
         CardList,
@@ -55,43 +71,7 @@ def draw(renderable: Any, *, width: int | None = None, color: bool = False) -> s
     return buffer.getvalue()
 
 
-def patient_line(patient: Patient) -> str:
-    kg = numbers.show(patient.weight, "kg")
-    if patient.is_reference:
-        return f"Patient: {kg} (reference adult: no weight given)"
-    given = " ".join(str(patient.given).split())
-    same = given.replace(" ", "") == kg.replace(" ", "")
-    return f"Patient: {kg}" if same else f"Patient: {given} = {kg}"
-
-
 # --------------------------------------------------------------------------------------- dose tables
-
-
-def dose_cells(row: DoseFigures, columns: Sequence[Column]) -> list[str]:
-    """A table row for people: the regimen, then each figure rounded for display."""
-    cells = [row.regimen]
-    for column in columns:
-        q = getattr(row, column.key)
-        if column.key == "rate" and row.cap_binds:
-            cells.append(f"{numbers.magnitude(q, column.unit)} (cap)")
-        elif column.key == "course_total_dose":
-            cells.append(f"{numbers.magnitude(q, column.unit)} ({row.sessions} x)")
-        else:
-            cells.append("-" if q is None else numbers.magnitude(q, column.unit))
-    return cells
-
-
-def dose_headers(columns: Sequence[Column], separator: str = " ") -> list[str]:
-    return ["Regimen", *(f"{c.header}{separator}({c.unit})" for c in columns)]
-
-
-def numbered_notes(rows: Sequence[DoseFigures], brief: bool = False) -> list[str]:
-    """Each row's notes, prefixed by its regimen (in brief: each card note in its one-line form)."""
-    return [f"{row.regimen}: {note}" for row in rows for note in words.row_notes(row, brief)]
-
-
-def notes_heading(brief: bool) -> str:
-    return "Notes in brief (each card gives the full text, with its sources):" if brief else "Notes:"
 
 
 def _markdown_notes(notes: Sequence[str], brief: bool) -> list[str]:
@@ -155,33 +135,6 @@ def dose_table(result: DoseTable) -> Any:
 # --------------------------------------------------------------------------------------- schedules
 
 
-def schedule_cells(result: ScheduleTable) -> tuple[list[str], list[list[str]]]:
-    """Headers and rounded rows of a schedule: elapsed time as h:mm, then each figure."""
-    schedule = result.schedule
-    columns = schedule_columns(result)
-    headers = ["Time (h:mm)", *(f"{c.header} ({c.unit})" for c in columns[1:])]
-    body = []
-    hours = schedule.time.to("h").magnitude
-    for i in range(schedule.rows):
-        cells = [numbers.clock(hours[i])]
-        cells += [numbers.magnitude(getattr(schedule, c.key)[i], c.unit) for c in columns[1:]]
-        body.append(cells)
-    return headers, body
-
-
-def schedule_title(result: ScheduleTable) -> str:
-    schedule = result.schedule
-    fig = schedule.figures
-    card = fig.plan.card
-    given = f"{numbers.show(fig.rate, 'mg/h')} for {numbers.duration(fig.duration)}"
-    if fig.phases:  # each phase in its own words: bolus 35 mg at once, then 42 mg/h for 3 h
-        given = ", then ".join(words.phase_summary(phase) for phase in fig.phases)
-    return (
-        f"{card.id}: {card.title}\n{patient_line(result.patient)}; {given}, "
-        f"total {numbers.show(fig.total_dose, 'mg')}; step {numbers.duration(schedule.step)}"
-    )
-
-
 def schedule_markdown(result: ScheduleTable) -> str:
     headers, body = schedule_cells(result)
     figures = result.schedule.figures
@@ -204,22 +157,6 @@ def schedule_table(result: ScheduleTable) -> Any:
 
 # --------------------------------------------------------------------------------------- regimen cards
 
-CARD_HEADERS = ["ID", "Title", "Kind", "Documented dose", "Duration", "Sessions", "Rate cap", "First source"]
-
-
-def card_summary(card: Card) -> list[str]:
-    """A card in one row: id, title, kind, documented dose, duration, sessions, cap, first source."""
-    return [
-        card.id,
-        card.title,
-        card.kind,
-        numbers.card_dose_text(card),
-        numbers.duration(card.duration) + (" (minimum)" if card.minimum_duration is not None else ""),
-        str(card.sessions),
-        numbers.show(card.max_rate, "mg/h") if card.max_rate is not None else "-",
-        card.sources[0].citation.split(".")[0] if card.sources else "",
-    ]
-
 
 def cards_markdown(result: CardList) -> str:
     lines = [f"> **{DISCLAIMER}**", ""]
@@ -229,37 +166,6 @@ def cards_markdown(result: CardList) -> str:
 
 def cards_table(result: CardList) -> Any:
     return _rich_blocks([Block("Regimen cards", CARD_HEADERS, [card_summary(c) for c in result])])
-
-
-def card_lines(card: Card) -> list[str]:
-    """One card in full, as lines of plain text (no disclaimer, no file)."""
-    lines = [f"{card.title}", f"id: {card.id}   kind: {card.kind}", f"Indication: {card.indication}"]
-    if card.drug is not None:
-        lines.append(f"Drug: {card.drug}")
-    if card.population is not None:
-        lines.append(f"Population studied: {card.population.studied}")
-    lines.append(f"Documented dose: {numbers.card_dose_text(card)}")
-    lines.append(f"Duration: {numbers.duration(card.duration)}")
-    if card.minimum_duration is not None:
-        lines.append(f"Minimum duration: {numbers.duration(card.minimum_duration)}")
-    if card.max_rate is not None:
-        lines.append(f"Rate cap: {numbers.show(card.max_rate, 'mg/h')}")
-    lines.append(f"Sessions in the documented course: {card.sessions}")
-    if card.preparation is not None:
-        p = card.preparation
-        lines.append(
-            f"Documented preparation: {numbers.show(p.amount, 'mg')} in {numbers.show(p.volume, 'mL')} "
-            f"({numbers.show(p.concentration, 'mg/mL')})"
-        )
-    lines += ["", "Sources:"]
-    for number, source in enumerate(card.sources, 1):
-        lines.append(f"  [{number}] {source.citation}")
-        lines.append(f"      {source.says}")
-        if source.link:
-            lines.append(f"      {source.link}")
-    if card.notes:
-        lines += ["", "Notes:"] + [f"  - {note.text}" for note in card.notes]
-    return lines
 
 
 def card_text(result: CardDetail) -> str:
@@ -275,55 +181,6 @@ def card_markdown(result: CardDetail) -> str:
 
 
 # --------------------------------------------------------------------------------------- simulations
-
-
-def _summary_lines(run: Run) -> list[str]:
-    s = run.summary
-    course = run.course
-    ng = "ng/mL"
-    given = f"{numbers.show(course.rate, 'mg/h')} for {numbers.duration(course.duration)}"
-    if run.figures.phases:
-        given = ", then ".join(words.phase_summary(phase) for phase in run.figures.phases)
-    lines = [
-        f"{run.figures.regimen}: {given}"
-        + (f", {course.sessions} sessions every {numbers.duration(course.interval)}" if course.sessions > 1 else ""),
-        # the summary is of the whole course, whatever window of it the table shows (--until)
-        f"  over the whole course: peak {numbers.significant(float(s.peak_concentration.to(ng).magnitude))} ng/mL at "
-        f"{numbers.clock(float(s.time_of_peak.to('h').magnitude))} (h:mm)",
-        "  end of each session: "
-        + ", ".join(f"{numbers.significant(float(c.to(ng).magnitude))} ng/mL" for c in s.end_of_session),
-    ]
-    if s.trough_before_next:
-        lines.append(
-            "  trough before the next session: "
-            + ", ".join(f"{numbers.significant(float(c.to(ng).magnitude))} ng/mL" for c in s.trough_before_next)
-        )
-    if s.half_time_after_end is not None:
-        minutes = float(s.half_time_after_end.to("min").magnitude)
-        lines.append(f"  falls by half {numbers.number(minutes, 0)} min after the end of the last infusion")
-    return lines
-
-
-def simulation_cells(result: SimulationTable) -> tuple[list[str], list[list[str]]]:
-    runs = result.runs
-    headers = ["Time (h:mm)", *(f"{run.figures.regimen} (ng/mL)" for run in runs)]
-    hours = result.time.to("h").magnitude
-    columns = [run.simulation.concentration.to("ng/mL").magnitude for run in runs]
-    body = [
-        [numbers.clock(float(h)), *(numbers.significant(float(c[i])) for c in columns)] for i, h in enumerate(hours)
-    ]
-    return headers, body
-
-
-def simulation_title(result: SimulationTable) -> list[str]:
-    title = [f"Predicted plasma concentration ({result.runs[0].model.id} model); {patient_line(result.patient)}"]
-    for run in result.runs:
-        title += _summary_lines(run)
-    return title
-
-
-def simulation_notes_all(result: SimulationTable) -> list[str]:
-    return list(dict.fromkeys(note for run in result.runs for note in simulation_notes(run)))
 
 
 def simulation_table(result: SimulationTable) -> Any:
@@ -385,39 +242,6 @@ def sheets_markdown(result: Sheets) -> str:
     return "\n---\n\n".join(parts)
 
 
-def shown(text: str | None) -> str:
-    """A student's text as printed: control characters escaped, so nothing they typed acts on a terminal."""
-    return "" if text is None else printable(text)
-
-
-_STATUS_WORDS = {"right": "right", "wrong": "WRONG", "unreadable": "UNREADABLE", "no answer": "no answer"}
-
-
-def score_line(result: Marks) -> str:
-    who = f"{shown(result.student)}: " if result.student else ""
-    points = f"{result.score:g}" if result.partial else str(result.right)
-    partial = " with partial credit" if result.partial else ""
-    return f"{who}{points}/{result.out_of} right{partial} ({numbers.number(result.percent, 1)}%), sheet {result.code}"
-
-
-def marks_body(result: Marks) -> tuple[list[str], list[list[str]]]:
-    """The marks as table cells: problem, status, the answer given, the key, the feedback."""
-    from ..teaching.exercises import answer_text
-
-    headers = ["problem", "status", "answer given", "key", "feedback"]
-    body = [
-        [
-            str(m.problem.number),
-            _STATUS_WORDS[m.status],
-            shown(m.given) if m.given else "-",
-            answer_text(m.problem),
-            "" if m.status in ("right", "no answer") else shown(m.reason),
-        ]
-        for m in result.marks
-    ]
-    return headers, body
-
-
 def _marks_steps(result: Marks) -> list[str]:
     lines = []
     for m in result.marks:
@@ -453,45 +277,12 @@ def marks_markdown(result: Marks) -> str:
     return "\n".join(lines) + "\n"
 
 
-def gradebook_body(result: ClassMarks) -> tuple[list[str], list[list[str]]]:
-    width = max((marks.out_of for marks in result.students), default=0)
-    headers = ["student", "score", "out of", "%", *map(str, range(1, width + 1))]
-    symbols = {"right": "1", "wrong": "0", "unreadable": "?", "no answer": "-"}
-    body = [
-        [
-            shown(m.student),
-            f"{m.score:g}",
-            str(m.out_of),
-            numbers.number(m.percent, 1),
-            *(
-                symbols[mark.status] if not (m.partial and 0 < mark.credit < 1) else f"{mark.credit:g}"
-                for mark in m.marks
-            ),
-        ]
-        for m in result.students
-    ]
-    return headers, body
-
-
 def _class_notes(result: ClassMarks) -> list[str]:
     notes = [shown(str(student)) for student in result.refused]
     notes += [f"{shown(m.student)}: {shown(note)}" for m in result.students for note in m.notes]
     if result.ignored:
         notes.append("Columns not read: " + ", ".join(shown(name) for name in result.ignored[:10]))
     return notes
-
-
-def items_body(result: ItemAnalysis) -> tuple[list[str], list[list[str]]]:
-    headers = ["problem", "right", "wrong", "unreadable", "no answer", "commonest wrong answers (the error matched)"]
-    body = []
-    for item in result.items:
-        common = "; ".join(
-            f"{shown(text)} x{count}" + (f" ({diagnosis})" if diagnosis else "")
-            for text, count, diagnosis in item.wrong_answers
-        )
-        counts = [str(item.counts[status]) for status in ("right", "wrong", "unreadable", "no answer")]
-        body.append([str(item.number), *counts, common or "-"])
-    return headers, body
 
 
 _CLASS_KEY = "1 right, 0 wrong, ? unreadable, - no answer (or the partial credit given)."
@@ -545,15 +336,6 @@ def _md_escape(text: str) -> str:
     viewers render raw HTML), brackets cannot open a link or an image (``[a](javascript:...)``, ``![](...)``),
     and a ``|`` cannot end a table cell."""
     return escape(text, quote=False).translate(_MARKDOWN_LINKS)
-
-
-#: A cell that shows a number: ``1,234.5``, ``25 (cap)``, ``977.9 (10 x)``, or ``-`` for none.
-_NUMBER_CELL = re.compile(r"-|[0-9][0-9,]*(?:\.[0-9]+)?(?: \(cap\)| \([0-9,]+ x\))?")
-
-
-def numeric_columns(headers: Sequence[str], body: Sequence[Sequence[str]]) -> list[bool]:
-    """Which columns hold numbers (aligned right); text columns, and the first column, align left."""
-    return [i > 0 and bool(body) and all(_NUMBER_CELL.fullmatch(row[i]) for row in body) for i in range(len(headers))]
 
 
 def _markdown_table(headers: Sequence[str], body: Sequence[Sequence[str]]) -> list[str]:

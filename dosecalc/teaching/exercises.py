@@ -42,8 +42,8 @@ from typing import NamedTuple
 from ..dosing import RATE_KINDS, REFERENCE_WEIGHT, DoseFigures, Step, WhatIf, calculate, make_plan
 from ..errors import DoseCalcError
 from ..regimens import BolusPhase, Card, InfusionPhase, PhasedCard, documented_dose
-from ..render import numbers, words
 from ..units import Q_, Concentration, Quantity, parse_concentration
+from ..wording import numbers, words
 from .sheets import Convention, places_of
 
 PREPARATIONS = ("100 mg in 100 mL", "500 mg in 500 mL", "80 mg in 500 mL", "100 mg in 50 mL", "200 mg in 100 mL")
@@ -104,7 +104,7 @@ class Problem(NamedTuple):
 
 
 def rounded(value: float, places: int) -> float:
-    """An answer rounded by the sheet's rule (half up, :func:`dosecalc.render.numbers.round_half_up`)."""
+    """An answer rounded by the sheet's rule (half up, :func:`dosecalc.wording.numbers.round_half_up`)."""
     return float(numbers.round_half_up(value, places))
 
 

@@ -266,7 +266,7 @@ def mark_one(problem: Problem, text: str | None, convention: Convention, partial
 
 
 def _shown(value: Decimal) -> str:
-    from ..render.numbers import significant
+    from ..wording.numbers import significant
 
     return significant(float(value))
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import DoseCalcError, quote
@@ -375,3 +376,51 @@ def student_seed(seed: int, student: str) -> int:
     """The seed of ``student``'s own sheet: derived from the class's seed and the student, 32 bits."""
     digest = hashlib.blake2b(f"{seed}\x00{student}".encode(), digest_size=4).digest()
     return int.from_bytes(digest, "big")
+
+
+#: Most students one command makes sheets for.
+MAX_STUDENTS = 2000
+
+
+def roster(students: str | Path | Sequence[str]) -> list[str]:
+    """Student names or ids: from a CSV file's ``student``/``name``/``id`` column (or its first), or a list."""
+    from ..files import read_csv_rows
+
+    if isinstance(students, (str, Path)):
+        numbered = [
+            (line, row) for line, row in enumerate(read_csv_rows(students, "students"), 1) if any(map(str.strip, row))
+        ]
+        header = [cell.strip().lower() for cell in numbered[0][1]] if numbered else []
+        named = [i for i, cell in enumerate(header) if cell in ("student", "students", "name", "id")]
+        if not named and len(header) > 1:
+            raise DoseCalcError(
+                "has several columns and none headed student, name or id; head the column of names so", field="students"
+            )
+        column = named[0] if named else 0
+        numbered = numbered[1:] if named else numbered
+        names = [row[column].strip() if column < len(row) else "" for _, row in numbered]
+        lines = [line for line, _ in numbered]
+    elif isinstance(students, Sequence):
+        names = [name.strip() if isinstance(name, str) else name for name in students]
+        lines = list(range(1, len(names) + 1))
+    else:
+        raise DoseCalcError(f"expected a CSV file or a list of names, got {type(students).__name__}", field="students")
+    if not names:
+        raise DoseCalcError("names no students; expected a column of names or ids", field="students")
+    if len(names) > MAX_STUDENTS:
+        raise DoseCalcError(f"names {len(names):,} students; at most {MAX_STUDENTS:,} at once", field="students")
+    label = "entry" if not isinstance(students, (str, Path)) else "row"
+    seen: dict[str, int] = {}
+    for line, name in zip(lines, names, strict=True):
+        if not isinstance(name, str) or not name:
+            raise DoseCalcError(f"{label} {line}: no name; every student needs a name or id", field="students")
+        if len(name) > 100 or not name.isprintable():
+            raise DoseCalcError(
+                f"{label} {line}: {quote(name)} is not a name (at most 100 printable characters)", field="students"
+            )
+        if name in seen:
+            raise DoseCalcError(
+                f"{label} {line}: {quote(name)} is named twice (row {seen[name]} too)", field="students"
+            )
+        seen[name] = line
+    return names

@@ -17,8 +17,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from .. import DISCLAIMER, __version__
+from .. import __version__
 from ..errors import DoseCalcError
+from ..wording import DISCLAIMER
 from . import errors, json_api, pages
 from .guard import Guard
 from .templates import render

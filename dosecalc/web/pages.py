@@ -18,10 +18,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import ImmutableMultiDict
 
-from .. import DISCLAIMER, api
+from .. import api, formats
 from ..errors import DoseCalcError
-from ..render import BINARY_FORMATS
 from ..results import Marks, Sheet, Variants
+from ..wording import DISCLAIMER
 from . import fields as f
 from . import views
 from .context import folder
@@ -322,14 +322,8 @@ PLATFORMS = (
     ("canvas", "Canvas (QTI 1.2 zip)", True),
     ("qti21", "QTI 2.1 package (zip)", True),
 )
-SUFFIX = {
-    "html": "html", "markdown": "md", "json": "json", "csv": "csv",
-    "moodle": "xml", "gift": "gift.txt", "canvas": "zip", "qti21": "zip",
-}  # fmt: skip
-MEDIA = {
-    "html": "text/html", "markdown": "text/markdown", "json": "application/json", "csv": "text/csv",
-    "moodle": "application/xml", "gift": "text/plain", "canvas": "application/zip", "qti21": "application/zip",
-}  # fmt: skip
+#: What the teacher's page offers to download (each format's suffix and media type: dosecalc.formats).
+DOWNLOAD_FORMATS = ("html", "markdown", "json", "csv", "moodle", "gift", "canvas", "qti21")
 
 
 def _links(options: Mapping[str, Any], downloads: Sequence[tuple[str, str, bool]] = DOWNLOADS) -> list[tuple[str, str]]:
@@ -388,8 +382,8 @@ def teacher_sheet(request: Request, folder: Folder) -> Response:
     fields = (f.COUNT, f.LEVEL, f.CONVENTIONS, f.SEED, VARIANTS, students, fmt_field, key_field)
     arguments = f.read(request.query_params, fields)
     fmt = arguments.pop("format", "html")
-    if fmt not in SUFFIX:
-        raise DoseCalcError(f"{fmt!r:.40} is not one of {', '.join(SUFFIX)}", field="format")
+    if fmt not in DOWNLOAD_FORMATS:
+        raise DoseCalcError(f"{fmt!r:.40} is not one of {', '.join(DOWNLOAD_FORMATS)}", field="format")
     made = api.exercises(regimens_dir=folder, **arguments)
     if not isinstance(made, (Sheet, Variants)) and len(made) == 1:
         made = made[0]  # one student's sheet, as the class's sheet is written
@@ -399,10 +393,11 @@ def teacher_sheet(request: Request, folder: Folder) -> Response:
         name = f"dosecalc-{'key' if made.is_key else 'sheet'}-{made.code}"
     else:
         name = f"dosecalc-{'key' if arguments.get('key') else 'sheet'}-{arguments.get('seed', 1)}"
+    row = formats.find(made.subject, fmt)
     return Response(
         made.to_bytes(fmt),
-        media_type=MEDIA[fmt] + ("" if fmt in BINARY_FORMATS else "; charset=utf-8"),
-        headers={"content-disposition": f'attachment; filename="{name}.{SUFFIX[fmt]}"'},
+        media_type=row.media_type + ("" if row.binary else "; charset=utf-8"),
+        headers={"content-disposition": f'attachment; filename="{name}.{row.suffix}"'},
     )
 
 

@@ -11,8 +11,23 @@ from typing import TYPE_CHECKING, Any
 
 from ..columns import DOSE_COLUMNS
 from ..render import svg as chart
-from ..render import text, words
-from ..render.data import present
+from ..render.rows import (
+    CARD_HEADERS,
+    card_lines,
+    card_summary,
+    dose_cells,
+    dose_headers,
+    notes_heading,
+    numbered_notes,
+    patient_line,
+    present,
+    schedule_cells,
+    schedule_title,
+    simulation_cells,
+    simulation_notes_all,
+    simulation_title,
+)
+from ..wording import words
 
 if TYPE_CHECKING:
     from ..dosing import DoseFigures
@@ -29,30 +44,30 @@ def dose_table(result: DoseTable) -> dict[str, Any]:
         columns = present(DOSE_COLUMNS, rows)
         groups.append(
             {
-                "patient": text.patient_line(patient),
-                "headers": text.dose_headers(columns),
-                "rows": [text.dose_cells(row, columns) for row in rows],
-                "notes": text.numbered_notes(list(rows), result.brief),
+                "patient": patient_line(patient),
+                "headers": dose_headers(columns),
+                "rows": [dose_cells(row, columns) for row in rows],
+                "notes": numbered_notes(list(rows), result.brief),
                 "steps": _steps(list(rows)),
             }
         )
     return {
         "groups": groups,
-        "notes_heading": text.notes_heading(result.brief),
+        "notes_heading": notes_heading(result.brief),
         "rounding": words.ROUNDED_FOR_DISPLAY,
         "steps_precision": words.STEPS_PRECISION,
     }
 
 
 def schedule(result: ScheduleTable) -> dict[str, Any]:
-    headers, body = text.schedule_cells(result)
+    headers, body = schedule_cells(result)
     figures = result.schedule.figures
     return {
-        "title": text.schedule_title(result).splitlines(),
+        "title": schedule_title(result).splitlines(),
         "headers": headers,
         "rows": body,
         "rounding": words.ROUNDED_FOR_DISPLAY,
-        "notes_heading": text.notes_heading(result.brief),
+        "notes_heading": notes_heading(result.brief),
         "notes": words.row_notes(figures, result.brief),
         "steps": _steps([figures]),
         "steps_precision": words.STEPS_PRECISION,
@@ -60,7 +75,7 @@ def schedule(result: ScheduleTable) -> dict[str, Any]:
 
 
 def simulation(result: SimulationTable) -> dict[str, Any]:
-    headers, body = text.simulation_cells(result)
+    headers, body = simulation_cells(result)
     hours = [float(h) for h in result.time.to("h").magnitude]
     lines = [
         (run.figures.regimen, [float(c) for c in run.simulation.concentration.to("ng/mL").magnitude])
@@ -68,21 +83,21 @@ def simulation(result: SimulationTable) -> dict[str, Any]:
     ]
     title = f"Predicted plasma concentration (ng/mL) against time (h), {result.runs[0].model.id} model"
     return {
-        "title": text.simulation_title(result),
+        "title": simulation_title(result),
         "chart": chart.line_chart(hours, lines, "Time from the start (h)", "Plasma concentration (ng/mL)", title),
         "headers": headers,
         "rows": body,
-        "notes": text.simulation_notes_all(result),
+        "notes": simulation_notes_all(result),
     }
 
 
 def cards(result: CardList) -> dict[str, Any]:
-    return {"headers": text.CARD_HEADERS, "rows": [text.card_summary(card) for card in result]}
+    return {"headers": CARD_HEADERS, "rows": [card_summary(card) for card in result]}
 
 
 def card(result: CardDetail) -> dict[str, Any]:
     found = result.card
-    lines = text.card_lines(found)
+    lines = card_lines(found)
     facts = lines[: lines.index("")] if "" in lines else lines
     return {
         "id": found.id,

@@ -1,5 +1,5 @@
 """Exercises for learning platforms: Moodle XML (:mod:`.moodle`), GIFT (:mod:`.gift`), a Canvas QTI 1.2
-package (:mod:`.canvas`) and a QTI 2.1 package (:mod:`.qti21`), each a writer behind :data:`dosecalc.render.WRITERS`.
+package (:mod:`.canvas`) and a QTI 2.1 package (:mod:`.qti21`), each a writer behind :data:`dosecalc.formats.FORMATS`.
 
 What a question holds (the key, the interval the sheet's rule accepts, distractors, units) comes from
 :mod:`dosecalc.teaching.lms`; here only the writing. Shared by every format: text from cards and users is
@@ -17,9 +17,9 @@ from collections.abc import Iterable
 from html import escape
 from typing import TYPE_CHECKING, NamedTuple
 
-from ... import DISCLAIMER
 from ...teaching.exercises import answer_text
 from ...teaching.lms import Question, plain, sheet_questions, variant_questions
+from ...wording import DISCLAIMER
 
 if TYPE_CHECKING:
     from ...results import Result

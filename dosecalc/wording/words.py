@@ -244,7 +244,7 @@ def step_key(q: Quantity) -> _Key:
 
 def step_number(value: float, unit: str = "", exact: bool = True) -> str:
     """A number in a worked step: a given figure exactly when it is short (0.45359237, 60, 154), anything
-    else at the steps' precision for its unit (:func:`dosecalc.render.numbers.intermediate`)."""
+    else at the steps' precision for its unit (:func:`dosecalc.wording.numbers.intermediate`)."""
     text = repr(float(value))
     if exact and len(text.rstrip("0").rstrip(".")) <= 11 and "e" not in text:
         return number(value, 10)

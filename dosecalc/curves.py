@@ -1,0 +1,166 @@
+"""The numbers that charts show, computed once below every writer: rate by weight (with where each cap starts
+to bind and where two regimens cross), cumulative dose over a session, one regimen's schedule, and plasma
+concentration on a grid fine enough for its peaks.
+
+Every number comes from the engine (:func:`dosecalc.dosing.calculate`, :func:`dosecalc.schedules.build_schedule`,
+:func:`dosecalc.pk.simulate`); :mod:`dosecalc.render.charts` (matplotlib) only draws what is here. Arrays are
+plain floats in the unit their name gives (``kg``, ``h``, ``mg/h``, ``mg``, ``ng/mL``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .dosing import Plan, calculate
+from .schedules import build_schedule
+from .units import Q_, Quantity
+
+#: Time step of the curves drawn from schedules.
+CHART_STEP = Q_(5.0, "min")
+
+
+class Crossing(NamedTuple):
+    weight: Quantity  # kg
+    rate: Quantity  # mg/h
+    between: tuple[str, str]
+
+
+class Curve(NamedTuple):
+    """One line of a chart: its label and its points (``x`` and ``y`` as plain floats)."""
+
+    label: str
+    x: Any
+    y: Any
+
+
+class RateLine(NamedTuple):
+    """One regimen's rate (mg/h) at each weight of the grid, its cap (mg/h) and the weight (kg) from which the
+    cap binds, when it does inside the range."""
+
+    regimen: str
+    rate_mg_h: Any
+    cap_mg_h: float | None
+    cap_binds_from_kg: float | None
+
+
+class RateByWeight(NamedTuple):
+    """What the rate-by-weight chart shows: a weight grid (kg), a line per regimen, their crossings, and the
+    patient's weight (kg) with each regimen's rate (mg/h) there, when a patient is marked."""
+
+    weights_kg: Any
+    lines: list[RateLine]
+    crossings: list[Crossing]
+    patient_kg: float | None
+    patient_rates_mg_h: list[float]
+
+
+def rate_at(plan: Plan, kg: float) -> float:
+    """The plan's rate (mg/h) for a patient of ``kg``."""
+    return float(calculate(plan, Q_(kg, "kg")).rate.to("mg/h").magnitude)
+
+
+def crossings(plans: Sequence[Plan], low: float, high: float) -> list[Crossing]:
+    """Weights (kg) where two regimens give the same rate, found on a fine grid and refined by bisection
+    on the engine's own figures."""
+    grid = np.linspace(low, high, 2001)
+    rates = [calculate(plan, Q_(grid, "kg")).rate.to("mg/h").magnitude for plan in plans]
+    found = []
+    for i in range(len(plans)):
+        for j in range(i + 1, len(plans)):
+            gap = rates[i] - rates[j]
+            for k in np.flatnonzero(np.sign(gap[:-1]) * np.sign(gap[1:]) < 0):
+                a, b = float(grid[k]), float(grid[k + 1])
+                for _ in range(60):
+                    middle = (a + b) / 2
+                    diff = rate_at(plans[i], middle) - rate_at(plans[j], middle)
+                    if np.sign(diff) == np.sign(gap[k]):
+                        a = middle
+                    else:
+                        b = middle
+                weight = (a + b) / 2
+                found.append(
+                    Crossing(
+                        Q_(weight, "kg"), Q_(rate_at(plans[i], weight), "mg/h"), (plans[i].card.id, plans[j].card.id)
+                    )
+                )
+    return found
+
+
+def cap_start(plan: Plan, low: float, high: float) -> Quantity | None:
+    """The weight (kg) from which the plan's cap binds, by bisection on the engine's uncapped rate;
+    None when it does not bind inside the range or binds throughout."""
+    if plan.cap is None:
+        return None
+
+    def binds(kg: float) -> bool:
+        return bool(calculate(plan, Q_(kg, "kg")).cap_binds)
+
+    if binds(low) or not binds(high):
+        return None
+    a, b = low, high
+    for _ in range(60):
+        middle = (a + b) / 2
+        a, b = (a, middle) if binds(middle) else (middle, b)
+    return Q_((a + b) / 2, "kg")
+
+
+def rate_by_weight(
+    plans: Sequence[Plan], low: float = 40.0, high: float = 150.0, patient: Quantity | None = None
+) -> RateByWeight:
+    """Rate (mg/h) of each regimen from ``low`` to ``high`` kg on a 221-point grid, with caps, where each starts
+    to bind and the crossings; the patient's weight and rates when a patient is given."""
+    weights = np.linspace(low, high, 221)
+    lines = []
+    for plan in plans:
+        figures = calculate(plan, Q_(weights, "kg"))
+        cap = None if plan.cap is None else float(plan.cap.to("mg/h").magnitude)
+        start = cap_start(plan, low, high) if plan.cap is not None else None
+        lines.append(
+            RateLine(
+                plan.card.id,
+                figures.rate.to("mg/h").magnitude,
+                cap,
+                None if start is None else float(start.magnitude),
+            )
+        )
+    kg = None if patient is None else float(patient.to("kg").magnitude)
+    rates = [] if kg is None else [rate_at(plan, kg) for plan in plans]
+    return RateByWeight(weights, lines, crossings(plans, low, high), kg, rates)
+
+
+def cumulative(plans: Sequence[Plan], weight: Quantity, step: Quantity = CHART_STEP) -> list[Curve]:
+    """Cumulative dose (mg) against time (h) over one session of each regimen."""
+    curves = []
+    for plan in plans:
+        schedule = build_schedule(calculate(plan, weight), step)
+        curves.append(Curve(plan.card.id, schedule.time.to("h").magnitude, schedule.cumulative_dose.to("mg").magnitude))
+    return curves
+
+
+def schedule(plan: Plan, weight: Quantity, step: Quantity = CHART_STEP) -> tuple[Curve, Curve]:
+    """One regimen over its infusion: rate (mg/h) and cumulative dose (mg) against time (h)."""
+    found = build_schedule(calculate(plan, weight), step)
+    hours = found.time.to("h").magnitude
+    return (
+        Curve(plan.card.id, hours, found.rate.to("mg/h").magnitude),
+        Curve(plan.card.id, hours, found.cumulative_dose.to("mg").magnitude),
+    )
+
+
+def concentration(runs: Sequence[Any]) -> list[Curve]:
+    """Predicted plasma concentration (ng/mL) against time (h) of each simulated regimen, on a grid of its own,
+    fine enough for the curve's shape and holding every session's start and end, whatever the step of the
+    simulation's table: joining 6-hourly rows would cut the peaks off."""
+    from .pk import simulate
+
+    curves = []
+    for run in runs:
+        end = float(run.simulation.time.to("h").magnitude[-1])
+        breaks, _ = run.course.pieces()
+        hours = np.union1d(np.linspace(0.0, end, 1201), breaks[breaks / 60.0 <= end] / 60.0)
+        curve = simulate(run.model, run.figures.weight, run.course, Q_(hours, "h"))
+        curves.append(Curve(run.figures.regimen, hours, curve.concentration.to("ng/mL").magnitude))
+    return curves
