@@ -17,7 +17,7 @@ from dosecalc.render import charts
 from dosecalc.schedules import build_schedule
 from dosecalc.units import Q_
 
-from .helpers import run
+from ..helpers import run
 
 pytest.importorskip("matplotlib")
 PLANS = [make_plan(card, WhatIf()) for card in load_catalogue().cards.values()]

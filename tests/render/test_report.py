@@ -13,8 +13,8 @@ from dosecalc import DISCLAIMER
 from dosecalc.units import Q_
 from dosecalc.wording import numbers
 
-from .helpers import browser as _browser
-from .helpers import chromium_or_skip, run
+from ..helpers import browser as _browser
+from ..helpers import chromium_or_skip, run
 
 pytest.importorskip("jinja2")
 pytest.importorskip("matplotlib")

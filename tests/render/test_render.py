@@ -19,7 +19,7 @@ from dosecalc.results import Result
 from dosecalc.units import Q_
 from dosecalc.wording import numbers, words
 
-from .helpers import GOOD
+from ..helpers import GOOD
 
 ROUNDING = [
     # (value, places, shown): half up, as taught, with a leading zero and without trailing zeros
