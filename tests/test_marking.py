@@ -88,12 +88,67 @@ def test_drip_rate_spellings(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("2,000", "2000"), ("2,000.5", "2000.5"), ("1,234,567 mg", "1234567"), ("16.", "16"), ("0.5", "0.5")],
+    [("2000", "2000"), ("2000.5", "2000.5"), ("1234567 mg", "1234567"), ("16.", "16"), ("0.5", "0.5")],
     ids=str,
 )
 def test_numbers_a_teacher_reads(text: str, value: str) -> None:
     reading = read_answer(text)
     assert reading is not None and reading.value == Decimal(value)
+
+
+# 5.834 mcg/kg/min to 0.01 is 5.83; 226.887 mg to 0.1 is 226.9: written with a decimal comma, "5,834" and
+# "226,887" look like 5834 and 226887 with thousands separators. No one can tell which, so neither is read.
+SWITCHED = problem(1, "mcg/kg/min", 5.834, "0.01")
+TOTAL = problem(1, "mg", 226.887, "0.1")
+
+
+@pytest.mark.parametrize(
+    ("text", "p"),
+    [("5,834", SWITCHED), ("226,887", TOTAL), ("2,000", TOTAL), ("1,234,567 mg", TOTAL), ("2,000.5", TOTAL)],
+    ids=["5,834", "226,887", "2,000", "1,234,567", "2,000.5"],
+)
+def test_a_comma_before_three_digits_is_unreadable_with_the_calculators_message(text: str, p: Problem) -> None:
+    from dosecalc.errors import QuantityError
+    from dosecalc.units import WEIGHT, parse_quantity
+
+    result = marked(text, p)
+    assert result.status == UNREADABLE and result.diagnosis is None, result
+    # the calculator's own words, for the same text typed as a weight
+    with pytest.raises(QuantityError) as refused:
+        parse_quantity(f"{text.split()[0]} kg", WEIGHT)
+    calculator = str(refused.value).split(" has ", 1)[1].split(", e.g.")[0]
+    assert calculator.startswith("a comma, which could be a thousands separator or a decimal comma")
+    assert f"has {calculator}" in result.reason
+    # and the example is in the asked unit: 12.345 to 0.01 is 12.35 (mcg/kg/min), to 0.1 is 12.3 (mg)
+    assert result.reason.endswith("e.g. 12.35 mcg/kg/min" if p is SWITCHED else "e.g. 12.3 mg"), result.reason
+
+
+@pytest.mark.parametrize(
+    ("unit", "step", "exact", "shown"),
+    [
+        ("h", "0.1", 2.747, "12.3 h"),  # 12.345 to 0.1 = 12.3
+        ("mg", "0.1", 80.0, "12.3 mg"),
+        ("gtt/min", "1", 6.667, "12 gtt/min"),  # 12.345 to whole drops = 12
+        ("mg/h", "0.1", 12.3, "23.5 mg/h"),  # 12.3 is the key itself: the second example, 23.456 to 0.1 = 23.5
+    ],
+    ids=["h", "mg", "gtt-min", "not-the-key"],
+)
+def test_unreadable_feedback_gives_an_example_in_the_asked_unit_never_the_key(
+    unit: str, step: str, exact: float, shown: str
+) -> None:
+    p = problem(1, unit, exact, step)
+    for text in ("abc", "-3"):
+        result = marked(text, p)
+        assert result.status == UNREADABLE and result.reason.endswith(shown), result.reason
+        assert "mL/h" not in result.reason or unit == "mL/h"
+
+
+def test_a_semicolon_separated_file_is_refused_naming_the_semicolon() -> None:
+    # what a spreadsheet in a decimal-comma locale saves as CSV: ';' between cells, ',' as the decimal mark
+    with pytest.raises(DoseCalcError, match=r"separated by semicolons \(;\).*save it again as comma-separated"):
+        read_answer_rows([["student;problem;answer"], ["ana;1;13", "3"]], "answers.csv")
+    with pytest.raises(DoseCalcError, match="has no header this reads"):  # no ';': the usual message
+        read_answer_rows([["answer"], ["13.3"]], "answers.csv")
 
 
 def test_no_leading_zero_is_read_with_a_remark() -> None:
