@@ -245,8 +245,9 @@ _FIGURE_STEPS = {"planned_total_dose": "planned_total"}
 class _Regimen:
     """A card's regimen for one problem: the what-if and the weight (for a weight-based card)."""
 
-    def __init__(self, card: Card, what_if: WhatIf, weight: _Weight | None) -> None:
+    def __init__(self, card: Card, what_if: WhatIf, weight: _Weight | None, minutes: float | None = None) -> None:
         self.card, self.what_if, self.weight = card, what_if, weight
+        self.minutes = minutes  # the duration as the question gives it, when it gives it in minutes
         self.kg = REFERENCE_WEIGHT if weight is None else weight.kg
         self._figures = calculate(make_plan(card, what_if), self.kg, explain=True)
 
@@ -263,6 +264,8 @@ class _Regimen:
 
     def steps(self, figure: str) -> list[Line]:
         chain = _chain(self.figures().steps, _FIGURE_STEPS.get(figure, figure))
+        if self.minutes is not None and self.what_if.duration is not None:
+            chain = [_in_minutes(step, self.what_if.duration, self.minutes) for step in chain]
         return [*(self.weight.steps if self.weight is not None else ()), *chain]
 
     def common_errors(self, figure: str, unit: str) -> list[tuple[str, Quantity]]:
@@ -305,6 +308,26 @@ class _Regimen:
         }
 
 
+def _in_minutes(step: Step, duration: Quantity, minutes: float) -> Step:
+    """``step`` with the duration in hours (0.6667 h, a rounded figure no one is given) written as the question
+    gives it, in minutes, and converted in the same step: ``49.85 mg ÷ 40 min × 60 min/h``; one step, one
+    factor, as the phased infusions convert mcg/kg/min."""
+    hours, per_hour = _in(duration, "h"), _factor("h", "min")
+    given = Q_(minutes, "min")
+    terms, operators = [step.terms[0]], []
+    for operator, term in zip(step.operators, step.terms[1:], strict=True):
+        if operator in ("x", "/") and term.units == _HOUR.units and math.isclose(_in(term, "h"), hours, rel_tol=1e-12):
+            terms += [given, per_hour]
+            operators += [operator, "/" if operator == "x" else "x"]
+        else:
+            terms.append(term)
+            operators.append(operator)
+    return step._replace(terms=tuple(terms), operators=tuple(operators))
+
+
+_HOUR = Q_(1.0, "h")
+
+
 def _concentration_text(concentration: Concentration) -> str:
     if concentration.amount is not None and concentration.volume is not None:
         return f"{numbers.show(concentration.amount, 'mg')} in {numbers.show(concentration.volume, 'mL')}"
@@ -321,10 +344,11 @@ def _setup(
     length = duration if duration is not None else _duration(draw.rng, card)
     weighs = card.kind in ("weight-based-rate", "weight-based-total")
     weight = _weight(draw, card, length, pounds) if weighs else None
-    regimen = _Regimen(card, WhatIf(duration=length, **what_if), weight)  # type: ignore[arg-type]
+    minutes = _in(length, "min")
+    in_minutes = float(numbers.round_half_up(minutes, 0)) if minutes % 60 else None
+    regimen = _Regimen(card, WhatIf(duration=length, **what_if), weight, in_minutes)  # type: ignore[arg-type]
     who = f"A patient weighing {weight.text}" if weight is not None else "A patient"
     verb = "is to receive" if card.kind in RATE_KINDS else "is prescribed"
-    minutes = _in(length, "min")
     length_text = f"{numbers.number(minutes, 0)} min" if minutes % 60 else None
     return regimen, f"{who} {verb} {_regimen(card, length, length_text)}"
 
@@ -466,6 +490,7 @@ def _dose_over_minutes(draw: _Draw) -> _Made:
     minutes = draw.rng.choice([m for m in range(max(low, 30), max(481, low + 121), 15) if m % 60])
     hours, to_hours = _worked(Q_(float(minutes), "min"), ("duration", "/", _factor("h", "min"), "h"))
     regimen, given = _setup(draw, duration=hours)
+    regimen.minutes = None  # converted in a step of its own, the first of this kind's two factors
     as_hours = (regimen.value("rate", "mg/h") * Q_(float(minutes), "h")).to("mg")
     made = regimen.made(
         f"{given}. What dose is given in the session, in mg?",
@@ -901,7 +926,7 @@ def _method_line(step: Step, method: str, concentration: Concentration, computed
         have, quantity = Q_(_in(concentration.value, "mg/mL"), "mg"), Q_(1.0, "mL")
     want = words.step_term(step.terms[0], step.figure, computed)
     h, q = words.step_term(have, step.figure), words.step_term(quantity, step.figure)
-    result = words.step_text(step, computed).rsplit(" = ", 1)[1]
+    result = words.step_text(step, computed, tables=False).rsplit(" = ", 1)[1]
     if method == "formula":
         return f"{name}: ({want} \u00f7 {h}) \u00d7 {q} = {result}"
     return f"{name}: {h} : {q} = {want} : x {words.unit_label(step.result)}, x = {result}"
@@ -918,7 +943,7 @@ def _lines(steps: Sequence[Line], method: str, concentration: Concentration | No
         if method != "dimensional" and concentration is not None and step.figure in ("pump_rate", "volume"):
             lines.append(_method_line(step, method, concentration, frozenset(computed)))
         else:
-            lines.append(words.step_text(step, frozenset(computed)))
+            lines.append(words.step_text(step, frozenset(computed), tables=False))
         computed.add(words.step_key(step.result))
     return tuple(lines)
 
@@ -960,6 +985,7 @@ def _problem(cards: Sequence[Card], seed: int, number: int, level: int, index: i
         if rounded(wrong, places) != answer and all(rounded(wrong, places) != rounded(v, places) for _, v in errors):
             errors.append((text, wrong))
     factors = sum(1 for step in made.steps if isinstance(step, Step) and set(step.operators) & {"x", "/"})
+    lines = _lines(made.steps, convention.method, made.concentration)
     return Problem(
         number,
         level,
@@ -972,7 +998,7 @@ def _problem(cards: Sequence[Card], seed: int, number: int, level: int, index: i
         answer,
         convention.step(unit),
         factors,
-        _lines(made.steps, convention.method, made.concentration),
+        (*lines, *_final(lines, exact, unit, convention.step(unit))),
         made.inputs,
         tuple(errors),
     )
@@ -1003,6 +1029,47 @@ def generate(cards: Sequence[Card], count: int, seed: int, level: int | None, co
     ]
 
 
+#: Answers that are no amount of a drug (a time, a weight) are written to the place asked, a trailing zero and
+#: all: "3.0 h" where 0.1 h is asked. The rule of no trailing zero guards a dose (5.0 mg read as 50 mg); a key
+#: asked to 0.1 h shows that place, as the student is asked to write it. Doses, rates, volumes, strengths and
+#: drips keep the rule: "23 mg", which equals 23.0 mg at the asked place.
+TO_THE_PLACE = frozenset({"h", "kg"})
+
+
+def answer_number(value: float, unit: str, places: int) -> str:
+    """An answer's number as the key writes it: rounded half up to ``places``, with no trailing zero, but written
+    to that place for a unit of :data:`TO_THE_PLACE` (``3.0`` h)."""
+    if unit in TO_THE_PLACE:
+        return f"{numbers.round_half_up(value, places):,f}"
+    return numbers.number(value, places)
+
+
 def answer_text(problem: Problem) -> str:
-    """The key's answer as a person reads it: ``10.9 mL/h``."""
-    return f"{numbers.number(problem.answer, problem.places)} {problem.unit}"
+    """The key's answer as a person reads it: ``10.9 mL/h``, ``3.0 h``."""
+    return f"{answer_number(problem.answer, problem.unit, problem.places)} {problem.unit}"
+
+
+def _final(lines: Sequence[str], exact: float, unit: str, step: Decimal) -> tuple[str, ...]:
+    """The last step of a key: the answer rounded half up to the sheet's own place for its unit, as the key
+    writes it (``answer, rounded half up to 1 mL/h: 90.84 mL/h ≈ 91 mL/h``); none when the last step
+    already ends with the answer so written."""
+    places = places_of(step)
+    shown = f"{answer_number(exact, unit, places)} {unit}"
+    if lines and lines[-1].endswith((f"= {shown}", f"({shown})")):
+        return ()
+    at = f"{format(step.normalize(), 'f')} {unit}"
+    key = numbers.round_half_up(exact, places)
+    if Decimal(f"{exact:.12g}") == key:
+        return (f"answer, written to {at}: {shown}",)
+    return (f"answer, rounded half up to {at}: {_carried(exact, unit, key, places)} {unit} ≈ {shown}",)
+
+
+def _carried(exact: float, unit: str, key: Decimal, places: int) -> str:
+    """The exact answer as the steps show a figure on the way, with more places where that figure would round
+    to another answer than the exact value does (2.7449 h, not 2.745 h, where 2.7 h is the key)."""
+    shown = numbers.intermediate(exact, unit) if numbers.has_rule(unit) else numbers.number(exact, 4)
+    for more in range(places + 2, 13):
+        if numbers.round_half_up(float(shown.replace(",", "")), places) == key:
+            return shown
+        shown = numbers.number(exact, more)
+    return shown
