@@ -399,6 +399,51 @@ def test_the_key_slipped_by_a_power_of_ten_or_sixty_is_always_diagnosed(
                 assert result.status == WRONG and result.diagnosis, (p, slipped, result.reason)
 
 
+# Seed 1043, level 3, problem 3: 202 lb, bolus 0.5 mg/kg, then 10 mcg/kg/min for the 8 h session. Per kg:
+# 0.5 mg/kg + 10 mcg/kg/min × 60 min/h ÷ 1000 mcg/mg × 8 h = 0.5 + 4.8 = 5.3 mg/kg.
+#   exact pound: 202 × 0.45359237 = 91.62565874 kg; × 5.3 = 485.616 mg -> 485.6 mg
+#   2.2 lb = 1 kg: 202 / 2.2 = 91.818182 kg; × 5.3 = 486.636 mg -> 486.6 mg
+#   the exact pound the wrong way: 202 / 0.45359237 = 445.334 kg; × 5.3 = 2360.27 mg
+#   2.2 the wrong way: 202 × 2.2 = 444.4 kg; × 5.3 = 2355.32 mg
+EXACT_RULE = "the sheet's pound rule: 1 lb = 0.45359237 kg"
+COURSE_RULE = "the sheet's pound rule: 2.2 lb = 1 kg"
+
+
+@pytest.mark.parametrize(
+    ("profile", "key", "answer", "words"),
+    [
+        ("standard", 485.6, "486.6", f"the weight converted with 2.2 lb = 1 kg, not exactly ({EXACT_RULE})"),
+        ("standard", 485.6, "486.64", f"the weight converted with 2.2 lb = 1 kg, not exactly ({EXACT_RULE})"),
+        ("standard", 485.6, "2360.3", f"the pounds divided by 0.45359237 instead of multiplied ({EXACT_RULE})"),
+        (
+            "pound-2.2",
+            486.6,
+            "485.6",
+            f"the weight converted with the exact pound, 1 lb = 0.45359237 kg ({COURSE_RULE})",
+        ),
+        ("pound-2.2", 486.6, "2355.3", f"the pounds multiplied by 2.2 instead of divided ({COURSE_RULE})"),
+    ],
+    ids=["2.2-for-exact", "2.2-for-exact-unrounded", "exact-wrong-way", "exact-for-2.2", "2.2-wrong-way"],
+)
+def test_a_slip_of_the_pound_rule_is_diagnosed_naming_the_sheets_rule(
+    profile: str, key: float, answer: str, words: str
+) -> None:
+    sheet = exercises(count=3, seed=1043, level=3, conventions=profile)
+    p = sheet[2]
+    assert p.kind == "session-total" and p.question.startswith("A patient weighing 202 lb"), p.question
+    assert p.answer == key
+    result = mark_answers([p], {p.number: answer}, sheet.convention)[0]
+    assert result.status == WRONG and result.diagnosis == words, result.reason
+
+
+def test_an_answer_on_the_far_side_of_the_key_is_not_named_a_slip_of_the_pound_rule() -> None:
+    # key 485.6 (exact 485.616); the 2.2 rule gives 486.636, 0.2 % away, inside its own 0.5 % tolerance. 484.6 is
+    # 1.016 below the exact value and 2.036 below 486.636: nearer the key, so not the 2.2 rule
+    sheet = exercises(count=3, seed=1043, level=3)
+    result = mark_answers([sheet[2]], {3: "484.6"}, sheet.convention)[0]
+    assert result.status == WRONG and "2.2" not in (result.diagnosis or ""), result.reason
+
+
 def test_the_score_is_out_of_the_problems_on_the_sheet(tmp_path: Path) -> None:
     sheet = exercises(count=10, seed=2024)
     answers = tmp_path / "a.csv"

@@ -121,6 +121,7 @@ class _Weight(NamedTuple):
     steps: tuple[Line, ...]  # the conversion from pounds, and the rounding
     pounds: float | None  # the weight in lb, when it is given in lb
     unrounded: Quantity  # the converted weight before any rounding
+    slips: tuple[tuple[str, Quantity], ...] = ()  # the weights the common slips of the pound rule give, in words
 
 
 class _Made(NamedTuple):
@@ -196,7 +197,33 @@ def _weight(draw: _Draw, card: Card, duration: Quantity, pounds: bool) -> _Weigh
             f"weight rounded to {numbers.number(float(convention.step('kg')), places)} kg before it is used: "
             f"{numbers.intermediate(_in(converted, 'kg'), 'kg')} kg \u2248 {numbers.number(_in(used, 'kg'), places)} kg"
         )
-    return _Weight(f"{lb} lb", used, tuple(steps), float(lb), converted)
+    return _Weight(f"{lb} lb", used, tuple(steps), float(lb), converted, _pound_slips(given, convention))
+
+
+#: The sheet's pound rule in words, by :attr:`Convention.pound`.
+_POUND_RULES = {"exact": "1 lb = 0.45359237 kg", "2.2": "2.2 lb = 1 kg"}
+
+
+def _pound_slips(given: Quantity, convention: Convention) -> tuple[tuple[str, Quantity], ...]:
+    """The weights a student gets from ``given`` pounds by the slips of the pound rule, each named with the
+    sheet's rule: the other rule used (2.2 for the exact pound, or the exact pound for 2.2), and the conversion
+    done the wrong way (pounds x 2.2, or pounds / 0.45359237), rounded to 0.1 kg as the sheet rounds weights."""
+    lb = _in(given, "lb")
+    exact = float(Q_(1.0, "lb").to("kg").magnitude)  # 0.45359237 kg/lb, from the registry
+    rule = f"the sheet's pound rule: {_POUND_RULES[convention.pound]}"
+    if convention.pound_factor is None:
+        slips = [
+            (f"the weight converted with 2.2 lb = 1 kg, not exactly ({rule})", lb / 2.2),
+            (f"the pounds divided by 0.45359237 instead of multiplied ({rule})", lb / exact),
+        ]
+    else:
+        factor = float(convention.pound_factor)
+        slips = [
+            (f"the weight converted with the exact pound, 1 lb = 0.45359237 kg ({rule})", lb * exact),
+            (f"the pounds multiplied by {factor:g} instead of divided ({rule})", lb * factor),
+        ]
+    places = convention.places("kg")
+    return tuple((words, Q_(rounded(kg, places) if convention.round_weight else kg, "kg")) for words, kg in slips)
 
 
 def _factor(old: str, new: str) -> Quantity:
@@ -278,6 +305,7 @@ class _Regimen:
             errors.append(("the weight in pounds used as kilograms", self.value(figure, unit, Q_(weight.pounds, "kg"))))
             if weight.unrounded != weight.kg:
                 errors.append(("the weight not rounded before it is used", self.value(figure, unit, weight.unrounded)))
+            errors += [(words, self.value(figure, unit, kg)) for words, kg in weight.slips]
         return errors
 
     def made(self, question: str, figure: str, unit: str, errors: list[tuple[str, Quantity]]) -> _Made:
@@ -842,6 +870,9 @@ def _session_total(draw: _Draw) -> _Made:
     if regimen.weight.pounds is not None:
         as_kg = calculate(make_plan(regimen.card, regimen.what_if), Q_(regimen.weight.pounds, "kg"))
         errors.append(("the weight in pounds used as kilograms", as_kg.total_dose.to("mg")))
+        for words, kg in regimen.weight.slips:
+            slip = calculate(make_plan(regimen.card, regimen.what_if), kg)
+            errors.append((words, slip.total_dose.to("mg")))
     question = "What is the total dose of the session, bolus and infusion together, in mg?"
     return regimen.made(question, ("total_dose", "mg", figures.total_dose.to("mg")), steps, 0, errors)
 
@@ -1051,25 +1082,26 @@ def answer_text(problem: Problem) -> str:
 
 def _final(lines: Sequence[str], exact: float, unit: str, step: Decimal) -> tuple[str, ...]:
     """The last step of a key: the answer rounded half up to the sheet's own place for its unit, as the key
-    writes it (``answer, rounded half up to 1 mL/h: 90.84 mL/h ≈ 91 mL/h``); none when the last step
-    already ends with the answer so written."""
+    writes it (``answer, rounded half up to 1 mL/h: 90.84 mL/h ≈ 91 mL/h``); none when the exact answer needs
+    no rounding and the last step already ends with it so written (``= 132 mL``, a binding cap's ``(25 mg/h)``)."""
     places = places_of(step)
     shown = f"{answer_number(exact, unit, places)} {unit}"
-    if lines and lines[-1].endswith((f"= {shown}", f"({shown})")):
-        return ()
     at = f"{format(step.normalize(), 'f')} {unit}"
     key = numbers.round_half_up(exact, places)
     if Decimal(f"{exact:.12g}") == key:
+        if lines and lines[-1].endswith((f"= {shown}", f"({shown})")):
+            return ()
         return (f"answer, written to {at}: {shown}",)
-    return (f"answer, rounded half up to {at}: {_carried(exact, unit, key, places)} {unit} ≈ {shown}",)
+    return (f"answer, rounded half up to {at}: {_carried(exact, unit, key, places)} {unit} \u2248 {shown}",)
 
 
 def _carried(exact: float, unit: str, key: Decimal, places: int) -> str:
     """The exact answer as the steps show a figure on the way, with more places where that figure would round
-    to another answer than the exact value does (2.7449 h, not 2.745 h, where 2.7 h is the key)."""
-    shown = numbers.intermediate(exact, unit) if numbers.has_rule(unit) else numbers.number(exact, 4)
-    for more in range(places + 2, 13):
-        if numbers.round_half_up(float(shown.replace(",", "")), places) == key:
+    to another answer than the exact value does (2.7449 h, not 2.745 h, where 2.7 h is the key) or would show
+    no rounding at all (4.004 gtt/min, not 4 gtt/min)."""
+    first = numbers.intermediate(exact, unit) if numbers.has_rule(unit) else numbers.number(exact, 4)
+    for shown in (first, *(numbers.number(exact, more) for more in range(places + 1, 13))):
+        value = Decimal(shown.replace(",", ""))
+        if value != key and numbers.round_half_up(float(value), places) == key:
             return shown
-        shown = numbers.number(exact, more)
-    return shown
+    return numbers.number(exact, 12)

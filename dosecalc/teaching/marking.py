@@ -207,8 +207,17 @@ def factor_errors(problem: Problem) -> list[tuple[Decimal, str]]:
 
 
 def _problem_error(value: Decimal, problem: Problem) -> str | None:
-    """The problem's own common error (the cap ignored, pounds as kilograms...) that ``value`` matches."""
-    return next((words for words, wrong in problem.errors if _matches(value, wrong, problem.step)), None)
+    """The problem's own common error (the cap ignored, pounds as kilograms...) that ``value`` matches. An error
+    whose value lies within its own tolerance of the exact answer (the other pound rule: 0.2 % apart) matches
+    only an answer nearer to it than to the exact answer, so a slip on the other side is not named by it."""
+    exact = Decimal(f"{problem.exact:.12g}")
+    for words, wrong in problem.errors:
+        if not _matches(value, wrong, problem.step):
+            continue
+        error = Decimal(f"{wrong:.12g}")
+        if abs(error - exact) > error_tolerance(error, problem.step) or abs(value - error) < abs(value - exact):
+            return words
+    return None
 
 
 def diagnose(value: Decimal, problem: Problem) -> tuple[str | None, bool]:
