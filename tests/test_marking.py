@@ -399,6 +399,34 @@ def test_the_key_slipped_by_a_power_of_ten_or_sixty_is_always_diagnosed(
                 assert result.status == WRONG and result.diagnosis, (p, slipped, result.reason)
 
 
+def test_answers_in_each_others_boxes_are_named_by_the_problem_they_answer() -> None:
+    # keys: 1. 80 / 6 = 13.333 -> 13.3 mg/h; 2. 22 / 2 = 11 mL/h; 3. 20 × 20 / 60 = 6.667 -> 7 gtt/min.
+    # Problems 1 and 2 swapped: 11 is problem 2's key, 13.3 problem 1's.
+    one, two, three = mark_answers(SHEET, {1: "11", 2: "13.3", 3: "6"}, STANDARD)
+    assert one.status == WRONG and one.diagnosis == "this is problem 2's answer (11 mL/h): in the wrong box?"
+    assert one.reason == "expected 13.3 mg/h; this is problem 2's answer (11 mL/h): in the wrong box?"
+    assert two.status == WRONG and two.diagnosis is not None
+    assert two.diagnosis.startswith("this is problem 1's answer (13.3 mg/h): in the wrong box?"), two.reason
+    # 6 gtt/min is no other problem's key (13.3, 11): not said to be in the wrong box
+    assert three.status == WRONG and "wrong box" not in three.reason
+    # a unit that cannot be the other problem's (mg/h is no flow, mL/h no dose rate) is not its answer; a right
+    # answer is left alone
+    alone = mark_answers(SHEET, {1: "13.3", 2: "13.3 mL/h", 3: "11 mg/h"}, STANDARD)
+    assert alone[0].status == RIGHT and alone[0].reason == "right"
+    assert "wrong box" not in alone[1].reason and "wrong box" not in alone[2].reason
+
+
+def test_an_answer_in_the_wrong_box_is_said_first_before_an_error_it_also_matches() -> None:
+    # problem 2 (11 mL/h) with the cap ignored gives 15.75 mL/h; if problem 1's key were 15.8 (to 0.1), an answer
+    # of 15.8 in box 2 is both: the box first, then the error
+    first = problem(1, "mL/h", 15.78, "0.1")  # 15.78 -> 15.8 mL/h
+    result = mark_answers((first, PUMP), {2: "15.8"}, STANDARD)[1]
+    assert result.diagnosis == (
+        "this is problem 1's answer (15.8 mL/h): in the wrong box? Or: the 25 mg/h cap ignored"
+    ), result.reason
+    assert result.reason == f"expected 11 mL/h; {result.diagnosis}"
+
+
 # Seed 1043, level 3, problem 3: 202 lb, bolus 0.5 mg/kg, then 10 mcg/kg/min for the 8 h session. Per kg:
 # 0.5 mg/kg + 10 mcg/kg/min × 60 min/h ÷ 1000 mcg/mg × 8 h = 0.5 + 4.8 = 5.3 mg/kg.
 #   exact pound: 202 × 0.45359237 = 91.62565874 kg; × 5.3 = 485.616 mg -> 485.6 mg

@@ -305,12 +305,34 @@ def mark(
     """Every problem of the sheet marked: problem number -> answer text (absent or blank: no answer);
     ``unreadable`` names answers the rows themselves made unreadable, with the reason."""
     forced = unreadable or {}
-    return [
+    marks = [
         Mark(p, answers.get(p.number), UNREADABLE, None, None, f"unreadable: {forced[p.number]}", None, 0.0)
         if p.number in forced
         else mark_one(p, answers.get(p.number), convention, partial)
         for p in problems
     ]
+    return [_in_another_box(m, problems) for m in marks]
+
+
+def _in_another_box(mark: Mark, problems: Sequence[Problem]) -> Mark:
+    """A wrong answer that is right, by the sheet's rule, for another problem of the sheet (problems 3 and 4
+    swapped): said first, before any error it also matches (``this is problem 4's answer: in the wrong box?``)."""
+    if mark.status != WRONG or mark.reading is None:
+        return mark
+    for other in problems:
+        if other.number == mark.problem.number:
+            continue
+        value, _ = _in_asked_unit(mark.reading, other)
+        if value is not None and is_right(value, other):
+            words = f"this is problem {other.number}'s answer ({answer_text(other)}): in the wrong box?"
+            if mark.diagnosis is not None and f"; {mark.diagnosis}" in mark.reason:
+                diagnosis = f"{words} Or: {mark.diagnosis}"
+                reason = mark.reason.replace(f"; {mark.diagnosis}", f"; {diagnosis}", 1)
+            else:
+                diagnosis = words if mark.diagnosis is None else f"{words} Or: {mark.diagnosis}"
+                reason = f"{mark.reason}; {words}"
+            return mark._replace(reason=reason, diagnosis=diagnosis)
+    return mark
 
 
 # ---- reading answer files ----------------------------------------------------------------------------------
