@@ -27,6 +27,7 @@ from pint.util import UnitsContainer
 from .errors import QuantityError, quote
 
 __all__ = [
+    "AMBIGUOUS_COMMA",
     "CONCENTRATION",
     "DECIMAL_COMMA",
     "DOSE",
@@ -39,6 +40,7 @@ __all__ = [
     "Q_",
     "RATE",
     "RATE_PER_KG",
+    "THOUSANDS_COMMA",
     "TIME_STEP",
     "WEIGHT",
     "Quantity",
@@ -151,7 +153,14 @@ _KIND_WORDS = {"per": "", "mass": "a mass", "time": "a time", "volume": "a volum
 
 _NUMBER = re.compile(r"(?P<number>[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)\s*(?P<unit>.*)", re.ASCII | re.DOTALL)
 _UNIT_SEPARATOR = re.compile(r"\s*/\s*|\s+per\s+", re.ASCII | re.IGNORECASE)
-_THOUSANDS = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?", re.ASCII)
+#: A number with a comma before a group of three digits (``2,000``, ``5,834``): a thousands separator or a decimal
+#: comma, no one can tell which, so the parser and marking alike refuse it with :data:`AMBIGUOUS_COMMA`.
+THOUSANDS_COMMA = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?", re.ASCII)
+#: Why a number matching :data:`THOUSANDS_COMMA` is refused, and what to write (an example follows it).
+AMBIGUOUS_COMMA = (
+    "has a comma, which could be a thousands separator or a decimal comma; "
+    "write the number without commas, with a decimal point if needed"
+)
 #: A number written with a decimal comma (``70,5``), refused by the parser and by marking alike.
 DECIMAL_COMMA = re.compile(r"[0-9]*,[0-9]+", re.ASCII)
 
@@ -224,11 +233,8 @@ def _number_problem(text: str, spec: QuantitySpec) -> str:
     """Explain why ``text`` does not start with a plain decimal number."""
     head = text.lstrip()
     low = head.lower()
-    if _THOUSANDS.match(head):
-        return (
-            "has a comma, which could be a thousands separator or a decimal comma; "
-            f"write the number without commas, with a decimal point if needed, e.g. {spec.example}"
-        )
+    if THOUSANDS_COMMA.match(head):
+        return f"{AMBIGUOUS_COMMA}, e.g. {spec.example}"
     if DECIMAL_COMMA.match(head):
         fixed = head.split()[0].replace(",", ".")
         return f"uses a decimal comma; write {fixed}{head[len(head.split()[0]) :]}"

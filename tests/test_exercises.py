@@ -322,7 +322,9 @@ def test_golden_phased_problems_worked_by_hand() -> None:
     assert (rate.kind, rate.exact, rate.answer, rate.factors) == ("infusion-rate", pytest.approx(49.56), 49.6, 2)
     assert rate.steps == (
         "rate: 10 mcg/kg/min × 82.6 kg = 826 mcg/min",
-        "rate: 826 mcg/min × 60 min/h ÷ 1,000 mcg/mg = 49.56 mg/h, rounded 49.6 mg/h",
+        "rate: 826 mcg/min × 60 min/h ÷ 1,000 mcg/mg = 49.56 mg/h",
+        # the sheet rounds only the final answer, in a last step of its own: 49.56 to 0.1 mg/h is 49.6
+        "answer, rounded half up to 0.1 mg/h: 49.56 mg/h ≈ 49.6 mg/h",
     )
     # mcg read as mg: 49,560 mg/h; the weight left out: 10 × 60 / 1000 = 0.6 mg/h
     assert dict(rate.errors) == {
@@ -579,3 +581,82 @@ def test_bad_answer_files_and_rows(text: str, code: int, said: str) -> None:
     result = run("check", "-", "--seed", "1", stdin=text)
     assert result.exit_code == code, result.output
     assert said in (result.stderr if code == 2 else result.stdout)
+
+
+# ---- the key's steps: round only the final answer, to the sheet's own place ---------------------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**40),
+    level=st.sampled_from([None, 1, 2, 3]),
+    profile=st.sampled_from(sorted(PROFILES)),
+    method=st.sampled_from(METHODS),
+)
+def test_every_keys_last_step_rounds_to_the_asked_place_and_is_the_key_as_shown(
+    seed: int, level: int | None, profile: str, method: str
+) -> None:
+    from dosecalc.teaching.exercises import TO_THE_PLACE, answer_text
+
+    convention = PROFILES[profile]._replace(method=method)
+    for problem in generate(CARDS, 6, seed, level, convention):
+        last = problem.steps[-1]
+        shown = answer_text(problem)
+        # the key's answer, written as the key writes it (a binding cap's step ends "(25 mg/h)")
+        assert last.endswith((shown, f"({shown})")), (last, shown)
+        number = shown.split()[0].replace(",", "")
+        # written to the asked place: rounding it there changes nothing, and it is the key's answer
+        assert rounded(float(number), problem.places) == pytest.approx(problem.answer, abs=0)
+        assert float(number) == pytest.approx(rounded(problem.exact, problem.places), abs=0)
+        if problem.unit in TO_THE_PLACE:  # a time or weight shows the place asked: 3.0 h where 0.1 h is asked
+            assert len(number.partition(".")[2]) == problem.places, shown
+        step = format(problem.step.normalize(), "f")
+        if "rounded half up" in last:  # the value carried to the end rounds half up to the key, at the place asked
+            assert f"rounded half up to {step} {problem.unit}:" in last, last
+            carried = last.split(": ", 1)[1].split(" \u2248 ")[0].split()[0].replace(",", "")
+            assert rounded(float(carried), problem.places) == problem.answer, last
+        else:  # nothing to round: the exact answer is the key at the asked place
+            assert rounded(problem.exact, problem.places) == pytest.approx(problem.exact, rel=1e-11), last
+        # and no step on the way offers a rounded figure to carry: the sheet rounds only the final answer
+        for line in problem.steps[:-1]:
+            assert ", rounded " not in line, line
+
+
+def test_golden_the_final_answer_is_rounded_in_a_step_of_its_own_under_whole_ml_h() -> None:
+    problems = generate(CARDS, 10, 4058379303, None, PROFILES["whole-ml-h"])
+    pump = problems[8]
+    assert pump.kind == "infusion-pump-rate" and pump.question.startswith("A patient weighing 75.7 kg")
+    # 10 mcg/kg/min × 75.7 kg = 757 mcg/min; × 60 min/h ÷ 1000 mcg/mg = 45.42 mg/h; ÷ 0.5 mg/mL = 90.84 mL/h,
+    # to whole mL/h (this profile's place): 91 mL/h. No intermediate is rounded to 0.1 (45.4, 90.8).
+    assert pump.steps == (
+        "rate: 10 mcg/kg/min × 75.7 kg = 757 mcg/min",
+        "rate: 757 mcg/min × 60 min/h ÷ 1,000 mcg/mg = 45.42 mg/h",
+        "pump rate: 45.42 mg/h ÷ 0.5 mg/mL = 90.84 mL/h",
+        "answer, rounded half up to 1 mL/h: 90.84 mL/h ≈ 91 mL/h",
+    )
+
+
+def test_golden_a_time_asked_to_0_1_h_is_written_to_that_place() -> None:
+    from dosecalc.teaching.exercises import answer_text
+
+    bag = generate(CARDS, 12, 21, 1, Convention())[4]
+    assert bag.question == "A 50 mL bag runs at 25 mL/h. How long does it take to infuse, in h?"
+    # 50 mL ÷ 25 mL/h = 2 h exactly; asked to 0.1 h, the key writes 2.0 h, not 2 h
+    assert answer_text(bag) == "2.0 h"
+    assert bag.steps == ("duration: 50 mL ÷ 25 mL/h = 2 h", "answer, written to 0.1 h: 2.0 h")
+
+
+def test_golden_a_duration_given_in_minutes_is_converted_in_the_step_that_uses_it() -> None:
+    rate = next(
+        p
+        for seed in range(60)
+        for p in generate(CARDS, 12, seed, 2, Convention())
+        if p.kind == "rate" and "over 40 min" in p.question
+    )
+    kg = float(rate.question.split("weighing ")[1].split(" kg")[0])
+    # 0.5 mg/kg × kg, then ÷ 40 min × 60 min/h: no 0.6667 h carried as a rounded figure
+    total = 0.5 * kg
+    assert rate.steps[-2] == f"rate: {total:g} mg ÷ 40 min × 60 min/h = {total * 60 / 40:g} mg/h", rate.steps
+    assert rate.exact == pytest.approx(total * 60 / 40, rel=1e-12)
+    assert rate.factors == 2  # mg/kg × kg, then the rate: the level's two factors
+    assert not any("0.6667" in line for line in rate.steps)

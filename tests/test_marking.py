@@ -88,12 +88,67 @@ def test_drip_rate_spellings(text: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("2,000", "2000"), ("2,000.5", "2000.5"), ("1,234,567 mg", "1234567"), ("16.", "16"), ("0.5", "0.5")],
+    [("2000", "2000"), ("2000.5", "2000.5"), ("1234567 mg", "1234567"), ("16.", "16"), ("0.5", "0.5")],
     ids=str,
 )
 def test_numbers_a_teacher_reads(text: str, value: str) -> None:
     reading = read_answer(text)
     assert reading is not None and reading.value == Decimal(value)
+
+
+# 5.834 mcg/kg/min to 0.01 is 5.83; 226.887 mg to 0.1 is 226.9: written with a decimal comma, "5,834" and
+# "226,887" look like 5834 and 226887 with thousands separators. No one can tell which, so neither is read.
+SWITCHED = problem(1, "mcg/kg/min", 5.834, "0.01")
+TOTAL = problem(1, "mg", 226.887, "0.1")
+
+
+@pytest.mark.parametrize(
+    ("text", "p"),
+    [("5,834", SWITCHED), ("226,887", TOTAL), ("2,000", TOTAL), ("1,234,567 mg", TOTAL), ("2,000.5", TOTAL)],
+    ids=["5,834", "226,887", "2,000", "1,234,567", "2,000.5"],
+)
+def test_a_comma_before_three_digits_is_unreadable_with_the_calculators_message(text: str, p: Problem) -> None:
+    from dosecalc.errors import QuantityError
+    from dosecalc.units import WEIGHT, parse_quantity
+
+    result = marked(text, p)
+    assert result.status == UNREADABLE and result.diagnosis is None, result
+    # the calculator's own words, for the same text typed as a weight
+    with pytest.raises(QuantityError) as refused:
+        parse_quantity(f"{text.split()[0]} kg", WEIGHT)
+    calculator = str(refused.value).split(" has ", 1)[1].split(", e.g.")[0]
+    assert calculator.startswith("a comma, which could be a thousands separator or a decimal comma")
+    assert f"has {calculator}" in result.reason
+    # and the example is in the asked unit: 12.345 to 0.01 is 12.35 (mcg/kg/min), to 0.1 is 12.3 (mg)
+    assert result.reason.endswith("e.g. 12.35 mcg/kg/min" if p is SWITCHED else "e.g. 12.3 mg"), result.reason
+
+
+@pytest.mark.parametrize(
+    ("unit", "step", "exact", "shown"),
+    [
+        ("h", "0.1", 2.747, "12.3 h"),  # 12.345 to 0.1 = 12.3
+        ("mg", "0.1", 80.0, "12.3 mg"),
+        ("gtt/min", "1", 6.667, "12 gtt/min"),  # 12.345 to whole drops = 12
+        ("mg/h", "0.1", 12.3, "23.5 mg/h"),  # 12.3 is the key itself: the second example, 23.456 to 0.1 = 23.5
+    ],
+    ids=["h", "mg", "gtt-min", "not-the-key"],
+)
+def test_unreadable_feedback_gives_an_example_in_the_asked_unit_never_the_key(
+    unit: str, step: str, exact: float, shown: str
+) -> None:
+    p = problem(1, unit, exact, step)
+    for text in ("abc", "-3"):
+        result = marked(text, p)
+        assert result.status == UNREADABLE and result.reason.endswith(shown), result.reason
+        assert "mL/h" not in result.reason or unit == "mL/h"
+
+
+def test_a_semicolon_separated_file_is_refused_naming_the_semicolon() -> None:
+    # what a spreadsheet in a decimal-comma locale saves as CSV: ';' between cells, ',' as the decimal mark
+    with pytest.raises(DoseCalcError, match=r"separated by semicolons \(;\).*save it again as comma-separated"):
+        read_answer_rows([["student;problem;answer"], ["ana;1;13", "3"]], "answers.csv")
+    with pytest.raises(DoseCalcError, match="has no header this reads"):  # no ';': the usual message
+        read_answer_rows([["answer"], ["13.3"]], "answers.csv")
 
 
 def test_no_leading_zero_is_read_with_a_remark() -> None:
@@ -342,6 +397,79 @@ def test_the_key_slipped_by_a_power_of_ten_or_sixty_is_always_diagnosed(
             for slipped in (Decimal(str(p.answer)) * factor, Decimal(str(p.answer)) / factor):
                 result = mark_answers([p], {p.number: f"{slipped:.8g}"}, sheet.convention)[0]
                 assert result.status == WRONG and result.diagnosis, (p, slipped, result.reason)
+
+
+def test_answers_in_each_others_boxes_are_named_by_the_problem_they_answer() -> None:
+    # keys: 1. 80 / 6 = 13.333 -> 13.3 mg/h; 2. 22 / 2 = 11 mL/h; 3. 20 × 20 / 60 = 6.667 -> 7 gtt/min.
+    # Problems 1 and 2 swapped: 11 is problem 2's key, 13.3 problem 1's.
+    one, two, three = mark_answers(SHEET, {1: "11", 2: "13.3", 3: "6"}, STANDARD)
+    assert one.status == WRONG and one.diagnosis == "this is problem 2's answer (11 mL/h): in the wrong box?"
+    assert one.reason == "expected 13.3 mg/h; this is problem 2's answer (11 mL/h): in the wrong box?"
+    assert two.status == WRONG and two.diagnosis is not None
+    assert two.diagnosis.startswith("this is problem 1's answer (13.3 mg/h): in the wrong box?"), two.reason
+    # 6 gtt/min is no other problem's key (13.3, 11): not said to be in the wrong box
+    assert three.status == WRONG and "wrong box" not in three.reason
+    # a unit that cannot be the other problem's (mg/h is no flow, mL/h no dose rate) is not its answer; a right
+    # answer is left alone
+    alone = mark_answers(SHEET, {1: "13.3", 2: "13.3 mL/h", 3: "11 mg/h"}, STANDARD)
+    assert alone[0].status == RIGHT and alone[0].reason == "right"
+    assert "wrong box" not in alone[1].reason and "wrong box" not in alone[2].reason
+
+
+def test_an_answer_in_the_wrong_box_is_said_first_before_an_error_it_also_matches() -> None:
+    # problem 2 (11 mL/h) with the cap ignored gives 15.75 mL/h; if problem 1's key were 15.8 (to 0.1), an answer
+    # of 15.8 in box 2 is both: the box first, then the error
+    first = problem(1, "mL/h", 15.78, "0.1")  # 15.78 -> 15.8 mL/h
+    result = mark_answers((first, PUMP), {2: "15.8"}, STANDARD)[1]
+    assert result.diagnosis == (
+        "this is problem 1's answer (15.8 mL/h): in the wrong box? Or: the 25 mg/h cap ignored"
+    ), result.reason
+    assert result.reason == f"expected 11 mL/h; {result.diagnosis}"
+
+
+# Seed 1043, level 3, problem 3: 202 lb, bolus 0.5 mg/kg, then 10 mcg/kg/min for the 8 h session. Per kg:
+# 0.5 mg/kg + 10 mcg/kg/min × 60 min/h ÷ 1000 mcg/mg × 8 h = 0.5 + 4.8 = 5.3 mg/kg.
+#   exact pound: 202 × 0.45359237 = 91.62565874 kg; × 5.3 = 485.616 mg -> 485.6 mg
+#   2.2 lb = 1 kg: 202 / 2.2 = 91.818182 kg; × 5.3 = 486.636 mg -> 486.6 mg
+#   the exact pound the wrong way: 202 / 0.45359237 = 445.334 kg; × 5.3 = 2360.27 mg
+#   2.2 the wrong way: 202 × 2.2 = 444.4 kg; × 5.3 = 2355.32 mg
+EXACT_RULE = "the sheet's pound rule: 1 lb = 0.45359237 kg"
+COURSE_RULE = "the sheet's pound rule: 2.2 lb = 1 kg"
+
+
+@pytest.mark.parametrize(
+    ("profile", "key", "answer", "words"),
+    [
+        ("standard", 485.6, "486.6", f"the weight converted with 2.2 lb = 1 kg, not exactly ({EXACT_RULE})"),
+        ("standard", 485.6, "486.64", f"the weight converted with 2.2 lb = 1 kg, not exactly ({EXACT_RULE})"),
+        ("standard", 485.6, "2360.3", f"the pounds divided by 0.45359237 instead of multiplied ({EXACT_RULE})"),
+        (
+            "pound-2.2",
+            486.6,
+            "485.6",
+            f"the weight converted with the exact pound, 1 lb = 0.45359237 kg ({COURSE_RULE})",
+        ),
+        ("pound-2.2", 486.6, "2355.3", f"the pounds multiplied by 2.2 instead of divided ({COURSE_RULE})"),
+    ],
+    ids=["2.2-for-exact", "2.2-for-exact-unrounded", "exact-wrong-way", "exact-for-2.2", "2.2-wrong-way"],
+)
+def test_a_slip_of_the_pound_rule_is_diagnosed_naming_the_sheets_rule(
+    profile: str, key: float, answer: str, words: str
+) -> None:
+    sheet = exercises(count=3, seed=1043, level=3, conventions=profile)
+    p = sheet[2]
+    assert p.kind == "session-total" and p.question.startswith("A patient weighing 202 lb"), p.question
+    assert p.answer == key
+    result = mark_answers([p], {p.number: answer}, sheet.convention)[0]
+    assert result.status == WRONG and result.diagnosis == words, result.reason
+
+
+def test_an_answer_on_the_far_side_of_the_key_is_not_named_a_slip_of_the_pound_rule() -> None:
+    # key 485.6 (exact 485.616); the 2.2 rule gives 486.636, 0.2 % away, inside its own 0.5 % tolerance. 484.6 is
+    # 1.016 below the exact value and 2.036 below 486.636: nearer the key, so not the 2.2 rule
+    sheet = exercises(count=3, seed=1043, level=3)
+    result = mark_answers([sheet[2]], {3: "484.6"}, sheet.convention)[0]
+    assert result.status == WRONG and "2.2" not in (result.diagnosis or ""), result.reason
 
 
 def test_the_score_is_out_of_the_problems_on_the_sheet(tmp_path: Path) -> None:

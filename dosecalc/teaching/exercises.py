@@ -121,6 +121,7 @@ class _Weight(NamedTuple):
     steps: tuple[Line, ...]  # the conversion from pounds, and the rounding
     pounds: float | None  # the weight in lb, when it is given in lb
     unrounded: Quantity  # the converted weight before any rounding
+    slips: tuple[tuple[str, Quantity], ...] = ()  # the weights the common slips of the pound rule give, in words
 
 
 class _Made(NamedTuple):
@@ -196,7 +197,33 @@ def _weight(draw: _Draw, card: Card, duration: Quantity, pounds: bool) -> _Weigh
             f"weight rounded to {numbers.number(float(convention.step('kg')), places)} kg before it is used: "
             f"{numbers.intermediate(_in(converted, 'kg'), 'kg')} kg \u2248 {numbers.number(_in(used, 'kg'), places)} kg"
         )
-    return _Weight(f"{lb} lb", used, tuple(steps), float(lb), converted)
+    return _Weight(f"{lb} lb", used, tuple(steps), float(lb), converted, _pound_slips(given, convention))
+
+
+#: The sheet's pound rule in words, by :attr:`Convention.pound`.
+_POUND_RULES = {"exact": "1 lb = 0.45359237 kg", "2.2": "2.2 lb = 1 kg"}
+
+
+def _pound_slips(given: Quantity, convention: Convention) -> tuple[tuple[str, Quantity], ...]:
+    """The weights a student gets from ``given`` pounds by the slips of the pound rule, each named with the
+    sheet's rule: the other rule used (2.2 for the exact pound, or the exact pound for 2.2), and the conversion
+    done the wrong way (pounds x 2.2, or pounds / 0.45359237), rounded to 0.1 kg as the sheet rounds weights."""
+    lb = _in(given, "lb")
+    exact = float(Q_(1.0, "lb").to("kg").magnitude)  # 0.45359237 kg/lb, from the registry
+    rule = f"the sheet's pound rule: {_POUND_RULES[convention.pound]}"
+    if convention.pound_factor is None:
+        slips = [
+            (f"the weight converted with 2.2 lb = 1 kg, not exactly ({rule})", lb / 2.2),
+            (f"the pounds divided by 0.45359237 instead of multiplied ({rule})", lb / exact),
+        ]
+    else:
+        factor = float(convention.pound_factor)
+        slips = [
+            (f"the weight converted with the exact pound, 1 lb = 0.45359237 kg ({rule})", lb * exact),
+            (f"the pounds multiplied by {factor:g} instead of divided ({rule})", lb * factor),
+        ]
+    places = convention.places("kg")
+    return tuple((words, Q_(rounded(kg, places) if convention.round_weight else kg, "kg")) for words, kg in slips)
 
 
 def _factor(old: str, new: str) -> Quantity:
@@ -245,8 +272,9 @@ _FIGURE_STEPS = {"planned_total_dose": "planned_total"}
 class _Regimen:
     """A card's regimen for one problem: the what-if and the weight (for a weight-based card)."""
 
-    def __init__(self, card: Card, what_if: WhatIf, weight: _Weight | None) -> None:
+    def __init__(self, card: Card, what_if: WhatIf, weight: _Weight | None, minutes: float | None = None) -> None:
         self.card, self.what_if, self.weight = card, what_if, weight
+        self.minutes = minutes  # the duration as the question gives it, when it gives it in minutes
         self.kg = REFERENCE_WEIGHT if weight is None else weight.kg
         self._figures = calculate(make_plan(card, what_if), self.kg, explain=True)
 
@@ -263,6 +291,8 @@ class _Regimen:
 
     def steps(self, figure: str) -> list[Line]:
         chain = _chain(self.figures().steps, _FIGURE_STEPS.get(figure, figure))
+        if self.minutes is not None and self.what_if.duration is not None:
+            chain = [_in_minutes(step, self.what_if.duration, self.minutes) for step in chain]
         return [*(self.weight.steps if self.weight is not None else ()), *chain]
 
     def common_errors(self, figure: str, unit: str) -> list[tuple[str, Quantity]]:
@@ -275,6 +305,7 @@ class _Regimen:
             errors.append(("the weight in pounds used as kilograms", self.value(figure, unit, Q_(weight.pounds, "kg"))))
             if weight.unrounded != weight.kg:
                 errors.append(("the weight not rounded before it is used", self.value(figure, unit, weight.unrounded)))
+            errors += [(words, self.value(figure, unit, kg)) for words, kg in weight.slips]
         return errors
 
     def made(self, question: str, figure: str, unit: str, errors: list[tuple[str, Quantity]]) -> _Made:
@@ -305,6 +336,26 @@ class _Regimen:
         }
 
 
+def _in_minutes(step: Step, duration: Quantity, minutes: float) -> Step:
+    """``step`` with the duration in hours (0.6667 h, a rounded figure no one is given) written as the question
+    gives it, in minutes, and converted in the same step: ``49.85 mg ÷ 40 min × 60 min/h``; one step, one
+    factor, as the phased infusions convert mcg/kg/min."""
+    hours, per_hour = _in(duration, "h"), _factor("h", "min")
+    given = Q_(minutes, "min")
+    terms, operators = [step.terms[0]], []
+    for operator, term in zip(step.operators, step.terms[1:], strict=True):
+        if operator in ("x", "/") and term.units == _HOUR.units and math.isclose(_in(term, "h"), hours, rel_tol=1e-12):
+            terms += [given, per_hour]
+            operators += [operator, "/" if operator == "x" else "x"]
+        else:
+            terms.append(term)
+            operators.append(operator)
+    return step._replace(terms=tuple(terms), operators=tuple(operators))
+
+
+_HOUR = Q_(1.0, "h")
+
+
 def _concentration_text(concentration: Concentration) -> str:
     if concentration.amount is not None and concentration.volume is not None:
         return f"{numbers.show(concentration.amount, 'mg')} in {numbers.show(concentration.volume, 'mL')}"
@@ -321,10 +372,11 @@ def _setup(
     length = duration if duration is not None else _duration(draw.rng, card)
     weighs = card.kind in ("weight-based-rate", "weight-based-total")
     weight = _weight(draw, card, length, pounds) if weighs else None
-    regimen = _Regimen(card, WhatIf(duration=length, **what_if), weight)  # type: ignore[arg-type]
+    minutes = _in(length, "min")
+    in_minutes = float(numbers.round_half_up(minutes, 0)) if minutes % 60 else None
+    regimen = _Regimen(card, WhatIf(duration=length, **what_if), weight, in_minutes)  # type: ignore[arg-type]
     who = f"A patient weighing {weight.text}" if weight is not None else "A patient"
     verb = "is to receive" if card.kind in RATE_KINDS else "is prescribed"
-    minutes = _in(length, "min")
     length_text = f"{numbers.number(minutes, 0)} min" if minutes % 60 else None
     return regimen, f"{who} {verb} {_regimen(card, length, length_text)}"
 
@@ -466,6 +518,7 @@ def _dose_over_minutes(draw: _Draw) -> _Made:
     minutes = draw.rng.choice([m for m in range(max(low, 30), max(481, low + 121), 15) if m % 60])
     hours, to_hours = _worked(Q_(float(minutes), "min"), ("duration", "/", _factor("h", "min"), "h"))
     regimen, given = _setup(draw, duration=hours)
+    regimen.minutes = None  # converted in a step of its own, the first of this kind's two factors
     as_hours = (regimen.value("rate", "mg/h") * Q_(float(minutes), "h")).to("mg")
     made = regimen.made(
         f"{given}. What dose is given in the session, in mg?",
@@ -817,6 +870,9 @@ def _session_total(draw: _Draw) -> _Made:
     if regimen.weight.pounds is not None:
         as_kg = calculate(make_plan(regimen.card, regimen.what_if), Q_(regimen.weight.pounds, "kg"))
         errors.append(("the weight in pounds used as kilograms", as_kg.total_dose.to("mg")))
+        for words, kg in regimen.weight.slips:
+            slip = calculate(make_plan(regimen.card, regimen.what_if), kg)
+            errors.append((words, slip.total_dose.to("mg")))
     question = "What is the total dose of the session, bolus and infusion together, in mg?"
     return regimen.made(question, ("total_dose", "mg", figures.total_dose.to("mg")), steps, 0, errors)
 
@@ -901,7 +957,7 @@ def _method_line(step: Step, method: str, concentration: Concentration, computed
         have, quantity = Q_(_in(concentration.value, "mg/mL"), "mg"), Q_(1.0, "mL")
     want = words.step_term(step.terms[0], step.figure, computed)
     h, q = words.step_term(have, step.figure), words.step_term(quantity, step.figure)
-    result = words.step_text(step, computed).rsplit(" = ", 1)[1]
+    result = words.step_text(step, computed, tables=False).rsplit(" = ", 1)[1]
     if method == "formula":
         return f"{name}: ({want} \u00f7 {h}) \u00d7 {q} = {result}"
     return f"{name}: {h} : {q} = {want} : x {words.unit_label(step.result)}, x = {result}"
@@ -918,7 +974,7 @@ def _lines(steps: Sequence[Line], method: str, concentration: Concentration | No
         if method != "dimensional" and concentration is not None and step.figure in ("pump_rate", "volume"):
             lines.append(_method_line(step, method, concentration, frozenset(computed)))
         else:
-            lines.append(words.step_text(step, frozenset(computed)))
+            lines.append(words.step_text(step, frozenset(computed), tables=False))
         computed.add(words.step_key(step.result))
     return tuple(lines)
 
@@ -960,6 +1016,7 @@ def _problem(cards: Sequence[Card], seed: int, number: int, level: int, index: i
         if rounded(wrong, places) != answer and all(rounded(wrong, places) != rounded(v, places) for _, v in errors):
             errors.append((text, wrong))
     factors = sum(1 for step in made.steps if isinstance(step, Step) and set(step.operators) & {"x", "/"})
+    lines = _lines(made.steps, convention.method, made.concentration)
     return Problem(
         number,
         level,
@@ -972,7 +1029,7 @@ def _problem(cards: Sequence[Card], seed: int, number: int, level: int, index: i
         answer,
         convention.step(unit),
         factors,
-        _lines(made.steps, convention.method, made.concentration),
+        (*lines, *_final(lines, exact, unit, convention.step(unit))),
         made.inputs,
         tuple(errors),
     )
@@ -1003,6 +1060,48 @@ def generate(cards: Sequence[Card], count: int, seed: int, level: int | None, co
     ]
 
 
+#: Answers that are no amount of a drug (a time, a weight) are written to the place asked, a trailing zero and
+#: all: "3.0 h" where 0.1 h is asked. The rule of no trailing zero guards a dose (5.0 mg read as 50 mg); a key
+#: asked to 0.1 h shows that place, as the student is asked to write it. Doses, rates, volumes, strengths and
+#: drips keep the rule: "23 mg", which equals 23.0 mg at the asked place.
+TO_THE_PLACE = frozenset({"h", "kg"})
+
+
+def answer_number(value: float, unit: str, places: int) -> str:
+    """An answer's number as the key writes it: rounded half up to ``places``, with no trailing zero, but written
+    to that place for a unit of :data:`TO_THE_PLACE` (``3.0`` h)."""
+    if unit in TO_THE_PLACE:
+        return f"{numbers.round_half_up(value, places):,f}"
+    return numbers.number(value, places)
+
+
 def answer_text(problem: Problem) -> str:
-    """The key's answer as a person reads it: ``10.9 mL/h``."""
-    return f"{numbers.number(problem.answer, problem.places)} {problem.unit}"
+    """The key's answer as a person reads it: ``10.9 mL/h``, ``3.0 h``."""
+    return f"{answer_number(problem.answer, problem.unit, problem.places)} {problem.unit}"
+
+
+def _final(lines: Sequence[str], exact: float, unit: str, step: Decimal) -> tuple[str, ...]:
+    """The last step of a key: the answer rounded half up to the sheet's own place for its unit, as the key
+    writes it (``answer, rounded half up to 1 mL/h: 90.84 mL/h ≈ 91 mL/h``); none when the exact answer needs
+    no rounding and the last step already ends with it so written (``= 132 mL``, a binding cap's ``(25 mg/h)``)."""
+    places = places_of(step)
+    shown = f"{answer_number(exact, unit, places)} {unit}"
+    at = f"{format(step.normalize(), 'f')} {unit}"
+    key = numbers.round_half_up(exact, places)
+    if Decimal(f"{exact:.12g}") == key:
+        if lines and lines[-1].endswith((f"= {shown}", f"({shown})")):
+            return ()
+        return (f"answer, written to {at}: {shown}",)
+    return (f"answer, rounded half up to {at}: {_carried(exact, unit, key, places)} {unit} \u2248 {shown}",)
+
+
+def _carried(exact: float, unit: str, key: Decimal, places: int) -> str:
+    """The exact answer as the steps show a figure on the way, with more places where that figure would round
+    to another answer than the exact value does (2.7449 h, not 2.745 h, where 2.7 h is the key) or would show
+    no rounding at all (4.004 gtt/min, not 4 gtt/min)."""
+    first = numbers.intermediate(exact, unit) if numbers.has_rule(unit) else numbers.number(exact, 4)
+    for shown in (first, *(numbers.number(exact, more) for more in range(places + 1, 13))):
+        value = Decimal(shown.replace(",", ""))
+        if value != key and numbers.round_half_up(float(value), places) == key:
+            return shown
+    return numbers.number(exact, 12)

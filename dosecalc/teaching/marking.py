@@ -21,7 +21,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation, localc
 from typing import NamedTuple
 
 from ..errors import DoseCalcError, quote
-from ..units import DECIMAL_COMMA
+from ..units import AMBIGUOUS_COMMA, DECIMAL_COMMA, THOUSANDS_COMMA
 from .exercises import Problem, answer_text
 from .sheets import Convention
 
@@ -36,9 +36,11 @@ _LARGEST = Decimal("1e12")
 _EXPONENT = 15
 
 _NUMBER = re.compile(r"(?P<number>[0-9]*\.?[0-9]*(?:[eE][+-]?[0-9]+)?)\s*(?P<unit>.*)", re.ASCII | re.DOTALL)
-#: Thousands separators read (``2,000``): groups of three to the end of the number, unlike the parser's pattern,
-#: which only has to recognise them to say why it refuses them.
-_THOUSANDS = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?(?![0-9,])", re.ASCII)
+#: An example answer when none is given: a number and a unit, as the feedback on an unreadable answer shows one.
+EXAMPLE = "10.9 mL/h"
+#: The calculator's ambiguous comma (:data:`dosecalc.units.THOUSANDS_COMMA`) up to the end of the digits, so
+#: that ``5,8345``, unambiguously a decimal comma, is told so.
+_THOUSANDS = re.compile(THOUSANDS_COMMA.pattern + "(?![0-9])", re.ASCII)
 
 
 class Reading(NamedTuple):
@@ -70,11 +72,14 @@ class Unreadable(Exception):
     """An answer that cannot be read; its message says why."""
 
 
-def read_answer(text: str) -> Reading | None:
-    """``text`` as a number and an optional unit, or ``None`` for a blank; :class:`Unreadable` says why not.
+def read_answer(text: str, example: str = EXAMPLE) -> Reading | None:
+    """``text`` as a number and an optional unit, or ``None`` for a blank; :class:`Unreadable` says why not,
+    with ``example`` (an answer in the asked unit) as what to write.
 
-    Thousands separators are read when unambiguous (``2,000``); ``7,16`` or ``1,5`` (a decimal comma, or a
-    list) is unreadable. ``16.`` is 16; ``.5`` is 0.5, with a remark that it needs a leading zero.
+    A comma is never read, as the calculator reads none: ``7,16`` or ``1,5`` is a decimal comma, and ``2,000``
+    or ``5,834`` (a comma before three digits) could be a thousands separator or a decimal comma, so all are
+    unreadable, with the calculator's own message. ``16.`` is 16; ``.5`` is 0.5, with a remark that it needs a
+    leading zero.
     """
     from ..units import unit_text
 
@@ -88,27 +93,26 @@ def read_answer(text: str) -> Reading | None:
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in stripped):
         raise Unreadable("contains a control character")
     if stripped.startswith("-"):
-        raise Unreadable("is negative; an answer is a number more than zero, such as 10.9")
+        raise Unreadable(f"is negative; an answer is a number more than zero, such as {example}")
     if stripped.startswith("+"):
         raise Unreadable("has a '+' sign; write the number alone")
-    thousands = _THOUSANDS.match(stripped)
-    number = None if thousands else DECIMAL_COMMA.match(stripped)
-    if thousands:
-        stripped = thousands[0].replace(",", "") + stripped[thousands.end() :]
-    elif number:
+    if _THOUSANDS.match(stripped):
+        raise Unreadable(f"{AMBIGUOUS_COMMA}, e.g. {example}")
+    number = DECIMAL_COMMA.match(stripped)
+    if number:
         raise Unreadable(
             f"uses a comma inside a number ({number[0]}); write a decimal point, e.g. {number[0].replace(',', '.')}"
         )
     match = _NUMBER.fullmatch(stripped)
     number_text = match["number"] if match else ""
     if not match or not re.search(r"[0-9]", number_text.split("e")[0].split("E")[0]):
-        raise Unreadable("is not a number; write the number, then its unit if you like, e.g. 10.9 mL/h")
+        raise Unreadable(f"is not a number; write the number, then its unit if you like, e.g. {example}")
     if len(number_text) > 30:
         raise Unreadable("has more digits than any answer needs")
     try:
         value = Decimal(number_text)
     except InvalidOperation:
-        raise Unreadable("is not a plain number such as 10.9") from None
+        raise Unreadable(f"is not a plain number such as {example}") from None
     if not value.is_finite():
         raise Unreadable("is not a finite number")
     if value and not -_EXPONENT <= value.adjusted() <= _EXPONENT:  # bounded before any arithmetic on it
@@ -121,6 +125,17 @@ def read_answer(text: str) -> Reading | None:
         return Reading(value, unit_text(unit), remark)
     except DoseCalcError as error:
         raise Unreadable(error.problem.removeprefix(f"'{unit}' ")) from None
+
+
+def example(problem: Problem) -> str:
+    """An answer to show as what to write, in the asked unit and to the asked place, and never the key:
+    ``12.3 h`` where 0.1 h is asked."""
+    key = key_value(problem)
+    for number in (Decimal("12.345"), Decimal("23.456")):
+        shown = _round(number, problem.step)
+        if shown != key:
+            return f"{format(shown, 'f')} {problem.unit}"
+    raise AssertionError("two different examples cannot both be the key")  # pragma: no cover
 
 
 def key_value(problem: Problem) -> Decimal:
@@ -192,8 +207,17 @@ def factor_errors(problem: Problem) -> list[tuple[Decimal, str]]:
 
 
 def _problem_error(value: Decimal, problem: Problem) -> str | None:
-    """The problem's own common error (the cap ignored, pounds as kilograms...) that ``value`` matches."""
-    return next((words for words, wrong in problem.errors if _matches(value, wrong, problem.step)), None)
+    """The problem's own common error (the cap ignored, pounds as kilograms...) that ``value`` matches. An error
+    whose value lies within its own tolerance of the exact answer (the other pound rule: 0.2 % apart) matches
+    only an answer nearer to it than to the exact answer, so a slip on the other side is not named by it."""
+    exact = Decimal(f"{problem.exact:.12g}")
+    for words, wrong in problem.errors:
+        if not _matches(value, wrong, problem.step):
+            continue
+        error = Decimal(f"{wrong:.12g}")
+        if abs(error - exact) > error_tolerance(error, problem.step) or abs(value - error) < abs(value - exact):
+            return words
+    return None
 
 
 def diagnose(value: Decimal, problem: Problem) -> tuple[str | None, bool]:
@@ -230,7 +254,7 @@ def mark_one(problem: Problem, text: str | None, convention: Convention, partial
     if text is None or not text.strip():
         return Mark(problem, text, NO_ANSWER, None, None, "no answer", None, 0.0)
     try:
-        reading = read_answer(text)
+        reading = read_answer(text, example(problem))
     except Unreadable as error:
         return Mark(problem, text, UNREADABLE, None, None, f"unreadable: {error}", None, 0.0)
     assert reading is not None
@@ -281,12 +305,34 @@ def mark(
     """Every problem of the sheet marked: problem number -> answer text (absent or blank: no answer);
     ``unreadable`` names answers the rows themselves made unreadable, with the reason."""
     forced = unreadable or {}
-    return [
+    marks = [
         Mark(p, answers.get(p.number), UNREADABLE, None, None, f"unreadable: {forced[p.number]}", None, 0.0)
         if p.number in forced
         else mark_one(p, answers.get(p.number), convention, partial)
         for p in problems
     ]
+    return [_in_another_box(m, problems) for m in marks]
+
+
+def _in_another_box(mark: Mark, problems: Sequence[Problem]) -> Mark:
+    """A wrong answer that is right, by the sheet's rule, for another problem of the sheet (problems 3 and 4
+    swapped): said first, before any error it also matches (``this is problem 4's answer: in the wrong box?``)."""
+    if mark.status != WRONG or mark.reading is None:
+        return mark
+    for other in problems:
+        if other.number == mark.problem.number:
+            continue
+        value, _ = _in_asked_unit(mark.reading, other)
+        if value is not None and is_right(value, other):
+            words = f"this is problem {other.number}'s answer ({answer_text(other)}): in the wrong box?"
+            if mark.diagnosis is not None and f"; {mark.diagnosis}" in mark.reason:
+                diagnosis = f"{words} Or: {mark.diagnosis}"
+                reason = mark.reason.replace(f"; {mark.diagnosis}", f"; {diagnosis}", 1)
+            else:
+                diagnosis = words if mark.diagnosis is None else f"{words} Or: {mark.diagnosis}"
+                reason = f"{mark.reason}; {words}"
+            return mark._replace(reason=reason, diagnosis=diagnosis)
+    return mark
 
 
 # ---- reading answer files ----------------------------------------------------------------------------------
@@ -342,6 +388,13 @@ def read_answer_rows(rows: Sequence[Sequence[str]], source: str) -> tuple[list[A
     if "student" in named and problem_columns:
         ignored = [rows[0][i] for i, name in enumerate(header) if i not in problem_columns and name not in named]
         return _wide(rows, named, problem_columns, source), ignored
+    if any(";" in cell for cell in rows[0]):
+        raise DoseCalcError(
+            f"{source} is separated by semicolons (;), as a spreadsheet saves CSV where the decimal mark is a "
+            "comma; save it again as comma-separated (CSV with ',' between cells, e.g. with the field delimiter "
+            "set to ',' in the save dialog), answers written with a decimal point",
+            field="answers",
+        )
     raise DoseCalcError(
         f"{source} has no header this reads: expected problem,answer (one student), student,problem,answer "
         "(a class, a row per answer) or student,1,2,3... (a class, a column per problem)",

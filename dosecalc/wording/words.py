@@ -262,11 +262,14 @@ def step_term(q: Quantity, figure: str, computed: frozenset[_Key] = frozenset())
     return f"{shown} {unit}"
 
 
-def _result(step: Step) -> str:
-    """A step's result at the steps' precision and, for a figure the tables show, as they round it."""
+def _result(step: Step, tables: bool = True) -> str:
+    """A step's result at the steps' precision and, for a figure the tables show (unless ``tables`` is false),
+    as they round it."""
     unit = unit_label(step.result)
     value = float(step.result.magnitude)
     shown = f"{intermediate(value, unit)} {unit}".rstrip()
+    if not tables:
+        return shown
     if step.figure in TABLE_FIGURES and has_rule(unit) and rounded(value, unit) != intermediate(value, unit):
         shown += f", rounded {rounded(value, unit)} {unit}"
     return shown
@@ -282,20 +285,22 @@ def step_lines(steps: Sequence[Step]) -> list[str]:
     return lines
 
 
-def step_text(step: Step, computed: frozenset[_Key] = frozenset()) -> str:
+def step_text(step: Step, computed: frozenset[_Key] = frozenset(), *, tables: bool = True) -> str:
     """One worked step in words and units: ``rate: 0.35 mg/kg/h x 69.853 kg = 24.449 mg/h, rounded 24.4 mg/h``.
-    ``computed`` holds the figures of earlier steps (shown at the steps' precision, not as given)."""
+    ``computed`` holds the figures of earlier steps (shown at the steps' precision, not as given). Without
+    ``tables`` the result is not also given as the tables round it: a sheet's steps round only the final
+    answer, to the sheet's own place (``rate: ... = 24.449 mg/h``)."""
     symbols = {"x": "\u00d7", "/": "\u00f7", ">": ">", "<=": "\u2264", "+": "+"}
     parts = [step_term(step.terms[0], step.figure, computed)] if step.terms else []
     for operator, term in zip(step.operators, step.terms[1:], strict=True):
         parts += [symbols[operator], step_term(term, step.figure, computed)]
     name = FIGURE_NAMES.get(step.figure, step.figure)
     if step.figure == "cap":
-        text = f"{name}: {' '.join(parts)}: {step.comment} ({_result(step)})"
+        text = f"{name}: {' '.join(parts)}: {step.comment} ({_result(step, tables)})"
     elif not step.operators:
         text = f"{name}: {step_term(step.result, step.figure)} ({step.comment})"
     else:
-        text = f"{name}: {' '.join(parts)} = {_result(step)}"
+        text = f"{name}: {' '.join(parts)} = {_result(step, tables)}"
         if step.comment:
             text += f" ({step.comment})"
     return text
