@@ -358,7 +358,7 @@ def sheet_markdown(result: Sheet) -> str:
         "",
         f"> **{DISCLAIMER}**",
         "",
-        f"Sheet code **{result.code}** ({len(result.problems)} problems, seed {result.seed}).",
+        f"Sheet code **{result.code}** ({sheet_about(result)}), {result.label}.",
         "",
         f"Name: {name}  ",
         f"Date: {_BLANK}  ",
@@ -377,6 +377,12 @@ def sheet_markdown(result: Sheet) -> str:
         lines.append("")
     lines += [f"> **{DISCLAIMER}**", ""]
     return "\n".join(lines)
+
+
+def sheet_about(sheet: Sheet) -> str:
+    """``10 problems, seed 2024``; a graded sheet's seed is not printed."""
+    count = f"{len(sheet.problems)} problems"
+    return count if sheet.seed is None else f"{count}, seed {sheet.seed}"
 
 
 def sheets_markdown(result: Sheets) -> str:
@@ -482,7 +488,9 @@ def _class_notes(result: ClassMarks) -> list[str]:
 
 
 def items_body(result: ItemAnalysis) -> tuple[list[str], list[list[str]]]:
-    headers = ["problem", "right", "wrong", "unreadable", "no answer", "commonest wrong answers (the error matched)"]
+    headers = [
+        "problem", "kind", "right", "wrong", "unreadable", "no answer", "commonest wrong answers (the error matched)",
+    ]  # fmt: skip
     body = []
     for item in result.items:
         common = "; ".join(
@@ -490,7 +498,7 @@ def items_body(result: ItemAnalysis) -> tuple[list[str], list[list[str]]]:
             for text, count, diagnosis in item.wrong_answers
         )
         counts = [str(item.counts[status]) for status in ("right", "wrong", "unreadable", "no answer")]
-        body.append([str(item.number), *counts, common or "-"])
+        body.append([str(item.number), item.kind, *counts, common or "-"])
     return headers, body
 
 
