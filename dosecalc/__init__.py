@@ -20,7 +20,20 @@ TYPE_CHECKING = False
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from .api import card, cards, cohort, exercises, mark, plot, report, schedule, simulate, table
+    from .api import (
+        card,
+        cards,
+        cohort,
+        exercises,
+        mark,
+        new_teacher_key,
+        plot,
+        report,
+        schedule,
+        simulate,
+        table,
+        teacher_key,
+    )
     from .errors import CardError, DoseCalcError, QuantityError, RegimenError
     from .results import (
         CardDetail,
@@ -48,11 +61,13 @@ _LOCATIONS = {
     "cohort": "api",
     "exercises": "api",
     "mark": "api",
+    "new_teacher_key": "api",
     "plot": "api",
     "report": "api",
     "schedule": "api",
     "simulate": "api",
     "table": "api",
+    "teacher_key": "api",
     "CardError": "errors",
     "DoseCalcError": "errors",
     "QuantityError": "errors",
@@ -103,11 +118,13 @@ __all__ = [
     "cohort",
     "exercises",
     "mark",
+    "new_teacher_key",
     "plot",
     "report",
     "schedule",
     "simulate",
     "table",
+    "teacher_key",
     "ureg",
 ]
 

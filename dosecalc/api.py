@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         SimulationTable,
         Variants,
     )
+    from .teaching.keys import TeacherKey
     from .teaching.sheets import Convention, SheetSpec
     from .units import Quantity, QuantitySpec
 
@@ -46,11 +47,13 @@ __all__ = [
     "cohort",
     "exercises",
     "mark",
+    "new_teacher_key",
     "plot",
     "report",
     "schedule",
     "simulate",
     "table",
+    "teacher_key",
 ]
 
 #: Text such as ``"70 kg"``, or a pint quantity of dosecalc's registry.
@@ -695,6 +698,7 @@ def exercises(
     key: bool = False,
     students: str | Path | Sequence[str] | None = None,
     variants: int | None = None,
+    teacher_key: str | Path | TeacherKey | None = None,
     regimens_dir: Folder = None,
     builtin: bool = True,
 ) -> Sheet | Sheets | Variants:
@@ -734,7 +738,14 @@ def exercises(
         For a learning platform: N variants of the sheet (1 to 100, at most 2,000 questions in all), each with
         its own seed (derived from ``seed`` and the variant's number) and code. Exported with
         ``to_bytes("moodle" | "gift" | "canvas" | "qti21")``, problem N of every variant makes one category,
-        from which a quiz draws one per student.
+        from which a quiz draws one per student. Problem N is the same kind (the same template and level) in
+        every variant, and no two variants of it ask the same question; so with ``students``.
+    teacher_key : path or TeacherKey, optional
+        A teacher's key file (made by :func:`new_teacher_key`, ``dosecalc key new``) or a loaded key: the
+        sheets are **graded**. Their codes hold, in place of the seed, an HMAC of it under the key's secret,
+        and their problems are drawn from seeds derived from the secret: without the key a code gives neither
+        the seed nor the key, and :func:`mark` refuses it. Without a key the sheet is for practice: its code
+        gives its key to anyone with dosecalc.
     regimens_dir, builtin
         As for :func:`cards`.
 
@@ -754,14 +765,14 @@ def exercises(
     >>> len(sheet.code.replace("-", ""))
     21
     """
-    from .teaching.sheets import SheetSpec, fingerprint, roster
+    from .teaching.sheets import SheetSpec, fingerprint, roster, student_seed
 
     total = _whole(count, "count", 1, MAX_PROBLEMS)
     chosen_seed = _whole(seed, "seed", 0, 2**63 - 1)
     chosen_level = None if level is None else _whole(level, "level", 1, 3)
     convention = _convention(conventions, pound, pump_rounding, method)
     names = None if students is None else roster(students)
-    from .teaching.lms import MAX_QUESTIONS, MAX_VARIANTS, variant_seed
+    from .teaching.lms import MAX_QUESTIONS, MAX_VARIANTS
 
     how_many = None if variants is None else _whole(variants, "variants", 1, MAX_VARIANTS)
     if how_many is not None and how_many * total > MAX_QUESTIONS:
@@ -776,40 +787,131 @@ def exercises(
             "students make one printed sheet each",
             field="variants",
         )
+    teacher = _teacher_key(teacher_key)
     cards_ = list(_catalogue(regimens_dir, builtin).cards.values())
-    prints = fingerprint(cards_)
+    base = SheetSpec(chosen_seed, total, chosen_level, convention, fingerprint(cards_), variants=how_many or 0)
+    if names is not None:
+        base = base._replace(student=0)  # a class's sheet: its kinds dealt by the class's seed
+    if teacher is not None:
+        base = base._replace(seed=0, ident=teacher.ident(chosen_seed, base), key_print=teacher.fingerprint)
     if how_many is not None:
         from .results import Variants
 
-        return Variants(
-            tuple(
-                _sheet(cards_, SheetSpec(variant_seed(chosen_seed, n), total, chosen_level, convention, prints), key)
-                for n in range(1, how_many + 1)
-            ),
-            chosen_seed,
-        )
+        return Variants(tuple(_made(cards_, base, teacher, key)), chosen_seed)
     if names is None:
-        return _sheet(cards_, SheetSpec(chosen_seed, total, chosen_level, convention, prints), key)
+        return _made(cards_, base, teacher, key)[0]
     from .results import Sheets
-    from .teaching.sheets import student_seed
+
+    def own(name: str) -> int:
+        """The student's part of the code: the student's seed, or for a graded class an HMAC of the name."""
+        if teacher is None or base.ident is None:
+            return student_seed(chosen_seed, name)
+        return teacher.student(base.ident, name)
 
     return Sheets(
-        tuple(
-            _sheet(
-                cards_, SheetSpec(student_seed(chosen_seed, name), total, chosen_level, convention, prints), key, name
-            )
-            for name in names
-        ),
-        chosen_seed,
+        tuple(_made(cards_, base._replace(student=own(name)), teacher, key, name)[0] for name in names), chosen_seed
     )
 
 
-def _sheet(cards_: Sequence[Card], spec: SheetSpec, key: bool = False, student: str | None = None) -> Sheet:
-    from .results import Sheet
-    from .teaching.exercises import generate
+def teacher_key(path: str | Path) -> TeacherKey:
+    """The teacher's key in a key file, as :func:`new_teacher_key` writes it.
 
-    problems = generate(cards_, spec.size, spec.seed, spec.level, spec.convention)
-    return Sheet(tuple(problems), spec, key, student)
+    Parameters
+    ----------
+    path : path
+        The key file: a regular file of at most 4 KiB, strict UTF-8, holding one line
+        ``dosecalc-teacher-key-1`` and 64 hex digits (comments and blank lines around it).
+
+    Returns
+    -------
+    TeacherKey
+        The key; its ``repr`` shows a 4-digit fingerprint, never the secret.
+
+    Raises
+    ------
+    DoseCalcError
+        ``teacher_key``: not a key file, unreadable, or too large.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from dosecalc import exercises, new_teacher_key, teacher_key
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "teacher.key"
+    >>> made = new_teacher_key(path)
+    >>> teacher_key(path) == made, "secret" in repr(made)
+    (True, False)
+    >>> exercises(count=2, seed=7, teacher_key=path).label
+    'graded'
+    """
+    from .teaching.keys import load_key
+
+    if not isinstance(path, (str, Path)):
+        raise DoseCalcError(f"expected a key file's name, got {type(path).__name__}", field="teacher_key")
+    return load_key(path)
+
+
+def new_teacher_key(output: str | Path, *, force: bool = False) -> TeacherKey:
+    """A new teacher's key (32 random bytes from :mod:`secrets`) written to ``output`` with mode 0600, whole
+    or not at all; an existing file is kept unless ``force``.
+
+    Keep the file on your own machine: whoever has it can make and mark every graded sheet made with it.
+
+    Parameters
+    ----------
+    output : path
+        The key file to write.
+    force : bool
+        Replace an existing file (the sheets made with the key it held can then be marked no more).
+
+    Returns
+    -------
+    TeacherKey
+        The new key.
+
+    Raises
+    ------
+    DoseCalcError
+        ``output``: the file exists (without ``force``), or cannot be written.
+
+    Examples
+    --------
+    >>> import os, stat, tempfile, pathlib
+    >>> from dosecalc import new_teacher_key
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "teacher.key"
+    >>> made = new_teacher_key(path)
+    >>> oct(stat.S_IMODE(os.stat(path).st_mode))
+    '0o600'
+    """
+    from .files import write_atomic
+    from .teaching.keys import new_key
+
+    made, text = new_key()
+    write_atomic(Path(output), text, field="output", mode=0o600, replace=force)
+    return made
+
+
+def _teacher_key(value: str | Path | TeacherKey | None) -> TeacherKey | None:
+    from .teaching.keys import TeacherKey
+
+    if value is None or isinstance(value, TeacherKey):
+        return value
+    return teacher_key(value)
+
+
+def _made(
+    cards_: Sequence[Card], spec: SheetSpec, teacher: TeacherKey | None, key: bool = False, student: str | None = None
+) -> list[Sheet]:
+    """The sheets ``spec`` stands for: every variant of its set for a variant (so that none repeats another's
+    question), else the one sheet."""
+    from .results import Sheet
+    from .teaching.exercises import generate_set
+    from .teaching.keys import seeds
+
+    deal, own = seeds(spec, teacher)
+    made = generate_set(cards_, spec.size, deal, own, spec.level, spec.convention)
+    if spec.variants:
+        return [Sheet(tuple(problems), spec._replace(variant=n), key) for n, problems in enumerate(made, 1)]
+    return [Sheet(tuple(made[0]), spec, key, student)]
 
 
 def mark(
@@ -823,6 +925,7 @@ def mark(
     pound: str | None = None,
     pump_rounding: str | None = None,
     partial: bool = False,
+    teacher_key: str | Path | TeacherKey | None = None,
     regimens_dir: Folder = None,
     builtin: bool = True,
 ) -> Marks | ClassMarks:
@@ -852,6 +955,9 @@ def mark(
     partial : bool
         Give the partial credit the sheet's conventions name (a right value in another unit, a right value
         rounded to the wrong place). Default: strict, right or wrong.
+    teacher_key : path or TeacherKey, optional
+        The key a graded sheet was made with (see :func:`exercises`); a graded code is refused without it, and
+        with another key. With ``seed``, the graded sheet made from that seed with this key.
     regimens_dir, builtin
         The cards the sheet was made from, as for :func:`cards`.
 
@@ -900,25 +1006,31 @@ def mark(
             raise DoseCalcError("holds no answers; expected rows under the header", field="answers")
     else:
         raise DoseCalcError(f"expected a CSV file or a mapping, got {type(answers).__name__}", field="answers")
+    teacher = _teacher_key(teacher_key)
+    key_print = None if teacher is None else teacher.fingerprint
     cards_ = list(_catalogue(regimens_dir, builtin).cards.values())
     prints = fingerprint(cards_)
     fallback: SheetSpec | None = None
     if sheet is not None:
-        fallback = decode(sheet, prints, field="sheet")
+        fallback = decode(sheet, prints, field="sheet", key_print=key_print)
     elif seed is not None:
+        chosen_seed = _whole(seed, "seed", 0, 2**63 - 1)
         fallback = SheetSpec(
-            _whole(seed, "seed", 0, 2**63 - 1),
+            chosen_seed,
             10 if count is None else _whole(count, "count", 1, MAX_PROBLEMS),
             None if level is None else _whole(level, "level", 1, 3),
             _convention("standard" if conventions is None else conventions, pound, pump_rounding),
             prints,
         )
-    sheets: dict[SheetSpec, Sheet] = {}
+        if teacher is not None:
+            ident = teacher.ident(chosen_seed, fallback)
+            fallback = fallback._replace(seed=0, ident=ident, key_print=teacher.fingerprint)
+    sets: dict[SheetSpec, list[Sheet]] = {}
     marked: list[Marks] = []
     refused: list[NotMarked] = []
     for reading in readings:
         try:
-            spec = decode(reading.sheet, prints, field="sheet") if reading.sheet else fallback
+            spec = decode(reading.sheet, prints, field="sheet", key_print=key_print) if reading.sheet else fallback
         except DoseCalcError as error:
             if not is_class:
                 raise
@@ -931,9 +1043,10 @@ def mark(
                 refused.append(NotMarked(str(reading.student), None, reason))
                 continue
             raise DoseCalcError(which, field="sheet")
-        if spec not in sheets:
-            sheets[spec] = _sheet(cards_, spec, key=True)
-        this = sheets[spec]
+        whole = spec.whole_set
+        if whole not in sets:
+            sets[whole] = _made(cards_, whole, teacher, key=True)
+        this = sets[whole][spec.variant - 1 if spec.variants else 0]
         notes = list(reading.problems)
         beyond = sorted(number for number in reading.answers if number > spec.size)
         notes += [f"problem {number} is not on this {spec.size}-problem sheet" for number in beyond]

@@ -111,13 +111,18 @@ def write_fully(stream: IO[bytes], data: bytes) -> None:
 
 
 @contextmanager
-def atomic_writer(path: Path, binary: bool = False, *, field: str = "output") -> Iterator[Any]:
+def atomic_writer(
+    path: Path, binary: bool = False, *, field: str = "output", mode: int | None = None, replace: bool = True
+) -> Iterator[Any]:
     """A file (``write`` takes text, as UTF-8, or bytes) that appears at ``path`` only when the ``with``
     block ends without an error: written to a temporary file in the same folder, then renamed over ``path``.
     On any error (a signal included) nothing is left behind. An existing file keeps its permissions; a new
-    one gets the usual ones (the umask's). Standard output named as a file (``/dev/stdout``) is written in
-    place."""
+    one gets the usual ones (the umask's), or ``mode`` when given (then for an existing file too, and the file
+    is private from its first byte). Standard output named as a file (``/dev/stdout``) is written in place,
+    but not a file given a ``mode``. Without ``replace``, an existing file is kept and the write refused."""
     folder = check_target(path, field)
+    if mode is not None and in_place(path):
+        raise DoseCalcError(f"{path_text(path)}: expected a file to write", field=field)
     if in_place(path):
         try:
             with open(path, "ab") as device:
@@ -126,12 +131,16 @@ def atomic_writer(path: Path, binary: bool = False, *, field: str = "output") ->
             raise DoseCalcError(f"cannot write {path_text(path)} ({error.strerror})", field=field) from None
         return
     target = Path(os.path.realpath(path))  # through a link to the file it names, which keeps the link
-    try:
-        mode = stat.S_IMODE(target.stat().st_mode)
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
+    exists = f"{path_text(path)} exists already and is kept; give --force to replace it"
+    if not replace and os.path.lexists(path):
+        raise DoseCalcError(exists, field=field)
+    if mode is None:
+        try:
+            mode = stat.S_IMODE(target.stat().st_mode)
+        except OSError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
     try:
         handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, renamed or removed by hand
             mode="wb", dir=target.parent, prefix=f".{target.name}.", suffix=".tmp", delete=False
@@ -144,7 +153,14 @@ def atomic_writer(path: Path, binary: bool = False, *, field: str = "output") ->
             yield _WholeWrites(handle)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(handle.name, target)
+        if replace:
+            os.replace(handle.name, target)
+        else:
+            try:
+                os.link(handle.name, path)  # fails, rather than replace, when a file appeared meanwhile
+            except FileExistsError:
+                raise DoseCalcError(exists, field=field) from None
+            Path(handle.name).unlink()
     except BaseException as error:
         Path(handle.name).unlink(missing_ok=True)
         if isinstance(error, OSError):
@@ -278,10 +294,13 @@ def drop_stdout() -> None:
         pass
 
 
-def write_atomic(path: Path, content: str | bytes, *, field: str = "output") -> None:
+def write_atomic(
+    path: Path, content: str | bytes, *, field: str = "output", mode: int | None = None, replace: bool = True
+) -> None:
     """Write ``content`` (text, or bytes such as a PNG) to ``path`` whole or not at all; a mistake in the path
-    is reported against ``field`` (the parameter that named the file)."""
-    with atomic_writer(path, binary=isinstance(content, bytes), field=field) as handle:
+    is reported against ``field`` (the parameter that named the file). ``mode`` and ``replace``: as for
+    :func:`atomic_writer`."""
+    with atomic_writer(path, binary=isinstance(content, bytes), field=field, mode=mode, replace=replace) as handle:
         handle.write(content)
 
 

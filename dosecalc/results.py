@@ -360,8 +360,19 @@ class Sheet(Result):
         return encode(self.spec)
 
     @property
-    def seed(self) -> int:
-        return self.spec.seed
+    def seed(self) -> int | None:
+        """The sheet's seed, or its set's; ``None`` for a graded sheet, whose code holds no seed."""
+        return None if self.spec.graded else self.spec.seed
+
+    @property
+    def graded(self) -> bool:
+        """Made with a teacher's key: its code marks nothing without that key."""
+        return self.spec.graded
+
+    @property
+    def label(self) -> str:
+        """What the sheet is for, as every sheet says: ``graded``, or ``practice: the key can be shown``."""
+        return "graded" if self.spec.graded else "practice: the key can be shown"
 
     @property
     def convention(self) -> Convention:
@@ -419,6 +430,20 @@ class _SheetSet(Result):
     def __getitem__(self, index: int) -> Sheet:
         return self.sheets[index]
 
+    @property
+    def graded(self) -> bool:
+        """Made with a teacher's key."""
+        return bool(self.sheets) and self.sheets[0].graded
+
+    @property
+    def name(self) -> str:
+        """What names the set where people see it: its seed, or for a graded set an identifier that gives
+        nothing of the seed (eight characters of its code's HMAC)."""
+        from .teaching.sheets import ident_text
+
+        ident = self.sheets[0].spec.ident if self.sheets else None
+        return str(self.seed) if ident is None else ident_text(ident)
+
 
 class Sheets(_SheetSet):
     """One sheet per student of a class, each with its own seed (derived from the class's) and code."""
@@ -433,7 +458,7 @@ class Sheets(_SheetSet):
         return Sheets(tuple(sheet.key() for sheet in self.sheets), self.seed)
 
     def __repr__(self) -> str:
-        return f"<Sheets: {len(self)} students, class seed {self.seed}>"
+        return f"<Sheets: {len(self)} students, {'graded class ' if self.graded else 'class seed '}{self.name}>"
 
     def to_dataframe(self) -> pandas.DataFrame:
         """The roster: one row per student with the sheet code."""
@@ -459,7 +484,8 @@ class Variants(_SheetSet):
         return len(self.sheets[0]) if self.sheets else 0
 
     def __repr__(self) -> str:
-        return f"<Variants: {len(self)} variants of {self.count} problems, set seed {self.seed}>"
+        which = "graded set" if self.graded else "set seed"
+        return f"<Variants: {len(self)} variants of {self.count} problems, {which} {self.name}>"
 
     def to_dicts(self) -> dict[str, Any]:
         """``disclaimer``, ``seed`` and ``variants``: each variant's number and its sheet's JSON."""
@@ -467,7 +493,8 @@ class Variants(_SheetSet):
 
         return {
             "disclaimer": DISCLAIMER,
-            "seed": self.seed,
+            "seed": None if self.graded else self.seed,
+            "graded": self.graded,
             "variants": [{"variant": n} | sheet.to_dicts() for n, sheet in enumerate(self.sheets, 1)],
         }
 
@@ -508,7 +535,7 @@ class Marks(Result):
         return self.sheet.code
 
     @property
-    def seed(self) -> int:
+    def seed(self) -> int | None:
         return self.sheet.seed
 
     @property

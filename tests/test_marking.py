@@ -534,20 +534,27 @@ def test_a_code_from_other_cards_is_refused(tmp_path: Path, card_folder: Path) -
     assert done.exit_code == 2 and "other regimen cards" in done.stderr
 
 
-def test_a_code_of_another_format_version_is_refused() -> None:
+@pytest.mark.parametrize(
+    ("spec", "constant", "made_by"),
+    [
+        (SheetSpec(4, 3, None, STANDARD, 123), "_OPEN_SHEET_VERSION", 1),  # an open sheet on its own: format 2
+        (SheetSpec(4, 3, None, STANDARD, 123, variants=3, variant=2), "FORMAT_VERSION", 4),  # a variant: format 3
+    ],
+    ids=["older-than-2", "newer-than-3"],
+)
+def test_a_code_of_another_format_version_is_refused(spec: SheetSpec, constant: str, made_by: int) -> None:
     from dosecalc.teaching import sheets
 
-    spec = SheetSpec(4, 3, None, STANDARD, 123)
     code = sheets.encode(spec)
-    original = sheets.FORMAT_VERSION
+    original = getattr(sheets, constant)
     try:
-        sheets.FORMAT_VERSION = original + 1
-        later = sheets.encode(spec)
+        setattr(sheets, constant, made_by)
+        other = sheets.encode(spec)
     finally:
-        sheets.FORMAT_VERSION = original
+        setattr(sheets, constant, original)
     assert sheets.decode(code, 123) == spec
-    with pytest.raises(DoseCalcError, match=f"format {original + 1}"):
-        sheets.decode(later, 123)
+    with pytest.raises(DoseCalcError, match=f"made by sheet format {made_by}; this dosecalc reads formats 2 and 3"):
+        sheets.decode(other, 123)
 
 
 def test_a_sheet_regenerated_from_its_code_is_byte_identical() -> None:

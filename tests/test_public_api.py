@@ -42,14 +42,19 @@ PUBLIC = [
     "cohort",
     "exercises",
     "mark",
+    "new_teacher_key",
     "plot",
     "report",
     "schedule",
     "simulate",
     "table",
+    "teacher_key",
     "ureg",
 ]
-FUNCTIONS = ["card", "cards", "cohort", "exercises", "mark", "plot", "report", "schedule", "simulate", "table"]
+FUNCTIONS = [
+    "card", "cards", "cohort", "exercises", "mark", "new_teacher_key", "plot", "report", "schedule", "simulate",
+    "table", "teacher_key",
+]  # fmt: skip
 ERRORS = ["CardError", "DoseCalcError", "QuantityError", "RegimenError"]
 RESULTS = [
     "CardDetail",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -44,6 +45,7 @@ from .options import (
     SheetFormat,
     SimulationFormat,
     TableFormat,
+    TeacherKeyOption,
     Weight,
 )
 
@@ -433,20 +435,29 @@ def exercises(
         int | None,
         typer.Option(
             "--variants",
-            help="For a learning platform: N variants of each problem (each its own seed and sheet code), one "
-            "category per problem, so a quiz draws a different one for each student.",
+            help="For a learning platform: N variants of each problem (each its own sheet code; problem N the same "
+            "kind in every variant, no two alike), one category per problem, so a quiz draws a different one for "
+            "each student.",
             show_default=False,
             metavar="N",
         ),
     ] = None,
+    teacher_key: TeacherKeyOption = None,
+    practice: Annotated[
+        bool,
+        typer.Option(
+            "--practice", help="A practice sheet (its key can be shown), even when DOSECALC_TEACHER_KEY is set."
+        ),
+    ] = False,
     output: Output = None,
     regimens_dir: RegimensDir = None,
     no_builtin: NoBuiltin = False,
 ) -> None:
     """A reproducible sheet of dosage-calculation problems from the regimen cards (a worksheet, or with
     --answers the answer key), with the sheet code that `dosecalc check --sheet` marks it by. Problem N is
-    the same for any --count, so a key can be checked in part. For a learning platform: --format moodle, gift,
-    canvas or qti21, with --variants N."""
+    the same for any --count, so a key can be checked in part. With --teacher-key the sheet is graded: its
+    code marks nothing without the key. For a learning platform: --format moodle, gift, canvas or qti21, with
+    --variants N."""
     from .. import api
     from ..files import check_targets
     from ..formats import BINARY_FORMATS
@@ -465,6 +476,7 @@ def exercises(
         key=key,
         students=students,
         variants=variants,
+        teacher_key=None if practice else teacher_key,
         regimens_dir=regimens_dir,
         builtin=_builtin(no_builtin),
     )
@@ -522,12 +534,13 @@ def check(
         Path | None,
         typer.Option(
             "--items",
-            help="Also write the item analysis CSV: per problem, how many were right and the commonest wrong "
-            "answers with the error each matches.",
+            help="Also write the item analysis CSV: per problem and kind, how many were right and the commonest "
+            "wrong answers with the error each matches.",
             show_default=False,
             metavar="FILE",
         ),
     ] = None,
+    teacher_key: TeacherKeyOption = None,
     regimens_dir: RegimensDir = None,
     no_builtin: NoBuiltin = False,
 ) -> None:
@@ -553,6 +566,7 @@ def check(
         pound=None if pound is None else pound.value,
         pump_rounding=None if pump_rounding is None else pump_rounding.value,
         partial=partial,
+        teacher_key=teacher_key,
         regimens_dir=regimens_dir,
         builtin=_builtin(no_builtin),
     )
@@ -564,6 +578,30 @@ def check(
     emit(marks, format, output)
     if marks.unreadable:
         raise typer.Exit(1)
+
+
+class KeyAction(StrEnum):
+    new = "new"
+
+
+@command("key")
+def key(
+    action: Annotated[KeyAction, typer.Argument(metavar="new", help="new: make a new teacher's key file.")],
+    output: Annotated[
+        Path,
+        typer.Option("--output", "-o", help="The key file to write (mode 0600, whole or not at all).", metavar="FILE"),
+    ],
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing key file.")] = False,
+) -> None:
+    """A teacher's key for graded sheets: `dosecalc key new --output FILE` writes a new random secret to FILE,
+    readable by you alone. Give it as --teacher-key FILE (or name it in DOSECALC_TEACHER_KEY) to `exercises`
+    and `check`. Keep it on your own machine: whoever has it can make and mark every graded sheet made with
+    it; a student with a graded code cannot. A lost key cannot be made again."""
+    from .. import api
+    from ..files import path_text
+
+    made = api.new_teacher_key(output, force=force)
+    print(f"Wrote {path_text(output)}: teacher key, fingerprint {made.fingerprint:04X}", file=sys.stderr)
 
 
 @command("plot")

@@ -196,6 +196,18 @@ Conventions = Annotated[
         metavar="PROFILE",
     ),
 ]
+TeacherKeyOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--teacher-key",
+        help="The teacher's key file (made by 'dosecalc key new'): graded sheets, whose codes mark nothing "
+        "without it. Default: the file DOSECALC_TEACHER_KEY names. The secret itself is never an option.",
+        envvar="DOSECALC_TEACHER_KEY",
+        show_envvar=False,
+        show_default=False,
+        metavar="FILE",
+    ),
+]
 SheetCode = Annotated[
     str | None,
     typer.Option(

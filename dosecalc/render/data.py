@@ -406,6 +406,8 @@ def _sheet(result: Sheet) -> dict[str, Any]:
         "disclaimer": DISCLAIMER,
         "sheet_code": result.code,
         "seed": result.seed,
+        "graded": result.graded,
+        "label": result.label,
         "count": len(result.problems),
         "level": result.spec.level,
         "profile": result.convention.name,
@@ -419,7 +421,7 @@ def _sheet(result: Sheet) -> dict[str, Any]:
 def _sheets(result: Sheets) -> dict[str, Any]:
     return {
         "disclaimer": DISCLAIMER,
-        "class_seed": result.seed,
+        "class_seed": None if result.graded else result.seed,
         "sheets": [{"student": sheet.student} | _sheet(sheet) for sheet in result.sheets],
     }
 
@@ -549,6 +551,7 @@ def _items(result: ItemAnalysis) -> dict[str, Any]:
         "items": [
             {
                 "problem": item.number,
+                "kind": item.kind,
                 "kinds": list(item.kinds),
                 "students": item.students,
                 "counts": item.counts,
@@ -565,15 +568,15 @@ def _items(result: ItemAnalysis) -> dict[str, Any]:
 
 
 def items_csv(result: ItemAnalysis) -> str:
-    """Item analysis: a row per problem position."""
+    """Item analysis: a row per problem position and kind."""
     header = [
-        "problem", "kinds", "students", "right", "wrong", "unreadable", "no_answer", "share_right",
+        "problem", "kind", "students", "right", "wrong", "unreadable", "no_answer", "share_right",
         "common_wrong_answers", "common_errors",
     ]  # fmt: skip
     rows = (
         [
             item.number,
-            " ".join(item.kinds),
+            item.kind,
             item.students,
             *(item.counts[status] for status in ("right", "wrong", "unreadable", "no answer")),
             repr(item.share_right),

@@ -30,6 +30,7 @@ from .rows import (
     schedule_cells,
     schedule_title,
     score_line,
+    sheet_about,
     simulation_cells,
     simulation_notes_all,
     simulation_title,
@@ -308,8 +309,8 @@ def _sheet_section(index: int, sheet: Sheet) -> str:
         f'<section class="sheet" id="sheet-{index}" data-code="{escape(sheet.code)}">',
         f'<p class="disclaimer">{escape(DISCLAIMER)}</p>',
         f"<h1>Infusion dosage calculations: {title}</h1>",
-        f'<p class="code">Sheet code <strong>{escape(sheet.code)}</strong> ({len(sheet.problems)} problems, '
-        f"seed {sheet.seed})</p>",
+        f'<p class="code">Sheet code <strong>{escape(sheet.code)}</strong> ({escape(sheet_about(sheet))}), '
+        f'<span class="use">{escape(sheet.label)}</span></p>',
         f'<p class="who">Name: <span class="name">{student}</span> Date: <span></span> Class: <span></span></p>',
         '<ul class="rules">',
         *[f"<li>{escape(line)}</li>" for line in sheet.convention.lines(p.unit for p in sheet.problems)],

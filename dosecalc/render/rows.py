@@ -20,7 +20,7 @@ from ..wording import numbers, words
 if TYPE_CHECKING:
     from ..dosing import DoseFigures, Patient
     from ..pk import Run
-    from ..results import ClassMarks, ItemAnalysis, Marks, ScheduleTable, SimulationTable
+    from ..results import ClassMarks, ItemAnalysis, Marks, ScheduleTable, Sheet, SimulationTable
 
 
 def present(columns: Sequence[Column], rows: Iterable[Any]) -> list[Column]:
@@ -276,7 +276,9 @@ def gradebook_body(result: ClassMarks) -> tuple[list[str], list[list[str]]]:
 
 
 def items_body(result: ItemAnalysis) -> tuple[list[str], list[list[str]]]:
-    headers = ["problem", "right", "wrong", "unreadable", "no answer", "commonest wrong answers (the error matched)"]
+    headers = [
+        "problem", "kind", "right", "wrong", "unreadable", "no answer", "commonest wrong answers (the error matched)",
+    ]  # fmt: skip
     body = []
     for item in result.items:
         common = "; ".join(
@@ -284,7 +286,7 @@ def items_body(result: ItemAnalysis) -> tuple[list[str], list[list[str]]]:
             for text, count, diagnosis in item.wrong_answers
         )
         counts = [str(item.counts[status]) for status in ("right", "wrong", "unreadable", "no answer")]
-        body.append([str(item.number), *counts, common or "-"])
+        body.append([str(item.number), item.kind, *counts, common or "-"])
     return headers, body
 
 
@@ -295,3 +297,9 @@ _NUMBER_CELL = re.compile(r"-|[0-9][0-9,]*(?:\.[0-9]+)?(?: \(cap\)| \([0-9,]+ x\
 def numeric_columns(headers: Sequence[str], body: Sequence[Sequence[str]]) -> list[bool]:
     """Which columns hold numbers (aligned right); text columns, and the first column, align left."""
     return [i > 0 and bool(body) and all(_NUMBER_CELL.fullmatch(row[i]) for row in body) for i in range(len(headers))]
+
+
+def sheet_about(sheet: Sheet) -> str:
+    """``10 problems, seed 2024``; a graded sheet's seed is not printed."""
+    count = f"{len(sheet.problems)} problems"
+    return count if sheet.seed is None else f"{count}, seed {sheet.seed}"

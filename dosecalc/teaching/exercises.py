@@ -22,7 +22,9 @@ a phased card.
 
 Each level draws its kinds of problem from a deck: the kinds the cards allow, shuffled by the seed and
 drawn in order, a fresh shuffle each time the deck runs out, so every kind comes up as often as any other
-(within one). Problem N depends only on the seed and N, never on the count.
+(within one). Problem N depends only on the seed and N, never on the count. The sheets of a set (variants
+for a learning platform, a class's sheets) share the deal, so problem N is the same kind on each, their
+numbers drawn from each sheet's own seed, and (for variants) no question repeated at a position.
 
 Every figure of a card (rate, dose, pump rate, volume, drip rate, course total) and its worked steps come
 from :func:`dosecalc.dosing.calculate` with ``explain=True``; other figures (unit conversions, pounds under
@@ -62,6 +64,8 @@ MCG_ORDERS = ("1", "2", "2.5", "3", "4", "5", "6")
 _LIGHTEST, _HEAVIEST = 45.0, 120.0
 #: How many times a kind of problem is drawn again when its answer rounds to zero.
 _DRAWS = 20
+#: How many times a kind of problem is drawn again when its question is another variant's at the same position.
+_SAME_DRAWS = 200
 
 # Which figures each figure is computed from: the chain of steps behind an answer.
 _INPUTS: dict[str, tuple[str, ...]] = {
@@ -980,33 +984,71 @@ def _lines(steps: Sequence[Line], method: str, concentration: Concentration | No
 
 
 def _draw(
-    cards: Sequence[Card], seed: int, number: int, level: int, index: int, convention: Convention
-) -> tuple[Kind, _Made]:
-    """Problem ``number``'s kind and figures. A draw whose answer rounds to nothing (a slow infusion through a
-    10 gtt/mL set: 0.28 gtt/min, "0 gtt/min") asks nothing a sheet can mark: the problem's own random stream
-    draws again (the card too), then the level's other kinds in turn, so problem N stays the same for any
-    count. Raises :class:`DoseCalcError` when the cards give nothing else."""
-    first = _kind(cards, seed, level, index)
-    rng = random.Random(f"dosecalc problem {seed} {number}")
+    kind: Kind, rng: random.Random, cards: Sequence[Card], level: int, convention: Convention, taken: set[str]
+) -> _Made | None:
+    """A problem of ``kind`` from ``rng``: drawn again (the card too) while its answer rounds to nothing (a slow
+    infusion through a 10 gtt/mL set: 0.28 gtt/min, "0 gtt/min", asks nothing a sheet can mark) or its
+    question is one another sheet of the set already has at this position; ``None`` when the kind gives none
+    within its draws."""
+    allows = kind.allows
+    allowed = [] if allows is None else [card for card in cards if allows(card)]
+    zero = same = 0
+    while zero < _DRAWS and same < _SAME_DRAWS:
+        card = None if allows is None else rng.choice(allowed)
+        made = kind.make(_Draw(rng, card, convention, level))
+        if rounded(_in(made.exact, made.unit), convention.places(made.unit)) <= 0:
+            zero += 1
+        elif made.question in taken:
+            same += 1
+        else:
+            return made
+    return None
+
+
+def _position(
+    cards: Sequence[Card],
+    deal: int,
+    seeds: Sequence[int],
+    number: int,
+    level: int,
+    index: int,
+    convention: Convention,
+    field: str,
+) -> list[tuple[Kind, _Made]]:
+    """Problem ``number`` of each sheet of a set (one seed a sheet), all of one kind: the kind dealt by
+    ``deal``, each sheet's numbers drawn from its own seed, no two questions alike. When the kind gives no
+    problem for some sheet (every draw rounds to nothing, or repeats another sheet's), the level's other kinds
+    are tried in turn for every sheet, each sheet's random stream going on, so problem N stays the same for
+    any count. Raises :class:`DoseCalcError` when the cards give nothing else."""
+    first = _kind(cards, deal, level, index)
+    rngs = [random.Random(f"dosecalc problem {seed} {number}") for seed in seeds]
     kinds = deck(cards, level)
     at = kinds.index(first)
     for kind in kinds[at:] + kinds[:at]:
-        allows = kind.allows
-        allowed = [] if allows is None else [card for card in cards if allows(card)]
-        for _ in range(_DRAWS):
-            card = None if allows is None else rng.choice(allowed)
-            made = kind.make(_Draw(rng, card, convention, level))
-            if rounded(_in(made.exact, made.unit), convention.places(made.unit)) > 0:
-                return kind, made
+        made: list[tuple[Kind, _Made]] = []
+        taken: set[str] = set()
+        for rng in rngs:
+            one = _draw(kind, rng, cards, level, convention, taken)
+            if one is None:
+                break
+            taken.add(one.question)
+            made.append((kind, one))
+        else:
+            return made
+    if len(seeds) == 1:
+        raise DoseCalcError(
+            f"problem {number} of seed {deal}: every problem of level {level} these cards give rounds to 0 at the "
+            "sheet's step; give cards of larger doses, or another level",
+            field="regimens_dir",
+        )
     raise DoseCalcError(
-        f"problem {number} of seed {seed}: every problem of level {level} these cards give rounds to 0 at the "
-        "sheet's step; give cards of larger doses, or another level",
-        field="regimens_dir",
+        f"problem {number}: no kind of problem of level {level} these cards give has {len(seeds)} different "
+        "questions, one for each variant; fewer variants, another level, or more cards",
+        field=field,
     )
 
 
-def _problem(cards: Sequence[Card], seed: int, number: int, level: int, index: int, convention: Convention) -> Problem:
-    kind, made = _draw(cards, seed, number, level, index, convention)
+def _problem(kind: Kind, made: _Made, number: int, level: int, convention: Convention) -> Problem:
     unit, places = made.unit, convention.places(made.unit)
     exact = _in(made.exact, unit)
     answer = rounded(exact, places)
@@ -1044,6 +1086,26 @@ def generate(cards: Sequence[Card], count: int, seed: int, level: int | None, co
     """``count`` problems for ``seed``; without a level, the levels the cards allow in turn (1, 2, 3).
 
     Raises :class:`DoseCalcError` (field ``level``) when no card allows a problem of the level asked."""
+    return generate_set(cards, count, seed, [seed], level, convention)[0]
+
+
+def generate_set(
+    cards: Sequence[Card],
+    count: int,
+    deal: int,
+    seeds: Sequence[int],
+    level: int | None,
+    convention: Convention,
+    *,
+    field: str = "variants",
+) -> list[list[Problem]]:
+    """The sheets of a set, one for each of ``seeds``, as R/exams makes variants: problem N is the same kind
+    (the same template, the same level) on every sheet, dealt by ``deal``; its numbers come from each sheet's
+    own seed, and no two sheets have the same question at a position. With one seed equal to ``deal``, the
+    sheet :func:`generate` makes.
+
+    Raises :class:`DoseCalcError` (field ``level``) when no card allows a problem of the level asked, or
+    (``field``) when the cards give too few different problems for so many sheets."""
     if level is not None and not deck(cards, level):
         card_kinds = ", ".join(sorted({card.kind for card in cards})) or "none"
         raise DoseCalcError(
@@ -1054,10 +1116,12 @@ def generate(cards: Sequence[Card], count: int, seed: int, level: int | None, co
     allowed = [level] if level is not None else levels(cards)
     if not allowed:
         raise DoseCalcError("no problem can be made without regimen cards", field="level")
-    return [
-        _problem(cards, seed, number, allowed[(number - 1) % len(allowed)], (number - 1) // len(allowed), convention)
-        for number in range(1, count + 1)
-    ]
+    columns = []
+    for number in range(1, count + 1):
+        at = allowed[(number - 1) % len(allowed)]
+        made = _position(cards, deal, seeds, number, at, (number - 1) // len(allowed), convention, field)
+        columns.append([_problem(kind, one, number, at, convention) for kind, one in made])
+    return [[column[sheet] for column in columns] for sheet in range(len(seeds))]
 
 
 #: Answers that are no amount of a drug (a time, a weight) are written to the place asked, a trailing zero and

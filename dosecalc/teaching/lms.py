@@ -27,7 +27,6 @@ unit is a distractor whose feedback says the unit is wrong.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import re
 from collections.abc import Sequence
@@ -153,8 +152,9 @@ def plain(value: Decimal) -> str:
 
 def variant_seed(seed: int, variant: int) -> int:
     """The seed of variant ``variant`` (1 to N) of a set made with ``seed``: 32 bits of a hash of both."""
-    digest = hashlib.blake2b(f"{seed}\x00variant\x00{variant}".encode(), digest_size=4).digest()
-    return int.from_bytes(digest, "big")
+    from .sheets import variant_seed as seed_of
+
+    return seed_of(seed, variant)
 
 
 def spellings(unit: str) -> list[str]:
@@ -259,16 +259,17 @@ def sheet_questions(sheet: Sheet) -> list[Question]:
     ]
 
 
-def variant_questions(sheets: Sequence[Sheet], seed: int) -> list[list[Question]]:
+def variant_questions(sheets: Sequence[Sheet], name: int | str) -> list[list[Question]]:
     """Variants as questions, one list (one category) per problem position: position N holds problem N of
-    every variant's sheet, so a quiz's random question from the category gives each student their own."""
+    every variant's sheet (all of one kind, none alike), so a quiz's random question from the category gives
+    each student their own. ``name`` names the set: its seed, or a graded set's identifier."""
     count = len(sheets[0].problems) if sheets else 0
     return [
         [
             question(
                 sheet.problems[index],
                 sheet,
-                f"{TOP}/set {seed}/problem {index + 1:02d}",
+                f"{TOP}/set {name}/problem {index + 1:02d}",
                 f"{index + 1:02d} {_segment(sheet.problems[index].kind)} (level {sheet.problems[index].level}), "
                 f"variant {variant}",
                 variant,

@@ -507,10 +507,11 @@ class NotMarked(NamedTuple):
 
 
 class Item(NamedTuple):
-    """How a class did on one problem position: counts by status, and the commonest wrong answers."""
+    """How a class did on one kind of problem at one position: counts by status, and the commonest wrong
+    answers. Sheets of a set have one kind at each position; sheets made apart may have several there."""
 
     number: int
-    kinds: tuple[str, ...]  # the kinds of problem at this position across the class's sheets
+    kind: str  # the kind of problem, e.g. "pump-rate"
     students: int
     counts: dict[str, int]  # status -> how many
     wrong_answers: tuple[tuple[str, int, str | None], ...]  # (answer as read, how many, the error it matches)
@@ -519,6 +520,11 @@ class Item(NamedTuple):
     @property
     def share_right(self) -> float:
         return self.counts.get(RIGHT, 0) / self.students if self.students else 0.0
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The kind, as the one-element tuple earlier analyses gave for a position."""
+        return (self.kind,)
 
 
 def _as_read(mark: Mark) -> str:
@@ -530,12 +536,13 @@ def _as_read(mark: Mark) -> str:
 
 
 def items(marked: Sequence[Sequence[Mark]], most: int = 3) -> list[Item]:
-    """Item analysis of a class: one :class:`Item` per problem position, the ``most`` commonest wrong answers
-    (ties in the order of the answer text, so the analysis does not depend on the order of the students)."""
-    numbers = sorted({mark.problem.number for marks in marked for mark in marks})
+    """Item analysis of a class: one :class:`Item` per problem position and kind (in the order of the
+    positions, then of the kinds), the ``most`` commonest wrong answers (ties in the order of the answer text,
+    so the analysis does not depend on the order of the students)."""
+    groups = sorted({(mark.problem.number, mark.problem.kind) for marks in marked for mark in marks})
     result = []
-    for number in numbers:
-        at = [mark for marks in marked for mark in marks if mark.problem.number == number]
+    for number, kind in groups:
+        at = [mark for marks in marked for mark in marks if (mark.problem.number, mark.problem.kind) == (number, kind)]
         counts = Counter(mark.status for mark in at)
         wrong = [mark for mark in at if mark.status == WRONG]
         answers = Counter((_as_read(mark), mark.diagnosis) for mark in wrong)
@@ -544,7 +551,7 @@ def items(marked: Sequence[Sequence[Mark]], most: int = 3) -> list[Item]:
         result.append(
             Item(
                 number,
-                tuple(sorted({mark.problem.kind for mark in at})),
+                kind,
                 len(at),
                 {status: counts.get(status, 0) for status in STATUSES},
                 tuple((text, count, diagnosis) for (text, diagnosis), count in common),

@@ -9,6 +9,13 @@ as a small TOML file (see ``regimens/conventions-example.toml`` in the README).
 A **sheet code** (``7KQ2-M9XA-4HPT-3WZB-1C``) packs the format version, seed, count, level, the whole
 convention and a fingerprint of the cards into Crockford base32 with a check: a code with a typo, from
 another version of the format, or from other cards is refused, each with its own message.
+
+Two layouts are read. Format 2 is an open sheet on its own (the seed deals its kinds and draws its numbers).
+Format 3 is everything else: a sheet of a set (a variant, or a student's sheet, whose kinds are dealt by the
+set's seed so that problem N is the same kind on every sheet of the set), and a **graded** sheet, made with a
+teacher's key (:mod:`.keys`): its code holds, in place of the seed, 40 bits of an HMAC of the seed under the
+teacher's secret and 16 bits of the key's fingerprint, and its problems are drawn from seeds derived from the
+secret, so the code reveals neither the seed nor the key and marks nothing without the key.
 """
 
 from __future__ import annotations
@@ -52,7 +59,11 @@ _METHOD_WORDS = {
 }
 
 #: Version of the sheet-code format and of the problems it regenerates; a code of another is refused.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
+#: The formats this dosecalc reads: 2, an open sheet on its own (still written for one, so that its code and
+#: problems are as before); 3, a sheet of a set or a graded sheet.
+READ_VERSIONS = (2, 3)
+_OPEN_SHEET_VERSION = 2
 #: Largest number of problems on a sheet.
 MAX_PROBLEMS = 500
 
@@ -216,13 +227,45 @@ _SEED_WIDTHS = (10, 20, 32, 63)
 
 
 class SheetSpec(NamedTuple):
-    """Everything a sheet is made from, besides the cards (of which the code keeps a fingerprint)."""
+    """Everything a sheet is made from, besides the cards (of which the code keeps a fingerprint) and, for a
+    graded sheet, the teacher's key."""
 
-    seed: int
+    seed: int  # an open sheet's seed, or its set's (which deals the kinds); 0 for a graded sheet
     size: int  # the number of problems
     level: int | None
     convention: Convention
     fingerprint: int  # 16 bits of the cards' hash
+    variants: int = 0  # a variant of a set of this many (1 to 100); 0 otherwise
+    variant: int = 0  # which variant (from 1)
+    student: int | None = None  # a student's sheet of a class: 32 bits derived from the student's name
+    ident: int | None = None  # a graded sheet: 40 bits of an HMAC under the teacher's secret, in place of the seed
+    key_print: int = 0  # a graded sheet: 16 bits of the teacher key's fingerprint
+
+    @property
+    def graded(self) -> bool:
+        """Made with a teacher's key: its key is given only with that key."""
+        return self.ident is not None
+
+    @property
+    def in_set(self) -> bool:
+        """A variant or a student's sheet: its kinds are dealt by its set."""
+        return self.variants > 0 or self.student is not None
+
+    @property
+    def group(self) -> int:
+        """0: a sheet on its own; 1: a variant; 2: a student's sheet."""
+        return 1 if self.variants else 2 if self.student is not None else 0
+
+    @property
+    def whole_set(self) -> SheetSpec:
+        """The spec every variant of this one's set shares (the variant left out): what a set is made from."""
+        return self._replace(variant=0)
+
+
+def ident_text(ident: int) -> str:
+    """A graded set's 40-bit identifier as eight Crockford base32 characters: names it in an export, reveals
+    nothing."""
+    return "".join(_ALPHABET[(ident >> shift) & 31] for shift in range(35, -1, -5))
 
 
 class _Bits:
@@ -249,14 +292,30 @@ def _checksum(value: int, length: int) -> int:
 
 
 def encode(spec: SheetSpec) -> str:
-    """The sheet code of ``spec``: groups of four Crockford base32 characters."""
+    """The sheet code of ``spec``: groups of four Crockford base32 characters. An open sheet on its own is
+    written in format 2, as before; a sheet of a set or a graded sheet in format 3."""
     bits = _Bits()
-    bits.put(FORMAT_VERSION, 4)
-    bits.put(spec.level or 0, 2)
-    bits.put(spec.size - 1, 9)
-    width = next(index for index, w in enumerate(_SEED_WIDTHS) if spec.seed < 1 << w)
-    bits.put(width, 2)
-    bits.put(spec.seed, _SEED_WIDTHS[width])
+    if not spec.graded and not spec.in_set:
+        bits.put(_OPEN_SHEET_VERSION, 4)
+        bits.put(spec.level or 0, 2)
+        bits.put(spec.size - 1, 9)
+        _put_seed(bits, spec.seed)
+    else:
+        bits.put(FORMAT_VERSION, 4)
+        bits.put(int(spec.graded), 1)
+        bits.put(spec.group, 2)
+        bits.put(spec.level or 0, 2)
+        bits.put(spec.size - 1, 9)
+        if spec.ident is not None:
+            bits.put(spec.ident, 40)
+            bits.put(spec.key_print, 16)
+        else:
+            _put_seed(bits, spec.seed)
+        if spec.variants:
+            bits.put(spec.variants - 1, 7)
+            bits.put(spec.variant - 1, 7)
+        elif spec.student is not None:
+            bits.put(spec.student, 32)
     convention = spec.convention
     bits.put(POUNDS.index(convention.pound), 1)
     bits.put(int(convention.round_weight), 1)
@@ -275,11 +334,19 @@ def encode(spec: SheetSpec) -> str:
     return "-".join(characters[i : i + 4] for i in range(0, len(characters), 4))
 
 
-def decode(code: str, fingerprint: int, *, field: str = "sheet") -> SheetSpec:
-    """The sheet a code stands for, checked against the cards at hand (``fingerprint``).
+def _put_seed(bits: _Bits, seed: int) -> None:
+    width = next(index for index, w in enumerate(_SEED_WIDTHS) if seed < 1 << w)
+    bits.put(width, 2)
+    bits.put(seed, _SEED_WIDTHS[width])
+
+
+def decode(code: str, fingerprint: int, *, field: str = "sheet", key_print: int | None = None) -> SheetSpec:
+    """The sheet a code stands for, checked against the cards at hand (``fingerprint``) and, for a graded
+    sheet, against the fingerprint of the teacher's key at hand (``key_print``; ``None``: no key).
 
     Raises :class:`DoseCalcError` saying which: not a code (a typo: a wrong, missing or extra character), a
-    code of another format version, or a code made from other cards.
+    code of another format version, a code made from other cards, a graded sheet without the teacher's key,
+    or a graded sheet made with another key.
     """
     if not isinstance(code, str):
         raise DoseCalcError(
@@ -300,10 +367,10 @@ def decode(code: str, fingerprint: int, *, field: str = "sheet") -> SheetSpec:
     if length < 4:
         raise DoseCalcError(typo, field=field)
     version = payload >> (length - 4)
-    if version != FORMAT_VERSION:
+    if version not in READ_VERSIONS:
         raise DoseCalcError(
-            f"{quote(code)} was made by sheet format {version}; this dosecalc reads format {FORMAT_VERSION}: mark it "
-            "with the dosecalc version that made the sheet",
+            f"{quote(code)} was made by sheet format {version}; this dosecalc reads formats "
+            f"{' and '.join(map(str, READ_VERSIONS))}: mark it with the dosecalc version that made the sheet",
             field=field,
         )
     try:
@@ -314,6 +381,16 @@ def decode(code: str, fingerprint: int, *, field: str = "sheet") -> SheetSpec:
         raise DoseCalcError(
             f"{quote(code)} was made from other regimen cards than these; give the cards the sheet was made from "
             "(the same regimens folder, and built-in cards or not)",
+            field=field,
+        )
+    if spec.graded and key_print is None:
+        raise DoseCalcError(
+            f"sheet {quote(code)} is a graded sheet: marking it needs the teacher key (--teacher-key FILE)", field=field
+        )
+    if spec.graded and spec.key_print != key_print:
+        raise DoseCalcError(
+            f"sheet {quote(code)} was made with another teacher key (fingerprint {spec.key_print:04X}; this key's is "
+            f"{key_print:04X}): give the key file the sheet was made with",
             field=field,
         )
     return spec
@@ -337,10 +414,23 @@ def _checked_payload(value: int, total: int) -> tuple[int, int]:
 def _unpack(payload: int, length: int) -> SheetSpec:
     """The spec packed in a checked payload of this format; :class:`ValueError` when it holds no valid spec."""
     bits = _Bits(payload, length)
-    bits.take(4)  # the version, checked by the caller
+    version = bits.take(4)  # checked by the caller
+    graded, group = (bits.take(1), bits.take(2)) if version == FORMAT_VERSION else (0, 0)
     level = bits.take(2)
     count = bits.take(9) + 1
-    seed = bits.take(_SEED_WIDTHS[bits.take(2)])
+    seed, ident, key_print = 0, None, 0
+    if graded:
+        ident, key_print = bits.take(40), bits.take(16)
+    else:
+        seed = bits.take(_SEED_WIDTHS[bits.take(2)])
+    variants = variant = 0
+    student = None
+    if group == 1:
+        variants, variant = bits.take(7) + 1, bits.take(7) + 1
+    elif group == 2:
+        student = bits.take(32)
+    if version == FORMAT_VERSION and (group == 3 or (not graded and not group) or variant > variants):
+        raise ValueError("not a valid sheet")  # an open sheet on its own is written in format 2 only
     pound = POUNDS[bits.take(1)]
     round_weight = bool(bits.take(1))
     units = UNIT_RULES[bits.take(1)]
@@ -351,7 +441,7 @@ def _unpack(payload: int, length: int) -> SheetSpec:
     if bits.length or method_index >= len(METHODS) or count > MAX_PROBLEMS or max(partial_unit, partial_rounding) > 100:
         raise ValueError("not a valid sheet")
     convention = Convention(pound, rounding, round_weight, units, METHODS[method_index], partial_unit, partial_rounding)
-    return SheetSpec(seed, count, level or None, convention, fingerprint)
+    return SheetSpec(seed, count, level or None, convention, fingerprint, variants, variant, student, ident, key_print)
 
 
 def fingerprint(cards: Iterable[Card]) -> int:
@@ -375,6 +465,12 @@ def _canonical(value: Any) -> Any:
 def student_seed(seed: int, student: str) -> int:
     """The seed of ``student``'s own sheet: derived from the class's seed and the student, 32 bits."""
     digest = hashlib.blake2b(f"{seed}\x00{student}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big")
+
+
+def variant_seed(seed: int, variant: int) -> int:
+    """The seed of variant ``variant`` (1 to N) of a set made with ``seed``: 32 bits of a hash of both."""
+    digest = hashlib.blake2b(f"{seed}\x00variant\x00{variant}".encode(), digest_size=4).digest()
     return int.from_bytes(digest, "big")
 
 

@@ -6,6 +6,11 @@ What a question holds (the key, the interval the sheet's rule accepts, distracto
 cleaned of characters XML cannot hold and of control codes, escaped for HTML and then for XML, and a CDATA
 section is split wherever ``]]>`` occurs; nothing refers to an outside resource; zip packages are the same
 bytes for the same sheet (fixed timestamps, names in a fixed order).
+
+No sheet code is in the text a student sees (the question, its feedback, a quiz's or section's title): the code
+of a practice sheet gives its key to anyone with dosecalc. It goes only to the hidden metadata that traces a
+question to its sheet: Moodle's ``idnumber``, GIFT's ``[id:...]`` comment, a package's item identifiers. A
+graded set is named by its identifier, never by its seed.
 """
 
 from __future__ import annotations
@@ -71,22 +76,27 @@ def export(result: Result) -> Export:
     from ...results import Sheet, Variants
 
     if isinstance(result, Variants):
-        title = f"dosecalc exercises, set {result.seed}: {result.count} problems, {len(result)} variants of each"
-        return Export(title, variant_questions(result.sheets, result.seed), True)
+        title = (
+            f"dosecalc exercises, {'graded ' if result.graded else ''}set {result.name}: {result.count} problems, "
+            f"{len(result)} variants of each"
+        )
+        return Export(title, variant_questions(result.sheets, result.name), True)
     assert isinstance(result, Sheet)
-    return Export(f"dosecalc exercises, sheet {result.code}", [[q] for q in sheet_questions(result)], False)
+    title = f"dosecalc exercises, {'graded' if result.graded else 'practice'}: {len(result)} problems"
+    return Export(title, [[q] for q in sheet_questions(result)], False)
 
 
 def question_html(q: Question, unit_typed: bool = False) -> str:
     """The question as a student sees it: the problem, the unit and rounding asked (and, where the platform
-    grades the unit typed after the number, that it must be typed), and the disclaimer."""
+    grades the unit typed after the number, that it must be typed), and the disclaimer. No sheet code: a
+    student would get the key from an open one; the code goes to the question's hidden metadata."""
     step = plain(q.problem.step)
     typed = f" Type the unit after the number (e.g. 10.9 {html_text(q.unit)})." if unit_typed else ""
     return (
         f"<p>{html_text(q.problem.question)}</p>"
         f"<p>Give the answer in {html_text(q.unit)}, rounded half up to {html_text(step)} {html_text(q.unit)}."
         f"{typed}</p>"
-        f"<p><small>{html_text(DISCLAIMER)} Sheet {html_text(q.idnumber)}.</small></p>"
+        f"<p><small>{html_text(DISCLAIMER)}</small></p>"
     )
 
 
@@ -137,7 +147,8 @@ def variants_markdown(result: Result) -> str:
 
     assert isinstance(result, Variants)
     lines = [
-        f"# dosecalc exercises: set {result.seed}, {result.count} problems, {len(result)} variants of each",
+        f"# dosecalc exercises: {'graded ' if result.graded else ''}set {result.name}, {result.count} problems, "
+        f"{len(result)} variants of each",
         "",
         f"*{DISCLAIMER}*",
         "",

@@ -3,11 +3,12 @@
 
 The same questions as the Moodle XML export: the right answer first with half the step as tolerance, the
 distractors at 0 % with feedback naming the error, the worked steps as general feedback (``####``). GIFT has
-no units: the question text names the unit, and only a number is read. No idnumber either: the sheet code
-and problem number are in a comment line before each question. ``$CATEGORY:`` lines put the questions in
-the same categories as the XML export. Text is escaped for HTML, then GIFT's own characters (``~ = # { } :``
-and the backslash) are escaped with a backslash, and every question is one line, so no text can start a
-comment or a category line.
+no units: the question text names the unit, and only a number is read. The sheet code and problem number
+are the question's ID number, in the comment line before it (``// [id:CODE #3]``, which Moodle's GIFT importer
+reads as the idnumber: ``extract_idnumber_and_tags_from_comment`` in ``question/format/gift/format.php``);
+never in the question text. ``$CATEGORY:`` lines put the questions in the same categories as the XML export.
+Text is escaped for HTML, then GIFT's own characters (``~ = # { } :`` and the backslash) are escaped with a
+backslash, and every question is one line, so no text can start a comment or a category line.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def _question(q: Question) -> list[str]:
     answers += [_answer("%0%", plain(d.value), plain(d.tolerance), error_html(d.error, q)) for d in q.distractors]
     body = " ".join(answers) + " ####" + escape_gift(steps_html(q, symmetric=True))
     return [
-        "// " + _one_line(f"sheet {q.idnumber}. {q.rule()} {q.edge()}"),
+        "// " + _one_line(f"[id:{q.idnumber}] {q.rule()} {q.edge()}"),
         f"::{escape_gift(q.name)}::[html]{escape_gift(question_html(q))}{{#{body}}}",
         "",
     ]
