@@ -660,3 +660,15 @@ def test_golden_a_duration_given_in_minutes_is_converted_in_the_step_that_uses_i
     assert rate.exact == pytest.approx(total * 60 / 40, rel=1e-12)
     assert rate.factors == 2  # mg/kg × kg, then the rate: the level's two factors
     assert not any("0.6667" in line for line in rate.steps)
+
+
+def test_a_change_to_the_problem_kinds_without_a_new_sheet_format_fails_loudly() -> None:
+    """A sheet code names no kinds: adding, removing or reordering one must come with a new format version."""
+    from dosecalc.teaching import sheets
+    from dosecalc.teaching.exercises import KINDS
+
+    listed = [(kind.id, kind.level, kind.make.__name__) for kind in KINDS]
+    sheets.check_kinds(listed)  # the kinds as they are: the digest the format was made for
+    for changed in (listed[:-1], [*listed, ("new-kind", 1, "_new")], [listed[1], listed[0], *listed[2:]]):
+        with pytest.raises(RuntimeError, match="give the sheet format a new version"):
+            sheets.check_kinds(changed)

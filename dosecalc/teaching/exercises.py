@@ -46,7 +46,7 @@ from ..errors import DoseCalcError
 from ..regimens import BolusPhase, Card, InfusionPhase, PhasedCard, documented_dose
 from ..units import Q_, Concentration, Quantity, parse_concentration
 from ..wording import numbers, words
-from .sheets import Convention, places_of
+from .sheets import Convention, check_kinds, places_of
 
 PREPARATIONS = ("100 mg in 100 mL", "500 mg in 500 mL", "80 mg in 500 mL", "100 mg in 50 mL", "200 mg in 100 mL")
 STRENGTHS = ("1 mg/mL", "2 mg/mL", "0.5 mg/mL", "0.16 mg/mL")
@@ -930,6 +930,9 @@ KINDS: tuple[Kind, ...] = (
     Kind("infusion-pump-rate", 3, lambda card: bool(_converted_infusions(card)), _infusion_pump_rate),
     Kind("session-total", 3, _bolus_then_infusion, _session_total),
 )
+
+
+check_kinds((kind.id, kind.level, kind.make.__name__) for kind in KINDS)
 
 
 def deck(cards: Sequence[Card], level: int) -> list[Kind]:

@@ -66,6 +66,28 @@ READ_VERSIONS = (2, 3)
 _OPEN_SHEET_VERSION = 2
 #: Largest number of problems on a sheet.
 MAX_PROBLEMS = 500
+#: The problem kinds (id, level and maker of each, in order) that the formats above regenerate, as a digest:
+#: a sheet code names no kinds, so a change to them must come with a new format version, or old codes would
+#: silently regenerate other problems. :func:`check_kinds` holds the two together.
+KINDS_DIGEST = "3408080ca30ebe55"
+
+
+def kinds_digest(kinds: Iterable[tuple[str, int, str]]) -> str:
+    """The digest of a list of problem kinds, each ``(id, level, maker's name)``."""
+    text = "\n".join(f"{kind} {level} {maker}" for kind, level, maker in kinds)
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+def check_kinds(kinds: Iterable[tuple[str, int, str]]) -> None:
+    """Fail loudly, at import, when the problem kinds are not those the sheet format was made for."""
+    found = kinds_digest(kinds)
+    if found != KINDS_DIGEST:
+        raise RuntimeError(
+            f"the problem kinds changed (digest {found}, sheet format {FORMAT_VERSION} was made for "
+            f"{KINDS_DIGEST}): give the sheet format a new version in teaching/sheets.py (FORMAT_VERSION, and the "
+            "open sheet's), so that old codes are refused rather than regenerate other problems; then record the "
+            "new digest in KINDS_DIGEST"
+        )
 
 
 def places_of(step: Decimal) -> int:
