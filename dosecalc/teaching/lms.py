@@ -36,8 +36,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from .marking import PLACES, _round, diagnose, error_tolerance, factor_errors, key_value
 
 if TYPE_CHECKING:
-    from ..results import Sheet
     from .exercises import Problem
+    from .sheets import Convention
 
 #: Most variants of each problem one export holds.
 MAX_VARIANTS = 100
@@ -225,11 +225,18 @@ def distractors(problem: Problem, convert: bool) -> tuple[Distractor, ...]:
     return tuple(kept)
 
 
-def question(problem: Problem, sheet: Sheet, category: str, name: str, variant: int | None = None) -> Question:
-    """``problem`` of ``sheet`` as a platform's question."""
-    convention = sheet.convention
-    convert = convention.units == "convert"
-    code = sheet.code
+class Made(NamedTuple):
+    """What a sheet's questions are made from: its problems, its code and the conventions it is marked by."""
+
+    problems: Sequence[Problem]
+    code: str
+    convention: Convention
+
+
+def question(problem: Problem, made: Made, category: str, name: str, variant: int | None = None) -> Question:
+    """``problem`` of the sheet ``made`` as a platform's question."""
+    convert = made.convention.units == "convert"
+    code = made.code
     return Question(
         problem,
         code,
@@ -246,7 +253,7 @@ def question(problem: Problem, sheet: Sheet, category: str, name: str, variant: 
     )
 
 
-def sheet_questions(sheet: Sheet) -> list[Question]:
+def sheet_questions(sheet: Made) -> list[Question]:
     """A sheet's problems as questions, in categories by level and kind: ``dosecalc/level 2/pump-rate``."""
     return [
         question(
@@ -259,7 +266,7 @@ def sheet_questions(sheet: Sheet) -> list[Question]:
     ]
 
 
-def variant_questions(sheets: Sequence[Sheet], name: int | str) -> list[list[Question]]:
+def variant_questions(sheets: Sequence[Made], name: int | str) -> list[list[Question]]:
     """Variants as questions, one list (one category) per problem position: position N holds problem N of
     every variant's sheet (all of one kind, none alike), so a quiz's random question from the category gives
     each student their own. ``name`` names the set: its seed, or a graded set's identifier."""

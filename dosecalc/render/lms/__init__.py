@@ -23,11 +23,11 @@ from html import escape
 from typing import TYPE_CHECKING, NamedTuple
 
 from ...teaching.exercises import answer_text
-from ...teaching.lms import Question, plain, sheet_questions, variant_questions
+from ...teaching.lms import Made, Question, plain, sheet_questions, variant_questions
 from ...wording import DISCLAIMER
 
 if TYPE_CHECKING:
-    from ...results import Result
+    from ...results import Result, Sheet
 
 # Characters XML 1.0 cannot hold or that act on a terminal: C0 and C1 controls (but tab, line feed and carriage
 # return), DEL, lone surrogates and the two non-characters U+FFFE and U+FFFF.
@@ -71,6 +71,10 @@ class Export(NamedTuple):
     variants: bool
 
 
+def _made(sheet: Sheet) -> Made:
+    return Made(sheet.problems, sheet.code, sheet.convention)
+
+
 def export(result: Result) -> Export:
     """The questions of a sheet, or of a set of variants."""
     from ...results import Sheet, Variants
@@ -80,10 +84,10 @@ def export(result: Result) -> Export:
             f"dosecalc exercises, {'graded ' if result.graded else ''}set {result.name}: {result.count} problems, "
             f"{len(result)} variants of each"
         )
-        return Export(title, variant_questions(result.sheets, result.name), True)
+        return Export(title, variant_questions([_made(sheet) for sheet in result.sheets], result.name), True)
     assert isinstance(result, Sheet)
     title = f"dosecalc exercises, {'graded' if result.graded else 'practice'}: {len(result)} problems"
-    return Export(title, [[q] for q in sheet_questions(result)], False)
+    return Export(title, [[q] for q in sheet_questions(_made(result))], False)
 
 
 def question_html(q: Question, unit_typed: bool = False) -> str:
