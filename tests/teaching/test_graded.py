@@ -21,8 +21,8 @@ from dosecalc.teaching import exercises as ex
 from dosecalc.teaching.keys import TeacherKey, parse_key
 from dosecalc.teaching.sheets import PROFILES, decode, fingerprint
 
-from .helpers import run
-from .lms_readers import unzip
+from ..helpers import run
+from ..lms_readers import unzip
 
 CARDS = list(load_catalogue().cards.values())
 PRINTS = fingerprint(CARDS)

@@ -15,7 +15,7 @@ from dosecalc.render.html import sheets_html
 from dosecalc.results import Sheet
 from dosecalc.teaching.exercises import answer_text
 
-from .helpers import chromium_or_skip, pdf_pages, run
+from ..helpers import chromium_or_skip, pdf_pages, run
 
 #: A class whose names would break a page that did not escape them, in HTML and in CSS strings.
 STUDENTS = ("Ana Lima", 'Zoë "Z" O\'Brien </style><script>alert(1)</script>', "Tom\\ Ng")

@@ -26,7 +26,7 @@ from dosecalc.teaching.marking import diagnose, is_right, key_value, mark_one
 from dosecalc.teaching.sheets import PROFILES, SheetSpec, decode, fingerprint
 from dosecalc.units import convert_text, unit_text
 
-from .lms_readers import (
+from ..lms_readers import (
     grade,
     qti_grade,
     read_canvas,
@@ -39,7 +39,7 @@ from .lms_readers import (
 FORMATS = ("moodle", "gift", "canvas", "qti21")
 #: The 1EdTech schemas: ../shared/schemas/qti beside the repository (as CI has them), or DOSECALC_QTI_SCHEMAS.
 SCHEMAS = Path(
-    os.environ.get("DOSECALC_QTI_SCHEMAS") or Path(__file__).resolve().parents[1].parent / "shared" / "schemas" / "qti"
+    os.environ.get("DOSECALC_QTI_SCHEMAS") or Path(__file__).resolve().parents[2].parent / "shared" / "schemas" / "qti"
 )
 
 

@@ -23,7 +23,7 @@ from dosecalc.regimens import builtin_dir, load_catalogue
 from dosecalc.teaching.exercises import KINDS, deck, generate
 from dosecalc.teaching.sheets import METHODS, PROFILES, Convention
 
-from .helpers import SEED_IDS, run
+from ..helpers import SEED_IDS, run
 
 CARDS = list(load_catalogue().cards.values())
 #: The four seed cards, for golden sheets worked by hand before the later cards were built in.

@@ -34,7 +34,7 @@ from dosecalc.teaching.marking import (
 )
 from dosecalc.teaching.sheets import PROFILES, Convention, SheetSpec
 
-from .helpers import run
+from ..helpers import run
 
 STANDARD = PROFILES["standard"]
 
