@@ -915,3 +915,56 @@ def test_a_dose_unit_for_a_weight_is_named_as_the_mistake() -> None:
     with pytest.raises(DoseCalcError) as raised:
         dosecalc.table("70 mg")
     assert raised.value.problem == "'70 mg' is in mg, a unit for doses; a body weight is in kg, g or lb, e.g. 70 kg"
+
+
+def _flag_parameters() -> list[tuple[str, str]]:
+    """(function, parameter) of every bool parameter of the public operations."""
+    import inspect
+
+    found = []
+    for name in dosecalc.api.__all__:
+        function = getattr(dosecalc.api, name)
+        for parameter in inspect.signature(function).parameters.values():
+            if parameter.annotation == "bool":
+                found.append((name, parameter.name))
+    return found
+
+
+FLAGS = _flag_parameters()
+
+
+def test_the_flag_parameters_are_found() -> None:
+    # table has no_cap, explain and builtin; exercises key; mark partial; new_teacher_key force
+    assert {("table", "no_cap"), ("table", "explain"), ("exercises", "key"), ("mark", "partial")} <= set(FLAGS)
+
+
+@pytest.mark.parametrize("given", ["false", "False", "0", 0, 1, None, "yes"], ids=repr)
+@pytest.mark.parametrize(("function", "parameter"), FLAGS, ids=lambda value: str(value))
+def test_a_flag_takes_a_bool_and_refuses_anything_read_as_one(function: str, parameter: str, given: object) -> None:
+    """``no_cap="false"`` would be true in Python and lift the cap: every bool parameter refuses a non-bool,
+    naming itself, before any work is done (so no file is written: new_teacher_key's output is never reached)."""
+    with pytest.raises(DoseCalcError) as raised:
+        getattr(dosecalc.api, function)(**{parameter: given})
+    assert raised.value.field == parameter
+    assert "expected True or False" in str(raised.value)
+
+
+def test_no_cap_false_as_text_never_lifts_the_cap() -> None:
+    # 0.35 mg/kg/h x 120 kg = 42 mg/h uncapped; the card's cap is 25 mg/h
+    with pytest.raises(DoseCalcError, match="no_cap: expected True or False"):
+        dosecalc.table("120 kg", "rate-0.35-mg-kg-h", no_cap="false")
+    assert_quantity_close(
+        dosecalc.table("120 kg", "rate-0.35-mg-kg-h", no_cap=np.bool_(True)).rows[0].rate, Q_(42, "mg/h")
+    )
+    assert_quantity_close(dosecalc.table("120 kg", "rate-0.35-mg-kg-h", no_cap=False).rows[0].rate, Q_(25, "mg/h"))
+
+
+@pytest.mark.parametrize(
+    "weights", [["50 kg", None], [None], ("70 kg", "80 kg", None)], ids=["second", "only", "third"]
+)
+def test_none_inside_a_list_of_weights_is_refused_with_its_position(weights: list[object]) -> None:
+    """None alone means the 70 kg reference adult; None inside a list is a missing weight, never the reference."""
+    with pytest.raises(DoseCalcError) as raised:
+        dosecalc.table(weights)
+    assert raised.value.field == "weight"
+    assert f"entry {list(weights).index(None) + 1} of the list is None" in str(raised.value)
