@@ -129,8 +129,15 @@ def _whole(value: Any, field: str, low: int, high: int) -> int:
 
 def _problem_number(value: Any) -> int:
     """A problem number given as a whole number or as its digits (keys read from CSV or JSON are text)."""
-    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 6:
-        value = int(value.strip())
+    if isinstance(value, str):
+        from .units import whole_number
+
+        try:  # plain ASCII digits only: '²' or '٣' is a digit to str.isdigit() but no number to int()
+            return whole_number(value, "answers", 1, MAX_PROBLEMS)
+        except DoseCalcError:
+            raise DoseCalcError(
+                f"{quote(value)} is not a problem number (a whole number from 1 to {MAX_PROBLEMS})", field="answers"
+            ) from None
     return _whole(value, "answers", 1, MAX_PROBLEMS)
 
 
@@ -1037,7 +1044,12 @@ def mark(
     ignored: list[str] = []
     is_class = False
     if isinstance(answers, Mapping):
-        texts: dict[int, str | None] = {_problem_number(n): None if t is None else str(t) for n, t in answers.items()}
+        texts: dict[int, str | None] = {}
+        for written, text in answers.items():
+            number = _problem_number(written)
+            if number in texts:  # "1" beside "01": one answer a problem, never the last of two
+                raise DoseCalcError(f"problem {number} is answered more than once", field="answers")
+            texts[number] = None if text is None else str(text)
         readings = [Answers(None, None, texts, (), {})]
     elif isinstance(answers, (str, Path)):
         from .files import read_csv_rows

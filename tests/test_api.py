@@ -968,3 +968,25 @@ def test_none_inside_a_list_of_weights_is_refused_with_its_position(weights: lis
         dosecalc.table(weights)
     assert raised.value.field == "weight"
     assert f"entry {list(weights).index(None) + 1} of the list is None" in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["²", "٣", "１", "½", "Ⅻ", "1.0", "+1", "0", "501", "9" * 5000],
+    ids=["superscript", "arabic-indic", "fullwidth", "fraction", "roman", "decimal", "sign", "zero", "too-big", "huge"],
+)
+def test_a_problem_number_is_plain_digits_from_1_to_the_most_problems(number: str) -> None:
+    """str.isdigit() and int() disagree on Unicode digits ('²'.isdigit() is true, int('²') raises): every
+    number read from text is plain ASCII digits, and anything else is refused naming the field, never a crash."""
+    with pytest.raises(DoseCalcError) as raised:
+        dosecalc.mark({number: "10 mg"}, sheet=dosecalc.exercises(count=3, seed=5).code)
+    assert raised.value.field == "answers"
+    assert "is not a problem number" in str(raised.value)
+    assert len(str(raised.value)) < 200  # a 5,000-digit number is quoted by a prefix
+
+
+def test_one_problem_given_twice_under_two_spellings_is_refused() -> None:
+    code = dosecalc.exercises(count=3, seed=5).code
+    with pytest.raises(DoseCalcError, match="problem 1 is answered more than once"):
+        dosecalc.mark({"1": "10 mg", "01": "11 mg"}, sheet=code)
+    assert dosecalc.mark({" 2 ": "10 mg", 3: "1 mL"}, sheet=code).marks[1].given == "10 mg"  # 2 read as 2
