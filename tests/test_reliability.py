@@ -960,3 +960,56 @@ def test_any_toml_built_from_hostile_pieces_is_a_card_or_a_card_error(
         return
     for value in (card.title, card.indication):
         assert printable(value.replace("\n", "").replace("\t", "")) == value.replace("\n", "").replace("\t", "")
+
+
+def _on_a_terminal(args: list[str], cwd: Path) -> bytes:
+    """What ``dosecalc ARGS`` prints when its standard output is a terminal (a pseudo-terminal here)."""
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        done = subprocess.run(
+            [*DOSECALC, *args], cwd=cwd, stdout=follower, stderr=subprocess.PIPE, timeout=60, check=False
+        )
+        os.close(follower)
+        follower = -1
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal's other end is closed: all is read
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        if follower != -1:
+            os.close(follower)
+        os.close(leader)
+    assert done.returncode in (0, 1), done.stderr
+    return b"".join(chunks)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "markdown", "table"])
+def test_a_students_control_characters_never_reach_a_terminal_in_any_format(tmp_path: Path, fmt: str) -> None:
+    """check prints the student's name in every format; on a terminal an ESC in it is shown as \\u001b."""
+    code = run("exercises", "--count", "2", "--seed", "5", "--format", "json")
+    sheet = json.loads(code.stdout)["sheet_code"]
+    (tmp_path / "answers.csv").write_text("student,problem,answer\n\x1b]0;owned\x07ana\x1b[2J,1,10 mg\n")
+    shown = _on_a_terminal(["check", "answers.csv", "--sheet", sheet, "--format", fmt], tmp_path)
+    assert b"\x1b]0" not in shown and b"\x1b[2J" not in shown and b"\x07" not in shown, shown
+    assert b"\\u001b" in shown, shown
+
+
+def test_csv_piped_to_a_program_keeps_the_text_as_given(tmp_path: Path) -> None:
+    """Escaping is for terminals: a pipe or a file gets the CSV as it is (the control character refused by
+    a spreadsheet is no concern of a program that reads it)."""
+    code = run("exercises", "--count", "2", "--seed", "5", "--format", "json")
+    sheet = json.loads(code.stdout)["sheet_code"]
+    (tmp_path / "answers.csv").write_text("student,problem,answer\nana\x1bX,1,10 mg\n")
+    done = subprocess.run(
+        [*DOSECALC, "check", "answers.csv", "--sheet", sheet, "--format", "csv"],
+        cwd=tmp_path, capture_output=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert b"ana\x1bX" in done.stdout, done.stdout

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..errors import DoseCalcError
+from ..errors import DoseCalcError, printable
 from ..wording import DISCLAIMER
 from .options import (
     CardsFormat,
@@ -64,12 +64,18 @@ def command(name: str, **settings: Any) -> Callable[[Callable[..., Any]], Callab
     return register
 
 
-def write(text: str | bytes, output: Path | None, field: str = "output") -> None:
-    """``text`` to standard output, or to ``output`` whole or not at all (and say so on stderr)."""
+def write(text: str | bytes, output: Path | None, field: str = "output", *, drawn: bool = False) -> None:
+    """``text`` to standard output, or to ``output`` whole or not at all (and say so on stderr). On a terminal,
+    control characters in any format (CSV and JSON included) are shown escaped (``\\u001b``), so a student's
+    name or a card's text cannot act on it; a table ``drawn`` for the terminal escapes such text itself and
+    keeps its colours."""
     if output is None:
         from ..files import write_stdout
 
-        write_stdout(text if isinstance(text, str) else text.decode())
+        shown = text if isinstance(text, str) else text.decode()
+        if not drawn and sys.stdout.isatty():
+            shown = "\n".join(printable(line) for line in shown.split("\n"))
+        write_stdout(shown)
     else:
         from ..files import path_text, write_atomic
 
@@ -85,7 +91,7 @@ def emit(result: Result, format: str, output: Path | None, raw_csv: bool = False
 
     terminal = output is None and format == "table" and sys.stdout.isatty()
     width = None if terminal else 160
-    write(result.as_text(format, width=width, color=terminal, raw_csv=raw_csv), output)
+    write(result.as_text(format, width=width, color=terminal, raw_csv=raw_csv), output, drawn=terminal)
     if format in MACHINE_FORMATS and format != "json":
         print(DISCLAIMER, file=sys.stderr)
 
@@ -251,7 +257,6 @@ def cohort(
     import contextlib
 
     from .. import api
-    from ..errors import printable
     from ..files import atomic_writer, background_writes, check_targets, path_text
     from ..render.data import bad_rows_csv
 
