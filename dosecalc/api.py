@@ -123,7 +123,11 @@ def _whole(value: Any, field: str, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise DoseCalcError(f"expected a whole number from {low} to {high}, got {value!r:.40}", field=field)
     if not low <= value <= high:
-        raise DoseCalcError(f"{value} is not a whole number from {low} to {high}", field=field)
+        if value.bit_length() > 128:  # quoted by its size: a 4,000-digit number made a 4,000-character line
+            shown = f"a number of about {int(value.bit_length() * 0.30103):,} digits"
+        else:
+            shown = str(value)
+        raise DoseCalcError(f"{shown} is not a whole number from {low} to {high}", field=field)
     return value
 
 

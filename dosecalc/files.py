@@ -451,6 +451,10 @@ def parse_toml(text: str, field: str) -> dict[str, Any]:
         raise DoseCalcError(
             f"nests arrays or tables more than {MAX_TOML_DEPTH} deep; expected a short TOML file", field=field
         )
+    if _dotted_depth(text) > MAX_TOML_DEPTH:  # tomllib takes time quadratic in a dotted key's parts
+        raise DoseCalcError(
+            f"has a dotted key of more than {MAX_TOML_DEPTH} parts; expected a short TOML file", field=field
+        )
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -475,6 +479,29 @@ def _toml_depth(text: str) -> int:
                 deepest = max(deepest, depth)
             elif ch in "]}":
                 depth = max(depth - 1, 0)
+    return deepest
+
+
+def _dotted_depth(text: str) -> int:
+    """An upper bound on the parts of the longest dotted key (``a.b.c = 1``, ``[a.b.c]``): the dots outside
+    quotes before a line's ``=``, or in a table header. Checked before parsing, in time linear in the text."""
+    if text.count(".") < MAX_TOML_DEPTH:
+        return 0
+    deepest = 0
+    for line in text.splitlines():
+        stripped = line.lstrip()
+        key = stripped if stripped.startswith("[") else stripped.split("=", 1)[0] if "=" in stripped else ""
+        dots, quote = 0, ""
+        for ch in key:
+            if quote:
+                quote = "" if ch == quote else quote
+            elif ch in "\"'":
+                quote = ch
+            elif ch == ".":
+                dots += 1
+            elif ch in "]#":
+                break
+        deepest = max(deepest, dots + 1)
     return deepest
 
 

@@ -1013,3 +1013,38 @@ def test_csv_piped_to_a_program_keeps_the_text_as_given(tmp_path: Path) -> None:
         cwd=tmp_path, capture_output=True, timeout=60, check=False,
     )  # fmt: skip
     assert b"ana\x1bX" in done.stdout, done.stdout
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" + ".".join(["k"] * 50_000) + "]\nx = 1\n",  # 100 KB, under the 256 KiB a card may be
+        ".".join(["k"] * 50_000) + " = 1\n",
+        "[a]\n" + ".".join(["b"] * 33) + " = 1\n",
+    ],
+    ids=["header", "key", "just-past-the-bound"],
+)
+def test_a_long_dotted_key_is_refused_before_parsing(tmp_path: Path, text: str) -> None:
+    """tomllib takes time quadratic in a dotted key's parts (50,000 took 9 s): such a card is refused by a
+    linear count first, with a message saying what is wrong."""
+    folder = tmp_path / "cards"
+    folder.mkdir()
+    (folder / "deep.toml").write_text(text, encoding="utf-8")
+    result = run("regimens", "--regimens-dir", str(folder))
+    assert result.exit_code == 2, result.output
+    assert "has a dotted key of more than 32 parts" in one_error_line(result.stderr)
+
+
+def test_dotted_keys_within_the_bound_and_dots_in_quotes_are_read() -> None:
+    from dosecalc.files import parse_toml
+
+    # 32 parts is the bound; dots inside a quoted key or a string, and in numbers, are not key parts
+    assert parse_toml(".".join(["b"] * 32) + " = 1\n", "card")["b"]["b"]
+    assert parse_toml("[a]\n'q.q.q' = 1\nx = 0.35\ny = \"" + "." * 100 + '"\n', "card")["a"]["q.q.q"] == 1
+
+
+def test_a_seed_of_thousands_of_digits_is_quoted_by_its_size() -> None:
+    result = run("exercises", "--seed", "9" * 4000)
+    assert result.exit_code == 2
+    line = one_error_line(result.stderr)
+    assert line == "error: --seed: a number of about 4,000 digits is not a whole number from 0 to 9223372036854775807"
