@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import re
 import resource
 import signal
 import stat
@@ -962,16 +963,24 @@ def test_any_toml_built_from_hostile_pieces_is_a_card_or_a_card_error(
         assert printable(value.replace("\n", "").replace("\t", "")) == value.replace("\n", "").replace("\t", "")
 
 
-def _on_a_terminal(args: list[str], cwd: Path) -> bytes:
-    """What ``dosecalc ARGS`` prints when its standard output is a terminal (a pseudo-terminal here)."""
+def _on_a_terminal(args: list[str], cwd: Path, columns: int | None = None) -> bytes:
+    """What ``dosecalc ARGS`` prints when its standard output is a terminal (a pseudo-terminal here), of
+    ``columns`` when given."""
+    import fcntl
     import os
     import pty
+    import struct
+    import termios
 
     leader, follower = pty.openpty()
+    if columns is not None:
+        fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
+    environment = {key: value for key, value in os.environ.items() if key not in ("COLUMNS", "LINES")}
     try:
         done = subprocess.run(
-            [*DOSECALC, *args], cwd=cwd, stdout=follower, stderr=subprocess.PIPE, timeout=60, check=False
-        )
+            [*DOSECALC, *args], cwd=cwd, stdout=follower, stderr=subprocess.PIPE, timeout=60, check=False,
+            env=environment,
+        )  # fmt: skip
         os.close(follower)
         follower = -1
         chunks = []
@@ -1048,3 +1057,13 @@ def test_a_seed_of_thousands_of_digits_is_quoted_by_its_size() -> None:
     assert result.exit_code == 2
     line = one_error_line(result.stderr)
     assert line == "error: --seed: a number of about 4,000 digits is not a whole number from 0 to 9223372036854775807"
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+def test_a_table_on_a_terminal_is_drawn_to_the_terminals_width(tmp_path: Path, columns: int) -> None:
+    """Tables were drawn 140 columns wide whatever the terminal, so at 80 columns every row wrapped."""
+    shown = _on_a_terminal(["table"], tmp_path, columns).decode()
+    colourless = re.sub(r"\x1b\[[0-9;]*m", "", shown.replace("\r", ""))  # measured as shown, without colours
+    lines = [line for line in colourless.split("\n") if line]
+    assert len(lines) > 10 and max(len(line) for line in lines) <= columns, max(lines, key=len)
+    assert max(len(line) for line in lines) > columns - 20  # the width is used, not a narrower fixed one

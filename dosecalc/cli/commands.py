@@ -90,7 +90,12 @@ def emit(result: Result, format: str, output: Path | None, raw_csv: bool = False
     from ..formats import MACHINE_FORMATS
 
     terminal = output is None and format == "table" and sys.stdout.isatty()
-    width = None if terminal else 160
+    if terminal:  # the terminal's own width (COLUMNS, else the terminal's size), not a fixed 140
+        import shutil
+
+        width = shutil.get_terminal_size((140, 24)).columns
+    else:
+        width = 160
     write(result.as_text(format, width=width, color=terminal, raw_csv=raw_csv), output, drawn=terminal)
     if format in MACHINE_FORMATS and format != "json":
         print(DISCLAIMER, file=sys.stderr)
