@@ -68,6 +68,11 @@ Folder: TypeAlias = "str | Path | None"
 MAX_PROBLEMS = 500
 #: Longest course the what-if ``sessions`` allows in a table (one a day for a year).
 MAX_SESSIONS = 365
+#: About how many rows a schedule (and a handout's schedule) has when no step is given: see
+#: :func:`dosecalc.schedules.default_step`.
+SCHEDULE_ROWS = 24
+#: About how many rows a simulation's table has when no step is given.
+SIMULATION_ROWS = 200
 #: Most sessions a simulation runs.
 MAX_SIMULATED_SESSIONS = 60
 
@@ -431,7 +436,7 @@ def schedule(
     regimen: str,
     weight: QuantityLike | None = None,
     *,
-    step: QuantityLike = "15 min",
+    step: QuantityLike | None = None,
     duration: QuantityLike | None = None,
     concentration: QuantityLike | None = None,
     drop_factor: QuantityLike | None = None,
@@ -471,10 +476,11 @@ def schedule(
     """
     from .dosing import calculate
     from .results import ScheduleTable
-    from .schedules import build_schedule
+    from .schedules import build_schedule, default_step
+    from .units import Q_
 
     patient = _patient(weight)
-    step_q = _quantity(step, _spec("TIME_STEP"), "step")
+    step_q = None if step is None else _quantity(step, _spec("TIME_STEP"), "step")
     what_if = _what_if(duration, concentration, drop_factor)
     if not isinstance(regimen, str):
         raise DoseCalcError(f"expected one regimen id, got {regimen!r:.40}", field="regimen")
@@ -482,6 +488,8 @@ def schedule(
     (plan,) = _plans(chosen, what_if, drugs)
     _check_drip(what_if, [plan])
     figures = calculate(plan, patient.typed, bool(explain))
+    if step_q is None:
+        step_q = default_step(figures.duration, Q_(15.0, "min"), SCHEDULE_ROWS)
     return ScheduleTable(build_schedule(figures, step_q), patient, _brief(notes))
 
 
@@ -592,7 +600,7 @@ def simulate(
     sessions: int = 1,
     interval: QuantityLike = "24 h",
     until: QuantityLike | None = None,
-    step: QuantityLike = "5 min",
+    step: QuantityLike | None = None,
     compare: Regimens = None,
     regimens_dir: Folder = None,
     builtin: bool = True,
@@ -655,7 +663,8 @@ def simulate(
         raise error.for_field("compare") from None
     figures = [calculate(plan, patient.typed) for plan in _plans(cards_, what_if, catalogue.drugs)]
     end = None if until is None else _quantity(until, _spec("DURATION"), "until")
-    return _simulation(model, patient, figures, count, every, end, _quantity(step, _spec("TIME_STEP"), "step"))
+    step_q = None if step is None else _quantity(step, _spec("TIME_STEP"), "step")
+    return _simulation(model, patient, figures, count, every, end, step_q)
 
 
 def _simulation(
@@ -671,7 +680,7 @@ def _simulation(
     :func:`report`."""
     from . import pk
     from .results import SimulationTable
-    from .schedules import MAX_ROWS
+    from .schedules import MAX_ROWS, default_step
 
     if not isinstance(model, str):
         raise DoseCalcError(f"expected a model name, got {model!r:.40}", field="model")
@@ -683,7 +692,9 @@ def _simulation(
         pk.check_course(course)
         courses.append((row, course))
     end = until if until is not None else pk.default_end([course for _, course in courses])
-    times = pk.output_times(end, pk.SIMULATION_STEP if step is None else step, MAX_ROWS)
+    if step is None:
+        step = default_step(end, pk.SIMULATION_STEP, SIMULATION_ROWS)
+    times = pk.output_times(end, step, MAX_ROWS)
     return SimulationTable(tuple(pk.run_courses(chosen, patient.weight, courses, times)), patient)
 
 
@@ -1127,7 +1138,7 @@ def report(
     duration: QuantityLike | None = None,
     concentration: QuantityLike | None = None,
     drop_factor: QuantityLike | None = None,
-    step: QuantityLike = "30 min",
+    step: QuantityLike | None = None,
     model: str | None = None,
     explain: bool = False,
     regimens_dir: Folder = None,
@@ -1177,8 +1188,17 @@ def report(
     )
     if len(dose_table.patients) != 1:
         raise DoseCalcError("a handout is for one patient; give one weight", field="weight")
-    step_q = _quantity(step, _spec("TIME_STEP"), "step")
-    schedules = [ScheduleTable(build_schedule(row, step_q), dose_table.patient) for row in dose_table.rows]
+    from .schedules import default_step
+    from .units import Q_
+
+    step_q = None if step is None else _quantity(step, _spec("TIME_STEP"), "step")
+    schedules = [
+        ScheduleTable(
+            build_schedule(row, step_q or default_step(row.duration, Q_(30.0, "min"), SCHEDULE_ROWS)),
+            dose_table.patient,
+        )
+        for row in dose_table.rows
+    ]
     simulation = None if model is None else _simulation(model, dose_table.patient, dose_table.rows)
     return Handout(handout_html(dose_table, schedules, simulation))
 

@@ -19,6 +19,17 @@ from .units import Q_, Quantity
 
 #: Most rows a schedule may have; a finer step is refused rather than printed for minutes.
 MAX_ROWS = 10_000
+#: The steps a default is chosen from (minutes): a clock's round numbers.
+_ROUND_STEPS = (1, 2, 5, 10, 15, 20, 30, 60, 120, 180, 240, 360, 480, 720, 1440)
+
+
+def default_step(span: Quantity, shortest: Quantity, rows: int) -> Quantity:
+    """The step of a table over ``span`` when none is given: the shortest round step (5, 15, 30 min, 1, 2, 4 h...)
+    that is at least ``shortest`` and gives at most about ``rows`` rows, so that a 4-day infusion is not
+    printed every 15 minutes (385 rows) while a 4-hour one keeps its 15-minute rows."""
+    least = max(float(shortest.to("min").magnitude), float(span.to("min").magnitude) / rows)
+    minutes = next((step for step in _ROUND_STEPS if step >= least), _ROUND_STEPS[-1])
+    return Q_(float(minutes), "min")
 
 
 class Schedule(NamedTuple):

@@ -86,3 +86,46 @@ def test_a_drop_factor_adds_the_drip_rate_to_every_row(catalogue: Catalogue) -> 
         assert value == pytest.approx(4.07477145717, rel=1e-10)
     without = build_schedule(calculate(make_plan(plan.card, WhatIf()), Q_(70.0, "kg")), Q_(1.0, "h"))
     assert without.drip_rate is None
+
+
+@pytest.mark.parametrize(
+    ("hours", "minutes"),
+    [
+        (4, 15),  # 240 min / 24 rows = 10 min, under the 15 min floor: 15 min, 17 rows as before
+        (6, 15),  # 360 / 24 = 15 min exactly
+        (8, 20),  # 480 / 24 = 20 min
+        (12, 30),  # 720 / 24 = 30 min
+        (96, 240),  # 5,760 / 24 = 240 min = 4 h: 25 rows, not 385
+        (2 / 3, 15),  # a 40-min infusion keeps 15 min
+        (1000, 1440),  # past the longest round step: a day
+    ],
+)
+def test_the_default_step_is_the_shortest_round_step_giving_about_24_rows(hours: float, minutes: int) -> None:
+    from dosecalc.schedules import default_step
+
+    assert_quantity_close(default_step(Q_(hours, "h"), Q_(15.0, "min"), 24), Q_(minutes, "min"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(span_min=st.floats(1, 30 * 24 * 60), floor_min=st.sampled_from([5.0, 15.0, 30.0]), rows=st.integers(4, 400))
+def test_a_default_step_is_round_at_least_the_floor_and_gives_at_most_the_rows(
+    span_min: float, floor_min: float, rows: int
+) -> None:
+    from dosecalc.schedules import _ROUND_STEPS, default_step
+
+    step = float(default_step(Q_(span_min, "min"), Q_(floor_min, "min"), rows).to("min").magnitude)
+    assert step in _ROUND_STEPS and step >= floor_min
+    if step < _ROUND_STEPS[-1]:
+        assert span_min / step <= rows  # at most about ``rows`` rows (plus the row at 0)
+        shorter = [s for s in _ROUND_STEPS if floor_min <= s < step]
+        assert all(span_min / s > rows for s in shorter)  # and no shorter round step would do
+
+
+def test_a_four_day_schedule_without_a_step_has_about_24_rows(catalogue: Catalogue) -> None:
+    import dosecalc
+
+    # 22 mg/h for 96 h: a 4 h step gives rows at 0, 4, ..., 96 h: 25 rows; 88 mg in each step (22 x 4)
+    s = dosecalc.schedule("rate-22-mg-h-4-days")
+    assert len(s.time) == 25
+    assert_quantity_close(s.step_dose[1], Q_(88.0, "mg"))
+    assert len(dosecalc.schedule("rate-22-mg-h").time) == 17  # 4 h at 15 min: 0, 0:15, ..., 4:00

@@ -170,8 +170,15 @@ def schedule(
     regimen: RegimenArgument,
     weight: Weight = None,
     step: Annotated[
-        str, typer.Option("--step", help="Time between rows, e.g. '15 min' or '1 h'.", metavar="TIME")
-    ] = "15 min",
+        str | None,
+        typer.Option(
+            "--step",
+            help="Time between rows, e.g. '15 min' or '1 h'. Default: from the infusion's length, 15 min up to "
+            "6 h (about 24 rows: 4 h for a 4-day infusion).",
+            metavar="TIME",
+            show_default=False,
+        ),
+    ] = None,
     duration: Duration = None,
     concentration: Concentration = None,
     drop_factor: DropFactor = None,
@@ -358,7 +365,15 @@ def simulate(
             metavar="TIME",
         ),
     ] = None,
-    step: Annotated[str, typer.Option("--step", help="Time between rows.", metavar="TIME")] = "5 min",
+    step: Annotated[
+        str | None,
+        typer.Option(
+            "--step",
+            help="Time between rows. Default: from the time simulated, 5 min up to about 16 h (about 200 rows).",
+            metavar="TIME",
+            show_default=False,
+        ),
+    ] = None,
     compare: Annotated[
         list[str] | None,
         typer.Option(
@@ -685,7 +700,15 @@ def report(
     duration: Duration = None,
     concentration: Concentration = None,
     drop_factor: DropFactor = None,
-    step: Annotated[str, typer.Option("--step", help="Time between schedule rows.", metavar="TIME")] = "30 min",
+    step: Annotated[
+        str | None,
+        typer.Option(
+            "--step",
+            help="Time between schedule rows. Default: from the infusion's length, 30 min up to 12 h.",
+            metavar="TIME",
+            show_default=False,
+        ),
+    ] = None,
     model: Annotated[
         str | None,
         typer.Option(

@@ -66,7 +66,7 @@ def table(query: Annotated[TableQuery, Query()], folder: Folder) -> Response:
 class ScheduleQuery(BaseModel):
     regimen: Text
     weight: Text | None = None
-    step: Text = "15 min"
+    step: Text | None = None  # from the infusion's length, as the command line chooses it
     duration: Text | None = None
     concentration: Text | None = None
     drop_factor: Text | None = None
@@ -92,7 +92,7 @@ class SimulateQuery(BaseModel):
     sessions: int = 1
     interval: Text = "24 h"
     until: Text | None = None
-    step: Text = "5 min"
+    step: Text | None = None  # from the time simulated, as the command line chooses it
     compare: Ids = None
 
 
