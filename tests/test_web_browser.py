@@ -223,7 +223,7 @@ PAGES = [
     "/cards/rate-0.35-mg-kg-h",
     "/practice",
     "/practice?sheet=" + api.exercises(3, 4).code,  # type: ignore[union-attr]
-    "/teacher?count=3&seed=2&students=Ann%0ABo",
+    "/teacher",  # the empty form; the sheets it makes (a POST) are audited in the teacher's test below
 ]
 
 
@@ -256,5 +256,118 @@ def test_no_sideways_scrolling_at_phone_width_or_200_percent_zoom(
         overflow = opened.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{path} scrolls sideways by {overflow} px at {width} px"
         assert DISCLAIMER in opened.locator("main").inner_text()
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def keyed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """``dosecalc serve --teacher-key FILE`` on a free loopback port: its address and the login code it printed."""
+    key_file = tmp_path_factory.mktemp("key") / "teacher.key"
+    api.new_teacher_key(key_file)
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dosecalc", "serve", "--port", str(port), "--teacher-key", str(key_file)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stderr is not None
+        code = ""
+        for line in process.stderr:  # the address, then the login code, before the server answers
+            found = re.search(r"with the code ([0-9A-Z-]+) ", line)
+            if found:
+                code = found.group(1)
+                break
+        assert code, "dosecalc serve printed no login code"
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2):
+                    break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline, "dosecalc serve did not start"
+                time.sleep(0.2)
+        yield base, code
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_teacher_logs_in_and_makes_sheets_by_keyboard_with_no_name_in_an_address(
+    browser: Browser, keyed_server: tuple[str, str]
+) -> None:
+    server, code = keyed_server
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, accept_downloads=True)
+    problems: list[str] = []
+    addresses: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.on("console", lambda m: problems.append(m.text) if m.type == "error" and "401" not in m.text else None)
+        page.on("request", lambda request: addresses.append(request.url))
+        page.goto(server + "/teacher")  # not logged in: the login form, by keyboard
+        _tab_to(page, "#code")
+        page.keyboard.type(code.lower())
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#count")  # the teacher's form, at the same address once logged in
+        _tab_to(page, "#count")
+        page.keyboard.press("Control+A")
+        page.keyboard.type("3")
+        _tab_to(page, "#students")
+        page.keyboard.type("Ann Smith")
+        page.keyboard.press("Enter")
+        page.keyboard.type("Bo Lee")
+        _tab_to(page, "form.calc[action='/teacher'] button[type=submit]")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#sheets-table")
+        assert page.url == server + "/teacher"
+        rows = page.locator("#sheets-table tbody tr")
+        assert rows.count() == 2 and "graded" in page.locator("main").inner_text()
+        seed = page.locator("#seed").input_value()
+        assert seed.isdigit(), "a blank seed was drawn and shown"
+        for _ in range(80):  # past Log out and the first worksheets, to Ann Smith's answer key as JSON
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.textContent").startswith("answer key (JSON)"):
+                break
+        else:
+            pytest.fail("the answer key's button cannot be reached with the Tab key")
+        with page.expect_download() as download:
+            page.keyboard.press("Enter")
+        saved = download.value.path()
+        assert saved is not None and '"graded": true' in saved.read_text(encoding="utf-8")
+        assert [a for a in addresses if "Ann" in a or "Bo" in a or "Smith" in a] == []
+        assert problems == []
+    finally:
+        context.close()
+
+
+def test_axe_on_the_login_and_the_teachers_sheets(browser: Browser, keyed_server: tuple[str, str]) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    server, code = keyed_server
+    context = browser.new_context(bypass_csp=True)  # to inject axe-core itself; the page is unchanged
+    try:
+        page = context.new_page()
+        page.goto(server + "/teacher/login")
+        for made in ("login", "sheets"):
+            results = Axe().run(page)
+            bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+            assert bad == [], (made, [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in bad])
+            if made == "login":
+                page.get_by_label("Login code").fill(code)
+                page.get_by_role("button", name="Log in").click()
+                page.get_by_label("Students").fill("Ann\nBo")
+                page.get_by_role("button", name="Make the sheets").click()
+                page.wait_for_selector("#sheets-table")
+        page.set_viewport_size({"width": 320, "height": 800})
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"the teacher's sheets scroll sideways by {overflow} px at 320 px"
     finally:
         context.close()

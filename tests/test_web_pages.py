@@ -3,9 +3,9 @@ the command line's tables, messages beside their fields, escaping of card text, 
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -41,12 +41,40 @@ PAGES = [
     "/practice",
     "/practice?sheet=" + api.exercises(3, 4).code,  # type: ignore[union-attr]
     "/teacher",
-    "/teacher?count=3&seed=2&students=Ann%0ABo&conventions=standard&level=",
+    "/teacher/login",
     "/no-such-page",
 ]
 
 #: Attributes that make a browser fetch or go somewhere.
 ADDRESS_ATTRIBUTES = {"href", "src", "action", "formaction", "srcset", "poster", "data", "xlink:href", "background"}
+
+
+@dataclass
+class Form:
+    """A form on a page: where it goes, how, its hidden fields and its button's text."""
+
+    action: str
+    method: str
+    hidden: list[tuple[str, str]]
+    button: str
+
+    def send(self, client: TestClient) -> Any:
+        """The form submitted as a browser submits it (a POST of its hidden fields)."""
+        assert self.method == "post", self
+        return client.post(self.action, data=dict_of(self.hidden))
+
+
+def dict_of(pairs: list[tuple[str, str]]) -> dict[str, str | list[str]]:
+    """Form fields as the test client posts them, a repeated name as a list."""
+    made: dict[str, list[str]] = {}
+    for name, value in pairs:
+        made.setdefault(name, []).append(value)
+    return {name: values[0] if len(values) == 1 else values for name, values in made.items()}
+
+
+def downloads(page: Page) -> dict[str, Form]:
+    """The download forms of a teacher's page, by button text."""
+    return {form.button: form for form in page.forms if form.action == "/teacher/sheet"}
 
 
 class Page(HTMLParser):
@@ -64,6 +92,8 @@ class Page(HTMLParser):
         self.by_id: dict[str, list[str]] = {}
         self._open_ids: list[tuple[str, str]] = []
         self.inputs: dict[str, dict[str, str | None]] = {}
+        self.forms: list[Form] = []
+        self._button: list[str] | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = dict(attrs)
@@ -76,6 +106,12 @@ class Page(HTMLParser):
             self.scripts += 1
         if tag == "input" and found.get("id"):
             self.inputs[str(found["id"])] = found
+        if tag == "form":
+            self.forms.append(Form(str(found.get("action")), str(found.get("method")), [], ""))
+        elif tag == "input" and found.get("type") == "hidden" and self.forms:
+            self.forms[-1].hidden.append((str(found.get("name")), str(found.get("value"))))
+        elif tag == "button":
+            self._button = []
         if tag == "table" and found.get("id"):
             self._table = str(found["id"])
             self.tables[self._table] = []
@@ -88,6 +124,9 @@ class Page(HTMLParser):
             self.by_id[str(found["id"])] = []
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "button" and self._button is not None and self.forms:
+            self.forms[-1].button = " ".join("".join(self._button).split())
+            self._button = None
         if tag == "table":
             self._table = None
         elif tag in ("td", "th") and self._cell is not None and self._table:
@@ -98,6 +137,8 @@ class Page(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         self.text.append(data)
+        if self._button is not None:
+            self._button.append(data)
         if self._cell is not None:
             self._cell.append(data)
         for _, element in self._open_ids:
@@ -287,37 +328,38 @@ def test_practice_form_over_the_limits_is_refused(client: TestClient) -> None:
 
 
 def test_teacher_sheets_download_as_the_library_writes_them(client: TestClient) -> None:
-    query = {"count": "3", "seed": "2", "conventions": "standard", "students": "Ann\nBo"}
-    page = parse(client.get("/teacher", params=query).text)
+    form = {"count": "3", "seed": "2", "conventions": "standard", "students": "Ann\nBo"}
+    page = parse(client.post("/teacher", data=form).text)
     rows = page.tables["sheets-table"]
     made = api.exercises(3, 2, students=["Ann", "Bo"])
     assert [row[:2] for row in rows[1:]] == [["Ann", made[0].code], ["Bo", made[1].code]]
-    one = client.get(
-        "/teacher/sheet", params={"count": "3", "seed": "2", "students": "Bo", "format": "json", "key": "1"}
-    )
+    buttons = downloads(page)
+    one = buttons["answer key (JSON), Bo"].send(client)
     assert one.status_code == 200 and "attachment" in one.headers["content-disposition"]
     assert one.text == made[1].key().as_text("json")
-    whole = client.get("/teacher/sheet", params={"count": "3", "seed": "2", "students": ["Ann", "Bo"], "format": "csv"})
+    whole = buttons["roster of codes (CSV)"].send(client)
     assert whole.text == made.as_text("csv")
-    markdown = client.get("/teacher/sheet", params={"count": "3", "seed": "3", "format": "markdown"})
+    markdown = client.post("/teacher/sheet", data={"count": "3", "seed": "3", "format": "markdown"})
     assert markdown.text == api.exercises(3, 3).as_text("markdown")
-    bad = client.get("/teacher", params={"count": "3", "students": "\n".join(f"s{i}" for i in range(61))})
+    bad = client.post("/teacher", data={"count": "3", "students": "\n".join(f"s{i}" for i in range(61))})
     assert bad.status_code == 422 and parse(bad.text).said("students-error").startswith("Error: ")
 
 
 def test_teacher_exports_for_a_learning_platform_are_the_library_s(client: TestClient) -> None:
-    page = client.get("/teacher", params={"count": "2", "seed": "4", "conventions": "standard", "variants": "3"})
+    page = client.post("/teacher", data={"count": "2", "seed": "4", "conventions": "standard", "variants": "3"})
     assert page.status_code == 200
-    links = [href for href in re.findall(r'href="([^"]+)"', page.text) if "format=moodle" in href or "qti21" in href]
-    assert len(links) == 2 and all("variants=3" in link for link in links)
+    buttons = downloads(parse(page.text))
+    assert ("variants", "3") in buttons["Moodle XML"].hidden and ("variants", "3") in buttons[
+        "QTI 2.1 package (zip)"
+    ].hidden
     variants = api.exercises(2, 4, variants=3)
-    moodle = client.get(links[0].replace("&amp;", "&"))
+    moodle = buttons["Moodle XML"].send(client)
     assert moodle.status_code == 200 and moodle.content == variants.to_bytes("moodle")
-    qti = client.get(links[1].replace("&amp;", "&"))
+    qti = buttons["QTI 2.1 package (zip)"].send(client)
     assert qti.headers["content-type"] == "application/zip" and qti.content == variants.to_bytes("qti21")
-    single = client.get("/teacher/sheet", params={"count": "2", "seed": "4", "format": "gift", "key": "1"})
+    single = client.post("/teacher/sheet", data={"count": "2", "seed": "4", "format": "gift", "key": "1"})
     assert single.text == api.exercises(2, 4, key=True).as_text("gift")
-    refused = client.get("/teacher", params={"count": "2", "students": "Ann", "variants": "2"})
+    refused = client.post("/teacher", data={"count": "2", "students": "Ann", "variants": "2"})
     assert refused.status_code == 422 and "variants" in refused.text
 
 
@@ -355,13 +397,18 @@ def test_web_modules_are_not_loaded_by_import_or_by_the_table_command() -> None:
     assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout
 
 
-@pytest.mark.parametrize("page", ["/practice", "/teacher"])
-def test_a_chosen_level_is_a_level_and_no_path_is_read_from_a_request(client: TestClient, page: str) -> None:
+@pytest.mark.parametrize("page, method", [("/practice", "GET"), ("/teacher", "POST")])
+def test_a_chosen_level_is_a_level_and_no_path_is_read_from_a_request(
+    client: TestClient, page: str, method: str
+) -> None:
+    def send(form: dict[str, str]) -> Any:
+        return client.get(page, params=form) if method == "GET" else client.post(page, data=form)
+
     for level in ("1", "2", "3"):
-        response = client.get(page, params={"count": "3", "level": level, "conventions": "standard"})
+        response = send({"count": "3", "level": level, "conventions": "standard"})
         assert response.status_code in (200, 303), (level, response.text[:300])
     for conventions in ("/etc/passwd", "nosuch", "../pyproject.toml"):
-        refused = client.get(page, params={"count": "3", "conventions": conventions})
+        refused = send({"count": "3", "conventions": conventions})
         assert refused.status_code == 422
         assert "TOML" not in refused.text and "cannot read" not in refused.text
         assert "expected one of standard" in refused.text

@@ -65,8 +65,21 @@ def test_all_interfaces_gets_a_one_line_notice() -> None:
     err, _, _ = _serve("--host", "0.0.0.0")
     notices = [line for line in err.splitlines() if line.startswith("note:")]
     assert notices == [
-        "note: listening on 0.0.0.0: every device that can reach this computer on the network can open it"
+        "note: listening on 0.0.0.0: every device that can reach this computer on the network can open it",
+        "note: the teacher's pages are closed on a network address without --teacher-key FILE",
     ]
+
+
+def test_with_a_teacher_key_it_prints_the_login_code(tmp_path: Path) -> None:
+    from dosecalc import api
+    from dosecalc.web.access import login_code
+
+    path = tmp_path / "teacher.key"
+    key = api.new_teacher_key(path)
+    err, port, code = _serve("--teacher-key", str(path))
+    assert f"teacher's pages: log in at http://127.0.0.1:{port}/teacher/login with the code {login_code(key)} " in err
+    assert path.read_text(encoding="utf-8").split()[-1] not in err, "the secret is never printed"
+    assert code == 0, err
 
 
 @pytest.mark.parametrize(

@@ -753,15 +753,18 @@ def serve(
     port: Annotated[int, typer.Option("--port", help="Port to listen on.", metavar="PORT")] = 8000,
     regimens_dir: RegimensDir = None,
     workers: Annotated[int, typer.Option("--workers", help="Worker processes (1 to 32).", metavar="N")] = 1,
+    teacher_key: TeacherKeyOption = None,
 ) -> None:
     """Serve dosecalc in the browser: the calculator, schedules, cards, simulation, practice and teacher pages,
-    and a JSON API. Needs the web extra: pip install '.[web]' in dosecalc's source folder."""
+    and a JSON API. With --teacher-key the teacher's pages ask for the login code printed at start-up and make
+    graded sheets; without it they are open on 127.0.0.1 only. Stopped by SIGTERM or Ctrl+C within 5 seconds.
+    Needs the web extra: pip install '.[web]' in dosecalc's source folder."""
     import signal
 
     from ..web.serve import run
     from .stopped import Stopped
 
     try:
-        run(host, port, regimens_dir, workers)
+        run(host, port, regimens_dir, workers, teacher_key)
     except Stopped as stop:  # how a service manager stops a server: uvicorn has finished its requests
         print(f"dosecalc stopped ({signal.Signals(stop.signum).name})", file=sys.stderr)

@@ -1,8 +1,10 @@
 """The web app: :func:`create_app` builds it (a FastAPI app wrapped in :class:`dosecalc.web.guard.Guard`).
 
-``dosecalc serve`` runs it under uvicorn; with several workers each builds its own from the factory and the
-folder of cards named in :data:`REGIMENS_ENV`. Pages (:mod:`.pages`) and the JSON API (:mod:`.json_api`) both
-call :mod:`dosecalc.api`; refusals are answered by the handlers below, in one shape (:mod:`.errors`).
+``dosecalc serve`` runs it under uvicorn; with several workers each builds its own from the factory, the
+folder of cards named in :data:`REGIMENS_ENV`, the teacher's key file named in :data:`TEACHER_KEY_ENV` (its
+path, never its secret) and the address listened on, in :data:`HOST_ENV`. Pages (:mod:`.pages`) and the JSON
+API (:mod:`.json_api`) both call :mod:`dosecalc.api`; refusals are answered by the handlers below, in one
+shape (:mod:`.errors`).
 """
 
 from __future__ import annotations
@@ -21,11 +23,16 @@ from .. import __version__
 from ..errors import DoseCalcError
 from ..wording import DISCLAIMER
 from . import errors, json_api, pages
+from .access import TeacherOnly
 from .guard import Guard
 from .templates import render
 
 #: The environment variable that carries ``--regimens-dir`` to each worker process.
 REGIMENS_ENV = "DOSECALC_WEB_REGIMENS_DIR"
+#: The environment variable that carries ``--teacher-key`` (the key file's path) to each worker process.
+TEACHER_KEY_ENV = "DOSECALC_WEB_TEACHER_KEY"
+#: The environment variable that carries ``--host`` to each worker process.
+HOST_ENV = "DOSECALC_WEB_HOST"
 STATIC = Path(__file__).resolve().parent / "static"
 
 
@@ -60,15 +67,40 @@ async def _http_error(request: Request, error: Exception) -> Response:
     return _error_page(request, error.status_code, message[:1].upper() + message[1:] + ".")
 
 
-def create_app(regimens_dir: str | Path | None = None) -> Any:
+async def _teacher_only(request: Request, error: Exception) -> Response:
+    assert isinstance(error, TeacherOnly)
+    if error.status == 403:
+        message = (
+            "The teacher's pages are closed: this server can be reached from the network and has no teacher's key. "
+            "Start it with dosecalc serve --teacher-key FILE (a key made by dosecalc key new) to open them "
+            "behind a login."
+        )
+        return _error_page(request, 403, message)
+    return pages.login_page(request, 401)
+
+
+def create_app(
+    regimens_dir: str | Path | None = None, *, teacher_key: str | Path | None = None, host: str | None = None
+) -> Any:
     """The app, for the cards built in and those of ``regimens_dir`` (default: the folder named by
-    :data:`REGIMENS_ENV`, or none). The folder is checked now, so a broken card stops the server at start."""
+    :data:`REGIMENS_ENV`, or none), with the teacher's key file ``teacher_key`` (default: the file named by
+    :data:`TEACHER_KEY_ENV`, or none) and listening on ``host`` (default: :data:`HOST_ENV`, or 127.0.0.1).
+    The folder and the key are checked now, so a broken card or key file stops the server at start.
+
+    With a key, the teacher's pages ask for the login code ``serve`` prints and make graded sheets; without
+    one they are open on a loopback address and refused on any other (:mod:`.access`)."""
     from .. import api
+    from .access import is_loopback
 
     if regimens_dir is None and os.environ.get(REGIMENS_ENV):
         regimens_dir = os.environ[REGIMENS_ENV]
+    if teacher_key is None and os.environ.get(TEACHER_KEY_ENV):
+        teacher_key = os.environ[TEACHER_KEY_ENV]
+    if host is None:
+        host = os.environ.get(HOST_ENV) or "127.0.0.1"
     folder = None if regimens_dir is None else Path(regimens_dir)
     api.cards(folder)
+    key = None if teacher_key is None else api.teacher_key(teacher_key)
     app = FastAPI(
         title="dosecalc",
         version=__version__,
@@ -77,6 +109,9 @@ def create_app(regimens_dir: str | Path | None = None) -> Any:
         redoc_url=None,
     )
     app.state.regimens_dir = folder
+    app.state.teacher_key = key
+    app.state.loopback = is_loopback(host)
+    app.add_exception_handler(TeacherOnly, _teacher_only)
     app.add_exception_handler(DoseCalcError, _library_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)

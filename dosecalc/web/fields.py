@@ -25,13 +25,16 @@ MAX_LINES = 60
 MAX_STUDENTS = 200
 #: Most digits of a whole number.
 MAX_DIGITS = 19
+#: Most problems one request may make: problems x students (or x variants). 30 students x 20 problems make
+#: 600, which the teacher's page answers in about a second on a small machine (2 cores); more is refused.
+MAX_WORK = 600
 
 
 @dataclass(frozen=True)
 class Field:
     """One form field. ``kind``: ``text``, ``whole`` (a whole number), ``check`` (a tick box), ``choice``
     (one of ``choices``), ``choices`` (any of ``choices``, a repeated parameter), ``lines`` (a list, one item
-    a line, at most :data:`MAX_LINES`)."""
+    a line, at most :data:`MAX_LINES`), ``secret`` (a password box, never filled in again)."""
 
     name: str
     label: str
@@ -63,7 +66,10 @@ MAX_RATE = Field("max_rate", "Rate cap (what-if)", "Such as 25 mg/h, in place of
 NO_CAP = Field("no_cap", "Ignore every rate cap", kind="check")
 EXPLAIN = Field("explain", "Show the worked steps", kind="check")
 NOTES = Field("notes", "Card notes", kind="choice", choices=(("brief", "One line each"), ("full", "The whole text")))
-STEP = Field("step", "Time between rows", "Such as 15 min or 1 h.", placeholder="15 min")
+STEP = Field(
+    "step", "Time between rows", "Such as 15 min or 1 h; blank: suited to the length (15 min up to 6 h).",
+    placeholder="15 min",
+)  # fmt: skip
 LEVEL = Field(
     "level",
     "Level",
@@ -97,7 +103,15 @@ PUMP_ROUNDING = Field(
     choices=(("0.1", "0.1 mL/h"), ("1", "whole mL/h")),
 )
 COUNT = Field("count", "Number of problems", "A whole number from 1 to 500.", kind="whole")
-SEED = Field("seed", "Sheet number (seed)", "The same number gives the same sheet.", kind="whole")
+SEED = Field(
+    "seed", "Sheet number (seed)", "The same number gives the same sheets. Blank: a new random number, shown here.",
+    kind="whole",
+)  # fmt: skip
+LOGIN_CODE = Field(
+    "code", "Login code",
+    "The code dosecalc serve printed on its terminal when it started, such as 7KQ2-M9XA-4HPT-3WZB.",
+    kind="secret",
+)  # fmt: skip
 
 
 def read(form: Mapping[str, Any], fields: Sequence[Field]) -> dict[str, Any]:
@@ -143,6 +157,19 @@ def _scalar(field: Field, text: str) -> Any:
             raise DoseCalcError(f"expected one of {', '.join(allowed)}, got {text!r:.40}", field=field.name)
         return int(text) if field.name == "level" else text
     return whole(text, field.name) if field.kind == "whole" else text
+
+
+def within_budget(count: int, students: int = 0, variants: int = 0, *, field: str = "count") -> None:
+    """Refuses (naming ``field``) a request that would make more than :data:`MAX_WORK` problems in all."""
+    total = count * max(students, 1) * max(variants, 1)
+    if total > MAX_WORK:
+        made_of = f"{count:,} problems" + (f" x {students:,} students" if students else "")
+        made_of += f" x {variants:,} variants" if variants else ""
+        raise DoseCalcError(
+            f"{made_of} is {total:,} problems; one request makes at most {MAX_WORK:,}: make fewer problems, or "
+            "the class in smaller groups",
+            field=field,
+        )
 
 
 def whole(text: str, field: str) -> int:

@@ -9,8 +9,9 @@ the API as they are. Every text is bounded in length, every list in size.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
@@ -18,17 +19,20 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from .. import api
 from ..errors import DoseCalcError
-from ..results import Result
+from ..results import Marks, Result
+from ..teaching.keys import TeacherKey
+from ..teaching.marking import UNREADABLE
 from ..teaching.sheets import PROFILES
-from .context import folder
+from .context import folder, server_key
 from .errors import RESPONSES
-from .fields import MAX_STUDENTS, MAX_TEXT, MAX_VALUES
+from .fields import MAX_STUDENTS, MAX_TEXT, MAX_VALUES, within_budget
 
 router = APIRouter(prefix="/api", responses=RESPONSES)
 
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
 Ids = Annotated[list[Text] | None, Field(max_length=MAX_VALUES)]
 Folder = Annotated[Path | None, Depends(folder)]
+ServerKey = Annotated[TeacherKey | None, Depends(server_key)]
 
 
 def _json(result: Result) -> Response:
@@ -112,10 +116,13 @@ class ExercisesQuery(BaseModel):
     students: Annotated[list[Text] | None, Field(max_length=MAX_STUDENTS, description="One sheet each")] = None
 
 
-@router.get("/exercises", summary="A reproducible sheet of problems, or its answer key (dosecalc exercises)")
+@router.get("/exercises", summary="A reproducible practice sheet of problems, or its answer key (dosecalc exercises)")
 def exercises(query: Annotated[ExercisesQuery, Query()], folder: Folder) -> Response:
+    """Always a practice sheet (its code gives its key): graded sheets are made on the teacher's page only.
+    At most 600 problems in all (count x students)."""
     _profile(query.conventions)
-    return _json(api.exercises(**query.model_dump(), regimens_dir=folder))
+    within_budget(query.count, len(query.students or ()))
+    return _json(api.exercises(**query.model_dump(), teacher_key=None, regimens_dir=folder))
 
 
 class MarkRequest(BaseModel):
@@ -136,7 +143,32 @@ class MarkRequest(BaseModel):
 
 
 @router.post("/mark", summary="Mark a student's answers against the key (dosecalc check)")
-def mark(request: MarkRequest, folder: Folder) -> Response:
+def mark(request: MarkRequest, folder: Folder, key: ServerKey) -> Response:
+    """A practice sheet's marks with its key and worked steps. A graded sheet's code is marked only on a
+    server started with its teacher's key, and then right, wrong or unreadable only (``answers_withheld``)."""
     _profile(request.conventions)
     # the answers' keys are problem numbers as text, read by the API as a file's would be
-    return _json(api.mark(**request.model_dump(), regimens_dir=folder))
+    marked = api.mark(
+        **request.model_dump(), teacher_key=key if request.sheet is not None else None, regimens_dir=folder
+    )
+    if isinstance(marked, Marks) and marked.sheet.graded:
+        return Response(json.dumps(withheld(marked), indent=2) + "\n", media_type="application/json")
+    return _json(marked)
+
+
+#: What a graded sheet's marks keep of each mark: nothing that gives or hints at the answer.
+_KEPT = ("problem", "kind", "status", "given")
+
+
+def withheld(marked: Marks) -> dict[str, Any]:
+    """A graded sheet's marks for the student: the score and each answer's status (with the reason only for
+    an unreadable answer, which speaks of the text typed), without the key, the error matched or the steps."""
+    document = json.loads(marked.as_text("json"))
+    document["graded"] = True
+    document["answers_withheld"] = "answers and worked steps are withheld on a graded sheet"
+    document["score"] = {name: document["score"][name] for name in ("right", "out_of")}
+    document["marks"] = [
+        {name: item[name] for name in _KEPT} | ({"feedback": item["feedback"]} if item["status"] == UNREADABLE else {})
+        for item in document["marks"]
+    ]
+    return dict(document)

@@ -21,14 +21,20 @@ from starlette.datastructures import ImmutableMultiDict
 from .. import api, formats
 from ..errors import DoseCalcError
 from ..results import Marks, Sheet, Variants
+from ..teaching.keys import TeacherKey
 from ..wording import DISCLAIMER
 from . import fields as f
 from . import views
-from .context import folder
+from .access import COOKIE, COOKIE_PATH, TeacherOnly, code_matches, session_token, teacher_only
+from .context import folder, server_key
 from .templates import render
 
 router = APIRouter(include_in_schema=False)
 Folder = Annotated[Path | None, Depends(folder)]
+#: The server's teacher key (None without one).
+ServerKey = Annotated[TeacherKey | None, Depends(server_key)]
+#: The teacher's pages: the server's key once the teacher is logged in (see :mod:`.access`).
+Teacher = Annotated[TeacherKey | None, Depends(teacher_only)]
 
 #: Most answer fields read from one practice form.
 MAX_ANSWERS = 500
@@ -126,9 +132,7 @@ def schedule(request: Request, folder: Folder) -> HTMLResponse:
             raise DoseCalcError("choose a regimen", field="regimen")
         return views.schedule(api.schedule(**arguments, regimens_dir=folder))
 
-    return _calculation(
-        request, "schedule.html", fields, {"step": "15 min", "notes": "brief"}, compute, title="Schedule"
-    )
+    return _calculation(request, "schedule.html", fields, {"notes": "brief"}, compute, title="Schedule")
 
 
 SIMULATION_FIELDS = (
@@ -138,7 +142,7 @@ SIMULATION_FIELDS = (
     f.Field("sessions", "Sessions", "A whole number from 1 to 60.", kind="whole"),
     f.Field("interval", "Interval", "From the start of one session to the next, such as 24 h."),
     f.Field("until", "Simulate until", "Time from the start. Blank: 12 h after the last session ends."),
-    f.Field("step", "Time between rows", "Such as 5 min."),
+    f.Field("step", "Time between rows", "Such as 5 min; blank: suited to the time simulated."),
 )
 
 
@@ -154,7 +158,7 @@ def simulate(request: Request, folder: Folder) -> HTMLResponse:
             raise DoseCalcError("choose a regimen", field="regimen")
         return views.simulation(api.simulate(**arguments, regimens_dir=folder))
 
-    defaults = {"model": "domino", "sessions": "1", "interval": "24 h", "step": "5 min"}
+    defaults = {"model": "domino", "sessions": "1", "interval": "24 h"}
     return _calculation(request, "simulate.html", fields, defaults, compute, title="Simulation")
 
 
@@ -196,16 +200,17 @@ def _practice_start(request: Request, status: int = 200, **context: Any) -> HTML
     )
 
 
-def _sheet_of(code: str, folder: Path | None) -> Sheet:
+def _sheet_of(code: str, folder: Path | None, key: TeacherKey | None) -> Sheet:
     """The sheet a code names, with its problems: marking no answers against it reads the code as marking
-    does (a typo, another version, other cards: each refused with its own message)."""
-    marked = api.mark({}, sheet=code, regimens_dir=folder)
+    does (a typo, another version, other cards, a graded sheet on a server without its key: each refused with
+    its own message)."""
+    marked = api.mark({}, sheet=code, regimens_dir=folder, teacher_key=key)
     assert isinstance(marked, Marks)  # answers given as a mapping are one student's
     return marked.sheet
 
 
 @router.get("/practice", response_class=HTMLResponse)
-def practice(request: Request, folder: Folder) -> Response:
+def practice(request: Request, folder: Folder, key: ServerKey) -> Response:
     query = request.query_params
     if "sheet" in query:  # a sheet by its code: the teacher's, or a new one after the redirect below
         typed = _typed(query, (f.SHEET,))
@@ -213,7 +218,7 @@ def practice(request: Request, folder: Folder) -> Response:
             arguments = f.read(query, (f.SHEET,))
             if "sheet" not in arguments:
                 raise DoseCalcError("type the code printed on the sheet", field="sheet")
-            sheet = _sheet_of(arguments["sheet"], folder)
+            sheet = _sheet_of(arguments["sheet"], folder, key)
         except DoseCalcError as error:
             return _practice_start(request, 422, code=typed, errors=_errors(error, (f.SHEET,)))
         return page(
@@ -250,9 +255,10 @@ async def _form(request: Request) -> ImmutableMultiDict[str, str]:
 
 
 @router.post("/practice", response_class=HTMLResponse)
-async def practice_marks(request: Request, folder: Folder) -> HTMLResponse:
+async def practice_marks(request: Request, folder: Folder, key: ServerKey) -> HTMLResponse:
     """The answers to a sheet marked as ``dosecalc check`` marks them: right, wrong (with the common error it
-    matches and the worked steps), unreadable (with why), or no answer."""
+    matches and the worked steps), unreadable (with why), or no answer. A graded sheet (marked with the
+    server's teacher key) says right, wrong or unreadable only: its answers and steps are withheld."""
     from starlette.concurrency import run_in_threadpool
 
     form = await _form(request)
@@ -273,10 +279,10 @@ async def practice_marks(request: Request, folder: Folder) -> HTMLResponse:
         for number, value in given.items():
             if len(value) > f.MAX_TEXT:
                 raise DoseCalcError(f"problem {number}: is longer than {f.MAX_TEXT} characters", field="answers")
-        marks = await run_in_threadpool(lambda: api.mark(given, sheet=code, regimens_dir=folder))
+        marks = await run_in_threadpool(lambda: api.mark(given, sheet=code, regimens_dir=folder, teacher_key=key))
     except DoseCalcError as error:
         try:
-            sheet = views.sheet(await run_in_threadpool(lambda: _sheet_of(code, folder)))
+            sheet = views.sheet(await run_in_threadpool(lambda: _sheet_of(code, folder, key)))
         except DoseCalcError:
             sheet = None
         return page(
@@ -291,7 +297,7 @@ async def practice_marks(request: Request, folder: Folder) -> HTMLResponse:
         sheet=views.sheet(marks.sheet),
         given=given,
         errors={},
-        marks=views.marks(marks),
+        marks=views.marks(marks, withheld=marks.sheet.graded),
     )
 
 
@@ -326,65 +332,171 @@ PLATFORMS = (
 DOWNLOAD_FORMATS = ("html", "markdown", "json", "csv", "moodle", "gift", "canvas", "qti21")
 
 
-def _links(options: Mapping[str, Any], downloads: Sequence[tuple[str, str, bool]] = DOWNLOADS) -> list[tuple[str, str]]:
-    """(label, address) of each download of the sheet(s) ``options`` make."""
-    return [
-        (label, "/teacher/sheet?" + urlencode({**options, "format": fmt, "key": int(key)}, doseq=True))
-        for fmt, label, key in downloads
-    ]
+def _downloads(
+    options: Mapping[str, Any], downloads: Sequence[tuple[str, str, bool]] = DOWNLOADS
+) -> list[tuple[str, list[tuple[str, str]]]]:
+    """(label, hidden fields) of each download of the sheet(s) ``options`` make: a small POST form each, so
+    that no student's name is ever in an address."""
+    made = []
+    for fmt, label, key in downloads:
+        hidden: list[tuple[str, str]] = []
+        for name, value in {**options, "format": fmt, "key": "1" if key else ""}.items():
+            values = value if isinstance(value, list) else [value]
+            hidden += [(name, str(one)) for one in values if one is not None and one != ""]
+        made.append((label, hidden))
+    return made
 
 
-@router.get("/teacher", response_class=HTMLResponse)
-def teacher(request: Request, folder: Folder) -> HTMLResponse:
+def _work(arguments: Mapping[str, Any], variants: int | None = None) -> None:
+    """Refuses a request over the budget of problems (:data:`fields.MAX_WORK`)."""
+    f.within_budget(arguments.get("count", 10), len(arguments.get("students") or ()), variants or 0)
+
+
+def _teacher_page(
+    request: Request, folder: Path | None, key: TeacherKey | None, form: Mapping[str, Any] | None
+) -> HTMLResponse:
+    """The teacher's form, empty (``form`` None) or with the sheets it made: a new random seed when none was
+    typed, graded sheets when the server has a teacher's key."""
     handout_fields = (f.WEIGHT, _regimens(folder, many=True), f.CONCENTRATION, f.DROP_FACTOR, f.EXPLAIN)
-
-    def compute(arguments: dict[str, Any]) -> dict[str, Any]:
-        arguments.setdefault("seed", 1)
+    context: dict[str, Any] = {
+        "title": "For teachers",
+        "handout_fields": handout_fields,
+        "handout_typed": {field.name: "" for field in handout_fields},
+        "graded": key is not None,
+        "login": key is not None,
+    }
+    if form is None:
+        typed = {**{field.name: "" for field in TEACHER_FIELDS}, "count": "10", "conventions": "standard"}
+        return page(request, "teacher.html", fields=TEACHER_FIELDS, typed=typed, errors={}, result=None, **context)
+    if not str(form.get("seed") or "").strip():  # a new sheet number, shown in the form so it can be noted
+        form = {**_typed(form, TEACHER_FIELDS), "seed": str(secrets.randbelow(10**9))}
+    typed = _typed(form, TEACHER_FIELDS)
+    result: dict[str, Any] | None = None
+    errors: dict[str, str] = {}
+    try:
+        arguments = f.read(form, TEACHER_FIELDS)
         variants = arguments.pop("variants", None)
-        made = api.exercises(regimens_dir=folder, **arguments)  # checks every option before links are made
-        options = {key: value for key, value in arguments.items() if key != "students"}
+        _work(arguments, variants)
+        made = api.exercises(regimens_dir=folder, teacher_key=key, **arguments)  # checks every option first
+        options = {name: value for name, value in arguments.items() if name != "students"}
         if isinstance(made, Sheet):
             platform = dict(options)
             if variants is not None:
-                api.exercises(regimens_dir=folder, variants=variants, **arguments)  # the count of questions checked
+                api.exercises(regimens_dir=folder, variants=variants, teacher_key=key, **arguments)  # checked
                 platform["variants"] = variants
-            row = {"student": "The class", "code": made.code, "links": _links(options)}
-            return {"rows": [row], "all": [], "platforms": _links(platform, PLATFORMS)}
-        if variants is not None:
-            raise DoseCalcError("is for a sheet of the class, not one sheet per student", field="variants")
-        rows = [
-            {"student": sheet.student, "code": sheet.code, "links": _links({**options, "students": sheet.student})}
-            for sheet in made
-        ]
-        everyone = {**options, "students": arguments["students"]}
-        every = _links(everyone, (*DOWNLOADS, ("csv", "roster of codes (CSV)", False)))
-        return {"rows": rows, "all": every, "platforms": []}
-
-    defaults = {"count": "10", "seed": "1", "conventions": "standard"}
-    return _calculation(
+            row = {"student": "The class", "code": made.code, "downloads": _downloads(options)}
+            result = {"rows": [row], "all": [], "platforms": _downloads(platform, PLATFORMS)}
+        else:
+            if variants is not None:
+                raise DoseCalcError("is for a sheet of the class, not one sheet per student", field="variants")
+            rows = [
+                {
+                    "student": sheet.student,
+                    "code": sheet.code,
+                    "downloads": _downloads({**options, "students": [sheet.student]}),
+                }
+                for sheet in made
+            ]
+            everyone = {**options, "students": list(arguments["students"])}
+            every = _downloads(everyone, (*DOWNLOADS, ("csv", "roster of codes (CSV)", False)))
+            result = {"rows": rows, "all": every, "platforms": []}
+        result["seed"] = arguments["seed"]
+        result["label"] = "graded" if key is not None else "practice: the key can be shown"
+    except DoseCalcError as error:
+        errors = _errors(error, TEACHER_FIELDS)
+    return page(
         request,
         "teacher.html",
-        TEACHER_FIELDS,
-        defaults,
-        compute,
-        title="For teachers",
-        handout_fields=handout_fields,
-        handout_typed={field.name: "" for field in handout_fields},
+        422 if errors else 200,
+        fields=TEACHER_FIELDS,
+        typed=typed,
+        errors=errors,
+        result=result,
+        **context,
     )
 
 
-@router.get("/teacher/sheet")
-def teacher_sheet(request: Request, folder: Folder) -> Response:
-    """A worksheet or answer key (one student's, or the class's) to download: HTML, Markdown, JSON or CSV."""
+@router.get("/teacher", response_class=HTMLResponse)
+def teacher(request: Request, folder: Folder, key: Teacher) -> HTMLResponse:
+    """The empty form: the sheets are made by a POST, so that students' names are never in an address."""
+    return _teacher_page(request, folder, key, None)
+
+
+@router.post("/teacher", response_class=HTMLResponse)
+async def teacher_sheets(request: Request, folder: Folder, key: Teacher) -> HTMLResponse:
+    from starlette.concurrency import run_in_threadpool
+
+    form = await _form(request)
+    return await run_in_threadpool(_teacher_page, request, folder, key, form)
+
+
+def login_page(request: Request, status: int = 200, error: str = "") -> HTMLResponse:
+    """The teacher's login form (also the answer to a teacher's page asked for without logging in)."""
+    return page(
+        request,
+        "login.html",
+        status,
+        title="Teacher's login",
+        fields=(f.LOGIN_CODE,),
+        typed={},
+        errors={"code": error} if error else {},
+    )
+
+
+@router.get("/teacher/login", response_class=HTMLResponse)
+def login(request: Request) -> Response:
+    if request.app.state.teacher_key is None:  # nothing to log in to: the pages are open, or closed to all
+        if not request.app.state.loopback:
+            raise TeacherOnly(403)
+        return RedirectResponse("/teacher", status_code=303)
+    return login_page(request)
+
+
+@router.post("/teacher/login", response_class=HTMLResponse)
+async def login_check(request: Request) -> Response:
+    """The login code checked: right, a session cookie for the teacher's pages and on to them; wrong, the form
+    again with 401."""
+    key: TeacherKey | None = request.app.state.teacher_key
+    if key is None:
+        if not request.app.state.loopback:
+            raise TeacherOnly(403)
+        return RedirectResponse("/teacher", status_code=303)
+    form = await _form(request)
+    if not code_matches(key, str(form.get("code", ""))[: f.MAX_TEXT]):
+        return login_page(request, 401, "that is not the login code; type the code dosecalc serve printed")
+    response = RedirectResponse("/teacher", status_code=303)
+    response.set_cookie(COOKIE, session_token(key), path=COOKIE_PATH, httponly=True, samesite="strict")
+    return response
+
+
+@router.post("/teacher/logout")
+def logout() -> Response:
+    response = RedirectResponse("/teacher/login", status_code=303)
+    response.delete_cookie(COOKIE, path=COOKIE_PATH, httponly=True, samesite="strict")
+    return response
+
+
+@router.post("/teacher/sheet")
+async def teacher_sheet(request: Request, folder: Folder, key: Teacher) -> Response:
+    """A worksheet or answer key (one student's, or the class's) to download: HTML, Markdown, JSON, CSV or a
+    learning platform's export. Graded when the server has a teacher's key."""
+    from starlette.concurrency import run_in_threadpool
+
+    form = await _form(request)
     fmt_field = f.Field("format", "Format", kind="choice")
     key_field = f.Field("key", "Answer key", kind="check")
-    students = f.Field("students", "Students", kind="choices")
-    fields = (f.COUNT, f.LEVEL, f.CONVENTIONS, f.SEED, VARIANTS, students, fmt_field, key_field)
-    arguments = f.read(request.query_params, fields)
+    fields = (f.COUNT, f.LEVEL, f.CONVENTIONS, f.SEED, VARIANTS, fmt_field, key_field)
+    arguments = f.read(form, fields)
+    names = [str(name) for name in form.getlist("students")]
+    if len(names) > f.MAX_LINES or any(len(name) > f.MAX_TEXT for name in names):
+        raise DoseCalcError(f"at most {f.MAX_LINES} names of {f.MAX_TEXT} characters", field="students")
+    if names:
+        arguments["students"] = names
     fmt = arguments.pop("format", "html")
     if fmt not in DOWNLOAD_FORMATS:
         raise DoseCalcError(f"{fmt!r:.40} is not one of {', '.join(DOWNLOAD_FORMATS)}", field="format")
-    made = api.exercises(regimens_dir=folder, **arguments)
+    _work(arguments, arguments.get("variants"))
+    made = await run_in_threadpool(lambda: api.exercises(regimens_dir=folder, teacher_key=key, **arguments))
     if not isinstance(made, (Sheet, Variants)) and len(made) == 1:
         made = made[0]  # one student's sheet, as the class's sheet is written
     if isinstance(made, Variants):
@@ -392,10 +504,10 @@ def teacher_sheet(request: Request, folder: Folder) -> Response:
     elif isinstance(made, Sheet):
         name = f"dosecalc-{'key' if made.is_key else 'sheet'}-{made.code}"
     else:
-        name = f"dosecalc-{'key' if arguments.get('key') else 'sheet'}-{arguments.get('seed', 1)}"
+        name = f"dosecalc-{'key' if arguments.get('key') else 'sheet'}-{made.name}"
     row = formats.find(made.subject, fmt)
     return Response(
-        made.to_bytes(fmt),
+        await run_in_threadpool(made.to_bytes, fmt),
         media_type=row.media_type + ("" if row.binary else "; charset=utf-8"),
         headers={"content-disposition": f'attachment; filename="{name}.{row.suffix}"'},
     )

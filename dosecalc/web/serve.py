@@ -1,13 +1,16 @@
 """``dosecalc serve``: check what was asked, say where the server is, and run it under uvicorn.
 
 Loopback (127.0.0.1) by default, so only this computer can reach it; any other address is said in one line,
-since then every device on the network can. The folder of cards is checked before the server starts, so a
-broken card stops it with the command line's usual message.
+since then every device on the network can. The folder of cards and the teacher's key file are checked
+before the server starts, so a broken card or key stops it with the command line's usual message. With a key,
+the login code of the teacher's pages is printed here, on the terminal of whoever started the server.
+
+Stopped by SIGTERM (or Ctrl+C), the server stops taking requests and waits at most
+:data:`SHUTDOWN_SECONDS` for those under way before it closes them.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import socket
 import sys
@@ -17,21 +20,14 @@ from ..errors import DoseCalcError
 
 #: Most worker processes (the app holds no state, so each is independent).
 MAX_WORKERS = 32
+#: Longest wait, in seconds, for requests under way once the server is asked to stop.
+SHUTDOWN_SECONDS = 5
 
 
 def url(host: str, port: int) -> str:
     """The address a browser opens: IPv6 in brackets; the machine's name for a wildcard address."""
     shown = socket.gethostname() if host in ("0.0.0.0", "::") else host
     return f"http://[{shown}]:{port}/" if ":" in shown else f"http://{shown}:{port}/"
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _check_free(host: str, port: int) -> None:
@@ -44,7 +40,7 @@ def _check_free(host: str, port: int) -> None:
         raise DoseCalcError(f"cannot listen on {host} port {port} ({error.strerror})", field="port") from None
 
 
-def run(host: str, port: int, regimens_dir: Path | None, workers: int) -> None:
+def run(host: str, port: int, regimens_dir: Path | None, workers: int, teacher_key: Path | None = None) -> None:
     """Serve the web app until interrupted."""
     from ..extras import require
 
@@ -56,9 +52,11 @@ def run(host: str, port: int, regimens_dir: Path | None, workers: int) -> None:
     if len(host) > 255 or not host.strip():
         raise DoseCalcError("expected an address such as 127.0.0.1", field="host")
     from .. import api
-    from .app import REGIMENS_ENV
+    from .access import is_loopback, login_code
+    from .app import HOST_ENV, REGIMENS_ENV, TEACHER_KEY_ENV
 
     api.cards(regimens_dir)  # a broken card stops the server before it starts
+    key = None if teacher_key is None else api.teacher_key(teacher_key)  # so does a bad key file
     _check_free(host, port)
     import uvicorn
 
@@ -66,10 +64,28 @@ def run(host: str, port: int, regimens_dir: Path | None, workers: int) -> None:
         os.environ[REGIMENS_ENV] = str(regimens_dir.resolve())
     else:
         os.environ.pop(REGIMENS_ENV, None)
+    if teacher_key is not None:
+        os.environ[TEACHER_KEY_ENV] = str(teacher_key.resolve())  # the path: the secret stays in the file
+    else:
+        os.environ.pop(TEACHER_KEY_ENV, None)
+    os.environ[HOST_ENV] = host
     print(f"dosecalc is serving {url(host, port)} (press Ctrl+C to stop)", file=sys.stderr, flush=True)
     if not is_loopback(host):
         print(
             f"note: listening on {host}: every device that can reach this computer on the network can open it",
+            file=sys.stderr,
+            flush=True,
+        )
+    if key is not None:
+        print(
+            f"teacher's pages: log in at {url(host, port)}teacher/login with the code {login_code(key)} "
+            f"(teacher key {key.fingerprint:04X}; sheets made there are graded)",
+            file=sys.stderr,
+            flush=True,
+        )
+    elif not is_loopback(host):
+        print(
+            "note: the teacher's pages are closed on a network address without --teacher-key FILE",
             file=sys.stderr,
             flush=True,
         )
@@ -81,4 +97,5 @@ def run(host: str, port: int, regimens_dir: Path | None, workers: int) -> None:
         workers=workers,
         log_level="warning",
         access_log=False,
+        timeout_graceful_shutdown=SHUTDOWN_SECONDS,
     )

@@ -110,27 +110,33 @@ def card(result: CardDetail) -> dict[str, Any]:
 def sheet(result: Sheet) -> dict[str, Any]:
     return {
         "code": result.code,
+        "graded": result.graded,
+        "label": result.label,
         "conventions": result.convention.lines(p.unit for p in result.problems),
         "problems": [{"number": p.number, "question": p.question, "unit": p.unit} for p in result.problems],
     }
 
 
-def marks(result: Marks) -> dict[str, Any]:
+def marks(result: Marks, *, withheld: bool = False) -> dict[str, Any]:
+    """The marks to show; ``withheld`` (a graded sheet): right, wrong or unreadable only, without the answer,
+    the error it matches, the feedback that names the answer, or the worked steps."""
     from ..teaching.exercises import answer_text
+    from ..teaching.marking import UNREADABLE
 
     return {
         "right": result.right,
         "out_of": result.out_of,
+        "withheld": withheld,
         "marks": [
             {
                 "number": m.problem.number,
                 "question": m.problem.question,
                 "given": m.given or "",
                 "status": m.status,
-                "reason": m.reason,
-                "diagnosis": m.diagnosis or "",
-                "answer": answer_text(m.problem),
-                "steps": [] if m.correct else list(m.problem.steps),
+                "reason": m.reason if not withheld or m.status == UNREADABLE else "",
+                "diagnosis": "" if withheld else m.diagnosis or "",
+                "answer": "" if withheld else answer_text(m.problem),
+                "steps": [] if m.correct or withheld else list(m.problem.steps),
             }
             for m in result.marks
         ],
