@@ -16,6 +16,7 @@ Every quantity field is text with a unit ("22 mg/h"), read by the strict parser 
 
 import functools
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -523,6 +524,11 @@ def _card_files(folder: Path) -> list[Path]:
     return files
 
 
+#: Held while a built-in card is validated on first look, so that two threads never validate one card at once
+#: (the second found the card neither validated nor waiting, and was told the regimen is unknown).
+_VALIDATING = threading.Lock()
+
+
 class _Cards(Mapping[str, "Card"]):
     """A catalogue's cards by id, in order. A built-in card is validated when it is first looked at: the
     built-in cards are tested with dosecalc, and a command that picks four cards need not build the validators
@@ -545,12 +551,16 @@ class _Cards(Mapping[str, "Card"]):
     def __getitem__(self, card_id: str) -> Card:
         card = self._cards[card_id]
         if card is None:
-            path, data = self._unread.pop(card_id)
-            try:
-                card = validate_card(data)
-            except ValidationError as error:
-                raise CardError.several(validation_messages(path, error)) from None
-            self._cards[card_id] = card
+            with _VALIDATING:  # a server's first requests, in threads, may look at one card at once
+                card = self._cards[card_id]
+                if card is None:
+                    path, data = self._unread[card_id]
+                    try:
+                        card = validate_card(data)
+                    except ValidationError as error:
+                        raise CardError.several(validation_messages(path, error)) from None
+                    self._cards[card_id] = card
+                    del self._unread[card_id]
         return card
 
     def __contains__(self, card_id: object) -> bool:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
 from dosecalc.errors import CardError
-from dosecalc.regimens import builtin_dir, documented_dose, load_card, load_catalogue
+from dosecalc.regimens import Catalogue, builtin_dir, documented_dose, load_card, load_catalogue
 from dosecalc.units import Q_
 
 from .helpers import BUILTIN_IDS, GOOD, SEED_IDS, assert_quantity_close
@@ -201,3 +202,42 @@ def test_importing_the_cards_leaves_the_pydantic_plugin_setting_as_it_was(before
     code = "import os, dosecalc.regimens; print(os.environ.get('PYDANTIC_DISABLE_PLUGINS'))"
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == str(before)
+
+
+def _look_together(catalogue: Catalogue, ids: list[str]) -> list[object]:
+    """Each id looked up in ``catalogue`` by a thread of its own, all released at once: what each found."""
+    import threading
+
+    start = threading.Barrier(len(ids))
+    found: list[object] = []
+
+    def look(card_id: str) -> None:
+        start.wait()
+        try:
+            found.append(catalogue.get(card_id).id)
+        except Exception as error:  # recorded, so that the assertion shows it
+            found.append(error)
+
+    threads = [threading.Thread(target=look, args=(card_id,)) for card_id in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return found
+
+
+def test_threads_looking_at_one_built_in_card_at_once_all_get_it() -> None:
+    """A built-in card is validated when first looked at; threads that look at it together (a server's first
+    requests) all get the card, never 'unknown regimen'."""
+    from dosecalc import regimens
+
+    ids = ["bolus-0.5-mg-kg-then-10-mcg-kg-min", "rate-0.35-mg-kg-h"] * 6
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads switch as often as they can, so that a window between two steps shows
+    try:
+        for _ in range(20):
+            regimens._LOADED.clear()  # a catalogue read afresh: its built-in cards not yet validated
+            found = _look_together(regimens.load_catalogue(), ids)
+            assert sorted(map(str, found)) == sorted(ids), found
+    finally:
+        sys.setswitchinterval(interval)

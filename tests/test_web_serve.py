@@ -6,7 +6,9 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,9 +27,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _serve(*args: str) -> tuple[str, int, int]:
-    """Start ``dosecalc serve ARGS`` on a free port, wait until it answers on loopback, stop it (SIGTERM); its
-    stderr, port and exit code."""
+def _serve(*args: str, then: Callable[[int], None] | None = None) -> tuple[str, int, int]:
+    """Start ``dosecalc serve ARGS`` on a free port, wait until it answers on loopback, call ``then(port)``,
+    stop it (SIGTERM); its stderr, port and exit code."""
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "dosecalc", "serve", "--port", str(port), *args],
@@ -46,6 +48,8 @@ def _serve(*args: str) -> tuple[str, int, int]:
                 assert process.poll() is None, process.communicate()
                 assert time.monotonic() < deadline, "dosecalc serve did not answer"
                 time.sleep(0.2)
+        if then is not None:
+            then(port)
     finally:
         process.terminate()
         _, err = process.communicate(timeout=15)
@@ -126,3 +130,31 @@ def test_without_the_web_extra_it_names_the_install_command(monkeypatch: pytest.
         "the web app needs fastapi and uvicorn: install the web extra (in dosecalc's source folder: "
         "pip install '.[web]')"
     )
+
+
+def test_concurrent_first_requests_to_a_fresh_server_all_find_the_built_in_cards() -> None:
+    """The first requests of a new server arrive together, in threads: each must find its built-in card (a
+    card validated on first look by two threads at once was once reported as an unknown regimen, or a 500)."""
+    import json
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .helpers import BUILTIN_IDS
+
+    answers: list[tuple[str, int, str]] = []
+
+    def ask(port: int, regimen: str) -> tuple[str, int, str]:
+        address = f"http://127.0.0.1:{port}/api/table?regimen={regimen}"
+        try:
+            with urllib.request.urlopen(address, timeout=60) as answer:
+                return regimen, answer.status, json.loads(answer.read())["rows"][0]["regimen"]
+        except urllib.error.HTTPError as error:
+            return regimen, error.code, error.read().decode()
+
+    def burst(port: int) -> None:
+        requests = [regimen for regimen in BUILTIN_IDS for _ in range(3)]
+        with ThreadPoolExecutor(len(requests)) as pool:
+            answers.extend(pool.map(lambda regimen: ask(port, regimen), requests))
+
+    _serve(then=burst)
+    assert len(answers) == 3 * len(BUILTIN_IDS)
+    assert all(status == 200 and found == regimen for regimen, status, found in answers), answers
