@@ -307,8 +307,80 @@ def test_server_folder_of_cards_is_used_and_no_path_comes_from_a_request(card_fo
     assert response.json()["rows"][0]["rate"]["value"] == pytest.approx(50.0)
     parameters = client.get("/openapi.json").json()["paths"]["/api/table"]["get"]["parameters"]
     assert "regimens_dir" not in {p["name"] for p in parameters}
-    # a folder named in the query is not a parameter: ignored, the server's own folder still used
+    # a folder named in the query is not a parameter: refused as any unknown parameter, never used
     sneaky = client.get(
         "/api/table", params={"regimen": "teach-1-mg-kg-1-h", "weight": "50 kg", "regimens_dir": "/nonexistent"}
     )
-    assert sneaky.status_code == 200 and sneaky.json() == response.json()
+    assert sneaky.status_code == 422
+    assert sneaky.json() == {"error": {"field": "regimens_dir", "message": "is not a field of this request"}}
+
+
+#: (path, a parameter that is one value, a good value of it, other parameters the route needs)
+SINGLE_VALUED = [
+    ("/api/table", "weight", "70 kg", {}),
+    ("/api/schedule", "step", "30 min", {"regimen": "rate-22-mg-h"}),
+    ("/api/simulate", "sessions", "1", {"regimen": "rate-22-mg-h"}),
+    ("/api/exercises", "seed", "5", {"count": "2"}),
+]
+
+
+@pytest.mark.parametrize(("path", "name", "value", "others"), SINGLE_VALUED, ids=[row[0] for row in SINGLE_VALUED])
+def test_a_parameter_given_twice_is_refused_naming_it(
+    client: TestClient, path: str, name: str, value: str, others: dict[str, str]
+) -> None:
+    """weight=70kg&weight=80kg was read as 80 kg: a value given twice is refused, never one of them taken."""
+    once = client.get(path, params={**others, name: value})
+    assert once.status_code == 200, once.text
+    twice = client.get(path, params=[*others.items(), (name, value), (name, value)])
+    assert twice.status_code == 422
+    assert twice.json() == {"error": {"field": name, "message": "is given 2 times; give it once"}}
+
+
+@pytest.mark.parametrize(("path", "name", "value", "others"), SINGLE_VALUED, ids=[row[0] for row in SINGLE_VALUED])
+def test_an_unknown_parameter_is_refused_naming_it(
+    client: TestClient, path: str, name: str, value: str, others: dict[str, str]
+) -> None:
+    refused = client.get(path, params={**others, name: value, "wieght": "80 kg"})  # a typo is not ignored
+    assert refused.status_code == 422
+    assert refused.json() == {"error": {"field": "wieght", "message": "is not a field of this request"}}
+
+
+def test_a_list_parameter_may_be_repeated(client: TestClient) -> None:
+    both = client.get("/api/table", params=[("regimen", "rate-22-mg-h"), ("regimen", "total-80-mg-5-h")])
+    assert [row["regimen"] for row in both.json()["rows"]] == ["rate-22-mg-h", "total-80-mg-5-h"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"answers": {"1": "10 mg", "1": "11 mg"}, "seed": 5, "count": 3}',
+        '{"answers": {"1": "10 mg"}, "seed": 5, "seed": 6, "count": 3}',
+    ],
+    ids=["answer", "seed"],
+)
+def test_a_json_key_given_twice_is_refused(client: TestClient, body: str) -> None:
+    """A JSON parser keeps the last of two equal keys: the second answer was marked and the first lost."""
+    refused = client.post("/api/mark", content=body, headers={"content-type": "application/json"})
+    assert refused.status_code == 422
+    assert refused.json()["error"]["field"] == "body"
+    assert "is given twice in one JSON object; give it once" in refused.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("number", ["²", "٣", "１", "½"], ids=["superscript", "arabic-indic", "fullwidth", "fraction"])
+def test_a_problem_number_in_other_digits_is_422_on_the_api(client: TestClient, number: str) -> None:
+    refused = client.post("/api/mark", json={"answers": {number: "10 mg"}, "seed": 5, "count": 3})
+    assert refused.status_code == 422
+    assert refused.json()["error"]["field"] == "answers"
+
+
+def test_numbers_too_long_to_read_are_said_to_be_so(client: TestClient) -> None:
+    query = client.get("/api/exercises", params={"seed": "9" * 5000})
+    assert query.status_code == 422
+    assert query.json()["error"] == {
+        "field": "seed",
+        "message": "is a whole number of 5,000 digits, too long to read; expected at most 19 digits",
+    }
+    body = '{"answers": {"1": "10 mg"}, "seed": ' + "9" * 5000 + ', "count": 3}'
+    posted = client.post("/api/mark", content=body, headers={"content-type": "application/json"})
+    assert posted.status_code == 422
+    assert "holds a number too long to read" in posted.json()["error"]["message"]

@@ -3,6 +3,7 @@ the command line's tables, messages beside their fields, escaping of card text, 
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -412,3 +413,36 @@ def test_a_chosen_level_is_a_level_and_no_path_is_read_from_a_request(
         assert refused.status_code == 422
         assert "TOML" not in refused.text and "cannot read" not in refused.text
         assert "expected one of standard" in refused.text
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/", [("weight", "70 kg"), ("weight", "80 kg")]),
+        ("/schedule", [("regimen", "rate-22-mg-h"), ("weight", "70 kg"), ("weight", "80 kg")]),
+        ("/simulate", [("regimen", "rate-22-mg-h"), ("sessions", "1"), ("sessions", "2")]),
+    ],
+    ids=["calculator", "schedule", "simulate"],
+)
+def test_a_page_refuses_a_field_given_twice(client: TestClient, path: str, query: list[tuple[str, str]]) -> None:
+    """A shared link with weight=70kg&weight=80kg was read as 80 kg: refused, with the field named."""
+    answer = client.get(path, params=query)
+    assert answer.status_code == 422
+    assert "is given 2 times; give it once" in answer.text
+
+
+def test_a_page_refuses_a_field_it_does_not_have(client: TestClient) -> None:
+    answer = client.get("/", params={"weight": "70 kg", "wieght": "80 kg"})
+    assert answer.status_code == 422
+    assert "is not a field of this page" in answer.text
+
+
+@pytest.mark.parametrize("number", ["²", "٣", "１"], ids=["superscript", "arabic-indic", "fullwidth"])
+def test_the_practice_form_ignores_answer_fields_numbered_in_other_digits(client: TestClient, number: str) -> None:
+    """'answer-²' once gave a 500 (str.isdigit() is true, int() fails): it is no answer field of the sheet."""
+    code = api.exercises(count=3, seed=5).code
+    answer = client.post("/practice", data={"sheet": code, f"answer-{number}": "10 mg", "answer-1": "10 mg"})
+    assert answer.status_code == 200, answer.text
+    text = " ".join(re.sub(r"<[^>]+>", " ", answer.text).split())
+    assert "Score: 0 of 3 right" in text  # the sheet marked: problem 1 answered (10 mg for a time), 2 and 3 not
+    assert text.count("No answer given.") == 2

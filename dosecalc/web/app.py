@@ -57,11 +57,28 @@ async def _validation_error(request: Request, error: Exception) -> Response:
     return JSONResponse(errors.from_validation(error.errors()), status_code=422)
 
 
+async def _unreadable_body(request: Request) -> str:
+    """Why a request's body could not be read as JSON, in a few words."""
+    import json
+
+    try:
+        text = (await request.body()).decode("utf-8")
+    except UnicodeDecodeError:
+        return "is not UTF-8 text"
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as error:
+        return f"is not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})"
+    except ValueError:  # Python refuses to read an integer of more than 4,300 digits
+        return "holds a number too long to read (thousands of digits); numbers here have at most 19 digits"
+    return "could not be read as JSON"
+
+
 async def _http_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, HTTPException)
     message = "there is no such page" if error.status_code == 404 else str(error.detail)
-    if _is_api(request) and error.status_code == 400:  # a body that is not even text: bad input as any other
-        return JSONResponse(errors.body("body", "is not valid JSON in UTF-8"), status_code=422)
+    if _is_api(request) and error.status_code == 400:  # a body that cannot be read: bad input as any other
+        return JSONResponse(errors.body("body", await _unreadable_body(request)), status_code=422)
     if _is_api(request):
         return JSONResponse(errors.body(None, message), status_code=error.status_code, headers=error.headers)
     return _error_page(request, error.status_code, message[:1].upper() + message[1:] + ".")

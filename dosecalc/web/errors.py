@@ -62,6 +62,8 @@ def _message(error: dict[str, Any]) -> str:
     shown = f"{given!r:.40}" if isinstance(given, (str, int, float)) else "a value of another kind"
     if kind == "missing":
         return "is required"
+    if kind == "int_parsing_size" and isinstance(given, str):
+        return f"is a whole number of {len(given):,} digits, too long to read; expected at most 19 digits"
     if kind.startswith("int_"):
         return f"expected a whole number, got {shown}"
     if kind.startswith("bool_"):

@@ -9,7 +9,7 @@ a whole number and a ticked box to True: quantities are read by the API.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,13 +114,21 @@ LOGIN_CODE = Field(
 )  # fmt: skip
 
 
-def read(form: Mapping[str, Any], fields: Sequence[Field]) -> dict[str, Any]:
+def read(form: Mapping[str, Any], fields: Sequence[Field], also: Iterable[str] = ()) -> dict[str, Any]:
     """The API arguments of a submitted form. ``form`` is a Starlette ``QueryParams`` or ``FormData``
-    (``getlist`` for repeated fields). A value too long, too many values, or text where a whole number is
-    expected raise :class:`DoseCalcError` naming the field."""
+    (``getlist`` for repeated fields). A value too long, too many values, text where a whole number is
+    expected, a field the page does not have (other than those named in ``also``, which its route reads
+    itself) or one that is not a list given twice raise :class:`DoseCalcError` naming the field: a shared
+    link with ``weight=70kg&weight=80kg`` is refused rather than read as 80 kg."""
     arguments: dict[str, Any] = {}
     getlist = getattr(form, "getlist", None)
+    known = {field.name for field in fields} | set(also)
+    for name in form:
+        if name not in known:
+            raise DoseCalcError("is not a field of this page", field=str(name)[:40])
     for field in fields:
+        if getlist is not None and not field.repeated and len(getlist(field.name)) > 1:
+            raise DoseCalcError(f"is given {len(getlist(field.name))} times; give it once", field=field.name)
         if field.repeated:
             values = list(getlist(field.name)) if getlist is not None else list(form.get(field.name) or [])
             most, what = MAX_VALUES, "may be chosen"

@@ -10,15 +10,16 @@ the API as they are. Every text is bounded in length, every list in size.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from .. import api
-from ..errors import DoseCalcError
+from ..errors import DoseCalcError, quote
 from ..results import Marks, Result
 from ..teaching.keys import TeacherKey
 from ..teaching.marking import UNREADABLE
@@ -27,12 +28,48 @@ from .context import folder, server_key
 from .errors import RESPONSES
 from .fields import MAX_STUDENTS, MAX_TEXT, MAX_VALUES, within_budget
 
-router = APIRouter(prefix="/api", responses=RESPONSES)
-
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
 Ids = Annotated[list[Text] | None, Field(max_length=MAX_VALUES)]
 Folder = Annotated[Path | None, Depends(folder)]
 ServerKey = Annotated[TeacherKey | None, Depends(server_key)]
+
+
+#: A query names each of its parameters once at most, and only parameters of its route (pydantic refuses the
+#: others); a name repeated is refused by :func:`single_values` rather than one of its values taken.
+_ONE_OF_EACH = ConfigDict(extra="forbid")
+#: The parameters that are lists, given by repeating them (``regimen=a&regimen=b``).
+REPEATABLE = frozenset({"regimen", "compare", "students"})
+
+
+def single_values(request: Request) -> None:
+    """Refuses a query that gives a parameter more than once, unless it is a list: ``weight=70kg&weight=80kg``
+    would otherwise be read as 80 kg, silently."""
+    counts = Counter(name for name, _ in request.query_params.multi_items())
+    for name, count in counts.items():
+        if count > 1 and name not in REPEATABLE:
+            raise DoseCalcError(f"is given {count} times; give it once", field=name[:40])
+
+
+def no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's members, refusing a key given twice (JSON parsers keep the last, silently)."""
+    made: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in made:
+            raise DoseCalcError(f"{quote(name)} is given twice in one JSON object; give it once", field="body")
+        made[name] = value
+    return made
+
+
+async def one_of_each_key(request: Request) -> None:
+    """Refuses a JSON body whose object gives one key twice (``{"1": "a", "1": "b"}`` marked only "b")."""
+    body = await request.body()  # bounded by the guard; read again by the route, from Starlette's cache
+    try:
+        json.loads(body, object_pairs_hook=no_repeated_keys)
+    except (json.JSONDecodeError, UnicodeDecodeError):  # not JSON at all: the route's own validation says so
+        return
+
+
+router = APIRouter(prefix="/api", responses=RESPONSES, dependencies=[Depends(single_values)])
 
 
 def _json(result: Result) -> Response:
@@ -50,6 +87,8 @@ def _profile(conventions: str | None) -> str | None:
 
 
 class TableQuery(BaseModel):
+    model_config = _ONE_OF_EACH
+
     weight: Text | None = None
     regimen: Ids = None
     duration: Text | None = None
@@ -68,6 +107,8 @@ def table(query: Annotated[TableQuery, Query()], folder: Folder) -> Response:
 
 
 class ScheduleQuery(BaseModel):
+    model_config = _ONE_OF_EACH
+
     regimen: Text
     weight: Text | None = None
     step: Text | None = None  # from the infusion's length, as the command line chooses it
@@ -89,6 +130,8 @@ def cards(folder: Folder) -> Response:
 
 
 class SimulateQuery(BaseModel):
+    model_config = _ONE_OF_EACH
+
     regimen: Text
     weight: Text | None = None
     model: Text = "domino"
@@ -106,6 +149,8 @@ def simulate(query: Annotated[SimulateQuery, Query()], folder: Folder) -> Respon
 
 
 class ExercisesQuery(BaseModel):
+    model_config = _ONE_OF_EACH
+
     count: int = 10
     seed: int = 1
     level: int | None = None
@@ -142,7 +187,11 @@ class MarkRequest(BaseModel):
     partial: bool = False
 
 
-@router.post("/mark", summary="Mark a student's answers against the key (dosecalc check)")
+@router.post(
+    "/mark",
+    summary="Mark a student's answers against the key (dosecalc check)",
+    dependencies=[Depends(one_of_each_key)],
+)
 def mark(request: MarkRequest, folder: Folder, key: ServerKey) -> Response:
     """A practice sheet's marks with its key and worked steps. A graded sheet's code is marked only on a
     server started with its teacher's key, and then right, wrong or unreadable only (``answers_withheld``)."""

@@ -267,7 +267,7 @@ async def practice_marks(request: Request, folder: Folder, key: ServerKey) -> HT
     repeated: list[int] = []
     for field, value in form.multi_items():
         digits = field.removeprefix("answer-")
-        if field.startswith("answer-") and digits.isdigit() and len(digits) <= 3:
+        if field.startswith("answer-") and digits.isascii() and digits.isdigit() and len(digits) <= 3:
             if int(digits) in given:  # one answer a problem: a second is refused, never chosen between
                 repeated.append(int(digits))
             given[int(digits)] = value
@@ -486,7 +486,7 @@ async def teacher_sheet(request: Request, folder: Folder, key: Teacher) -> Respo
     fmt_field = f.Field("format", "Format", kind="choice")
     key_field = f.Field("key", "Answer key", kind="check")
     fields = (f.COUNT, f.LEVEL, f.CONVENTIONS, f.SEED, VARIANTS, fmt_field, key_field)
-    arguments = f.read(form, fields)
+    arguments = f.read(form, fields, also=("students",))
     names = [str(name) for name in form.getlist("students")]
     if len(names) > f.MAX_LINES or any(len(name) > f.MAX_TEXT for name in names):
         raise DoseCalcError(f"at most {f.MAX_LINES} names of {f.MAX_TEXT} characters", field="students")
