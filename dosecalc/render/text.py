@@ -112,11 +112,12 @@ def _steps_markdown(rows: Sequence[DoseFigures], schedule: bool = False) -> list
     steps = _steps_lines(rows, schedule)
     if not steps:
         return []
-    out = ["", f"Worked steps. {words.STEPS_PRECISION}", ""]
+    out = ["", f"Worked steps. {words.STEPS_PRECISION}"]
     for line in steps:
-        out.append(f"**{line[:-1]}**" if not line.startswith("  ") else f"   {line.strip()}")
-        if not line.startswith("  "):
-            out.append("")
+        if line.startswith("  "):
+            out.append(f"   {line.strip()}")
+        else:  # a blank line before each card's heading too, or Markdown reads it into the list above it
+            out += ["", f"**{line[:-1]}**", ""]
     return out
 
 

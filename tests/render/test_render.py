@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import dosecalc
 from dosecalc import DISCLAIMER, formats
 from dosecalc.errors import DoseCalcError
 from dosecalc.files import check_suffix, read_text, write_atomic
@@ -199,3 +200,22 @@ def test_markdown_from_user_text_opens_no_link_or_image() -> None:
 
     assert _md_escape("[a](javascript:x) ![](http://host/x.png)") == "\\[a\\](javascript:x) !\\[\\](http://host/x.png)"
     assert _md_escape("<img src=x>|") == "&lt;img src=x&gt;\\|"
+
+
+def test_markdown_worked_steps_keep_each_cards_heading_out_of_the_list_above_it() -> None:
+    """Each card's heading once followed the previous card's last step directly, and Markdown read it as part
+    of that list item: parsed here by markdown-it (rich's own Markdown parser)."""
+    from markdown_it import MarkdownIt
+
+    text = dosecalc.table(regimen=["rate-22-mg-h", "total-80-mg-5-h"], explain=True).as_text("markdown")
+    tokens = MarkdownIt().parse(text)
+    depth = 0
+    headings_in_lists = []
+    for token in tokens:
+        if token.type in ("ordered_list_open", "bullet_list_open"):
+            depth += 1
+        elif token.type in ("ordered_list_close", "bullet_list_close"):
+            depth -= 1
+        elif token.type == "inline" and token.content in ("**rate-22-mg-h**", "**total-80-mg-5-h**"):
+            headings_in_lists.append((token.content, depth))
+    assert headings_in_lists == [("**rate-22-mg-h**", 0), ("**total-80-mg-5-h**", 0)]
