@@ -8,3 +8,9 @@ of dosecalc's at import time; its modules read only the engine below them (units
 
 #: Carried by every output meant for people (and by the JSON documents).
 DISCLAIMER = "Educational reference only - not a prescribing tool, and not clinical advice."
+
+#: The marking rule, in the words every sheet and ``check --help`` print; one source for both.
+MARKING_RULE = (
+    "An answer is right when, rounded half up to the place given for its unit, it equals the key's answer (so the "
+    "rounded answer and any more precise one score)."
+)
