@@ -997,12 +997,13 @@ def mark(
     """Answers marked against the key of their sheet: one student's, or a whole class's.
 
     The sheet is named by its code (``sheet``, or a ``sheet`` column giving each student's own), or by the
-    seed and options it was made with. An answer is right when, rounded half up to the sheet's place for its
-    unit, it equals the key's answer; any spelling of the asked unit is that unit, and a bare number is taken
-    in it. A blank is no answer; text that cannot be read is marked unreadable, with its reason, and marking
-    goes on. The score is out of the problems on the sheet. Wrong answers come with the common error they
-    match and the worked steps.
-
+    seed and options it was made with. An answer is marked by the rule every sheet states
+    (:data:`dosecalc.teaching.marking.RULE`): it is right when it equals the key, or when, given more
+    precisely than asked, it rounds half up at one place beyond the asked one to the exact answer rounded
+    there. Any spelling of the asked unit is that unit, and a bare number is taken in it. A blank is no
+    answer; text that cannot be read is marked unreadable, with its reason, and marking goes on. The score is
+    out of the problems on the sheet. Wrong answers come with the common error they match and the worked
+    steps.
     Parameters
     ----------
     answers : path or mapping

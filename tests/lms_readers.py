@@ -152,7 +152,8 @@ def unzip(data: bytes) -> dict[str, bytes]:
 
 def read_canvas(data: bytes) -> list[dict[str, Any]]:
     """A Canvas QTI 1.2 package: per item, its group (section title, and how many the group picks), the
-    question type, the exact answer and the bounds, as Canvas's importer reads them (margin = upper - exact)."""
+    question type, and each right answer (a ``respcondition`` that stops): the exact value and the bounds, as
+    Canvas's importer reads them (margin = upper - exact). Canvas grades ``low <= response <= high``."""
     files = unzip(data)
     manifest = ET.fromstring(files["imsmanifest.xml"])
     href = manifest.find(f"{CP}resources/{CP}resource/{CP}file").get("href")  # type: ignore[union-attr]
@@ -165,23 +166,24 @@ def read_canvas(data: bytes) -> list[dict[str, Any]]:
                 f.findtext(f"{QTI12}fieldlabel"): f.findtext(f"{QTI12}fieldentry")
                 for f in item.iter(f"{QTI12}qtimetadatafield")
             }
-            condition = next(c for c in item.iter(f"{QTI12}respcondition") if c.get("continue") == "No").find(
-                f"{QTI12}conditionvar/{QTI12}or"
-            )
-            assert condition is not None
-            exact = Decimal(condition.findtext(f"{QTI12}varequal") or "")
-            low = Decimal(condition.findtext(f"{QTI12}and/{QTI12}vargte") or "")
-            high = Decimal(condition.findtext(f"{QTI12}and/{QTI12}varlte") or "")
+            answers = []
+            for respcondition in item.iter(f"{QTI12}respcondition"):
+                if respcondition.get("continue") != "No":
+                    continue
+                condition = respcondition.find(f"{QTI12}conditionvar/{QTI12}or")
+                assert condition is not None
+                exact = Decimal(condition.findtext(f"{QTI12}varequal") or "")
+                low = Decimal(condition.findtext(f"{QTI12}and/{QTI12}vargte") or "")
+                high = Decimal(condition.findtext(f"{QTI12}and/{QTI12}varlte") or "")
+                score = respcondition.findtext(f"{QTI12}setvar")
+                answers.append({"exact": exact, "low": low, "high": high, "margin": high - exact, "score": score})
             items.append(
                 {
                     "group": section.get("title"),
                     "pick": None if pick is None else int(pick),
                     "type": fields.get("question_type"),
                     "title": item.get("title"),
-                    "exact": exact,
-                    "low": low,
-                    "high": high,
-                    "margin": high - exact,
+                    "answers": answers,
                     "text": item.findtext(f"{QTI12}presentation/{QTI12}material/{QTI12}mattext") or "",
                 }
             )
@@ -189,22 +191,55 @@ def read_canvas(data: bytes) -> list[dict[str, Any]]:
 
 
 class QtiRule(NamedTuple):
-    """One ``equal`` of a QTI 2.1 item's response processing, and the feedback it sets."""
+    """One branch of a QTI 2.1 item's response condition: its expression, and the outcomes it sets."""
 
-    x: Decimal
-    t0: Decimal
-    t1: Decimal
-    lower_included: bool
-    upper_included: bool
+    condition: ET.Element
     feedback: str
     score: Decimal | None
 
-    def holds(self, y: Decimal) -> bool:
-        """QTI 2.1 ``equal`` in absolute mode: y within [x - t0, x + t1], each bound in or out as declared."""
-        low, high = self.x - self.t0, self.x + self.t1
-        above = y >= low if self.lower_included else y > low
-        below = y <= high if self.upper_included else y < high
-        return above and below
+    def holds(self, response: float) -> bool:
+        return evaluate(self.condition, response)
+
+
+def evaluate(expression: ET.Element, response: float) -> bool:
+    """A QTI 2.1 boolean expression over a float response, as a processor evaluates it: every ``baseValue``
+    parsed as a double, comparisons on doubles, and a tolerance of ``equal`` added and subtracted in binary
+    floating point (the spec's ``[x - t0, x + t1]``, each bound in or out as declared)."""
+    tag = expression.tag.removeprefix(QTI)
+    if tag == "or":
+        return any(evaluate(child, response) for child in expression)
+    if tag == "and":
+        return all(evaluate(child, response) for child in expression)
+    operands = []
+    for child in expression:
+        if child.tag == f"{QTI}variable":
+            assert child.get("identifier") == "RESPONSE"
+            operands.append(response)
+        else:
+            assert child.tag == f"{QTI}baseValue" and child.get("baseType") == "float", child.tag
+            operands.append(float(child.text or ""))
+    a, b = operands
+    if tag == "gte":
+        return a >= b
+    if tag == "gt":
+        return a > b
+    if tag == "lte":
+        return a <= b
+    if tag == "lt":
+        return a < b
+    if tag == "match":
+        return a == b
+    assert tag == "equal", tag
+    mode = expression.get("toleranceMode", "exact")
+    if mode == "exact":
+        return a == b
+    assert mode == "absolute", mode
+    tolerance = (expression.get("tolerance") or "").split()
+    t0, t1 = float(tolerance[0]), float(tolerance[-1])
+    low, high = a - t0, a + t1  # x is the first operand
+    above = b >= low if expression.get("includeLowerBound", "true") == "true" else b > low
+    below = b <= high if expression.get("includeUpperBound", "true") == "true" else b < high
+    return above and below
 
 
 def read_qti_item(xml: bytes) -> tuple[list[QtiRule], dict[str, str]]:
@@ -214,27 +249,12 @@ def read_qti_item(xml: bytes) -> tuple[list[QtiRule], dict[str, str]]:
     condition = root.find(f"{QTI}responseProcessing/{QTI}responseCondition")
     assert condition is not None
     for branch in condition:
-        equal = branch.find(f"{QTI}equal")
-        if equal is None:
+        if branch.tag == f"{QTI}responseElse":
             continue
-        assert equal.get("toleranceMode") == "absolute"
-        tolerance = (equal.get("tolerance") or "").split()
-        t0, t1 = Decimal(tolerance[0]), Decimal(tolerance[-1])
-        x = Decimal(equal.findtext(f"{QTI}baseValue") or "")
-        assert equal[1].tag == f"{QTI}variable" and equal[1].get("identifier") == "RESPONSE"
+        expression = branch[0]
         sets = {s.get("identifier"): s.findtext(f"{QTI}baseValue") for s in branch.findall(f"{QTI}setOutcomeValue")}
         score = sets.get("SCORE")
-        rules.append(
-            QtiRule(
-                x,
-                t0,
-                t1,
-                equal.get("includeLowerBound", "true") == "true",
-                equal.get("includeUpperBound", "true") == "true",
-                sets.get("FEEDBACK") or "",
-                None if score is None else Decimal(score),
-            )
-        )
+        rules.append(QtiRule(expression, sets.get("FEEDBACK") or "", None if score is None else Decimal(score)))
     feedback = {
         f.get("identifier") or "": ET.tostring(f, encoding="unicode", method="text")
         for f in root.findall(f"{QTI}modalFeedback")
@@ -242,6 +262,33 @@ def read_qti_item(xml: bytes) -> tuple[list[QtiRule], dict[str, str]]:
     return rules, feedback
 
 
-def qti_grade(rules: list[QtiRule], response: Decimal) -> QtiRule | None:
-    """The first condition that holds: responseIf, then each responseElseIf, in order."""
-    return next((rule for rule in rules if rule.holds(response)), None)
+def qti_grade(rules: list[QtiRule], response: str | Decimal) -> QtiRule | None:
+    """The first condition that holds for the response as a processor reads the typed text (a double):
+    responseIf, then each responseElseIf, in order."""
+    value = float(str(response))
+    return next((rule for rule in rules if rule.holds(value)), None)
+
+
+def qti_bounds(rule: QtiRule) -> list[tuple[Decimal, Decimal, str]]:
+    """The literal bounds a condition compares the response with: ``(low, high, upper)`` per alternative, the
+    upper comparison "lt" or "lte" ("exact" for a single value)."""
+    alternatives = list(rule.condition) if rule.condition.tag == f"{QTI}or" else [rule.condition]
+    found = []
+    for alternative in alternatives:
+        tag = alternative.tag.removeprefix(QTI)
+        if tag == "equal":
+            assert alternative.get("toleranceMode") == "exact"
+            value = Decimal(alternative.findtext(f"{QTI}baseValue") or "")
+            found.append((value, value, "exact"))
+            continue
+        assert tag == "and", tag
+        low, high = alternative
+        assert low.tag == f"{QTI}gte"
+        found.append(
+            (
+                Decimal(low.findtext(f"{QTI}baseValue") or ""),
+                Decimal(high.findtext(f"{QTI}baseValue") or ""),
+                high.tag.removeprefix(QTI),
+            )
+        )
+    return found

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from ..errors import DoseCalcError, printable
-from ..wording import DISCLAIMER
+from ..wording import DISCLAIMER, MARKING_RULE
 from .options import (
     CardsFormat,
     CheckFormat,
@@ -569,8 +569,7 @@ def check(
     regimens_dir: RegimensDir = None,
     no_builtin: NoBuiltin = False,
 ) -> None:
-    """Mark answers against the key of their sheet: one student's, or a class's. An answer is right when,
-    rounded half up to the sheet's place for its unit, it equals the key's answer; any spelling of the
+    """Mark answers against the key of their sheet: one student's, or a class's. {rule} Any spelling of the
     asked unit is that unit, and a bare number is taken in it. A blank is no answer; an answer that cannot
     be read is marked unreadable with its reason. Wrong answers get the common error they match and the
     worked steps. Exit status 1 when any answer (or row, or student's code) could not be read, 0 otherwise; 2
@@ -607,6 +606,9 @@ def check(
 
 class KeyAction(StrEnum):
     new = "new"
+
+
+check.__doc__ = (check.__doc__ or "").replace("{rule}", MARKING_RULE)
 
 
 @command("key")

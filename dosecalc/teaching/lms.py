@@ -3,12 +3,15 @@ accepts, the wrong answers the common errors give (each with the error in words)
 may be written in, all from the sheet's conventions. Format-neutral: :mod:`dosecalc.render.lms` writes these
 questions as Moodle XML, GIFT, a Canvas (QTI 1.2) package or a QTI 2.1 package.
 
-**The interval.** The sheet's rule (:mod:`.marking`): an answer is right when, rounded half up to the step of
-its unit, it equals the key. In the asked unit that is the half-open interval ``[key - step/2, key + step/2)``:
-for a key of 10.9 mL/h at 0.1 mL/h, 10.85 is right and 10.95 is not (it rounds up to 11). Moodle's and
-Canvas's tolerances are symmetric and include both ends, so there ``key +- step/2`` is exported and the upper
-edge itself (10.95) is also accepted; every question says so. QTI 2.1's ``equal`` has ``includeUpperBound``,
-so a QTI 2.1 item grades by the rule exactly.
+**What is right.** The sheet's rule (:data:`.marking.RULE`) as values in the asked unit
+(:func:`.marking.accepted`): the key itself, the half-open interval ``[E - step/20, E + step/20)`` where ``E``
+is the exact answer rounded half up to one place beyond the asked one, and any rounding of the exact answer to
+a finer place that rounding twice leaves outside that interval. For 2.7 h asked at 0.1 h (exact 2.747 h):
+2.7 exactly, and 2.745 up to, but not including, 2.755. Every format writes each of them as a right answer of
+its own. QTI 2.1 writes them as literal bounds (``gte`` and ``lt``, the key by ``equal`` in exact mode), so a
+processor compares the response with numbers written in the file and does no arithmetic; Moodle's and
+Canvas's answers are a value with a symmetric tolerance that includes both ends, so there the interval is
+``E +- step/20`` and its upper edge (2.755) is also accepted; every question says so.
 
 **Distractors.** A wrong answer is matched as ``dosecalc check`` matches it: the value an error gives, to the
 sheet's step or more precisely (``|answer - value| <= max(step, 0.5 % of the value)``), which is a symmetric,
@@ -33,7 +36,7 @@ from collections.abc import Sequence
 from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING, NamedTuple
 
-from .marking import PLACES, _round, diagnose, error_tolerance, factor_errors, key_value
+from .marking import PLACES, RULE, Accepted, _round, accepted, diagnose, error_tolerance, factor_errors, key_value
 
 if TYPE_CHECKING:
     from .exercises import Problem
@@ -100,39 +103,59 @@ class Question(NamedTuple):
     position: int  # the problem's number on its sheet
     variant: int | None  # with variants, which one (1 to N)
     key: Decimal  # the key's answer at the sheet's step
-    tolerance: Decimal  # half the step
+    accepted: tuple[Accepted, ...]  # what the rule accepts: the key, the interval one place beyond, finer points
     units: tuple[Unit, ...]  # the asked unit first
     distractors: tuple[Distractor, ...]
     unit_penalty: Decimal  # the share of the mark lost where a platform cannot confirm the unit: all of it, as
     # check marks a number in a unit other than the one it names wrong
 
     @property
-    def lower(self) -> Decimal:
-        """The lowest right answer (included)."""
-        return self.key - self.tolerance
-
-    @property
-    def upper(self) -> Decimal:
-        """The edge above the right answers: excluded by the rule, included by symmetric tolerances."""
-        return self.key + self.tolerance
-
-    @property
     def unit(self) -> str:
         return self.problem.unit
 
+    @property
+    def interval(self) -> Accepted:
+        """The interval of more precise answers, ``[E - step/20, E + step/20)``."""
+        return next(a for a in self.accepted if not a.point)
+
+    @property
+    def points(self) -> tuple[Decimal, ...]:
+        """The single values the rule accepts: the key first, then finer roundings of the exact answer."""
+        return tuple(a.low for a in self.accepted if a.point)
+
+    @property
+    def centre(self) -> Decimal:
+        """``E``: the exact answer rounded half up to one place beyond the asked one."""
+        return (self.interval.low + self.interval.high) / 2
+
+    @property
+    def margin(self) -> Decimal:
+        """Half the interval's width: a twentieth of the step."""
+        return (self.interval.high - self.interval.low) / 2
+
     def rule(self) -> str:
-        """The marking rule for this question, in words, with its interval."""
-        step, unit = plain(self.problem.step), self.unit
+        """The marking rule, in the words every sheet prints, and what it accepts for this question."""
+        unit = self.unit
+        others = [p for p in self.points if p != self.key]
+        also = "".join(f", and exactly {plain(p)} {unit}" for p in others)
         return (
-            f"Right when the answer, rounded half up to {step} {unit}, is {plain(self.key)} {unit}: from "
-            f"{plain(self.lower)} {unit} up to, but not including, {plain(self.upper)} {unit}."
+            f"{RULE} Here: exactly {plain(self.key)} {unit}, and from {plain(self.interval.low)} {unit} up to, "
+            f"but not including, {plain(self.interval.high)} {unit}{also}."
         )
 
     def edge(self) -> str:
-        """Where a symmetric, inclusive tolerance differs from the rule: at the upper edge only."""
+        """Where a symmetric, inclusive tolerance differs from the rule: at the interval's upper edge only (and
+        not there when the edge is a finer rounding of the exact answer, which the rule accepts)."""
+        if self.interval.high in self.points:
+            return (
+                f"This platform grades that interval as {plain(self.centre)} \u00b1 {plain(self.margin)} "
+                f"{self.unit}, both ends included; its upper edge, {plain(self.interval.high)} {self.unit}, is right "
+                "by the sheet's rule here too."
+            )
         return (
-            f"This platform's tolerance ({plain(self.key)} \u00b1 {plain(self.tolerance)} {self.unit}) also accepts "
-            f"exactly {plain(self.upper)} {self.unit}, which the sheet's rule marks wrong (it rounds up)."
+            f"This platform grades that interval as {plain(self.centre)} \u00b1 {plain(self.margin)} {self.unit}, "
+            f"both ends included, so it also accepts exactly {plain(self.interval.high)} {self.unit}, which the "
+            "sheet's rule marks wrong."
         )
 
 
@@ -186,6 +209,7 @@ def distractors(problem: Problem, convert: bool) -> tuple[Distractor, ...]:
     key, step = key_value(problem), problem.step
     half = step / 2
     exact = _decimal(problem.exact)
+    right = accepted(problem)
 
     candidates = [
         Distractor(value, error_tolerance(value, step), words)
@@ -202,7 +226,8 @@ def distractors(problem: Problem, convert: bool) -> tuple[Distractor, ...]:
             value = _decimal(float(scaled))
             candidates.append(Distractor(value, error_tolerance(value, step), words))
     kept: list[Distractor] = []
-    taken = [(key - half, key + half)]
+    # the key's whole rounding interval, and whatever the rule accepts: no distractor comes near a right answer
+    taken = [(key - half, key + half)] + [(a.low, a.high) for a in right]
 
     def keep(candidate: Distractor) -> None:
         if candidate.value <= 0:  # check never matches an error that gives nothing
@@ -246,7 +271,7 @@ def question(problem: Problem, made: Made, category: str, name: str, variant: in
         problem.number,
         variant,
         key_value(problem),
-        problem.step / 2,
+        accepted(problem),
         _units(problem, convert),
         distractors(problem, convert),
         Decimal(1),

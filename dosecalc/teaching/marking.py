@@ -1,15 +1,22 @@
 """Marking: answers read as a teacher reads them, marked against a sheet's key, and the error diagnosed.
 
-The rule, stated on every sheet: an answer is right when, rounded half up to the sheet's place for its unit,
-it equals the key's answer (so the rounded answer and any more precise one score). The answer is read by
-dosecalc's strict parser: any spelling of the asked unit is the asked unit (``mg/hr``, ``mg per hour``), a
-bare number is taken in the asked unit, a value in another unit of the same kind (``0.4 mg/min`` for mg/h) is
-marked by the sheet's convention (strict: wrong, with feedback saying why). A blank is no answer; text that
-cannot be read is *unreadable*, with its reason, and marking goes on.
+The rule, stated on every sheet in the words of :data:`RULE`: an answer is right when it equals the key, or
+when, rounded half up to one place beyond the asked one, it equals the exact answer rounded there (or it is
+the exact answer rounded half up to a finer place). As values: the key, the interval ``[E - step/20, E +
+step/20)`` where ``E`` is the exact answer rounded half up to ``step/10``, and the few finer roundings of the
+exact answer that rounding twice puts outside that interval (:func:`accepted`). So an answer given to the
+asked place (or fewer places: 3 for 3.0 h) scores only as the key, and a more precise one only when it is right
+one place further; a student who carries four or five significant figures is never marked at the fourth.
+
+The answer is read by dosecalc's strict parser: any spelling of the asked unit is the asked unit (``mg/hr``,
+``mg per hour``), a bare number is taken in the asked unit, a value in another unit of the same kind (``0.4
+mg/min`` for mg/h) is marked by the sheet's convention (strict: wrong, with feedback saying why; converted: by
+the same rule, in the asked unit). A blank is no answer; text that cannot be read is *unreadable*, with its
+reason, and marking goes on.
 
 A wrong answer is matched against the common errors: the problem's own (the cap ignored, pounds not
-converted, another figure of the problem), a power of ten, minutes for hours, rounding to the wrong place
-or too early.
+converted, another figure of the problem), a power of ten, minutes for hours, rounding to the wrong place,
+cut off, or given more precisely than asked but off one place beyond it.
 """
 
 from __future__ import annotations
@@ -22,8 +29,12 @@ from typing import NamedTuple
 
 from ..errors import DoseCalcError, quote
 from ..units import AMBIGUOUS_COMMA, DECIMAL_COMMA, THOUSANDS_COMMA
+from ..wording import MARKING_RULE
 from .exercises import Problem, answer_text
 from .sheets import Convention
+
+#: The marking rule in words, as every sheet, ``check --help`` and the exports print it.
+RULE = MARKING_RULE
 
 RIGHT, WRONG, UNREADABLE, NO_ANSWER = "right", "wrong", "unreadable", "no answer"
 STATUSES = (RIGHT, WRONG, UNREADABLE, NO_ANSWER)
@@ -149,9 +160,53 @@ def _round(value: Decimal, step: Decimal, rounding: str = ROUND_HALF_UP) -> Deci
         return value.quantize(step, rounding=rounding)
 
 
+class Accepted(NamedTuple):
+    """Answers the rule accepts, in the asked unit: the one value ``low`` when ``high`` equals it, else the
+    half-open interval ``[low, high)``."""
+
+    low: Decimal
+    high: Decimal
+
+    @property
+    def point(self) -> bool:
+        return self.low == self.high
+
+    def holds(self, value: Decimal) -> bool:
+        return value == self.low if self.point else self.low <= value < self.high
+
+
+def exact_value(problem: Problem) -> Decimal:
+    """The problem's exact answer as a decimal, to 12 significant figures (``10.8625``)."""
+    return Decimal(f"{problem.exact:.12g}")
+
+
+def beyond(problem: Problem) -> Decimal:
+    """The exact answer rounded half up to one place beyond the asked one (``E``: 2.75 for 2.747 at 0.1)."""
+    return _round(exact_value(problem), problem.step / 10)
+
+
+def accepted(problem: Problem) -> tuple[Accepted, ...]:
+    """What the rule accepts, in the asked unit: the key, then ``[E - step/20, E + step/20)`` (every value
+    that rounds half up to ``E`` at one place beyond the asked one), then each rounding of the exact answer
+    to a finer place that lies outside that interval (rounding twice can cross its edge: 2.7449 is 2.745 at
+    0.001 but 2.74 at 0.01)."""
+    exact, fine = exact_value(problem), problem.step / 10
+    centre, half = _round(exact, fine), fine / 2
+    found = [Accepted(key_value(problem), key_value(problem)), Accepted(centre - half, centre + half)]
+    finest = Decimal(1).scaleb(exact.as_tuple().exponent)  # type: ignore[arg-type]
+    place = fine / 10
+    while place >= finest:
+        value = _round(exact, place)
+        if not any(a.holds(value) for a in found):
+            found.append(Accepted(value, value))
+        place /= 10
+    return tuple(found)
+
+
 def is_right(value: Decimal, problem: Problem) -> bool:
-    """The sheet's rule: ``value``, rounded half up to the step, equals the key's answer."""
-    return abs(value) < _LARGEST and _round(value, problem.step) == key_value(problem)
+    """The sheet's rule (:data:`RULE`): ``value`` is the key, or rounds half up at one place beyond the asked
+    one to the exact answer rounded there, or is a finer rounding of the exact answer."""
+    return abs(value) < _LARGEST and any(a.holds(value) for a in accepted(problem))
 
 
 def _in_asked_unit(reading: Reading, problem: Problem) -> tuple[Decimal | None, str | None]:
@@ -237,6 +292,8 @@ def diagnose(value: Decimal, problem: Problem) -> tuple[str | None, bool]:
                 )
         if value == _round(exact, step, ROUND_DOWN):
             return "cut off (truncated) rather than rounded half up", True
+        if _round(value, step) == key:
+            return _off_beyond(value, problem)
     # A slip made before rounding scales the exact value; one made after (the key's 13 mL/h written as 130)
     # scales the rounded answer, which at a coarse step lies outside the tolerance around the scaled exact one.
     for factor, words in factor_errors(problem):
@@ -247,6 +304,34 @@ def diagnose(value: Decimal, problem: Problem) -> tuple[str | None, bool]:
         # a hint, not a rounding error proven: no partial credit rides on it
         return "close to the exact value but not within the rule: a figure rounded too early, or a slip?", False
     return None, False
+
+
+def _off_beyond(value: Decimal, problem: Problem) -> tuple[str, bool]:
+    """A wrong ``value`` that rounds to the key at the asked place: given more precisely than asked, and off
+    one place beyond it (2.74 or 2.76 h for an exact 2.747 h and a key of 2.7 h). Cut off at its own place
+    (2.74), it is a rounding error; otherwise the figure there is wrong."""
+    unit, fine = problem.unit, problem.step / 10
+    exact = exact_value(problem)
+    own = Decimal(1).scaleb(value.as_tuple().exponent)  # type: ignore[arg-type]
+    there = f"the exact answer, {_near(exact, problem)} {unit}, is {_plain(beyond(problem))} {unit}"
+    there += f" to {_plain(fine)} {unit}"
+    if own <= fine and value == _round(exact, own, ROUND_DOWN):
+        return f"cut off (truncated) at {_plain(own)} {unit} rather than rounded half up: {there}", True
+    return (
+        f"given more precisely than asked, but off at {_plain(fine)} {unit}: {there}; write "
+        f"{answer_text(problem)}, or a value right to {_plain(fine)} {unit}",
+        False,
+    )
+
+
+def _near(value: Decimal, problem: Problem) -> str:
+    """``value`` to two places beyond the asked one, as the worked steps show a figure they carry."""
+    return _plain(_round(value, problem.step / 100))
+
+
+def _plain(value: Decimal) -> str:
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def mark_one(problem: Problem, text: str | None, convention: Convention, partial: bool) -> Mark:
@@ -269,30 +354,36 @@ def mark_one(problem: Problem, text: str | None, convention: Convention, partial
         )
         return Mark(problem, text, WRONG, reading, None, reason + remark, _problem_error(reading.value, problem), 0.0)
     shown = float(value)
-    if is_right(value, problem):
-        if other_unit is None or convention.units == "convert":
-            note = f"right; {text.strip()} is {answer_text(problem)}" if other_unit else "right"
-            return Mark(problem, text, RIGHT, reading, shown, note + remark, None, 1.0)
+    right = is_right(value, problem)
+    # in another unit, the key converted after rounding (0.2217 mg/min for 13.3 mg/h) is the right value in
+    # that unit for a strict sheet; a converting sheet marks it by the rule, as it marks the asked unit
+    keyed = other_unit is not None and abs(value) < _LARGEST and _round(value, problem.step) == key_value(problem)
+    if right and (other_unit is None or convention.units == "convert"):
+        note = f"right; {text.strip()} is {answer_text(problem)}" if other_unit else "right"
+        return Mark(problem, text, RIGHT, reading, shown, note + remark, None, 1.0)
+    if (right or keyed) and convention.units != "convert":
         reason = (
             f"the right value, but in {other_unit}: the question asks for {problem.unit} "
             f"({answer_text(problem)}), and this sheet marks answers in the unit asked"
         )
         credit = convention.partial_unit / 100 if partial else 0.0
         return Mark(problem, text, WRONG, reading, shown, reason + remark, "answered in another unit", credit)
-    diagnosis, rounding = diagnose(value, problem)
+    diagnosis: str | None
+    if keyed:
+        diagnosis, rounding = (
+            f"the key converted to {other_unit} after rounding? Convert the exact answer "
+            f"({_near(exact_value(problem), problem)} {problem.unit}), then round only the final answer",
+            True,
+        )
+    else:
+        diagnosis, rounding = diagnose(value, problem)
     reason = f"expected {answer_text(problem)}"
-    if other_unit is not None:
-        reason += f" ({text.strip()} is {_shown(value)} {problem.unit})"
+    if other_unit is not None and text is not None:
+        reason += f" ({text.strip()} is {_near(value, problem)} {problem.unit})"
     if diagnosis:
         reason += f"; {diagnosis}"
     credit = convention.partial_rounding / 100 if partial and rounding else 0.0
     return Mark(problem, text, WRONG, reading, shown, reason + remark, diagnosis, credit)
-
-
-def _shown(value: Decimal) -> str:
-    from ..wording.numbers import significant
-
-    return significant(float(value))
 
 
 def mark(

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import DoseCalcError, quote
+from ..wording import MARKING_RULE
 
 if TYPE_CHECKING:
     from ..regimens import Card
@@ -152,9 +153,7 @@ class Convention(NamedTuple):
             f"Pounds to kilograms: {pound}.",
             f"Round the final answer half up: {rounding}.",
             weight,
-            "An answer is right when, rounded half up to the place given for its unit, it equals the key's "
-            "answer (so the rounded answer and any more precise one score); a unit written after the number is "
-            "read in any spelling (mg/hr, mg per hour).",
+            f"{MARKING_RULE} A unit written after the number is read in any spelling (mg/hr, mg per hour).",
             units,
             f"Worked steps by {_METHOD_WORDS[self.method]}.",
         ]

@@ -25,9 +25,12 @@ from dosecalc.teaching.exercises import Problem
 from dosecalc.teaching.marking import diagnose, is_right, key_value, mark_one
 from dosecalc.teaching.sheets import PROFILES, SheetSpec, decode, fingerprint
 from dosecalc.units import convert_text, unit_text
+from dosecalc.wording import MARKING_RULE
 
 from ..lms_readers import (
+    evaluate,
     grade,
+    qti_bounds,
     qti_grade,
     read_canvas,
     read_gift,
@@ -78,9 +81,12 @@ def test_golden_moodle_export_of_a_small_sheet() -> None:
     [q] = read_moodle(sheet.as_text("moodle"))
     assert q.category == "$course$/dosecalc/level 2/pump-rate"
     assert q.idnumber == f"{sheet.code} #1" and q.name == "01 pump-rate (level 2)"
-    right, *wrong = q.answers
-    # 10.8625 rounded half up to 0.1 = 10.9; tolerance half the step: 0.05
-    assert (right.value, right.tolerance, right.fraction) == (Decimal("10.9"), Decimal("0.05"), 100)
+    key, more, *wrong = q.answers
+    # 10.8625 rounded half up to 0.1 = 10.9: the key, exactly (tolerance 0). One place beyond, at 0.01: 10.86, with
+    # a twentieth of the step, 0.005, either side. 10.8625 at 0.001 is 10.863 and at 0.0001 itself, both inside
+    # [10.855, 10.865): no further right answer.
+    assert (key.value, key.tolerance, key.fraction) == (Decimal("10.9"), Decimal("0"), 100)
+    assert (more.value, more.tolerance, more.fraction) == (Decimal("10.86"), Decimal("0.005"), 100)
     # Each distractor: the value the error gives, tolerance max(0.1, 0.5 % of it), as check matches it.
     # the cap ignored: 12.5 (tol 0.1);
     # rounded to another place, that value exactly (tol 0): 0.001 -> 10.863 and 0.01 -> 10.86 are right answers
@@ -112,25 +118,31 @@ def test_golden_moodle_export_of_a_small_sheet() -> None:
     # graded units, the whole mark for a unit Moodle cannot confirm: 20 mg/min must not score for 20 mg/h
     assert (q.unitgradingtype, q.unitpenalty, q.showunits) == (1, Decimal("1"), 0)
     assert "Type the unit after the number" in q.text
-    assert "10.8625 mL/h" in q.general and "10.85 mL/h up to, but not including, 10.95 mL/h" in q.general
-    assert "also accepts exactly 10.95 mL/h" in q.general
+    assert "10.8625 mL/h" in q.general and MARKING_RULE in q.general
+    assert "exactly 10.9 mL/h, and from 10.855 mL/h up to, but not including, 10.865 mL/h" in q.general
+    assert "10.86 \u00b1 0.005 mL/h, both ends included, so it also accepts exactly 10.865 mL/h" in q.general
     assert "Educational reference only" in q.text
 
 
 def test_golden_a_right_value_in_another_unit_is_a_distractor_under_strict_units() -> None:
     problem = _problem(unit="mg/h", exact=24.0, answer=24.0, errors=(), kind="rate", figure="rate")
     [q] = read_moodle(_sheet(problem).as_text("moodle"))
-    # 24 mg/h: rounded to tens 20 (to 1, 0.01, 0.001 and cut off: 24, a right answer, left out);
+    # 24 mg/h: the key 24 (tolerance 0), and 24.00 one place beyond (tolerance 0.005); rounded to tens 20 (to 1,
+    # 0.01, 0.001 and cut off: 24, a right answer, left out);
     # x1000 24000; /1000 0.024 [-0.076, 0.124]; x100 2400; /100 0.24 [0.14, 0.34]; x10 240; /10 2.4;
     # x60 1440; /60 0.4 [0.3, 0.5] meets /100's: left out. In mg/min 24 / 60 = 0.4 lies in /60's: left out.
     # In mcg/min 24 mg/h = 400 mcg/min, tolerance 0.05 mg/h = 0.05 x 16.6666666666667 = 0.833333333333335 mcg/min
     assert [a.value for a in q.answers] == [
-        Decimal(v) for v in ("24", "20", "24000", "0.024", "2400", "0.24", "240", "2.4", "1440", "400")
+        Decimal(v) for v in ("24", "24", "20", "24000", "0.024", "2400", "0.24", "240", "2.4", "1440", "400")
     ]
     other = q.answers[-1]
     assert other.tolerance == Decimal("0.833333333333335") and other.fraction == 0
     assert "answered in another unit: the right value in mcg/min" in other.feedback
     assert [name for name, _ in q.units] == ["mg/h", "mg/hr"]  # mcg/min is not listed: it does not score
+
+
+def marked_status(problem: Problem, text: str, profile: str) -> str:
+    return mark_one(problem, text, PROFILES[profile], partial=False).status
 
 
 def _moodle_grade(q: Any, number: str, unit: str | None) -> Decimal:
@@ -160,8 +172,14 @@ def test_moodle_never_scores_a_number_whose_unit_check_marks_wrong(profile: str)
     assert _moodle_grade(q, "10.9", "ml/hr") == 1
     # the key's number in another unit is another value: 10.9 mL/min is 654 mL/h, wrong for check and Moodle
     assert _moodle_grade(q, "10.9", "mL/min") == 0
-    if profile == "units-converted":  # 10.9 mL/h = 0.18167 mL/min: the right value in another unit scores
-        assert _moodle_grade(q, "0.18167", "mL/min") == 1
+    if profile == "units-converted":
+        # the exact 10.8625 mL/h is 0.18104 mL/min; back in mL/h 0.18104 x 60 = 10.8624, in [10.855, 10.865]: scores
+        assert _moodle_grade(q, "0.18104", "mL/min") == 1
+        assert marked_status(_problem(), "0.18104 mL/min", profile) == "right"
+        # the key converted after rounding: 10.9 / 60 = 0.18167 mL/min, 10.9002 mL/h, neither the key nor within
+        # 0.005 of 10.86: wrong in both
+        assert _moodle_grade(q, "0.18167", "mL/min") == 0
+        assert marked_status(_problem(), "0.18167 mL/min", profile) == "wrong"
 
 
 def test_golden_units_converted_profile_lists_other_units_with_moodle_multipliers() -> None:
@@ -179,39 +197,63 @@ def test_golden_gift_export_of_a_small_sheet() -> None:
     assert q["category"] == "$course$/dosecalc/level 2/pump-rate"
     assert f"[id:{sheet.code} #1]" in q["comment"]  # Moodle's GIFT importer reads it as the idnumber
     assert sheet.code not in q["text"]  # never where a student sees it
-    assert [(a.value, a.tolerance, a.fraction) for a in q["answers"]][:2] == [
-        (Decimal("10.9"), Decimal("0.05"), 100),  # the key, half the step
+    assert [(a.value, a.tolerance, a.fraction) for a in q["answers"]][:3] == [
+        (Decimal("10.9"), Decimal("0"), 100),  # the key, exactly
+        (Decimal("10.86"), Decimal("0.005"), 100),  # 10.8625 at 0.01, a twentieth of the step either side
         (Decimal("11"), Decimal("0"), 0),  # 10.8625 rounded to 1, not 0.1
     ]
     assert "in mL/h, rounded half up to 0.1 mL/h" in q["text"]
     assert "10.8625 mL/h" in q["general"]
 
 
-def test_golden_qti21_item_grades_by_the_rule_with_the_upper_edge_left_out() -> None:
+def test_golden_qti21_item_writes_the_rules_bounds_as_literals() -> None:
     files = unzip(_sheet(_problem()).to_bytes("qti21"))
     [item] = [name for name in files if name.startswith("items/")]
     rules, feedback = read_qti_item(files[item])
     right = rules[0]
-    assert (right.x, right.t0, right.t1, right.score) == (Decimal("10.9"), Decimal("0.05"), Decimal("0.05"), 1)
-    assert right.lower_included and not right.upper_included
-    assert qti_grade(rules, Decimal("10.85")) is right  # rounds half up to 10.9
-    assert qti_grade(rules, Decimal("10.9499")) is right
-    assert qti_grade(rules, Decimal("10.95")) is not right  # rounds up to 11.0
-    cap = qti_grade(rules, Decimal("12.5"))
+    assert right.score == 1
+    # the key 10.9 exactly; 10.8625 at 0.01 is 10.86, so [10.86 - 0.005, 10.86 + 0.005) = [10.855, 10.865)
+    assert qti_bounds(right) == [
+        (Decimal("10.9"), Decimal("10.9"), "exact"),
+        (Decimal("10.855"), Decimal("10.865"), "lt"),
+    ]
+    for response in ("10.9", "10.90", "10.855", "10.86", "10.8625", "10.8649"):
+        assert qti_grade(rules, response) is right, response
+    for response in ("10.865", "10.8549", "10.85", "10.94", "10.95", "11"):
+        assert qti_grade(rules, response) is not right, response
+    cap = qti_grade(rules, "12.5")
     assert cap is not None and "the rate cap ignored" in feedback[cap.feedback]
     assert "10.8625 mL/h" in feedback["WRONG"]
 
 
-def test_golden_canvas_item_has_the_key_and_half_the_step_as_margin() -> None:
+def test_the_qti_emulator_adds_a_tolerance_in_binary_floating_point_as_processors_do() -> None:
+    import xml.etree.ElementTree as ET
+
+    # 10.9 + 0.05 is 10.950000000000001 in doubles, above the double nearest 10.95: an equal with a tolerance and
+    # the upper bound left out still takes 10.95 (the edge issue 27 found in real processors); literal bounds do not
+    equal = ET.fromstring(
+        '<equal xmlns="http://www.imsglobal.org/xsd/imsqti_v2p1" toleranceMode="absolute" tolerance="0.05 0.05" '
+        'includeUpperBound="false"><baseValue baseType="float">10.9</baseValue>'
+        '<variable identifier="RESPONSE"/></equal>'
+    )
+    assert 10.9 + 0.05 > 10.95
+    assert evaluate(equal, 10.95)
+    literal = ET.fromstring(
+        '<lt xmlns="http://www.imsglobal.org/xsd/imsqti_v2p1"><variable identifier="RESPONSE"/>'
+        '<baseValue baseType="float">10.95</baseValue></lt>'
+    )
+    assert not evaluate(literal, float("10.95")) and evaluate(literal, float("10.9499"))
+
+
+def test_golden_canvas_item_has_the_key_and_the_interval_as_two_right_answers() -> None:
     [item] = read_canvas(_sheet(_problem()).to_bytes("canvas"))
     assert item["type"] == "numerical_question"
-    # Canvas's importer: exact = varequal, margin = varlte - exact; the precision form (vargt) is not used
-    assert (item["exact"], item["low"], item["high"], item["margin"]) == (
-        Decimal("10.9"),
-        Decimal("10.85"),
-        Decimal("10.95"),
-        Decimal("0.05"),
-    )
+    # Canvas's importer: exact = varequal, margin = varlte - exact; the precision form (vargt) is not used.
+    # The key 10.9 with margin 0; 10.8625 at 0.01 is 10.86, margin a twentieth of 0.1 = 0.005
+    assert [(a["exact"], a["low"], a["high"], a["margin"], a["score"]) for a in item["answers"]] == [
+        (Decimal("10.9"), Decimal("10.9"), Decimal("10.9"), Decimal("0"), "100"),
+        (Decimal("10.86"), Decimal("10.855"), Decimal("10.865"), Decimal("0.005"), "100"),
+    ]
     assert item["pick"] is None
 
 
@@ -222,13 +264,26 @@ def _convention_of(question_units: list[tuple[str, Decimal]]) -> bool:
     return any(multiplier != 1 for _, multiplier in question_units)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def _grid(problem: Problem) -> list[Decimal]:
+    """Responses around the key: every step/200 from key - 0.6 step to key + 0.6 step, and the key's and the
+    interval's edges with their neighbours a step/10000 away."""
+    key, step = key_value(problem), problem.step
+    exact = Decimal(f"{problem.exact:.12g}")
+    beyond = exact.quantize(step / 10, rounding="ROUND_HALF_UP")
+    grid = {key + step * k / 200 for k in range(-120, 121)}
+    tiny = step / 10000
+    for edge in (key, key - step / 2, key + step / 2, beyond - step / 20, beyond + step / 20):
+        grid |= {edge - tiny, edge, edge + tiny}
+    return sorted(value for value in grid if value > 0)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     seed=st.integers(0, 2**40),
     level=st.sampled_from([None, 1, 2, 3]),
     profile=st.sampled_from(sorted(PROFILES)),
 )
-def test_each_key_lies_inside_its_tolerance_and_one_rounding_unit_away_outside(
+def test_every_export_accepts_what_check_accepts_over_a_grid_of_responses(
     seed: int, level: int | None, profile: str
 ) -> None:
     sheet = api.exercises(4, seed, level=level, conventions=profile, key=True)
@@ -241,36 +296,50 @@ def test_each_key_lies_inside_its_tolerance_and_one_rounding_unit_away_outside(
     assert len(questions) == len(gift) == len(canvas) == len(items) == len(sheet)
     for problem, q, g, c, (rules, _) in zip(sheet.problems, questions, gift, canvas, items, strict=True):
         key, step = key_value(problem), problem.step
-        right = q.answers[0]
-        assert right.fraction == 100 and right.value == key and right.tolerance == step / 2
+        exact = Decimal(f"{problem.exact:.12g}")
+        beyond = exact.quantize(step / 10, rounding="ROUND_HALF_UP")  # E, one place beyond the asked one
+        upper = beyond + step / 20  # the interval's upper edge: left out by the rule, held by symmetric tolerances
+        right = [a for a in q.answers if a.fraction == 100]
+        assert (right[0].value, right[0].tolerance) == (key, 0)  # the key first, exactly
+        assert (right[1].value, right[1].tolerance) == (beyond, step / 20)
         assert [a[:3] for a in g["answers"]] == [a[:3] for a in q.answers]  # GIFT: the same answers as Moodle XML
-        assert (c["exact"], c["margin"]) == (key, step / 2)
-        for inside in (key, key - step / 2, key + step / 2 - step / 1000):
-            assert is_right(inside, problem)  # the rule
-            assert grade(q.answers, inside) is right, (inside, q.answers)
-        for outside in (key + step, key - step):  # one rounding unit away
-            assert not is_right(outside, problem)
-            assert grade(q.answers, outside) is not right
-        # QTI 2.1 grades by the rule itself, the upper edge left out; its distractors are Moodle's
-        for value in (key, key - step / 2, key + step / 2, key + step, key - step):
-            assert (qti_grade(rules, value) is rules[0]) == is_right(value, problem), value
-        assert [(r.x, r.t0) for r in rules[1:]] == [(a.value, a.tolerance) for a in q.answers[1:]]
-        # the upper edge: wrong by the rule, inside the symmetric tolerance, and said so
-        assert not is_right(key + step / 2, problem) and right.holds(key + step / 2)
-        assert f"also accepts exactly {lms.plain(key + step / 2)} {problem.unit}" in q.general
-        # distractors: never meet the right interval; each matches its named error as check diagnoses it
-        for wrong in q.answers[1:]:
-            assert wrong.fraction == 0
-            assert wrong.value - wrong.tolerance > key + step / 2 or wrong.value + wrong.tolerance < key - step / 2
-            unit = re.search(r"the right value in (\S+),", wrong.feedback)
+        assert [(a["exact"], a["margin"]) for a in c["answers"]] == [(a.value, a.tolerance) for a in right]
+        for response in _grid(problem):
+            rule = is_right(response, problem)
+            text = str(response)
+            # QTI 2.1: exactly the rule, the bounds read as doubles and the response typed as text
+            assert (qti_grade(rules, text) is rules[0]) == rule, (problem.exact, response)
+            # Moodle, GIFT, Canvas: the rule, and the interval's upper edge too
+            symmetric = rule or response == upper
+            assert (grade(q.answers, response) in right) == symmetric, (problem.exact, response)
+            assert any(a["low"] <= response <= a["high"] for a in c["answers"]) == symmetric, (problem.exact, response)
+            # check marks the text as is_right says
+            assert marked_status(problem, text, profile) == ("right" if rule else "wrong"), (problem.exact, text)
+        if not is_right(upper, problem):  # said where the platform differs; a finer point can fall on the edge
+            assert f"also accepts exactly {lms.plain(upper)} {problem.unit}, which the sheet's rule marks wrong" in (
+                q.general
+            )
+        else:
+            assert f"its upper edge, {lms.plain(upper)} {problem.unit}, is right by the sheet's rule" in q.general
+        # distractors: never meet a right answer nor the key's rounding interval; each matches its named error
+        # as check diagnoses it; QTI 2.1 holds the same ones, between literal bounds, both ends included
+        wrong = [a for a in q.answers if a.fraction == 0]
+        assert [qti_bounds(r)[0] for r in rules[1:]] == [
+            (a.value - a.tolerance, a.value + a.tolerance, "exact" if a.tolerance == 0 else "lte") for a in wrong
+        ]
+        for d in wrong:
+            low, high = d.value - d.tolerance, d.value + d.tolerance
+            assert high < key - step / 2 or low > key + step / 2
+            assert high < beyond - step / 20 or low > upper
+            unit = re.search(r"the right value in (\S+),", d.feedback)
             if unit:
-                mark = mark_one(problem, f"{wrong.value} {unit[1]}", sheet.convention, partial=False)
+                mark = mark_one(problem, f"{d.value} {unit[1]}", sheet.convention, partial=False)
                 assert mark.diagnosis == "answered in another unit", mark
             else:  # anywhere in its interval, check names the error the feedback names
-                for response in {wrong.value, wrong.value - wrong.tolerance, wrong.value + wrong.tolerance}:
+                for response in {d.value, low, high}:
                     if response > 0:
                         words, _ = diagnose(response, problem)
-                        assert words is not None and words in wrong.feedback, (response, words, wrong)
+                        assert words is not None and words in d.feedback, (response, words, d)
         # units: the asked unit first; every other name reads as the asked unit (multiplier 1) or converts by
         # its multiplier (the key in that unit, divided by the multiplier, is the key)
         assert q.units[0] == (problem.unit, 1)
@@ -416,7 +485,8 @@ def test_hostile_card_text_never_yields_invalid_xml_markup_or_control_codes(fmt:
     if fmt == "moodle":
         [q] = read_moodle(data.decode())
         assert "&lt;script&gt;" in q.text and "]]&gt;" in q.text and "<script" not in q.text
-        assert "]]&gt;" in q.general and "&lt;script&gt;" in q.answers[1].feedback
+        first_error = next(a for a in q.answers if a.fraction == 0)
+        assert "]]&gt;" in q.general and "&lt;script&gt;" in first_error.feedback
     if fmt == "gift":
         lines = [line for line in data.decode().splitlines() if line]
         assert sum(line.startswith("$CATEGORY:") for line in lines) == 1  # the export's own, not the card's

@@ -23,6 +23,7 @@ from dosecalc.teaching.exercises import Problem
 from dosecalc.teaching.marking import (
     NO_ANSWER,
     RIGHT,
+    RULE,
     UNREADABLE,
     WRONG,
     Unreadable,
@@ -75,7 +76,7 @@ def test_any_spelling_of_the_asked_unit_is_the_asked_unit(text: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["11 mL/h", "11 ml/h", "11 mL/hr", "11 millilitres per hour", "11.0", "11.04"], ids=str
+    "text", ["11 mL/h", "11 ml/h", "11 mL/hr", "11 millilitres per hour", "11.0", "11.004"], ids=str
 )
 def test_pump_rate_spellings(text: str) -> None:
     assert marked(text, PUMP).status == RIGHT
@@ -187,12 +188,110 @@ def test_a_blank_is_no_answer(text: str | None) -> None:
 
 
 def test_the_rule_at_its_edges() -> None:
-    # key 13.3 mg/h at 0.1: right for [13.25, 13.35), as rounding half up gives 13.3 exactly there
-    assert marked("13.25").status == RIGHT
-    assert marked("13.3499").status == RIGHT
-    assert marked("13.35").status == WRONG
-    assert marked("13.2499").status == WRONG
-    assert marked("13.333333").status == RIGHT  # more precise than asked: scores
+    # key 13.3 mg/h at 0.1 (exact 80 / 6 = 13.3333...); one place beyond, at 0.01: 13.33, so the interval of
+    # more precise answers is [13.33 - 0.005, 13.33 + 0.005) = [13.325, 13.335)
+    for text in ("13.3", "13.30", "13.325", "13.3349", "13.333333"):
+        assert marked(text).status == RIGHT, text
+    for text in ("13.335", "13.3249", "13.25", "13.3499", "13.2", "13.4"):
+        assert marked(text).status == WRONG, text
+
+
+STEPS = ["0.001", "0.01", "0.1", "1"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(thousandths=st.integers(1_000, 5_000_000), step=st.sampled_from(STEPS))
+def test_the_rule_holds_at_its_edges(thousandths: int, step: str) -> None:
+    # The exact answer is n thousandths of the step: n x step / 1000. Worked in whole numbers of those units,
+    # rounding half up of m units to a multiple of q units is (m + q // 2) // q x q:
+    #   the key K: n to a multiple of 1000; E, one place beyond the asked one: n to a multiple of 100;
+    #   the exact answer at two places beyond: n to a multiple of 10.
+    n, s = thousandths, Decimal(step)
+    unit = s / 1000
+    key = (n + 500) // 1000 * 1000
+    beyond = (n + 50) // 100 * 100
+    finer = (n + 5) // 10 * 10
+    p = problem(1, "mL/h", float(n * unit), step)
+    assert Decimal(str(p.answer)) == key * unit  # the generator's key agrees with the hand-rounded one
+
+    def status(units: int) -> str:
+        return marked(str(units * unit), p).status
+
+    # the key: right, as written to the asked place and with a trailing zero
+    assert status(key) == RIGHT
+    assert marked(f"{key * unit:.{max(-s.as_tuple().exponent + 1, 1)}f}", p).status == RIGHT
+    # E - step/20 (E less 50 units) is in; the interval is [E - 50, E + 50) in these units
+    assert status(beyond - 50) == RIGHT
+    assert status(beyond + 49) == RIGHT  # just below the upper edge, as written to three places beyond
+    # the upper edge itself: out, unless the exact answer at two places beyond lands on it (rounding twice:
+    # n in [E + 45, E + 49] is E at one place beyond but E + 50 at two) or it is the key
+    assert status(beyond + 50) == (RIGHT if finer == beyond + 50 or beyond + 50 == key else WRONG)
+    # just below the lower edge: E - 51 is neither the key (a multiple of 1000) nor a multiple of 10 below E - 45
+    assert status(beyond - 51) == WRONG
+    # one unit off at the asked place: another key, more than step/20 from E (|E - K| <= 500 units)
+    assert status(key + 1000) == WRONG
+    if key > 1000:
+        assert status(key - 1000) == WRONG
+
+
+def test_the_issues_two_edges() -> None:
+    # 2.747 h asked to 0.1 h: the key 2.7 h; one place beyond, 2.75 h. 2.75 and 2.7468 round to 2.75 at 0.01
+    hours = problem(1, "h", 2.747, "0.1")
+    for text in ("2.7", "2.70", "2.75", "2.7468", "2.747", "2.745", "2.7549"):
+        assert marked(text, hours).status == RIGHT, text
+    cut = marked("2.74", hours, partial=True)  # 2.747 cut off at 0.01
+    assert (
+        cut.status == WRONG and cut.diagnosis is not None and cut.diagnosis.startswith("cut off (truncated) at 0.01 h")
+    )
+    assert "2.747 h, is 2.75 h to 0.01 h" in cut.diagnosis and cut.credit == STANDARD.partial_rounding / 100
+    assert marked("2.755", hours).status == WRONG  # the upper edge: 2.76 at 0.01
+    # 3.67 gtt/min asked to whole drops: the key 4; one place beyond, 3.7. 3.5 rounds to 4 but is 3.5 at 0.1
+    drops = problem(2, "gtt/min", 3.67, "1")
+    for text in ("4", "4.0", "3.7", "3.67", "3.65"):
+        assert marked(text, drops).status == RIGHT, text
+    off = marked("3.5", drops, partial=True)
+    assert off.status == WRONG and off.credit == 0
+    assert off.diagnosis == (
+        "given more precisely than asked, but off at 0.1 gtt/min: the exact answer, 3.67 gtt/min, is 3.7 gtt/min "
+        "to 0.1 gtt/min; write 4 gtt/min, or a value right to 0.1 gtt/min"
+    )
+
+
+def test_the_exact_answer_rounded_to_a_finer_place_scores_where_rounding_twice_crosses_the_edge() -> None:
+    # 2.7449 h: 2.74 at 0.01 (E), so [2.735, 2.745); at 0.001 it is 2.745, the correct rounding to three places
+    p = problem(1, "h", 2.7449, "0.1")
+    assert marked("2.745", p).status == RIGHT
+    assert marked("2.7450", p).status == RIGHT
+    assert marked("2.7451", p).status == WRONG  # 2.75 at 0.01, and no rounding of 2.7449
+    assert marked("2.746", p).status == WRONG
+
+
+def test_the_key_converted_after_rounding_is_marked_by_the_rule_and_said_so() -> None:
+    # 13.333 mg/h = 0.22222 mg/min; the key 13.3 mg/h converted is 13.3 / 60 = 0.22167 mg/min, which is back
+    # 0.2217 x 60 = 13.302 mg/h: not the key, and 13.30 at 0.01, not 13.33
+    converted = PROFILES["units-converted"]
+    assert marked("0.2222 mg/min", convention=converted).status == RIGHT  # 13.332 mg/h, 13.33 at 0.01
+    late = marked("0.2217 mg/min", convention=converted, partial=True)
+    assert late.status == WRONG and late.credit == converted.partial_rounding / 100
+    assert "(0.2217 mg/min is 13.302 mg/h)" in late.reason
+    assert late.diagnosis is not None and late.diagnosis.startswith("the key converted to mg/min after rounding")
+    # a strict sheet: the right value in another unit, whichever way it was converted
+    assert marked("0.2217 mg/min").diagnosis == "answered in another unit"
+
+
+def test_the_rule_is_printed_as_it_is_worded_in_one_place(tmp_path: Path) -> None:
+    import re
+
+    def words(text: str) -> str:
+        return " ".join(re.sub(r"[\u2500-\u257f]", " ", text).split())
+
+    rule = words(RULE)
+    help_text = run("check", "--help")
+    assert rule in words(help_text.stdout), help_text.stdout
+    sheet = exercises(count=2, seed=3)
+    assert rule in words(as_text(sheet, "markdown"))
+    readme = Path(__file__).resolve().parents[2] / "README.md"
+    assert rule in words(re.sub(r"(?m)^> ", "", readme.read_text(encoding="utf-8")))  # quoted there
 
 
 def test_another_unit_of_the_same_kind_follows_the_convention() -> None:
@@ -366,7 +465,7 @@ def test_a_header_that_is_no_layout_is_refused() -> None:
 
 @settings(max_examples=15, deadline=None)
 @given(seed=st.integers(0, 10**6), level=st.sampled_from([None, 1, 2, 3]), profile=st.sampled_from(sorted(PROFILES)))
-def test_every_key_is_right_in_every_spelling_and_one_step_off_is_wrong(
+def test_every_key_is_right_in_every_spelling_and_one_unit_off_at_the_asked_place_is_wrong(
     seed: int, level: int | None, profile: str
 ) -> None:
     sheet = exercises(count=6, seed=seed, level=level, conventions=profile)
@@ -376,8 +475,9 @@ def test_every_key_is_right_in_every_spelling_and_one_step_off_is_wrong(
         answers = {1: key, 2: f"{key} {p.unit}", 3: f"{key} {spellings.get(p.unit, p.unit)}"}
         half = p.step / 2
         exact = Decimal(f"{p.exact:.12g}")
-        low = Decimal(str(p.answer)) - half  # the rule's interval is [key - step/2, key + step/2)
-        below, above = low - p.step / 100, Decimal(str(p.answer)) + half
+        # one unit away at the asked place: never the key, and never within step/20 of the exact answer rounded
+        # one place further (that lies within step/2 + step/20 of the key)
+        below, above = Decimal(str(p.answer)) - p.step, Decimal(str(p.answer)) + p.step
         for text in answers.values():
             assert mark_answers([p], {p.number: text}, sheet.convention)[0].status == RIGHT, (p, text)
         for outside in (below, above):

@@ -90,6 +90,13 @@ def export(result: Result) -> Export:
     return Export(title, [[q] for q in sheet_questions(_made(result))], False)
 
 
+def right_answers(q: Question) -> list[tuple[str, str]]:
+    """The right answers as a platform with symmetric, inclusive tolerances holds them, ``(value, tolerance)``
+    in the order of :func:`dosecalc.teaching.marking.accepted`: the key with no tolerance, the interval as
+    ``E`` with a twentieth of the step (its upper edge also accepted there), each finer point with none."""
+    return [(plain(a.low), "0") if a.point else (plain(q.centre), plain(q.margin)) for a in q.accepted]
+
+
 def question_html(q: Question, unit_typed: bool = False) -> str:
     """The question as a student sees it: the problem, the unit and rounding asked (and, where the platform
     grades the unit typed after the number, that it must be typed), and the disclaimer. No sheet code: a

@@ -2,21 +2,25 @@
 quizzes and reads them back (``lib/cc/qti/qti_items.rb`` writes, ``qti_exporter/lib/qti/numeric_interaction.rb``
 reads).
 
-Each problem is a ``numerical_question``: an exact answer with a margin, written as Canvas writes it (the key
-``varequal``, or ``vargte key - margin`` and ``varlte key + margin``), the margin half the step; Canvas's
-importer takes the margin as the upper bound less the key. Canvas grades ``key - margin <= answer <= key +
-margin``, so the upper edge is accepted too, and the question says so. Canvas numerical answers are all right
-answers: there is no wrong answer with feedback, so the distractors of the Moodle export are not written; the
-worked steps are the question's general feedback. With variants, each problem position is a question group
+Each problem is a ``numerical_question`` with one answer per value or interval the sheet's rule accepts
+(:mod:`dosecalc.teaching.lms`), each written as Canvas writes an exact answer with a margin (the value
+``varequal``, or ``vargte value - margin`` and ``varlte value + margin``, in a ``respcondition`` of its own):
+the key with margin 0, ``E`` (the exact answer one place beyond the asked one) with a twentieth of the step,
+and any finer rounding of the exact answer with margin 0; Canvas's importer takes each margin as the upper
+bound less the value. Canvas grades ``value - margin <= answer <= value + margin``, so the interval's upper
+edge is accepted too, and the question says so. Canvas numerical answers are all right answers: there is no
+wrong answer with feedback, so the distractors of the Moodle export are not written; the worked steps are
+the question's general feedback. With variants, each problem position is a question group
 from which a quiz picks one (``selection_number`` 1).
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ...teaching.lms import Question, plain
-from . import comment, export, item_identifier, question_html, steps_html, xml_text, zip_bytes
+from . import comment, export, item_identifier, question_html, right_answers, steps_html, xml_text, zip_bytes
 
 if TYPE_CHECKING:
     from ...results import Result
@@ -29,8 +33,20 @@ def _field(label: str, entry: str) -> str:
     return f"<qtimetadatafield><fieldlabel>{label}</fieldlabel><fieldentry>{entry}</fieldentry></qtimetadatafield>"
 
 
+def _right(value: str, margin: str) -> list[str]:
+    """One right answer as Canvas writes an exact answer with a margin: ``varequal``, or both bounds."""
+    low, high = (plain(Decimal(value) - Decimal(margin)), plain(Decimal(value) + Decimal(margin)))
+    return [
+        '          <respcondition continue="No">',
+        f'            <conditionvar><or><varequal respident="response1">{value}</varequal><and>'
+        f'<vargte respident="response1">{low}</vargte>'
+        f'<varlte respident="response1">{high}</varlte></and></or></conditionvar>',
+        '            <setvar action="Set" varname="SCORE">100</setvar>',
+        "          </respcondition>",
+    ]
+
+
 def _item(q: Question) -> list[str]:
-    key = plain(q.key)
     return [
         "      " + comment(f"sheet {q.idnumber}. {q.rule()} {q.edge()}"),
         f'      <item ident="{item_identifier(q)}" title="{xml_text(q.name)}">',
@@ -48,12 +64,7 @@ def _item(q: Question) -> list[str]:
         '          <outcomes><decvar maxvalue="100" minvalue="0" varname="SCORE" vartype="Decimal"/></outcomes>',
         '          <respcondition continue="Yes"><conditionvar><other/></conditionvar>'
         '<displayfeedback feedbacktype="Response" linkrefid="general_fb"/></respcondition>',
-        '          <respcondition continue="No">',
-        f'            <conditionvar><or><varequal respident="response1">{key}</varequal><and>'
-        f'<vargte respident="response1">{plain(q.lower)}</vargte>'
-        f'<varlte respident="response1">{plain(q.upper)}</varlte></and></or></conditionvar>',
-        '            <setvar action="Set" varname="SCORE">100</setvar>',
-        "          </respcondition>",
+        *[line for value, margin in right_answers(q) for line in _right(value, margin)],
         "        </resprocessing>",
         '        <itemfeedback ident="general_fb"><flow_mat><material>'
         f'<mattext texttype="text/html">{xml_text(steps_html(q, symmetric=True))}</mattext>'

@@ -1,14 +1,15 @@
 """GIFT: Moodle's one-line question format, ``::title::[html]text{#=%100%key:tolerance#feedback
 =%0%value:tolerance#error ####steps}``.
 
-The same questions as the Moodle XML export: the right answer first with half the step as tolerance, the
-distractors at 0 % with feedback naming the error, the worked steps as general feedback (``####``). GIFT has
-no units: the question text names the unit, and only a number is read. The sheet code and problem number
-are the question's ID number, in the comment line before it (``// [id:CODE #3]``, which Moodle's GIFT importer
-reads as the idnumber: ``extract_idnumber_and_tags_from_comment`` in ``question/format/gift/format.php``);
-never in the question text. ``$CATEGORY:`` lines put the questions in the same categories as the XML export.
-Text is escaped for HTML, then GIFT's own characters (``~ = # { } :`` and the backslash) are escaped with a
-backslash, and every question is one line, so no text can start a comment or a category line.
+The same questions as the Moodle XML export: the right answers first (the key with tolerance 0, ``E`` with a
+twentieth of the step, any finer rounding of the exact answer with 0), the distractors at 0 % with feedback
+naming the error, the worked steps as general feedback (``####``). GIFT has no units: the question text names
+the unit, and only a number is read. The sheet code and problem number are the question's ID number, in the
+comment line before it (``// [id:CODE #3]``, which Moodle's GIFT importer reads as the idnumber:
+``extract_idnumber_and_tags_from_comment`` in ``question/format/gift/format.php``); never in the question
+text. ``$CATEGORY:`` lines put the questions in the same categories as the XML export. Text is escaped for
+HTML, then GIFT's own characters (``~ = # { } :`` and the backslash) are escaped with a backslash, and every
+question is one line, so no text can start a comment or a category line.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ...teaching.lms import Question, plain
-from . import clean, error_html, export, question_html, steps_html
+from . import clean, error_html, export, question_html, right_answers, steps_html
 
 if TYPE_CHECKING:
     from ...results import Result
@@ -39,7 +40,7 @@ def _answer(fraction: str, value: str, tolerance: str, feedback: str) -> str:
 
 
 def _question(q: Question) -> list[str]:
-    answers = [_answer("%100%", plain(q.key), plain(q.tolerance), "<p>Right.</p>")]
+    answers = [_answer("%100%", value, tolerance, "<p>Right.</p>") for value, tolerance in right_answers(q)]
     answers += [_answer("%0%", plain(d.value), plain(d.tolerance), error_html(d.error, q)) for d in q.distractors]
     body = " ".join(answers) + " ####" + escape_gift(steps_html(q, symmetric=True))
     return [

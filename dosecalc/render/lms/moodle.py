@@ -1,17 +1,19 @@
 """Moodle XML: a ``<quiz>`` of numerical questions, as Moodle's importer (``question/format/xml/format.php``,
 ``import_numerical`` and ``import_headers``) reads them.
 
-Each question: name, question text and general feedback (the worked steps) as HTML in CDATA, ``idnumber``
-(the sheet code and problem number), the right answer at 100 % with ``tolerance`` half the step, then the
-distractors at 0 % with feedback naming the error; ``units`` (the asked unit and its spellings at multiplier 1,
-other units of the same kind with their multipliers when the profile converts units), ``unitgradingtype`` 1
-with ``unitpenalty`` 1 and ``showunits`` 0 (the unit typed after the number): Moodle matches a number first
-through its unit, then the bare number with the unit marked wrong (``qtype_numerical_question::
-get_matching_answer``), so without unit grading ``20 mg/min`` would score for a key of 20 mg/h. Graded, a
-number whose unit Moodle cannot confirm scores nothing, as ``check`` marks it; a bare number scores nothing
-too (``check`` reads it in the asked unit), so the question asks for the unit to be typed. Moodle grades
-with the first answer whose interval holds the response, in the file's order, so the right answer comes first
-and no distractor meets it.
+Each question: name, question text and general feedback (the worked steps) as HTML in CDATA, ``idnumber`` (the
+sheet code and problem number), the right answers at 100 % (the key with tolerance 0, the interval of more
+precise answers as ``E`` with tolerance step/20, any finer rounding of the exact answer with 0: see
+:mod:`dosecalc.teaching.lms`), then the distractors at 0 % with feedback naming the error; ``units`` (the
+asked unit and its spellings at multiplier 1, other units of the same kind with their multipliers when the
+profile converts units), ``unitgradingtype`` 1 with ``unitpenalty`` 1 and ``showunits`` 0 (the unit typed
+after the number): Moodle matches a number first through its unit, then the bare number with the unit marked
+wrong (``qtype_numerical_question::get_matching_answer``), so without unit grading ``20 mg/min`` would score
+for a key of 20 mg/h. Graded, a number whose unit Moodle cannot confirm scores nothing, as ``check`` marks it;
+a bare number scores nothing too (``check`` reads it in the asked unit), so the question asks for the unit to
+be typed. Moodle grades with the first answer whose interval holds the response, in the file's order, so the
+right answers come first and no distractor meets them. Moodle widens every tolerance by a relative 1e-14 or so
+(MDL-3225), far below any answer a student types.
 A ``category`` pseudo-question before each change of category puts the questions in
 ``$course$/dosecalc/level N/KIND`` (a sheet) or ``$course$/dosecalc/set SEED/problem NN`` (variants).
 """
@@ -21,7 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ...teaching.lms import Question, plain
-from . import cdata, comment, error_html, export, question_html, steps_html, xml_text
+from . import cdata, comment, error_html, export, question_html, right_answers, steps_html, xml_text
 
 if TYPE_CHECKING:
     from ...results import Result
@@ -53,7 +55,8 @@ def _question(q: Question) -> list[str]:
         "    <hidden>0</hidden>",
         f"    <idnumber>{xml_text(q.idnumber)}</idnumber>",
     ]
-    lines += _answer(plain(q.key), plain(q.tolerance), "100", "<p>Right.</p>")
+    for value, tolerance in right_answers(q):
+        lines += _answer(value, tolerance, "100", "<p>Right.</p>")
     for d in q.distractors:
         lines += _answer(plain(d.value), plain(d.tolerance), "0", error_html(d.error, q))
     lines += [

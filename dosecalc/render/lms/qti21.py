@@ -2,15 +2,20 @@
 per question), each file valid against the 1EdTech schemas (QTI 2.1 and IMS Content Packaging 1.1).
 
 An item reads a float (``textEntryInteraction``; the unit is written after the box) and grades it by the
-sheet's rule exactly: ``equal`` in absolute mode is true when the response lies in ``[x - t0, x + t1]`` around
-the first operand, and ``includeUpperBound="false"`` leaves out the upper edge, so the right answers are
-``[key - step/2, key + step/2)``, the rule's interval. Then each distractor, as ``check`` matches it (both ends
-included), sets a feedback naming its error; anything else gets the worked steps. With variants, the test has a
+sheet's rule exactly, with every bound a literal in the file, so the processor does no arithmetic on it (an
+``equal`` with a tolerance adds the tolerance in binary floating point, and about one exact edge in
+thirteen came out on the wrong side): right when the response is the key (``equal`` in exact mode), or lies
+in ``[E - step/20, E + step/20)`` (``gte`` and ``lt`` on the interval's two bounds), or is a finer rounding
+of the exact answer outside it (:mod:`dosecalc.teaching.lms`). A response typed as one of those literals is
+read as the same double as the bound, so it is on the side the rule puts it. Then each distractor, as
+``check`` matches it (both ends included: ``gte`` and ``lte``), sets a feedback naming its error; anything
+else gets the worked steps. With variants, the test has a
 section per problem position that selects one of its items.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ...teaching.lms import Question, plain
@@ -28,12 +33,29 @@ def _set(outcome: str, base_type: str, value: str) -> str:
     return f'<setOutcomeValue identifier="{outcome}">{value_xml}</setOutcomeValue>'
 
 
-def _equal(value: str, tolerance: str, upper: bool) -> str:
-    bound = "" if upper else ' includeUpperBound="false"'
-    return (
-        f'<equal toleranceMode="absolute" tolerance="{tolerance} {tolerance}"{bound}>'
-        f'<baseValue baseType="float">{value}</baseValue><variable identifier="RESPONSE"/></equal>'
-    )
+_RESPONSE = '<variable identifier="RESPONSE"/>'
+
+
+def _float(value: Decimal) -> str:
+    return f'<baseValue baseType="float">{plain(value)}</baseValue>'
+
+
+def _compare(operator: str, bound: Decimal) -> str:
+    """The response compared with a bound written in the file: ``gte``, ``gt``, ``lt`` or ``lte``."""
+    return f"<{operator}>{_RESPONSE}{_float(bound)}</{operator}>"
+
+
+def _between(low: Decimal, high: Decimal, upper: str) -> str:
+    """``low <= response`` and ``response < high`` (``upper`` "lt") or ``<= high`` ("lte"); a single value when
+    the bounds are one, compared by ``equal`` in exact mode (QTI's ``match`` is not for floats)."""
+    if low == high:
+        return f'<equal toleranceMode="exact">{_RESPONSE}{_float(low)}</equal>'
+    return f"<and>{_compare('gte', low)}{_compare(upper, high)}</and>"
+
+
+def _right(q: Question) -> str:
+    """The rule's right answers: the key, ``[E - step/20, E + step/20)``, any finer point."""
+    return "<or>" + "".join(_between(a.low, a.high, "lt") for a in q.accepted) + "</or>"
 
 
 def _feedback(ident: str, title: str, html: str) -> str:
@@ -48,7 +70,7 @@ def item_xml(q: Question, ident: str) -> str:
     steps = steps_html(q, symmetric=False)
     branches = [
         "      <responseIf>"
-        + _equal(plain(q.key), plain(q.tolerance), upper=False)
+        + _right(q)
         + _set("SCORE", "float", "1")
         + _set("FEEDBACK", "identifier", "RIGHT")
         + "</responseIf>"
@@ -57,7 +79,7 @@ def item_xml(q: Question, ident: str) -> str:
     for number, d in enumerate(q.distractors, 1):
         branches.append(
             "      <responseElseIf>"
-            + _equal(plain(d.value), plain(d.tolerance), upper=True)
+            + _between(d.lower, d.upper, "lte")
             + _set("FEEDBACK", "identifier", f"E{number}")
             + "</responseElseIf>"
         )
