@@ -113,40 +113,86 @@ def rate_by_weight(
     """Rate (mg/h) of each regimen from ``low`` to ``high`` kg on a 221-point grid, with caps, where each starts
     to bind and the crossings; the patient's weight and rates when a patient is given."""
     weights = np.linspace(low, high, 221)
-    lines = []
+    lines: list[RateLine] = []
+    distinct: list[Plan] = []
     for plan in plans:
         figures = calculate(plan, Q_(weights, "kg"))
         cap = None if plan.cap is None else float(plan.cap.to("mg/h").magnitude)
         start = cap_start(plan, low, high) if plan.cap is not None else None
-        lines.append(
-            RateLine(
-                plan.card.id,
-                figures.rate.to("mg/h").magnitude,
-                cap,
-                None if start is None else float(start.magnitude),
-            )
+        line = RateLine(
+            plan.card.id, figures.rate.to("mg/h").magnitude, cap, None if start is None else float(start.magnitude)
         )
+        same = next((i for i, known in enumerate(lines) if _same_line(known, line)), None)
+        if same is None:
+            lines.append(line)
+            distinct.append(plan)
+        else:  # one line drawn over another would hide it: one line, named for both
+            lines[same] = lines[same]._replace(regimen=f"{lines[same].regimen} = {line.regimen}")
     kg = None if patient is None else float(patient.to("kg").magnitude)
-    rates = [] if kg is None else [rate_at(plan, kg) for plan in plans]
-    return RateByWeight(weights, lines, crossings(plans, low, high), kg, rates)
+    rates = [] if kg is None else [rate_at(plan, kg) for plan in distinct]
+    return RateByWeight(weights, lines, crossings(distinct, low, high), kg, rates)
+
+
+def _same_line(a: RateLine, b: RateLine) -> bool:
+    return (
+        a.cap_mg_h == b.cap_mg_h
+        and a.cap_binds_from_kg == b.cap_binds_from_kg
+        and bool(np.allclose(a.rate_mg_h, b.rate_mg_h, rtol=1e-12, atol=0.0))
+    )
+
+
+def _from_zero(label: str, hours: Any, doses: Any) -> Curve:
+    """A cumulative curve that starts at 0 mg: a bolus given at the start shows as a jump at 0 h."""
+    if len(doses) and doses[0] > 0:
+        return Curve(label, np.concatenate(([0.0], hours)), np.concatenate(([0.0], doses)))
+    return Curve(label, hours, doses)
 
 
 def cumulative(plans: Sequence[Plan], weight: Quantity, step: Quantity = CHART_STEP) -> list[Curve]:
-    """Cumulative dose (mg) against time (h) over one session of each regimen."""
+    """Cumulative dose (mg) against time (h) over one session of each regimen, from 0 mg."""
     curves = []
     for plan in plans:
         schedule = build_schedule(calculate(plan, weight), step)
-        curves.append(Curve(plan.card.id, schedule.time.to("h").magnitude, schedule.cumulative_dose.to("mg").magnitude))
+        hours = schedule.time.to("h").magnitude
+        curves.append(_from_zero(plan.card.id, hours, schedule.cumulative_dose.to("mg").magnitude))
     return curves
 
 
-def schedule(plan: Plan, weight: Quantity, step: Quantity = CHART_STEP) -> tuple[Curve, Curve]:
-    """One regimen over its infusion: rate (mg/h) and cumulative dose (mg) against time (h)."""
-    found = build_schedule(calculate(plan, weight), step)
+def by_length(curves: Sequence[Curve], ratio: float = 4.0) -> list[list[Curve]]:
+    """Curves grouped so that within a group the longest lasts at most ``ratio`` times the shortest: a 4-day
+    infusion drawn beside 4-hour ones would squeeze them into a corner, so it gets a panel of its own."""
+    groups: list[list[Curve]] = []
+    for curve in sorted(curves, key=lambda c: float(c.x[-1])):
+        if groups and float(curve.x[-1]) <= ratio * float(groups[-1][0].x[-1]):
+            groups[-1].append(curve)
+        else:
+            groups.append([curve])
+    order = {curve.label: index for index, curve in enumerate(curves)}
+    return [sorted(group, key=lambda c: order[c.label]) for group in groups]
+
+
+class Bolus(NamedTuple):
+    """A dose given at once: when (h from the start) and how much (mg)."""
+
+    hours: float
+    mg: float
+
+
+def schedule(plan: Plan, weight: Quantity, step: Quantity = CHART_STEP) -> tuple[Curve, Curve, list[Bolus]]:
+    """One regimen over its infusion: rate (mg/h) and cumulative dose (mg, from 0) against time (h), and the
+    doses given at once (a bolus has no rate to draw)."""
+    figures = calculate(plan, weight)
+    found = build_schedule(figures, step)
     hours = found.time.to("h").magnitude
+    boluses = [
+        Bolus(float(phase.start.to("h").magnitude), float(phase.amount.to("mg").magnitude))
+        for phase in figures.phases
+        if phase.at_once
+    ]
     return (
         Curve(plan.card.id, hours, found.rate.to("mg/h").magnitude),
-        Curve(plan.card.id, hours, found.cumulative_dose.to("mg").magnitude),
+        _from_zero(plan.card.id, hours, found.cumulative_dose.to("mg").magnitude),
+        boluses,
     )
 
 

@@ -39,7 +39,10 @@ def test_plot_command_writes_the_file(tmp_path: Path, kind: str, suffix: str) ->
     assert len(data) > 5000
     if suffix == "png":
         width, height = png_size(data)
-        assert 900 <= width <= 1200 and 500 <= height <= 900  # 7 in x 4.2-5.2 in at 150 dpi
+        # 7 in x 4.2-5.2 in at 150 dpi; the cumulative chart of every card has three panels of lengths (under
+        # 2 h, 3 to 5 h, 4 days): 2.9 in each and 0.6 in = 9.3 in, 1,395 px
+        tallest = 1400 if kind == "cumulative" else 900
+        assert 900 <= width <= 1200 and 500 <= height <= tallest
     else:
         text = data.decode("utf-8")
         assert "<svg" in text and "Educational reference only" in text
@@ -50,8 +53,11 @@ def test_rate_vs_weight_lines_are_the_engines_rates_with_crossings_and_caps() ->
     fig = charts.rate_vs_weight(PLANS)
     ax = fig.axes[0]
     lines = {line.get_label(): line for line in ax.get_lines() if not line.get_label().startswith("_")}
+    # the two 22 mg/h cards give the same rate at every weight: one line, named for both, so neither hides
+    assert "rate-22-mg-h = rate-22-mg-h-4-days" in lines and "rate-22-mg-h-4-days" not in lines
     for plan in PLANS:
-        line = lines[plan.card.id]
+        label = next(name for name in lines if plan.card.id in name.split(" = "))
+        line = lines[label]
         weights = np.asarray(line.get_xdata(), dtype=float)
         expected = calculate(plan, Q_(weights, "kg")).rate.to("mg/h").magnitude
         assert np.array_equal(np.asarray(line.get_ydata(), dtype=float), expected)
@@ -62,6 +68,9 @@ def test_rate_vs_weight_lines_are_the_engines_rates_with_crossings_and_caps() ->
     # (53.333 kg), 0.35 kg = 22 (62.857 kg, once for each 22 mg/h card) and 0.6 kg = 40 (66.667 kg); the others
     # stay apart over the range (0.75 kg and 0.6 kg are above 25 and 22 throughout)
     assert crossing_weights == pytest.approx([16 / 0.35, 40 / 0.75, 22 / 0.35, 22 / 0.35, 40 / 0.6], rel=1e-9)
+    # on the chart, the shared 22 mg/h line crosses 0.35 mg/kg/h once
+    drawn = sorted(float(m.get_xdata()[0]) for m in ax.get_lines() if m.get_gid() == "crossing")
+    assert drawn == pytest.approx([16 / 0.35, 40 / 0.75, 22 / 0.35, 40 / 0.6], rel=1e-9)
     start = curves.cap_start(PLANS[1], 40, 150)
     assert start is not None and float(start.magnitude) == pytest.approx(25 / 0.35, rel=1e-9)  # 71.43 kg
 
@@ -69,12 +78,46 @@ def test_rate_vs_weight_lines_are_the_engines_rates_with_crossings_and_caps() ->
 def test_cumulative_and_schedule_charts_use_the_schedule() -> None:
     weight = Q_(70.0, "kg")
     fig = charts.cumulative(PLANS, weight)
-    for plan, line in zip(PLANS, fig.axes[0].get_lines(), strict=True):
+    drawn = {line.get_label(): line for ax in fig.axes for line in ax.get_lines()}
+    for plan in PLANS:
         schedule = build_schedule(calculate(plan, weight), curves.CHART_STEP)
-        assert np.array_equal(line.get_ydata(), schedule.cumulative_dose.to("mg").magnitude)
+        doses = schedule.cumulative_dose.to("mg").magnitude
+        if doses[0] > 0:  # a bolus at the start: the line rises from 0 mg at 0 h
+            doses = np.concatenate(([0.0], doses))
+        assert np.array_equal(drawn[plan.card.id].get_ydata(), doses)
+    # panels by length: 40 min and 2 h; 3, 4, 4 and 5 h; 96 h (each panel's longest at most 4 x its shortest)
+    panels = [sorted(line.get_label() for line in ax.get_lines()) for ax in fig.axes]
+    assert panels == [
+        ["initial-80-mg-2-h", "total-0.5-mg-kg-40-min"],
+        ["bolus-0.5-mg-kg-then-10-mcg-kg-min", "rate-0.35-mg-kg-h", "rate-22-mg-h", "total-80-mg-5-h"],
+        ["rate-22-mg-h-4-days"],
+    ]
     fig = charts.schedule_chart(PLANS[0], weight)
     rate_line = fig.axes[0].get_lines()[0]
     assert set(np.asarray(rate_line.get_ydata(), dtype=float)) == {22.0}
+    assert not [line for line in fig.axes[0].get_lines() if line.get_gid() == "bolus"]
+
+
+def test_the_schedule_chart_shows_a_bolus() -> None:
+    """A bolus has no rate: the chart marks it on both panels, and the dose rises from 0 mg at once."""
+    bolus_card = next(plan for plan in PLANS if plan.card.id == "bolus-0.5-mg-kg-then-10-mcg-kg-min")
+    fig = charts.schedule_chart(bolus_card, Q_(70.0, "kg"))
+    marks = [line for ax in fig.axes for line in ax.get_lines() if line.get_gid() == "bolus"]
+    assert len(marks) == 2 and all(float(line.get_xdata()[0]) == 0.0 for line in marks)
+    texts = [text.get_text() for text in fig.axes[0].texts]
+    assert "bolus 35 mg at once" in texts  # 0.5 mg/kg x 70 kg = 35 mg
+    dose = fig.axes[1].get_lines()[0]
+    assert list(dose.get_xdata()[:2]) == [0.0, 0.0] and list(dose.get_ydata()[:2]) == [0.0, 35.0]
+
+
+def test_the_concentration_chart_ends_where_its_figures_end() -> None:
+    import dosecalc
+
+    simulation = dosecalc.simulate("rate-0.35-mg-kg-h", sessions=2, interval="24 h")
+    fig = charts.concentration_chart(simulation.runs)
+    end = float(simulation.time.to("h").magnitude[-1])  # 24 h + 4 h + the 12 h after = 40 h
+    assert end == pytest.approx(40.0)
+    assert fig.axes[0].get_xlim() == pytest.approx((0.0, end))
 
 
 def test_simulate_plot_is_the_simulated_concentration(tmp_path: Path) -> None:
@@ -102,11 +145,12 @@ def test_the_patient_is_marked_at_the_engines_rates() -> None:
     points = sorted(
         (float(line.get_xdata()[0]), float(line.get_ydata()[0])) for line in marks if len(line.get_xdata()) == 1
     )
-    # 80 mg / 5 h = 16 mg/h; 22 mg/h (twice: the 4 h and the 4-day card); 0.35 mg/kg/h x 69.853 kg = 24.4486
+    # 80 mg / 5 h = 16 mg/h; 22 mg/h (the 4 h and the 4-day card); 0.35 mg/kg/h x 69.853 kg = 24.4486
     # mg/h (under the cap); 80 mg / 2 h = 40 mg/h; 0.6 mg/kg/h (10 mcg/kg/min) x 69.853 kg = 41.912 mg/h;
     # 0.5 mg/kg x 69.853 kg / (40/60 h) = 52.390 mg/h
-    assert [x for x, _ in points] == pytest.approx([kg] * 7, rel=1e-12)
-    assert sorted(y for _, y in points) == pytest.approx([16, 22, 22, 0.35 * kg, 40, 0.6 * kg, 0.75 * kg], rel=1e-12)
+    # (the two 22 mg/h cards share one line, so one mark)
+    assert [x for x, _ in points] == pytest.approx([kg] * 6, rel=1e-12)
+    assert sorted(y for _, y in points) == pytest.approx([16, 22, 0.35 * kg, 40, 0.6 * kg, 0.75 * kg], rel=1e-12)
     unmarked = charts.rate_vs_weight(PLANS)
     assert not [line for line in unmarked.axes[0].get_lines() if line.get_gid() == "patient"]
 
