@@ -550,7 +550,9 @@ def simulate(
     estimate: it describes no real patient).
 
     The model's compartments are solved exactly for the regimen's constant-rate infusions (see
-    :mod:`dosecalc.pk`); concentration [ng/mL] = central amount [mg] / (V1 [L/kg] x weight [kg]).
+    :mod:`dosecalc.pk`); concentration [ng/mL] = central amount [mg] / (V1 [L/kg] x weight [kg]). A bolus the
+    card gives at once is given at a constant rate over 1 min (:data:`dosecalc.pk.BOLUS_OVER`), and the notes
+    say so.
 
     Parameters
     ----------
