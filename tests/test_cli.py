@@ -413,16 +413,16 @@ def test_the_first_table_gives_one_line_notes_and_the_full_text_on_request() -> 
     assert "Notes in brief" in brief and "Notes in brief" not in full
     # the 22 mg/h card's first note: its brief on the first screen, its whole text on request
     assert (
-        "Sources differ on the duration: 4 h (article only) or 4 days (guidelines; the trial infused for 4.2 days)."
-        in brief
+        "Sources differ: 4 h is the article's alone; no trial or guideline gives 4 h "
+        "(guidelines: 4 days; trial: 4.2 days)." in brief
     )
-    assert "the 2018 consensus guidelines give 22 mg/h for 4 days" in full
-    assert "the 2018 consensus guidelines give 22 mg/h for 4 days" not in brief
+    assert "no trial or guideline found gives 22 mg/h for 4 h" in full
+    assert "no trial or guideline found gives 22 mg/h for 4 h" not in brief
     notes = [line for line in brief.splitlines() if re.match(r"\d+\. ", line)]
     assert len(notes) == len([line for line in full.splitlines() if re.match(r"\d+\. ", line)])
     assert max(map(len, notes)) <= 150  # regimen id, then a one-line note
     rows = run("table", "--format", "json").json()["rows"]  # machine output keeps the full text
-    assert any("the 2018 consensus guidelines give 22 mg/h for 4 days" in note for note in rows[0]["notes"])
+    assert any("no trial or guideline found gives 22 mg/h for 4 h" in note for note in rows[0]["notes"])
 
 
 def test_every_output_path_is_checked_before_any_work(tmp_path: Path) -> None:

@@ -313,3 +313,11 @@ def test_sessions_cannot_overlap_a_bolus_running_on_past_the_end() -> None:
     with pytest.raises(DoseCalcError, match=r"1 h is shorter than the 1\.01667 h infusion"):
         check_course(plan)
     check_course(plan._replace(interval=Q_(61.0, "min")))  # 61 min is enough
+
+
+def test_the_four_day_card_of_s_ketamine_is_refused_by_the_racemic_model() -> None:
+    # the 4-day card's 22 mg/h is the S(+)-ketamine trial's rate (Sigtermans 2009): no racemic-ketamine curve for it
+    result = run("simulate", "rate-22-mg-h-4-days", "-w", "70 kg")
+    assert result.exit_code == 2 and result.stdout == "", result.output
+    assert "rate-22-mg-h-4-days doses S(+)-ketamine" in result.stderr
+    assert "not interchangeable with racemic ketamine mg for mg" in result.stderr
