@@ -457,3 +457,25 @@ def test_a_label_strength_is_read_as_amount_over_volume_and_a_flow_is_refused() 
     assert refused.stderr.startswith("error: --concentration: '500 mg/10 mL/h' has more than one number"), (
         refused.stderr
     )
+
+
+def test_a_drip_below_one_drop_a_minute_and_a_pump_below_1_ml_h_are_not_shown_as_0_or_a_tenth() -> None:
+    args = ("table", "-r", "rate-22-mg-h", "-w", "70 kg", "-c", "500 mg/10 mL", "--drop-factor", "60 gtt/mL")
+    result = run(*args, "--format", "markdown")
+    assert result.exit_code == 0, result.output
+    # 500 mg / 10 mL = 50 mg/mL; 22 mg/h / 50 mg/mL = 0.44 mL/h; x 60 gtt/mL = 26.4 gtt/h; / 60 = 0.44 gtt/min
+    (row,) = [line for line in result.stdout.splitlines() if line.startswith("| rate-22-mg-h |")]
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    # pump rate; volume 0.44 mL/h x 4 h = 1.76 mL, at or above 1 mL shown to 0.1 mL: 1.8; drip rate
+    assert cells[-3:] == ["0.44", "1.8", "0.44"]
+    text = " ".join(result.stdout.split())
+    assert "The pump rate, 0.44 mL/h, is below 1 mL/h: shown to 0.01 mL/h, not 0.1." in text
+    # one drop every 1 / 0.44 = 2.27 min, shown 2.3 min
+    assert "The drip rate, 0.44 gtt/min, is below one drop a minute (one drop every 2.3 min)" in text
+    # JSON keeps the full precision and says nothing of display
+    (json_row,) = run(*args, "--format", "json").json()["rows"]
+    assert json_row["drip_rate"]["value"] == pytest.approx(0.44, rel=1e-12)
+    # at 1 mL/h and one drop a minute and above, the usual rules: 0.1 mL/h and whole drops, no note
+    usual = run("table", "-r", "rate-22-mg-h", "-w", "70 kg", "-c", "500 mg/50 mL", "--drop-factor", "60 gtt/mL")
+    # 500 mg / 50 mL = 10 mg/mL; 22 / 10 = 2.2 mL/h; x 60 / 60 = 2.2 gtt/min, shown 2
+    assert "below one drop a minute" not in usual.stdout and "below 1 mL/h" not in usual.stdout, usual.output

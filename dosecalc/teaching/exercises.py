@@ -858,7 +858,8 @@ def _session_total(draw: _Draw) -> _Made:
     steps: list[Line] = []
     for step in figures.steps:
         if step.figure == "rate":  # a rate per kg: shown converted step by step, as the infusion-rate problems do
-            steps += _infusion_steps(regimen, next(infusions))[1]
+            if dict(step.terms[0].unit_items()).get("kilogram") == -1:  # its first step (x kg), not its conversion
+                steps += _infusion_steps(regimen, next(infusions))[1]
         elif step.figure in ("bolus", "phase_dose", "total_dose"):
             steps.append(step)
     boluses = sum((p.amount for p in figures.phases if p.kind == "bolus"), Q_(0.0, "mg"))
