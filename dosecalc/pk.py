@@ -206,19 +206,25 @@ def fast_input(figures: Any, course: Course) -> bool:
     return any(phase.kind == "bolus" for phase in figures.phases) or course.duration <= SHORT_INFUSION
 
 
-def check_drug(model: PKModel, figures: Any, field: str = "regimen") -> None:
-    """A model runs only for a card of the drug it was built for; otherwise the refusal says why (a card naming
-    no drug, a drug with no model, S(+)-ketamine and the racemic model)."""
+def not_applicable(model: PKModel, figures: Any) -> str | None:
+    """Why ``model`` does not apply to a card's figures (a card naming no drug, a drug with no model,
+    S(+)-ketamine and the racemic model), or None when it does."""
     card, drug = figures.plan.card, figures.plan.drug
     if card.drug is None:
-        raise DoseCalcError(
-            f"{card.id} names no drug, so no model applies; a card gives its drug in a 'drug' field", field=field
-        )
+        return f"{card.id} names no drug, so no model applies; a card gives its drug in a 'drug' field"
     if drug is None or model.id not in drug.models:
         reason = drug.not_simulated if drug is not None and drug.not_simulated else None
         if reason is None:
             reason = f"the {model.id} model was built for {model.drug}, not for {card.drug}"
-        raise DoseCalcError(f"{card.id} doses {card.drug}: {reason}", field=field)
+        return f"{card.id} doses {card.drug}: {reason}"
+    return None
+
+
+def check_drug(model: PKModel, figures: Any, field: str = "regimen") -> None:
+    """A model runs only for a card of the drug it was built for; otherwise the refusal says why."""
+    reason = not_applicable(model, figures)
+    if reason is not None:
+        raise DoseCalcError(reason, field=field)
 
 
 class Simulation(NamedTuple):
