@@ -609,7 +609,9 @@ def simulate(
     estimate: it describes no real patient).
 
     The model's compartments are solved exactly for the regimen's constant-rate infusions (see
-    :mod:`dosecalc.pk`); concentration [ng/mL] = central amount [mg] / (V1 [L/kg] x weight [kg]).
+    :mod:`dosecalc.pk`); concentration [ng/mL] = central amount [mg] / (V1 [L/kg] x weight [kg]). A bolus the
+    card gives at once is given at a constant rate over 1 min (:data:`dosecalc.pk.BOLUS_OVER`), and the notes
+    say so.
 
     Parameters
     ----------
@@ -1200,8 +1202,22 @@ def report(
         )
         for row in dose_table.rows
     ]
-    simulation = None if model is None else _simulation(model, dose_table.patient, dose_table.rows)
-    return Handout(handout_html(dose_table, schedules, simulation))
+    simulation, left_out = None, []
+    if model is not None:
+        from . import pk
+
+        if not isinstance(model, str):
+            raise DoseCalcError(f"expected a model name, got {model!r:.40}", field="model")
+        chosen = pk.get_model(model)
+        # the chart holds the regimens the model applies to; the others are named with the reason, as the
+        # simulate command would refuse them (a handout of several drugs still gets its other charts)
+        reasons = [pk.not_applicable(chosen, row) for row in dose_table.rows]
+        left_out = [reason for reason in reasons if reason is not None]
+        kept = [row for row, reason in zip(dose_table.rows, reasons, strict=True) if reason is None]
+        if not kept:
+            raise DoseCalcError(left_out[0], field="model")
+        simulation = _simulation(model, dose_table.patient, kept)
+    return Handout(handout_html(dose_table, schedules, simulation, left_out))
 
 
 @_flags_checked

@@ -512,13 +512,42 @@ def _phased(plan: Plan, weight: Quantity, trace: Trace) -> tuple[tuple[PhaseFigu
 def _fixed_or_per_kg(
     trace: Trace, figure: str, fixed: Quantity | None, per_kg: Quantity | None, weight: Quantity, unit: str, number: int
 ) -> Quantity:
-    """A phase's figure in ``unit``: its fixed value for every patient, or its value per kg x weight [kg]."""
+    """A phase's figure in ``unit``: its fixed value for every patient, or its value per kg x weight [kg].
+
+    A value per kg written in mcg or per minute (10 mcg/kg/min) is worked in two steps, as a key works it:
+    x weight [kg] = 698.53 mcg/min, then x 60 min/h and / 1,000 mcg/mg = 41.912 mg/h. The figure itself is
+    the one product of the value per kg and the weight, in ``unit``, whatever the steps show."""
     if fixed is None:
-        return _mul(trace, figure, per_kg, weight, unit)  # type: ignore[arg-type]
+        assert per_kg is not None
+        result = product(per_kg, weight, unit)
+        if trace is not None:
+            trace.extend(_per_patient_steps(figure, per_kg, weight, result))
+        return result
     value = _for_every(fixed, weight, unit)
     if trace is not None:
         trace.append(Step(figure, (fixed,), (), value, f"phase {number}: the same for every patient"))
     return value
+
+
+def _per_patient_steps(figure: str, per_kg: Quantity, weight: Quantity, result: Quantity) -> list[Step]:
+    """The steps of ``per_kg x weight = result``: one, or, where the value per kg is in mcg or per minute, the
+    product in its own units, then x 60 min/h and / 1,000 mcg/mg, each factor written as the keys write it."""
+    per_patient = (per_kg * weight).to_reduced_units()
+    units = dict(per_patient.unit_items())
+    factors: list[Quantity] = []
+    operators: list[str] = []
+    if units.get("minute") == -1:
+        factors.append(Q_(float(Q_(1.0, "h").to("min").magnitude), "min/h"))  # 60 min/h, from the registry
+        operators.append("x")
+    if units.get("microgram") == 1:
+        factors.append(Q_(float(Q_(1.0, "mg").to("mcg").magnitude), "mcg/mg"))  # 1,000 mcg/mg
+        operators.append("/")
+    if not factors:
+        return [Step(figure, (per_kg, weight), ("x",), result)]
+    return [
+        Step(figure, (per_kg, weight), ("x",), per_patient),
+        Step(figure, (per_patient, *factors), tuple(operators), result),
+    ]
 
 
 def _titration(

@@ -10,7 +10,9 @@ Model (amounts in mg, time in minutes, infusion R(t) in mg/min into the central 
     dE/dt  = k10 A1                  (amount eliminated)
     C(t)   = A1 / V1                 (V1 = v1 [L/kg] x weight [kg]; reported in ng/mL)
 
-R(t) is constant between breakpoints (the starts and ends of sessions). With the state
+R(t) is constant between breakpoints (the starts and ends of sessions and phases). A bolus its card gives
+"at once" is given at a constant rate over ``BOLUS_OVER`` (1 min): put whole into V1 at one instant, it
+would show a peak of amount / V1 that no blood sample could measure. With the state
 y = (A1, A2, A3, E, R) and dR/dt = 0 the system is y' = M y, so on each constant piece
 y(t0 + s) = expm(M s) y(t0) exactly (scipy's Pade scaling-and-squaring matrix exponential): no
 time stepping, at any time resolution, for any course of sessions. The eliminated amount E comes from
@@ -53,6 +55,9 @@ class PKModel(BaseModel):
     checked: Annotated[str, Field(min_length=1)]
     sources: Annotated[list[Source], Field(min_length=1)]
     notes: list[str] = []
+    #: What a reader must know when the simulation has a bolus or a short infusion (see
+    #: :func:`fast_input`): shown beside such a simulation, not with every one.
+    fast_input_note: Annotated[str, Field(min_length=1)] | None = None
 
     def matrix(self) -> np.ndarray:
         """The 5x5 system matrix M (per minute) for the state (A1, A2, A3, E, R)."""
@@ -100,12 +105,19 @@ def load_model(path: Path) -> PKModel:
     return read_card(path, PKModel.model_validate)
 
 
+#: The time over which the simulation gives a bolus that its card gives "at once" (no ``over`` stated): a
+#: bolus put whole into the central compartment at one instant would show a peak of amount / V1 that no
+#: blood sample could measure, so it is given at a constant rate over this time, and the output says so.
+BOLUS_OVER = Q_(1.0, "min")
+
+
 class Course(NamedTuple):
     """Sessions of an infusion: ``sessions`` sessions of ``duration``, one every ``interval``.
 
     A session is one constant ``rate``, or, for a phased regimen, a ``profile`` of constant-rate stretches
     ``(start min, end min, rate mg/min)`` from the start of the session and ``boluses`` ``(time min, amount mg)``
-    given at once (each enters the central compartment whole at its time)."""
+    that the card gives at once: each is simulated at a constant rate, amount / ``bolus_over``, from its time
+    for ``bolus_over`` (1 min unless told), beside any infusion running then."""
 
     rate: Quantity  # mg/h
     duration: Quantity  # h
@@ -113,55 +125,61 @@ class Course(NamedTuple):
     interval: Quantity = Q_(24.0, "h")
     profile: tuple[tuple[float, float, float], ...] | None = None
     boluses: tuple[tuple[float, float], ...] = ()
+    bolus_over: Quantity = BOLUS_OVER
 
     def session_starts(self) -> np.ndarray:
         """The start of each session (min)."""
         return np.arange(self.sessions) * float(self.interval.to("min").magnitude)
 
+    def stretches(self) -> tuple[tuple[float, float, float], ...]:
+        """The constant-rate stretches of one session, ``(start min, end min, rate mg/min)``: the profile's, and
+        each bolus given at once as ``amount / bolus_over`` from its time for ``bolus_over``."""
+        over = float(self.bolus_over.to("min").magnitude)
+        return (*(self.profile or ()), *((t, t + over, amount / over) for t, amount in self.boluses))
+
+    def span(self) -> Quantity:
+        """How long one session gives drug (h): its duration, or longer when a bolus given over
+        ``bolus_over`` runs on past the end."""
+        ends = [t1 for _, t1, _ in self.stretches()]
+        minutes = max([float(self.duration.to("min").magnitude), *ends])
+        return Q_(minutes / 60.0, "h")
+
     def pieces(self) -> tuple[np.ndarray, np.ndarray]:
         """Breakpoints (min) and the infusion rate (mg/min) from each breakpoint to the next."""
-        breaks, rates, _ = self.pieces_and_doses()
-        return breaks, rates
-
-    def pieces_and_doses(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Breakpoints (min), the infusion rate (mg/min) from each to the next, and the amount (mg) given at once
-        at each."""
         length = float(self.duration.to("min").magnitude)
         starts = self.session_starts()
         if self.profile is None and not self.boluses:
             rate = float(self.rate.to("mg/min").magnitude)
             breaks = np.ravel(np.column_stack([starts, starts + length]))
             rates = np.tile([rate, 0.0], self.sessions)
-            return breaks, rates, np.zeros_like(breaks)
-        times = {0.0, length} | {t for piece in self.profile or () for t in piece[:2]} | {t for t, _ in self.boluses}
+            return breaks, rates
+        stretches = self.stretches()
+        times = {0.0, length} | {t for piece in stretches for t in piece[:2]}
         local = np.array(sorted(times))
         rate_at = np.zeros_like(local)
-        for t0, t1, r in self.profile or ():
+        for t0, t1, r in stretches:
             rate_at[(local >= t0 - 1e-9) & (local < t1 - 1e-9)] += r
-        dose_at = np.zeros_like(local)
-        for t, amount in self.boluses:
-            dose_at[int(np.argmin(np.abs(local - t)))] += amount
         breaks = np.ravel(starts[:, None] + local[None, :])
-        return breaks, np.tile(rate_at, self.sessions), np.tile(dose_at, self.sessions)
+        return breaks, np.tile(rate_at, self.sessions)
 
     def infused(self, minutes: np.ndarray) -> np.ndarray:
-        """Amount given by each time (mg): rate x time spent infusing so far, plus the boluses given by then."""
+        """Amount given by each time (mg): the integral of the infusion rate up to then."""
         if self.profile is None and not self.boluses:
             rate = float(self.rate.to("mg/min").magnitude)
             length = float(self.duration.to("min").magnitude)
             starts = self.session_starts()
             spent = np.clip(np.asarray(minutes)[..., None] - starts, 0.0, length).sum(axis=-1)
             return np.asarray(rate * spent)
-        breaks, rates, doses = self.pieces_and_doses()
+        breaks, rates = self.pieces()
         widths = np.diff(np.append(breaks, np.inf))
         t = np.asarray(minutes, dtype=float)[..., None]
-        given = (rates * np.clip(t - breaks, 0.0, widths)).sum(axis=-1) + (doses * (t >= breaks)).sum(axis=-1)
-        return np.asarray(given)
+        return np.asarray((rates * np.clip(t - breaks, 0.0, widths)).sum(axis=-1))
 
 
 def course_of(figures: Any, sessions: int = 1, interval: Quantity | None = None) -> Course:
     """The course of a regimen's figures (:class:`dosecalc.dosing.DoseFigures`): its constant rate, or, for a
-    phased regimen, each phase's stretches and its boluses given at once, exactly as the phases give them."""
+    phased regimen, each phase's stretches as the phases give them (a bolus with ``over`` among them) and the
+    boluses its card gives at once, which the simulation gives over :data:`BOLUS_OVER`."""
     every = () if interval is None else (interval,)
     if not figures.phases:
         return Course(figures.rate, figures.duration, sessions, *every)
@@ -178,19 +196,35 @@ def course_of(figures: Any, sessions: int = 1, interval: Quantity | None = None)
     return Course(figures.rate, figures.duration, sessions, *every, profile=profile, boluses=boluses)  # type: ignore[misc]
 
 
-def check_drug(model: PKModel, figures: Any, field: str = "regimen") -> None:
-    """A model runs only for a card of the drug it was built for; otherwise the refusal says why (a card naming
-    no drug, a drug with no model, S(+)-ketamine and the racemic model)."""
+#: A session this short or shorter puts its dose into V1 fast enough for the model's peak to be its weak point.
+SHORT_INFUSION = Q_(1.0, "h")
+
+
+def fast_input(figures: Any, course: Course) -> bool:
+    """Whether a simulation gives drug fast: a bolus phase (at once or over a time), or a session of at most
+    :data:`SHORT_INFUSION`. Its peak then depends most on the model's central volume V1."""
+    return any(phase.kind == "bolus" for phase in figures.phases) or course.duration <= SHORT_INFUSION
+
+
+def not_applicable(model: PKModel, figures: Any) -> str | None:
+    """Why ``model`` does not apply to a card's figures (a card naming no drug, a drug with no model,
+    S(+)-ketamine and the racemic model), or None when it does."""
     card, drug = figures.plan.card, figures.plan.drug
     if card.drug is None:
-        raise DoseCalcError(
-            f"{card.id} names no drug, so no model applies; a card gives its drug in a 'drug' field", field=field
-        )
+        return f"{card.id} names no drug, so no model applies; a card gives its drug in a 'drug' field"
     if drug is None or model.id not in drug.models:
         reason = drug.not_simulated if drug is not None and drug.not_simulated else None
         if reason is None:
             reason = f"the {model.id} model was built for {model.drug}, not for {card.drug}"
-        raise DoseCalcError(f"{card.id} doses {card.drug}: {reason}", field=field)
+        return f"{card.id} doses {card.drug}: {reason}"
+    return None
+
+
+def check_drug(model: PKModel, figures: Any, field: str = "regimen") -> None:
+    """A model runs only for a card of the drug it was built for; otherwise the refusal says why."""
+    reason = not_applicable(model, figures)
+    if reason is not None:
+        raise DoseCalcError(reason, field=field)
 
 
 class Simulation(NamedTuple):
@@ -210,12 +244,11 @@ def _states(model: PKModel, course: Course, minutes: np.ndarray) -> np.ndarray:
     from scipy.linalg import expm  # imported only when a simulation runs
 
     matrix = model.matrix()
-    breaks, rates, doses = course.pieces_and_doses()
+    breaks, rates = course.pieces()
     starts = np.empty((len(breaks), 5))
     state = np.zeros(5)
     for b, begin in enumerate(breaks):
         state[4] = rates[b]  # the infusion rate from this breakpoint on
-        state[0] += doses[b]  # a bolus enters the central compartment whole
         starts[b] = state
         if b + 1 < len(breaks):
             state = expm(matrix * (breaks[b + 1] - begin)) @ state
@@ -265,17 +298,39 @@ def summarise(model: PKModel, weight: Quantity, course: Course, times: Quantity)
     sim = simulate(model, weight, course, Q_(grid, "h"))
     conc = sim.concentration.to("ng/mL").magnitude
     top = int(np.argmax(conc))
+    peak, when = _refined_peak(model, weight, course, grid, top, float(conc[top]))
     starts = course.session_starts() / 60.0
     ends = starts + float(course.duration.to("h").magnitude)
     at_end = simulate(model, weight, course, Q_(ends, "h")).concentration.to("ng/mL").magnitude
     at_next = simulate(model, weight, course, Q_(starts[1:], "h")).concentration.to("ng/mL").magnitude
     return ConcentrationSummary(
-        peak_concentration=Q_(float(conc[top]), "ng/mL"),
-        time_of_peak=Q_(float(grid[top]), "h"),
+        peak_concentration=Q_(peak, "ng/mL"),
+        time_of_peak=Q_(when, "h"),
         end_of_session=[Q_(float(c), "ng/mL") for c in at_end],
         trough_before_next=[Q_(float(c), "ng/mL") for c in at_next],
         half_time_after_end=_half_time(model, weight, course, float(ends[-1])),
     )
+
+
+def _refined_peak(
+    model: PKModel, weight: Quantity, course: Course, grid: np.ndarray, top: int, best: float
+) -> tuple[float, float]:
+    """The peak (ng/mL) and its time (h) near the grid's highest point ``top``: the highest point is kept unless
+    a bounded search (scipy's ``minimize_scalar``, to 1e-9 h) between its neighbours finds a higher one, as when
+    the concentration turns over inside a stretch of constant input rather than at one of its ends."""
+    from scipy.optimize import minimize_scalar  # imported only when a simulation runs
+
+    low, high = float(grid[max(top - 1, 0)]), float(grid[min(top + 1, len(grid) - 1)])
+    if high <= low:
+        return best, float(grid[top])
+
+    def minus(hours: float) -> float:
+        return -float(simulate(model, weight, course, Q_(np.array([hours]), "h")).concentration.magnitude[0])
+
+    found = minimize_scalar(minus, bounds=(low, high), method="bounded", options={"xatol": 1e-9})
+    if -float(found.fun) > best:
+        return -float(found.fun), float(found.x)
+    return best, float(grid[top])
 
 
 def _half_time(model: PKModel, weight: Quantity, course: Course, end_h: float) -> Quantity | None:
@@ -326,16 +381,18 @@ TAIL = Q_(12.0, "h")
 
 def default_end(courses: list[Course], after: Quantity = TAIL) -> Quantity:
     """Where a simulation stops unless told: ``after`` the end of the last session of any course."""
-    ends = [((course.sessions - 1) * course.interval + course.duration).to("h") for course in courses]
+    ends = [((course.sessions - 1) * course.interval + course.span()).to("h") for course in courses]
     end: Quantity = (max(ends) + after).to("h")
     return end
 
 
 def check_course(course: Course) -> None:
-    """Sessions must not overlap: the interval is at least the duration."""
-    if course.sessions > 1 and course.interval < course.duration:
+    """Sessions must not overlap: the interval is at least the time a session gives drug (its duration, or
+    longer when a bolus given over :data:`BOLUS_OVER` at the end runs on past it)."""
+    span = course.span()
+    if course.sessions > 1 and course.interval < span:
         raise DoseCalcError(
-            f"{course.interval.to('h').magnitude:g} h is shorter than the {course.duration.to('h').magnitude:g} h "
+            f"{course.interval.to('h').magnitude:g} h is shorter than the {span.to('h').magnitude:g} h "
             "infusion; sessions cannot overlap",
             field="interval",
         )

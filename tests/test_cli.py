@@ -413,16 +413,16 @@ def test_the_first_table_gives_one_line_notes_and_the_full_text_on_request() -> 
     assert "Notes in brief" in brief and "Notes in brief" not in full
     # the 22 mg/h card's first note: its brief on the first screen, its whole text on request
     assert (
-        "Sources differ on the duration: 4 h (article only) or 4 days (guidelines; the trial infused for 4.2 days)."
-        in brief
+        "Sources differ: 4 h is the article's alone; no trial or guideline gives 4 h "
+        "(guidelines: 4 days; trial: 4.2 days)." in brief
     )
-    assert "the 2018 consensus guidelines give 22 mg/h for 4 days" in full
-    assert "the 2018 consensus guidelines give 22 mg/h for 4 days" not in brief
+    assert "no trial or guideline found gives 22 mg/h for 4 h" in full
+    assert "no trial or guideline found gives 22 mg/h for 4 h" not in brief
     notes = [line for line in brief.splitlines() if re.match(r"\d+\. ", line)]
     assert len(notes) == len([line for line in full.splitlines() if re.match(r"\d+\. ", line)])
     assert max(map(len, notes)) <= 150  # regimen id, then a one-line note
     rows = run("table", "--format", "json").json()["rows"]  # machine output keeps the full text
-    assert any("the 2018 consensus guidelines give 22 mg/h for 4 days" in note for note in rows[0]["notes"])
+    assert any("no trial or guideline found gives 22 mg/h for 4 h" in note for note in rows[0]["notes"])
 
 
 def test_every_output_path_is_checked_before_any_work(tmp_path: Path) -> None:
@@ -457,3 +457,25 @@ def test_a_label_strength_is_read_as_amount_over_volume_and_a_flow_is_refused() 
     assert refused.stderr.startswith("error: --concentration: '500 mg/10 mL/h' has more than one number"), (
         refused.stderr
     )
+
+
+def test_a_drip_below_one_drop_a_minute_and_a_pump_below_1_ml_h_are_not_shown_as_0_or_a_tenth() -> None:
+    args = ("table", "-r", "rate-22-mg-h", "-w", "70 kg", "-c", "500 mg/10 mL", "--drop-factor", "60 gtt/mL")
+    result = run(*args, "--format", "markdown")
+    assert result.exit_code == 0, result.output
+    # 500 mg / 10 mL = 50 mg/mL; 22 mg/h / 50 mg/mL = 0.44 mL/h; x 60 gtt/mL = 26.4 gtt/h; / 60 = 0.44 gtt/min
+    (row,) = [line for line in result.stdout.splitlines() if line.startswith("| rate-22-mg-h |")]
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    # pump rate; volume 0.44 mL/h x 4 h = 1.76 mL, at or above 1 mL shown to 0.1 mL: 1.8; drip rate
+    assert cells[-3:] == ["0.44", "1.8", "0.44"]
+    text = " ".join(result.stdout.split())
+    assert "The pump rate, 0.44 mL/h, is below 1 mL/h: shown to 0.01 mL/h, not 0.1." in text
+    # one drop every 1 / 0.44 = 2.27 min, shown 2.3 min
+    assert "The drip rate, 0.44 gtt/min, is below one drop a minute (one drop every 2.3 min)" in text
+    # JSON keeps the full precision and says nothing of display
+    (json_row,) = run(*args, "--format", "json").json()["rows"]
+    assert json_row["drip_rate"]["value"] == pytest.approx(0.44, rel=1e-12)
+    # at 1 mL/h and one drop a minute and above, the usual rules: 0.1 mL/h and whole drops, no note
+    usual = run("table", "-r", "rate-22-mg-h", "-w", "70 kg", "-c", "500 mg/50 mL", "--drop-factor", "60 gtt/mL")
+    # 500 mg / 50 mL = 10 mg/mL; 22 / 10 = 2.2 mL/h; x 60 / 60 = 2.2 gtt/min, shown 2
+    assert "below one drop a minute" not in usual.stdout and "below 1 mL/h" not in usual.stdout, usual.output

@@ -12,12 +12,12 @@ from hypothesis import strategies as st
 
 import dosecalc
 from dosecalc.drugs import builtin_dir as drugs_dir
-from dosecalc.drugs import builtin_drugs, crossed, read_drug
+from dosecalc.drugs import builtin_drugs, crossed, drug_key, read_drug
 from dosecalc.pk import models_dir
 from dosecalc.regimens import builtin_dir, load_card, load_catalogue
 from dosecalc.units import Q_
 
-from .helpers import GOOD, run
+from .helpers import GOOD, SEED_IDS, run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,10 +46,16 @@ def test_every_card_source_has_a_citation_and_a_quotation() -> None:
 
 
 def test_every_built_in_card_names_its_drug_and_population() -> None:
+    # the 4-day card's 22 mg/h is the trial's S(+)-ketamine rate (Sigtermans 2009), so it names that drug; the
+    # 4 h card keeps racemic ketamine, the drug of the article it comes from, and names its trial's drug apart
+    drugs = builtin_drugs()
+    expected = {"rate-22-mg-h-4-days": "S(+)-ketamine"}
     for path in builtin_dir().glob("*.toml"):
         card = load_card(path)
-        assert card.drug == "ketamine", path
+        assert card.drug == expected.get(card.id, "ketamine"), path
+        assert card.drug is not None and drug_key(card.drug) in drugs, path  # every drug named has its drug file
         assert card.population is not None and card.population.studied, path
+    assert drugs[drug_key("S(+)-ketamine")].models == ()  # so the racemic model is refused for it
 
 
 def test_a_teachers_card_of_another_drug_is_titled_by_its_drugs_and_never_simulated(tmp_path: Path) -> None:
@@ -268,8 +274,12 @@ def test_a_cohort_patient_above_a_hard_limit_stops_it_naming_the_patient(tmp_pat
 def test_charts_are_titled_by_the_drugs_present(tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
     folder = _folder(tmp_path, lido=LIDOCAINE)
-    assert dosecalc.plot("rate-vs-weight").figure.axes[0].get_title() == "Ketamine infusion regimens: rate by weight"
+    # the built-in cards hold two drugs since the 4-day card names S(+)-ketamine; the seed cards only one
+    builtin = dosecalc.plot("rate-vs-weight").figure.axes[0].get_title()
+    assert builtin == "Infusion regimens (ketamine, S(+)-ketamine): rate by weight"
+    seed = dosecalc.plot("rate-vs-weight", regimen=list(SEED_IDS)).figure.axes[0].get_title()
+    assert seed == "Ketamine infusion regimens: rate by weight"
     lidocaine = dosecalc.plot("cumulative", regimens_dir=folder, builtin=False).figure.axes[0].get_title()
     assert lidocaine == "Lidocaine infusion regimens: cumulative dose, one session, 70 kg"
     both = dosecalc.plot("rate-vs-weight", regimens_dir=folder).figure.axes[0].get_title()
-    assert both == "Infusion regimens (ketamine, lidocaine): rate by weight"
+    assert both == "Infusion regimens (ketamine, S(+)-ketamine, lidocaine): rate by weight"

@@ -143,3 +143,38 @@ def test_explain_is_refused_for_csv_and_absent_without_the_flag() -> None:
 def test_schedule_explain_in_json() -> None:
     doc = run("schedule", "rate-22-mg-h", "--explain", "--format", "json", "--step", "1 h").json()
     assert doc["steps"][0]["text"] == "rate: 22 mg/h (fixed rate: the same for every patient)"
+
+
+def test_a_rate_in_mcg_per_kg_per_min_is_worked_with_its_factors_as_the_keys_work_it() -> None:
+    args = ("table", "-r", "bolus-0.5-mg-kg-then-10-mcg-kg-min", "-w", "154 lb", "--explain")
+    text = run(*args, "--format", "markdown").stdout
+    # 154 lb x 0.45359237 kg/lb = 69.85322498 kg; x 10 mcg/kg/min = 698.5322498 mcg/min;
+    # x 60 min/h = 41,911.934988 mcg/h; / 1,000 mcg/mg = 41.911934988 mg/h, shown 41.9 mg/h
+    assert "rate: 10 mcg/kg/min × 69.853 kg = 698.5322 mcg/min" in text
+    assert "rate: 698.5322 mcg/min × 60 min/h ÷ 1,000 mcg/mg = 41.912 mg/h, rounded 41.9 mg/h" in text
+    assert "10 mcg/kg/min × 69.853 kg = 41.912 mg/h" not in text  # no conversion hidden in one step
+    doc = run(*args, "--format", "json").json()
+    (row,) = doc["rows"]
+    rates = [step for step in row["steps"] if step["figure"] == "rate"]
+    assert [step["operators"] for step in rates] == [["x"], ["x", "/"]]
+    assert rates[1]["terms"][1:] == [{"value": 60.0, "unit": "min/h"}, {"value": 1000.0, "unit": "mcg/mg"}]
+    assert rates[1]["result"]["value"] == pytest.approx(row["phases"][1]["rate"]["value"], rel=1e-15)
+    for step in rates:
+        # every factor is written in the step: its plain arithmetic gives its result with no hidden factor
+        value = step["terms"][0]["value"]
+        for operator, term in zip(step["operators"], step["terms"][1:], strict=True):
+            value = value * term["value"] if operator == "x" else value / term["value"]
+        assert value == pytest.approx(step["result"]["value"], rel=1e-12), step
+    assert rates[1]["result"]["value"] == pytest.approx(154 * 0.45359237 * 10 * 60 / 1000, rel=1e-12)
+
+
+def test_a_rate_per_kg_per_hour_in_mg_stays_one_step() -> None:
+    # a phase per kg in mg/kg/h needs no factor: one step, 0.35 mg/kg/h x 70 kg = 24.5 mg/h
+    from dosecalc.dosing import _per_patient_steps
+
+    (step,) = _per_patient_steps("rate", Q_(0.35, "mg/kg/h"), Q_(70.0, "kg"), Q_(24.5, "mg/h"))
+    assert step.operators == ("x",) and step.result == Q_(24.5, "mg/h")
+    # mg/kg/min needs only x 60 min/h: 0.01 mg/kg/min x 70 kg = 0.7 mg/min; x 60 = 42 mg/h
+    first, second = _per_patient_steps("rate", Q_(0.01, "mg/kg/min"), Q_(70.0, "kg"), Q_(42.0, "mg/h"))
+    assert first.result.to("mg/min").magnitude == pytest.approx(0.7, rel=1e-12)
+    assert second.operators == ("x",) and second.terms[1] == Q_(60.0, "min/h")

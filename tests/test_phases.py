@@ -190,29 +190,39 @@ def test_a_bolus_at_once_is_a_jump_of_its_amount_in_the_schedule() -> None:
 
 @settings(max_examples=25, deadline=None)
 @given(kg=st.floats(min_value=40, max_value=150), minute=st.floats(min_value=0.5, max_value=400))
-def test_a_bolus_jumps_the_concentration_by_amount_over_v1_and_superposition_holds(kg: float, minute: float) -> None:
+def test_a_bolus_is_simulated_over_one_minute_and_superposition_holds(kg: float, minute: float) -> None:
     model = get_model("domino")
     row = dosecalc.table(f"{kg!r} kg", BOLUS_THEN_INFUSION).rows[0]
     course = course_of(row)
     weight = Q_(kg, "kg")
-    at = Q_(np.array([0.0, minute / 60.0]), "h")
+    at = Q_(np.array([0.0, 1.0 / 60.0, minute / 60.0]), "h")
     both = simulate(model, weight, course, at).concentration.to("ng/mL").magnitude
-    # at t = 0 only the bolus is in the body: 0.5 mg/kg x kg / (0.063 L/kg x kg) = 7.9365 mg/L = 7,936.5 ng/mL
-    assert both[0] == pytest.approx(0.5 / 0.063 * 1000, rel=1e-12)
+    # at t = 0 nothing has been given yet: the bolus runs from 0:00 for 1 min, not into V1 whole at one instant
+    assert both[0] == 0.0
+    # by 1 min it has not all stayed in V1: below 0.5 mg/kg / 0.063 L/kg = 7.9365 mg/L = 7,936.5 ng/mL
+    assert 0 < both[1] < 0.5 / 0.063 * 1000
     # superposition: bolus alone + infusion alone = both together, at any time
     alone = course._replace(boluses=())
     bolus = course._replace(profile=())
     parts = [simulate(model, weight, c, at).concentration.to("ng/mL").magnitude for c in (alone, bolus)]
-    assert both[1] == pytest.approx(parts[0][1] + parts[1][1], rel=1e-9)
+    assert both[1:] == pytest.approx(parts[0][1:] + parts[1][1:], rel=1e-9)
+    # the same weight-free figure at every weight: V1 and the doses are both per kg
+    per_kg = simulate(model, Q_(70.0, "kg"), course_of(dosecalc.table("70 kg", BOLUS_THEN_INFUSION).rows[0]), at)
+    assert both == pytest.approx(per_kg.concentration.to("ng/mL").magnitude, rel=1e-9)
     # what was given is accounted for: in the body plus eliminated
     sim = simulate(model, weight, course, at)
     held = sim.central + sim.peripheral_fast + sim.peripheral_slow + sim.eliminated
-    assert held.to("mg").magnitude == pytest.approx(sim.infused.to("mg").magnitude, rel=1e-9)
+    assert held.to("mg").magnitude == pytest.approx(sim.infused.to("mg").magnitude, rel=1e-9, abs=1e-12)
 
 
 def test_simulate_runs_a_phased_card_from_the_cli() -> None:
     doc = run("simulate", BOLUS_THEN_INFUSION, "-w", "70 kg", "--format", "json").json()
-    assert value(doc["rows"][0]["concentration"], "ng/mL").magnitude == pytest.approx(0.5 / 0.063 * 1000, rel=1e-12)
+    # the first row, 0:00, is before any of the 1 min bolus has run in
+    assert value(doc["rows"][0]["concentration"], "ng/mL").magnitude == 0.0
+    # the peak is at the end of that minute (1 min = 1/60 h), after mixing: well below 35 mg / 4.41 L = 7,937 ng/mL
+    assert value(doc["summary"]["time_of_peak"], "h").magnitude == pytest.approx(1 / 60, abs=1e-9)
+    assert value(doc["summary"]["peak_concentration"], "ng/mL").magnitude < 0.6 * 0.5 / 0.063 * 1000
+    assert any("evenly over 1 min" in note for note in doc["notes"])
 
 
 def test_a_phased_cohort_row_equals_the_table_row() -> None:

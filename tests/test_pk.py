@@ -190,3 +190,134 @@ def test_simulate_refusals(args: list[str], message: str) -> None:
     result = run("simulate", "rate-22-mg-h", *args)
     assert result.exit_code == 2, result.output
     assert result.stderr.splitlines() == [message]
+
+
+# --------------------------------------------------------------------------------------- a bolus given over a time
+
+
+def _ode_reference(model: PKModel, stretches: list[tuple[float, float, float]], minutes: np.ndarray) -> np.ndarray:
+    """Central amount (mg) at ``minutes`` by integrating the three-compartment ODEs with scipy's Radau, input
+    R(t) = the sum of the (start min, end min, rate mg/min) stretches running at t, restarted at every edge so
+    the solver never steps across a jump of the input. Independent of dosecalc's matrix exponential."""
+    k10, k12, k13 = model.k10_per_min, model.k12_per_min, model.k13_per_min
+    k21, k31 = model.k21_per_min, model.k31_per_min
+    edges = sorted({0.0, float(minutes[-1]), *(t for s in stretches for t in s[:2] if t < minutes[-1])})
+    out = np.zeros_like(minutes)
+    state = np.zeros(3)
+    for a, b in itertools.pairwise(edges):
+        r = sum(rate for t0, t1, rate in stretches if t0 <= a < t1)
+
+        def f(_t: float, y: np.ndarray, r: float = r) -> list[float]:
+            return [
+                r - (k10 + k12 + k13) * y[0] + k21 * y[1] + k31 * y[2],
+                k12 * y[0] - k21 * y[1],
+                k13 * y[0] - k31 * y[2],
+            ]
+
+        inside = (minutes >= a) & (minutes <= b)
+        sol = solve_ivp(f, (a, b), state, method="Radau", rtol=1e-11, atol=1e-13, dense_output=True)
+        out[inside] = sol.sol(minutes[inside])[0]
+        state = sol.y[:, -1]
+    return out
+
+
+def test_a_bolus_at_once_is_simulated_over_one_minute_as_an_ode_solver_gives_it() -> None:
+    from dosecalc import api
+
+    table = api.simulate("bolus-0.5-mg-kg-then-10-mcg-kg-min", "70 kg", step="1 min")
+    run_ = table.runs[0]
+    # 0.5 mg/kg x 70 kg = 35 mg over 1 min = 35 mg/min; 10 mcg/kg/min x 70 kg = 700 mcg/min = 0.7 mg/min for 180 min
+    stretches = [(0.0, 1.0, 35.0), (0.0, 180.0, 0.7)]
+    minutes = table.time.to("min").magnitude
+    reference = _ode_reference(DOMINO, stretches, minutes) / (0.063 * 70) * 1000  # mg / 4.41 L = mg/L; x 1000 ng/mL
+    exact = run_.simulation.concentration.to("ng/mL").magnitude
+    # tolerance: Radau at rtol 1e-11 agrees with the exact solution to far better than 1e-7 of the peak
+    assert np.max(np.abs(exact - reference)) <= 1e-7 * float(np.max(reference))
+    # the dose given by 0.5 min: 35 mg/min x 0.5 min + 0.7 mg/min x 0.5 min = 17.85 mg; by 1 min, 35.7 mg
+    given = run_.course.infused(np.array([0.5, 1.0]))
+    assert given == pytest.approx([17.85, 35.7], rel=1e-12)
+    # nothing in the body at 0:00 (no instant of amount / V1 = 35 mg / 4.41 L = 7,937 ng/mL)
+    assert exact[0] == 0.0
+    # the peak: at the end of the minute of bolus, equal to the ODE solution there, found by a dense search too
+    dense = np.linspace(0.0, 10.0, 10_001)  # every 0.001 min over the first 10 min
+    by_ode = _ode_reference(DOMINO, stretches, dense) / (0.063 * 70) * 1000
+    peak = run_.summary.peak_concentration.to("ng/mL").magnitude
+    assert run_.summary.time_of_peak.to("min").magnitude == pytest.approx(1.0, abs=1e-6)
+    assert peak == pytest.approx(float(np.max(by_ode)), rel=1e-7)
+    assert float(dense[np.argmax(by_ode)]) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_a_one_minute_bolus_in_one_compartment_matches_its_closed_form() -> None:
+    one = DOMINO.model_copy(update={"k12_per_min": 0.0, "k13_per_min": 0.0})
+    k10 = one.k10_per_min  # 0.4381 / min
+    plan = Course(Q_(0.0, "mg/h"), Q_(1.0, "h"), profile=(), boluses=((0.0, 35.0),))
+    minutes = np.array([0.5, 1.0, 3.0])
+    conc = simulate(one, WEIGHT, plan, Q_(minutes / 60, "h")).concentration.to("ng/mL").magnitude
+    # during the minute: A1 = R / k10 (1 - exp(-k10 t)) with R = 35 mg/min; after it, A1(1) exp(-k10 (t - 1))
+    during = 35.0 / k10 * (1 - np.exp(-k10 * np.minimum(minutes, 1.0)))
+    amount = during * np.exp(-k10 * np.maximum(minutes - 1.0, 0.0))
+    # e.g. at 1 min: 35 / 0.4381 x (1 - e^-0.4381) = 79.89 x 0.3547 = 28.34 mg; / 4.41 L = 6.43 mg/L = 6,426 ng/mL
+    assert conc == pytest.approx(amount / (0.063 * 70) * 1000, rel=1e-9)
+    assert conc[1] == pytest.approx(6426, rel=1e-3)
+
+
+def test_a_bolus_given_over_a_stated_time_is_simulated_over_that_time() -> None:
+    from dosecalc import api
+
+    # a card's bolus with `over` is already a stretch of constant rate: 20 mg over 30 min = 0.6667 mg/min
+    plan = Course(Q_(0.0, "mg/h"), Q_(1.0, "h"), profile=((0.0, 30.0, 20.0 / 30.0),))
+    minutes = np.arange(0.0, 121.0, 5.0)
+    exact = simulate(DOMINO, WEIGHT, plan, Q_(minutes / 60, "h")).concentration.to("ng/mL").magnitude
+    reference = _ode_reference(DOMINO, [(0.0, 30.0, 20.0 / 30.0)], minutes) / (0.063 * 70) * 1000
+    assert np.max(np.abs(exact - reference)) <= 1e-7 * float(np.max(reference))
+    # a card with no bolus given at once has none to give over a minute
+    depression = api.simulate("total-0.5-mg-kg-40-min", "70 kg").runs[0]
+    assert depression.course.boluses == ()
+
+
+def test_the_output_says_the_bolus_was_given_over_one_minute_and_why_peaks_are_over_stated() -> None:
+    result = run("simulate", "bolus-0.5-mg-kg-then-10-mcg-kg-min", "-w", "70 kg", "--step", "1 h")
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert "bolus 35 mg at once (simulated over 1 min), then 42 mg/h for 3 h" in text
+    assert "peak 4,101 ng/mL at 0:01 (h:mm)" in text  # not 7,937 ng/mL at 0:00 (35 mg / 4.41 L at one instant)
+    assert "states no time for it, so the simulation gives it evenly over 1 min" in text
+    assert "V1 (0.063 L/kg) is far below other published central volumes" in text
+    # a long infusion with no bolus does not carry the note on fast inputs
+    long = run("simulate", "total-80-mg-5-h", "-w", "70 kg", "--step", "1 h")
+    assert "far below other published central volumes" not in " ".join(long.stdout.split()), long.output
+
+
+def test_the_model_notes_figure_for_0_5_mg_kg_over_40_min_is_what_it_simulates() -> None:
+    from dosecalc import api
+
+    # the model card says: about 240 ng/mL at the end of 0.5 mg/kg over 40 min (against 185 ng/mL reported)
+    run_ = api.simulate("total-0.5-mg-kg-40-min", "70 kg").runs[0]
+    assert run_.summary.peak_concentration.to("ng/mL").magnitude == pytest.approx(240, rel=0.005)
+    assert run_.summary.time_of_peak.to("min").magnitude == pytest.approx(40, abs=1e-6)
+    assert "about 240 ng/mL" in " ".join(DOMINO.notes) and "240 ng/mL" in (DOMINO.fast_input_note or "")
+
+
+def test_the_domino_card_does_not_call_its_two_implementations_independent() -> None:
+    checked = " ".join(DOMINO.checked.split())
+    assert "Two implementations agree (likely one table); not checked against the paper" in checked
+    assert "checked against two independent" not in checked
+
+
+def test_sessions_cannot_overlap_a_bolus_running_on_past_the_end() -> None:
+    from dosecalc.errors import DoseCalcError
+    from dosecalc.pk import check_course
+
+    # a 60 min session ending with a bolus at 60 min given over 1 min gives drug for 61 min: 1.01667 h
+    plan = Course(Q_(0.0, "mg/h"), Q_(1.0, "h"), 2, Q_(1.0, "h"), profile=((0.0, 60.0, 1.0),), boluses=((60.0, 5.0),))
+    with pytest.raises(DoseCalcError, match=r"1 h is shorter than the 1\.01667 h infusion"):
+        check_course(plan)
+    check_course(plan._replace(interval=Q_(61.0, "min")))  # 61 min is enough
+
+
+def test_the_four_day_card_of_s_ketamine_is_refused_by_the_racemic_model() -> None:
+    # the 4-day card's 22 mg/h is the S(+)-ketamine trial's rate (Sigtermans 2009): no racemic-ketamine curve for it
+    result = run("simulate", "rate-22-mg-h-4-days", "-w", "70 kg")
+    assert result.exit_code == 2 and result.stdout == "", result.output
+    assert "rate-22-mg-h-4-days doses S(+)-ketamine" in result.stderr
+    assert "not interchangeable with racemic ketamine mg for mg" in result.stderr

@@ -241,3 +241,70 @@ def test_threads_looking_at_one_built_in_card_at_once_all_get_it() -> None:
             assert sorted(map(str, found)) == sorted(ids), found
     finally:
         sys.setswitchinterval(interval)
+
+
+#: The passages of the article the four seed cards quote, copied verbatim from its text (Ketamine Infusion Therapy
+#: and Its Role in Chronic Pain, Florida Medical Pain Management, a clinic's web page).
+ARTICLE = (
+    "For moderate CRPS improvement, researchers have used different methods, including a protocol involving an "
+    "infusion of 22 mg/h or 0.35 mg/kg/h repeated over four hours. Another approach utilized a total dose of 80 mg "
+    "infused over five hours.\n"
+    "Establishing a standardized protocol has been challenging due to discrepancies in the literature. However, "
+    "despite the heterogeneity of the evidence, practice guidelines recommend initiating therapy with an 80 mg "
+    "ketamine infusion over a minimum of two hours. Subsequent dosing will be determined based on the patient\u2019s "
+    "clinical response."
+)
+
+
+def _quoted_parts(says: str) -> list[str]:
+    """The parts of a quotation between its marked cuts ("..."), each to be found word for word in its source."""
+    return [part.strip() for part in says.split("...") if part.strip()]
+
+
+def test_the_articles_words_are_quoted_exactly_and_it_is_marked_as_a_clinics_web_page() -> None:
+    for card_id in SEED_IDS:
+        card = load_card(builtin_dir() / f"{SEED_IDS.index(card_id) + 1}-{card_id}.toml")
+        (article,) = [s for s in card.sources if "Florida Medical Pain Management" in s.citation]
+        assert "a pain clinic's web page" in article.citation and "secondary source" in article.citation, card_id
+        for part in _quoted_parts(article.says):
+            assert part in ARTICLE, (card_id, part)
+
+
+def test_cut_quotations_are_marked_and_sources_carry_ids_and_grades() -> None:
+    cards = load_catalogue(None).cards
+    # Amr 2010 (Pain Physician 2010;13(3):245-9) is PubMed 20495588; the abstract's "Forty patients ..." is cut
+    (amr,) = [s for s in cards["total-80-mg-5-h"].sources if s.citation.startswith("Amr YM")]
+    assert "PubMed ID 20495588" in amr.citation and amr.link == "https://pubmed.ncbi.nlm.nih.gov/20495588/"
+    assert amr.says.startswith("Setting: Hospital, in-patient setting. ... Group I received")
+    # Sigtermans 2009: the side effects in brackets and the sentences between are kept or marked as cut
+    for card_id in ("rate-22-mg-h", "rate-22-mg-h-4-days"):
+        (sig,) = [s for s in cards[card_id].sources if s.citation.startswith("Sigtermans")]
+        assert "side effects (nausea/vomiting/psychomimetic effects). ... At the end of infusion" in sig.says
+    # where the guideline is quoted, its grade is quoted with it (as Guideline Central reproduces it)
+    graded = [s for card in cards.values() for s in card.sources if "Guideline Central" in s.citation]
+    assert graded and all(s.says.endswith(("(C, Low)", "(low to moderate certainty)")) for s in graded)
+    # the guideline's CRPS sentence is quoted only as a summary gives it, and says so
+    for card in cards.values():
+        for source in card.sources:
+            if "22 mg/h for 4 days" in source.says:
+                assert "as summarised by" in source.citation, card.id
+
+
+def test_the_cards_say_what_the_sources_give_and_not_more() -> None:
+    cards = load_catalogue(None).cards
+    four_hours = cards["rate-22-mg-h"]
+    assert "as the article states it (no trial or guideline gives 4 h)" in four_hours.title
+    days = cards["rate-22-mg-h-4-days"]
+    assert days.drug == "S(+)-ketamine" and days.primary_trial_drug == "S(+)-ketamine"
+    text = " ".join(note.text for note in days.notes)
+    # 22.2 mg/h / 70 kg = 0.317 mg/kg/h; 22 mg/h x 96 h = 2,112 mg, an upper figure no source gives
+    assert "22.2 mg/h / 70 kg = 0.317, about 0.32 mg/kg/h" in text and "upper figures" in text
+    first = cards["initial-80-mg-2-h"]
+    text = " ".join(note.text for note in first.notes)
+    assert "at least 80 mg, infused over more than 2 h" in text and "outside '>2 h'" in text
+    capped = cards["rate-0.35-mg-kg-h"]
+    text = " ".join(note.text for note in capped.notes)
+    assert "2 mg of midazolam twice, intravenously, and 0.1 mg of clonidine by mouth" in text
+    assert "are maxima" in text and "could not be verified" in text
+    (registry,) = [s for s in capped.sources if "placebo comparator" in s.citation]
+    assert "2mg of Versed x two doses IV. They will also receive Clonidine (0.1 mg, po)" in registry.says

@@ -112,7 +112,7 @@ def test_the_server_says_where_it_is(server: str) -> None:
 def test_fill_the_calculator_and_read_the_table(page: Page, server: str) -> None:
     page.goto(server + "/")
     page.get_by_label("Weight").fill("154 lb")
-    page.get_by_label("rate-0.35-mg-kg-h: Ketamine at 0.35 mg/kg/h", exact=False).check()
+    page.get_by_label("rate-0.35-mg-kg-h: Ketamine at up to 0.35 mg/kg/h", exact=False).check()
     page.get_by_label("Concentration").fill("100 mg in 50 mL")
     page.get_by_role("button", name="Calculate").click()
     page.wait_for_selector("#dose-table")

@@ -96,8 +96,10 @@ def handout_html(
     table: DoseTable,
     schedules: Sequence[ScheduleTable],
     simulation: SimulationTable | None = None,
+    not_simulated: Sequence[str] = (),
 ) -> str:
-    """The handout as HTML text: the table for one patient, each regimen's schedule, charts, the cards."""
+    """The handout as HTML text: the table for one patient, each regimen's schedule, charts, the cards.
+    ``not_simulated`` gives, for each regimen left off the concentration chart, why."""
     rows = table.rows
     plans = [row.plan for row in rows]
     columns = present(DOSE_COLUMNS, rows)
@@ -124,7 +126,14 @@ def handout_html(
             {
                 "svg": charts.inline_svg(charts.concentration_chart(simulation.runs)),
                 "caption": f"Predicted plasma concentration under the {simulation.runs[0].model.id} model: a "
-                "population estimate for teaching, not a prediction for this patient.",
+                "population estimate for teaching, not a prediction for this patient."
+                + "".join(
+                    f" {run.figures.regimen}: its bolus, given at once on the card, is simulated over "
+                    f"{numbers.duration(run.course.bolus_over)}."
+                    for run in simulation.runs
+                    if run.course.boluses
+                )
+                + "".join(f" Not simulated: {reason}." for reason in not_simulated),
             }
         )
     steps = [{"regimen": row.regimen, "lines": words.step_lines(row.steps)} for row in rows if row.steps]

@@ -34,7 +34,10 @@ def schedule_columns(result: ScheduleTable) -> list[Column]:
 
 
 def simulation_notes(run: Run) -> list[str]:
-    """What a reader must know about one simulated regimen: the model, a drug mismatch, sessions left out."""
+    """What a reader must know about one simulated regimen: the model, a drug mismatch, a bolus given over a time
+    the card does not state, the model's weak point for fast inputs, sessions left out."""
+    from ..pk import fast_input
+
     notes = [
         f"Model: {run.model.title}. Population: {run.model.population}. A population-model estimate for "
         "teaching, not a prediction for any patient."
@@ -50,10 +53,14 @@ def simulation_notes(run: Run) -> list[str]:
     if run.figures.outside_population and card.population is not None:
         notes.append(f"{card.id}: {words.population_note(run.figures)}")
     if run.course.boluses:
+        over = numbers.duration(run.course.bolus_over)
         notes.append(
-            "A bolus given at once enters the central compartment whole at its time: the concentration at that "
-            "moment (amount / V1) is the model's assumption of instant mixing, higher than any blood sample shows."
+            f"{card.id}: the card gives its bolus at once and states no time for it, so the simulation gives it "
+            f"evenly over {over} (dosecalc's assumption); the peak shown is after that {over} of mixing, not the "
+            "amount / V1 of a dose put whole into the central compartment at one instant."
         )
+    if run.model.fast_input_note is not None and fast_input(run.figures, run.course):
+        notes.append(f"{run.model.id} model: {run.model.fast_input_note}")
     if run.course.sessions < card.sessions:
         notes.append(
             f"Simulated {run.course.sessions} of the card's {card.sessions} sessions; simulate {card.sessions} "
@@ -179,7 +186,12 @@ def _summary_lines(run: Run) -> list[str]:
     ng = "ng/mL"
     given = f"{numbers.show(course.rate, 'mg/h')} for {numbers.duration(course.duration)}"
     if run.figures.phases:
-        given = ", then ".join(words.phase_summary(phase) for phase in run.figures.phases)
+        over = numbers.duration(course.bolus_over)
+        given = ", then ".join(
+            words.phase_summary(phase)
+            + (f" (simulated over {over})" if phase.kind == "bolus" and phase.at_once else "")
+            for phase in run.figures.phases
+        )
     lines = [
         f"{run.figures.regimen}: {given}"
         + (f", {course.sessions} sessions every {numbers.duration(course.interval)}" if course.sessions > 1 else ""),

@@ -369,8 +369,8 @@ def _concentration_text(concentration: Concentration) -> str:
 def _setup(
     draw: _Draw, *, pounds: bool = False, duration: Quantity | None = None, **what_if: object
 ) -> tuple[_Regimen, str]:
-    """The card's regimen for a problem and the words that give it: ``A patient weighing 80 kg is to receive
-    0.35 mg/kg/h for 4 h, the rate capped at 25 mg/h``."""
+    """The card's regimen for a problem and the words that give it, as a documented regimen, never as an order:
+    ``For a patient weighing 80 kg, the regimen gives 0.35 mg/kg/h for 4 h, the rate capped at 25 mg/h``."""
     assert draw.card is not None
     card = draw.card
     length = duration if duration is not None else _duration(draw.rng, card)
@@ -379,10 +379,9 @@ def _setup(
     minutes = _in(length, "min")
     in_minutes = float(numbers.round_half_up(minutes, 0)) if minutes % 60 else None
     regimen = _Regimen(card, WhatIf(duration=length, **what_if), weight, in_minutes)  # type: ignore[arg-type]
-    who = f"A patient weighing {weight.text}" if weight is not None else "A patient"
-    verb = "is to receive" if card.kind in RATE_KINDS else "is prescribed"
+    who = f"For a patient weighing {weight.text}, the regimen gives" if weight is not None else "The regimen gives"
     length_text = f"{numbers.number(minutes, 0)} min" if minutes % 60 else None
-    return regimen, f"{who} {verb} {_regimen(card, length, length_text)}"
+    return regimen, f"{who} {_regimen(card, length, length_text)}"
 
 
 def _strength(draw: _Draw) -> Concentration:
@@ -413,9 +412,9 @@ def _asking(question: str, figure: str, unit: str, instead: str, error: str) -> 
 _dose = _asking(
     "What dose is given in the session, in mg?", "total_dose", "mg", "rate", "the rate given instead of the dose"
 )
-#: The dose prescribed for a session from mg/kg: mg/kg x kg.
+#: The dose the regimen gives in a session from mg/kg: mg/kg x kg.
 _dose_from_mg_kg = _asking(
-    "What total dose is prescribed for the session, in mg?",
+    "What total dose is given in the session, in mg?",
     "planned_total_dose",
     "mg",
     "uncapped_rate",
@@ -552,8 +551,7 @@ def _mcg_kg_min(draw: _Draw) -> _Made:
     )
     return _Made(
         draw.card.id,
-        f"A patient is to receive {numbers.documented_dose_text(dose, draw.card.kind)}. What is that rate, in "
-        "mcg/kg/min?",
+        f"The regimen gives {numbers.documented_dose_text(dose, draw.card.kind)}. What is that rate, in mcg/kg/min?",
         "rate_per_kg",
         "mcg/kg/min",
         dose.to("mcg/kg/min"),
@@ -632,14 +630,15 @@ def _order_to_pump_rate(draw: _Draw, order: Quantity, per_patient: tuple[str, ..
 def _pump_rate_from_order(draw: _Draw) -> _Made:
     """An order in mg/min to a pump rate: mg/min x 60 min/h / mg/mL."""
     order = draw.rng.choice(ORDERS)
-    return _order_to_pump_rate(draw, Q_(float(order), "mg/min"), (), f"An infusion is ordered at {order} mg/min")
+    given = f"The regimen gives an infusion of {order} mg/min"
+    return _order_to_pump_rate(draw, Q_(float(order), "mg/min"), (), given)
 
 
 def _pump_rate_from_mcg_kg_min(draw: _Draw) -> _Made:
     """A dose in mcg/kg/min to a pump rate: x kg = mcg/min; / 1000 mcg/mg; x 60 min/h; / mg/mL."""
     order = draw.rng.choice(MCG_ORDERS)
     kg = numbers.number(draw.rng.randint(int(_LIGHTEST * 10), int(_HEAVIEST * 10)) / 10, 1)
-    given = f"A patient weighing {kg} kg is ordered {order} mcg/kg/min"
+    given = f"For a patient weighing {kg} kg, the regimen gives {order} mcg/kg/min"
     return _order_to_pump_rate(draw, Q_(float(order), "mcg/kg/min"), (kg,), given)
 
 
@@ -756,9 +755,9 @@ class _Phased(NamedTuple):
 
 
 def _phased(draw: _Draw, *, pounds: bool = False, **what_if: object) -> _Phased:
-    """The card's phases for a patient of a drawn weight over a drawn session length: ``A patient weighing 72.4 kg
-    is to receive bolus 0.5 mg/kg at once, then infusion 10 mcg/kg/min to the end of the session; the session lasts
-    3 h``."""
+    """The card's phases for a patient of a drawn weight over a drawn session length: ``For a patient weighing
+    72.4 kg, the regimen gives bolus 0.5 mg/kg at once, then infusion 10 mcg/kg/min to the end of the session; the
+    session lasts 3 h``."""
     card = draw.card
     assert isinstance(card, PhasedCard)
     length = _duration(draw.rng, card)
@@ -766,7 +765,7 @@ def _phased(draw: _Draw, *, pounds: bool = False, **what_if: object) -> _Phased:
     plan = WhatIf(duration=length, **what_if)  # type: ignore[arg-type]
     figures = calculate(make_plan(card, plan), weight.kg, explain=True)
     given = (
-        f"A patient weighing {weight.text} is to receive {numbers.card_dose_text(card)}; the session lasts "
+        f"For a patient weighing {weight.text}, the regimen gives {numbers.card_dose_text(card)}; the session lasts "
         f"{numbers.duration(length)}"
     )
     return _Phased(card, weight, plan, figures, given)
@@ -859,7 +858,8 @@ def _session_total(draw: _Draw) -> _Made:
     steps: list[Line] = []
     for step in figures.steps:
         if step.figure == "rate":  # a rate per kg: shown converted step by step, as the infusion-rate problems do
-            steps += _infusion_steps(regimen, next(infusions))[1]
+            if dict(step.terms[0].unit_items()).get("kilogram") == -1:  # its first step (x kg), not its conversion
+                steps += _infusion_steps(regimen, next(infusions))[1]
         elif step.figure in ("bolus", "phase_dose", "total_dose"):
             steps.append(step)
     boluses = sum((p.amount for p in figures.phases if p.kind == "bolus"), Q_(0.0, "mg"))

@@ -10,9 +10,9 @@ figure                       shown to
 rate (mg/h), dose (mg)       0.1
 per-kg figures               3 significant figures
 weight (kg)                  0.1
-pump rate (mL/h)             0.1
+pump rate (mL/h)             0.1 (0.01 below 1 mL/h)
 volume (mL)                  0.1 (0.01 below 1 mL)
-drip rate (gtt/min)          whole drops
+drip rate (gtt/min)          whole drops (0.01 below one drop a minute)
 concentration (mg/mL)        3 significant figures
 time (h)                     0.01
 ===========================  =====================================
@@ -79,10 +79,17 @@ def has_rule(unit: str) -> bool:
     return unit == "mL" or unit in _RULES
 
 
+#: Units whose display rule gives two decimals below 1, so that a small figure is never shown as 0 or as a
+#: tenth of itself: 0.44 mL (not 0.4), 0.44 mL/h (not 0.4), 0.44 gtt/min (not 0).
+SMALL_TWO_PLACES = ("mL", "mL/h", "gtt/min")
+
+
 def rounded(value: float, unit: str) -> str:
     """``value`` (in ``unit``) rounded by the display rule for that unit, without the unit."""
+    if unit in SMALL_TWO_PLACES and 0 < abs(value) < 1:
+        return number(value, 2)
     if unit == "mL":
-        return number(value, 2 if abs(value) < 1 else 1)
+        return number(value, 1)
     places = _RULES[unit][1]
     return significant(value) if places is None else number(value, places)
 

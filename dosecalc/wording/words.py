@@ -66,11 +66,29 @@ def row_notes(figures: DoseFigures, brief: bool = False) -> list[str]:
         )
     if conc is None and plan.drop_factor is not None:
         notes.append("No pump or drip figures: no concentration given and the card documents no preparation.")
+    notes.extend(slow_notes(figures))
     notes.extend(phase_notes(figures))
     notes.extend(limit_notes(figures, brief))
     if figures.outside_population and card.population is not None:
         notes.append(population_note(figures))
     notes.extend(note.short if brief else note.text for note in card.notes)
+    return notes
+
+
+def slow_notes(figures: DoseFigures) -> list[str]:
+    """A pump rate below 1 mL/h or a drip rate below one drop a minute, said in words, so that a figure shown
+    to 0.01 is not read as a rounding slip: ``0.44 gtt/min is below one drop a minute (one drop every 2.3
+    min)``. For one patient (scalar figures)."""
+    notes = []
+    pump, drip = figures.pump_rate, figures.drip_rate
+    if pump is not None and 0 < float(magnitude_in(pump, "mL/h")) < 1:
+        notes.append(f"The pump rate, {show(pump, 'mL/h')}, is below 1 mL/h: shown to 0.01 mL/h, not 0.1.")
+    if drip is not None and 0 < (per_min := float(magnitude_in(drip, "gtt/min"))) < 1:
+        every = number(1 / per_min, 1)
+        notes.append(
+            f"The drip rate, {show(drip, 'gtt/min')}, is below one drop a minute (one drop every {every} min): "
+            "shown to 0.01 gtt/min, not as whole drops."
+        )
     return notes
 
 

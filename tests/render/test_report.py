@@ -157,3 +157,18 @@ def test_the_handout_marks_the_patient_on_the_rate_chart(tmp_path: Path) -> None
     target = tmp_path / "h.html"
     assert run("report", "--weight", "154 lb", "--output", str(target)).exit_code == 0
     assert 'id="patient' in target.read_text(encoding="utf-8")
+
+
+def test_a_handout_of_every_card_charts_those_the_model_applies_to_and_names_the_others(tmp_path: Path) -> None:
+    # the 4-day card names S(+)-ketamine, which the racemic model does not describe: left off the chart, and said
+    _, page = make(tmp_path, "--model", "domino")
+    text = " ".join(" ".join(page.text).split())
+    assert "Not simulated: rate-22-mg-h-4-days doses S(+)-ketamine" in text
+    assert "bolus-0.5-mg-kg-then-10-mcg-kg-min: its bolus, given at once on the card, is simulated over 1 min." in text
+    assert page.svgs == 3
+    # a handout whose only card the model cannot describe is refused, as simulate refuses it
+    refused = run(
+        "report", *ARGS, "--regimen", "rate-22-mg-h-4-days", "--model", "domino", "-o", str(tmp_path / "x.html")
+    )
+    assert refused.exit_code == 2 and "S(+)-ketamine" in refused.stderr, refused.output
+    assert not (tmp_path / "x.html").exists()

@@ -250,8 +250,10 @@ def test_the_cap_binds_on_some_problems_and_not_on_others() -> None:
 @given(seed=st.integers(0, 2**32), level=st.sampled_from([None, 1, 2, 3]))
 def test_questions_name_no_card_and_count_sessions_in_words(seed: int, level: int | None) -> None:
     for problem in generate(CARDS, 12, seed, level, Convention()):
-        assert not any(card.id in problem.question for card in CARDS), problem.question
-        assert "(s)" not in problem.question and "regimen" not in problem.question
+        assert not any(card.id in problem.question or card.title in problem.question for card in CARDS)
+        # "regimen" only in the words of a documented regimen ("the regimen gives ..."), never naming a card
+        plain = re.sub(r"\b[Tt]he regimen gives\b", "", problem.question)
+        assert "(s)" not in problem.question and "regimen" not in plain, problem.question
         assert not re.search(r"\b1 sessions\b|\b([02-9]|\d\d+) session\b", problem.question), problem.question
         assert problem.question.endswith(f"in {problem.unit}?"), problem.question
 
@@ -293,14 +295,16 @@ def test_golden_problems_worked_by_hand() -> None:
     assert (bag.kind, bag.exact, bag.answer) == ("time-to-infuse", pytest.approx(6.0975609756), 6.1)
     order = generate(SEED_CARDS, 12, 7, 2, Convention())[11]
     assert order.question == (
-        "An infusion is ordered at 0.75 mg/min from a solution of 0.5 mg/mL. What is the pump rate, in mL/h?"
+        "The regimen gives an infusion of 0.75 mg/min from a solution of 0.5 mg/mL. What is the pump rate, in mL/h?"
     )
     # 0.75 mg/min × 60 min/h = 45 mg/h; 45 mg/h ÷ 0.5 mg/mL = 90 mL/h
     assert (order.kind, order.answer, order.factors) == ("pump-rate-from-mg-min", 90.0, 2)
     # multiplying by the concentration instead: 45 mg/h × 0.5 mg/mL = 22.5
     assert order.errors == (("multiplied by the concentration instead of dividing", pytest.approx(22.5)),)
     pounds = generate(SEED_CARDS, 12, 7, 3, Convention())[1]
-    assert pounds.question.startswith("A patient weighing 117 lb is to receive 0.35 mg/kg/h for 8 h, the rate capped")
+    assert pounds.question.startswith(
+        "For a patient weighing 117 lb, the regimen gives 0.35 mg/kg/h for 8 h, the rate capped"
+    )
     # 117 lb × 0.45359237 kg/lb = 53.0703 kg; × 0.35 mg/kg/h = 18.5746 mg/h (below the 25 mg/h cap);
     # ÷ 2 mg/mL = 9.2873 mL/h, rounded 9.3 mL/h. Pounds taken as kg: 117 × 0.35 = 40.95 mg/h, capped at 25
     # mg/h: 12.5 mL/h.
@@ -312,12 +316,15 @@ def test_golden_phased_problems_worked_by_hand() -> None:
     # seed 0 over the built-in cards: the bolus-then-infusion card (0.5 mg/kg, then 10 mcg/kg/min)
     card = "bolus 0.5 mg/kg at once, then infusion 10 mcg/kg/min to the end of the session; the session lasts"
     bolus = generate(CARDS, 12, 0, 1, Convention())[9]
-    assert bolus.question == f"A patient weighing 55.3 kg is to receive {card} 8 h. What is the bolus dose, in mg?"
+    assert (
+        bolus.question
+        == f"For a patient weighing 55.3 kg, the regimen gives {card} 8 h. What is the bolus dose, in mg?"
+    )
     # 0.5 mg/kg × 55.3 kg = 27.65 mg, rounded half up 27.7 mg; the mg/kg figure given as mg: 0.5
     assert (bolus.kind, bolus.exact, bolus.answer, bolus.factors) == ("bolus-dose", pytest.approx(27.65), 27.7, 1)
     assert bolus.errors == (("the dose per kg given unchanged", pytest.approx(0.5)),)
     rate = generate(CARDS, 12, 0, 2, Convention())[0]
-    assert rate.question.startswith(f"A patient weighing 82.6 kg is to receive {card} 7 h. At what rate")
+    assert rate.question.startswith(f"For a patient weighing 82.6 kg, the regimen gives {card} 7 h. At what rate")
     # 10 mcg/kg/min × 82.6 kg = 826 mcg/min; × 60 min/h = 49,560 mcg/h; ÷ 1000 mcg/mg = 49.56 mg/h -> 49.6
     assert (rate.kind, rate.exact, rate.answer, rate.factors) == ("infusion-rate", pytest.approx(49.56), 49.6, 2)
     assert rate.steps == (
@@ -339,7 +346,9 @@ def test_golden_phased_problems_worked_by_hand() -> None:
     # 10 × 110 kg = 1,100 mcg/min; × 60 ÷ 1000 = 66 mg/h; ÷ 2 mg/mL = 33 mL/h
     assert (pump.kind, pump.exact, pump.answer) == ("infusion-pump-rate", pytest.approx(33), 33.0)
     total = level_3[6]
-    assert total.question.startswith(f"A patient weighing 166 lb is to receive {card} 8 h. What is the total dose")
+    assert total.question.startswith(
+        f"For a patient weighing 166 lb, the regimen gives {card} 8 h. What is the total dose"
+    )
     # 166 lb × 0.45359237 kg/lb = 75.29633 kg; bolus 0.5 × 75.29633 = 37.64817 mg; infusion 10 × 75.29633 × 60
     # / 1000 = 45.17780 mg/h × 8 h = 361.42240 mg; total 399.07057 mg -> 399.1 mg
     assert (total.kind, total.exact, total.answer) == ("session-total", pytest.approx(399.0705671), 399.1)
@@ -625,7 +634,9 @@ def test_every_keys_last_step_rounds_to_the_asked_place_and_is_the_key_as_shown(
 def test_golden_the_final_answer_is_rounded_in_a_step_of_its_own_under_whole_ml_h() -> None:
     problems = generate(CARDS, 10, 4058379303, None, PROFILES["whole-ml-h"])
     pump = problems[8]
-    assert pump.kind == "infusion-pump-rate" and pump.question.startswith("A patient weighing 75.7 kg")
+    assert pump.kind == "infusion-pump-rate" and pump.question.startswith(
+        "For a patient weighing 75.7 kg, the regimen gives"
+    )
     # 10 mcg/kg/min × 75.7 kg = 757 mcg/min; × 60 min/h ÷ 1000 mcg/mg = 45.42 mg/h; ÷ 0.5 mg/mL = 90.84 mL/h,
     # to whole mL/h (this profile's place): 91 mL/h. No intermediate is rounded to 0.1 (45.4, 90.8).
     assert pump.steps == (
@@ -672,3 +683,16 @@ def test_a_change_to_the_problem_kinds_without_a_new_sheet_format_fails_loudly()
     for changed in (listed[:-1], [*listed, ("new-kind", 1, "_new")], [listed[1], listed[0], *listed[2:]]):
         with pytest.raises(RuntimeError, match="give the sheet format a new version"):
             sheets.check_kinds(changed)
+
+
+def test_questions_give_a_documented_regimen_never_an_order() -> None:
+    # a regimen card documents what a source gives; a sheet never words it as a prescription or an order
+    for seed in range(30):
+        for level in (None, 1, 2, 3):
+            for problem in generate(CARDS, 12, seed, level, Convention()):
+                for word in ("prescribed", "ordered", "is to receive", "order "):
+                    assert word not in problem.question, (seed, level, problem.question)
+    pump = generate(CARDS, 12, 0, 3, Convention())[2]  # the phased card's pump rate, as worked above
+    assert (
+        pump.question.startswith("For a patient weighing ") and ", the regimen gives bolus 0.5 mg/kg" in pump.question
+    )

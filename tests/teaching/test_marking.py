@@ -558,7 +558,8 @@ def test_a_slip_of_the_pound_rule_is_diagnosed_naming_the_sheets_rule(
 ) -> None:
     sheet = exercises(count=3, seed=1043, level=3, conventions=profile)
     p = sheet[2]
-    assert p.kind == "session-total" and p.question.startswith("A patient weighing 202 lb"), p.question
+    assert p.kind == "session-total", p.question
+    assert p.question.startswith("For a patient weighing 202 lb, the regimen gives"), p.question
     assert p.answer == key
     result = mark_answers([p], {p.number: answer}, sheet.convention)[0]
     assert result.status == WRONG and result.diagnosis == words, result.reason
