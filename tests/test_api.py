@@ -11,6 +11,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -990,3 +991,154 @@ def test_one_problem_given_twice_under_two_spellings_is_refused() -> None:
     with pytest.raises(DoseCalcError, match="problem 1 is answered more than once"):
         dosecalc.mark({"1": "10 mg", "01": "11 mg"}, sheet=code)
     assert dosecalc.mark({" 2 ": "10 mg", 3: "1 mL"}, sheet=code).marks[1].given == "10 mg"  # 2 read as 2
+
+
+# --------------------------------------------------------------------------------------- what a notebook holds
+
+
+def test_cohort_reads_a_dataframe_as_its_csv_file() -> None:
+    refused: list[Any] = []
+    frame = pd.DataFrame({"id": [ident for ident, _ in COHORT_ROWS], "weight": [w for _, w in COHORT_ROWS]})
+    _check_cohort(dosecalc.cohort(frame, "rate-0.35-mg-kg-h", on_bad=refused.append), refused)
+
+
+def test_cohort_reads_a_dataframe_with_plain_numbers_under_weight_kg_and_ids_in_its_index() -> None:
+    frame = pd.DataFrame({"id": [7, 8], "weight_kg": [50, 100.5], "class": ["A", "B"]}).set_index("id")
+    result = dosecalc.cohort(frame, "rate-0.35-mg-kg-h", keep="class").to_dataframe()
+    assert result[("id", NO_UNIT)].tolist() == ["7", "8"]  # read as a file's cells: text
+    assert result[("class", NO_UNIT)].tolist() == ["A", "B"]
+    # 0.35 mg/kg/h x 50 kg = 17.5 mg/h; x 100.5 kg = 35.175 mg/h, capped at 25 mg/h
+    assert result[("rate", "mg/h")].tolist() == pytest.approx([17.5, 25], rel=RTOL)
+
+
+@pytest.mark.parametrize(
+    ("patients", "expected"),
+    [
+        (pd.DataFrame({"id": [1], "weight": [70]}), "weight column holds plain numbers, which have no unit; name"),
+        (pd.DataFrame({"name": ["a"], "kg": ["70 kg"]}), "expected an 'id' column and a 'weight' column"),
+        (pd.Series(["70 kg"]), "expected a DataFrame with id and weight columns"),
+        ({"id": "a", "weight": "70 kg"}, "expected a DataFrame with id and weight columns"),
+        (["70 kg", "80 kg"], "row 1 is the text '70 kg'; give rows of (id, weight)"),
+    ],
+    ids=["numbers-under-weight", "no-id-column", "series", "one-mapping", "texts"],
+)
+def test_a_cohort_of_what_it_cannot_read_is_refused_with_what_to_pass(patients: Any, expected: str) -> None:
+    """Once a DataFrame's column names were iterated as rows and the table came back empty, without a word."""
+    with pytest.raises(DoseCalcError) as raised:
+        dosecalc.cohort(patients, "rate-22-mg-h").to_dataframe()
+    assert raised.value.field == "patients"
+    assert expected in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: pd.Series(["50 kg", "154 lb"]),
+        lambda: np.array(["50 kg", "154 lb"]),
+        lambda: pd.Series([Q_(50, "kg"), Q_(154, "lb")]),
+        lambda: pd.Series([50.0, 154 * 0.45359237], dtype="pint[kg]"),  # made once pint-pandas uses dosecalc's ureg
+    ],
+    ids=["series-of-texts", "array-of-texts", "series-of-quantities", "pint-pandas-series"],
+)
+def test_a_series_or_array_of_weights_gives_one_patient_each(
+    make: Callable[[], Any], dosecalc_pint_pandas: ModuleType
+) -> None:
+    rows = dosecalc.table(make(), "rate-0.35-mg-kg-h").rows
+    # 0.35 mg/kg/h x 50 kg = 17.5 mg/h; x 69.85322498 kg (154 lb) = 24.448628743 mg/h
+    assert [row.rate.to("mg/h").magnitude for row in rows] == pytest.approx([17.5, 24.448628743], rel=RTOL)
+
+
+@pytest.mark.parametrize(
+    ("weights", "hint"),
+    [
+        (np.array([70, 80]), "is a numpy array of plain numbers, which have no unit; give dosecalc.Q_(array, 'kg')"),
+        (pd.Series([70.0]), "give dosecalc.Q_(series.to_numpy(), 'kg')"),
+        (np.array([["70 kg"]]), "is a numpy array of 2 dimensions"),
+    ],
+    ids=["numpy-numbers", "series-numbers", "two-dimensions"],
+)
+def test_plain_numbers_in_an_array_are_refused_with_the_way_to_give_their_unit(weights: Any, hint: str) -> None:
+    with pytest.raises(DoseCalcError) as raised:
+        dosecalc.table(weights, "rate-22-mg-h")
+    assert raised.value.field == "weight"
+    assert hint in str(raised.value)
+    # and the way given works: 0.35 mg/kg/h x 70 kg = 24.5 mg/h, x 80 kg = 28 mg/h capped at 25 mg/h
+    rates = [r.rate.to("mg/h").magnitude for r in dosecalc.table(Q_(np.array([70, 80]), "kg"), "rate-0.35-mg-kg-h")]
+    assert rates == pytest.approx([24.5, 25], rel=RTOL)
+
+
+@pytest.mark.parametrize(
+    "span",
+    [
+        timedelta(hours=3),
+        timedelta(minutes=180),
+        pd.Timedelta("3h"),
+        np.timedelta64(180, "m"),
+    ],
+    ids=["timedelta-hours", "timedelta-minutes", "pandas-timedelta", "numpy-timedelta64"],
+)
+def test_a_timedelta_is_a_time_with_its_unit(span: Any) -> None:
+    row = dosecalc.table("70 kg", "rate-22-mg-h", duration=span).rows[0]
+    assert_quantity_close(row.duration, Q_(3, "h"), rtol=RTOL)
+    assert_quantity_close(row.total_dose, Q_(66, "mg"), rtol=RTOL)  # 22 mg/h x 3 h = 66 mg
+    # a step: 80 mg / 2 h = 40 mg/h; rows at 0, 0.5, 1, 1.5, 2 h
+    steps = dosecalc.schedule("initial-80-mg-2-h", step=timedelta(minutes=30))
+    assert steps.cumulative_dose.to("mg").magnitude.tolist() == pytest.approx([0, 20, 40, 60, 80], rel=RTOL)
+
+
+def test_a_timedelta_is_checked_as_any_time_is() -> None:
+    with pytest.raises(DoseCalcError, match=r"duration: '1 s' is outside the accepted range 1 min to 30 days"):
+        dosecalc.table("70 kg", "rate-22-mg-h", duration=timedelta(seconds=1))
+    with pytest.raises(DoseCalcError, match=r"weight: '1 h' is a time; expected a body weight"):
+        dosecalc.table(timedelta(hours=1))
+    with pytest.raises(DoseCalcError, match=r"duration: .*negative"):
+        dosecalc.table("70 kg", "rate-22-mg-h", duration=timedelta(hours=-3))
+
+
+def _answers_sheet() -> tuple[str, list[Any]]:
+    sheet = dosecalc.exercises(count=3, seed=7)
+    return sheet.code, [problem.answer for problem in sheet.key()]
+
+
+def test_mark_reads_a_dataframe_of_answers_in_the_long_layout() -> None:
+    code, answers = _answers_sheet()
+    frame = pd.DataFrame(
+        {"student": ["ann", "ann", "bob"], "problem": [1, 2, 1], "answer": [answers[0], "x", answers[0] * 2 + 1]}
+    )
+    marks = dosecalc.mark(frame, sheet=code)
+    assert isinstance(marks, dosecalc.ClassMarks)
+    assert [m.student for m in marks] == ["ann", "bob"]
+    assert [[m.status for m in student] for student in marks] == [
+        ["right", "unreadable", "no answer"],
+        ["wrong", "no answer", "no answer"],
+    ]
+
+
+def test_mark_reads_a_dataframe_of_answers_in_the_wide_layout_and_a_blank_is_no_answer() -> None:
+    code, answers = _answers_sheet()
+    # a blank makes pandas store problem 1's column as floats: 1.0 is read as a spreadsheet writes it
+    frame = pd.DataFrame({"student": ["ann", "bob"], 1: [answers[0], np.nan], 2: [str(answers[1]), None]})
+    marks = dosecalc.mark(frame, sheet=code)
+    assert isinstance(marks, dosecalc.ClassMarks)
+    assert [m.score for m in marks] == [2, 0]
+    assert [m.status for m in marks[1]] == ["no answer"] * 3
+
+
+def test_mark_reads_one_students_dataframe_and_a_series() -> None:
+    code, answers = _answers_sheet()
+    one = dosecalc.mark(pd.DataFrame({"problem": [1, 2], "answer": [answers[0], "1"]}), sheet=code)
+    assert isinstance(one, dosecalc.Marks)
+    assert [m.status for m in one] == ["right", "wrong", "no answer"]
+    series = dosecalc.mark(pd.Series({1: answers[0], 2: np.nan}), sheet=code)
+    assert isinstance(series, dosecalc.Marks)
+    assert [m.status for m in series] == ["right", "no answer", "no answer"]
+
+
+def test_mark_refuses_a_dataframe_it_cannot_read_naming_the_layouts() -> None:
+    code, _ = _answers_sheet()
+    with pytest.raises(DoseCalcError) as raised:
+        dosecalc.mark(pd.DataFrame({"name": ["ann"], "mark": [3]}), sheet=code)
+    assert raised.value.field == "answers"
+    assert "the DataFrame has no header this reads: expected problem,answer" in str(raised.value)
+    with pytest.raises(DoseCalcError, match="expected a CSV file, a DataFrame or a mapping"):
+        dosecalc.mark([("1", "10 mg")], sheet=code)  # type: ignore[arg-type]
