@@ -23,6 +23,7 @@ import pytest
 
 import dosecalc
 import dosecalc.api
+import dosecalc.columns
 import dosecalc.units
 from dosecalc import DISCLAIMER, Q_, DoseCalcError
 
@@ -792,7 +793,7 @@ def test_mark_with_a_mapping() -> None:
 # --------------------------------------------------------------------------------------- docstring examples
 
 
-@pytest.mark.parametrize("module", [dosecalc, dosecalc.api, dosecalc.units], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [dosecalc, dosecalc.api, dosecalc.units, dosecalc.columns], ids=lambda m: m.__name__)
 def test_docstring_examples_run(module: ModuleType) -> None:
     finder = doctest.DocTestFinder()
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
@@ -1142,3 +1143,51 @@ def test_mark_refuses_a_dataframe_it_cannot_read_naming_the_layouts() -> None:
     assert "the DataFrame has no header this reads: expected problem,answer" in str(raised.value)
     with pytest.raises(DoseCalcError, match="expected a CSV file, a DataFrame or a mapping"):
         dosecalc.mark([("1", "10 mg")], sheet=code)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------- flat columns
+
+
+def _csv_header(text: str) -> list[str]:
+    return text.splitlines()[0].split(",")
+
+
+def test_suffix_columns_are_named_as_the_csv_names_them() -> None:
+    table = dosecalc.table(["50 kg", "120 kg"], concentration="2 mg/mL", drop_factor="20 gtt/mL")
+    flat = table.to_dataframe(units="suffix")
+    header = _csv_header(table.as_text("csv"))
+    # the CSV's names (it leads with regimen, the frame with weight, as its two-level columns always did)
+    assert sorted(flat.columns) == sorted(name for name in header if name != "notes")
+    schedule = dosecalc.schedule("rate-22-mg-h", concentration="2 mg/mL", drop_factor="20 gtt/mL")
+    assert list(schedule.to_dataframe(units="suffix").columns) == _csv_header(schedule.as_text("csv"))
+    simulation = dosecalc.simulate("rate-22-mg-h", compare="initial-80-mg-2-h", until="3 h", step="1 h")
+    assert list(simulation.to_dataframe(units="suffix").columns) == _csv_header(simulation.as_text("csv"))
+    lines: list[str] = []
+    dosecalc.cohort([("a", "70 kg")], concentration="2 mg/mL").write_csv(lines.append)
+    cohort = dosecalc.cohort([("a", "70 kg")], concentration="2 mg/mL").to_dataframe(units="suffix")
+    assert list(cohort.columns) == _csv_header("".join(lines))
+
+
+def test_suffix_columns_hold_the_same_figures_and_group_by_regimen() -> None:
+    table = dosecalc.table(["50 kg", "120 kg"], ["rate-22-mg-h", "rate-0.35-mg-kg-h"])
+    flat = table.to_dataframe(units="suffix")
+    levels = table.to_dataframe()
+    assert flat.to_numpy().tolist() == levels.to_numpy().tolist()
+    # 22 mg/h whatever the weight; 0.35 mg/kg/h x 50 kg = 17.5 mg/h, x 120 kg = 42 capped at 25 mg/h
+    means = flat.groupby("regimen")["rate_mg_per_h"].mean()
+    assert means["rate-22-mg-h"] == pytest.approx(22, rel=RTOL)
+    assert means["rate-0.35-mg-kg-h"] == pytest.approx((17.5 + 25) / 2, rel=RTOL)
+    assert flat["weight_kg"].tolist() == pytest.approx([50, 50, 120, 120], rel=RTOL)
+
+
+def test_results_without_units_have_flat_names_too_and_an_unknown_layout_is_refused() -> None:
+    marks = dosecalc.mark({1: "1"}, seed=5, count=2)
+    assert list(marks.to_dataframe(units="suffix").columns) == [name for name, _ in marks.to_dataframe().columns]
+    with pytest.raises(DoseCalcError) as raised:
+        dosecalc.table("70 kg").to_dataframe(units="flat")
+    assert raised.value.field == "units"
+    assert "expected 'level' (two levels: name, unit) or 'suffix'" in str(raised.value)
+    cohort = dosecalc.cohort([("a", "70 kg")])
+    with pytest.raises(DoseCalcError):
+        cohort.to_dataframe(units="flat")
+    assert len(cohort.to_dataframe(units="suffix")) == len(IDS)  # the refusal read nothing: the cohort is whole
