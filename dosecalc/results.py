@@ -70,7 +70,11 @@ class Result:
         return self.as_text(self.default_format, width=120)
 
     def _repr_markdown_(self) -> str | None:
-        return self.as_text("markdown") if "markdown" in self.formats() else None
+        if "markdown" not in self.formats():
+            return None
+        from . import formats
+
+        return formats.notebook_markdown(self)
 
     def _repr_html_(self) -> str | None:
         if "html" not in self.formats():
@@ -119,6 +123,11 @@ def _dataframe(
     else:
         frame.columns = pandas.MultiIndex.from_tuples(columns, names=[None, "unit"])
     return frame
+
+
+def _count(number: int, noun: str) -> str:
+    """``1 row``, ``2 rows``, ``1,000 rows``."""
+    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"
 
 
 def _magnitudes(rows: Sequence[Any], key: str, unit: str) -> list[float | None]:
@@ -252,7 +261,7 @@ class DoseTable(Result):
 
     def __repr__(self) -> str:
         weights = ", ".join(f"{float(p.weight.to('kg').magnitude):g} kg" for p in self.patients)
-        return f"<DoseTable: {len(self)} rows for {weights}>"
+        return f"<DoseTable: {_count(len(self), 'row')} for {weights}>"
 
     def to_dataframe(self, *, units: str = "level") -> pandas.DataFrame:
         """One row per patient and regimen: ``(weight, kg)``, ``(regimen, No Unit)``, ``(sessions, No Unit)``,
@@ -309,7 +318,7 @@ class ScheduleTable(Result):
         return self.schedule.rows
 
     def __repr__(self) -> str:
-        return f"<ScheduleTable: {self.schedule.figures.regimen}, {len(self)} rows>"
+        return f"<ScheduleTable: {self.schedule.figures.regimen}, {_count(len(self), 'row')}>"
 
     def to_dataframe(self, *, units: str = "level") -> pandas.DataFrame:
         """One row per time: ``(time, h)``, ``(rate, mg/h)``, ``(step_dose, mg)``, ``(cumulative_dose, mg)``,
@@ -356,7 +365,7 @@ class SimulationTable(Result):
 
     def __repr__(self) -> str:
         ids = ", ".join(run.figures.regimen for run in self.runs)
-        return f"<SimulationTable: {ids}, {len(self.time)} times>"
+        return f"<SimulationTable: {ids}, {_count(len(self.time), 'time')}>"
 
     def to_dataframe(self, *, units: str = "level") -> pandas.DataFrame:
         """``(time, h)``, then one ``(REGIMEN, ng/mL)`` column per simulated regimen; with ``units="suffix"``,
@@ -427,7 +436,7 @@ class Sheet(Result):
         return Sheet(self.problems, self.spec, is_key=True, student=self.student)
 
     def __repr__(self) -> str:
-        return f"<Sheet {self.code}: {len(self)} problems{', answer key' if self.is_key else ''}>"
+        return f"<Sheet {self.code}: {_count(len(self), 'problem')}{', answer key' if self.is_key else ''}>"
 
     def to_dataframe(self, *, units: str = "level") -> pandas.DataFrame:
         """One row per problem: number, level, regimen, question, unit, and (for a key) the answer."""
@@ -493,7 +502,9 @@ class Sheets(_SheetSet):
         return Sheets(tuple(sheet.key() for sheet in self.sheets), self.seed)
 
     def __repr__(self) -> str:
-        return f"<Sheets: {len(self)} students, {'graded class ' if self.graded else 'class seed '}{self.name}>"
+        return (
+            f"<Sheets: {_count(len(self), 'student')}, {'graded class ' if self.graded else 'class seed '}{self.name}>"
+        )
 
     def to_dataframe(self, *, units: str = "level") -> pandas.DataFrame:
         """The roster: one row per student with the sheet code."""
@@ -521,7 +532,7 @@ class Variants(_SheetSet):
 
     def __repr__(self) -> str:
         which = "graded set" if self.graded else "set seed"
-        return f"<Variants: {len(self)} variants of {self.count} problems, {which} {self.name}>"
+        return f"<Variants: {_count(len(self), 'variant')} of {_count(self.count, 'problem')}, {which} {self.name}>"
 
     def to_dicts(self) -> dict[str, Any]:
         """``disclaimer``, ``seed`` and ``variants``: each variant's number and its sheet's JSON."""
@@ -678,7 +689,7 @@ class ClassMarks(Result):
         return self.students[index]
 
     def __repr__(self) -> str:
-        return f"<ClassMarks: {len(self)} students>"
+        return f"<ClassMarks: {_count(len(self), 'student')}>"
 
     def to_dataframe(self, *, units: str = "level") -> pandas.DataFrame:
         """The gradebook: student, sheet, score, out_of, percent, then the credit for each problem."""
@@ -715,7 +726,7 @@ class ItemAnalysis(Result):
         return len(self.items)
 
     def __repr__(self) -> str:
-        return f"<ItemAnalysis: {len(self)} problems>"
+        return f"<ItemAnalysis: {_count(len(self), 'problem')}>"
 
 
 class Handout(Result):
@@ -838,7 +849,8 @@ class CohortTable:
         return self.tally
 
     def __repr__(self) -> str:
-        return f"<CohortTable: {len(self.plans)} regimens, {self.tally.computed:,} patients computed so far>"
+        regimens, patients = _count(len(self.plans), "regimen"), _count(self.tally.computed, "patient")
+        return f"<CohortTable: {regimens}, {patients} computed so far>"
 
     def to_dataframe(self, *, units: str = "level") -> pandas.DataFrame:
         """The whole cohort (read now): one row per patient and regimen, in the order of the CSV output, with

@@ -878,8 +878,9 @@ def test_whole_pages_show_in_jupyter_in_a_frame_and_missing_formats_show_nothing
     assert handout._repr_markdown_() is None  # no Markdown form: Jupyter falls back to the HTML
     shown = handout._repr_html_()
     assert shown is not None and shown.startswith("<iframe srcdoc=") and "<style>" not in shown
-    sheet_html = dosecalc.exercises(count=2)._repr_html_()
-    assert sheet_html is not None and sheet_html.startswith("<iframe")
+    sheet_html = dosecalc.exercises(count=2)._repr_html_()  # inline, as long as its content: no frame to scroll
+    assert sheet_html is not None and sheet_html.startswith('<div class="dosecalc-sheets">')
+    assert "<iframe" not in sheet_html and "<body" not in sheet_html and "@page" not in sheet_html
     table_html = dosecalc.table("70 kg")._repr_html_()
     assert table_html is not None and table_html.startswith("<div>")  # a fragment stays as it is
 
@@ -1191,3 +1192,67 @@ def test_results_without_units_have_flat_names_too_and_an_unknown_layout_is_refu
     with pytest.raises(DoseCalcError):
         cohort.to_dataframe(units="flat")
     assert len(cohort.to_dataframe(units="suffix")) == len(IDS)  # the refusal read nothing: the cohort is whole
+
+
+# --------------------------------------------------------------------------------------- notebook reprs
+
+
+def test_a_dose_row_has_a_short_repr_with_its_main_figures_and_units() -> None:
+    row = dosecalc.table("120 kg", "rate-0.35-mg-kg-h", concentration="2 mg/mL")[0]
+    # 0.35 x 120 = 42 mg/h capped at 25 mg/h; x 4 h = 100 mg; x 10 sessions = 1,000 mg; 25 / 2 = 12.5 mL/h;
+    # 100 mg / 2 mg/mL = 50 mL
+    assert repr(row) == (
+        "DoseFigures(regimen='rate-0.35-mg-kg-h', weight=120 kg, rate=25 mg/h (capped), duration=4 h, "
+        "total_dose=100 mg, course_total_dose=1000 mg (10 sessions), pump_rate=12.5 mL/h, volume=50 mL)"
+    )
+    one = repr(dosecalc.table("70 kg", "rate-22-mg-h")[0])  # 22 mg/h x 4 h = 88 mg, one session
+    assert "rate=22 mg/h," in one and "course_total_dose=88 mg (1 session)" in one and "pump" not in one
+    assert len(one) < 300
+
+
+def test_reprs_count_one_row_as_one_row() -> None:
+    assert repr(dosecalc.table("70 kg", "rate-22-mg-h")) == "<DoseTable: 1 row for 70 kg>"
+    assert repr(dosecalc.table("70 kg", ["rate-22-mg-h", "initial-80-mg-2-h"])) == "<DoseTable: 2 rows for 70 kg>"
+    assert repr(dosecalc.exercises(count=1, seed=3)).endswith(": 1 problem>")
+    # until 1 h at a 1 h step: rows at 0 and 1 h
+    assert repr(dosecalc.simulate("initial-80-mg-2-h", until="1 h", step="1 h")).endswith(", 2 times>")
+
+
+def test_a_table_for_several_patients_gives_its_notes_once_in_a_notebook() -> None:
+    table = dosecalc.table(["50 kg", "70 kg", "120 kg"], "rate-0.35-mg-kg-h")
+    one = dosecalc.table("50 kg", "rate-0.35-mg-kg-h")
+    note = one.rows[0].plan.card.notes[0].short  # a card note every patient's rows carry
+    for shown in (table._repr_markdown_(), table._repr_html_()):
+        assert shown is not None
+        assert shown.count(note) == 1, shown
+        # the cap binds only at 120 kg (0.35 x 120 = 42 > 25 mg/h): that note names the weight
+        assert "rate-0.35-mg-kg-h (120 kg): The 25 mg/h cap binds" in shown
+    # files and the command line keep each patient's notes under its table
+    assert table.as_text("markdown").count(note) == 3
+
+
+def test_a_long_table_is_cut_in_a_notebook_as_pandas_cuts_it_and_whole_elsewhere() -> None:
+    # 0 to 6 h at a 1 min step: 6 x 60 + 1 = 361 rows; shown: the first 5 and the last 5, 351 between
+    simulation = dosecalc.simulate("initial-80-mg-2-h", until="6 h", step="1 min")
+    assert len(simulation.time) == 361
+    html = simulation._repr_html_()
+    markdown = simulation._repr_markdown_()
+    assert html is not None and markdown is not None
+    assert html.count("<tr>") == 1 + 5 + 1 + 5  # the header, the first rows, the gap, the last rows
+    assert "... 351 rows ..." in html and "... 351 rows ..." in markdown
+    assert "361 rows: the first and last 5 shown here" in markdown
+    assert "| 6:00 |" in markdown and "| 0:04 |" in markdown and "| 0:05 |" not in markdown
+    assert simulation.as_text("markdown").count("\n| ") == 1 + 361  # a file has every row
+    short = dosecalc.simulate("initial-80-mg-2-h", until="1 h", step="1 min")  # 61 rows: more than 60, cut
+    assert "... 51 rows ..." in (short._repr_markdown_() or "")
+    sixty = dosecalc.schedule("rate-22-mg-h", step="4 min")  # 4 h / 4 min = 60 steps, 61 rows
+    assert "rows ..." in (sixty._repr_html_() or "")
+    whole = dosecalc.schedule("rate-22-mg-h", step="5 min")  # 4 h / 5 min = 48 steps, 49 rows: all shown
+    assert "rows ..." not in (whole._repr_html_() or "")
+
+
+def test_a_card_shows_as_paragraphs_that_wrap_between_words() -> None:
+    html = dosecalc.card("rate-0.35-mg-kg-h")._repr_html_()
+    assert html is not None and "<pre>" not in html
+    assert "<li>" in html and "white-space:normal" in html
+    assert "Rate cap: 25 mg/h" in html
