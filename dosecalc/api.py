@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 from .errors import DoseCalcError, quote
 
 if TYPE_CHECKING:
+    import pandas
+
     from .cohorts import BadRow
     from .dosing import DoseFigures, Patient, Plan, WhatIf
     from .drugs import Drug
@@ -170,10 +172,14 @@ def _patient(weight: Any) -> Patient:
 
 
 def _patients(weight: Any) -> list[Patient]:
-    """One patient, or one for each weight of a list (or of an array quantity)."""
+    """One patient, or one for each weight of a list (or of an array quantity, a pandas Series or a numpy array
+    of texts or quantities)."""
     import numpy as np
     import pint
 
+    from .frames import listed
+
+    weight = listed(weight, "weight", "kg")
     if isinstance(weight, pint.Quantity) and np.ndim(weight.magnitude) == 1:
         weight = [value for value in weight]  # an array quantity: one patient per element
     if isinstance(weight, (list, tuple)):
@@ -371,12 +377,14 @@ def table(
     Parameters
     ----------
     weight : str or Quantity, or a list of them, optional
-        Body weight with its unit: ``"70 kg"``, ``"154 lb"``, ``Q_(70, "kg")``. A list (or an array quantity)
-        gives rows for each weight. Default: the 70 kg reference adult (said in the output).
+        Body weight with its unit: ``"70 kg"``, ``"154 lb"``, ``Q_(70, "kg")``. A list, an array quantity, or a
+        pandas Series or numpy array of texts or quantities gives rows for each weight (plain numbers are
+        refused: give ``Q_(array, "kg")``). Default: the 70 kg reference adult (said in the output).
     regimen : str or list of str, optional
         Regimen ids; default every card.
-    duration : str or Quantity, optional
-        What-if infusion duration (``"3 h"``); never below a card's minimum.
+    duration : str, Quantity or timedelta, optional
+        What-if infusion duration (``"3 h"``, ``datetime.timedelta(hours=3)``); never below a card's minimum.
+        Every time dosecalc takes (a step, an interval) may be a ``timedelta`` too.
     concentration : str or Quantity, optional
         ``"2 mg/mL"`` or a preparation ``"100 mg in 50 mL"``: adds the pump rate and volume. Without it, a card's
         documented preparation is used (and said in the notes).
@@ -505,7 +513,7 @@ def _spec(name: str) -> QuantitySpec:
 
 @_flags_checked
 def cohort(
-    patients: str | Path | Iterable[Any],
+    patients: str | Path | Iterable[Any] | pandas.DataFrame,
     regimen: Regimens = None,
     *,
     duration: QuantityLike | None = None,
@@ -526,11 +534,12 @@ def cohort(
 
     Parameters
     ----------
-    patients : path, text stream, or rows
+    patients : path, text stream, DataFrame, or rows
         A CSV file (path) or a stream of CSV text with a header row and ``id`` and ``weight`` columns (weight
         text with its unit, ``70 kg``; or plain numbers in a column named ``weight_kg``, ``weight_lb`` or
-        ``weight_g``); or rows: ``(id, weight)`` pairs or mappings with ``id`` and ``weight``, the weight as
-        text or a quantity. A file is checked to be UTF-8 before any row is read.
+        ``weight_g``); a pandas DataFrame with the same columns (a named index counts as a column); or rows:
+        ``(id, weight)`` pairs or mappings with ``id`` and ``weight``, the weight as text or a quantity. A file
+        is checked to be UTF-8 before any row is read.
     regimen, duration, concentration, drop_factor, sessions, max_rate, no_cap, regimens_dir, builtin
         As for :func:`table`.
     keep : str or list of str, optional
@@ -982,7 +991,7 @@ def _made(
 
 @_flags_checked
 def mark(
-    answers: str | Path | Mapping[int, str],
+    answers: str | Path | Mapping[int, str] | pandas.DataFrame,
     seed: int | None = None,
     *,
     sheet: str | None = None,
@@ -1008,11 +1017,12 @@ def mark(
     steps.
     Parameters
     ----------
-    answers : path or mapping
+    answers : path, DataFrame or mapping
         A CSV file (``-`` reads standard input) in one of three layouts: ``problem,answer`` (one student);
         ``student,problem,answer`` (a class, a row per answer); ``student,1,2,3...`` (a class, a column per
-        problem). A ``sheet`` column may give each student's sheet code. Or a mapping of problem number to
-        answer text (``{1: "88", 2: "10.9 mL/h"}``).
+        problem). A ``sheet`` column may give each student's sheet code. Or a pandas DataFrame in one of those
+        layouts (read as the CSV file it would save as; an empty cell is no answer). Or a mapping (or a
+        Series) of problem number to answer text (``{1: "88", 2: "10.9 mL/h"}``).
     seed : int, optional
         The seed the sheet was made with, when no code is given.
     sheet : str, optional
@@ -1059,8 +1069,13 @@ def mark(
     if sheet is not None and (seed is not None or any(value is not None for value in options.values())):
         given = "seed" if seed is not None else next(name for name, value in options.items() if value is not None)
         raise DoseCalcError(f"a sheet code holds the {given} already; give the code alone", field=given)
+    from .frames import cell_text, frame_rows, is_frame, is_missing, is_series
+
     ignored: list[str] = []
     is_class = False
+    if is_series(answers):  # problem number -> answer, as a mapping
+        series: Any = answers
+        answers = {number: None if is_missing(text) else cell_text(text) for number, text in series.items()}
     if isinstance(answers, Mapping):
         texts: dict[int, str | None] = {}
         for written, text in answers.items():
@@ -1069,16 +1084,23 @@ def mark(
                 raise DoseCalcError(f"problem {number} is answered more than once", field="answers")
             texts[number] = None if text is None else str(text)
         readings = [Answers(None, None, texts, (), {})]
-    elif isinstance(answers, (str, Path)):
+    elif isinstance(answers, (str, Path)) or is_frame(answers):
         from .files import read_csv_rows
 
-        rows = read_csv_rows(answers, "answers")
-        readings, ignored = read_answer_rows(rows, "the answers file" if str(answers) == "-" else str(answers))
+        if is_frame(answers):  # read as the CSV file it could be saved as: the same layouts, the same checks
+            rows, source = frame_rows(answers, "answers"), "the DataFrame"
+        else:
+            rows = read_csv_rows(answers, "answers")
+            source = "the answers file" if str(answers) == "-" else str(answers)
+        readings, ignored = read_answer_rows(rows, source)
         is_class = any(reading.student is not None for reading in readings)
         if not readings:
             raise DoseCalcError("holds no answers; expected rows under the header", field="answers")
     else:
-        raise DoseCalcError(f"expected a CSV file or a mapping, got {type(answers).__name__}", field="answers")
+        raise DoseCalcError(
+            f"expected a CSV file, a DataFrame or a mapping of problem number to answer, got {type(answers).__name__}",
+            field="answers",
+        )
     teacher = _teacher_key(teacher_key)
     key_print = None if teacher is None else teacher.fingerprint
     cards_ = list(_catalogue(regimens_dir, builtin).cards.values())

@@ -625,9 +625,44 @@ def patient_lines(patients: Any) -> tuple[Iterator[str], Callable[[], None]]:
         return text_lines(patients, "patients"), lambda: None  # type: ignore[arg-type]
     if hasattr(patients, "read"):
         return patients, lambda: None
+    from .frames import frame_lines, frame_rows, is_frame, is_series
+
+    if is_frame(patients):
+        return frame_lines(_frame_rows(frame_rows(patients, "patients"))), lambda: None
+    if is_series(patients) or isinstance(patients, (Mapping, bytes)):  # a Series or a dict iterates its keys
+        raise DoseCalcError(
+            f"expected a DataFrame with id and weight columns, a CSV file or rows of (id, weight), got "
+            f"{type(patients).__name__}",
+            field="patients",
+        )
     if isinstance(patients, Iterable):
         return _csv_lines(patients), lambda: None
     raise DoseCalcError(f"expected a CSV file, a text stream or rows, got {type(patients).__name__}", field="patients")
+
+
+def _frame_rows(rows: list[list[str]]) -> list[list[str]]:
+    """A DataFrame's rows, refused before any is read when it lacks the id or weight column, or holds plain
+    numbers in a ``weight`` column (a number has no unit: the column's name can give it, as a file's does)."""
+    names = [_column_name(name) for name in rows[0]]
+    weights = [name for name in names if name in WEIGHT_COLUMNS]
+    if "id" not in names or not weights:
+        raise DoseCalcError(
+            f"is a DataFrame with the columns {', '.join(rows[0])[:80]}; expected an 'id' column and a 'weight' "
+            "column of texts such as '70 kg' (or plain numbers in a column named weight_kg, weight_lb or weight_g)",
+            field="patients",
+        )
+    if "weight" in names:
+        cells = [cell for row in rows[1:] if (cell := row[names.index("weight")])]
+        if cells and all(_PLAIN_NUMBER.fullmatch(cell) for cell in cells):
+            raise DoseCalcError(
+                "the DataFrame's weight column holds plain numbers, which have no unit; name the column "
+                "weight_kg (or weight_lb, weight_g), or write texts such as '70 kg'",
+                field="patients",
+            )
+    return rows
+
+
+_PLAIN_NUMBER = re.compile(_NUMBER, re.ASCII)
 
 
 def _take(buffer: io.StringIO) -> Iterator[str]:
@@ -650,7 +685,13 @@ def _csv_lines(rows: Iterable[Any]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     header: list[str] | None = None
-    for row in rows:
+    for number, row in enumerate(rows, 1):
+        if isinstance(row, (str, bytes)):  # its characters are no (id, weight) pair
+            raise DoseCalcError(
+                f"row {number} is the text {quote(str(row))}; give rows of (id, weight) or mappings with id and "
+                "weight, or a DataFrame with id and weight columns",
+                field="patients",
+            )
         if isinstance(row, Mapping):
             if header is None:
                 header = [str(key) for key in row]

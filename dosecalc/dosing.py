@@ -184,6 +184,31 @@ class DoseFigures(NamedTuple):
         """The id of the regimen card."""
         return self.plan.card.id
 
+    def __repr__(self) -> str:
+        """The regimen and the main figures in their canonical units, at six significant figures (the whole
+        tuple, plan and card included, ran to thousands of characters)."""
+        figures = [f"regimen={self.regimen!r}", f"weight={_shown(self.weight, 'kg')}"]
+        rate = _shown(self.rate, "mg/h")
+        figures.append(f"rate={rate} (capped)" if np.all(self.cap_binds) else f"rate={rate}")
+        figures += [f"duration={_shown(self.duration, 'h')}", f"total_dose={_shown(self.total_dose, 'mg')}"]
+        sessions = f"{self.sessions} session{'' if self.sessions == 1 else 's'}"
+        figures.append(f"course_total_dose={_shown(self.course_total_dose, 'mg')} ({sessions})")
+        for key, unit in (("pump_rate", "mL/h"), ("volume", "mL"), ("drip_rate", "gtt/min")):
+            value = getattr(self, key)
+            if value is not None:
+                figures.append(f"{key}={_shown(value, unit)}")
+        return f"DoseFigures({', '.join(figures)})"
+
+
+def _shown(q: Quantity, unit: str) -> str:
+    """A figure for a repr: ``24.4486 mg/h``; for a cohort's array, its count and range."""
+    values = np.asarray(q.to(unit).magnitude, dtype=float)
+    if values.ndim == 0:
+        return f"{float(values):.6g} {unit}"
+    if values.size == 0:
+        return f"[no values] {unit}"
+    return f"[{values.size:,} values, {float(values.min()):.6g} to {float(values.max()):.6g}] {unit}"
+
 
 class PhaseFigures(NamedTuple):
     """One phase of a phased regimen for a patient: when it runs, what it gives, and at what rate.

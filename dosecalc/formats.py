@@ -132,6 +132,10 @@ CHART_FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 
 #: Set while a CSV writer runs: write cells exactly as given, not neutralised for spreadsheets.
 RAW_CSV: ContextVar[bool] = ContextVar("raw_csv", default=False)
+#: Set while a result is written for a notebook cell (its ``_repr_html_`` or ``_repr_markdown_``): long tables
+#: are cut to their first and last rows as pandas cuts them, and a table for several patients gives its notes
+#: once. Text for the command line and for files is written whole, whatever this says.
+NOTEBOOK: ContextVar[bool] = ContextVar("notebook", default=False)
 
 
 def formats(subject: str) -> tuple[str, ...]:
@@ -198,5 +202,18 @@ def to_dicts(result: Any) -> dict[str, Any]:
 
 
 def notebook_html(result: Any) -> str:
-    """``result`` as HTML for a notebook cell."""
-    return str(function("html", "notebook_html")(result))
+    """``result`` as HTML for a notebook cell (see :data:`NOTEBOOK`)."""
+    token = NOTEBOOK.set(True)
+    try:
+        return str(function("html", "notebook_html")(result))
+    finally:
+        NOTEBOOK.reset(token)
+
+
+def notebook_markdown(result: Any) -> str:
+    """``result`` as Markdown for a notebook cell (see :data:`NOTEBOOK`)."""
+    token = NOTEBOOK.set(True)
+    try:
+        return as_text(result, "markdown")
+    finally:
+        NOTEBOOK.reset(token)

@@ -2,7 +2,8 @@
 
 Each result holds the engine's figures as pint quantities (``table.rows[0].rate``) and knows how to
 become the JSON contract (:meth:`to_dicts`), a pandas DataFrame (:meth:`to_dataframe`, with plain floats
-and two-level ``(name, unit)`` columns, the layout of pint-pandas' ``dequantify()``), text in a format
+and two-level ``(name, unit)`` columns, the layout of pint-pandas' ``dequantify()``, or with
+``units="suffix"`` one level of names with the unit in them as the CSV has, ``rate_mg_per_h``), text in a format
 (:meth:`as_text`) and HTML or Markdown in Jupyter, by asking the table of :mod:`dosecalc.formats`, which
 finds the writer in :mod:`dosecalc.render`: a result never formats itself and never imports render.
 ``print(result)`` shows the terminal table, with the disclaimer.
@@ -14,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from .columns import DOSE_COLUMNS, SCHEDULE_COLUMNS
+from .columns import DOSE_COLUMNS, NO_UNIT, SCHEDULE_COLUMNS, flat_name
 
 if TYPE_CHECKING:
     import pandas
@@ -28,9 +29,6 @@ if TYPE_CHECKING:
     from .teaching.marking import Item, Mark, NotMarked
     from .teaching.sheets import Convention, SheetSpec
     from .units import Quantity
-
-#: The unit level of a DataFrame column that holds no quantity (pint-pandas' own marker).
-NO_UNIT = "No Unit"
 
 
 class Result:
@@ -72,7 +70,11 @@ class Result:
         return self.as_text(self.default_format, width=120)
 
     def _repr_markdown_(self) -> str | None:
-        return self.as_text("markdown") if "markdown" in self.formats() else None
+        if "markdown" not in self.formats():
+            return None
+        from . import formats
+
+        return formats.notebook_markdown(self)
 
     def _repr_html_(self) -> str | None:
         if "html" not in self.formats():
@@ -82,17 +84,50 @@ class Result:
         return formats.notebook_html(self)
 
 
-def _dataframe(columns: Sequence[tuple[str, str]], data: Sequence[Any]) -> pandas.DataFrame:
-    """A DataFrame with ``(name, unit)`` column labels; ``data`` holds one sequence per column."""
+#: How :meth:`to_dataframe` labels its columns: ``level``, two levels ``(name, unit)``; ``suffix``, one level
+#: with the unit in the name (``rate_mg_per_h``), as the CSV's columns are named.
+UNIT_LAYOUTS = ("level", "suffix")
+
+
+def _layout(units: Any) -> str:
+    """``units`` checked before any work: one of :data:`UNIT_LAYOUTS`."""
+    if not isinstance(units, str) or units not in UNIT_LAYOUTS:
+        from .errors import DoseCalcError
+
+        raise DoseCalcError(
+            f"{units!r:.40} is not a column layout; expected 'level' (two levels: name, unit) or 'suffix' "
+            "(the unit in the name, rate_mg_per_h)",
+            field="units",
+        )
+    return units
+
+
+def _dataframe(
+    columns: Sequence[tuple[str, str]],
+    data: Sequence[Any],
+    units: str = "level",
+    flat: Sequence[str] | None = None,
+) -> pandas.DataFrame:
+    """A DataFrame with ``(name, unit)`` column labels, or with ``units="suffix"`` flat names (``flat``, or
+    each name with its unit as :func:`dosecalc.columns.flat_name` writes it); ``data`` holds one sequence per
+    column."""
     from .extras import require
 
+    _layout(units)
     require("pandas")
     import pandas
 
-    labels = pandas.MultiIndex.from_tuples(columns, names=[None, "unit"])
     frame = pandas.DataFrame({i: list(values) for i, values in enumerate(data)})
-    frame.columns = labels
+    if units == "suffix":
+        frame.columns = pandas.Index(list(flat) if flat is not None else [flat_name(*c) for c in columns])
+    else:
+        frame.columns = pandas.MultiIndex.from_tuples(columns, names=[None, "unit"])
     return frame
+
+
+def _count(number: int, noun: str) -> str:
+    """``1 row``, ``2 rows``, ``1,000 rows``."""
+    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"
 
 
 def _magnitudes(rows: Sequence[Any], key: str, unit: str) -> list[float | None]:
@@ -137,7 +172,7 @@ class CardList(Result):
     def __repr__(self) -> str:
         return f"<CardList: {', '.join(self.catalogue.cards)}>"
 
-    def to_dataframe(self) -> pandas.DataFrame:
+    def to_dataframe(self, *, units: str = "level") -> pandas.DataFrame:
         """One row per card: id, title, kind, documented dose (value and unit), duration, sessions, cap."""
         from .regimens import documented_dose, dose_unit
 
@@ -164,6 +199,7 @@ class CardList(Result):
                 [card.sessions for card in cards],
                 _magnitudes(cards, "max_rate", "mg/h"),
             ],
+            units,
         )
 
 
@@ -225,12 +261,16 @@ class DoseTable(Result):
 
     def __repr__(self) -> str:
         weights = ", ".join(f"{float(p.weight.to('kg').magnitude):g} kg" for p in self.patients)
-        return f"<DoseTable: {len(self)} rows for {weights}>"
+        return f"<DoseTable: {_count(len(self), 'row')} for {weights}>"
 
-    def to_dataframe(self) -> pandas.DataFrame:
+    def to_dataframe(self, *, units: str = "level") -> pandas.DataFrame:
         """One row per patient and regimen: ``(weight, kg)``, ``(regimen, No Unit)``, ``(sessions, No Unit)``,
         the figures in their canonical units (``(rate, mg/h)``...), ``(uncapped_rate, mg/h)`` and
-        ``(cap_binds, No Unit)``. Pump and drip columns appear when a row has them."""
+        ``(cap_binds, No Unit)``. Pump and drip columns appear when a row has them.
+
+        With ``units="suffix"`` the columns are one level of names with the unit in them, as the CSV names
+        them (``weight_kg``, ``rate_mg_per_h``, ``pump_rate_ml_per_h``...), for ``groupby("regimen")`` and
+        ``df["rate_mg_per_h"]``."""
         rows = self.rows
         present = [c for c in DOSE_COLUMNS if any(getattr(row, c.key) is not None for row in rows)]
         return _dataframe(
@@ -250,6 +290,7 @@ class DoseTable(Result):
                 _magnitudes(rows, "uncapped_rate", "mg/h"),
                 [bool(row.cap_binds) for row in rows],
             ],
+            units,
         )
 
 
@@ -277,15 +318,16 @@ class ScheduleTable(Result):
         return self.schedule.rows
 
     def __repr__(self) -> str:
-        return f"<ScheduleTable: {self.schedule.figures.regimen}, {len(self)} rows>"
+        return f"<ScheduleTable: {self.schedule.figures.regimen}, {_count(len(self), 'row')}>"
 
-    def to_dataframe(self) -> pandas.DataFrame:
+    def to_dataframe(self, *, units: str = "level") -> pandas.DataFrame:
         """One row per time: ``(time, h)``, ``(rate, mg/h)``, ``(step_dose, mg)``, ``(cumulative_dose, mg)``,
         ``(cumulative_dose_per_kg, mg/kg)`` and, with a concentration, the pump columns."""
         present = [c for c in SCHEDULE_COLUMNS if getattr(self.schedule, c.key) is not None]
         return _dataframe(
             [(c.key, c.unit) for c in present],
             [getattr(self.schedule, c.key).to(c.unit).magnitude.tolist() for c in present],
+            units,
         )
 
 
@@ -323,14 +365,16 @@ class SimulationTable(Result):
 
     def __repr__(self) -> str:
         ids = ", ".join(run.figures.regimen for run in self.runs)
-        return f"<SimulationTable: {ids}, {len(self.time)} times>"
+        return f"<SimulationTable: {ids}, {_count(len(self.time), 'time')}>"
 
-    def to_dataframe(self) -> pandas.DataFrame:
-        """``(time, h)``, then one ``(REGIMEN, ng/mL)`` column per simulated regimen."""
+    def to_dataframe(self, *, units: str = "level") -> pandas.DataFrame:
+        """``(time, h)``, then one ``(REGIMEN, ng/mL)`` column per simulated regimen; with ``units="suffix"``,
+        ``time_h`` and ``concentration_ng_per_ml_REGIMEN``, as the CSV names them."""
         columns = [("time", "h"), *((run.figures.regimen, "ng/mL") for run in self.runs)]
         data = [self.time.to("h").magnitude.tolist()]
         data += [run.simulation.concentration.to("ng/mL").magnitude.tolist() for run in self.runs]
-        return _dataframe(columns, data)
+        flat = ["time_h", *(f"concentration_ng_per_ml_{run.figures.regimen}" for run in self.runs)]  # as the CSV
+        return _dataframe(columns, data, units, flat)
 
 
 class Sheet(Result):
@@ -392,9 +436,9 @@ class Sheet(Result):
         return Sheet(self.problems, self.spec, is_key=True, student=self.student)
 
     def __repr__(self) -> str:
-        return f"<Sheet {self.code}: {len(self)} problems{', answer key' if self.is_key else ''}>"
+        return f"<Sheet {self.code}: {_count(len(self), 'problem')}{', answer key' if self.is_key else ''}>"
 
-    def to_dataframe(self) -> pandas.DataFrame:
+    def to_dataframe(self, *, units: str = "level") -> pandas.DataFrame:
         """One row per problem: number, level, regimen, question, unit, and (for a key) the answer."""
         problems = self.problems
         columns = [("number", NO_UNIT), ("level", NO_UNIT), ("regimen", NO_UNIT), ("question", NO_UNIT)]
@@ -409,7 +453,7 @@ class Sheet(Result):
         if self.is_key:
             columns += [("answer", NO_UNIT), ("exact", NO_UNIT)]
             data += [[p.answer for p in problems], [p.exact for p in problems]]
-        return _dataframe(columns, data)
+        return _dataframe(columns, data, units)
 
 
 class _SheetSet(Result):
@@ -458,13 +502,16 @@ class Sheets(_SheetSet):
         return Sheets(tuple(sheet.key() for sheet in self.sheets), self.seed)
 
     def __repr__(self) -> str:
-        return f"<Sheets: {len(self)} students, {'graded class ' if self.graded else 'class seed '}{self.name}>"
+        return (
+            f"<Sheets: {_count(len(self), 'student')}, {'graded class ' if self.graded else 'class seed '}{self.name}>"
+        )
 
-    def to_dataframe(self) -> pandas.DataFrame:
+    def to_dataframe(self, *, units: str = "level") -> pandas.DataFrame:
         """The roster: one row per student with the sheet code."""
         return _dataframe(
             [("student", NO_UNIT), ("sheet", NO_UNIT)],
             [[sheet.student for sheet in self.sheets], [sheet.code for sheet in self.sheets]],
+            units,
         )
 
 
@@ -485,7 +532,7 @@ class Variants(_SheetSet):
 
     def __repr__(self) -> str:
         which = "graded set" if self.graded else "set seed"
-        return f"<Variants: {len(self)} variants of {self.count} problems, {which} {self.name}>"
+        return f"<Variants: {_count(len(self), 'variant')} of {_count(self.count, 'problem')}, {which} {self.name}>"
 
     def to_dicts(self) -> dict[str, Any]:
         """``disclaimer``, ``seed`` and ``variants``: each variant's number and its sheet's JSON."""
@@ -498,11 +545,12 @@ class Variants(_SheetSet):
             "variants": [{"variant": n} | sheet.to_dicts() for n, sheet in enumerate(self.sheets, 1)],
         }
 
-    def to_dataframe(self) -> pandas.DataFrame:
+    def to_dataframe(self, *, units: str = "level") -> pandas.DataFrame:
         """One row per variant: its number and sheet code."""
         return _dataframe(
             [("variant", NO_UNIT), ("sheet", NO_UNIT)],
             [list(range(1, len(self) + 1)), [sheet.code for sheet in self.sheets]],
+            units,
         )
 
 
@@ -575,7 +623,7 @@ class Marks(Result):
         who = f"{self.student}: " if self.student else ""
         return f"<Marks {who}{_score_text(self.score)}/{self.out_of} on sheet {self.code}>"
 
-    def to_dataframe(self) -> pandas.DataFrame:
+    def to_dataframe(self, *, units: str = "level") -> pandas.DataFrame:
         """One row per problem: number, status, the answer given, the key's answer, the error, the credit."""
         marks = self.marks
         return _dataframe(
@@ -597,6 +645,7 @@ class Marks(Result):
                 [m.diagnosis for m in marks],
                 [m.credit for m in marks],
             ],
+            units,
         )
 
 
@@ -640,9 +689,9 @@ class ClassMarks(Result):
         return self.students[index]
 
     def __repr__(self) -> str:
-        return f"<ClassMarks: {len(self)} students>"
+        return f"<ClassMarks: {_count(len(self), 'student')}>"
 
-    def to_dataframe(self) -> pandas.DataFrame:
+    def to_dataframe(self, *, units: str = "level") -> pandas.DataFrame:
         """The gradebook: student, sheet, score, out_of, percent, then the credit for each problem."""
         width = max((marks.out_of for marks in self.students), default=0)
         columns = [("student", NO_UNIT), ("sheet", NO_UNIT), ("score", NO_UNIT), ("out_of", NO_UNIT)]
@@ -656,7 +705,7 @@ class ClassMarks(Result):
             [m.percent for m in rows],
         ]
         data += [[m.marks[n].credit if n < m.out_of else None for m in rows] for n in range(width)]
-        return _dataframe(columns, data)
+        return _dataframe(columns, data, units)
 
 
 class ItemAnalysis(Result):
@@ -677,7 +726,7 @@ class ItemAnalysis(Result):
         return len(self.items)
 
     def __repr__(self) -> str:
-        return f"<ItemAnalysis: {len(self)} problems>"
+        return f"<ItemAnalysis: {_count(len(self), 'problem')}>"
 
 
 class Handout(Result):
@@ -800,14 +849,18 @@ class CohortTable:
         return self.tally
 
     def __repr__(self) -> str:
-        return f"<CohortTable: {len(self.plans)} regimens, {self.tally.computed:,} patients computed so far>"
+        regimens, patients = _count(len(self.plans), "regimen"), _count(self.tally.computed, "patient")
+        return f"<CohortTable: {regimens}, {patients} computed so far>"
 
-    def to_dataframe(self) -> pandas.DataFrame:
+    def to_dataframe(self, *, units: str = "level") -> pandas.DataFrame:
         """The whole cohort (read now): one row per patient and regimen, in the order of the CSV output, with
         ``(id, No Unit)``, the kept columns, ``(regimen, No Unit)``, ``(weight, kg)``, the dose figures in
         their canonical units (``(rate, mg/h)``...; pump and drip figures when they apply) and
-        ``(cap_binds, No Unit)``."""
+        ``(cap_binds, No Unit)``. With ``units="suffix"`` one level of names, as the cohort's CSV has them
+        (``weight_kg``, ``rate_mg_per_h``...)."""
         import numpy as np
+
+        _layout(units)  # before the cohort is read: it is read once
 
         from .cohorts import extras
 
@@ -859,4 +912,5 @@ class CohortTable:
                 *(joined(values[c.key]) for c in keys),
                 joined(values["cap_binds"]),
             ],
+            units,
         )

@@ -12,6 +12,7 @@ message that says what to write instead.
 
 from __future__ import annotations
 
+import datetime
 import math
 import numbers
 import re
@@ -349,6 +350,8 @@ def as_quantity(value: Any, spec: QuantitySpec, *, keep_unit: bool = False) -> Q
     """
     if isinstance(value, str):
         return parse_quantity(value, spec, keep_unit=keep_unit)
+    if isinstance(value, datetime.timedelta) or type(value).__name__ == "timedelta64":
+        value = _from_timedelta(value)
     if isinstance(value, pint.Quantity):
         return _from_quantity(value, spec, keep_unit)
     if isinstance(value, numbers.Real) and not isinstance(value, bool):  # numpy's numbers too
@@ -360,6 +363,22 @@ def as_quantity(value: Any, spec: QuantitySpec, *, keep_unit: bool = False) -> Q
     raise QuantityError(
         f"expected text such as '{spec.example}' or a quantity, got {type(value).__name__} {quote(repr(value))}"
     )
+
+
+def _from_timedelta(value: Any) -> Quantity:
+    """A time span (``datetime.timedelta``, pandas' ``Timedelta``, numpy's ``timedelta64``) as a quantity in
+    the largest of h, min and s that holds it whole (3 h, 90 min, 1.5 s), so that a message quotes it as a
+    person would write it. It is checked as any quantity is: a span for a weight is not a mass."""
+    if isinstance(value, datetime.timedelta):
+        seconds = value / datetime.timedelta(seconds=1)
+    else:
+        import numpy as np
+
+        seconds = float(value / np.timedelta64(1, "s"))  # NaT gives NaN, refused as not finite
+    for unit, size in (("h", 3600), ("min", 60)):
+        if math.isfinite(seconds) and seconds % size == 0:
+            return Q_(seconds / size, unit)
+    return Q_(seconds, "s")
 
 
 def _from_quantity(value: pint.Quantity[Any], spec: QuantitySpec, keep_unit: bool) -> Quantity:

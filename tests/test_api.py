@@ -11,6 +11,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -22,6 +23,7 @@ import pytest
 
 import dosecalc
 import dosecalc.api
+import dosecalc.columns
 import dosecalc.units
 from dosecalc import DISCLAIMER, Q_, DoseCalcError
 
@@ -791,7 +793,7 @@ def test_mark_with_a_mapping() -> None:
 # --------------------------------------------------------------------------------------- docstring examples
 
 
-@pytest.mark.parametrize("module", [dosecalc, dosecalc.api, dosecalc.units], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [dosecalc, dosecalc.api, dosecalc.units, dosecalc.columns], ids=lambda m: m.__name__)
 def test_docstring_examples_run(module: ModuleType) -> None:
     finder = doctest.DocTestFinder()
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
@@ -876,8 +878,9 @@ def test_whole_pages_show_in_jupyter_in_a_frame_and_missing_formats_show_nothing
     assert handout._repr_markdown_() is None  # no Markdown form: Jupyter falls back to the HTML
     shown = handout._repr_html_()
     assert shown is not None and shown.startswith("<iframe srcdoc=") and "<style>" not in shown
-    sheet_html = dosecalc.exercises(count=2)._repr_html_()
-    assert sheet_html is not None and sheet_html.startswith("<iframe")
+    sheet_html = dosecalc.exercises(count=2)._repr_html_()  # inline, as long as its content: no frame to scroll
+    assert sheet_html is not None and sheet_html.startswith('<div class="dosecalc-sheets">')
+    assert "<iframe" not in sheet_html and "<body" not in sheet_html and "@page" not in sheet_html
     table_html = dosecalc.table("70 kg")._repr_html_()
     assert table_html is not None and table_html.startswith("<div>")  # a fragment stays as it is
 
@@ -990,3 +993,266 @@ def test_one_problem_given_twice_under_two_spellings_is_refused() -> None:
     with pytest.raises(DoseCalcError, match="problem 1 is answered more than once"):
         dosecalc.mark({"1": "10 mg", "01": "11 mg"}, sheet=code)
     assert dosecalc.mark({" 2 ": "10 mg", 3: "1 mL"}, sheet=code).marks[1].given == "10 mg"  # 2 read as 2
+
+
+# --------------------------------------------------------------------------------------- what a notebook holds
+
+
+def test_cohort_reads_a_dataframe_as_its_csv_file() -> None:
+    refused: list[Any] = []
+    frame = pd.DataFrame({"id": [ident for ident, _ in COHORT_ROWS], "weight": [w for _, w in COHORT_ROWS]})
+    _check_cohort(dosecalc.cohort(frame, "rate-0.35-mg-kg-h", on_bad=refused.append), refused)
+
+
+def test_cohort_reads_a_dataframe_with_plain_numbers_under_weight_kg_and_ids_in_its_index() -> None:
+    frame = pd.DataFrame({"id": [7, 8], "weight_kg": [50, 100.5], "class": ["A", "B"]}).set_index("id")
+    result = dosecalc.cohort(frame, "rate-0.35-mg-kg-h", keep="class").to_dataframe()
+    assert result[("id", NO_UNIT)].tolist() == ["7", "8"]  # read as a file's cells: text
+    assert result[("class", NO_UNIT)].tolist() == ["A", "B"]
+    # 0.35 mg/kg/h x 50 kg = 17.5 mg/h; x 100.5 kg = 35.175 mg/h, capped at 25 mg/h
+    assert result[("rate", "mg/h")].tolist() == pytest.approx([17.5, 25], rel=RTOL)
+
+
+@pytest.mark.parametrize(
+    ("patients", "expected"),
+    [
+        (pd.DataFrame({"id": [1], "weight": [70]}), "weight column holds plain numbers, which have no unit; name"),
+        (pd.DataFrame({"name": ["a"], "kg": ["70 kg"]}), "expected an 'id' column and a 'weight' column"),
+        (pd.Series(["70 kg"]), "expected a DataFrame with id and weight columns"),
+        ({"id": "a", "weight": "70 kg"}, "expected a DataFrame with id and weight columns"),
+        (["70 kg", "80 kg"], "row 1 is the text '70 kg'; give rows of (id, weight)"),
+    ],
+    ids=["numbers-under-weight", "no-id-column", "series", "one-mapping", "texts"],
+)
+def test_a_cohort_of_what_it_cannot_read_is_refused_with_what_to_pass(patients: Any, expected: str) -> None:
+    """Once a DataFrame's column names were iterated as rows and the table came back empty, without a word."""
+    with pytest.raises(DoseCalcError) as raised:
+        dosecalc.cohort(patients, "rate-22-mg-h").to_dataframe()
+    assert raised.value.field == "patients"
+    assert expected in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: pd.Series(["50 kg", "154 lb"]),
+        lambda: np.array(["50 kg", "154 lb"]),
+        lambda: pd.Series([Q_(50, "kg"), Q_(154, "lb")]),
+        lambda: pd.Series([50.0, 154 * 0.45359237], dtype="pint[kg]"),  # made once pint-pandas uses dosecalc's ureg
+    ],
+    ids=["series-of-texts", "array-of-texts", "series-of-quantities", "pint-pandas-series"],
+)
+def test_a_series_or_array_of_weights_gives_one_patient_each(
+    make: Callable[[], Any], dosecalc_pint_pandas: ModuleType
+) -> None:
+    rows = dosecalc.table(make(), "rate-0.35-mg-kg-h").rows
+    # 0.35 mg/kg/h x 50 kg = 17.5 mg/h; x 69.85322498 kg (154 lb) = 24.448628743 mg/h
+    assert [row.rate.to("mg/h").magnitude for row in rows] == pytest.approx([17.5, 24.448628743], rel=RTOL)
+
+
+@pytest.mark.parametrize(
+    ("weights", "hint"),
+    [
+        (np.array([70, 80]), "is a numpy array of plain numbers, which have no unit; give dosecalc.Q_(array, 'kg')"),
+        (pd.Series([70.0]), "give dosecalc.Q_(series.to_numpy(), 'kg')"),
+        (np.array([["70 kg"]]), "is a numpy array of 2 dimensions"),
+    ],
+    ids=["numpy-numbers", "series-numbers", "two-dimensions"],
+)
+def test_plain_numbers_in_an_array_are_refused_with_the_way_to_give_their_unit(weights: Any, hint: str) -> None:
+    with pytest.raises(DoseCalcError) as raised:
+        dosecalc.table(weights, "rate-22-mg-h")
+    assert raised.value.field == "weight"
+    assert hint in str(raised.value)
+    # and the way given works: 0.35 mg/kg/h x 70 kg = 24.5 mg/h, x 80 kg = 28 mg/h capped at 25 mg/h
+    rates = [r.rate.to("mg/h").magnitude for r in dosecalc.table(Q_(np.array([70, 80]), "kg"), "rate-0.35-mg-kg-h")]
+    assert rates == pytest.approx([24.5, 25], rel=RTOL)
+
+
+@pytest.mark.parametrize(
+    "span",
+    [
+        timedelta(hours=3),
+        timedelta(minutes=180),
+        pd.Timedelta("3h"),
+        np.timedelta64(180, "m"),
+    ],
+    ids=["timedelta-hours", "timedelta-minutes", "pandas-timedelta", "numpy-timedelta64"],
+)
+def test_a_timedelta_is_a_time_with_its_unit(span: Any) -> None:
+    row = dosecalc.table("70 kg", "rate-22-mg-h", duration=span).rows[0]
+    assert_quantity_close(row.duration, Q_(3, "h"), rtol=RTOL)
+    assert_quantity_close(row.total_dose, Q_(66, "mg"), rtol=RTOL)  # 22 mg/h x 3 h = 66 mg
+    # a step: 80 mg / 2 h = 40 mg/h; rows at 0, 0.5, 1, 1.5, 2 h
+    steps = dosecalc.schedule("initial-80-mg-2-h", step=timedelta(minutes=30))
+    assert steps.cumulative_dose.to("mg").magnitude.tolist() == pytest.approx([0, 20, 40, 60, 80], rel=RTOL)
+
+
+def test_a_timedelta_is_checked_as_any_time_is() -> None:
+    with pytest.raises(DoseCalcError, match=r"duration: '1 s' is outside the accepted range 1 min to 30 days"):
+        dosecalc.table("70 kg", "rate-22-mg-h", duration=timedelta(seconds=1))
+    with pytest.raises(DoseCalcError, match=r"weight: '1 h' is a time; expected a body weight"):
+        dosecalc.table(timedelta(hours=1))
+    with pytest.raises(DoseCalcError, match=r"duration: .*negative"):
+        dosecalc.table("70 kg", "rate-22-mg-h", duration=timedelta(hours=-3))
+
+
+def _answers_sheet() -> tuple[str, list[Any]]:
+    sheet = dosecalc.exercises(count=3, seed=7)
+    return sheet.code, [problem.answer for problem in sheet.key()]
+
+
+def test_mark_reads_a_dataframe_of_answers_in_the_long_layout() -> None:
+    code, answers = _answers_sheet()
+    frame = pd.DataFrame(
+        {"student": ["ann", "ann", "bob"], "problem": [1, 2, 1], "answer": [answers[0], "x", answers[0] * 2 + 1]}
+    )
+    marks = dosecalc.mark(frame, sheet=code)
+    assert isinstance(marks, dosecalc.ClassMarks)
+    assert [m.student for m in marks] == ["ann", "bob"]
+    assert [[m.status for m in student] for student in marks] == [
+        ["right", "unreadable", "no answer"],
+        ["wrong", "no answer", "no answer"],
+    ]
+
+
+def test_mark_reads_a_dataframe_of_answers_in_the_wide_layout_and_a_blank_is_no_answer() -> None:
+    code, answers = _answers_sheet()
+    # a blank makes pandas store problem 1's column as floats: 1.0 is read as a spreadsheet writes it
+    frame = pd.DataFrame({"student": ["ann", "bob"], 1: [answers[0], np.nan], 2: [str(answers[1]), None]})
+    marks = dosecalc.mark(frame, sheet=code)
+    assert isinstance(marks, dosecalc.ClassMarks)
+    assert [m.score for m in marks] == [2, 0]
+    assert [m.status for m in marks[1]] == ["no answer"] * 3
+
+
+def test_mark_reads_one_students_dataframe_and_a_series() -> None:
+    code, answers = _answers_sheet()
+    one = dosecalc.mark(pd.DataFrame({"problem": [1, 2], "answer": [answers[0], "1"]}), sheet=code)
+    assert isinstance(one, dosecalc.Marks)
+    assert [m.status for m in one] == ["right", "wrong", "no answer"]
+    series = dosecalc.mark(pd.Series({1: answers[0], 2: np.nan}), sheet=code)
+    assert isinstance(series, dosecalc.Marks)
+    assert [m.status for m in series] == ["right", "no answer", "no answer"]
+
+
+def test_mark_refuses_a_dataframe_it_cannot_read_naming_the_layouts() -> None:
+    code, _ = _answers_sheet()
+    with pytest.raises(DoseCalcError) as raised:
+        dosecalc.mark(pd.DataFrame({"name": ["ann"], "mark": [3]}), sheet=code)
+    assert raised.value.field == "answers"
+    assert "the DataFrame has no header this reads: expected problem,answer" in str(raised.value)
+    with pytest.raises(DoseCalcError, match="expected a CSV file, a DataFrame or a mapping"):
+        dosecalc.mark([("1", "10 mg")], sheet=code)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------------------- flat columns
+
+
+def _csv_header(text: str) -> list[str]:
+    return text.splitlines()[0].split(",")
+
+
+def test_suffix_columns_are_named_as_the_csv_names_them() -> None:
+    table = dosecalc.table(["50 kg", "120 kg"], concentration="2 mg/mL", drop_factor="20 gtt/mL")
+    flat = table.to_dataframe(units="suffix")
+    header = _csv_header(table.as_text("csv"))
+    # the CSV's names (it leads with regimen, the frame with weight, as its two-level columns always did)
+    assert sorted(flat.columns) == sorted(name for name in header if name != "notes")
+    schedule = dosecalc.schedule("rate-22-mg-h", concentration="2 mg/mL", drop_factor="20 gtt/mL")
+    assert list(schedule.to_dataframe(units="suffix").columns) == _csv_header(schedule.as_text("csv"))
+    simulation = dosecalc.simulate("rate-22-mg-h", compare="initial-80-mg-2-h", until="3 h", step="1 h")
+    assert list(simulation.to_dataframe(units="suffix").columns) == _csv_header(simulation.as_text("csv"))
+    lines: list[str] = []
+    dosecalc.cohort([("a", "70 kg")], concentration="2 mg/mL").write_csv(lines.append)
+    cohort = dosecalc.cohort([("a", "70 kg")], concentration="2 mg/mL").to_dataframe(units="suffix")
+    assert list(cohort.columns) == _csv_header("".join(lines))
+
+
+def test_suffix_columns_hold_the_same_figures_and_group_by_regimen() -> None:
+    table = dosecalc.table(["50 kg", "120 kg"], ["rate-22-mg-h", "rate-0.35-mg-kg-h"])
+    flat = table.to_dataframe(units="suffix")
+    levels = table.to_dataframe()
+    assert flat.to_numpy().tolist() == levels.to_numpy().tolist()
+    # 22 mg/h whatever the weight; 0.35 mg/kg/h x 50 kg = 17.5 mg/h, x 120 kg = 42 capped at 25 mg/h
+    means = flat.groupby("regimen")["rate_mg_per_h"].mean()
+    assert means["rate-22-mg-h"] == pytest.approx(22, rel=RTOL)
+    assert means["rate-0.35-mg-kg-h"] == pytest.approx((17.5 + 25) / 2, rel=RTOL)
+    assert flat["weight_kg"].tolist() == pytest.approx([50, 50, 120, 120], rel=RTOL)
+
+
+def test_results_without_units_have_flat_names_too_and_an_unknown_layout_is_refused() -> None:
+    marks = dosecalc.mark({1: "1"}, seed=5, count=2)
+    assert list(marks.to_dataframe(units="suffix").columns) == [name for name, _ in marks.to_dataframe().columns]
+    with pytest.raises(DoseCalcError) as raised:
+        dosecalc.table("70 kg").to_dataframe(units="flat")
+    assert raised.value.field == "units"
+    assert "expected 'level' (two levels: name, unit) or 'suffix'" in str(raised.value)
+    cohort = dosecalc.cohort([("a", "70 kg")])
+    with pytest.raises(DoseCalcError):
+        cohort.to_dataframe(units="flat")
+    assert len(cohort.to_dataframe(units="suffix")) == len(IDS)  # the refusal read nothing: the cohort is whole
+
+
+# --------------------------------------------------------------------------------------- notebook reprs
+
+
+def test_a_dose_row_has_a_short_repr_with_its_main_figures_and_units() -> None:
+    row = dosecalc.table("120 kg", "rate-0.35-mg-kg-h", concentration="2 mg/mL")[0]
+    # 0.35 x 120 = 42 mg/h capped at 25 mg/h; x 4 h = 100 mg; x 10 sessions = 1,000 mg; 25 / 2 = 12.5 mL/h;
+    # 100 mg / 2 mg/mL = 50 mL
+    assert repr(row) == (
+        "DoseFigures(regimen='rate-0.35-mg-kg-h', weight=120 kg, rate=25 mg/h (capped), duration=4 h, "
+        "total_dose=100 mg, course_total_dose=1000 mg (10 sessions), pump_rate=12.5 mL/h, volume=50 mL)"
+    )
+    one = repr(dosecalc.table("70 kg", "rate-22-mg-h")[0])  # 22 mg/h x 4 h = 88 mg, one session
+    assert "rate=22 mg/h," in one and "course_total_dose=88 mg (1 session)" in one and "pump" not in one
+    assert len(one) < 300
+
+
+def test_reprs_count_one_row_as_one_row() -> None:
+    assert repr(dosecalc.table("70 kg", "rate-22-mg-h")) == "<DoseTable: 1 row for 70 kg>"
+    assert repr(dosecalc.table("70 kg", ["rate-22-mg-h", "initial-80-mg-2-h"])) == "<DoseTable: 2 rows for 70 kg>"
+    assert repr(dosecalc.exercises(count=1, seed=3)).endswith(": 1 problem>")
+    # until 1 h at a 1 h step: rows at 0 and 1 h
+    assert repr(dosecalc.simulate("initial-80-mg-2-h", until="1 h", step="1 h")).endswith(", 2 times>")
+
+
+def test_a_table_for_several_patients_gives_its_notes_once_in_a_notebook() -> None:
+    table = dosecalc.table(["50 kg", "70 kg", "120 kg"], "rate-0.35-mg-kg-h")
+    one = dosecalc.table("50 kg", "rate-0.35-mg-kg-h")
+    note = one.rows[0].plan.card.notes[0].short  # a card note every patient's rows carry
+    for shown in (table._repr_markdown_(), table._repr_html_()):
+        assert shown is not None
+        assert shown.count(note) == 1, shown
+        # the cap binds only at 120 kg (0.35 x 120 = 42 > 25 mg/h): that note names the weight
+        assert "rate-0.35-mg-kg-h (120 kg): The 25 mg/h cap binds" in shown
+    # files and the command line keep each patient's notes under its table
+    assert table.as_text("markdown").count(note) == 3
+
+
+def test_a_long_table_is_cut_in_a_notebook_as_pandas_cuts_it_and_whole_elsewhere() -> None:
+    # 0 to 6 h at a 1 min step: 6 x 60 + 1 = 361 rows; shown: the first 5 and the last 5, 351 between
+    simulation = dosecalc.simulate("initial-80-mg-2-h", until="6 h", step="1 min")
+    assert len(simulation.time) == 361
+    html = simulation._repr_html_()
+    markdown = simulation._repr_markdown_()
+    assert html is not None and markdown is not None
+    assert html.count("<tr>") == 1 + 5 + 1 + 5  # the header, the first rows, the gap, the last rows
+    assert "... 351 rows ..." in html and "... 351 rows ..." in markdown
+    assert "361 rows: the first and last 5 shown here" in markdown
+    assert "| 6:00 |" in markdown and "| 0:04 |" in markdown and "| 0:05 |" not in markdown
+    assert simulation.as_text("markdown").count("\n| ") == 1 + 361  # a file has every row
+    short = dosecalc.simulate("initial-80-mg-2-h", until="1 h", step="1 min")  # 61 rows: more than 60, cut
+    assert "... 51 rows ..." in (short._repr_markdown_() or "")
+    sixty = dosecalc.schedule("rate-22-mg-h", step="4 min")  # 4 h / 4 min = 60 steps, 61 rows
+    assert "rows ..." in (sixty._repr_html_() or "")
+    whole = dosecalc.schedule("rate-22-mg-h", step="5 min")  # 4 h / 5 min = 48 steps, 49 rows: all shown
+    assert "rows ..." not in (whole._repr_html_() or "")
+
+
+def test_a_card_shows_as_paragraphs_that_wrap_between_words() -> None:
+    html = dosecalc.card("rate-0.35-mg-kg-h")._repr_html_()
+    assert html is not None and "<pre>" not in html
+    assert "<li>" in html and "white-space:normal" in html
+    assert "Rate cap: 25 mg/h" in html

@@ -29,6 +29,7 @@ LAYERS: dict[str, int] = {
     "dosecalc.wording": 0,  # the package's own module holds the disclaimer alone
     # 1-2: reading text and files
     "dosecalc.units": 1,
+    "dosecalc.frames": 1,  # notebook values (DataFrames, arrays) read as files are
     "dosecalc.files": 2,
     # 3-5: the engine
     "dosecalc.drugs": 3,

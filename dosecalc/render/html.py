@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..columns import DOSE_COLUMNS
+from ..formats import NOTEBOOK
 from ..regimens import Card
 from ..wording import DISCLAIMER, numbers, words
 from . import charts
@@ -19,6 +20,8 @@ from .rows import (
     CARD_HEADERS,
     card_lines,
     card_summary,
+    cut,
+    cut_lines,
     dose_cells,
     dose_headers,
     marks_body,
@@ -30,6 +33,7 @@ from .rows import (
     schedule_cells,
     schedule_title,
     score_line,
+    shared_notes,
     sheet_about,
     simulation_cells,
     simulation_notes_all,
@@ -169,8 +173,13 @@ def handout_text(result: Handout) -> str:
 
 
 def notebook_html(result: Result) -> str:
-    """What Jupyter shows for a result: a fragment as it is, or a whole page (the handout, a worksheet) in a
-    frame of its own, so that its styles cannot restyle the notebook."""
+    """What Jupyter shows for a result: a fragment as it is; a worksheet (or a class's) inline, its styles
+    scoped to it, as long as its content; any other whole page (the handout) in a frame of its own, so that
+    its styles cannot restyle the notebook."""
+    if result.subject == "sheet":
+        return _sheets_inline([result])  # type: ignore[list-item]
+    if result.subject == "sheets":
+        return _sheets_inline(list(result))  # type: ignore[call-overload]
     page = result.as_text("html")
     if not page.lstrip().lower().startswith("<!doctype"):
         return page
@@ -179,17 +188,27 @@ def notebook_html(result: Result) -> str:
 
 
 def _table(headers: Sequence[str], body: Sequence[Sequence[str]]) -> str:
+    """A table; in a notebook, a long one cut to its first and last rows as pandas cuts a DataFrame."""
     right = numeric_columns(headers, body)
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
-    rows = "".join(
-        "<tr>"
-        + "".join(
-            f'<td style="text-align:{"right" if right[i] else "left"}">{escape(c)}</td>' for i, c in enumerate(row)
+
+    def rows(part: Sequence[Sequence[str]]) -> str:
+        return "".join(
+            "<tr>"
+            + "".join(
+                f'<td style="text-align:{"right" if right[i] else "left"}">{escape(c)}</td>' for i, c in enumerate(row)
+            )
+            + "</tr>"
+            for row in part
         )
-        + "</tr>"
-        for row in body
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+    first, left_out, last = cut(body) if NOTEBOOK.get() else (list(body), 0, [])
+    if not left_out:
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{rows(body)}</tbody></table>"
+    between, under = cut_lines(left_out, len(body))
+    gap = f'<tr><td colspan="{len(headers)}" style="text-align:center">{escape(between)}</td></tr>'
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{rows(first)}{gap}{rows(last)}</tbody></table>"
+    return f"{table}<p>{escape(under)}</p>"
 
 
 def _page(*parts: str) -> str:
@@ -221,13 +240,17 @@ def _notes(notes: Sequence[str], brief: bool = False) -> str:
 
 
 def dose_html(result: DoseTable) -> str:
+    once = NOTEBOOK.get() and len(result.groups) > 1  # a notebook says the notes of several patients once
     parts = []
     for patient, rows in result.groups:
         columns = present(DOSE_COLUMNS, rows)
         parts.append(f"<p>{escape(patient_line(patient))}</p>")
         parts.append(_table(dose_headers(columns), [dose_cells(row, columns) for row in rows]))
-        parts.append(_notes(numbered_notes(rows, result.brief), result.brief))
+        if not once:
+            parts.append(_notes(numbered_notes(rows, result.brief), result.brief))
         parts.append(_steps(rows))
+    if once:
+        parts.append(_notes(shared_notes(result.groups, result.brief), result.brief))
     return _page(*parts)
 
 
@@ -251,7 +274,26 @@ def cards_html(result: CardList) -> str:
 
 
 def card_html(result: CardDetail) -> str:
-    return _page(f"<pre>{escape(chr(10).join(card_lines(result.card)))}</pre>")
+    """One card in full as paragraphs and lists, which wrap between words at any width (a ``<pre>`` block
+    was broken mid-word by notebooks that wrap preformatted text anywhere)."""
+    card = result.card
+    head, *rest = card_lines(card)
+    facts = rest[: rest.index("")] if "" in rest else rest
+    sources = "".join(
+        f"<li>{escape(source.citation)}<br>{escape(source.says)}"
+        + (f"<br>{escape(source.link)}" if source.link else "")
+        + "</li>"
+        for source in card.sources
+    )
+    notes = "".join(f"<li>{escape(note.text)}</li>" for note in card.notes)
+    parts = [
+        '<div style="overflow-wrap:break-word;word-break:normal;white-space:normal">',
+        f"<p><strong>{escape(head)}</strong><br>{_lines(facts)}</p>",
+        f"<p>Sources:</p><ol>{sources}</ol>",
+        f"<p>Notes:</p><ul>{notes}</ul>" if notes else "",
+        "</div>",
+    ]
+    return _page(*parts)
 
 
 def marks_html(result: Marks) -> str:
@@ -339,6 +381,37 @@ def _sheet_section(index: int, sheet: Sheet) -> str:
         parts.append("</li>")
     parts += ["</ol>", f'<p class="disclaimer">{escape(DISCLAIMER)}</p>', "</section>"]
     return "\n".join(parts)
+
+
+#: A worksheet's look inline in a notebook: the print style's rules scoped to the sheets (no body, page or
+#: print rules), so the sheet takes the height of its content and restyles nothing else in the notebook.
+_INLINE_SHEET_STYLE = """
+.dosecalc-sheets { max-width: 48rem; line-height: 1.45; }
+.dosecalc-sheets h1 { font-size: 1.35rem; margin: 0.3rem 0; }
+.dosecalc-sheets .disclaimer { border: 2px solid currentColor; padding: 0.4rem 0.7rem; font-weight: bold; }
+.dosecalc-sheets .who { display: flex; gap: 1.5rem; margin: 0.8rem 0; }
+.dosecalc-sheets .who span { flex: 1; border-bottom: 1px solid currentColor; min-height: 1.3em; }
+.dosecalc-sheets .who span.name { flex: 2.5; }
+.dosecalc-sheets .rules { font-size: 0.9em; }
+.dosecalc-sheets .problem { margin: 0 0 1rem; }
+.dosecalc-sheets .level { opacity: 0.75; font-size: 0.9em; }
+.dosecalc-sheets .working { height: 3.2cm; border: 1px dashed #999; margin: 0.3rem 0; }
+.dosecalc-sheets .answer-line .blank { display: inline-block; width: 9rem; border-bottom: 1px solid currentColor; }
+.dosecalc-sheets .answer { font-weight: bold; margin: 0.3rem 0; }
+.dosecalc-sheets .sheet + .sheet { border-top: 2px solid #999; margin-top: 1.5rem; padding-top: 1rem; }
+"""
+
+
+def _sheets_inline(sheets: Sequence[Sheet]) -> str:
+    """Sheets for a notebook cell: the printable page's sections inline, without their page ids (two sheets
+    shown in one notebook would repeat them), styled by :data:`_INLINE_SHEET_STYLE`. Every section carries
+    the disclaimer, as on paper; ``as_text("html")`` is the page to print."""
+    import re
+
+    sections = (
+        re.sub(r' id="sheet-[0-9]+"', "", _sheet_section(n, sheet), count=1) for n, sheet in enumerate(sheets, 1)
+    )
+    return f'<div class="dosecalc-sheets"><style>{_INLINE_SHEET_STYLE}</style>{"".join(sections)}</div>'
 
 
 def sheets_html(sheets: Sequence[Sheet]) -> str:

@@ -101,6 +101,50 @@ def numbered_notes(rows: Sequence[DoseFigures], brief: bool = False) -> list[str
     return [f"{row.regimen}: {note}" for row in rows for note in words.row_notes(row, brief)]
 
 
+def shared_notes(groups: Sequence[tuple[Patient, Sequence[DoseFigures]]], brief: bool = False) -> list[str]:
+    """The notes of a table for several patients, each said once, in the order first met: a note that only
+    some patients' rows carry (a cap that binds at 120 kg, a weight outside the population studied) names
+    their weights, ``rate-0.35-mg-kg-h (120 kg): ...``."""
+    found: dict[tuple[str, str], list[int]] = {}
+    for number, (_, rows) in enumerate(groups):
+        for row in rows:
+            for note in words.row_notes(row, brief):
+                found.setdefault((row.regimen, note), []).append(number)
+    notes = []
+    for (regimen, note), numbers_ in found.items():
+        patients = sorted(set(numbers_))
+        if len(patients) == len(groups):
+            notes.append(f"{regimen}: {note}")
+        else:
+            weights = ", ".join(numbers.show(groups[n][0].weight, "kg") for n in patients)
+            notes.append(f"{regimen} ({weights}): {note}")
+    return notes
+
+
+#: pandas' ``display.max_rows`` and ``display.min_rows``: a notebook shows a longer table as its first and last
+#: rows (half of ``SHOWN_ROWS`` each) and a line for those between.
+MAX_ROWS = 60
+SHOWN_ROWS = 10
+
+
+def cut(body: Sequence[Sequence[str]]) -> tuple[list[Sequence[str]], int, list[Sequence[str]]]:
+    """The rows a notebook shows: all of them up to :data:`MAX_ROWS`; of a longer table the first and the
+    last rows, with the number of rows between them."""
+    if len(body) <= MAX_ROWS:
+        return list(body), 0, []
+    half = SHOWN_ROWS // 2
+    return list(body[:half]), len(body) - 2 * half, list(body[-half:])
+
+
+def cut_lines(left_out: int, total: int) -> tuple[str, str]:
+    """What stands for the rows left out, and what is said under the table."""
+    return (
+        f"... {left_out:,} rows ...",
+        f"{total:,} rows: the first and last {SHOWN_ROWS // 2} shown here; "
+        "to_dataframe() or as_text('csv') gives every row.",
+    )
+
+
 def notes_heading(brief: bool) -> str:
     return "Notes in brief (each card gives the full text, with its sources):" if brief else "Notes:"
 

@@ -14,11 +14,14 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..columns import DOSE_COLUMNS
 from ..files import path_text
+from ..formats import NOTEBOOK
 from ..wording import DISCLAIMER, words
 from .rows import (
     CARD_HEADERS,
     card_lines,
     card_summary,
+    cut,
+    cut_lines,
     dose_cells,
     dose_headers,
     gradebook_body,
@@ -32,6 +35,7 @@ from .rows import (
     schedule_cells,
     schedule_title,
     score_line,
+    shared_notes,
     sheet_about,
     shown,
     simulation_cells,
@@ -99,13 +103,17 @@ def _steps_lines(rows: Sequence[DoseFigures], schedule: bool = False) -> list[st
 
 
 def dose_markdown(result: DoseTable) -> str:
+    once = NOTEBOOK.get() and len(result.groups) > 1  # a notebook says the notes of several patients once
     lines = [f"> **{DISCLAIMER}**"]
     for patient, rows in result.groups:
         columns = present(DOSE_COLUMNS, rows)
         lines += ["", _md_escape(patient_line(patient)), ""]
         lines += _markdown_table(dose_headers(columns), [dose_cells(row, columns) for row in rows])
-        lines += _markdown_notes(numbered_notes(rows, result.brief), result.brief)
+        if not once:
+            lines += _markdown_notes(numbered_notes(rows, result.brief), result.brief)
         lines += _steps_markdown(rows)
+    if once:
+        lines += _markdown_notes(shared_notes(result.groups, result.brief), result.brief)
     return "\n".join(lines) + "\n"
 
 
@@ -353,9 +361,16 @@ def _md_escape(text: str) -> str:
 
 
 def _markdown_table(headers: Sequence[str], body: Sequence[Sequence[str]]) -> list[str]:
+    """A Markdown table; in a notebook, a long one cut to its first and last rows as pandas cuts a DataFrame."""
     lines = ["| " + " | ".join(_md_escape(h) for h in headers) + " |"]
     lines.append("|" + "|".join("---:" if right else ":---" for right in numeric_columns(headers, body)) + "|")
-    lines += ["| " + " | ".join(_md_escape(cell) for cell in row) + " |" for row in body]
+    first, left_out, last = cut(body) if NOTEBOOK.get() else (list(body), 0, [])
+    lines += ["| " + " | ".join(_md_escape(cell) for cell in row) + " |" for row in first]
+    if left_out:
+        between, under = cut_lines(left_out, len(body))
+        lines.append("| " + " | ".join([_md_escape(between), *([""] * (len(headers) - 1))]) + " |")
+        lines += ["| " + " | ".join(_md_escape(cell) for cell in row) + " |" for row in last]
+        lines += ["", _md_escape(under)]
     return lines
 
 
