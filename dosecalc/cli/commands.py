@@ -21,6 +21,7 @@ from .options import (
     CheckFormat,
     Concentration,
     Conventions,
+    DecimalOption,
     DropFactor,
     Duration,
     Explain,
@@ -437,6 +438,7 @@ def exercises(
     conventions: Conventions = None,
     pound: PoundOption = None,
     pump_rounding: PumpOption = None,
+    decimal: DecimalOption = None,
     method: Annotated[
         Method | None,
         typer.Option(
@@ -498,6 +500,7 @@ def exercises(
         pound=None if pound is None else pound.value,
         pump_rounding=None if pump_rounding is None else pump_rounding.value,
         method=None if method is None else method.value,
+        decimal=None if decimal is None else decimal.value,
         key=key,
         students=students,
         variants=variants,
@@ -541,6 +544,7 @@ def check(
     conventions: Conventions = None,
     pound: PoundOption = None,
     pump_rounding: PumpOption = None,
+    decimal: DecimalOption = None,
     partial: Annotated[
         bool, typer.Option("--partial", help="Give the partial credit the sheet's conventions name.")
     ] = False,
@@ -590,6 +594,7 @@ def check(
         conventions=conventions,
         pound=None if pound is None else pound.value,
         pump_rounding=None if pump_rounding is None else pump_rounding.value,
+        decimal=None if decimal is None else decimal.value,
         partial=partial,
         teacher_key=teacher_key,
         regimens_dir=regimens_dir,

@@ -181,8 +181,9 @@ NEW_SHEET_FIELDS = (
     f.Field("count", "Number of problems", f"From 1 to {20}.", kind="whole"),
     f.LEVEL,
     f.CONVENTIONS,
+    f.DECIMAL,
 )
-NEW_SHEET_DEFAULTS = {"count": "5", "level": "", "conventions": "standard"}
+NEW_SHEET_DEFAULTS = {"count": "5", "level": "", "conventions": "standard", "decimal": "point"}
 #: Most problems on a new practice sheet (a teacher's sheet code may name more).
 MAX_PRACTICE = 20
 
@@ -313,7 +314,8 @@ VARIANTS = f.Field(
     "category gives every student their own numbers (not with students).",
     kind="whole",
 )  # fmt: skip
-TEACHER_FIELDS = (f.COUNT, f.LEVEL, f.CONVENTIONS, f.SEED, STUDENTS, VARIANTS)
+TEACHER_FIELDS = (f.COUNT, f.LEVEL, f.CONVENTIONS, f.DECIMAL, f.SEED, STUDENTS, VARIANTS)
+TEACHER_DEFAULTS = {"count": "10", "conventions": "standard", "decimal": "point"}
 #: (format, label, answer key) of each download.
 DOWNLOADS = (
     ("html", "worksheet (HTML)", False),
@@ -366,7 +368,7 @@ def _teacher_page(
         "login": key is not None,
     }
     if form is None:
-        typed = {**{field.name: "" for field in TEACHER_FIELDS}, "count": "10", "conventions": "standard"}
+        typed = {field.name: "" for field in TEACHER_FIELDS} | TEACHER_DEFAULTS
         return page(request, "teacher.html", fields=TEACHER_FIELDS, typed=typed, errors={}, result=None, **context)
     if not str(form.get("seed") or "").strip():  # a new sheet number, shown in the form so it can be noted
         form = {**_typed(form, TEACHER_FIELDS), "seed": str(secrets.randbelow(10**9))}
@@ -485,7 +487,7 @@ async def teacher_sheet(request: Request, folder: Folder, key: Teacher) -> Respo
     form = await _form(request)
     fmt_field = f.Field("format", "Format", kind="choice")
     key_field = f.Field("key", "Answer key", kind="check")
-    fields = (f.COUNT, f.LEVEL, f.CONVENTIONS, f.SEED, VARIANTS, fmt_field, key_field)
+    fields = (f.COUNT, f.LEVEL, f.CONVENTIONS, f.DECIMAL, f.SEED, VARIANTS, fmt_field, key_field)
     arguments = f.read(form, fields)
     names = [str(name) for name in form.getlist("students")]
     if len(names) > f.MAX_LINES or any(len(name) > f.MAX_TEXT for name in names):
