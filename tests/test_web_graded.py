@@ -211,13 +211,19 @@ def test_practice_on_a_graded_code_withholds_the_answers(keyed: TestClient, key:
     shown = keyed.get("/practice", params={"sheet": sheet.code})
     assert shown.status_code == 200 and sheet[0].question in shown.text and "graded" in shown.text
     form = {"sheet": sheet.code, **{f"answer-{n}": text for n, text in answers.items()}}
-    marked = keyed.post("/practice", data=form)
+    refused = keyed.post("/practice", data=form)  # the unreadable third answer: nothing marked yet
+    assert refused.status_code == 422, refused.text
+    said = parse(refused.text)
+    assert "is not a number" in said.said("answer-3-error") and "score-title" not in said.by_id
+    assert not _shows(said.all_text, sheet, answers) and "Worked steps:" not in said.all_text
+    marked = keyed.post("/practice", data={**form, "answer-3": ""})
     assert marked.status_code == 200, marked.text
     page = parse(marked.text)
     assert page.said("mark-1").startswith("Right") and page.said("mark-2").startswith("Wrong")
-    assert page.said("mark-3").startswith("Unreadable")
+    assert page.said("mark-3").startswith("No answer")
     assert "answers and worked steps are withheld" in page.all_text
-    assert "Worked steps" not in page.all_text and "The answer is" not in page.all_text
+    # the sheet's rules say "Worked steps by ..."; a key's steps would follow "The answer is ... Worked steps:"
+    assert "Worked steps:" not in page.all_text and "The answer is" not in page.all_text
     assert not _shows(page.all_text, sheet, answers) and "expected" not in page.said("mark-2")
 
 

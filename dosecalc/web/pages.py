@@ -291,14 +291,23 @@ async def practice_marks(request: Request, folder: Folder, key: ServerKey) -> HT
             errors={"": str(error)}, marks=None,
         )  # fmt: skip
     assert isinstance(marks, Marks)  # answers given as a mapping are one student's
+    sheet_view = views.sheet(marks.sheet)
+    counted = views.answered(marks.sheet, given)
+    unreadable = views.unreadable(marks)
+    if unreadable:  # refused before marking: the answers stay in their fields, each message beside its field
+        return page(
+            request, "practice_sheet.html", 422, title="Practice sheet: an answer cannot be read", sheet=sheet_view,
+            given=given, errors=unreadable, marks=None, answered=counted,
+        )  # fmt: skip
     return page(
         request,
         "practice_sheet.html",
         title="Practice sheet, marked",
-        sheet=views.sheet(marks.sheet),
+        sheet=sheet_view,
         given=given,
         errors={},
         marks=views.marks(marks, withheld=marks.sheet.graded),
+        answered=counted,
     )
 
 

@@ -7,6 +7,7 @@ is escaped where it is drawn.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..columns import DOSE_COLUMNS
@@ -114,6 +115,25 @@ def sheet(result: Sheet) -> dict[str, Any]:
         "label": result.label,
         "conventions": result.convention.lines(p.unit for p in result.problems),
         "problems": [{"number": p.number, "question": p.question, "unit": p.unit} for p in result.problems],
+    }
+
+
+def answered(result: Sheet, given: Mapping[int, str]) -> dict[str, Any]:
+    """How many of the sheet's problems have an answer typed, and which have none."""
+    missing = [p.number for p in result.problems if not str(given.get(p.number) or "").strip()]
+    return {"answered": len(result.problems) - len(missing), "out_of": len(result.problems), "unanswered": missing}
+
+
+def unreadable(result: Marks) -> dict[str, str]:
+    """The answers that cannot be read, keyed by their field (``answer-3``): what was typed and why, so that
+    the form comes back with the text kept and the message beside it, before any answer is marked."""
+    from ..errors import quote
+    from ..teaching.marking import UNREADABLE
+
+    return {
+        f"answer-{m.problem.number}": f"{quote((m.given or '').strip())} {m.reason.removeprefix('unreadable: ')}"
+        for m in result.marks
+        if m.status == UNREADABLE
     }
 
 

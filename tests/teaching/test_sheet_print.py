@@ -126,3 +126,24 @@ def test_a_printable_sheet_needs_no_optional_package(monkeypatch: pytest.MonkeyP
     result = run("exercises", "-n", "3", "--seed", "4", "-f", "html")
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("<!DOCTYPE html>") and 'class="problem"' in result.stdout
+
+
+def test_a_printed_practice_page_shows_its_problems(tmp_path: Path) -> None:
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from dosecalc.web.app import create_app
+
+    binary = chromium_or_skip()
+    sheet = dosecalc.exercises(count=3, seed=5)
+    assert isinstance(sheet, Sheet)
+    client = TestClient(create_app())
+    html = client.get("/practice", params={"sheet": sheet.code}).text  # the questions are in the form alone
+    style = client.get("/static/style.css").text
+    (tmp_path / "style.css").write_text(style, encoding="utf-8")
+    page = tmp_path / "practice.html"
+    page.write_text(html.replace('href="/static/style.css"', 'href="style.css"'), encoding="utf-8")
+    printed = flat(" ".join(pdf_pages(binary, page)))
+    for problem in sheet:
+        assert flat(problem.question) in printed  # the form that holds them prints
+    assert "Check my answers" not in printed  # its button does not
