@@ -476,6 +476,14 @@ def exercises(
             "--practice", help="A practice sheet (its key can be shown), even when DOSECALC_TEACHER_KEY is set."
         ),
     ] = False,
+    duplex: Annotated[
+        bool,
+        typer.Option(
+            "--duplex",
+            help="With -f html: pad each sheet to an even number of pages with a blank one, so that printed on "
+            "both sides every student's sheet starts on a sheet of paper of its own.",
+        ),
+    ] = False,
     output: Output = None,
     regimens_dir: RegimensDir = None,
     no_builtin: NoBuiltin = False,
@@ -490,6 +498,8 @@ def exercises(
     from ..formats import BINARY_FORMATS
 
     check_targets({"output": output})
+    if duplex and (format != "html" or variants is not None):
+        raise DoseCalcError("pads printed pages: give it with --format html (and without --variants)", field="duplex")
     if format in BINARY_FORMATS and output is None and sys.stdout.isatty():
         raise DoseCalcError(f"--format {format} writes a zip package: give --output FILE.zip", field="output")
     sheet = api.exercises(
@@ -508,7 +518,12 @@ def exercises(
         regimens_dir=regimens_dir,
         builtin=_builtin(no_builtin),
     )
-    if format not in BINARY_FORMATS:
+    if duplex:
+        from ..render.html import sheets_html
+        from ..results import Sheet
+
+        write(sheets_html([sheet] if isinstance(sheet, Sheet) else list(sheet), duplex=True), output)
+    elif format not in BINARY_FORMATS:
         emit(sheet, format, output)
     elif output is None:
         sys.stdout.buffer.write(sheet.to_bytes(format))
