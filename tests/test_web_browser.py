@@ -16,11 +16,12 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from dosecalc import DISCLAIMER, api
-from dosecalc.results import Marks
+from dosecalc.results import Marks, Sheet
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -378,5 +379,29 @@ def test_axe_on_the_login_and_the_teachers_sheets(browser: Browser, keyed_server
         page.set_viewport_size({"width": 320, "height": 800})
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"the teacher's sheets scroll sideways by {overflow} px at 320 px"
+    finally:
+        context.close()
+
+
+def test_a_teacher_marks_a_class_by_uploading_its_answers(browser: Browser, server: str, tmp_path: Path) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    sheet = api.exercises(2, 31, key=True)
+    assert isinstance(sheet, Sheet)
+    answers = tmp_path / "class.csv"
+    answers.write_text(f"student,sheet,1,2\nAna,{sheet.code},{sheet[0].answer!r},1\nBo,{sheet.code},,\n")
+    context = browser.new_context(bypass_csp=True)  # to inject axe-core itself; the page is unchanged
+    try:
+        page = context.new_page()
+        page.goto(server + "/teacher")
+        page.get_by_label("Answers file (CSV)").set_input_files(str(answers))
+        page.get_by_role("button", name="Mark the answers").click()
+        page.wait_for_selector("#gradebook-table")
+        rows = page.locator("#gradebook-table tbody tr")
+        assert rows.count() == 2 and rows.nth(0).locator("th").inner_text() == "Ana"
+        assert page.locator("section.feedback").count() == 2
+        results = Axe().run(page)
+        bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+        assert bad == [], [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in bad]
     finally:
         context.close()

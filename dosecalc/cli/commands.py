@@ -51,7 +51,7 @@ from .options import (
 )
 
 if TYPE_CHECKING:
-    from ..results import Result
+    from ..results import ClassMarks, Result
 
 #: name -> (function, typer settings): every command, registered on the app by :mod:`.app`.
 COMMANDS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {}
@@ -584,6 +584,17 @@ def check(
             metavar="FILE",
         ),
     ] = None,
+    feedback: Annotated[
+        Path | None,
+        typer.Option(
+            "--feedback",
+            help="Also write one printable HTML page per student to this folder (made if need be): their answers, "
+            "marks, the errors matched and the worked steps, to hand back. Files are named by the student's place "
+            "and name (001-ana-lima.html); each is written whole or not at all.",
+            show_default=False,
+            metavar="DIR",
+        ),
+    ] = None,
     teacher_key: TeacherKeyOption = None,
     regimens_dir: RegimensDir = None,
     no_builtin: NoBuiltin = False,
@@ -600,6 +611,8 @@ def check(
     from ..results import ClassMarks
 
     check_targets({"output": output, "gradebook": gradebook, "items": items}, {"answers": answers})
+    if feedback is not None:
+        _check_folder(feedback, "feedback")
     marks = api.mark(
         answers,
         seed,
@@ -620,9 +633,33 @@ def check(
         write(as_text(whole, "csv"), gradebook, "gradebook")
     if items is not None:
         write(as_text(whole.item_analysis(), "csv"), items, "items")
+    if feedback is not None:
+        _write_feedback(whole, feedback)
     emit(marks, format, output)
     if marks.unreadable:
         raise typer.Exit(1)
+
+
+def _check_folder(folder: Path, field: str) -> None:
+    """A folder to write into, checked before any work: a folder, or a name whose parent folder exists."""
+    if folder.exists() and not folder.is_dir():
+        raise DoseCalcError("is a file, not a folder; give a folder for the pages", field=field)
+    if not folder.exists() and not folder.resolve().parent.is_dir():
+        raise DoseCalcError("is in a folder that does not exist; make that folder first", field=field)
+
+
+def _write_feedback(marks: ClassMarks, folder: Path) -> None:
+    """One feedback page per student marked, each file written whole or not at all."""
+    from ..files import path_text, write_atomic
+    from ..render.html import feedback_filename, feedback_html
+
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as error:
+        raise DoseCalcError(f"cannot make the folder ({error.strerror or error})", field="feedback") from None
+    for position, student in enumerate(marks.students, 1):
+        write_atomic(folder / feedback_filename(position, student.student), feedback_html([student]), field="feedback")
+    print(f"Wrote {len(marks.students)} feedback page(s) to {path_text(folder)}", file=sys.stderr)
 
 
 class KeyAction(StrEnum):

@@ -410,3 +410,89 @@ def sheet_html(result: Sheet) -> str:
 def class_sheets_html(result: Sheets) -> str:
     """A class's sheets as one page that prints one student per page."""
     return sheets_html(list(result.sheets))
+
+
+# --------------------------------------------------------------------------------------- feedback
+
+#: A feedback page's print layout: the sheet's, each student from a new page.
+_FEEDBACK_STYLE = """
+.mark { break-inside: avoid; page-break-inside: avoid; margin: 0 0 0.9rem; }
+.status { text-transform: uppercase; font-size: 9pt; letter-spacing: 0.04em; }
+.mark.right .status { color: #14532d; }
+.mark.wrong .status, .mark.unreadable .status { color: #7f1d1d; }
+.feedback + .feedback { break-before: page; page-break-before: always; }
+"""
+_STATUS_TEXT = {"right": "Right", "wrong": "Wrong", "unreadable": "Unreadable", "no answer": "No answer"}
+
+
+def feedback_section(result: Marks) -> str:
+    """One student's marked sheet as an HTML fragment to hand back: the score, and for every problem the
+    question, the answer given, the mark, the feedback (the error matched) and, unless right, the key's answer
+    and its worked steps. Everything the student typed is escaped."""
+    from ..teaching.exercises import answer_text
+    from .rows import shown
+
+    who = escape(shown(result.student)) if result.student else "Answers"
+    parts = [
+        f'<section class="feedback" data-code="{escape(result.code)}">',
+        f'<p class="disclaimer">{escape(DISCLAIMER)}</p>',
+        f"<h1>Feedback: {who}</h1>",
+        f'<p class="code">Sheet code <strong>{escape(result.code)}</strong>. '
+        f"<strong>{escape(score_line(result))}</strong></p>",
+        *[f'<p class="note">{escape(shown(note))}</p>' for note in result.notes],
+        '<ol class="problems">',
+    ]
+    for mark in result.marks:
+        problem = mark.problem
+        given = escape(shown(mark.given.strip())) if mark.given and mark.given.strip() else ""
+        parts += [
+            f'<li class="mark {mark.status.replace(" ", "-")}" value="{problem.number}">',
+            f'<p class="question">{escape(problem.question)}</p>',
+            f'<p><strong class="status">{_STATUS_TEXT[mark.status]}</strong>. '
+            + (f"Your answer: <code>{given}</code>." if given else "No answer given.")
+            + (
+                f" {escape(shown(mark.reason[:1].upper() + mark.reason[1:]))}"
+                + ("" if mark.reason[-1:] in ".?" else ".")
+                if mark.status not in ("right", "no answer")
+                else ""
+            )
+            + "</p>",
+        ]
+        if mark.status != "right":
+            parts.append(f'<p class="answer">Answer: {escape(answer_text(problem))}</p><ol class="steps">')
+            parts += [f"<li>{escape(step)}</li>" for step in problem.steps]
+            parts.append("</ol>")
+        parts.append("</li>")
+    parts += ["</ol>", f'<p class="disclaimer">{escape(DISCLAIMER)}</p>', "</section>"]
+    return "\n".join(parts)
+
+
+def feedback_html(students: Sequence[Marks]) -> str:
+    """Students' marked sheets as one printable HTML page (inline CSS, nothing fetched), each from a new page."""
+    if not students:
+        raise ValueError("no marks to write")
+    title = "dosecalc feedback" + (f": {students[0].student}" if len(students) == 1 and students[0].student else "")
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(title)}</title>",
+        f"<style>{_SHEET_STYLE}{_FEEDBACK_STYLE}"
+        '@page { @bottom-center { content: "Page " counter(page) " of " counter(pages); font-size: 8pt; } }\n'
+        "</style>",
+        "</head><body>",
+        *(feedback_section(marks) for marks in students),
+        "</body></html>",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def feedback_filename(position: int, student: str | None) -> str:
+    """A feedback page's file name: the student's place in the file and their name reduced to ASCII letters,
+    digits and dashes (``03-zoe-o-brien.html``), at most 40 of them, so that no name makes a path (``/``,
+    ``..``), a hidden file, a device name, or the same file as another student's."""
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", student or "").encode("ascii", "ignore").decode().lower()
+    slug = "-".join("".join(ch if ch.isalnum() else " " for ch in plain).split())[:40].strip("-")
+    return f"{position:03d}-{slug or 'student'}.html"

@@ -524,6 +524,84 @@ async def teacher_sheet(request: Request, folder: Folder, key: Teacher) -> Respo
     )
 
 
+#: Most students one upload of answers marks on the teacher's page (as many as its form makes sheets for).
+MAX_MARKED = f.MAX_LINES
+
+
+async def _upload(request: Request) -> dict[str, bytes]:
+    """The fields of a file-upload form (multipart/form-data), read with the standard library's MIME parser:
+    name -> bytes. The body is already bounded by the guard (64 KB)."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    kind = request.headers.get("content-type", "")
+    if not kind.lower().startswith("multipart/form-data") or "boundary=" not in kind:
+        raise DoseCalcError("send the answers file from the form (a file upload)", field="answers")
+    body = await request.body()
+    head = f"Content-Type: {kind}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1", "replace")
+    message = BytesParser(policy=HTTP).parsebytes(head + body)
+    if not message.is_multipart():
+        raise DoseCalcError("is not a file upload this page reads", field="answers")
+    fields: dict[str, bytes] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if isinstance(name, str) and name not in fields:
+            payload = part.get_payload(decode=True)
+            fields[name] = payload if isinstance(payload, bytes) else b""
+    return fields
+
+
+def _class_marks(folder: Path | None, key: TeacherKey | None, fields: Mapping[str, bytes]) -> dict[str, Any]:
+    """The uploaded answers marked: the gradebook, the item analysis and each student's feedback."""
+    import tempfile
+
+    from ..files import read_csv_rows
+    from ..results import ClassMarks
+    from ..teaching.marking import read_answer_rows
+
+    data = fields.get("answers", b"")
+    if not data.strip():
+        raise DoseCalcError("choose the answers file (CSV) to mark", field="answers")
+    code = fields.get("sheet", b"").decode("utf-8", "replace").strip()[: f.MAX_TEXT] or None
+    partial = fields.get("partial", b"") in (b"on", b"true", b"1")
+    with tempfile.TemporaryDirectory(prefix="dosecalc-") as place:
+        path = Path(place) / "answers.csv"
+        path.write_bytes(data)
+        try:
+            readings, _ = read_answer_rows(read_csv_rows(path, "answers"), "the answers file")
+            if len(readings) > MAX_MARKED:
+                raise DoseCalcError(
+                    f"names {len(readings)} students; this page marks at most {MAX_MARKED} at once (the command "
+                    "line's check marks any number)",
+                    field="answers",
+                )
+            marked = api.mark(path, sheet=code, partial=partial, teacher_key=key, regimens_dir=folder)
+        except DoseCalcError as error:
+            raise DoseCalcError(error.problem.replace(str(path), "the answers file"), field=error.field) from None
+    whole = marked if isinstance(marked, ClassMarks) else ClassMarks((marked,))
+    return views.class_marks(whole)
+
+
+@router.post("/teacher/marks", response_class=HTMLResponse)
+async def teacher_marks(request: Request, folder: Folder, key: Teacher) -> HTMLResponse:
+    """A class's answers file, uploaded, marked as ``dosecalc check`` marks it (graded sheets with the server's
+    key, their answers and steps shown: this is the teacher's page): the gradebook, the item analysis and each
+    student's feedback page, to print and hand back."""
+    from starlette.concurrency import run_in_threadpool
+
+    fields: dict[str, bytes] = {}
+    try:
+        fields = await _upload(request)
+        result = await run_in_threadpool(_class_marks, folder, key, fields)
+    except DoseCalcError as error:
+        form = {"sheet": fields.get("sheet", b"").decode("utf-8", "replace")[: f.MAX_TEXT] if fields else ""}
+        return page(
+            request, "teacher_marks.html", 422, title="Mark a class", errors={error.field or "": error.problem},
+            result=None, typed=form,
+        )  # fmt: skip
+    return page(request, "teacher_marks.html", title="Marks and feedback", errors={}, result=result, typed={})
+
+
 @router.get("/teacher/handout")
 def teacher_handout(request: Request, folder: Folder) -> Response:
     """The printable handout (the report extra draws its charts) to download."""

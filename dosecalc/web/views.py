@@ -32,7 +32,7 @@ from ..wording import words
 
 if TYPE_CHECKING:
     from ..dosing import DoseFigures
-    from ..results import CardDetail, CardList, DoseTable, Marks, ScheduleTable, Sheet, SimulationTable
+    from ..results import CardDetail, CardList, ClassMarks, DoseTable, Marks, ScheduleTable, Sheet, SimulationTable
 
 
 def _steps(rows: list[DoseFigures]) -> list[dict[str, Any]]:
@@ -160,4 +160,22 @@ def marks(result: Marks, *, withheld: bool = False) -> dict[str, Any]:
             }
             for m in result.marks
         ],
+    }
+
+
+def class_marks(result: ClassMarks) -> dict[str, Any]:
+    """A class marked, for the teacher's page: the gradebook and item analysis as tables, the students who
+    could not be marked, and each student's feedback (an escaped fragment, as ``check --feedback`` writes it)."""
+    from markupsafe import Markup
+
+    from ..render.html import feedback_section
+    from ..render.rows import gradebook_body, items_body, shown
+
+    grade_headers, grade_rows = gradebook_body(result)
+    item_headers, item_rows = items_body(result.item_analysis())
+    return {
+        "gradebook": {"headers": grade_headers, "rows": grade_rows},
+        "analysis": {"headers": item_headers, "rows": item_rows},
+        "refused": [shown(str(refused)) for refused in result.refused],
+        "feedback": [Markup(feedback_section(marks)) for marks in result.students],  # escaped by feedback_section
     }
