@@ -712,9 +712,11 @@ def _simulation(
 # --------------------------------------------------------------------------------------- teaching
 
 
-def _convention(conventions: Any, pound: Any, pump_rounding: Any, method: Any = None) -> Convention:
+def _convention(
+    conventions: Any, pound: Any, pump_rounding: Any, method: Any = None, decimal: Any = None
+) -> Convention:
     """The sheet's conventions: a built-in profile by name, a school's profile file, or a :class:`Convention`;
-    ``pound``, ``pump_rounding`` and ``method``, when given, change those rules of it."""
+    ``pound``, ``pump_rounding``, ``method`` and ``decimal``, when given, change those rules of it."""
     from decimal import Decimal
 
     from .teaching.sheets import PROFILES, Convention, convention_from_mapping
@@ -751,6 +753,10 @@ def _convention(conventions: Any, pound: Any, pump_rounding: Any, method: Any = 
         from .teaching.sheets import METHODS
 
         chosen = chosen.replace(method=_choice(method, "method", METHODS))
+    if decimal is not None:
+        from .teaching.sheets import DECIMALS
+
+        chosen = chosen.replace(decimal=_choice(decimal, "decimal", DECIMALS))
     if pump_rounding is not None:
         step = _choice(pump_rounding, "pump_rounding", ("0.1", "1"))
         chosen = chosen.replace(
@@ -769,6 +775,7 @@ def exercises(
     pound: str | None = None,
     pump_rounding: str | None = None,
     method: str | None = None,
+    decimal: str | None = None,
     key: bool = False,
     students: str | Path | Sequence[str] | None = None,
     variants: int | None = None,
@@ -801,6 +808,11 @@ def exercises(
     method : str, optional
         The worked steps' method, in place of the profile's: ``"dimensional"`` (dimensional analysis),
         ``"formula"`` (D/H x Q) or ``"ratio"`` (ratio and proportion).
+    decimal : str, optional
+        The decimal mark answers are written with, in place of the profile's: ``"point"`` (0.37) or
+        ``"comma"`` (0,37, for a school that writes a decimal comma: stated on the sheet, held in its code,
+        and read by :func:`mark`; a point before exactly three digits, ``1.234``, is then refused as
+        ambiguous).
     key : bool
         The answer key (with worked steps) rather than the worksheet, in every format (``sheet.key()`` gives
         the key of a worksheet too).
@@ -844,7 +856,7 @@ def exercises(
     total = _whole(count, "count", 1, MAX_PROBLEMS)
     chosen_seed = _whole(seed, "seed", 0, 2**63 - 1)
     chosen_level = None if level is None else _whole(level, "level", 1, 3)
-    convention = _convention(conventions, pound, pump_rounding, method)
+    convention = _convention(conventions, pound, pump_rounding, method, decimal)
     names = None if students is None else roster(students)
     from .teaching.lms import MAX_QUESTIONS, MAX_VARIANTS
 
@@ -1000,6 +1012,7 @@ def mark(
     conventions: str | Path | Convention | None = None,
     pound: str | None = None,
     pump_rounding: str | None = None,
+    decimal: str | None = None,
     partial: bool = False,
     teacher_key: str | Path | TeacherKey | None = None,
     regimens_dir: Folder = None,
@@ -1027,7 +1040,7 @@ def mark(
         The seed the sheet was made with, when no code is given.
     sheet : str, optional
         The sheet code printed on the sheet (for every student without a code of their own).
-    count, level, conventions, pound, pump_rounding
+    count, level, conventions, pound, pump_rounding, decimal
         With ``seed``: as for :func:`exercises` (count defaults to 10, as there). Not with a code, which
         holds them.
     partial : bool
@@ -1065,6 +1078,7 @@ def mark(
         "conventions": conventions,
         "pound": pound,
         "pump_rounding": pump_rounding,
+        "decimal": decimal,
     }
     if sheet is not None and (seed is not None or any(value is not None for value in options.values())):
         given = "seed" if seed is not None else next(name for name, value in options.items() if value is not None)
@@ -1114,7 +1128,7 @@ def mark(
             chosen_seed,
             10 if count is None else _whole(count, "count", 1, MAX_PROBLEMS),
             None if level is None else _whole(level, "level", 1, 3),
-            _convention("standard" if conventions is None else conventions, pound, pump_rounding),
+            _convention("standard" if conventions is None else conventions, pound, pump_rounding, None, decimal),
             prints,
         )
         if teacher is not None:

@@ -332,7 +332,20 @@ def test_help_names_what_an_option_takes_in_words_not_python_types(command: str)
 #: Options of the command line that feed no API parameter: how the result is written, the flag that the
 #: API spells builtin=False, the flag that leaves out a teacher key named by the environment, and the word after
 #: `dosecalc key` (new), which chooses the API function.
-_FACE_ONLY = {"format", "output", "errors", "plot", "no_builtin", "gradebook", "items", "raw_csv", "practice", "action"}
+_FACE_ONLY = {
+    "format",
+    "output",
+    "errors",
+    "plot",
+    "no_builtin",
+    "gradebook",
+    "items",
+    "raw_csv",
+    "practice",
+    "action",
+    "duplex",
+    "feedback",
+}
 #: The API function behind each command.
 _API_OF = {"regimens": "cards", "show": "card", "check": "mark", "key": "new_teacher_key"}
 

@@ -104,6 +104,12 @@ SAME_AS_CLI = [
         id="exercises-key",
     ),
     pytest.param("/api/exercises", {}, ["exercises"], id="exercises-default"),
+    pytest.param(
+        "/api/exercises",
+        {"count": "3", "seed": "5", "decimal": "comma"},
+        ["exercises", "--count", "3", "--seed", "5", "--decimal", "comma"],
+        id="exercises-decimal-comma",
+    ),
 ]
 
 
@@ -118,6 +124,15 @@ def test_json_equals_the_command_line_json(
     assert response.json() == cli.json()
     assert response.text == cli.stdout  # the very bytes, not only the same values
     assert response.headers["content-type"].startswith("application/json")
+
+
+def test_mark_reads_a_decimal_comma_by_the_sheets_rule(client: TestClient) -> None:
+    # 1,000 mL / 181 mL/h = 5.5249 h, to 0.1 h: 5.5 h, written 5,5 under the decimal comma
+    answer = client.post("/api/mark", json={"answers": {"1": "5,5"}, "seed": 5, "count": 3, "decimal": "comma"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["marks"][0]["status"] == "right"
+    point = client.post("/api/mark", json={"answers": {"1": "5,5"}, "seed": 5, "count": 3})
+    assert point.json()["marks"][0]["status"] == "unreadable"
 
 
 def test_mark_equals_the_check_command(client: TestClient, tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ pytest.importorskip("httpx")
 from fastapi.testclient import TestClient
 
 from dosecalc import DoseCalcError, api
-from dosecalc.results import Sheet, Sheets
+from dosecalc.results import Marks, Sheet, Sheets
 from dosecalc.teaching.exercises import answer_text
 from dosecalc.teaching.keys import TeacherKey
 from dosecalc.web.access import COOKIE, login_code, session_token
@@ -66,8 +66,8 @@ def open_client() -> TestClient:
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("GET", "/teacher"), ("POST", "/teacher"), ("POST", "/teacher/sheet")],
-    ids=["page", "make-sheets", "download"],
+    [("GET", "/teacher"), ("POST", "/teacher"), ("POST", "/teacher/sheet"), ("POST", "/teacher/marks")],
+    ids=["page", "make-sheets", "download", "mark-a-class"],
 )
 def test_the_teachers_pages_ask_for_the_login_first(keyed: TestClient, method: str, path: str) -> None:
     answer = keyed.request(method, path, data={"count": "2", "seed": "3", "format": "json", "key": "1"})
@@ -125,6 +125,7 @@ def test_a_network_address_without_a_key_closes_the_teachers_pages(host: str) ->
         ("GET", "/teacher"),
         ("POST", "/teacher"),
         ("POST", "/teacher/sheet"),
+        ("POST", "/teacher/marks"),
         ("GET", "/teacher/login"),
     ]:
         answer = client.request(method, path, data={"count": "2", "seed": "3", "format": "json", "key": "1"})
@@ -211,13 +212,19 @@ def test_practice_on_a_graded_code_withholds_the_answers(keyed: TestClient, key:
     shown = keyed.get("/practice", params={"sheet": sheet.code})
     assert shown.status_code == 200 and sheet[0].question in shown.text and "graded" in shown.text
     form = {"sheet": sheet.code, **{f"answer-{n}": text for n, text in answers.items()}}
-    marked = keyed.post("/practice", data=form)
+    refused = keyed.post("/practice", data=form)  # the unreadable third answer: nothing marked yet
+    assert refused.status_code == 422, refused.text
+    said = parse(refused.text)
+    assert "is not a number" in said.said("answer-3-error") and "score-title" not in said.by_id
+    assert not _shows(said.all_text, sheet, answers) and "Worked steps:" not in said.all_text
+    marked = keyed.post("/practice", data={**form, "answer-3": ""})
     assert marked.status_code == 200, marked.text
     page = parse(marked.text)
     assert page.said("mark-1").startswith("Right") and page.said("mark-2").startswith("Wrong")
-    assert page.said("mark-3").startswith("Unreadable")
+    assert page.said("mark-3").startswith("No answer")
     assert "answers and worked steps are withheld" in page.all_text
-    assert "Worked steps" not in page.all_text and "The answer is" not in page.all_text
+    # the sheet's rules say "Worked steps by ..."; a key's steps would follow "The answer is ... Worked steps:"
+    assert "Worked steps:" not in page.all_text and "The answer is" not in page.all_text
     assert not _shows(page.all_text, sheet, answers) and "expected" not in page.said("mark-2")
 
 
@@ -307,3 +314,69 @@ def test_a_bad_key_file_stops_serve_before_it_starts(
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: --teacher-key: ") and "not a teacher key file" in lines[0]
+
+
+# ------------------------------------------------------------------------------------------- marking a class
+
+
+def _class_file(sheet: Sheet) -> bytes:
+    """Two students: the first right on problem 1 and 10 times the key on problem 2; the second named with
+    markup and leaving both blank."""
+    first, second = sheet[0], sheet[1]
+    return (
+        "student,sheet,1,2\n"
+        f"Ana,{sheet.code},{first.answer!r} {first.unit},{second.answer * 10!r}\n"
+        f"<b>Bo</b>,{sheet.code},,\n"
+    ).encode()
+
+
+def test_the_teacher_marks_a_class_upload_with_gradebook_items_and_feedback(open_client: TestClient) -> None:
+    sheet = api.exercises(2, 31, key=True)
+    assert isinstance(sheet, Sheet)
+    upload = {"answers": ("class.csv", _class_file(sheet), "text/csv")}
+    answer = open_client.post("/teacher/marks", files=upload, data={"sheet": ""})
+    assert answer.status_code == 200, answer.text
+    page = parse(answer.text)
+    marks = api.mark({1: f"{sheet[0].answer!r} {sheet[0].unit}", 2: f"{sheet[1].answer * 10!r}"}, sheet=sheet.code)
+    assert isinstance(marks, Marks)
+    # the gradebook: Ana 1 of 2 (problem 1 right, problem 2 wrong), Bo 0 of 2 (nothing answered)
+    assert page.tables["gradebook-table"][1:] == [
+        ["Ana", "1", "2", "50", "1", "0"],
+        ["<b>Bo</b>", "0", "2", "0", "-", "-"],
+    ]
+    assert page.tables["items-table"][1][:6] == ["1", sheet[0].kind, "1", "0", "0", "1"]
+    assert "<b>Bo</b>" not in answer.text  # the name is text, never markup
+    assert answer.text.count('<section class="feedback"') == 2
+    diagnosis = marks.marks[1].diagnosis
+    assert diagnosis and diagnosis in page.all_text  # the error matched, as check names it
+    assert all(step in page.all_text for step in sheet[1].steps)  # the worked steps of the wrong answer
+
+
+def test_a_graded_class_is_marked_with_the_servers_key_once_logged_in(teacher: TestClient, key: TeacherKey) -> None:
+    sheet = api.exercises(2, 31, key=True, teacher_key=key)
+    assert isinstance(sheet, Sheet) and sheet.graded
+    answer = teacher.post("/teacher/marks", files={"answers": ("c.csv", _class_file(sheet), "text/csv")})
+    assert answer.status_code == 200, answer.text
+    assert parse(answer.text).tables["gradebook-table"][1][:4] == ["Ana", "1", "2", "50"]
+    assert all(step in parse(answer.text).all_text for step in sheet[1].steps)  # the teacher's page: the steps
+
+
+@pytest.mark.parametrize(
+    ("upload", "message"),
+    [
+        ({"answers": ("a.csv", b"", "text/csv")}, "choose the answers file (CSV) to mark"),
+        ({"answers": ("a.csv", b"foo;bar\n1;2\n", "text/csv")}, "separated by semicolons"),
+        ({"answers": ("a.csv", b"problem,answer\n1,\xff\n", "text/csv")}, "UTF-8"),
+    ],
+    ids=["empty", "semicolons", "not utf-8"],
+)
+def test_a_bad_upload_comes_back_with_its_message(open_client: TestClient, upload: dict, message: str) -> None:  # type: ignore[type-arg]
+    answer = open_client.post("/teacher/marks", files=upload, data={"sheet": ""})
+    assert answer.status_code == 422, answer.text
+    said = parse(answer.text).all_text
+    assert message in said and "/tmp" not in said and "Mark the answers" in said  # the form again, no temp path
+
+
+def test_marking_a_class_needs_a_file_upload(open_client: TestClient) -> None:
+    answer = open_client.post("/teacher/marks", data={"answers": "problem,answer\n1,5\n"})
+    assert answer.status_code == 422 and "file upload" in parse(answer.text).all_text

@@ -284,15 +284,36 @@ def test_practice_session_new_sheet_then_marks(client: TestClient) -> None:
     first = key.sheet[0]
     tenfold = f"{key.sheet[1].answer * 10!r}"  # the decimal point one place out: a common error, diagnosed
     form = {"sheet": code, "answer-1": f"{first.answer!r}", "answer-2": tenfold, "answer-3": "7,16", "answer-4": ""}
+    refused = client.post("/practice", data=form)  # an unreadable answer: refused before marking, work kept
+    assert refused.status_code == 422, refused.text
+    said = parse(refused.text)
+    assert "score-title" not in said.by_id
+    assert (
+        said.said("answer-3-error")
+        == "Error: '7,16' uses a decimal comma (7,16); this sheet reads a decimal point: write 7.16"
+    )
+    assert said.inputs["answer-1"]["value"] == form["answer-1"] and said.inputs["answer-3"]["value"] == "7,16"
+    assert said.inputs["answer-3"]["aria-invalid"] == "true" and said.inputs["answer-3"]["inputmode"] == "decimal"
+    assert said.said("answered") == "3 of 4 answered; not answered: problem 4."
+    form["answer-3"] = "0.0001"
     marked = client.post("/practice", data=form)
     assert marked.status_code == 200, marked.text
     page = parse(marked.text)
     assert page.said("score-title") == "Score: 1 of 4 right"
     assert page.said("mark-1").startswith("Right")
     assert page.said("mark-2").startswith("Wrong") and "Worked steps" in page.said("mark-2")
-    assert page.said("mark-3").startswith("Unreadable")
+    assert page.said("mark-3").startswith("Wrong")
     assert page.said("mark-4").startswith("No answer")
-    expected = api.mark({1: form["answer-1"], 2: tenfold, 3: "7,16", 4: ""}, sheet=code)
+    # the marked page keeps every answer in its field, to change and check again
+    assert {name: page.inputs[name]["value"] for name in ("answer-1", "answer-2", "answer-3", "answer-4")} == {
+        "answer-1": form["answer-1"],
+        "answer-2": tenfold,
+        "answer-3": "0.0001",
+        "answer-4": "",
+    }
+    assert [form.button for form in page.forms if form.action == "/practice"] == ["Change and check again"]
+    assert page.said("answered") == "3 of 4 answered; not answered: problem 4."
+    expected = api.mark({1: form["answer-1"], 2: tenfold, 3: "0.0001", 4: ""}, sheet=code)
     assert isinstance(expected, Marks)
     assert expected.marks[1].diagnosis and expected.marks[1].diagnosis in page.said("mark-2")
     for mark in expected.marks:  # the page says what the library's marking says
@@ -320,12 +341,9 @@ def test_practice_form_over_the_limits_is_refused(client: TestClient) -> None:
     twice = f"sheet={sheet.code}&answer-1=1&answer-1=2".encode()
     headers = {"content-type": "application/x-www-form-urlencoded"}
     assert client.post("/practice", content=twice, headers=headers).status_code == 422
-    assert (
-        client.post(
-            "/practice", content=b"sheet=" + sheet.code.encode() + b"&answer-1=1e1000000", headers=headers
-        ).status_code
-        == 200
-    )
+    huge = client.post("/practice", content=b"sheet=" + sheet.code.encode() + b"&answer-1=1e1000000", headers=headers)
+    assert huge.status_code == 422  # refused beside its field, never a number computed from it
+    assert "larger than any answer" in parse(huge.text).said("answer-1-error")
 
 
 def test_teacher_sheets_download_as_the_library_writes_them(client: TestClient) -> None:
@@ -446,3 +464,28 @@ def test_the_practice_form_ignores_answer_fields_numbered_in_other_digits(client
     text = " ".join(re.sub(r"<[^>]+>", " ", answer.text).split())
     assert "Score: 0 of 3 right" in text  # the sheet marked: problem 1 answered (10 mg for a time), 2 and 3 not
     assert text.count("No answer given.") == 2
+
+
+def test_practice_under_the_decimal_comma_reads_a_comma_from_a_phone_keypad(client: TestClient) -> None:
+    start = client.get(
+        "/practice", params={"count": "3", "conventions": "standard", "decimal": "comma"}, follow_redirects=False
+    )
+    assert start.status_code == 303
+    made = api.mark({}, sheet=_code(start.headers["location"]))
+    assert isinstance(made, Marks) and made.sheet.convention.decimal == "comma"
+    comma = api.exercises(3, 5, decimal="comma")
+    point = api.exercises(3, 5)
+    assert isinstance(comma, Sheet) and isinstance(point, Sheet)
+    # 1,000 mL / 181 mL/h = 5.5249 h, rounded half up to 0.1 h: 5.5 h
+    assert comma[0].question == "A 1000 mL bag runs at 181 mL/h. How long does it take to infuse, in h?"
+    shown = parse(client.get("/practice", params={"sheet": comma.code}).text)
+    assert shown.inputs["answer-1"]["inputmode"] == "decimal"  # a phone's decimal keypad, which may offer only ','
+    assert "Decimal comma: write 0,37" in shown.all_text
+    marked = client.post("/practice", data={"sheet": comma.code, "answer-1": "5,5", "answer-2": "", "answer-3": ""})
+    assert marked.status_code == 200, marked.text
+    assert parse(marked.text).said("mark-1").startswith("Right")
+    refused = client.post("/practice", data={"sheet": point.code, "answer-1": "5,5"})
+    assert refused.status_code == 422
+    assert "uses a decimal comma (5,5); this sheet reads a decimal point: write 5.5" in parse(refused.text).said(
+        "answer-1-error"
+    )

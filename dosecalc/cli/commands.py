@@ -21,6 +21,7 @@ from .options import (
     CheckFormat,
     Concentration,
     Conventions,
+    DecimalOption,
     DropFactor,
     Duration,
     Explain,
@@ -50,7 +51,7 @@ from .options import (
 )
 
 if TYPE_CHECKING:
-    from ..results import Result
+    from ..results import ClassMarks, Result
 
 #: name -> (function, typer settings): every command, registered on the app by :mod:`.app`.
 COMMANDS: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {}
@@ -437,6 +438,7 @@ def exercises(
     conventions: Conventions = None,
     pound: PoundOption = None,
     pump_rounding: PumpOption = None,
+    decimal: DecimalOption = None,
     method: Annotated[
         Method | None,
         typer.Option(
@@ -474,6 +476,14 @@ def exercises(
             "--practice", help="A practice sheet (its key can be shown), even when DOSECALC_TEACHER_KEY is set."
         ),
     ] = False,
+    duplex: Annotated[
+        bool,
+        typer.Option(
+            "--duplex",
+            help="With -f html: pad each sheet to an even number of pages with a blank one, so that printed on "
+            "both sides every student's sheet starts on a sheet of paper of its own.",
+        ),
+    ] = False,
     output: Output = None,
     regimens_dir: RegimensDir = None,
     no_builtin: NoBuiltin = False,
@@ -488,6 +498,8 @@ def exercises(
     from ..formats import BINARY_FORMATS
 
     check_targets({"output": output})
+    if duplex and (format != "html" or variants is not None):
+        raise DoseCalcError("pads printed pages: give it with --format html (and without --variants)", field="duplex")
     if format in BINARY_FORMATS and output is None and sys.stdout.isatty():
         raise DoseCalcError(f"--format {format} writes a zip package: give --output FILE.zip", field="output")
     sheet = api.exercises(
@@ -498,6 +510,7 @@ def exercises(
         pound=None if pound is None else pound.value,
         pump_rounding=None if pump_rounding is None else pump_rounding.value,
         method=None if method is None else method.value,
+        decimal=None if decimal is None else decimal.value,
         key=key,
         students=students,
         variants=variants,
@@ -505,7 +518,12 @@ def exercises(
         regimens_dir=regimens_dir,
         builtin=_builtin(no_builtin),
     )
-    if format not in BINARY_FORMATS:
+    if duplex:
+        from ..render.html import sheets_html
+        from ..results import Sheet
+
+        write(sheets_html([sheet] if isinstance(sheet, Sheet) else list(sheet), duplex=True), output)
+    elif format not in BINARY_FORMATS:
         emit(sheet, format, output)
     elif output is None:
         sys.stdout.buffer.write(sheet.to_bytes(format))
@@ -541,6 +559,7 @@ def check(
     conventions: Conventions = None,
     pound: PoundOption = None,
     pump_rounding: PumpOption = None,
+    decimal: DecimalOption = None,
     partial: Annotated[
         bool, typer.Option("--partial", help="Give the partial credit the sheet's conventions name.")
     ] = False,
@@ -565,6 +584,17 @@ def check(
             metavar="FILE",
         ),
     ] = None,
+    feedback: Annotated[
+        Path | None,
+        typer.Option(
+            "--feedback",
+            help="Also write one printable HTML page per student to this folder (made if need be): their answers, "
+            "marks, the errors matched and the worked steps, to hand back. Files are named by the student's place "
+            "and name (001-ana-lima.html); each is written whole or not at all.",
+            show_default=False,
+            metavar="DIR",
+        ),
+    ] = None,
     teacher_key: TeacherKeyOption = None,
     regimens_dir: RegimensDir = None,
     no_builtin: NoBuiltin = False,
@@ -580,6 +610,8 @@ def check(
     from ..results import ClassMarks
 
     check_targets({"output": output, "gradebook": gradebook, "items": items}, {"answers": answers})
+    if feedback is not None:
+        _check_folder(feedback, "feedback")
     marks = api.mark(
         answers,
         seed,
@@ -589,6 +621,7 @@ def check(
         conventions=conventions,
         pound=None if pound is None else pound.value,
         pump_rounding=None if pump_rounding is None else pump_rounding.value,
+        decimal=None if decimal is None else decimal.value,
         partial=partial,
         teacher_key=teacher_key,
         regimens_dir=regimens_dir,
@@ -599,9 +632,33 @@ def check(
         write(as_text(whole, "csv"), gradebook, "gradebook")
     if items is not None:
         write(as_text(whole.item_analysis(), "csv"), items, "items")
+    if feedback is not None:
+        _write_feedback(whole, feedback)
     emit(marks, format, output)
     if marks.unreadable:
         raise typer.Exit(1)
+
+
+def _check_folder(folder: Path, field: str) -> None:
+    """A folder to write into, checked before any work: a folder, or a name whose parent folder exists."""
+    if folder.exists() and not folder.is_dir():
+        raise DoseCalcError("is a file, not a folder; give a folder for the pages", field=field)
+    if not folder.exists() and not folder.resolve().parent.is_dir():
+        raise DoseCalcError("is in a folder that does not exist; make that folder first", field=field)
+
+
+def _write_feedback(marks: ClassMarks, folder: Path) -> None:
+    """One feedback page per student marked, each file written whole or not at all."""
+    from ..files import path_text, write_atomic
+    from ..render.html import feedback_filename, feedback_html
+
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as error:
+        raise DoseCalcError(f"cannot make the folder ({error.strerror or error})", field="feedback") from None
+    for position, student in enumerate(marks.students, 1):
+        write_atomic(folder / feedback_filename(position, student.student), feedback_html([student]), field="feedback")
+    print(f"Wrote {len(marks.students)} feedback page(s) to {path_text(folder)}", file=sys.stderr)
 
 
 class KeyAction(StrEnum):

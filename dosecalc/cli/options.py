@@ -186,6 +186,22 @@ PumpOption = Annotated[
         show_default=False,
     ),
 ]
+
+
+class DecimalMark(StrEnum):
+    point = "point"
+    comma = "comma"
+
+
+DecimalOption = Annotated[
+    DecimalMark | None,
+    typer.Option(
+        "--decimal",
+        help="The decimal mark answers are written with: point (0.37) or comma (0,37; then 1.234 is refused as "
+        "ambiguous). Stated on the sheet and held in its code. Default: the conventions' mark.",
+        show_default=False,
+    ),
+]
 Conventions = Annotated[
     str | None,
     typer.Option(

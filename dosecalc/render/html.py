@@ -303,9 +303,11 @@ def marks_html(result: Marks) -> str:
 
 # --------------------------------------------------------------------------------------- worksheets
 
-#: Print layout of a sheet: the code, the student and page numbers in the margins of every page (CSS paged
-#: media, one named page per sheet so that each sheet's pages carry its own code); no problem split across
-#: pages; each sheet of a class starts a page.
+#: Print layout of a sheet: the code, the student and the page number in the margins of every page (CSS paged
+#: media); no problem split across pages; each sheet of a class starts a page. Chromium numbers pages only
+#: across the whole document (a page counter cannot be reset per sheet), so a sheet is laid out in leaves of a
+#: set number of problems, one printed page each, each a named page whose margin says "Page 2 of 4" of its own
+#: sheet; the closing disclaimer shares the last leaf, so no page holds it alone.
 _SHEET_STYLE = """
 body { font-family: "DejaVu Sans", system-ui, sans-serif; color: #1a1a1a; max-width: 48rem; margin: 2rem auto;
        padding: 0 1rem; line-height: 1.45; font-size: 10.5pt; }
@@ -316,7 +318,7 @@ h1 { font-size: 1.35rem; margin: 0.3rem 0; }
 .who span { flex: 1; border-bottom: 1px solid #1a1a1a; min-height: 1.3em; padding-left: 0.3rem; }
 .who span.name { flex: 2.5; }
 .rules { font-size: 9pt; margin: 0.3rem 0 0.8rem; }
-.problems { padding-left: 1.6rem; }
+.problems { padding-left: 1.6rem; margin: 0; }
 .problem { break-inside: avoid; page-break-inside: avoid; margin: 0 0 1rem; padding-top: 0.2rem; }
 .level { color: #555; font-size: 9pt; }
 .working { height: 3.2cm; border: 1px dashed #999; margin: 0.3rem 0; }
@@ -324,11 +326,16 @@ h1 { font-size: 1.35rem; margin: 0.3rem 0; }
 .answer-line .blank { display: inline-block; width: 9rem; border-bottom: 1px solid #1a1a1a; }
 .answer { font-weight: bold; margin: 0.3rem 0; }
 .steps { font-size: 9.5pt; }
-.sheet + .sheet { break-before: page; page-break-before: always; }
-@page { size: A4; margin: 16mm 14mm 16mm 14mm;
-        @bottom-center { content: "Page " counter(page) " of " counter(pages); font-size: 8pt; } }
+.blank-page { color: #555; text-align: center; padding-top: 40%; }
+.leaf + .leaf, .sheet + .sheet { break-before: page; page-break-before: always; }
+@page { size: A4; margin: 16mm 14mm 16mm 14mm; }
 @media print { body { margin: 0; max-width: none; padding: 0; } }
 """
+#: Problems on a sheet's first printed page (under its heading and rules) and on each page after, for a
+#: worksheet (with its working space) and for an answer key (with its steps): few enough that the longest
+#: questions of any kind, with their working space or their steps, fit on A4 (tried in Chromium over 80 sheets
+#: of 15 problems at every level: one more problem a page overflows some of them). The print test holds it.
+_PER_PAGE = {False: (2, 3), True: (2, 3)}
 
 
 def _css_string(text: str) -> str:
@@ -339,47 +346,83 @@ def _css_string(text: str) -> str:
     return '"' + "".join(ch if ch in safe else f"\\{ord(ch):06x} " for ch in text) + '"'
 
 
-def _page_style(index: int, sheet: Sheet) -> str:
-    """The margins of sheet ``index``'s pages: its code at the top right, the student (or what it is) at the
-    top left."""
+def _leaves(sheet: Sheet, duplex: bool) -> list[list[int]]:
+    """The problems (by index) on each printed page of ``sheet``: the first page's few, then as many per page
+    as fit; an empty page at the end when ``duplex`` and the count is odd, so the next sheet starts on a
+    front."""
+    first, then = _PER_PAGE[sheet.is_key]
+    indices = list(range(len(sheet.problems)))
+    leaves = [indices[:first]] + [indices[i : i + then] for i in range(first, len(indices), then)]
+    if duplex and len(leaves) % 2:
+        leaves.append([])
+    return leaves
+
+
+def _page_style(index: int, sheet: Sheet, pages: int) -> str:
+    """The margins of each of sheet ``index``'s pages: its code at the top right, the student (or what it
+    is) at the top left, the page of this sheet at the bottom."""
     kind = "Answer key" if sheet.is_key else "Worksheet"
     left = f"{sheet.student}: {kind.lower()}" if sheet.student is not None else kind
-    return (
-        f"@page sheet-{index} {{ @top-right {{ content: {_css_string('Sheet ' + sheet.code)}; font-size: 9pt; }}"
-        f" @top-left {{ content: {_css_string(left)}; font-size: 9pt; }} }}\n"
-        f"#sheet-{index} {{ page: sheet-{index}; }}"
-    )
+    rules = []
+    for page in range(1, pages + 1):
+        name = f"sheet-{index}-{page}"
+        rules.append(
+            f"@page {name} {{ @top-right {{ content: {_css_string('Sheet ' + sheet.code)}; font-size: 9pt; }}"
+            f" @top-left {{ content: {_css_string(left)}; font-size: 9pt; }}"
+            f' @bottom-center {{ content: "Page {page} of {pages}"; font-size: 8pt; }} }}\n'
+            f"#{name} {{ page: {name}; }}"
+        )
+    return "\n".join(rules)
 
 
-def _sheet_section(index: int, sheet: Sheet) -> str:
+def _problem_html(sheet: Sheet, p: Any) -> list[str]:
     from ..teaching.exercises import answer_text
 
+    parts = [
+        f'<li class="problem" value="{p.number}" data-kind="{escape(p.kind)}">',
+        f'<p class="question"><span class="level">(level {p.level})</span> {escape(p.question)}</p>',
+    ]
+    if sheet.is_key:
+        parts.append(f'<p class="answer">Answer: {escape(answer_text(p))}</p><ol class="steps">')
+        parts += [f"<li>{escape(step)}</li>" for step in p.steps]
+        parts.append("</ol>")
+    else:
+        parts.append('<div class="working"></div>')
+        parts.append(f'<p class="answer-line">Answer: <span class="blank"></span> {escape(p.unit)}</p>')
+    parts.append("</li>")
+    return parts
+
+
+def _sheet_section(index: int, sheet: Sheet, leaves: Sequence[Sequence[int]]) -> str:
     title = "answer key" if sheet.is_key else "worksheet"
     student = "" if sheet.student is None else escape(sheet.student)
-    parts = [
-        f'<section class="sheet" id="sheet-{index}" data-code="{escape(sheet.code)}">',
-        f'<p class="disclaimer">{escape(DISCLAIMER)}</p>',
-        f"<h1>Infusion dosage calculations: {title}</h1>",
-        f'<p class="code">Sheet code <strong>{escape(sheet.code)}</strong> ({escape(sheet_about(sheet))}), '
-        f'<span class="use">{escape(sheet.label)}</span></p>',
-        f'<p class="who">Name: <span class="name">{student}</span> Date: <span></span> Class: <span></span></p>',
-        '<ul class="rules">',
-        *[f"<li>{escape(line)}</li>" for line in sheet.convention.lines(p.unit for p in sheet.problems)],
-        "</ul>",
-        '<ol class="problems">',
-    ]
-    for p in sheet.problems:
-        parts.append(f'<li class="problem" value="{p.number}" data-kind="{escape(p.kind)}">')
-        parts.append(f'<p class="question"><span class="level">(level {p.level})</span> {escape(p.question)}</p>')
-        if sheet.is_key:
-            parts.append(f'<p class="answer">Answer: {escape(answer_text(p))}</p><ol class="steps">')
-            parts += [f"<li>{escape(step)}</li>" for step in p.steps]
+    parts = [f'<section class="sheet" id="sheet-{index}" data-code="{escape(sheet.code)}">']
+    last = max(page for page, leaf in enumerate(leaves, 1) if leaf)
+    who = f'<p class="who">Name: <span class="name">{student}</span> Date: <span></span> Class: <span></span></p>'
+    for page, leaf in enumerate(leaves, 1):
+        parts.append(f'<div class="leaf" id="sheet-{index}-{page}">')
+        if page == 1:
+            parts += [
+                f'<p class="disclaimer">{escape(DISCLAIMER)}</p>',
+                f"<h1>Infusion dosage calculations: {title}</h1>",
+                f'<p class="code">Sheet code <strong>{escape(sheet.code)}</strong> ({escape(sheet_about(sheet))}), '
+                f'<span class="use">{escape(sheet.label)}</span></p>',
+                who,
+                '<ul class="rules">',
+                *[f"<li>{escape(line)}</li>" for line in sheet.convention.lines(p.unit for p in sheet.problems)],
+                "</ul>",
+            ]
+        if leaf:
+            parts.append('<ol class="problems">')
+            for position in leaf:
+                parts += _problem_html(sheet, sheet.problems[position])
             parts.append("</ol>")
-        else:
-            parts.append('<div class="working"></div>')
-            parts.append(f'<p class="answer-line">Answer: <span class="blank"></span> {escape(p.unit)}</p>')
-        parts.append("</li>")
-    parts += ["</ol>", f'<p class="disclaimer">{escape(DISCLAIMER)}</p>', "</section>"]
+        elif page > 1:
+            parts.append('<p class="blank-page">This page is left blank for two-sided printing.</p>')
+        if page == last:  # the closing disclaimer with the last problems, never on a page of its own
+            parts.append(f'<p class="disclaimer">{escape(DISCLAIMER)}</p>')
+        parts.append("</div>")
+    parts.append("</section>")
     return "\n".join(parts)
 
 
@@ -409,20 +452,26 @@ def _sheets_inline(sheets: Sequence[Sheet]) -> str:
     import re
 
     sections = (
-        re.sub(r' id="sheet-[0-9]+"', "", _sheet_section(n, sheet), count=1) for n, sheet in enumerate(sheets, 1)
+        re.sub(r' id="sheet-[0-9]+(?:-[0-9]+)?"', "", _sheet_section(n, sheet, [range(len(sheet.problems))]))
+        for n, sheet in enumerate(sheets, 1)
     )
     return f'<div class="dosecalc-sheets"><style>{_INLINE_SHEET_STYLE}</style>{"".join(sections)}</div>'
 
 
-def sheets_html(sheets: Sequence[Sheet]) -> str:
+def sheets_html(sheets: Sequence[Sheet], *, duplex: bool = False) -> str:
     """Sheets as one printable HTML page (inline CSS, nothing fetched): each sheet starts a page, and every
-    printed page carries its sheet's code, its student (or worksheet / answer key) and the page number."""
+    printed page carries its sheet's code, its student (or worksheet / answer key) and its page of that
+    sheet ("Page 2 of 4"). ``duplex``: each sheet padded with a blank page to an even number, so that every
+    sheet printed on both sides starts on a sheet of paper of its own."""
     if not sheets:
         raise ValueError("no sheets to write")
     first = sheets[0]
     title = "answer key" if first.is_key else "worksheet"
     heading = f"dosecalc {title} {first.code}" if len(sheets) == 1 else f"dosecalc {title}s for {len(sheets)} students"
-    styles = "\n".join(_page_style(index, sheet) for index, sheet in enumerate(sheets, 1))
+    leaves = [_leaves(sheet, duplex) for sheet in sheets]
+    styles = "\n".join(
+        _page_style(index, sheet, len(own)) for index, (sheet, own) in enumerate(zip(sheets, leaves, strict=True), 1)
+    )
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -430,7 +479,7 @@ def sheets_html(sheets: Sequence[Sheet]) -> str:
         f"<title>{escape(heading)}</title>",
         f"<style>{_SHEET_STYLE}{styles}\n</style>",
         "</head><body>",
-        *(_sheet_section(index, sheet) for index, sheet in enumerate(sheets, 1)),
+        *(_sheet_section(index, sheet, own) for index, (sheet, own) in enumerate(zip(sheets, leaves, strict=True), 1)),
         "</body></html>",
     ]
     return "\n".join(parts) + "\n"
@@ -444,3 +493,89 @@ def sheet_html(result: Sheet) -> str:
 def class_sheets_html(result: Sheets) -> str:
     """A class's sheets as one page that prints one student per page."""
     return sheets_html(list(result.sheets))
+
+
+# --------------------------------------------------------------------------------------- feedback
+
+#: A feedback page's print layout: the sheet's, each student from a new page.
+_FEEDBACK_STYLE = """
+.mark { break-inside: avoid; page-break-inside: avoid; margin: 0 0 0.9rem; }
+.status { text-transform: uppercase; font-size: 9pt; letter-spacing: 0.04em; }
+.mark.right .status { color: #14532d; }
+.mark.wrong .status, .mark.unreadable .status { color: #7f1d1d; }
+.feedback + .feedback { break-before: page; page-break-before: always; }
+"""
+_STATUS_TEXT = {"right": "Right", "wrong": "Wrong", "unreadable": "Unreadable", "no answer": "No answer"}
+
+
+def feedback_section(result: Marks) -> str:
+    """One student's marked sheet as an HTML fragment to hand back: the score, and for every problem the
+    question, the answer given, the mark, the feedback (the error matched) and, unless right, the key's answer
+    and its worked steps. Everything the student typed is escaped."""
+    from ..teaching.exercises import answer_text
+    from .rows import shown
+
+    who = escape(shown(result.student)) if result.student else "Answers"
+    parts = [
+        f'<section class="feedback" data-code="{escape(result.code)}">',
+        f'<p class="disclaimer">{escape(DISCLAIMER)}</p>',
+        f"<h1>Feedback: {who}</h1>",
+        f'<p class="code">Sheet code <strong>{escape(result.code)}</strong>. '
+        f"<strong>{escape(score_line(result))}</strong></p>",
+        *[f'<p class="note">{escape(shown(note))}</p>' for note in result.notes],
+        '<ol class="problems">',
+    ]
+    for mark in result.marks:
+        problem = mark.problem
+        given = escape(shown(mark.given.strip())) if mark.given and mark.given.strip() else ""
+        parts += [
+            f'<li class="mark {mark.status.replace(" ", "-")}" value="{problem.number}">',
+            f'<p class="question">{escape(problem.question)}</p>',
+            f'<p><strong class="status">{_STATUS_TEXT[mark.status]}</strong>. '
+            + (f"Your answer: <code>{given}</code>." if given else "No answer given.")
+            + (
+                f" {escape(shown(mark.reason[:1].upper() + mark.reason[1:]))}"
+                + ("" if mark.reason[-1:] in ".?" else ".")
+                if mark.status not in ("right", "no answer")
+                else ""
+            )
+            + "</p>",
+        ]
+        if mark.status != "right":
+            parts.append(f'<p class="answer">Answer: {escape(answer_text(problem))}</p><ol class="steps">')
+            parts += [f"<li>{escape(step)}</li>" for step in problem.steps]
+            parts.append("</ol>")
+        parts.append("</li>")
+    parts += ["</ol>", f'<p class="disclaimer">{escape(DISCLAIMER)}</p>', "</section>"]
+    return "\n".join(parts)
+
+
+def feedback_html(students: Sequence[Marks]) -> str:
+    """Students' marked sheets as one printable HTML page (inline CSS, nothing fetched), each from a new page."""
+    if not students:
+        raise ValueError("no marks to write")
+    title = "dosecalc feedback" + (f": {students[0].student}" if len(students) == 1 and students[0].student else "")
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(title)}</title>",
+        f"<style>{_SHEET_STYLE}{_FEEDBACK_STYLE}"
+        '@page { @bottom-center { content: "Page " counter(page) " of " counter(pages); font-size: 8pt; } }\n'
+        "</style>",
+        "</head><body>",
+        *(feedback_section(marks) for marks in students),
+        "</body></html>",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def feedback_filename(position: int, student: str | None) -> str:
+    """A feedback page's file name: the student's place in the file and their name reduced to ASCII letters,
+    digits and dashes (``03-zoe-o-brien.html``), at most 40 of them, so that no name makes a path (``/``,
+    ``..``), a hidden file, a device name, or the same file as another student's."""
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", student or "").encode("ascii", "ignore").decode().lower()
+    slug = "-".join("".join(ch if ch.isalnum() else " " for ch in plain).split())[:40].strip("-")
+    return f"{position:03d}-{slug or 'student'}.html"

@@ -63,7 +63,7 @@ class TeacherKey:
     def ident(self, seed: int, spec: SheetSpec) -> int:
         """A graded sheet's (or set's) identifier: 40 bits of HMAC(secret, seed and what the sheet is made of:
         level, conventions, cards, and whether it is a variant of a set of N or a student's)."""
-        made_of = (spec.level, tuple(spec.convention), spec.fingerprint, spec.group, spec.variants)
+        made_of = (spec.level, spec.convention.identity, spec.fingerprint, spec.group, spec.variants)
         return int.from_bytes(self._mac(f"dosecalc sheet\x00{seed}\x00{made_of!r}")[:5], "big")
 
     def student(self, ident: int, name: str) -> int:

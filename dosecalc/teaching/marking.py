@@ -83,13 +83,17 @@ class Unreadable(Exception):
     """An answer that cannot be read; its message says why."""
 
 
-def read_answer(text: str, example: str = EXAMPLE) -> Reading | None:
+def read_answer(text: str, example: str = EXAMPLE, decimal: str = "point") -> Reading | None:
     """``text`` as a number and an optional unit, or ``None`` for a blank; :class:`Unreadable` says why not,
     with ``example`` (an answer in the asked unit) as what to write.
 
-    A comma is never read, as the calculator reads none: ``7,16`` or ``1,5`` is a decimal comma, and ``2,000``
-    or ``5,834`` (a comma before three digits) could be a thousands separator or a decimal comma, so all are
-    unreadable, with the calculator's own message. ``16.`` is 16; ``.5`` is 0.5, with a remark that it needs a
+    Under the decimal point (``decimal="point"``, the default) a comma is never read, as the calculator reads
+    none: ``7,16`` or ``1,5`` is a decimal comma, and ``2,000`` or ``5,834`` (a comma before three digits)
+    could be a thousands separator or a decimal comma, so all are unreadable, with the calculator's own
+    message. Under the decimal comma (a school's convention, ``decimal="comma"``) the comma is the decimal
+    mark: ``0,37``, ``327,0 mg`` and ``1,234`` (1.234) are read; a point is read too, except before exactly
+    three digits after a first digit other than 0 (``1.234``, ``12.500``: a thousands point?), and a number
+    with both marks or two commas is refused. ``16.`` is 16; ``.5`` is 0.5, with a remark that it needs a
     leading zero.
     """
     from ..units import unit_text
@@ -107,12 +111,15 @@ def read_answer(text: str, example: str = EXAMPLE) -> Reading | None:
         raise Unreadable(f"is negative; an answer is a number more than zero, such as {example}")
     if stripped.startswith("+"):
         raise Unreadable("has a '+' sign; write the number alone")
-    if _THOUSANDS.match(stripped):
+    mark = "."
+    if decimal == "comma":
+        example = example.replace(".", ",")
+        stripped, mark = _from_comma(stripped, example)
+    elif _THOUSANDS.match(stripped):
         raise Unreadable(f"{AMBIGUOUS_COMMA}, e.g. {example}")
-    number = DECIMAL_COMMA.match(stripped)
-    if number:
+    elif number := DECIMAL_COMMA.match(stripped):
         raise Unreadable(
-            f"uses a comma inside a number ({number[0]}); write a decimal point, e.g. {number[0].replace(',', '.')}"
+            f"uses a decimal comma ({number[0]}); this sheet reads a decimal point: write {number[0].replace(',', '.')}"
         )
     match = _NUMBER.fullmatch(stripped)
     number_text = match["number"] if match else ""
@@ -128,7 +135,7 @@ def read_answer(text: str, example: str = EXAMPLE) -> Reading | None:
         raise Unreadable("is not a finite number")
     if value and not -_EXPONENT <= value.adjusted() <= _EXPONENT:  # bounded before any arithmetic on it
         raise Unreadable(f"is {'larger' if value.adjusted() > 0 else 'smaller'} than any answer a sheet asks for")
-    remark = f"write a leading zero: 0{number_text}" if number_text.startswith(".") else None
+    remark = f"write a leading zero: 0{number_text.replace('.', mark)}" if number_text.startswith(".") else None
     unit = match["unit"].strip()
     if not unit:
         return Reading(value, None, remark)
@@ -136,6 +143,36 @@ def read_answer(text: str, example: str = EXAMPLE) -> Reading | None:
         return Reading(value, unit_text(unit), remark)
     except DoseCalcError as error:
         raise Unreadable(error.problem.removeprefix(f"'{unit}' ")) from None
+
+
+#: A point that could be a thousands separator, under the decimal comma: exactly three digits after it (and after
+#: each further point), after a first digit other than 0 (``0.375`` can only be a decimal point).
+_THOUSANDS_POINT = re.compile(r"[1-9][0-9]{0,2}(?:\.[0-9]{3})+(?![0-9])", re.ASCII)
+_MARKS = re.compile(r"[0-9.,]*", re.ASCII)
+
+
+def _from_comma(text: str, example: str) -> tuple[str, str]:
+    """An answer written under the decimal comma, with its number in the decimal point dosecalc reads, and the
+    mark it was written with; :class:`Unreadable` for a number that mixes the marks or could be thousands."""
+    head = _MARKS.match(text)
+    digits = head[0] if head else ""
+    if "," in digits and "." in digits:
+        raise Unreadable(
+            f"has both a point and a comma ({digits}); write the decimal comma alone, with no thousands "
+            f"separator, e.g. {example}"
+        )
+    if digits.count(",") > 1:
+        raise Unreadable(f"has more than one comma ({digits}); write one decimal comma, e.g. {example}")
+    if _THOUSANDS_POINT.match(digits):
+        whole = digits.replace(".", "")
+        meant = f"{digits.replace('.', ',')} for the decimal, {whole}" if digits.count(".") == 1 else whole
+        raise Unreadable(
+            f"has a point before three digits ({digits}), which could be a thousands point or a decimal point; "
+            f"write {meant} for the whole number"
+        )
+    if "," not in digits:
+        return text, "."
+    return digits.replace(",", ".") + text[len(digits) :], ","
 
 
 def example(problem: Problem) -> str:
@@ -339,7 +376,7 @@ def mark_one(problem: Problem, text: str | None, convention: Convention, partial
     if text is None or not text.strip():
         return Mark(problem, text, NO_ANSWER, None, None, "no answer", None, 0.0)
     try:
-        reading = read_answer(text, example(problem))
+        reading = read_answer(text, example(problem), convention.decimal)
     except Unreadable as error:
         return Mark(problem, text, UNREADABLE, None, None, f"unreadable: {error}", None, 0.0)
     assert reading is not None

@@ -53,6 +53,8 @@ _DEFAULT_STEPS = tuple((unit, Decimal(step)) for unit, step in _DEFAULT_ROUNDING
 POUNDS = ("exact", "2.2")
 UNIT_RULES = ("strict", "convert")
 METHODS = ("dimensional", "formula", "ratio")
+#: The decimal mark a school writes: "point" (0.37) or "comma" (0,37).
+DECIMALS = ("point", "comma")
 _METHOD_WORDS = {
     "dimensional": "dimensional analysis (factor labelling)",
     "formula": "the formula method (D/H x Q)",
@@ -62,9 +64,12 @@ _METHOD_WORDS = {
 #: Version of the sheet-code format and of the problems it regenerates; a code of another is refused.
 FORMAT_VERSION = 3
 #: The formats this dosecalc reads: 2, an open sheet on its own (still written for one, so that its code and
-#: problems are as before); 3, a sheet of a set or a graded sheet.
-READ_VERSIONS = (2, 3)
+#: problems are as before); 3, a sheet of a set or a graded sheet; 4, any sheet of a school that writes a
+#: decimal comma (format 3's layout, an open sheet on its own allowed too; written only for the decimal comma,
+#: so that every code of formats 2 and 3 still stands for the same sheet).
+READ_VERSIONS = (2, 3, 4)
 _OPEN_SHEET_VERSION = 2
+_COMMA_VERSION = 4
 #: Largest number of problems on a sheet.
 MAX_PROBLEMS = 500
 #: The problem kinds (id, level and maker of each, in order) that the formats above regenerate, as a digest:
@@ -110,6 +115,7 @@ class Convention(NamedTuple):
     method: str = "dimensional"
     partial_unit: int = 50  # percent credit, with --partial, for a right value in another unit of the same kind
     partial_rounding: int = 50  # percent credit, with --partial, for a right value rounded to the wrong place
+    decimal: str = "point"  # the decimal mark answers are written with: "point" (0.37) or "comma" (0,37)
 
     def step(self, unit: str) -> Decimal:
         """The rounding step for answers in ``unit``: ``Decimal("0.1")`` for mL/h by default."""
@@ -126,6 +132,12 @@ class Convention(NamedTuple):
 
     def replace(self, **changes: Any) -> Convention:
         return self._replace(**changes)
+
+    @property
+    def identity(self) -> tuple[Any, ...]:
+        """The rules as a tuple, the decimal mark left out for the decimal point: what a graded sheet's
+        identifier is made from, as it was before schools could choose the decimal comma."""
+        return tuple(self) if self.decimal != "point" else tuple(self)[:-1]
 
     @property
     def name(self) -> str | None:
@@ -156,6 +168,7 @@ class Convention(NamedTuple):
             f"{MARKING_RULE} A unit written after the number is read in any spelling (mg/hr, mg per hour).",
             units,
             f"Worked steps by {_METHOD_WORDS[self.method]}.",
+            *([DECIMAL_COMMA_RULE] if self.decimal == "comma" else []),
         ]
 
     def partial_lines(self) -> list[str]:
@@ -163,6 +176,14 @@ class Convention(NamedTuple):
             f"Partial credit (when marking with partial credit): {self.partial_unit}% for a right value in another "
             f"unit of the same kind, {self.partial_rounding}% for a right value rounded to the wrong place."
         ]
+
+
+#: How a decimal-comma sheet reads answers, as it states it.
+DECIMAL_COMMA_RULE = (
+    "Decimal comma: write 0,37 or 327,0 mg (1,234 is one point two three four), with no thousands separator; "
+    "a decimal point is read too (0.37), except before exactly three digits (1.234, 12.500: a thousands "
+    "point?), which is refused as ambiguous."
+)
 
 
 def _profile(**changes: Any) -> Convention:
@@ -185,7 +206,7 @@ PROFILES: dict[str, Convention] = {
 
 # ---- conventions from TOML ---------------------------------------------------------------------------------
 
-_KEYS = ("pound", "rounding", "round_weight", "units", "method", "partial", "name")
+_KEYS = ("pound", "rounding", "round_weight", "units", "method", "decimal", "partial", "name")
 
 
 def convention_from_mapping(data: Mapping[str, Any], where: str) -> Convention:
@@ -206,6 +227,7 @@ def convention_from_mapping(data: Mapping[str, Any], where: str) -> Convention:
     choice("pound", POUNDS)
     choice("units", UNIT_RULES)
     choice("method", METHODS)
+    choice("decimal", DECIMALS)
     if "round_weight" in data:
         if not isinstance(data["round_weight"], bool):
             raise DoseCalcError(f"{where}: round_weight must be true or false")
@@ -314,15 +336,17 @@ def _checksum(value: int, length: int) -> int:
 
 def encode(spec: SheetSpec) -> str:
     """The sheet code of ``spec``: groups of four Crockford base32 characters. An open sheet on its own is
-    written in format 2, as before; a sheet of a set or a graded sheet in format 3."""
+    written in format 2, as before; a sheet of a set or a graded sheet in format 3; any sheet under the decimal
+    comma in format 4 (format 3's layout, the version standing for the decimal comma)."""
     bits = _Bits()
-    if not spec.graded and not spec.in_set:
+    comma = spec.convention.decimal == "comma"
+    if not spec.graded and not spec.in_set and not comma:
         bits.put(_OPEN_SHEET_VERSION, 4)
         bits.put(spec.level or 0, 2)
         bits.put(spec.size - 1, 9)
         _put_seed(bits, spec.seed)
     else:
-        bits.put(FORMAT_VERSION, 4)
+        bits.put(_COMMA_VERSION if comma else FORMAT_VERSION, 4)
         bits.put(int(spec.graded), 1)
         bits.put(spec.group, 2)
         bits.put(spec.level or 0, 2)
@@ -391,7 +415,8 @@ def decode(code: str, fingerprint: int, *, field: str = "sheet", key_print: int 
     if version not in READ_VERSIONS:
         raise DoseCalcError(
             f"{quote(code)} was made by sheet format {version}; this dosecalc reads formats "
-            f"{' and '.join(map(str, READ_VERSIONS))}: mark it with the dosecalc version that made the sheet",
+            f"{', '.join(map(str, READ_VERSIONS[:-1]))} and {READ_VERSIONS[-1]}: "
+            "mark it with the dosecalc version that made the sheet",
             field=field,
         )
     try:
@@ -436,7 +461,8 @@ def _unpack(payload: int, length: int) -> SheetSpec:
     """The spec packed in a checked payload of this format; :class:`ValueError` when it holds no valid spec."""
     bits = _Bits(payload, length)
     version = bits.take(4)  # checked by the caller
-    graded, group = (bits.take(1), bits.take(2)) if version == FORMAT_VERSION else (0, 0)
+    layered = version in (FORMAT_VERSION, _COMMA_VERSION)  # format 3's layout
+    graded, group = (bits.take(1), bits.take(2)) if layered else (0, 0)
     level = bits.take(2)
     count = bits.take(9) + 1
     seed, ident, key_print = 0, None, 0
@@ -450,8 +476,9 @@ def _unpack(payload: int, length: int) -> SheetSpec:
         variants, variant = bits.take(7) + 1, bits.take(7) + 1
     elif group == 2:
         student = bits.take(32)
-    if version == FORMAT_VERSION and (group == 3 or (not graded and not group) or variant > variants):
-        raise ValueError("not a valid sheet")  # an open sheet on its own is written in format 2 only
+    alone = version == FORMAT_VERSION and not graded and not group  # an open sheet on its own: format 2 or 4
+    if layered and (group == 3 or alone or variant > variants):
+        raise ValueError("not a valid sheet")
     pound = POUNDS[bits.take(1)]
     round_weight = bool(bits.take(1))
     units = UNIT_RULES[bits.take(1)]
@@ -461,7 +488,10 @@ def _unpack(payload: int, length: int) -> SheetSpec:
     fingerprint = bits.take(16)
     if bits.length or method_index >= len(METHODS) or count > MAX_PROBLEMS or max(partial_unit, partial_rounding) > 100:
         raise ValueError("not a valid sheet")
-    convention = Convention(pound, rounding, round_weight, units, METHODS[method_index], partial_unit, partial_rounding)
+    decimal = "comma" if version == _COMMA_VERSION else "point"
+    convention = Convention(
+        pound, rounding, round_weight, units, METHODS[method_index], partial_unit, partial_rounding, decimal
+    )
     return SheetSpec(seed, count, level or None, convention, fingerprint, variants, variant, student, ident, key_print)
 
 

@@ -102,6 +102,13 @@ PUMP_ROUNDING = Field(
     kind="choice",
     choices=(("0.1", "0.1 mL/h"), ("1", "whole mL/h")),
 )
+DECIMAL = Field(
+    "decimal",
+    "Decimal mark",
+    "How answers write a decimal: under the comma, 0,37 is read and 1.234 refused as ambiguous.",
+    kind="choice",
+    choices=(("point", "point: 0.37"), ("comma", "comma: 0,37")),
+)
 COUNT = Field("count", "Number of problems", "A whole number from 1 to 500.", kind="whole")
 SEED = Field(
     "seed", "Sheet number (seed)", "The same number gives the same sheets. Blank: a new random number, shown here.",

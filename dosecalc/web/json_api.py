@@ -157,6 +157,7 @@ class ExercisesQuery(BaseModel):
     conventions: Annotated[Text, Field(description="A built-in profile, by name")] = "standard"
     pound: Text | None = None
     pump_rounding: Text | None = None
+    decimal: Annotated[Text | None, Field(description="point (0.37) or comma (0,37)")] = None
     key: bool = False
     students: Annotated[list[Text] | None, Field(max_length=MAX_STUDENTS, description="One sheet each")] = None
 
@@ -184,6 +185,7 @@ class MarkRequest(BaseModel):
     conventions: Text | None = None
     pound: Text | None = None
     pump_rounding: Text | None = None
+    decimal: Text | None = None
     partial: bool = False
 
 

@@ -181,8 +181,9 @@ NEW_SHEET_FIELDS = (
     f.Field("count", "Number of problems", f"From 1 to {20}.", kind="whole"),
     f.LEVEL,
     f.CONVENTIONS,
+    f.DECIMAL,
 )
-NEW_SHEET_DEFAULTS = {"count": "5", "level": "", "conventions": "standard"}
+NEW_SHEET_DEFAULTS = {"count": "5", "level": "", "conventions": "standard", "decimal": "point"}
 #: Most problems on a new practice sheet (a teacher's sheet code may name more).
 MAX_PRACTICE = 20
 
@@ -290,14 +291,23 @@ async def practice_marks(request: Request, folder: Folder, key: ServerKey) -> HT
             errors={"": str(error)}, marks=None,
         )  # fmt: skip
     assert isinstance(marks, Marks)  # answers given as a mapping are one student's
+    sheet_view = views.sheet(marks.sheet)
+    counted = views.answered(marks.sheet, given)
+    unreadable = views.unreadable(marks)
+    if unreadable:  # refused before marking: the answers stay in their fields, each message beside its field
+        return page(
+            request, "practice_sheet.html", 422, title="Practice sheet: an answer cannot be read", sheet=sheet_view,
+            given=given, errors=unreadable, marks=None, answered=counted,
+        )  # fmt: skip
     return page(
         request,
         "practice_sheet.html",
         title="Practice sheet, marked",
-        sheet=views.sheet(marks.sheet),
+        sheet=sheet_view,
         given=given,
         errors={},
         marks=views.marks(marks, withheld=marks.sheet.graded),
+        answered=counted,
     )
 
 
@@ -313,7 +323,8 @@ VARIANTS = f.Field(
     "category gives every student their own numbers (not with students).",
     kind="whole",
 )  # fmt: skip
-TEACHER_FIELDS = (f.COUNT, f.LEVEL, f.CONVENTIONS, f.SEED, STUDENTS, VARIANTS)
+TEACHER_FIELDS = (f.COUNT, f.LEVEL, f.CONVENTIONS, f.DECIMAL, f.SEED, STUDENTS, VARIANTS)
+TEACHER_DEFAULTS = {"count": "10", "conventions": "standard", "decimal": "point"}
 #: (format, label, answer key) of each download.
 DOWNLOADS = (
     ("html", "worksheet (HTML)", False),
@@ -366,7 +377,7 @@ def _teacher_page(
         "login": key is not None,
     }
     if form is None:
-        typed = {**{field.name: "" for field in TEACHER_FIELDS}, "count": "10", "conventions": "standard"}
+        typed = {field.name: "" for field in TEACHER_FIELDS} | TEACHER_DEFAULTS
         return page(request, "teacher.html", fields=TEACHER_FIELDS, typed=typed, errors={}, result=None, **context)
     if not str(form.get("seed") or "").strip():  # a new sheet number, shown in the form so it can be noted
         form = {**_typed(form, TEACHER_FIELDS), "seed": str(secrets.randbelow(10**9))}
@@ -485,7 +496,7 @@ async def teacher_sheet(request: Request, folder: Folder, key: Teacher) -> Respo
     form = await _form(request)
     fmt_field = f.Field("format", "Format", kind="choice")
     key_field = f.Field("key", "Answer key", kind="check")
-    fields = (f.COUNT, f.LEVEL, f.CONVENTIONS, f.SEED, VARIANTS, fmt_field, key_field)
+    fields = (f.COUNT, f.LEVEL, f.CONVENTIONS, f.DECIMAL, f.SEED, VARIANTS, fmt_field, key_field)
     arguments = f.read(form, fields, also=("students",))
     names = [str(name) for name in form.getlist("students")]
     if len(names) > f.MAX_LINES or any(len(name) > f.MAX_TEXT for name in names):
@@ -511,6 +522,84 @@ async def teacher_sheet(request: Request, folder: Folder, key: Teacher) -> Respo
         media_type=row.media_type + ("" if row.binary else "; charset=utf-8"),
         headers={"content-disposition": f'attachment; filename="{name}.{row.suffix}"'},
     )
+
+
+#: Most students one upload of answers marks on the teacher's page (as many as its form makes sheets for).
+MAX_MARKED = f.MAX_LINES
+
+
+async def _upload(request: Request) -> dict[str, bytes]:
+    """The fields of a file-upload form (multipart/form-data), read with the standard library's MIME parser:
+    name -> bytes. The body is already bounded by the guard (64 KB)."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    kind = request.headers.get("content-type", "")
+    if not kind.lower().startswith("multipart/form-data") or "boundary=" not in kind:
+        raise DoseCalcError("send the answers file from the form (a file upload)", field="answers")
+    body = await request.body()
+    head = f"Content-Type: {kind}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1", "replace")
+    message = BytesParser(policy=HTTP).parsebytes(head + body)
+    if not message.is_multipart():
+        raise DoseCalcError("is not a file upload this page reads", field="answers")
+    fields: dict[str, bytes] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if isinstance(name, str) and name not in fields:
+            payload = part.get_payload(decode=True)
+            fields[name] = payload if isinstance(payload, bytes) else b""
+    return fields
+
+
+def _class_marks(folder: Path | None, key: TeacherKey | None, fields: Mapping[str, bytes]) -> dict[str, Any]:
+    """The uploaded answers marked: the gradebook, the item analysis and each student's feedback."""
+    import tempfile
+
+    from ..files import read_csv_rows
+    from ..results import ClassMarks
+    from ..teaching.marking import read_answer_rows
+
+    data = fields.get("answers", b"")
+    if not data.strip():
+        raise DoseCalcError("choose the answers file (CSV) to mark", field="answers")
+    code = fields.get("sheet", b"").decode("utf-8", "replace").strip()[: f.MAX_TEXT] or None
+    partial = fields.get("partial", b"") in (b"on", b"true", b"1")
+    with tempfile.TemporaryDirectory(prefix="dosecalc-") as place:
+        path = Path(place) / "answers.csv"
+        path.write_bytes(data)
+        try:
+            readings, _ = read_answer_rows(read_csv_rows(path, "answers"), "the answers file")
+            if len(readings) > MAX_MARKED:
+                raise DoseCalcError(
+                    f"names {len(readings)} students; this page marks at most {MAX_MARKED} at once (the command "
+                    "line's check marks any number)",
+                    field="answers",
+                )
+            marked = api.mark(path, sheet=code, partial=partial, teacher_key=key, regimens_dir=folder)
+        except DoseCalcError as error:
+            raise DoseCalcError(error.problem.replace(str(path), "the answers file"), field=error.field) from None
+    whole = marked if isinstance(marked, ClassMarks) else ClassMarks((marked,))
+    return views.class_marks(whole)
+
+
+@router.post("/teacher/marks", response_class=HTMLResponse)
+async def teacher_marks(request: Request, folder: Folder, key: Teacher) -> HTMLResponse:
+    """A class's answers file, uploaded, marked as ``dosecalc check`` marks it (graded sheets with the server's
+    key, their answers and steps shown: this is the teacher's page): the gradebook, the item analysis and each
+    student's feedback page, to print and hand back."""
+    from starlette.concurrency import run_in_threadpool
+
+    fields: dict[str, bytes] = {}
+    try:
+        fields = await _upload(request)
+        result = await run_in_threadpool(_class_marks, folder, key, fields)
+    except DoseCalcError as error:
+        form = {"sheet": fields.get("sheet", b"").decode("utf-8", "replace")[: f.MAX_TEXT] if fields else ""}
+        return page(
+            request, "teacher_marks.html", 422, title="Mark a class", errors={error.field or "": error.problem},
+            result=None, typed=form,
+        )  # fmt: skip
+    return page(request, "teacher_marks.html", title="Marks and feedback", errors={}, result=result, typed={})
 
 
 @router.get("/teacher/handout")

@@ -7,6 +7,7 @@ is escaped where it is drawn.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..columns import DOSE_COLUMNS
@@ -31,7 +32,7 @@ from ..wording import words
 
 if TYPE_CHECKING:
     from ..dosing import DoseFigures
-    from ..results import CardDetail, CardList, DoseTable, Marks, ScheduleTable, Sheet, SimulationTable
+    from ..results import CardDetail, CardList, ClassMarks, DoseTable, Marks, ScheduleTable, Sheet, SimulationTable
 
 
 def _steps(rows: list[DoseFigures]) -> list[dict[str, Any]]:
@@ -117,6 +118,25 @@ def sheet(result: Sheet) -> dict[str, Any]:
     }
 
 
+def answered(result: Sheet, given: Mapping[int, str]) -> dict[str, Any]:
+    """How many of the sheet's problems have an answer typed, and which have none."""
+    missing = [p.number for p in result.problems if not str(given.get(p.number) or "").strip()]
+    return {"answered": len(result.problems) - len(missing), "out_of": len(result.problems), "unanswered": missing}
+
+
+def unreadable(result: Marks) -> dict[str, str]:
+    """The answers that cannot be read, keyed by their field (``answer-3``): what was typed and why, so that
+    the form comes back with the text kept and the message beside it, before any answer is marked."""
+    from ..errors import quote
+    from ..teaching.marking import UNREADABLE
+
+    return {
+        f"answer-{m.problem.number}": f"{quote((m.given or '').strip())} {m.reason.removeprefix('unreadable: ')}"
+        for m in result.marks
+        if m.status == UNREADABLE
+    }
+
+
 def marks(result: Marks, *, withheld: bool = False) -> dict[str, Any]:
     """The marks to show; ``withheld`` (a graded sheet): right, wrong or unreadable only, without the answer,
     the error it matches, the feedback that names the answer, or the worked steps."""
@@ -140,4 +160,22 @@ def marks(result: Marks, *, withheld: bool = False) -> dict[str, Any]:
             }
             for m in result.marks
         ],
+    }
+
+
+def class_marks(result: ClassMarks) -> dict[str, Any]:
+    """A class marked, for the teacher's page: the gradebook and item analysis as tables, the students who
+    could not be marked, and each student's feedback (an escaped fragment, as ``check --feedback`` writes it)."""
+    from markupsafe import Markup
+
+    from ..render.html import feedback_section
+    from ..render.rows import gradebook_body, items_body, shown
+
+    grade_headers, grade_rows = gradebook_body(result)
+    item_headers, item_rows = items_body(result.item_analysis())
+    return {
+        "gradebook": {"headers": grade_headers, "rows": grade_rows},
+        "analysis": {"headers": item_headers, "rows": item_rows},
+        "refused": [shown(str(refused)) for refused in result.refused],
+        "feedback": [Markup(feedback_section(marks)) for marks in result.students],  # escaped by feedback_section
     }

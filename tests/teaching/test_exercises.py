@@ -578,7 +578,7 @@ def test_conventions_change_the_answers_exactly_as_stated() -> None:
     [
         ("answer\n1\n", 2, "error: ANSWERS.csv: the answers file has no header this reads"),
         ("problem,answer\n1,10,5\n", 1, "more cells than the header"),
-        ('problem,answer\n1,"10,5"\n', 1, "uses a comma inside a number (10,5)"),
+        ('problem,answer\n1,"10,5"\n', 1, "uses a decimal comma (10,5); this sheet reads a decimal point: write 10.5"),
         ("problem,answer\n999999999999999999999,1\n", 1, "is not a problem number"),
         ("problem,answer\n12,1\n", 1, "problem 12 is not on this 10-problem sheet"),
     ],

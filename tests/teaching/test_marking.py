@@ -639,9 +639,9 @@ def test_a_code_from_other_cards_is_refused(tmp_path: Path, card_folder: Path) -
     ("spec", "constant", "made_by"),
     [
         (SheetSpec(4, 3, None, STANDARD, 123), "_OPEN_SHEET_VERSION", 1),  # an open sheet on its own: format 2
-        (SheetSpec(4, 3, None, STANDARD, 123, variants=3, variant=2), "FORMAT_VERSION", 4),  # a variant: format 3
+        (SheetSpec(4, 3, None, STANDARD, 123, variants=3, variant=2), "FORMAT_VERSION", 5),  # a variant: format 3
     ],
-    ids=["older-than-2", "newer-than-3"],
+    ids=["older-than-2", "newer-than-4"],
 )
 def test_a_code_of_another_format_version_is_refused(spec: SheetSpec, constant: str, made_by: int) -> None:
     from dosecalc.teaching import sheets
@@ -654,7 +654,7 @@ def test_a_code_of_another_format_version_is_refused(spec: SheetSpec, constant: 
     finally:
         setattr(sheets, constant, original)
     assert sheets.decode(code, 123) == spec
-    with pytest.raises(DoseCalcError, match=f"made by sheet format {made_by}; this dosecalc reads formats 2 and 3"):
+    with pytest.raises(DoseCalcError, match=f"made by sheet format {made_by}; this dosecalc reads formats 2, 3 and 4"):
         sheets.decode(other, 123)
 
 
