@@ -495,6 +495,44 @@ def test_hostile_card_text_never_yields_invalid_xml_markup_or_control_codes(fmt:
         assert q["answers"][0].value == Decimal("10.9")
 
 
+#: Format characters that reorder or hide text: the bidi embeddings and overrides (U+202A-U+202E), the isolates
+#: (U+2066-U+2069), a zero-width space, a byte-order mark, and a line separator (category Zl).
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\ufeff"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_bidi_overrides_and_format_characters_from_python_text_never_reach_an_export(fmt: str) -> None:
+    import unicodedata
+
+    # a card made in Python (not loaded from a file, where they are refused) whose text would show
+    # "gnp.exe" reversed around the number: every format character is removed, the letters kept in order
+    title = f"pump\u202erate{BIDI}"
+    sheet = _sheet(
+        _problem(
+            question=f"What is the pump rate\u202e in mL/h?\u2028Next line{BIDI}",
+            kind=title,
+            steps=(f"pump rate\u2066: 10.8625 mL/h{BIDI}",),
+            errors=((f"the rate cap\u202d ignored{BIDI}", 12.5),),
+        )
+    )
+    data = sheet.to_bytes(fmt)
+    texts = unzip(data) if fmt in ("canvas", "qti21") else {"file": data}
+    for name, raw in texts.items():
+        text = raw.decode("utf-8")
+        found = sorted({f"U+{ord(ch):04X}" for ch in text if unicodedata.category(ch) in ("Cf", "Zl", "Zp")})
+        assert found == [], (name, found)
+    joined = "".join(raw.decode("utf-8") for raw in texts.values())
+    assert "the pump rate in mL/h?" in joined, fmt
+    if fmt != "canvas":  # Canvas holds no distractors
+        assert "the rate cap ignored" in joined, fmt
+    if fmt == "moodle":
+        [q] = read_moodle(data.decode())
+        assert "in mL/h?<br/>Next line" in q.text  # the line separator is a line break
+    if fmt == "gift":
+        [q] = read_gift(data.decode())
+        assert "in mL/h?<br/>Next line" in q["text"]  # a line break in HTML, the GIFT question one line
+
+
 def test_hostile_card_text_keeps_qti21_valid(schemas: tuple[object, object]) -> None:
     _validate(_hostile_sheet().to_bytes("qti21"), schemas)
 
