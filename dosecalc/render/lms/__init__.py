@@ -111,10 +111,18 @@ def right_answers(q: Question) -> list[tuple[str, str]]:
 
 def question_html(q: Question, unit_typed: bool = False) -> str:
     """The question as a student sees it: the problem, the unit and rounding asked (and, where the platform
-    grades the unit typed after the number, that it must be typed), and the disclaimer. No sheet code: a
-    student would get the key from an open one; the code goes to the question's hidden metadata."""
+    grades the unit typed after the number, that it must be typed, and the spellings it reads), and the
+    disclaimer. No sheet code: a student would get the key from an open one; the code goes to the question's
+    hidden metadata."""
     step = plain(q.problem.step)
-    typed = f" Type the unit after the number (e.g. 10.9 {html_text(q.unit)})." if unit_typed else ""
+    typed = ""
+    if unit_typed:
+        names = [u.shown for u in q.units if u.multiplier == 1]
+        also = f" (also read: {', '.join(names[1:])})" if len(names) > 1 else ""
+        typed = html_text(
+            f" Type the unit after the number (e.g. 10.9 {q.unit}), spelled {q.unit}{also}: any other spelling of "
+            "it, capitals changed included, is not read here and scores nothing."
+        )
     return (
         f"<p>{html_text(q.problem.question)}</p>"
         f"<p>Give the answer in {html_text(q.unit)}, rounded half up to {html_text(step)} {html_text(q.unit)}."
