@@ -292,3 +292,96 @@ def qti_bounds(rule: QtiRule) -> list[tuple[Decimal, Decimal, str]]:
             )
         )
     return found
+
+
+# ---- Moodle's grading of a numerical question, as its code does it ------------------------------------------
+# From moodle/moodle, question/type/numerical: questiontype.php (save_units, make_answer_processor,
+# qtype_numerical_answer_processor::apply_units), question.php (get_matching_answer, apply_unit_penalty,
+# qtype_numerical_answer::get_tolerance_interval) and renderer.php (specific_feedback), in PHP's doubles.
+
+#: PHP's ``precision`` ini setting (14): a float stored as text keeps 14 significant digits, and Moodle's
+#: tolerances are widened by 10^-14 (MDL-3225).
+PHP_PRECISION = 14
+UNIT_INCORRECT = "<p>You did not give the correct unit.</p>"  # lang string unitincorrect, as the renderer adds it
+
+
+def _php_stored(value: float) -> float:
+    """A PHP float saved to the database and read back: as text with ``precision`` significant digits."""
+    return float(f"{value:.{PHP_PRECISION}G}")
+
+
+class MoodleGrade(NamedTuple):
+    fraction: float
+    feedback: str  # the matching answer's feedback, then Moodle's own line when the unit is not one it knows
+    answer: Answer | None
+    unit_known: bool
+
+
+def moodle_units(q: MoodleQuestion) -> dict[str, float]:
+    """The units as the question holds them once imported: names trimmed (``getpath`` on import), a unit with
+    an empty name or multiplier left out, a name given twice kept once, the first (``save_units``)."""
+    units: dict[str, float] = {}
+    for name, multiplier in q.units:
+        name = name.strip()
+        if name and multiplier and name not in units:
+            units[name] = _php_stored(float(multiplier))
+    return units
+
+
+def moodle_apply_units(response: str, units: dict[str, float]) -> tuple[float | None, str, float | None]:
+    """``qtype_numerical_answer_processor::apply_units`` (units after the number): every space removed, the
+    exponent forms made ``e``, commas read as Moodle reads them, the leading number taken and the rest of the
+    text matched, exactly, against the unit names; the multiplier is 1 / the unit's."""
+    response = response.replace(" ", "")
+    response = re.sub(r"(?:e|E|(?:x|\*|×)10(?:\^|\*\*))([+-]?\d+)", r"e\1", response)
+    thousands = "." in response or response.count(",") > 1  # then a comma separates thousands, else it is a point
+    response = response.replace(",", "" if thousands else ".")
+    match = re.match(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[-+]?\d+)?", response)
+    if not match:
+        return None, "", None
+    unit = response[match.end() :]
+    multiplier = 1 / units[unit] if unit in units else None
+    return float(match[0]), unit, multiplier
+
+
+def _within(answer: Answer, value: float) -> bool:
+    """``qtype_numerical_answer::within_tolerance``, nominal tolerance (type 2), with the answer and the
+    tolerance as saved (``apply_unit`` gives a float, stored as text)."""
+    epsilon = 10.0**-PHP_PRECISION
+    centre, tolerance = _php_stored(float(answer.value)), abs(_php_stored(float(answer.tolerance)))
+    tolerance = tolerance + epsilon * max(abs(tolerance), abs(centre), epsilon)
+    return centre - tolerance <= value <= centre + tolerance
+
+
+def moodle_grade(q: MoodleQuestion, response: str) -> MoodleGrade:
+    """A response typed in the box (unit after the number, ``showunits`` 0) graded and given feedback as
+    Moodle does: for each answer in the file's order, the value scaled by its unit's multiplier, then the
+    number alone (the unit then wrong); the unit penalty on a wrong unit; the answer's feedback, and Moodle's
+    "You did not give the correct unit" when unit grading is on and the unit is not one of the question's."""
+    units = moodle_units(q)
+    value, unit, multiplier = moodle_apply_units(response, units)
+    known = unit in units
+    found: Answer | None = None
+    unit_right = False
+    if value is not None:
+        scaled = value * multiplier if multiplier is not None else value
+        for answer in q.answers:
+            if _within(answer, scaled):
+                found, unit_right = answer, multiplier is not None
+                break
+            if _within(answer, value):
+                found, unit_right = answer, False
+                break
+    fraction = 0.0
+    if found is not None:
+        fraction = float(found.fraction) / 100
+        if not unit_right:
+            if q.unitgradingtype == 1:
+                fraction -= float(q.unitpenalty) * fraction
+            elif q.unitgradingtype == 2:
+                fraction -= float(q.unitpenalty)
+            fraction = max(fraction, 0.0)
+    feedback = found.feedback if found is not None else ""
+    if q.unitgradingtype and not known:
+        feedback += UNIT_INCORRECT
+    return MoodleGrade(fraction, feedback, found, known)

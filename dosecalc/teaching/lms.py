@@ -21,11 +21,19 @@ another place or cut off (that value exactly), then the powers of ten, 60 and th
 or left out) is left out, so that a right answer is never graded as an error, and any answer inside a written
 distractor is the one ``check`` names by that distractor's error.
 
-**Units.** The asked unit has multiplier 1, and so do its other spellings (``mL/hr``). A value in another unit
-of the same kind (0.4 mg/min for 24 mg/h) scores only when the profile converts units (``units = "convert"``):
-those units are listed with Moodle's multiplier (a value in that unit divided by it is the value in the asked
-unit: mg/min for mg/h is 1/60). Under ``units = "strict"`` they are not listed, and the right value in such a
-unit is a distractor whose feedback says the unit is wrong.
+**Units.** The asked unit has multiplier 1, and so do its other spellings (``mL/hr``, ``mL per h``). A value in
+another unit of the same kind (0.4 mg/min for 24 mg/h) scores only when the profile converts units (``units =
+"convert"``): those units are listed with Moodle's multiplier (a value in that unit divided by it is the value in
+the asked unit: mg/min for mg/h is 1/60). Under ``units = "strict"`` the right value in such a unit is wrong,
+said to be in another unit (:attr:`Question.others`): Moodle, which reads the unit, is given those units with
+the multiplier negated and a 0 % answer at minus the key (:mod:`dosecalc.render.lms.moodle`); the formats that
+read a number only get it as a distractor (the value in that unit), when no error before it is near.
+
+**Spellings.** Moodle takes the text after the number, with every space removed, as the unit, and matches it
+exactly against the names listed (``qtype_numerical_answer_processor::apply_units``): ``mg per h`` is the
+name ``mgperh``, and ``MG/H`` matches nothing. So each question lists what :func:`spellings` gives (each part's
+symbol and short forms, ``/`` or ``per`` between parts, a unit of one part by its words too: ``milligrams``)
+and says that no other spelling is read there; ``check`` reads more (any letter case, words in any unit).
 """
 
 from __future__ import annotations
@@ -62,16 +70,46 @@ SAME_KIND: dict[str, tuple[str, ...]] = {
     "h": ("min",),
     "kg": ("g",),
 }
-#: Other spellings of each part of a unit that dosecalc's parser reads as that part.
+#: Other spellings of each part of a unit that dosecalc's parser reads as that part, written in a unit of parts.
 _SPELLINGS: dict[str, tuple[str, ...]] = {"h": ("h", "hr"), "mL": ("mL", "ml"), "gtt": ("gtt", "drops")}
+#: A unit of one part may be written in words too, as dosecalc's parser reads them (``milligrams``).
+_WORDS: dict[str, tuple[str, ...]] = {
+    "mg": ("mg", "milligram", "milligrams"),
+    "mcg": ("mcg", "microgram", "micrograms"),
+    "g": ("g", "gram", "grams"),
+    "kg": ("kg", "kilogram", "kilograms"),
+    "mL": ("mL", "ml", "milliliter", "milliliters", "millilitre", "millilitres"),
+    "L": ("L", "liter", "liters", "litre", "litres"),
+    "h": ("h", "hr", "hrs", "hour", "hours"),
+    "min": ("min", "mins", "minute", "minutes"),
+}
 
 
 class Unit(NamedTuple):
     """A unit the answer may be written in, with Moodle's multiplier: a value in this unit divided by the
-    multiplier is the value in the asked unit (mg/min for mg/h: 1/60)."""
+    multiplier is the value in the asked unit (mg/min for mg/h: 1/60). ``name`` is the unit as Moodle matches
+    it, with no spaces (Moodle removes every space from a response); ``typed`` as a person writes it."""
 
     name: str
     multiplier: Decimal
+    typed: str = ""
+
+    @property
+    def shown(self) -> str:
+        return self.typed or self.name
+
+
+class Other(NamedTuple):
+    """Another unit of the same kind, under ``units = "strict"``: the right value in it is wrong, and said to
+    be in another unit. ``multiplier`` as :class:`Unit`'s; ``error`` in words, as ``check`` names it."""
+
+    unit: str
+    multiplier: Decimal
+    error: str
+
+    @property
+    def spellings(self) -> tuple[Unit, ...]:
+        return tuple(Unit(typed.replace(" ", ""), self.multiplier, typed) for typed in spellings(self.unit))
 
 
 class Distractor(NamedTuple):
@@ -106,6 +144,7 @@ class Question(NamedTuple):
     accepted: tuple[Accepted, ...]  # what the rule accepts: the key, the interval one place beyond, finer points
     units: tuple[Unit, ...]  # the asked unit first
     distractors: tuple[Distractor, ...]
+    others: tuple[Other, ...]  # under units = "strict": the other units of the kind, whose right value is wrong
     unit_penalty: Decimal  # the share of the mark lost where a platform cannot confirm the unit: all of it, as
     # check marks a number in a unit other than the one it names wrong
 
@@ -181,9 +220,19 @@ def variant_seed(seed: int, variant: int) -> int:
 
 
 def spellings(unit: str) -> list[str]:
-    """The asked unit first, then its other spellings dosecalc reads as the same unit (``mL/hr``)."""
-    parts = [_SPELLINGS.get(part, (part,)) for part in unit.split("/")]
-    return ["/".join(combination) for combination in itertools.product(*parts)]
+    """The unit first, then the other spellings a platform that matches unit text exactly is given, each read
+    by dosecalc as the same unit: each part's symbol and short forms (``mL/hr``), ``/`` or `` per `` between
+    parts (``mL per h``), and a unit of one part in words (``milligrams``)."""
+    parts = unit.split("/")
+    if len(parts) == 1:
+        return list(_WORDS.get(unit, (unit,)))
+    forms = [_SPELLINGS.get(part, (part,)) for part in parts]
+    separators = itertools.product(("/", " per "), repeat=len(parts) - 1)
+    found = []
+    for between in separators:
+        for words in itertools.product(*forms):
+            found.append("".join(w + s for w, s in zip(words, (*between, ""), strict=True)))
+    return found
 
 
 def _decimal(value: float) -> Decimal:
@@ -197,10 +246,27 @@ def _multiplier(asked: str, other: str) -> Decimal:
 
 
 def _units(problem: Problem, convert: bool) -> tuple[Unit, ...]:
-    units = [Unit(name, Decimal(1)) for name in spellings(problem.unit)]
+    names = [(name, Decimal(1)) for name in spellings(problem.unit)]
     if convert:
-        units += [Unit(other, _multiplier(problem.unit, other)) for other in SAME_KIND.get(problem.unit, ())]
-    return tuple(units)
+        for other in SAME_KIND.get(problem.unit, ()):
+            names += [(name, _multiplier(problem.unit, other)) for name in spellings(other)]
+    return tuple(Unit(typed.replace(" ", ""), multiplier, typed) for typed, multiplier in names)
+
+
+def _another_unit(problem: Problem, other: str) -> str:
+    return (
+        f"answered in another unit: the right value in {other}, but the question asks for {problem.unit} "
+        "and this sheet marks answers in the unit asked"
+    )
+
+
+def _others(problem: Problem, convert: bool) -> tuple[Other, ...]:
+    if convert:
+        return ()
+    return tuple(
+        Other(other, _multiplier(problem.unit, other), _another_unit(problem, other))
+        for other in SAME_KIND.get(problem.unit, ())
+    )
 
 
 def distractors(problem: Problem, convert: bool) -> tuple[Distractor, ...]:
@@ -242,10 +308,7 @@ def distractors(problem: Problem, convert: bool) -> tuple[Distractor, ...]:
     if not convert:
         for other in SAME_KIND.get(problem.unit, ()):
             multiplier = _multiplier(problem.unit, other)
-            words = (
-                f"answered in another unit: the right value in {other}, but the question asks for {problem.unit} "
-                "and this sheet marks answers in the unit asked"
-            )
+            words = _another_unit(problem, other)
             keep(Distractor(_decimal(float(key * multiplier)), half * multiplier, words, other))
     return tuple(kept)
 
@@ -274,6 +337,7 @@ def question(problem: Problem, made: Made, category: str, name: str, variant: in
         accepted(problem),
         _units(problem, convert),
         distractors(problem, convert),
+        _others(problem, convert),
         Decimal(1),
     )
 

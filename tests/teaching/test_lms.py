@@ -22,14 +22,16 @@ from dosecalc.errors import DoseCalcError
 from dosecalc.results import Sheet, Variants
 from dosecalc.teaching import lms
 from dosecalc.teaching.exercises import Problem
-from dosecalc.teaching.marking import diagnose, is_right, key_value, mark_one
+from dosecalc.teaching.marking import accepted, diagnose, is_right, key_value, mark_one
 from dosecalc.teaching.sheets import PROFILES, SheetSpec, decode, fingerprint
 from dosecalc.units import convert_text, unit_text
 from dosecalc.wording import MARKING_RULE
 
 from ..lms_readers import (
+    UNIT_INCORRECT,
     evaluate,
     grade,
+    moodle_grade,
     qti_bounds,
     qti_grade,
     read_canvas,
@@ -81,7 +83,11 @@ def test_golden_moodle_export_of_a_small_sheet() -> None:
     [q] = read_moodle(sheet.as_text("moodle"))
     assert q.category == "$course$/dosecalc/level 2/pump-rate"
     assert q.idnumber == f"{sheet.code} #1" and q.name == "01 pump-rate (level 2)"
-    key, more, *wrong = q.answers
+    # strict units: first, the right value in mL/min, which Moodle knows by the negated multiplier: at minus the
+    # key, -10.9, with half the step, 0.05, either side (a response in mL/min divided by -1/60 lands there)
+    elsewhere, key, more, *wrong = q.answers
+    assert (elsewhere.value, elsewhere.tolerance, elsewhere.fraction) == (Decimal("-10.9"), Decimal("0.05"), 0)
+    assert "answered in another unit: the right value in mL/min" in elsewhere.feedback
     # 10.8625 rounded half up to 0.1 = 10.9: the key, exactly (tolerance 0). One place beyond, at 0.01: 10.86, with
     # a twentieth of the step, 0.005, either side. 10.8625 at 0.001 is 10.863 and at 0.0001 itself, both inside
     # [10.855, 10.865): no further right answer.
@@ -95,8 +101,8 @@ def test_golden_moodle_export_of_a_small_sheet() -> None:
     # x100: 1086.25 (tol 5.43125); /100: 0.108625 (tol 0.1) meets /1000's [-0.0891375, 0.1108625]: left out;
     # x10: 108.625 (tol 0.543125); /10: 1.08625 (tol 0.1); x60: 651.75 (tol 3.25875);
     # /60: 0.18104166... (tol 0.1) meets /1000's interval: left out;
-    # strict units: the right value in mL/min, 10.9 / 60 = 0.181666666667, lies in /60's interval [0.081, 0.281]
-    # (left out, but check names an answer there by it first): left out too
+    # the right value in mL/min as a bare number, 10.9 / 60 = 0.181666666667, lies in /60's interval
+    # [0.081, 0.281] (left out, but check names an answer there by it first): no distractor for it
     assert [(a.value, a.tolerance) for a in wrong] == [
         (Decimal("12.5"), Decimal("0.1")),
         (Decimal("11"), Decimal("0")),
@@ -113,11 +119,18 @@ def test_golden_moodle_export_of_a_small_sheet() -> None:
     assert "the rate cap ignored" in wrong[0].feedback and "rounded to 1 mL/h, not 0.1" in wrong[1].feedback
     assert "rounded to 10 mL/h" in wrong[2].feedback
     assert "cut off" in wrong[3].feedback and "factor of 1,000" in wrong[4].feedback
-    # strict: the asked unit and its spellings only, multiplier 1; a bare number is read in the asked unit
-    assert q.units == [(name, Decimal(1)) for name in ("mL/h", "mL/hr", "ml/h", "ml/hr")]
+    # strict: the asked unit and its spellings at multiplier 1, with "per" as Moodle reads it (every space
+    # removed); then mL/min's spellings at minus its multiplier, 1/60
+    spelled = ["mL/h", "mL/hr", "ml/h", "ml/hr", "mLperh", "mLperhr", "mlperh", "mlperhr"]
+    minutes = [("mL/min", "-0.0166666666666667"), ("ml/min", "-0.0166666666666667")]
+    minutes += [("mLpermin", "-0.0166666666666667"), ("mlpermin", "-0.0166666666666667")]
+    assert q.units == [(name, Decimal(1)) for name in spelled] + [(n, Decimal(m)) for n, m in minutes]
     # graded units, the whole mark for a unit Moodle cannot confirm: 20 mg/min must not score for 20 mg/h
     assert (q.unitgradingtype, q.unitpenalty, q.showunits) == (1, Decimal("1"), 0)
     assert "Type the unit after the number" in q.text
+    assert "spelled mL/h (also read: mL/hr, ml/h, ml/hr, mL per h, mL per hr, ml per h, ml per hr)" in q.text
+    assert "any other spelling of it, capitals changed included, is not read here and scores nothing" in q.text
+    assert not any("Right." in a.feedback for a in q.answers)
     assert "10.8625 mL/h" in q.general and MARKING_RULE in q.general
     assert "exactly 10.9 mL/h, and from 10.855 mL/h up to, but not including, 10.865 mL/h" in q.general
     assert "10.86 \u00b1 0.005 mL/h, both ends included, so it also accepts exactly 10.865 mL/h" in q.general
@@ -132,60 +145,122 @@ def test_golden_a_right_value_in_another_unit_is_a_distractor_under_strict_units
     # x1000 24000; /1000 0.024 [-0.076, 0.124]; x100 2400; /100 0.24 [0.14, 0.34]; x10 240; /10 2.4;
     # x60 1440; /60 0.4 [0.3, 0.5] meets /100's: left out. In mg/min 24 / 60 = 0.4 lies in /60's: left out.
     # In mcg/min 24 mg/h = 400 mcg/min, tolerance 0.05 mg/h = 0.05 x 16.6666666666667 = 0.833333333333335 mcg/min
+    # Moodle reads the unit: first the right value in mg/min, at minus the key, -24, with half the step, 0.05;
+    # then in mcg/min, a thousand times nearer zero (-0.024, 0.00005), so the two never meet: their units are
+    # listed at minus their multipliers, mcg/min's times 1,000 (16.6666666666667 x 1000). The distractor for
+    # mcg/min's value as a number alone is for the formats that read no unit
     assert [a.value for a in q.answers] == [
-        Decimal(v) for v in ("24", "24", "20", "24000", "0.024", "2400", "0.24", "240", "2.4", "1440", "400")
+        Decimal(v) for v in ("-24", "-0.024", "24", "24", "20", "24000", "0.024", "2400", "0.24", "240", "2.4", "1440")
     ]
-    other = q.answers[-1]
-    assert other.tolerance == Decimal("0.833333333333335") and other.fraction == 0
+    minutes, micrograms = q.answers[:2]
+    assert (minutes.tolerance, micrograms.tolerance) == (Decimal("0.05"), Decimal("0.00005"))
+    assert "answered in another unit: the right value in mg/min" in minutes.feedback
+    assert "answered in another unit: the right value in mcg/min" in micrograms.feedback
+    assert [(name, m) for name, m in q.units if m != 1] == [
+        ("mg/min", Decimal("-0.0166666666666667")),
+        ("mgpermin", Decimal("-0.0166666666666667")),
+        ("mcg/min", Decimal("-16666.6666666667")),
+        ("mcgpermin", Decimal("-16666.6666666667")),
+    ]
+    # 400 mcg/min / -16666.6666666667 = -0.024; 0.4 mg/min / -0.0166666666666667 = -24
+    assert "right value in mcg/min" in moodle_grade(q, "400 mcg/min").feedback
+    assert "right value in mg/min" in moodle_grade(q, "0.4 mg per min").feedback
+    [g] = read_gift(_sheet(problem).as_text("gift"))
+    other = g["answers"][-1]
+    assert (other.value, other.tolerance) == (Decimal("400"), Decimal("0.833333333333335"))
     assert "answered in another unit: the right value in mcg/min" in other.feedback
-    assert [name for name, _ in q.units] == ["mg/h", "mg/hr"]  # mcg/min is not listed: it does not score
 
 
 def marked_status(problem: Problem, text: str, profile: str) -> str:
     return mark_one(problem, text, PROFILES[profile], partial=False).status
 
 
-def _moodle_grade(q: Any, number: str, unit: str | None) -> Decimal:
-    """Moodle's grading of a numerical response, as qtype_numerical_question does it (get_matching_answer,
-    then apply_unit_penalty): the value scaled by its unit's multiplier is tried against each answer in
-    turn, then the number alone with the unit marked wrong; a wrong unit costs unitpenalty when graded."""
-    multipliers = dict(q.units)
-    multiplier = None if unit is None else multipliers.get(unit)
-    value = Decimal(number)
-    for answer in q.answers:
-        for candidate, unit_right in (
-            (None if multiplier is None else value / multiplier, True),  # a value in a unit, divided back
-            (value, False),
-        ):
-            if candidate is not None and abs(candidate - answer.value) <= answer.tolerance:
-                grade = Decimal(answer.fraction) / 100
-                if not unit_right and q.unitgradingtype:
-                    grade = max(Decimal(0), grade - q.unitpenalty)
-                return grade
-    return Decimal(0)
-
-
 @pytest.mark.parametrize("profile", ["standard", "units-converted"])
 def test_moodle_never_scores_a_number_whose_unit_check_marks_wrong(profile: str) -> None:
     [q] = read_moodle(_sheet(_problem(), profile=profile).as_text("moodle"))
-    assert _moodle_grade(q, "10.9", "mL/h") == 1
-    assert _moodle_grade(q, "10.9", "ml/hr") == 1
+    assert moodle_grade(q, "10.9 mL/h").fraction == 1
+    assert moodle_grade(q, "10.9ml/hr").fraction == 1
     # the key's number in another unit is another value: 10.9 mL/min is 654 mL/h, wrong for check and Moodle
-    assert _moodle_grade(q, "10.9", "mL/min") == 0
+    assert moodle_grade(q, "10.9 mL/min").fraction == 0
     if profile == "units-converted":
         # the exact 10.8625 mL/h is 0.18104 mL/min; back in mL/h 0.18104 x 60 = 10.8624, in [10.855, 10.865]: scores
-        assert _moodle_grade(q, "0.18104", "mL/min") == 1
+        assert moodle_grade(q, "0.18104 mL/min").fraction == 1
         assert marked_status(_problem(), "0.18104 mL/min", profile) == "right"
         # the key converted after rounding: 10.9 / 60 = 0.18167 mL/min, 10.9002 mL/h, neither the key nor within
         # 0.005 of 10.86: wrong in both
-        assert _moodle_grade(q, "0.18167", "mL/min") == 0
+        assert moodle_grade(q, "0.18167 mL/min").fraction == 0
         assert marked_status(_problem(), "0.18167 mL/min", profile) == "wrong"
+
+
+def _seventy() -> Problem:
+    """Issue 27's case: a pump rate of 70 mL/h (exact 70.0125), and an error, the weight left out, that gives
+    1.2 mL/h, so that the right value in mL/min, 70 / 60 = 1.1666..., typed as a number alone falls in that
+    error's interval [1.1, 1.3] (tolerance max(0.1, 0.5 % of 1.2))."""
+    return _problem(exact=70.0125, answer=70.0, errors=(("the weight left out", 1.2),))
+
+
+@pytest.mark.parametrize("profile", ["standard", "pound-2.2-whole-ml-h"])
+@pytest.mark.parametrize(
+    "response",
+    ["1.16666666667 mL/min", "1.1667 mL/min", "1.1667ml/min", "1.1667 ml per min", "1.16 mL/min", "1.16749 mL/min"],
+    ids=["issue", "4-places", "no-space", "per", "low-edge", "high-edge"],
+)
+def test_moodle_strict_says_answered_in_another_unit_as_check_does(profile: str, response: str) -> None:
+    problem = _seventy()._replace(step=Decimal("1") if "whole" in profile else Decimal("0.1"))
+    [q] = read_moodle(_sheet(problem, profile=profile).as_text("moodle"))
+    # 1.16666666667 mL/min x 60 = 70.0000000002 mL/h, the key to the step; 1.16 x 60 = 69.6 and 1.16749 x 60 =
+    # 70.0494: at 0.1 mL/h the key's rounding interval is [69.95, 70.05), which 69.6 is not in. So the low edge
+    # is another unit only at the whole-mL/h step ([69.5, 70.5)). (Moodle's interval includes its upper end,
+    # 70.05 here, which check rounds to 70.1: there Moodle says "another unit" and check does not; both score 0.)
+    inside = not (response.startswith("1.16 ") and problem.step == Decimal("0.1"))
+    graded = moodle_grade(q, response)
+    assert graded.fraction == 0 and graded.unit_known, graded
+    mark = mark_one(problem, response, PROFILES[profile], partial=False)
+    assert mark.status == "wrong"
+    if inside:
+        assert "answered in another unit: the right value in mL/min" in graded.feedback, graded
+        assert "the weight left out" not in graded.feedback and UNIT_INCORRECT not in graded.feedback
+        assert mark.diagnosis == "answered in another unit", mark
+    else:
+        assert mark.diagnosis != "answered in another unit", mark
+        assert "answered in another unit" not in graded.feedback, graded
+
+
+def test_moodle_without_its_unit_scores_nothing_and_never_says_right() -> None:
+    [q] = read_moodle(_sheet(_problem()).as_text("moodle"))
+    # a bare number, an unlisted spelling (capitals, a word check reads), a unit of another kind: the key's
+    # number matched with the unit wrong, the whole mark lost; the feedback says the number, never "Right"
+    for response in ("10.9", "10.9 ML/H", "10.9 mL/hour", "10.9 milliliters per hour", "10.9 mg/h"):
+        graded = moodle_grade(q, response)
+        assert graded.fraction == 0 and not graded.unit_known, (response, graded)
+        assert "Right" not in graded.feedback, (response, graded.feedback)
+        assert "This number is the answer in mL/h; it scores only with mL/h" in graded.feedback
+        assert graded.feedback.endswith(UNIT_INCORRECT), graded.feedback
+    graded = moodle_grade(q, "10.9 mL per hr")  # spaces go: the name mLperhr, which the question lists
+    assert graded.fraction == 1 and graded.feedback.startswith("<p>This number is the answer in mL/h")
+    # check reads every one of them as mL/h but the one of another kind
+    for response in ("10.9 mL/hour", "10.9 milliliters per hour", "10.9 mL per hr"):
+        assert marked_status(_problem(), response, "standard") == "right", response
+
+
+def test_moodle_reads_the_unit_as_its_code_does() -> None:
+    from ..lms_readers import moodle_apply_units
+
+    units = {"mL/h": 1.0, "mLperh": 1.0}
+    # every space removed, then matched exactly; a comma alone is a decimal point; x10^ is an exponent
+    assert moodle_apply_units(" 10.9  mL / h ", units) == (10.9, "mL/h", 1.0)
+    assert moodle_apply_units("10.9 mL per h", units) == (10.9, "mLperh", 1.0)
+    assert moodle_apply_units("10,9 mL/h", units) == (10.9, "mL/h", 1.0)
+    assert moodle_apply_units("1.09x10^1 ml/h", units) == (10.9, "ml/h", None)
+    assert moodle_apply_units("mL/h", units) == (None, "", None)
 
 
 def test_golden_units_converted_profile_lists_other_units_with_moodle_multipliers() -> None:
     [q] = read_moodle(_sheet(_problem(), profile="units-converted").as_text("moodle"))
-    # 1 mL/h = 1/60 mL/min: a value in mL/min divided by 0.0166666666666667 is the value in mL/h
-    assert q.units[-1] == ("mL/min", Decimal("0.0166666666666667"))
+    # 1 mL/h = 1/60 mL/min: a value in mL/min divided by 0.0166666666666667 is the value in mL/h, in each spelling
+    assert [u for u in q.units if u[1] != 1] == [
+        (name, Decimal("0.0166666666666667")) for name in ("mL/min", "ml/min", "mLpermin", "mlpermin")
+    ]
     assert not any("another unit" in a.feedback for a in q.answers)  # no distractor for a unit that scores
     assert q.unitpenalty == Decimal("1")
 
@@ -260,10 +335,6 @@ def test_golden_canvas_item_has_the_key_and_the_interval_as_two_right_answers() 
 # ---- sheets made by dosecalc, over seeds, levels and profiles ----------------------------------------------
 
 
-def _convention_of(question_units: list[tuple[str, Decimal]]) -> bool:
-    return any(multiplier != 1 for _, multiplier in question_units)
-
-
 def _grid(problem: Problem) -> list[Decimal]:
     """Responses around the key: every step/200 from key - 0.6 step to key + 0.6 step, and the key's and the
     interval's edges with their neighbours a step/10000 away."""
@@ -302,7 +373,8 @@ def test_every_export_accepts_what_check_accepts_over_a_grid_of_responses(
         right = [a for a in q.answers if a.fraction == 100]
         assert (right[0].value, right[0].tolerance) == (key, 0)  # the key first, exactly
         assert (right[1].value, right[1].tolerance) == (beyond, step / 20)
-        assert [a[:3] for a in g["answers"]] == [a[:3] for a in q.answers]  # GIFT: the same answers as Moodle XML
+        # GIFT: the same right answers as Moodle XML (the wrong ones below)
+        assert [a[:3] for a in g["answers"] if a.fraction == 100] == [a[:3] for a in right]
         assert [(a["exact"], a["margin"]) for a in c["answers"]] == [(a.value, a.tolerance) for a in right]
         for response in _grid(problem):
             rule = is_right(response, problem)
@@ -322,10 +394,14 @@ def test_every_export_accepts_what_check_accepts_over_a_grid_of_responses(
         else:
             assert f"its upper edge, {lms.plain(upper)} {problem.unit}, is right by the sheet's rule" in q.general
         # distractors: never meet a right answer nor the key's rounding interval; each matches its named error
-        # as check diagnoses it; QTI 2.1 holds the same ones, between literal bounds, both ends included
-        wrong = [a for a in q.answers if a.fraction == 0]
+        # as check diagnoses it; QTI 2.1 holds the same ones as GIFT, between literal bounds, both ends included;
+        # Moodle the same but the right value in another unit, which it knows by the unit (below)
+        wrong = [a for a in g["answers"] if a.fraction == 0]
         assert [qti_bounds(r)[0] for r in rules[1:]] == [
             (a.value - a.tolerance, a.value + a.tolerance, "exact" if a.tolerance == 0 else "lte") for a in wrong
+        ]
+        assert [a[:3] for a in q.answers if a.fraction == 0 and a.value > 0] == [
+            a[:3] for a in wrong if "the right value in" not in a.feedback
         ]
         for d in wrong:
             low, high = d.value - d.tolerance, d.value + d.tolerance
@@ -340,15 +416,50 @@ def test_every_export_accepts_what_check_accepts_over_a_grid_of_responses(
                     if response > 0:
                         words, _ = diagnose(response, problem)
                         assert words is not None and words in d.feedback, (response, words, d)
-        # units: the asked unit first; every other name reads as the asked unit (multiplier 1) or converts by
-        # its multiplier (the key in that unit, divided by the multiplier, is the key)
-        assert q.units[0] == (problem.unit, 1)
-        for name, multiplier in q.units:
-            if multiplier == 1:
-                assert unit_text(name) == problem.unit
-            else:
-                assert convert_text(float(key), problem.unit, name) / float(multiplier) == pytest.approx(float(key))
-        assert _convention_of(q.units) == (sheet.convention.units == "convert" and problem.unit in lms.SAME_KIND)
+        _units_as_moodle_and_check_read_them(problem, q, sheet.convention)
+
+
+def _units_as_moodle_and_check_read_them(problem: Problem, q: Any, convention: Any) -> None:
+    """Each unit the question lists, graded by Moodle's code (tests/lms_readers.moodle_grade) and marked by
+    check: the asked unit in every spelling scores the key; under convert, the exact answer in another unit of
+    the kind scores; under strict, the right value in another unit scores nothing in both, and both say
+    "answered in another unit"."""
+    key = key_value(problem)
+    assert q.units[0] == (problem.unit, 1)
+    assert len({name for name, _ in q.units}) == len(q.units)  # Moodle keeps the first of a name given twice
+    typed = lms.spellings(problem.unit)
+    assert [name for name, m in q.units if m == 1] == [t.replace(" ", "") for t in typed]
+    for spelling in typed:
+        assert unit_text(spelling) == problem.unit
+        response = f"{key} {spelling}"
+        graded = moodle_grade(q, response)
+        assert graded.fraction == 1 and "Right" not in graded.feedback, (response, graded)
+        assert mark_one(problem, response, convention, partial=False).status == "right", response
+    others = lms.SAME_KIND.get(problem.unit, ())
+    convert = convention.units == "convert"
+    assert bool([m for _, m in q.units if m != 1]) == bool(others)
+    assert all((m > 0) == convert for _, m in q.units if m != 1)
+    for other in others:
+        for spelling in lms.spellings(other):
+            if convert:  # the exact answer in that unit, to 12 figures, is right by the rule in both
+                value = Decimal(f"{convert_text(problem.exact, problem.unit, other):.12g}")
+                response = f"{value} {spelling}"
+                assert mark_one(problem, response, convention, partial=False).status == "right", response
+                # but where the exact answer is the interval's lower edge (179.625 mL/h at 0.1 mL/h: E 179.63,
+                # from 179.625), Moodle's multiplier, stored to 14 figures (1/60 as 0.016666666666667), puts
+                # 2.99375 mL/min a few 1e-12 below it: outside, in Moodle's code as in its emulation
+                if moodle_grade(q, response).fraction != 1:
+                    exact = Decimal(f"{problem.exact:.12g}")
+                    assert any(exact == a.low and not a.point for a in accepted(problem)), response
+                continue
+            # the key converted (what the issue's 1.16666666667 mL/min for 70 mL/h is), to 12 figures
+            value = Decimal(f"{convert_text(float(key), problem.unit, other):.12g}")
+            response = f"{value} {spelling}"
+            graded = moodle_grade(q, response)
+            assert graded.fraction == 0 and graded.unit_known, (response, graded)
+            assert f"answered in another unit: the right value in {other}," in graded.feedback, (response, graded)
+            mark = mark_one(problem, response, convention, partial=False)
+            assert mark.status == "wrong" and mark.diagnosis == "answered in another unit", (response, mark)
 
 
 def test_the_same_command_gives_the_same_bytes() -> None:
@@ -373,7 +484,7 @@ def test_variants_give_one_category_per_position_each_variant_traced_by_its_code
     for position in range(1, 4):
         at = [q for q in questions if q.category == f"$course$/dosecalc/set 2024/problem {position:02d}"]
         assert [q.idnumber for q in at] == [f"{code} #{position}" for code in codes]
-        keys = [q.answers[0].value for q in at]
+        keys = [next(a.value for a in q.answers if a.fraction == 100) for q in at]
         assert keys == [key_value(sheet.problems[position - 1]) for sheet in result]
     groups = {}
     for item in read_canvas(result.to_bytes("canvas")):
@@ -485,7 +596,7 @@ def test_hostile_card_text_never_yields_invalid_xml_markup_or_control_codes(fmt:
     if fmt == "moodle":
         [q] = read_moodle(data.decode())
         assert "&lt;script&gt;" in q.text and "]]&gt;" in q.text and "<script" not in q.text
-        first_error = next(a for a in q.answers if a.fraction == 0)
+        first_error = next(a for a in q.answers if a.fraction == 0 and a.value > 0)
         assert "]]&gt;" in q.general and "&lt;script&gt;" in first_error.feedback
     if fmt == "gift":
         lines = [line for line in data.decode().splitlines() if line]
@@ -493,6 +604,44 @@ def test_hostile_card_text_never_yields_invalid_xml_markup_or_control_codes(fmt:
         [q] = read_gift(data.decode())
         assert "&lt;script&gt;" in q["text"] and "{~=#:}" in q["text"]
         assert q["answers"][0].value == Decimal("10.9")
+
+
+#: Format characters that reorder or hide text: the bidi embeddings and overrides (U+202A-U+202E), the isolates
+#: (U+2066-U+2069), a zero-width space, a byte-order mark, and a line separator (category Zl).
+BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\ufeff"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_bidi_overrides_and_format_characters_from_python_text_never_reach_an_export(fmt: str) -> None:
+    import unicodedata
+
+    # a card made in Python (not loaded from a file, where they are refused) whose text would show
+    # "gnp.exe" reversed around the number: every format character is removed, the letters kept in order
+    title = f"pump\u202erate{BIDI}"
+    sheet = _sheet(
+        _problem(
+            question=f"What is the pump rate\u202e in mL/h?\u2028Next line{BIDI}",
+            kind=title,
+            steps=(f"pump rate\u2066: 10.8625 mL/h{BIDI}",),
+            errors=((f"the rate cap\u202d ignored{BIDI}", 12.5),),
+        )
+    )
+    data = sheet.to_bytes(fmt)
+    texts = unzip(data) if fmt in ("canvas", "qti21") else {"file": data}
+    for name, raw in texts.items():
+        text = raw.decode("utf-8")
+        found = sorted({f"U+{ord(ch):04X}" for ch in text if unicodedata.category(ch) in ("Cf", "Zl", "Zp")})
+        assert found == [], (name, found)
+    joined = "".join(raw.decode("utf-8") for raw in texts.values())
+    assert "the pump rate in mL/h?" in joined, fmt
+    if fmt != "canvas":  # Canvas holds no distractors
+        assert "the rate cap ignored" in joined, fmt
+    if fmt == "moodle":
+        [q] = read_moodle(data.decode())
+        assert "in mL/h?<br/>Next line" in q.text  # the line separator is a line break
+    if fmt == "gift":
+        [q] = read_gift(data.decode())
+        assert "in mL/h?<br/>Next line" in q["text"]  # a line break in HTML, the GIFT question one line
 
 
 def test_hostile_card_text_keeps_qti21_valid(schemas: tuple[object, object]) -> None:

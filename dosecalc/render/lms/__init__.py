@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 import zipfile
 from collections.abc import Iterable
 from html import escape
@@ -32,13 +33,24 @@ if TYPE_CHECKING:
 # Characters XML 1.0 cannot hold or that act on a terminal: C0 and C1 controls (but tab, line feed and carriage
 # return), DEL, lone surrogates and the two non-characters U+FFFE and U+FFFF.
 _UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# What becomes of a character by its Unicode category: format characters go, line and paragraph separators
+# become line feeds (then line breaks, or spaces in GIFT's one line); every other character stays.
+_FORMAT = {"Cf": "", "Zl": "\n", "Zp": "\n"}
 #: A zip entry's timestamp: the earliest a zip can hold, so a package does not depend on when it was made.
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 def clean(text: str) -> str:
-    """``text`` with every character XML cannot hold, and every control code, replaced by U+FFFD."""
-    return _UNSAFE.sub("\ufffd", text)
+    """``text`` with every character XML cannot hold, and every control code, replaced by U+FFFD; format
+    characters (Unicode category Cf: the bidirectional embeddings, overrides and isolates U+202A-U+202E and
+    U+2066-U+2069, zero-width characters, the soft hyphen) removed, and line and paragraph separators
+    (U+2028, U+2029) made line feeds. Card files refuse all of these when a card is loaded; text given from
+    Python (a card made in code, a title, a student's name) is cleaned here, the one point every writer's
+    text goes through, so no text can reorder what a student or a teacher sees around it."""
+    text = _UNSAFE.sub("\ufffd", text)
+    if text.isascii():  # the usual case, checked in C
+        return text
+    return "".join(_FORMAT.get(unicodedata.category(ch), ch) for ch in text)
 
 
 def html_text(text: str) -> str:
@@ -99,10 +111,18 @@ def right_answers(q: Question) -> list[tuple[str, str]]:
 
 def question_html(q: Question, unit_typed: bool = False) -> str:
     """The question as a student sees it: the problem, the unit and rounding asked (and, where the platform
-    grades the unit typed after the number, that it must be typed), and the disclaimer. No sheet code: a
-    student would get the key from an open one; the code goes to the question's hidden metadata."""
+    grades the unit typed after the number, that it must be typed, and the spellings it reads), and the
+    disclaimer. No sheet code: a student would get the key from an open one; the code goes to the question's
+    hidden metadata."""
     step = plain(q.problem.step)
-    typed = f" Type the unit after the number (e.g. 10.9 {html_text(q.unit)})." if unit_typed else ""
+    typed = ""
+    if unit_typed:
+        names = [u.shown for u in q.units if u.multiplier == 1]
+        also = f" (also read: {', '.join(names[1:])})" if len(names) > 1 else ""
+        typed = html_text(
+            f" Type the unit after the number (e.g. 10.9 {q.unit}), spelled {q.unit}{also}: any other spelling of "
+            "it, capitals changed included, is not read here and scores nothing."
+        )
     return (
         f"<p>{html_text(q.problem.question)}</p>"
         f"<p>Give the answer in {html_text(q.unit)}, rounded half up to {html_text(step)} {html_text(q.unit)}."

@@ -11,8 +11,15 @@ after the number): Moodle matches a number first through its unit, then the bare
 wrong (``qtype_numerical_question::get_matching_answer``), so without unit grading ``20 mg/min`` would score
 for a key of 20 mg/h. Graded, a number whose unit Moodle cannot confirm scores nothing, as ``check`` marks it;
 a bare number scores nothing too (``check`` reads it in the asked unit), so the question asks for the unit to
-be typed. Moodle grades with the first answer whose interval holds the response, in the file's order, so the
-right answers come first and no distractor meets them. Moodle widens every tolerance by a relative 1e-14 or so
+be typed; the feedback of a right answer's number is true when it scores nothing for want of the unit (Moodle
+shows it then, with its own "You did not give the correct unit"), so it never says "Right". Moodle removes every
+space from the response and matches the text after the number exactly against the unit names, so the names are
+written with no spaces (``mL per h`` is ``mLperh``), and the question names the spellings it reads. Under
+``units = "strict"`` each other unit of the kind is listed with its multiplier negated (times 1,000 for the
+second), with a 0 % answer "answered in another unit" at minus the key first of all: Moodle tries each answer in
+the file's order, the value divided by its unit's multiplier and then the number alone, so the right value in
+that unit reaches that answer before any error's. Then the right answers, and no distractor meets them.
+Moodle widens every tolerance by a relative 1e-14 or so
 (MDL-3225), far below any answer a student types.
 A ``category`` pseudo-question before each change of category puts the questions in
 ``$course$/dosecalc/level N/KIND`` (a sheet) or ``$course$/dosecalc/set SEED/problem NN`` (variants).
@@ -20,10 +27,11 @@ A ``category`` pseudo-question before each change of category puts the questions
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ...teaching.lms import Question, plain
-from . import cdata, comment, error_html, export, question_html, right_answers, steps_html, xml_text
+from . import cdata, comment, error_html, export, html_text, question_html, right_answers, steps_html, xml_text
 
 if TYPE_CHECKING:
     from ...results import Result
@@ -55,10 +63,18 @@ def _question(q: Question) -> list[str]:
         "    <hidden>0</hidden>",
         f"    <idnumber>{xml_text(q.idnumber)}</idnumber>",
     ]
+    # first, under strict units: the right value in another unit, which Moodle knows by the unit's negated
+    # multiplier (see _elsewhere): no response in the asked unit, and no bare number above zero, can reach
+    # these, and nothing before them can take the response from them
+    half = q.problem.step / 2
+    for index, other in enumerate(q.others):
+        scale = _scale(index)
+        lines += _answer(plain(-q.key / scale), plain(half / scale), "0", error_html(other.error, q))
     for value, tolerance in right_answers(q):
-        lines += _answer(value, tolerance, "100", "<p>Right.</p>")
+        lines += _answer(value, tolerance, "100", right_html(q))
     for d in q.distractors:
-        lines += _answer(plain(d.value), plain(d.tolerance), "0", error_html(d.error, q))
+        if d.unit is None:  # a right value in another unit is answered above, by its unit
+            lines += _answer(plain(d.value), plain(d.tolerance), "0", error_html(d.error, q))
     lines += [
         "    <unitgradingtype>1</unitgradingtype>",
         f"    <unitpenalty>{plain(q.unit_penalty)}</unitpenalty>",
@@ -66,7 +82,12 @@ def _question(q: Question) -> list[str]:
         "    <unitsleft>0</unitsleft>",
         "    <units>",
     ]
-    for unit in q.units:
+    units = list(q.units) + [
+        u._replace(multiplier=-u.multiplier * _scale(index))
+        for index, other in enumerate(q.others)
+        for u in other.spellings
+    ]
+    for unit in units:
         lines += [
             "      <unit>",
             f"        <multiplier>{plain(unit.multiplier)}</multiplier>",
@@ -75,6 +96,25 @@ def _question(q: Question) -> list[str]:
         ]
     lines += ["    </units>", "  </question>"]
     return lines
+
+
+def _scale(index: int) -> Decimal:
+    """How far the answers for the ``index``-th other unit are moved from the asked unit's, and from each
+    other's. Moodle divides a value in a unit it knows by the unit's multiplier, then looks for the first answer
+    that holds it: listed at ``-multiplier x 1000^index``, the right value in that unit lands on ``-key /
+    1000^index``, within half a step / 1000^index, a place no value in the asked unit reaches (it is negative)
+    and no other unit's does (the key is at least a step, two half-steps, so the intervals cannot meet)."""
+    return Decimal(1000) ** index
+
+
+def right_html(q: Question) -> str:
+    """Feedback for a right answer's number, true whatever unit came with it: Moodle shows it also when the
+    number scores nothing for want of a unit it knows (a bare number, an unlisted spelling), and then adds
+    its own "You did not give the correct unit"."""
+    return (
+        f"<p>This number is the answer in {html_text(q.unit)}; it scores only with {html_text(q.unit)} (or a "
+        "spelling the question lists) typed after it.</p>"
+    )
 
 
 def quiz_xml(result: Result) -> str:
