@@ -858,7 +858,7 @@ def exercises(
     chosen_level = None if level is None else _whole(level, "level", 1, 3)
     convention = _convention(conventions, pound, pump_rounding, method, decimal)
     names = None if students is None else roster(students)
-    from .teaching.lms import MAX_QUESTIONS, MAX_VARIANTS
+    from .teaching.sheets import MAX_QUESTIONS, MAX_VARIANTS
 
     how_many = None if variants is None else _whole(variants, "variants", 1, MAX_VARIANTS)
     if how_many is not None and how_many * total > MAX_QUESTIONS:

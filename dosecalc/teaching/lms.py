@@ -50,10 +50,6 @@ if TYPE_CHECKING:
     from .exercises import Problem
     from .sheets import Convention
 
-#: Most variants of each problem one export holds.
-MAX_VARIANTS = 100
-#: Most questions (problems x variants) in one export: a few megabytes of Moodle XML.
-MAX_QUESTIONS = 2000
 #: Top category of every exported question, under the course's question bank.
 TOP = "dosecalc"
 

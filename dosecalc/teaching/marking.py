@@ -439,19 +439,25 @@ def mark(
         else mark_one(p, answers.get(p.number), convention, partial)
         for p in problems
     ]
-    return [_in_another_box(m, problems) for m in marks]
+    if not any(m.status == WRONG and m.reading is not None for m in marks):
+        return marks
+    ranges = {p.number: accepted(p) for p in problems}  # once per problem, not once per pair (500 x 500)
+    return [_in_another_box(m, problems, ranges) for m in marks]
 
 
-def _in_another_box(mark: Mark, problems: Sequence[Problem]) -> Mark:
+def _in_another_box(mark: Mark, problems: Sequence[Problem], ranges: Mapping[int, Sequence[Accepted]]) -> Mark:
     """A wrong answer that is right, by the sheet's rule, for another problem of the sheet (problems 3 and 4
     swapped): said first, before any error it also matches (``this is problem 4's answer: in the wrong box?``)."""
     if mark.status != WRONG or mark.reading is None:
         return mark
+    in_unit: dict[str, Decimal | None] = {}  # the answer in each unit asked on the sheet, converted once
     for other in problems:
         if other.number == mark.problem.number:
             continue
-        value, _ = _in_asked_unit(mark.reading, other)
-        if value is not None and is_right(value, other):
+        if other.unit not in in_unit:
+            in_unit[other.unit] = _in_asked_unit(mark.reading, other)[0]
+        value = in_unit[other.unit]
+        if value is not None and abs(value) < _LARGEST and any(a.holds(value) for a in ranges[other.number]):
             words = f"this is problem {other.number}'s answer ({answer_text(other)}): in the wrong box?"
             if mark.diagnosis is not None and f"; {mark.diagnosis}" in mark.reason:
                 diagnosis = f"{words} Or: {mark.diagnosis}"

@@ -72,6 +72,10 @@ _OPEN_SHEET_VERSION = 2
 _COMMA_VERSION = 4
 #: Largest number of problems on a sheet.
 MAX_PROBLEMS = 500
+#: Most variants of each problem one export holds.
+MAX_VARIANTS = 100
+#: Most questions (problems x variants) in one export: a few megabytes of Moodle XML.
+MAX_QUESTIONS = 2000
 #: The problem kinds (id, level and maker of each, in order) that the formats above regenerate, as a digest:
 #: a sheet code names no kinds, so a change to them must come with a new format version, or old codes would
 #: silently regenerate other problems. :func:`check_kinds` holds the two together.
@@ -408,21 +412,26 @@ def decode(code: str, fingerprint: int, *, field: str = "sheet", key_print: int 
     for ch in text:
         value = (value << 5) | _READ[ch]
     total = 5 * len(text)
-    payload, length = _checked_payload(value, total)
-    if length < 4:
-        raise DoseCalcError(typo, field=field)
-    version = payload >> (length - 4)
-    if version not in READ_VERSIONS:
+    candidates = _checked_payloads(value, total)
+    spec = None
+    for payload, length in candidates:
+        if payload >> (length - 4) in READ_VERSIONS:
+            try:
+                spec = _unpack(payload, length)
+                break
+            except ValueError:
+                continue
+    if spec is None:
+        versions = [payload >> (length - 4) for payload, length in candidates]
+        other = next((version for version in versions if version not in READ_VERSIONS), None)
+        if other is None or len(versions) > 1:
+            raise DoseCalcError(typo, field=field)
         raise DoseCalcError(
-            f"{quote(code)} was made by sheet format {version}; this dosecalc reads formats "
+            f"{quote(code)} was made by sheet format {other}; this dosecalc reads formats "
             f"{', '.join(map(str, READ_VERSIONS[:-1]))} and {READ_VERSIONS[-1]}: "
             "mark it with the dosecalc version that made the sheet",
             field=field,
         )
-    try:
-        spec = _unpack(payload, length)
-    except ValueError:
-        raise DoseCalcError(typo, field=field) from None
     if spec.fingerprint != fingerprint:
         raise DoseCalcError(
             f"{quote(code)} was made from other regimen cards than these; give the cards the sheet was made from "
@@ -442,10 +451,11 @@ def decode(code: str, fingerprint: int, *, field: str = "sheet", key_print: int 
     return spec
 
 
-def _checked_payload(value: int, total: int) -> tuple[int, int]:
-    """The bits before the check and their number, for the padding (0 to 4 zero bits) under which the check
-    holds; ``(0, 0)`` when it holds under none. Independent of the format version, so that a code of another
-    version is told apart from a typo."""
+def _checked_payloads(value: int, total: int) -> list[tuple[int, int]]:
+    """The bits before the check and their number, for each padding (0 to 4 zero bits) under which the check
+    holds: usually one, but a wrong padding's check holds by chance about once in 2**15, so the caller tries
+    each. Independent of the format version, so that a code of another version is told apart from a typo."""
+    found = []
     for padding in range(5):
         length = total - padding - _CHECK_BITS
         if length < 4 or value & ((1 << padding) - 1):
@@ -453,8 +463,8 @@ def _checked_payload(value: int, total: int) -> tuple[int, int]:
         payload = value >> (total - length)
         check = (value >> padding) & ((1 << _CHECK_BITS) - 1)
         if check == _checksum(payload, length):
-            return payload, length
-    return 0, 0
+            found.append((payload, length))
+    return found
 
 
 def _unpack(payload: int, length: int) -> SheetSpec:
@@ -487,6 +497,8 @@ def _unpack(payload: int, length: int) -> SheetSpec:
     partial_unit, partial_rounding = bits.take(5) * 5, bits.take(5) * 5
     fingerprint = bits.take(16)
     if bits.length or method_index >= len(METHODS) or count > MAX_PROBLEMS or max(partial_unit, partial_rounding) > 100:
+        raise ValueError("not a valid sheet")
+    if variants > MAX_VARIANTS or variants * count > MAX_QUESTIONS:  # no code stands for more than dosecalc makes
         raise ValueError("not a valid sheet")
     decimal = "comma" if version == _COMMA_VERSION else "point"
     convention = Convention(

@@ -437,3 +437,30 @@ def test_an_open_sheet_has_the_problems_it_had(seed: int) -> None:
     old = _old_sheet(seed, 12)
     assert [(p.kind, p.question) for p in sheet] == [(kind, question) for kind, question, _ in old]
     assert [p.exact for p in sheet] == pytest.approx([exact for _, _, exact in old], rel=1e-12)
+
+
+@pytest.mark.parametrize("seed", [15502, 17232, 27599])
+def test_a_code_whose_check_also_holds_under_a_wrong_padding_still_decodes(seed: int) -> None:
+    """A code's 15-bit check holds by chance under a wrong padding about once in 2**15 codes (these seeds were
+    found by a search): each padding whose check holds is tried, so the code is never called a typo."""
+    from dosecalc.teaching.sheets import _READ, Convention, SheetSpec, _checked_payloads, decode, encode
+
+    spec = SheetSpec(seed, 10, None, Convention(), 1234)
+    code = encode(spec)
+    value = 0
+    for ch in code.replace("-", ""):
+        value = (value << 5) | _READ[ch]
+    assert len(_checked_payloads(value, 5 * len(code.replace("-", "")))) == 2  # the case in point
+    assert decode(code, 1234) == spec
+
+
+def test_a_code_of_more_variants_or_questions_than_dosecalc_makes_is_refused() -> None:
+    """A crafted open code of 128 variants x 500 problems once made the server build 64,000 problems."""
+    from dosecalc.teaching.sheets import MAX_QUESTIONS, MAX_VARIANTS, Convention, SheetSpec, decode, encode
+
+    for variants, count in ((MAX_VARIANTS + 1, 2), (MAX_VARIANTS, MAX_QUESTIONS // MAX_VARIANTS + 1)):
+        spec = SheetSpec(7, count, None, Convention(), 1234, variants=variants, variant=1)
+        with pytest.raises(DoseCalcError, match="is not a sheet code"):
+            decode(encode(spec), 1234)
+    fits = SheetSpec(7, MAX_QUESTIONS // MAX_VARIANTS, None, Convention(), 1234, variants=MAX_VARIANTS, variant=3)
+    assert decode(encode(fits), 1234) == fits

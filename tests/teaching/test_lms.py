@@ -20,7 +20,7 @@ from dosecalc import api
 from dosecalc.cli import main
 from dosecalc.errors import DoseCalcError
 from dosecalc.results import Sheet, Variants
-from dosecalc.teaching import lms
+from dosecalc.teaching import lms, sheets
 from dosecalc.teaching.exercises import Problem
 from dosecalc.teaching.marking import accepted, diagnose, is_right, key_value, mark_one
 from dosecalc.teaching.sheets import PROFILES, SheetSpec, decode, fingerprint
@@ -500,7 +500,7 @@ def test_variants_and_students_are_not_asked_together() -> None:
         api.exercises(2, 1, variants=2, students=["ana", "ben"])
     assert error.value.field == "variants"
     with pytest.raises(DoseCalcError) as error:
-        api.exercises(2, 1, variants=lms.MAX_VARIANTS + 1)
+        api.exercises(2, 1, variants=sheets.MAX_VARIANTS + 1)
     assert error.value.field == "variants"
     with pytest.raises(DoseCalcError) as error:  # 50 x 41 = 2,050 questions
         api.exercises(41, 1, variants=50)
