@@ -63,8 +63,7 @@ class TeacherKey:
     def ident(self, seed: int, spec: SheetSpec) -> int:
         """A graded sheet's (or set's) identifier: 40 bits of HMAC(secret, seed and what the sheet is made of:
         level, conventions, cards, and whether it is a variant of a set of N or a student's)."""
-        made_of = (spec.level, spec.convention.identity, spec.fingerprint, spec.group, spec.variants)
-        return int.from_bytes(self._mac(f"dosecalc sheet\x00{seed}\x00{made_of!r}")[:5], "big")
+        return int.from_bytes(self._mac(f"dosecalc sheet\x00{seed}\x00{made_of(spec)!r}")[:5], "big")
 
     def student(self, ident: int, name: str) -> int:
         """A student's part of a graded class's code: 32 bits, from which the name cannot be read back."""
@@ -143,10 +142,20 @@ def seeds(spec: SheetSpec, key: TeacherKey | None) -> tuple[int, list[int]]:
         return spec.seed, [spec.seed]
     if key is None:
         raise ValueError("a graded sheet is made only with its teacher's key")
-    deal = key.derive("deal", spec.ident)
+    # Everything else the code holds goes into the seeds too: its bits are not secret (a public check guards
+    # them), so a code edited to other rules (a level, units that convert, partial credit, fewer problems)
+    # makes other problems, never the teacher's problems under rules the student chose.
+    held = (spec.ident, spec.size, made_of(spec))
+    deal = key.derive("deal", *held)
     if spec.variants:
-        return deal, [key.derive("variant", spec.ident, n) for n in range(1, spec.variants + 1)]
+        return deal, [key.derive("variant", *held, n) for n in range(1, spec.variants + 1)]
     if spec.student is not None:
-        return deal, [key.derive("student", spec.ident, spec.student)]
-    own = key.derive("sheet", spec.ident)
+        return deal, [key.derive("student", *held, spec.student)]
+    own = key.derive("sheet", *held)
     return own, [own]
+
+
+def made_of(spec: SheetSpec) -> tuple[object, ...]:
+    """What a graded sheet is made of besides its seed: level, conventions, cards, and whether it is a variant
+    of a set of N or a student's."""
+    return (spec.level, spec.convention.identity, spec.fingerprint, spec.group, spec.variants)

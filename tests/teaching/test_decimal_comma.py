@@ -120,16 +120,19 @@ def _problems(sheet: Sheet) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-#: Codes made by dosecalc before the decimal comma (formats 2 and 3), with a digest of their problems (number,
-#: kind, question, exact answer), recorded from that version: they must still stand for the same sheets.
+#: Codes of formats 2 and 3 (sheets without the decimal comma), with a digest of their problems (number, kind,
+#: question, exact answer), recorded from the version without the comma: they must still stand for the same
+#: sheets. Recorded again when the cards' fingerprint changed (the 4-day card's drug became S(+)-ketamine),
+#: the questions' wording changed ("the regimen gives") and a graded sheet's seeds came to hold every field of
+#: its code: changes made on purpose, each of which a recorded code must follow.
 OLD_CODES = [
-    ("4058-0FT0-56PP-JJJS-AFGG-C", "d354e405db5ad225", {"count": 6, "seed": 2024}),
-    ("5G30-RW57-PPJJ-JSAE-CTG", "aba97cc8c0fc15e7", {"count": 4, "seed": 99, "level": 3,
+    ("4058-0FT0-56PP-JJHZ-1MP2-G", "319895ad25d42d31", {"count": 6, "seed": 2024}),
+    ("5G30-RW57-PPJJ-HZ1Q-0SR", "3f6f78bf4c5a9dcc", {"count": 4, "seed": 99, "level": 3,
                                                     "conventions": "pound-2.2-whole-ml-h"}),
-    ("6G08-05GD-37WB-G56P-PJJJ-SAFS-0M", "be91af9588d0eb12", {"count": 3, "seed": 5, "students": ["Ana"]}),
-    ("6808-0808-219N-NMMM-PAKB-88", "133d019c65c9dcba", {"count": 3, "seed": 8, "variants": 2}),
-    ("700H-WJBC-V3D8-41P1-9NNM-MMPA-KK93", "8f50c96deb1ee880", {"count": 5, "seed": 2024, "graded": True}),
-    ("7G08-DFEX-8HX0-41P5-X0FA-Z0AD-DD55-5JMT-Q3R", "2ac754741902ac9b",
+    ("6G08-05GD-37WB-G56P-PJJH-Z1NB-3C", "ffa3b20b28010ccb", {"count": 3, "seed": 5, "students": ["Ana"]}),
+    ("6808-0808-219N-NMMM-FRDK-W9", "692b395ba8ca275d", {"count": 3, "seed": 8, "variants": 2}),
+    ("700J-15QR-9XE8-41P1-9NNM-MMFR-D2YB", "a5ea9e76bf0cf780", {"count": 5, "seed": 2024, "graded": True}),
+    ("7G08-HX0A-M26C-41PF-SYRW-00AD-DD55-3Y3A-07G", "ce34ec2c15748fc7",
      {"count": 3, "seed": 11, "students": ["Ben"], "graded": True}),
 ]  # fmt: skip
 

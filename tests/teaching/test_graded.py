@@ -464,3 +464,21 @@ def test_a_code_of_more_variants_or_questions_than_dosecalc_makes_is_refused() -
             decode(encode(spec), 1234)
     fits = SheetSpec(7, MAX_QUESTIONS // MAX_VARIANTS, None, Convention(), 1234, variants=MAX_VARIANTS, variant=3)
     assert decode(encode(fits), 1234) == fits
+
+
+def test_a_graded_code_edited_to_other_rules_stands_for_other_problems(tmp_path: Path) -> None:
+    """The code's rules are public bits under a public check: a student who rewrites them (units that convert,
+    full partial credit) must not get the teacher's problems marked under rules of their own choosing."""
+    from dosecalc.teaching.sheets import decode, encode
+
+    key_file = tmp_path / "teacher.key"
+    key = api.new_teacher_key(key_file)
+    sheet = api.exercises(count=6, seed=2024, teacher_key=key)
+    assert isinstance(sheet, Sheet)
+    edited = sheet.spec._replace(
+        convention=sheet.convention.replace(units="convert", partial_unit=100, partial_rounding=100)
+    )
+    forged = encode(edited)
+    assert decode(forged, sheet.spec.fingerprint, key_print=key.fingerprint) == edited  # a well-formed code
+    marked = api.mark({}, sheet=forged, teacher_key=key)
+    assert [p.question for p in marked.sheet.problems] != [p.question for p in sheet.problems]
