@@ -66,8 +66,14 @@ def open_client() -> TestClient:
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("GET", "/teacher"), ("POST", "/teacher"), ("POST", "/teacher/sheet"), ("POST", "/teacher/marks")],
-    ids=["page", "make-sheets", "download", "mark-a-class"],
+    [
+        ("GET", "/teacher"),
+        ("POST", "/teacher"),
+        ("POST", "/teacher/sheet"),
+        ("POST", "/teacher/marks"),
+        ("GET", "/teacher/handout"),
+    ],
+    ids=["page", "make-sheets", "download", "mark-a-class", "handout"],
 )
 def test_the_teachers_pages_ask_for_the_login_first(keyed: TestClient, method: str, path: str) -> None:
     answer = keyed.request(method, path, data={"count": "2", "seed": "3", "format": "json", "key": "1"})

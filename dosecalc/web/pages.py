@@ -603,7 +603,7 @@ async def teacher_marks(request: Request, folder: Folder, key: Teacher) -> HTMLR
 
 
 @router.get("/teacher/handout")
-def teacher_handout(request: Request, folder: Folder) -> Response:
+def teacher_handout(request: Request, folder: Folder, key: Teacher) -> Response:
     """The printable handout (the report extra draws its charts) to download."""
     fields = (f.WEIGHT, f.Field("regimen", "", kind="choices"), f.CONCENTRATION, f.DROP_FACTOR, f.EXPLAIN)
     arguments = f.read(request.query_params, fields)
