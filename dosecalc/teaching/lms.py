@@ -208,13 +208,6 @@ def plain(value: Decimal) -> str:
     return text or "0"
 
 
-def variant_seed(seed: int, variant: int) -> int:
-    """The seed of variant ``variant`` (1 to N) of a set made with ``seed``: 32 bits of a hash of both."""
-    from .sheets import variant_seed as seed_of
-
-    return seed_of(seed, variant)
-
-
 def spellings(unit: str) -> list[str]:
     """The unit first, then the other spellings a platform that matches unit text exactly is given, each read
     by dosecalc as the same unit: each part's symbol and short forms (``mL/hr``), ``/`` or `` per `` between

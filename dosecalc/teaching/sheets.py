@@ -267,8 +267,8 @@ def convention_from_mapping(data: Mapping[str, Any], where: str) -> Convention:
 
 # ---- sheet codes -------------------------------------------------------------------------------------------
 
-_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base32: no I, L, O, U
-_READ = {ch: value for value, ch in enumerate(_ALPHABET)} | {"I": 1, "L": 1, "O": 0}
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base32: no I, L, O, U
+CROCKFORD_READ = {ch: value for value, ch in enumerate(CROCKFORD)} | {"I": 1, "L": 1, "O": 0}
 _CHECK_BITS = 15
 _SEED_WIDTHS = (10, 20, 32, 63)
 
@@ -312,7 +312,7 @@ class SheetSpec(NamedTuple):
 def ident_text(ident: int) -> str:
     """A graded set's 40-bit identifier as eight Crockford base32 characters: names it in an export, reveals
     nothing."""
-    return "".join(_ALPHABET[(ident >> shift) & 31] for shift in range(35, -1, -5))
+    return "".join(CROCKFORD[(ident >> shift) & 31] for shift in range(35, -1, -5))
 
 
 class _Bits:
@@ -379,7 +379,7 @@ def encode(spec: SheetSpec) -> str:
     bits.put(_checksum(bits.value, bits.length), _CHECK_BITS)
     padding = -bits.length % 5
     bits.put(0, padding)
-    characters = "".join(_ALPHABET[(bits.value >> shift) & 31] for shift in range(bits.length - 5, -1, -5))
+    characters = "".join(CROCKFORD[(bits.value >> shift) & 31] for shift in range(bits.length - 5, -1, -5))
     return "-".join(characters[i : i + 4] for i in range(0, len(characters), 4))
 
 
@@ -406,11 +406,11 @@ def decode(code: str, fingerprint: int, *, field: str = "sheet", key_print: int 
         f"{quote(code)} is not a sheet code: a character is wrong, missing or extra; "
         "copy it again from the top of the sheet"
     )
-    if not text or len(text) > 40 or any(ch not in _READ for ch in text):
+    if not text or len(text) > 40 or any(ch not in CROCKFORD_READ for ch in text):
         raise DoseCalcError(typo, field=field)
     value = 0
     for ch in text:
-        value = (value << 5) | _READ[ch]
+        value = (value << 5) | CROCKFORD_READ[ch]
     total = 5 * len(text)
     candidates = _checked_payloads(value, total)
     spec = None

@@ -23,13 +23,13 @@ import ipaddress
 from fastapi import Request
 
 from ..teaching.keys import TeacherKey
+from ..teaching.sheets import CROCKFORD as _BASE32  # the sheet code's Crockford base32
+from ..teaching.sheets import CROCKFORD_READ as _READ
 
 #: The cookie that holds the teacher's session token.
 COOKIE = "dosecalc_teacher"
 #: Where the cookie is sent: the teacher's pages only.
 COOKIE_PATH = "/teacher"
-_BASE32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
-_READ = {ch: i for i, ch in enumerate(_BASE32)} | {"I": 1, "L": 1, "O": 0}
 
 
 def _bits(key: TeacherKey, label: str, count: int) -> int:

@@ -443,13 +443,13 @@ def test_an_open_sheet_has_the_problems_it_had(seed: int) -> None:
 def test_a_code_whose_check_also_holds_under_a_wrong_padding_still_decodes(seed: int) -> None:
     """A code's 15-bit check holds by chance under a wrong padding about once in 2**15 codes (these seeds were
     found by a search): each padding whose check holds is tried, so the code is never called a typo."""
-    from dosecalc.teaching.sheets import _READ, Convention, SheetSpec, _checked_payloads, decode, encode
+    from dosecalc.teaching.sheets import CROCKFORD_READ, Convention, SheetSpec, _checked_payloads, decode, encode
 
     spec = SheetSpec(seed, 10, None, Convention(), 1234)
     code = encode(spec)
     value = 0
     for ch in code.replace("-", ""):
-        value = (value << 5) | _READ[ch]
+        value = (value << 5) | CROCKFORD_READ[ch]
     assert len(_checked_payloads(value, 5 * len(code.replace("-", "")))) == 2  # the case in point
     assert decode(code, 1234) == spec
 
