@@ -257,7 +257,9 @@ def _in_asked_unit(reading: Reading, problem: Problem) -> tuple[Decimal | None, 
     if abs(reading.value) >= _LARGEST:
         return reading.value, reading.unit
     converted = convert_text(float(reading.value), reading.unit, problem.unit)
-    return Decimal(f"{converted:.15g}"), reading.unit
+    # to 12 figures, as the exports write values: an answer typed to 12 figures (0.406583333333 mg/min for an
+    # exact 24.395 mg/h) is otherwise carried past the rule's exact lower edge by the conversion's float noise
+    return Decimal(f"{converted:.12g}"), reading.unit
 
 
 def error_tolerance(wrong: Decimal, step: Decimal) -> Decimal:

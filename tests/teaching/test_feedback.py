@@ -22,7 +22,7 @@ def _bag_sheet(**options: object) -> Sheet:
     # 1,000 mL / 181 mL/h = 5.5249 h, to 0.1 h: 5.5 h
     assert sheet[0].question == "A 1000 mL bag runs at 181 mL/h. How long does it take to infuse, in h?"
     # 0.35 mg/kg/h x 56.2 kg = 19.67 mg/h (under the 25 mg/h cap); x 8 h = 157.36 mg, to 0.1 mg: 157.4 mg
-    assert sheet[1].question.startswith("A patient weighing 56.2 kg is to receive 0.35 mg/kg/h for 8 h")
+    assert sheet[1].question.startswith("For a patient weighing 56.2 kg, the regimen gives 0.35 mg/kg/h for 8 h")
     return sheet
 
 
