@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -492,3 +494,46 @@ def test_a_drip_below_one_drop_a_minute_and_a_pump_below_1_ml_h_are_not_shown_as
     usual = run("table", "-r", "rate-22-mg-h", "-w", "70 kg", "-c", "500 mg/50 mL", "--drop-factor", "60 gtt/mL")
     # 500 mg / 50 mL = 10 mg/mL; 22 / 10 = 2.2 mL/h; x 60 / 60 = 2.2 gtt/min, shown 2
     assert "below one drop a minute" not in usual.stdout and "below 1 mL/h" not in usual.stdout, usual.output
+
+
+def _in_a_terminal(args: list[str], columns: int, lines: int, pager: str) -> str:
+    """``dosecalc args`` run in a pseudo-terminal of ``columns`` x ``lines``; what it printed, colours removed."""
+    import pty
+
+    controller, terminal = pty.openpty()
+    environment = {**os.environ, "COLUMNS": str(columns), "LINES": str(lines), "DOSECALC_PAGER": pager}
+    environment.pop("PAGER", None)
+    with subprocess.Popen(
+        [sys.executable, "-m", "dosecalc", *args], stdin=terminal, stdout=terminal, stderr=terminal, env=environment
+    ) as process:
+        os.close(terminal)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # the terminal closed: the command ended
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        process.wait(timeout=60)
+    os.close(controller)
+    return re.sub(r"\x1b\[[0-9;]*m", "", b"".join(chunks).decode().replace("\r\n", "\n"))
+
+
+def test_a_table_taller_than_the_terminal_goes_through_the_pager(tmp_path: Path) -> None:
+    paged = tmp_path / "paged.txt"
+    pager = f"{shlex.quote(sys.executable)} -c 'import sys; open(sys.argv[1], \"w\").write(sys.stdin.read())' {paged}"
+    shown = _in_a_terminal(["table", "-w", "70 kg"], 80, 24, pager)
+    assert paged.is_file(), shown
+    text = re.sub(r"\x1b\[[0-9;]*m", "", paged.read_text())  # the pager is given the table in colour
+    assert text.startswith(DISCLAIMER) and "rate-22-mg-h\n  Rate 22 mg/h;" in text
+    assert "rate-22-mg-h" not in shown, "what was paged is not printed twice"
+
+
+def test_a_table_shorter_than_the_terminal_is_printed_not_paged(tmp_path: Path) -> None:
+    paged = tmp_path / "paged.txt"
+    pager = f'{shlex.quote(sys.executable)} -c \'open("{paged}", "w")\''
+    shown = _in_a_terminal(["table", "-w", "70 kg"], 200, 500, pager)
+    assert not paged.exists()
+    assert DISCLAIMER in shown and "Rate per" in shown and "Left out" not in shown

@@ -69,13 +69,18 @@ def write(text: str | bytes, output: Path | None, field: str = "output", *, draw
     """``text`` to standard output, or to ``output`` whole or not at all (and say so on stderr). On a terminal,
     control characters in any format (CSV and JSON included) are shown escaped (``\\u001b``), so a student's
     name or a card's text cannot act on it; a table ``drawn`` for the terminal escapes such text itself and
-    keeps its colours."""
+    keeps its colours, and goes through a pager when it is taller than the terminal (:mod:`.pager`)."""
     if output is None:
         from ..files import write_stdout
 
         shown = text if isinstance(text, str) else text.decode()
         if not drawn and sys.stdout.isatty():
             shown = "\n".join(printable(line) for line in shown.split("\n"))
+        if drawn:
+            from .pager import page
+
+            if page(shown):
+                return
         write_stdout(shown)
     else:
         from ..files import path_text, write_atomic

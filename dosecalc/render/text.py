@@ -138,7 +138,15 @@ def dose_table(result: DoseTable) -> Any:
         body = [dose_cells(r, columns) for r in rows]
         notes = numbered_notes(rows, result.brief)
         blocks.append(
-            Block(patient_line(patient), dose_headers(columns, "\n"), body, notes, _steps_lines(rows), result.brief)
+            Block(
+                patient_line(patient),
+                dose_headers(columns, "\n"),
+                body,
+                notes,
+                _steps_lines(rows),
+                result.brief,
+                stack=True,
+            )
         )
     return _rich_blocks(blocks)
 
@@ -187,7 +195,7 @@ def cards_table(result: CardList) -> Any:
         notes.append(
             f"The first {MAX_TERMINAL_CARDS:,} of {len(result):,} cards; --format csv, json or markdown lists them all."
         )
-    return _rich_blocks([Block("Regimen cards", CARD_HEADERS, [card_summary(c) for c in cards], notes)])
+    return _rich_blocks([Block("Regimen cards", CARD_HEADERS, [card_summary(c) for c in cards], notes, stack=True)])
 
 
 def card_text(result: CardDetail) -> str:
@@ -384,23 +392,150 @@ class Block(NamedTuple):
     steps: Sequence[str] = ()
     brief: bool = False
     caption: str = ""  # said right under the table
+    stack: bool = False  # too narrow a terminal even without the columns it may leave out: one row after another
+
+
+#: The columns a terminal table leaves out first, in this order, when it is too narrow to show every column
+#: without breaking a figure across lines: figures that follow from others on the same row (per kg, the
+#: concentration given, the volume), then the card list's long text. The Markdown format shows them all.
+LEAVE_OUT_FIRST = (
+    "Rate per kg",
+    "Dose per kg",
+    "Cumulative per kg",
+    "Volume per session",
+    "Cumulative volume",
+    "Concentration",
+    "First source",
+    "Title",
+)
+
+#: Each table cell's padding and rule: ``│ 22 `` is the cell's width and three more.
+_CELL_EDGE = 3
+#: A cell this long or shorter is never broken across lines (a figure, a unit, ``980 (10 x)``); a longer one is
+#: text and may wrap between words.
+_SHORT = 24
+
+
+def _first_line(header: str) -> str:
+    return header.split("\n")[0].split(" (")[0]
+
+
+class _Fitted:
+    """A terminal table that fits the width it is drawn at: no figure, unit or regimen name is broken across
+    lines. When the table is too wide, it leaves out the columns of :data:`LEAVE_OUT_FIRST` one by one and
+    says which; a table that may be stacked and still does not fit is drawn one row after another, each
+    figure on its own line."""
+
+    def __init__(self, headers: Sequence[str], body: Sequence[Sequence[str]], stack: bool) -> None:
+        self.headers, self.body, self.stack = list(headers), [list(row) for row in body], stack
+
+    def _needs(self, index: int) -> int:
+        """The narrowest a column can be without breaking a cell: a whole figure, or a long text's longest word."""
+        from rich.cells import cell_len
+
+        def widest(text: str, words_only: bool) -> int:
+            pieces = text.split() if words_only else text.split("\n")
+            return max((cell_len(piece) for piece in pieces), default=0)
+
+        header = widest(self.headers[index], True)
+        cells = (widest(row[index], index > 0 and len(row[index]) > _SHORT) for row in self.body)
+        return max(header, max(cells, default=0))
+
+    def _widest(self, index: int) -> int:
+        """A column's width with nothing wrapped."""
+        from rich.cells import cell_len
+
+        texts = [self.headers[index], *(row[index] for row in self.body)]
+        return max(cell_len(line) for text in texts for line in text.split("\n"))
+
+    def _columns(self, width: int) -> tuple[dict[int, int | None], list[str]] | None:
+        """The columns to draw and the width of each (``None``: as rich lays it out), and the columns left out;
+        ``None`` when even the table without every column it may leave out breaks a figure."""
+        keep = list(range(len(self.headers)))
+        if sum(self._widest(i) + _CELL_EDGE for i in keep) + 1 <= width:
+            return dict.fromkeys(keep), []
+        needs = {i: self._needs(i) for i in keep}
+        left_out: list[str] = []
+        for name in ("", *LEAVE_OUT_FIRST):
+            if name:
+                found = [i for i in keep if _first_line(self.headers[i]) == name]
+                if not found:
+                    continue
+                keep.remove(found[0])
+                left_out.append(name)
+            spare = width - 1 - sum(needs[i] + _CELL_EDGE for i in keep)
+            if spare >= 0:
+                widths: dict[int, int | None] = {}
+                for i in keep:  # the room left goes to the first columns that would use it
+                    extra = min(spare, self._widest(i) - needs[i])
+                    widths[i], spare = needs[i] + extra, spare - extra
+                return widths, left_out
+        return None
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        from rich.table import Table
+        from rich.text import Text
+
+        fitted = self._columns(options.max_width)
+        if fitted is None and self.stack:
+            yield from self._stacked(options.max_width)
+            return
+        widths, left_out = fitted or (dict.fromkeys(range(len(self.headers))), [])
+        right = numeric_columns(self.headers, self.body)
+        table = Table(show_lines=False, header_style="bold")
+        for i, fixed in widths.items():  # Text, not str: card and user text is never read as markup
+            table.add_column(
+                Text(self.headers[i]),
+                justify="right" if right[i] else "left",
+                overflow="fold",
+                no_wrap=i == 0,
+                width=fixed,
+            )
+        for row in self.body:
+            table.add_row(*(Text(row[i]) for i in widths))
+        yield table
+        if left_out:
+            yield Text(f"Left out to fit {options.max_width} columns: {', '.join(left_out)} ({words.EVERY_COLUMN}).")
+
+    def _stacked(self, width: int) -> Any:
+        """Each row as its name, then its figures, ``Rate 22 mg/h; Duration 4 h; ...``, as many to a line as fit
+        (a figure is never broken between its number and its unit)."""
+        from rich.cells import cell_len
+        from rich.text import Text
+
+        for row in self.body:
+            yield Text(row[0], style="bold")
+            figures = [
+                _stacked_figure(h, c) for h, c in zip(self.headers[1:], row[1:], strict=True) if c not in ("", "-")
+            ]
+            line = ""
+            for figure in figures:
+                joined = f"{line}; {figure}" if line else figure
+                if line and cell_len(joined) + 3 > width:  # the indent, and the ";" that ends a full line
+                    yield Text(f"  {line};")
+                    joined = figure
+                line = joined
+            if line:
+                yield Text(f"  {line}")
+
+
+def _stacked_figure(header: str, cell: str) -> str:
+    """``Rate\n(mg/h)`` and ``22 (cap)`` -> ``Rate 22 mg/h (cap)``; a header without a unit: ``Kind fixed-rate``."""
+    name, _, unit = header.replace("\n", " ").partition(" (")
+    if not unit:
+        return f"{name} {cell}"
+    figure, _, rest = cell.partition(" ")
+    return " ".join(part for part in (name, figure, unit.rstrip(")"), rest) if part)
 
 
 def _rich_blocks(blocks: Sequence[Block]) -> Any:
     """The disclaimer, then for each block its title, table, notes and worked steps, then the disclaimer."""
     from rich.console import Group  # rich is imported only when a terminal table is drawn
-    from rich.table import Table
     from rich.text import Text
 
     parts: list[Any] = [Text(DISCLAIMER, style="bold")]
-    for title, headers, body, notes, steps, brief, caption in blocks:
-        table = Table(show_lines=False, header_style="bold")
-        right = numeric_columns(headers, body)
-        for i, header in enumerate(headers):  # Text, not str: card and user text is never read as markup
-            table.add_column(Text(header), justify="right" if right[i] else "left", overflow="fold", no_wrap=i == 0)
-        for row in body:
-            table.add_row(*map(Text, row))
-        parts += [Text(title), table]
+    for title, headers, body, notes, steps, brief, caption, stack in blocks:
+        parts += [Text(title), _Fitted(headers, body, stack)]
         if caption:
             parts.append(Text(caption))
         if notes:

@@ -16,6 +16,9 @@ from . import numbers
 from .numbers import clock, duration, has_rule, intermediate, number, rounded, show
 
 #: Said under every schedule shown to people: students add up the rounded steps.
+#: Where a terminal table that left columns out to fit sends its reader.
+EVERY_COLUMN = "a wider terminal, or the Markdown format, shows every column"
+
 ROUNDED_FOR_DISPLAY = (
     "Figures are rounded for display from unrounded values, so a cumulative figure may differ from the sum of "
     "the rounded figures above it."

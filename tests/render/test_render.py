@@ -219,3 +219,54 @@ def test_markdown_worked_steps_keep_each_cards_heading_out_of_the_list_above_it(
         elif token.type == "inline" and token.content in ("**rate-22-mg-h**", "**total-80-mg-5-h**"):
             headings_in_lists.append((token.content, depth))
     assert headings_in_lists == [("**rate-22-mg-h**", 0), ("**total-80-mg-5-h**", 0)]
+
+
+# --------------------------------------------------------------------------------------- fitting a terminal
+
+
+def _cells_whole(text: str, *cells: str) -> None:
+    for cell in cells:
+        assert cell in text, f"{cell!r} is broken across lines or missing"
+
+
+@pytest.mark.parametrize("width", [80, 100, 120, 140])
+def test_a_terminal_table_fits_its_width_without_breaking_a_figure(width: int) -> None:
+    text = dosecalc.table("70 kg").as_text("table", width=width)
+    assert max(len(line) for line in text.splitlines()) <= width
+    # By hand, 70 kg: rate-0.35-mg-kg-h is 0.35 x 70 = 24.5 mg/h, 24.5 x 4 h = 98 mg a session, 10 sessions =
+    # 980 mg; rate-22-mg-h-4-days is 22 mg/h x 96 h = 2,112 mg in its one session.
+    _cells_whole(text, "24.5", "980 (10 x)" if width > 80 else "980 mg (10 x)", "2,112")
+
+
+def test_a_narrow_terminal_leaves_out_the_per_kg_columns_first_and_says_so() -> None:
+    wide = dosecalc.table("70 kg").as_text("table", width=200)
+    assert "Rate per" in wide and "Left out" not in wide
+    narrow = dosecalc.table("70 kg").as_text("table", width=120)
+    header = " ".join(line for line in narrow.splitlines() if line.startswith("┃"))
+    assert "Rate" in header and "Rate per" not in header and "kg" not in header
+    said = [line for line in narrow.splitlines() if line.startswith("Left out")]
+    assert said == [f"Left out to fit 120 columns: Rate per kg, Dose per kg ({words.EVERY_COLUMN})."]
+    assert "Pump" in narrow and "Course" in narrow, "only the columns that follow from others are left out"
+
+
+def test_a_terminal_too_narrow_for_a_table_gives_each_row_its_figures_in_a_line() -> None:
+    text = dosecalc.table("70 kg").as_text("table", width=80)
+    assert "┃" not in text
+    lines = text.splitlines()
+    rows = lines[: next(n for n, line in enumerate(lines) if line.startswith("Notes"))]
+    assert max(len(line) for line in lines) <= 80 and all(line == line.rstrip() for line in rows)
+    row = lines.index("rate-22-mg-h")
+    # By hand: 22 mg/h for 4 h = 88 mg; 22 / 70 kg = 0.3143 -> 0.314 mg/kg/h; 88 / 70 = 1.257 -> 1.26 mg/kg.
+    figures = " ".join(lines[row + 1 : row + 3])
+    assert figures.split("; ")[:3] == ["  Rate 22 mg/h", "Rate per kg 0.314 mg/kg/h", "Duration 4 h"]
+    assert lines[row + 1].endswith(";") and lines[row + 2].startswith("  "), "a row's figures run on, indented"
+    assert "Dose per kg 1.26 mg/kg" in figures and "Course total 88 mg (1 x)" in figures
+    assert "Concentration" not in figures, "a figure the row has not got is not listed"
+    assert text.startswith(DISCLAIMER) and text.rstrip().endswith(DISCLAIMER)
+
+
+def test_a_table_that_fits_is_drawn_as_rich_lays_it_out() -> None:
+    text = dosecalc.schedule("total-80-mg-5-h", "70 kg").as_text("table", width=200)
+    header = next(line for line in text.splitlines() if line.startswith("┃") and "Time" in line)
+    assert "Cumulative dose" in header.replace("┃", " ") or "Cumulative" in header
+    assert "Left out" not in text
