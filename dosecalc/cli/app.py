@@ -154,18 +154,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("error: dosecalc ran out of memory (see 'ulimit -v'); nothing was written", file=sys.stderr)
         return 2
     except SystemError:  # how an import fails when memory runs out part way ("returned NULL without ...")
-        if not _memory_limited():
+        from .memory import memory_limited
+
+        if not memory_limited():
             raise
         print("error: dosecalc ran out of memory (see 'ulimit -v'); nothing was written", file=sys.stderr)
         return 2
 
 
-def _memory_limited() -> bool:
-    """Whether the process runs under a memory limit ('ulimit -v')."""
-    import resource
-
-    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
-    return soft != resource.RLIM_INFINITY
+def _asks_for_help(args: Sequence[str]) -> bool:
+    return any(arg in ("--help", "-h", "--version") for arg in args)
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -178,6 +176,11 @@ def _main(argv: Sequence[str] | None) -> int:
     if repeated is not None:
         print(f"error: {repeated} is given more than once; give it once", file=sys.stderr)
         return 2
+    if not _asks_for_help(args):
+        from .memory import memory_limited, numpy_starts
+
+        if memory_limited() and not numpy_starts():
+            raise MemoryError
     try:
         result = command.main(args=args, prog_name="dosecalc", standalone_mode=False)
     except DoseCalcError as error:
