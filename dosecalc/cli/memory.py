@@ -36,7 +36,7 @@ def numpy_starts() -> bool:
         try:
             quiet = os.open(os.devnull, os.O_WRONLY)
             os.dup2(quiet, 2)  # OpenBLAS's own message is replaced by the command's one line
-            import numpy  # noqa: F401
+            import numpy
 
             code = 0
         finally:
