@@ -11,12 +11,11 @@ Educational reference only - not a prescribing tool, and not clinical advice.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from .errors import DoseCalcError, quote
+from .errors import DoseCalcError, flags_checked, quote
 
 if TYPE_CHECKING:
     import pandas
@@ -80,34 +79,6 @@ MAX_SIMULATED_SESSIONS = 60
 
 
 # --------------------------------------------------------------------------------------- arguments
-
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-def _flags_checked(function: _F) -> _F:
-    """``function`` with each of its ``bool`` parameters checked on every call: ``True`` or ``False`` (a numpy
-    bool too), never a text or a number read as one. ``no_cap="false"`` would otherwise be true and lift a
-    cap; ``key="false"`` would turn a worksheet into its answer key."""
-    code = function.__code__
-    names = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
-    flags = [(index, name) for index, name in enumerate(names) if function.__annotations__.get(name) == "bool"]
-    positional = code.co_argcount
-
-    @functools.wraps(function)
-    def checked(*args: Any, **kwargs: Any) -> Any:
-        for index, name in flags:
-            if name in kwargs:
-                value = kwargs[name]
-            elif index < positional and index < len(args):
-                value = args[index]
-            else:
-                continue
-            numpy_bool = type(value).__module__ == "numpy" and type(value).__name__ in ("bool", "bool_")
-            if not isinstance(value, bool) and not numpy_bool:
-                raise DoseCalcError(f"expected True or False, got {value!r:.40}", field=name)
-        return function(*args, **kwargs)
-
-    return checked  # type: ignore[return-value]
 
 
 def _quantity(value: Any, spec: QuantitySpec, field: str, *, keep_unit: bool = False) -> Quantity:
@@ -274,7 +245,7 @@ def _check_drip(what_if: WhatIf, plans: Sequence[Plan]) -> None:
 # --------------------------------------------------------------------------------------- cards
 
 
-@_flags_checked
+@flags_checked
 def cards(regimens_dir: Folder = None, *, builtin: bool = True) -> CardList:
     """The regimen cards: the built-in ones, a teacher's own folder of cards (added to them), or both.
 
@@ -311,7 +282,7 @@ def cards(regimens_dir: Folder = None, *, builtin: bool = True) -> CardList:
     return CardList(_catalogue(regimens_dir, builtin))
 
 
-@_flags_checked
+@flags_checked
 def card(regimen: str, regimens_dir: Folder = None, *, builtin: bool = True) -> CardDetail:
     """One regimen card in full, with its sources and notes, and the file it came from.
 
@@ -347,7 +318,7 @@ def card(regimen: str, regimens_dir: Folder = None, *, builtin: bool = True) -> 
 # --------------------------------------------------------------------------------------- tables
 
 
-@_flags_checked
+@flags_checked
 def table(
     weight: QuantityLike | Sequence[QuantityLike] | None = None,
     regimen: Regimens = None,
@@ -439,7 +410,7 @@ def table(
     return DoseTable(groups, _brief(notes))
 
 
-@_flags_checked
+@flags_checked
 def schedule(
     regimen: str,
     weight: QuantityLike | None = None,
@@ -511,7 +482,7 @@ def _spec(name: str) -> QuantitySpec:
 # --------------------------------------------------------------------------------------- cohorts
 
 
-@_flags_checked
+@flags_checked
 def cohort(
     patients: str | Path | Iterable[Any] | pandas.DataFrame,
     regimen: Regimens = None,
@@ -599,7 +570,7 @@ def cohort(
 # --------------------------------------------------------------------------------------- simulation
 
 
-@_flags_checked
+@flags_checked
 def simulate(
     regimen: str,
     weight: QuantityLike | None = None,
@@ -765,7 +736,7 @@ def _convention(
     return chosen
 
 
-@_flags_checked
+@flags_checked
 def exercises(
     count: int = 10,
     seed: int = 1,
@@ -936,7 +907,7 @@ def teacher_key(path: str | Path) -> TeacherKey:
     return load_key(path)
 
 
-@_flags_checked
+@flags_checked
 def new_teacher_key(output: str | Path, *, force: bool = False) -> TeacherKey:
     """A new teacher's key (32 random bytes from :mod:`secrets`) written to ``output`` with mode 0600, whole
     or not at all; an existing file is kept unless ``force``.
@@ -1001,7 +972,7 @@ def _made(
     return [Sheet(tuple(made[0]), spec, key, student)]
 
 
-@_flags_checked
+@flags_checked
 def mark(
     answers: str | Path | Mapping[int, str] | pandas.DataFrame,
     seed: int | None = None,
@@ -1169,7 +1140,7 @@ def mark(
 # --------------------------------------------------------------------------------------- handout and charts
 
 
-@_flags_checked
+@flags_checked
 def report(
     weight: QuantityLike | None = None,
     regimen: Regimens = None,
@@ -1256,7 +1227,7 @@ def report(
     return Handout(handout_html(dose_table, schedules, simulation, left_out))
 
 
-@_flags_checked
+@flags_checked
 def plot(
     kind: str,
     weight: QuantityLike | None = None,

@@ -7,8 +7,10 @@ escapes is a bug.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
-from typing import Self
+from collections.abc import Callable
+from typing import Any, Self, TypeVar
 
 #: Longest piece of user text quoted back in a message; longer text is shortened with an ellipsis.
 QUOTE_LIMIT = 40
@@ -82,3 +84,32 @@ class CardError(DoseCalcError):
 
 class RegimenError(DoseCalcError):
     """A request the chosen regimen does not allow (unknown id, duration below its minimum...)."""
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def flags_checked(function: _F) -> _F:
+    """``function`` with each of its ``bool`` parameters checked on every call: ``True`` or ``False`` (a numpy
+    bool too), never a text or a number read as one. ``no_cap="false"`` would otherwise be true and lift a
+    cap; ``key="false"`` would turn a worksheet into its answer key."""
+    code = function.__code__
+    names = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
+    flags = [(index, name) for index, name in enumerate(names) if function.__annotations__.get(name) == "bool"]
+    positional = code.co_argcount
+
+    @functools.wraps(function)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        for index, name in flags:
+            if name in kwargs:
+                value = kwargs[name]
+            elif index < positional and index < len(args):
+                value = args[index]
+            else:
+                continue
+            numpy_bool = type(value).__module__ == "numpy" and type(value).__name__ in ("bool", "bool_")
+            if not isinstance(value, bool) and not numpy_bool:
+                raise DoseCalcError(f"expected True or False, got {value!r:.40}", field=name)
+        return function(*args, **kwargs)
+
+    return checked  # type: ignore[return-value]

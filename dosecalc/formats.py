@@ -17,6 +17,8 @@ from contextvars import ContextVar
 from importlib import import_module
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from .errors import flags_checked
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -176,9 +178,20 @@ def as_bytes(result: Any, format: str) -> bytes:
     return as_text(result, format).encode("utf-8")
 
 
+#: Narrowest and widest a terminal table is drawn.
+WIDTHS = (20, 10_000)
+
+
+@flags_checked
 def as_text(result: Any, format: str, *, width: int | None = None, color: bool = False, raw_csv: bool = False) -> str:
     """``result`` written in ``format``. A ``table`` is drawn ``width`` characters wide (default 140),
     in colour only when asked. CSV cells are neutralised for spreadsheets unless ``raw_csv``."""
+    if width is not None and (type(width) is not int or not WIDTHS[0] <= width <= WIDTHS[1]):
+        from .errors import DoseCalcError
+
+        raise DoseCalcError(
+            f"expected a whole number of columns from {WIDTHS[0]} to {WIDTHS[1]:,}, got {width!r:.40}", field="width"
+        )
     row = find(result.subject, format)
     writer = _function(row.module, row.writer)
     if row.binary:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .columns import DOSE_COLUMNS, NO_UNIT, SCHEDULE_COLUMNS, flat_name
+from .errors import flags_checked
 
 if TYPE_CHECKING:
     import pandas
@@ -833,6 +834,7 @@ class CohortTable:
         finally:
             self.close()
 
+    @flags_checked
     def write_csv(self, sink: Callable[[str], object], *, raw: bool = False) -> Tally:
         """The cohort CSV (one row per patient and regimen, full precision) to ``sink``, a chunk at a time. Ids
         and kept cells that a spreadsheet could run as a formula get a quote in front unless ``raw``."""

@@ -952,6 +952,57 @@ def test_a_flag_takes_a_bool_and_refuses_anything_read_as_one(function: str, par
     assert "expected True or False" in str(raised.value)
 
 
+def _method_flags() -> list[tuple[str, str]]:
+    """(method, parameter) of every bool parameter of the results' public methods, each method once where it
+    is defined (``Result.as_text`` serves every result)."""
+    import inspect
+
+    found = set()
+    for name in dosecalc.__all__:
+        kind = getattr(dosecalc, name)
+        if not (isinstance(kind, type) and kind.__module__ == "dosecalc.results"):
+            continue
+        for method_name, method in inspect.getmembers(kind, inspect.isfunction):
+            if not method_name.startswith("_"):
+                for parameter in inspect.signature(method).parameters.values():
+                    if parameter.annotation == "bool":
+                        found.add((method.__qualname__, parameter.name))
+    return sorted(found)
+
+
+METHOD_FLAGS = _method_flags()
+
+#: A result and the arguments before the flag, for each method with a flag.
+_CALLS: dict[str, tuple[Callable[[], Any], tuple[Any, ...]]] = {
+    "Result.as_text": (lambda: dosecalc.table("70 kg"), ("csv",)),
+    "CohortTable.write_csv": (lambda: dosecalc.cohort([("p1", "70 kg")]), (lambda text: None,)),
+}
+
+
+def test_the_results_flag_parameters_are_found() -> None:
+    assert {("Result.as_text", "raw_csv"), ("Result.as_text", "color"), ("CohortTable.write_csv", "raw")} <= set(
+        METHOD_FLAGS
+    )
+
+
+@pytest.mark.parametrize("given", ["false", 0, 1, None], ids=repr)
+@pytest.mark.parametrize(("method", "parameter"), METHOD_FLAGS, ids=str)
+def test_a_results_flag_takes_a_bool(method: str, parameter: str, given: object) -> None:
+    """``as_text("csv", raw_csv="false")`` would write raw, formula-ready CSV cells: refused, naming the flag."""
+    assert method in _CALLS, f"give {method} a result to call it on in _CALLS"
+    make, first = _CALLS[method]
+    with pytest.raises(DoseCalcError) as raised:
+        getattr(make(), method.split(".")[-1])(*first, **{parameter: given})
+    assert raised.value.field == parameter and "expected True or False" in str(raised.value)
+
+
+@pytest.mark.parametrize("width", ["80", 80.0, True, 5, 10**6], ids=repr)
+def test_a_table_width_is_a_whole_number_of_columns(width: object) -> None:
+    with pytest.raises(DoseCalcError) as raised:
+        dosecalc.table("70 kg").as_text("table", width=width)  # type: ignore[arg-type]
+    assert raised.value.field == "width" and "whole number of columns from 20 to 10,000" in str(raised.value)
+
+
 def test_no_cap_false_as_text_never_lifts_the_cap() -> None:
     # 0.35 mg/kg/h x 120 kg = 42 mg/h uncapped; the card's cap is 25 mg/h
     with pytest.raises(DoseCalcError, match="no_cap: expected True or False"):
