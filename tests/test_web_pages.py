@@ -489,3 +489,62 @@ def test_practice_under_the_decimal_comma_reads_a_comma_from_a_phone_keypad(clie
     assert "uses a decimal comma (5,5); this sheet reads a decimal point: write 5.5" in parse(refused.text).said(
         "answer-1-error"
     )
+
+
+def test_every_field_error_is_reported_at_once(client: TestClient) -> None:
+    """Four bad fields: four messages, each beside its own field and each in the summary, still 422."""
+    query = {"weight": "70,5 kg", "duration": "abc", "sessions": "many", "concentration": "2 mg"}
+    response = client.get("/", params=query)
+    assert response.status_code == 422
+    page = parse(response.text)
+    assert "uses a decimal comma" in page.said("weight-error")
+    assert "'abc'" in page.said("duration-error")
+    assert "'many'" in page.said("sessions-error")
+    assert "is a mass" in page.said("concentration-error")
+    summary = page.said("error-summary-title")
+    assert summary.startswith("Not calculated")
+    links = [address for address in page.addresses if address.startswith("#") and address != "#main"]
+    assert links == ["#weight", "#duration", "#concentration", "#sessions"]  # in the form's order
+    for label in ("Weight:", "Duration (what-if):", "Concentration:", "Sessions in the course (what-if):"):
+        assert label in page.all_text
+    assert "dose-table" not in page.tables
+
+
+def test_every_field_error_on_the_teacher_and_practice_forms(client: TestClient) -> None:
+    response = client.post("/teacher", data={"count": "ten", "seed": "x1", "conventions": "nosuch"})
+    assert response.status_code == 422
+    page = parse(response.text)
+    for field in ("count", "seed", "conventions"):
+        assert page.said(f"{field}-error").startswith("Error: "), field
+    practice = client.get("/practice", params={"count": "many", "conventions": "nosuch"})
+    assert practice.status_code == 422
+    page = parse(practice.text)
+    assert page.said("count-error").startswith("Error: ") and page.said("conventions-error").startswith("Error: ")
+
+
+def test_unknown_names_are_each_reported_with_the_field_errors(client: TestClient) -> None:
+    answer = client.get("/", params={"weight": "x", "wieght": "80 kg", "colour": "red"})
+    assert answer.status_code == 422
+    text = parse(answer.text).all_text
+    assert "wieght: is not a field of this page" in text and "colour: is not a field of this page" in text
+    assert parse(answer.text).said("weight-error").startswith("Error: ")
+
+
+def test_with_no_card_ticked_only_the_rows_that_cannot_be_calculated_are_refused(client: TestClient) -> None:
+    response = client.get("/", params={"weight": "70 kg", "duration": "90 min"})
+    assert response.status_code == 200
+    header, *rows = parse(response.text).tables["dose-table"]
+    by_card = {row[0]: row for row in rows}
+    assert list(by_card) == list(api.cards().ids)  # every card keeps its row, in the cards' order
+    # initial-80-mg-2-h runs for at least 2 h: 90 min is too short for it alone
+    refused = by_card["initial-80-mg-2-h"]
+    assert len(refused) == 2 and refused[1].startswith("Not calculated: duration: 1.5 h is shorter than")
+    # rate-22-mg-h at its 22 mg/h: 22 mg/h x 1.5 h = 33 mg a session
+    cells = dict(zip(header, by_card["rate-22-mg-h"], strict=True))
+    assert cells["Rate (mg/h)"] == "22" and cells["Dose per session (mg)"] == "33"
+    assert sum(1 for row in rows if row[1].startswith("Not calculated")) < len(rows)
+    # ticked, the same card is the field's refusal; a duration no card can take is refused for all
+    ticked = client.get("/", params={"weight": "70 kg", "duration": "90 min", "regimen": "initial-80-mg-2-h"})
+    assert ticked.status_code == 422 and "shorter than the minimum" in parse(ticked.text).said("duration-error")
+    unreadable = client.get("/", params={"duration": "soon"})
+    assert unreadable.status_code == 422 and parse(unreadable.text).said("duration-error").startswith("Error: ")
