@@ -548,3 +548,64 @@ def test_with_no_card_ticked_only_the_rows_that_cannot_be_calculated_are_refused
     assert ticked.status_code == 422 and "shorter than the minimum" in parse(ticked.text).said("duration-error")
     unreadable = client.get("/", params={"duration": "soon"})
     assert unreadable.status_code == 422 and parse(unreadable.text).said("duration-error").startswith("Error: ")
+
+
+def test_the_handout_refused_shows_the_teachers_form_again_with_what_was_typed(client: TestClient) -> None:
+    query = [("weight", "70,5 kg"), ("regimen", "rate-22-mg-h"), ("concentration", "2 mg"), ("explain", "on")]
+    response = client.get("/teacher/handout", params=query)
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("text/html") and "content-disposition" not in response.headers
+    page = parse(response.text)
+    assert page.inputs["weight"]["value"] == "70,5 kg" and page.inputs["concentration"]["value"] == "2 mg"
+    ticked = [found for found in page.inputs.values() if found.get("name") == "regimen" and "checked" in found]
+    assert [found["value"] for found in ticked] == ["rate-22-mg-h"]
+    assert "checked" in page.inputs["explain"]
+    assert "uses a decimal comma" in page.said("weight-error") and "is a mass" in page.said("concentration-error")
+    assert "No handout: a value needs changing" in page.all_text
+    assert any(form.action.startswith("/teacher/handout") for form in page.forms)
+
+
+@pytest.mark.parametrize(
+    ("send", "status"),
+    [
+        (lambda client: client.get("/", params={"weight": "7" * 9000}), 414),
+        (lambda client: client.get("/schedule", params={"x": "y" * 9000}), 414),
+        (lambda client: client.post("/practice", content=b"a=" + b"1" * 70_000), 413),
+        (lambda client: client.post("/teacher", content=b"a=" + b"1" * 70_000), 413),
+    ],
+    ids=["calculator-414", "schedule-414", "practice-413", "teacher-413"],
+)
+def test_too_long_or_too_large_is_a_page_for_the_pages(client: TestClient, send: Any, status: int) -> None:
+    response = send(client)
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("text/html")
+    page = parse(response.text)
+    assert page.all_text.count(DISCLAIMER) >= 2 and "Not read:" in page.all_text
+    assert response.headers["content-security-policy"]  # the guard's headers on its own answers too
+
+
+def test_too_long_stays_json_for_the_api(client: TestClient) -> None:
+    response = client.get("/api/table", params={"weight": "7" * 9000})
+    assert response.status_code == 414 and response.headers["content-type"] == "application/json"
+    assert response.json()["error"]["field"] == "query"
+
+
+def test_downloads_are_named_by_student_and_by_platform(client: TestClient) -> None:
+    form = {"count": "2", "seed": "9", "conventions": "standard", "students": "Zoë O'Brien/..\nBo"}
+    page = parse(client.post("/teacher", data=form).text)
+    made = api.exercises(2, 9, students=["Zoë O'Brien/..", "Bo"])
+    buttons = downloads(page)
+    zoe = buttons["answer key (JSON), Zoë O'Brien/.."].send(client)
+    # accents dropped (ë -> e), every other run of characters one hyphen, none at the ends
+    expected = f'attachment; filename="dosecalc-key-{made[0].code}-Zoe-O-Brien.json"'
+    assert zoe.headers["content-disposition"] == expected
+    bo = buttons["worksheet (HTML), Bo"].send(client)
+    assert bo.headers["content-disposition"] == f'attachment; filename="dosecalc-sheet-{made[1].code}-Bo.html"'
+    platforms = downloads(parse(client.post("/teacher", data={"count": "2", "seed": "9"}).text))
+    canvas = platforms["Canvas (QTI 1.2 zip)"].send(client).headers["content-disposition"]
+    qti = platforms["QTI 2.1 package (zip)"].send(client).headers["content-disposition"]
+    assert canvas.endswith('-canvas.zip"') and qti.endswith('-qti21.zip"') and canvas != qti
+    nothing_safe = client.post("/teacher/sheet", data={"count": "2", "seed": "9", "students": "ÆØ✓"})
+    code = api.exercises(2, 9, students=["ÆØ✓"])[0].code
+    # Æ and Ø have no ASCII letters under NFKD and ✓ is no letter: no name part at all
+    assert nothing_safe.headers["content-disposition"] == f'attachment; filename="dosecalc-sheet-{code}.html"'

@@ -396,6 +396,8 @@ PLATFORMS = (
     ("canvas", "Canvas (QTI 1.2 zip)", True),
     ("qti21", "QTI 2.1 package (zip)", True),
 )
+#: The formats for a learning platform (each download's file name says which).
+PLATFORM_FORMATS = tuple(fmt for fmt, _, _ in PLATFORMS)
 #: What the teacher's page offers to download (each format's suffix and media type: dosecalc.formats).
 DOWNLOAD_FORMATS = ("html", "markdown", "json", "csv", "moodle", "gift", "canvas", "qti21")
 
@@ -415,27 +417,54 @@ def _downloads(
     return made
 
 
+def _name_part(student: str | None) -> str:
+    """A student's name for a file name: letters and digits of ASCII (accents dropped: Zoë -> Zoe), each run
+    of anything else one hyphen, at most 40 characters; "" for no name or nothing left of it."""
+    import re
+    import unicodedata
+
+    if not student:
+        return ""
+    plain = unicodedata.normalize("NFKD", student).encode("ascii", "ignore").decode("ascii")
+    safe = re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-")[:40].strip("-")
+    return f"-{safe}" if safe else ""
+
+
 def _work(arguments: Mapping[str, Any], variants: int | None = None) -> None:
     """Refuses a request over the budget of problems (:data:`fields.MAX_WORK`)."""
     f.within_budget(arguments.get("count", 10), len(arguments.get("students") or ()), variants or 0)
 
 
+def _handout_fields(folder: Path | None) -> tuple[f.Field, ...]:
+    return (f.WEIGHT, _regimens(folder, many=True), f.CONCENTRATION, f.DROP_FACTOR, f.EXPLAIN)
+
+
 def _teacher_page(
-    request: Request, folder: Path | None, key: TeacherKey | None, form: Mapping[str, Any] | None
+    request: Request,
+    folder: Path | None,
+    key: TeacherKey | None,
+    form: Mapping[str, Any] | None,
+    handout: tuple[Mapping[str, Any], Mapping[str, str]] | None = None,
 ) -> HTMLResponse:
     """The teacher's form, empty (``form`` None) or with the sheets it made: a new random seed when none was
-    typed, graded sheets when the server has a teacher's key."""
-    handout_fields = (f.WEIGHT, _regimens(folder, many=True), f.CONCENTRATION, f.DROP_FACTOR, f.EXPLAIN)
+    typed, graded sheets when the server has a teacher's key. ``handout``: what was typed in the handout's
+    form and why it was refused, shown again in that form (status 422)."""
+    handout_fields = _handout_fields(folder)
+    handout_typed, handout_errors = handout or ({field.name: "" for field in handout_fields}, {})
     context: dict[str, Any] = {
         "title": "For teachers",
         "handout_fields": handout_fields,
-        "handout_typed": {field.name: "" for field in handout_fields},
+        "handout_typed": handout_typed,
+        "handout_errors": handout_errors,
         "graded": key is not None,
         "login": key is not None,
     }
     if form is None:
         typed = {field.name: "" for field in TEACHER_FIELDS} | TEACHER_DEFAULTS
-        return page(request, "teacher.html", fields=TEACHER_FIELDS, typed=typed, errors={}, result=None, **context)
+        status = 422 if handout_errors else 200
+        return page(
+            request, "teacher.html", status, fields=TEACHER_FIELDS, typed=typed, errors={}, result=None, **context
+        )
     if not str(form.get("seed") or "").strip():  # a new sheet number, shown in the form so it can be noted
         form = {**_typed(form, TEACHER_FIELDS), "seed": str(secrets.randbelow(10**9))}
     typed = _typed(form, TEACHER_FIELDS)
@@ -569,9 +598,11 @@ async def teacher_sheet(request: Request, folder: Folder, key: Teacher) -> Respo
     if isinstance(made, Variants):
         name = f"dosecalc-{made[0].code}-{len(made)}-variants"
     elif isinstance(made, Sheet):
-        name = f"dosecalc-{'key' if made.is_key else 'sheet'}-{made.code}"
+        name = f"dosecalc-{'key' if made.is_key else 'sheet'}-{made.code}" + _name_part(made.student)
     else:
         name = f"dosecalc-{'key' if arguments.get('key') else 'sheet'}-{made.name}"
+    if fmt in PLATFORM_FORMATS:  # Canvas's and QTI 2.1's are both zips: the platform's name tells them apart
+        name += f"-{fmt}"
     row = formats.find(made.subject, fmt)
     return Response(
         await run_in_threadpool(made.to_bytes, fmt),
@@ -660,10 +691,22 @@ async def teacher_marks(request: Request, folder: Folder, key: Teacher) -> HTMLR
 
 @router.get("/teacher/handout")
 def teacher_handout(request: Request, folder: Folder, key: Teacher) -> Response:
-    """The printable handout (the report extra draws its charts) to download."""
-    fields = (f.WEIGHT, f.Field("regimen", "", kind="choices"), f.CONCENTRATION, f.DROP_FACTOR, f.EXPLAIN)
-    arguments = f.read(request.query_params, fields)
-    handout = api.report(regimens_dir=folder, **arguments)
+    """The printable handout (the report extra draws its charts) to download; refused, the teacher's page with
+    what was typed in the handout's form and each message beside its field."""
+    fields = _handout_fields(folder)
+    query = request.query_params
+
+    def checked(given: dict[str, Any]) -> dict[str, Any]:
+        api.table(**given, regimens_dir=folder)  # the dose table the handout opens with: quick to refuse
+        return given
+
+    arguments, errors = _every_refusal(*f.read_all(query, fields), fields, checked)  # then the handout, once
+    try:
+        handout = None if errors else api.report(regimens_dir=folder, **arguments)
+    except DoseCalcError as error:
+        errors = _errors(error, fields)
+    if handout is None or errors:
+        return _teacher_page(request, folder, key, None, (_typed(query, fields), errors))
     return Response(
         handout.html,
         media_type="text/html; charset=utf-8",
