@@ -334,7 +334,7 @@ def test_teacher_logs_in_and_makes_sheets_by_keyboard_with_no_name_in_an_address
         page.keyboard.type("Ann Smith")
         page.keyboard.press("Enter")
         page.keyboard.type("Bo Lee")
-        _tab_to(page, "form.calc[action='/teacher'] button[type=submit]")
+        _tab_to(page, "form.calc[action='/teacher#outcome'] button[type=submit]")
         page.keyboard.press("Enter")
         page.wait_for_selector("#sheets-table")
         assert page.url == server + "/teacher"

@@ -609,3 +609,101 @@ def test_downloads_are_named_by_student_and_by_platform(client: TestClient) -> N
     code = api.exercises(2, 9, students=["ÆØ✓"])[0].code
     # Æ and Ø have no ASCII letters under NFKD and ✓ is no letter: no name part at all
     assert nothing_safe.headers["content-disposition"] == f'attachment; filename="dosecalc-sheet-{code}.html"'
+
+
+STYLESHEET = Path(__file__).resolve().parents[1] / "dosecalc" / "web" / "static" / "style.css"
+
+
+def _colours(scheme: str) -> dict[str, str]:
+    """The stylesheet's colour properties (``--name: #rrggbb``) for the light scheme, or for dark: the light
+    ones overridden by those inside ``@media (prefers-color-scheme: dark)``."""
+    css = re.sub(r"/\*.*?\*/", "", STYLESHEET.read_text(encoding="utf-8"), flags=re.S)
+    dark_at = css.index("@media (prefers-color-scheme: dark)")
+    light = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-fA-F]{6})\s*;", css[:dark_at]))
+    if scheme == "light":
+        return light
+    block = css[dark_at : css.index("}", css.index(":root", dark_at))]
+    return light | dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-fA-F]{6})\s*;", block))
+
+
+def _luminance(colour: str) -> float:
+    """WCAG 2.x relative luminance of an sRGB colour #rrggbb: each channel c = byte / 255 linearised as
+    c / 12.92 when c <= 0.04045, else ((c + 0.055) / 1.055) ** 2.4; then L = 0.2126 R + 0.7152 G + 0.0722 B."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(one: str, other: str) -> float:
+    """WCAG contrast ratio: (L lighter + 0.05) / (L darker + 0.05)."""
+    lighter, darker = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def test_the_contrast_formula_reproduces_known_ratios() -> None:
+    # black on white: (1 + 0.05) / (0 + 0.05) = 21; the old focus ring #b35900 on the navy header #12355b:
+    # #b35900 -> R 179/255 = 0.702 -> 0.451, G 89/255 = 0.349 -> 0.100, B 0 -> 0; L = 0.0959 + 0.0716 = 0.1675
+    # #12355b -> R 0.0706 -> 0.0060, G 0.2078 -> 0.0356, B 0.3569 -> 0.1046; L = 0.0013 + 0.0255 + 0.0076 = 0.0343
+    # (0.1675 + 0.05) / (0.0343 + 0.05) = 2.58, the ratio the accessibility review measured
+    assert _contrast("#000000", "#ffffff") == pytest.approx(21)
+    assert _contrast("#b35900", "#12355b") == pytest.approx(2.58, abs=0.005)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_focus_ring_is_3_to_1_on_the_header_and_the_page(scheme: str) -> None:
+    colours = _colours(scheme)
+    css = STYLESHEET.read_text(encoding="utf-8")
+    assert re.search(r":focus-visible\s*\{[^}]*outline:\s*3px solid var\(--focus\)", css), "the ring uses --focus"
+    assert _contrast(colours["focus"], colours["header"]) >= 3, "WCAG 1.4.11: the ring on the navy header"
+    assert _contrast(colours["focus"], colours["page"]) >= 3, "WCAG 1.4.11: the ring on the page"
+    assert _contrast(colours["field-border"], colours["page"]) >= 3, "a text box's edge"
+
+
+#: (foreground, background) of every text the pages draw in colour.
+TEXT_PAIRS = [
+    ("text", "page"),
+    ("muted", "page"),
+    ("link", "page"),
+    ("link-hover", "page"),
+    ("error", "page"),
+    ("right", "page"),
+    ("no-answer", "page"),
+    ("text", "cell-head"),
+    ("link", "cell-head"),  # the card links in the cards table's name column
+    ("text", "field"),
+    ("header-text", "header"),
+    ("button-text", "button"),
+    ("button-text", "button-hover"),
+]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_text_is_4_5_to_1_in_both_colour_schemes(scheme: str) -> None:
+    colours = _colours(scheme)
+    low = {f"{fg} on {bg}": round(_contrast(colours[fg], colours[bg]), 2) for fg, bg in TEXT_PAIRS}
+    assert {pair: ratio for pair, ratio in low.items() if ratio < 4.5} == {}
+
+
+def test_dark_scheme_changes_the_page_and_the_text() -> None:
+    light, dark = _colours("light"), _colours("dark")
+    assert _luminance(dark["page"]) < 0.05 < _luminance(light["page"])  # a dark ground, not the white one
+    assert _luminance(dark["text"]) > 0.5 > _luminance(light["text"])
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/", {"weight": "70 kg"}),
+        ("/schedule", {"regimen": "rate-22-mg-h", "weight": "70 kg"}),
+        ("/simulate", {"regimen": "rate-22-mg-h", "weight": "70 kg"}),
+    ],
+)
+def test_a_submitted_form_lands_on_its_result(client: TestClient, path: str, query: dict[str, str]) -> None:
+    """The form's action carries #outcome, the id of the result (or of the error summary when refused), so the
+    browser scrolls to it without any script."""
+    empty = parse(client.get(path).text)
+    assert [form.action for form in empty.forms if form.method == "get"] == [f"{path}#outcome"]
+    done = parse(client.get(path, params=query).text)
+    assert done.said("outcome").startswith("Result") or done.said("outcome").startswith("Simulation")
+    refused = parse(client.get(path, params={**query, "weight": "heavy"}).text)
+    assert refused.said("outcome").startswith("Not calculated")
