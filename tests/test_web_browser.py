@@ -17,6 +17,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -334,10 +335,10 @@ def test_teacher_logs_in_and_makes_sheets_by_keyboard_with_no_name_in_an_address
         page.keyboard.type("Ann Smith")
         page.keyboard.press("Enter")
         page.keyboard.type("Bo Lee")
-        _tab_to(page, "form.calc[action='/teacher'] button[type=submit]")
+        _tab_to(page, "form.calc[action='/teacher#outcome'] button[type=submit]")
         page.keyboard.press("Enter")
         page.wait_for_selector("#sheets-table")
-        assert page.url == server + "/teacher"
+        assert page.url == server + "/teacher#outcome"  # the sheets in view; no name in the address
         rows = page.locator("#sheets-table tbody tr")
         assert rows.count() == 2 and "graded" in page.locator("main").inner_text()
         seed = page.locator("#seed").input_value()
@@ -405,3 +406,141 @@ def test_a_teacher_marks_a_class_by_uploading_its_answers(browser: Browser, serv
         assert bad == [], [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in bad]
     finally:
         context.close()
+
+
+def _dose_table_at(browser: Browser, server: str, width: int, **options: Any) -> tuple[Any, Page]:
+    context = browser.new_context(viewport={"width": width, "height": 844}, **options)
+    opened = context.new_page()
+    opened.goto(server + "/")
+    opened.get_by_label("Weight").fill("70 kg")
+    opened.get_by_label("Concentration").fill("2 mg/mL")
+    opened.get_by_role("button", name="Calculate").click()
+    opened.wait_for_selector("#dose-table")
+    return context, opened
+
+
+def test_at_390_px_the_dose_columns_show_beside_the_names_and_the_result_is_in_view(
+    browser: Browser, server: str
+) -> None:
+    context, opened = _dose_table_at(browser, server, 390)
+    try:
+        # the form's action ends in #outcome: the page lands on the result, with no script
+        assert opened.url.endswith("#outcome")
+        heading = opened.locator("#result-title").bounding_box()
+        assert heading is not None and 0 <= heading["y"] < 844, heading
+        assert opened.evaluate("window.scrollY") > 0
+        table = opened.locator("#dose-table")
+        table.scroll_into_view_if_needed()
+        name = opened.locator("#dose-table tbody tr").first.locator("th")
+        rate = opened.locator("#dose-table tbody tr").first.locator("td").first
+        name_box, rate_box = name.bounding_box(), rate.bounding_box()
+        assert name_box and rate_box
+        assert name_box["width"] <= 0.35 * 390, f"the name column takes {name_box['width']} px of 390"
+        beside = name_box["x"] + name_box["width"] - 1 <= rate_box["x"] and rate_box["x"] + rate_box["width"] <= 390
+        assert beside, "the rate shows beside the name, in the window"
+        visible = opened.evaluate(
+            """() => [...document.querySelectorAll('#dose-table thead th')]
+                   .filter((th) => { const b = th.getBoundingClientRect(); return b.left >= 0 && b.right <= 390; })
+                   .length"""
+        )
+        assert visible >= 3, f"the name and at least two figures in view; {visible} columns shown"
+        # scrolled to its last column, the table keeps the names in view beside it
+        opened.locator(".table-wrap").first.evaluate("(box) => box.scrollLeft = box.scrollWidth")
+        last = opened.locator("#dose-table tbody tr").first.locator("td").last.bounding_box()
+        moved = name.bounding_box()
+        assert last and moved and last["x"] + last["width"] <= 391 and moved["x"] == pytest.approx(name_box["x"], abs=1)
+        assert last["x"] >= moved["x"] + moved["width"] - 1, "the last figure is not hidden under the names"
+    finally:
+        context.close()
+
+
+def test_printing_the_calculator_prints_the_result_and_not_the_form(browser: Browser, server: str) -> None:
+    # an A4 page's printable width at 96 px an inch: 210 mm - 2 x 10 mm margins = 190 mm = 718 px
+    context, opened = _dose_table_at(browser, server, 718)
+    try:
+        opened.emulate_media(media="print")
+        assert not opened.locator("form.calc").is_visible()
+        assert not opened.locator("header").is_visible()
+        assert opened.locator("#dose-table").is_visible()
+        assert opened.locator("p.disclaimer").is_visible() and DISCLAIMER in opened.locator("p.disclaimer").inner_text()
+        assert opened.locator("footer .disclaimer-line").is_visible()
+        wrap = opened.locator(".table-wrap").first
+        assert wrap.evaluate("(box) => box.scrollWidth <= box.clientWidth"), "every column on the paper"
+        # the page's text before the result is the disclaimer and the title, no form
+        result_top = opened.locator("#outcome").bounding_box()
+        assert result_top is not None and result_top["y"] < 300, result_top
+    finally:
+        context.close()
+
+
+def _luminance_of(rgb: str) -> float:
+    """WCAG relative luminance of a computed ``rgb(r, g, b)``: channels linearised (c / 12.92 up to 0.04045,
+    else ((c + 0.055) / 1.055) ** 2.4), then 0.2126 R + 0.7152 G + 0.0722 B."""
+    channels = [int(part) / 255 for part in re.findall(r"\d+", rgb)[:3]]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _ratio(one: str, other: str) -> float:
+    lighter, darker = sorted((_luminance_of(one), _luminance_of(other)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_focus_ring_on_the_header_is_3_to_1(browser: Browser, server: str, scheme: str) -> None:
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, color_scheme=scheme)  # type: ignore[arg-type]
+    try:
+        opened = context.new_page()
+        opened.goto(server + "/cards")
+        _tab_to(opened, "nav a[href='/practice']")
+        ring = opened.evaluate("getComputedStyle(document.activeElement).outlineColor")
+        header = opened.evaluate("getComputedStyle(document.querySelector('header')).backgroundColor")
+        page_ground = opened.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert _ratio(ring, header) >= 3 and _ratio(ring, page_ground) >= 3, (ring, header, page_ground)
+    finally:
+        context.close()
+
+
+DARK_PAGES = [
+    "/?weight=154+lb&concentration=100+mg+in+50+mL&explain=on",
+    "/?weight=70%2C5+kg&duration=soon",
+    "/schedule?regimen=initial-80-mg-2-h&weight=70+kg&step=30+min",
+    "/simulate?regimen=rate-22-mg-h&weight=70+kg",
+    "/cards",
+    "/practice?sheet=" + api.exercises(3, 4).code,  # type: ignore[union-attr]
+    "/teacher",
+]
+
+
+@pytest.mark.parametrize("path", DARK_PAGES)
+def test_dark_colour_scheme_is_dark_and_passes_axe(browser: Browser, server: str, path: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = browser.new_context(bypass_csp=True, color_scheme="dark")  # bypass: to inject axe-core itself
+    try:
+        opened = context.new_page()
+        opened.goto(server + path)
+        ground = opened.evaluate("getComputedStyle(document.body).backgroundColor")
+        text = opened.evaluate("getComputedStyle(document.body).color")
+        assert _luminance_of(ground) < 0.05 and _ratio(text, ground) >= 4.5, (ground, text)
+        opened.locator("details").evaluate_all("(all) => all.forEach((d) => d.open = true)")
+        results = Axe().run(opened)
+        bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+        assert bad == [], [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in bad]
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_landmark_and_region_names_are_unique(page: Page, server: str, path: str) -> None:
+    page.goto(server + path)
+    names = page.evaluate(
+        """() => [...document.querySelectorAll('nav, [role=region], section[aria-labelledby], section[aria-label]')]
+            .map((el) => {
+                const by = el.getAttribute('aria-labelledby');
+                const name = by ? by.split(' ').map((id) => document.getElementById(id).textContent).join(' ')
+                                : (el.getAttribute('aria-label') || '');
+                return (el.tagName === 'NAV' ? 'navigation ' : 'region ') + name.trim();
+            })"""
+    )
+    assert len(names) == len(set(names)), names

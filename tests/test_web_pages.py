@@ -489,3 +489,221 @@ def test_practice_under_the_decimal_comma_reads_a_comma_from_a_phone_keypad(clie
     assert "uses a decimal comma (5,5); this sheet reads a decimal point: write 5.5" in parse(refused.text).said(
         "answer-1-error"
     )
+
+
+def test_every_field_error_is_reported_at_once(client: TestClient) -> None:
+    """Four bad fields: four messages, each beside its own field and each in the summary, still 422."""
+    query = {"weight": "70,5 kg", "duration": "abc", "sessions": "many", "concentration": "2 mg"}
+    response = client.get("/", params=query)
+    assert response.status_code == 422
+    page = parse(response.text)
+    assert "uses a decimal comma" in page.said("weight-error")
+    assert "'abc'" in page.said("duration-error")
+    assert "'many'" in page.said("sessions-error")
+    assert "is a mass" in page.said("concentration-error")
+    summary = page.said("error-summary-title")
+    assert summary.startswith("Not calculated")
+    links = [address for address in page.addresses if address.startswith("#") and address != "#main"]
+    assert links == ["#weight", "#duration", "#concentration", "#sessions"]  # in the form's order
+    for label in ("Weight:", "Duration (what-if):", "Concentration:", "Sessions in the course (what-if):"):
+        assert label in page.all_text
+    assert "dose-table" not in page.tables
+
+
+def test_every_field_error_on_the_teacher_and_practice_forms(client: TestClient) -> None:
+    response = client.post("/teacher", data={"count": "ten", "seed": "x1", "conventions": "nosuch"})
+    assert response.status_code == 422
+    page = parse(response.text)
+    for field in ("count", "seed", "conventions"):
+        assert page.said(f"{field}-error").startswith("Error: "), field
+    practice = client.get("/practice", params={"count": "many", "conventions": "nosuch"})
+    assert practice.status_code == 422
+    page = parse(practice.text)
+    assert page.said("count-error").startswith("Error: ") and page.said("conventions-error").startswith("Error: ")
+
+
+def test_unknown_names_are_each_reported_with_the_field_errors(client: TestClient) -> None:
+    answer = client.get("/", params={"weight": "x", "wieght": "80 kg", "colour": "red"})
+    assert answer.status_code == 422
+    text = parse(answer.text).all_text
+    assert "wieght: is not a field of this page" in text and "colour: is not a field of this page" in text
+    assert parse(answer.text).said("weight-error").startswith("Error: ")
+
+
+def test_with_no_card_ticked_only_the_rows_that_cannot_be_calculated_are_refused(client: TestClient) -> None:
+    response = client.get("/", params={"weight": "70 kg", "duration": "90 min"})
+    assert response.status_code == 200
+    header, *rows = parse(response.text).tables["dose-table"]
+    by_card = {row[0]: row for row in rows}
+    assert list(by_card) == list(api.cards().ids)  # every card keeps its row, in the cards' order
+    # initial-80-mg-2-h runs for at least 2 h: 90 min is too short for it alone
+    refused = by_card["initial-80-mg-2-h"]
+    assert len(refused) == 2 and refused[1].startswith("Not calculated: duration: 1.5 h is shorter than")
+    # rate-22-mg-h at its 22 mg/h: 22 mg/h x 1.5 h = 33 mg a session
+    cells = dict(zip(header, by_card["rate-22-mg-h"], strict=True))
+    assert cells["Rate (mg/h)"] == "22" and cells["Dose per session (mg)"] == "33"
+    assert sum(1 for row in rows if row[1].startswith("Not calculated")) < len(rows)
+    # ticked, the same card is the field's refusal; a duration no card can take is refused for all
+    ticked = client.get("/", params={"weight": "70 kg", "duration": "90 min", "regimen": "initial-80-mg-2-h"})
+    assert ticked.status_code == 422 and "shorter than the minimum" in parse(ticked.text).said("duration-error")
+    unreadable = client.get("/", params={"duration": "soon"})
+    assert unreadable.status_code == 422 and parse(unreadable.text).said("duration-error").startswith("Error: ")
+
+
+def test_the_handout_refused_shows_the_teachers_form_again_with_what_was_typed(client: TestClient) -> None:
+    query = [("weight", "70,5 kg"), ("regimen", "rate-22-mg-h"), ("concentration", "2 mg"), ("explain", "on")]
+    response = client.get("/teacher/handout", params=query)
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("text/html") and "content-disposition" not in response.headers
+    page = parse(response.text)
+    assert page.inputs["weight"]["value"] == "70,5 kg" and page.inputs["concentration"]["value"] == "2 mg"
+    ticked = [found for found in page.inputs.values() if found.get("name") == "regimen" and "checked" in found]
+    assert [found["value"] for found in ticked] == ["rate-22-mg-h"]
+    assert "checked" in page.inputs["explain"]
+    assert "uses a decimal comma" in page.said("weight-error") and "is a mass" in page.said("concentration-error")
+    assert "No handout: a value needs changing" in page.all_text
+    assert any(form.action.startswith("/teacher/handout") for form in page.forms)
+
+
+@pytest.mark.parametrize(
+    ("send", "status"),
+    [
+        (lambda client: client.get("/", params={"weight": "7" * 9000}), 414),
+        (lambda client: client.get("/schedule", params={"x": "y" * 9000}), 414),
+        (lambda client: client.post("/practice", content=b"a=" + b"1" * 70_000), 413),
+        (lambda client: client.post("/teacher", content=b"a=" + b"1" * 70_000), 413),
+    ],
+    ids=["calculator-414", "schedule-414", "practice-413", "teacher-413"],
+)
+def test_too_long_or_too_large_is_a_page_for_the_pages(client: TestClient, send: Any, status: int) -> None:
+    response = send(client)
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("text/html")
+    page = parse(response.text)
+    assert page.all_text.count(DISCLAIMER) >= 2 and "Not read:" in page.all_text
+    assert response.headers["content-security-policy"]  # the guard's headers on its own answers too
+
+
+def test_too_long_stays_json_for_the_api(client: TestClient) -> None:
+    response = client.get("/api/table", params={"weight": "7" * 9000})
+    assert response.status_code == 414 and response.headers["content-type"] == "application/json"
+    assert response.json()["error"]["field"] == "query"
+
+
+def test_downloads_are_named_by_student_and_by_platform(client: TestClient) -> None:
+    form = {"count": "2", "seed": "9", "conventions": "standard", "students": "Zoë O'Brien/..\nBo"}
+    page = parse(client.post("/teacher", data=form).text)
+    made = api.exercises(2, 9, students=["Zoë O'Brien/..", "Bo"])
+    buttons = downloads(page)
+    zoe = buttons["answer key (JSON), Zoë O'Brien/.."].send(client)
+    # accents dropped (ë -> e), every other run of characters one hyphen, none at the ends
+    expected = f'attachment; filename="dosecalc-key-{made[0].code}-Zoe-O-Brien.json"'
+    assert zoe.headers["content-disposition"] == expected
+    bo = buttons["worksheet (HTML), Bo"].send(client)
+    assert bo.headers["content-disposition"] == f'attachment; filename="dosecalc-sheet-{made[1].code}-Bo.html"'
+    platforms = downloads(parse(client.post("/teacher", data={"count": "2", "seed": "9"}).text))
+    canvas = platforms["Canvas (QTI 1.2 zip)"].send(client).headers["content-disposition"]
+    qti = platforms["QTI 2.1 package (zip)"].send(client).headers["content-disposition"]
+    assert canvas.endswith('-canvas.zip"') and qti.endswith('-qti21.zip"') and canvas != qti
+    nothing_safe = client.post("/teacher/sheet", data={"count": "2", "seed": "9", "students": "ÆØ✓"})
+    code = api.exercises(2, 9, students=["ÆØ✓"])[0].code
+    # Æ and Ø have no ASCII letters under NFKD and ✓ is no letter: no name part at all
+    assert nothing_safe.headers["content-disposition"] == f'attachment; filename="dosecalc-sheet-{code}.html"'
+
+
+STYLESHEET = Path(__file__).resolve().parents[1] / "dosecalc" / "web" / "static" / "style.css"
+
+
+def _colours(scheme: str) -> dict[str, str]:
+    """The stylesheet's colour properties (``--name: #rrggbb``) for the light scheme, or for dark: the light
+    ones overridden by those inside ``@media (prefers-color-scheme: dark)``."""
+    css = re.sub(r"/\*.*?\*/", "", STYLESHEET.read_text(encoding="utf-8"), flags=re.S)
+    dark_at = css.index("@media (prefers-color-scheme: dark)")
+    light = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-fA-F]{6})\s*;", css[:dark_at]))
+    if scheme == "light":
+        return light
+    block = css[dark_at : css.index("}", css.index(":root", dark_at))]
+    return light | dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-fA-F]{6})\s*;", block))
+
+
+def _luminance(colour: str) -> float:
+    """WCAG 2.x relative luminance of an sRGB colour #rrggbb: each channel c = byte / 255 linearised as
+    c / 12.92 when c <= 0.04045, else ((c + 0.055) / 1.055) ** 2.4; then L = 0.2126 R + 0.7152 G + 0.0722 B."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(one: str, other: str) -> float:
+    """WCAG contrast ratio: (L lighter + 0.05) / (L darker + 0.05)."""
+    lighter, darker = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def test_the_contrast_formula_reproduces_known_ratios() -> None:
+    # black on white: (1 + 0.05) / (0 + 0.05) = 21; the old focus ring #b35900 on the navy header #12355b:
+    # #b35900 -> R 179/255 = 0.702 -> 0.451, G 89/255 = 0.349 -> 0.100, B 0 -> 0; L = 0.0959 + 0.0716 = 0.1675
+    # #12355b -> R 0.0706 -> 0.0060, G 0.2078 -> 0.0356, B 0.3569 -> 0.1046; L = 0.0013 + 0.0255 + 0.0076 = 0.0343
+    # (0.1675 + 0.05) / (0.0343 + 0.05) = 2.58, the ratio the accessibility review measured
+    assert _contrast("#000000", "#ffffff") == pytest.approx(21)
+    assert _contrast("#b35900", "#12355b") == pytest.approx(2.58, abs=0.005)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_focus_ring_is_3_to_1_on_the_header_and_the_page(scheme: str) -> None:
+    colours = _colours(scheme)
+    css = STYLESHEET.read_text(encoding="utf-8")
+    assert re.search(r":focus-visible\s*\{[^}]*outline:\s*3px solid var\(--focus\)", css), "the ring uses --focus"
+    assert _contrast(colours["focus"], colours["header"]) >= 3, "WCAG 1.4.11: the ring on the navy header"
+    assert _contrast(colours["focus"], colours["page"]) >= 3, "WCAG 1.4.11: the ring on the page"
+    assert _contrast(colours["field-border"], colours["page"]) >= 3, "a text box's edge"
+
+
+#: (foreground, background) of every text the pages draw in colour.
+TEXT_PAIRS = [
+    ("text", "page"),
+    ("muted", "page"),
+    ("link", "page"),
+    ("link-hover", "page"),
+    ("error", "page"),
+    ("right", "page"),
+    ("no-answer", "page"),
+    ("text", "cell-head"),
+    ("link", "cell-head"),  # the card links in the cards table's name column
+    ("text", "field"),
+    ("header-text", "header"),
+    ("button-text", "button"),
+    ("button-text", "button-hover"),
+]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_text_is_4_5_to_1_in_both_colour_schemes(scheme: str) -> None:
+    colours = _colours(scheme)
+    low = {f"{fg} on {bg}": round(_contrast(colours[fg], colours[bg]), 2) for fg, bg in TEXT_PAIRS}
+    assert {pair: ratio for pair, ratio in low.items() if ratio < 4.5} == {}
+
+
+def test_dark_scheme_changes_the_page_and_the_text() -> None:
+    light, dark = _colours("light"), _colours("dark")
+    assert _luminance(dark["page"]) < 0.05 < _luminance(light["page"])  # a dark ground, not the white one
+    assert _luminance(dark["text"]) > 0.5 > _luminance(light["text"])
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/", {"weight": "70 kg"}),
+        ("/schedule", {"regimen": "rate-22-mg-h", "weight": "70 kg"}),
+        ("/simulate", {"regimen": "rate-22-mg-h", "weight": "70 kg"}),
+    ],
+)
+def test_a_submitted_form_lands_on_its_result(client: TestClient, path: str, query: dict[str, str]) -> None:
+    """The form's action carries #outcome, the id of the result (or of the error summary when refused), so the
+    browser scrolls to it without any script."""
+    empty = parse(client.get(path).text)
+    assert [form.action for form in empty.forms if form.method == "get"] == [f"{path}#outcome"]
+    done = parse(client.get(path, params=query).text)
+    assert done.said("outcome").startswith("Result") or done.said("outcome").startswith("Simulation")
+    refused = parse(client.get(path, params={**query, "weight": "heavy"}).text)
+    assert refused.said("outcome").startswith("Not calculated")

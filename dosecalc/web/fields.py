@@ -126,37 +126,57 @@ def read(form: Mapping[str, Any], fields: Sequence[Field], also: Iterable[str] =
     (``getlist`` for repeated fields). A value too long, too many values, text where a whole number is
     expected, a field the page does not have (other than those named in ``also``, which its route reads
     itself) or one that is not a list given twice raise :class:`DoseCalcError` naming the field: a shared
-    link with ``weight=70kg&weight=80kg`` is refused rather than read as 80 kg."""
+    link with ``weight=70kg&weight=80kg`` is refused rather than read as 80 kg. (The first refusal; a page
+    that shows them all calls :func:`read_all`.)"""
+    arguments, refused = read_all(form, fields, also)
+    if refused:
+        raise refused[0]
+    return arguments
+
+
+def read_all(
+    form: Mapping[str, Any], fields: Sequence[Field], also: Iterable[str] = ()
+) -> tuple[dict[str, Any], list[DoseCalcError]]:
+    """As :func:`read`, every field read: the arguments of the fields that could be read, and a refusal for
+    each one that could not (each naming its field, in the order of the form)."""
     arguments: dict[str, Any] = {}
-    getlist = getattr(form, "getlist", None)
+    refused: list[DoseCalcError] = []
     known = {field.name for field in fields} | set(also)
     for name in form:
-        if name not in known:
-            raise DoseCalcError("is not a field of this page", field=str(name)[:40])
+        if name not in known and all(str(name)[:40] != error.field for error in refused):
+            refused.append(DoseCalcError("is not a field of this page", field=str(name)[:40]))
     for field in fields:
-        if getlist is not None and not field.repeated and len(getlist(field.name)) > 1:
-            raise DoseCalcError(f"is given {len(getlist(field.name))} times; give it once", field=field.name)
-        if field.repeated:
-            values = list(getlist(field.name)) if getlist is not None else list(form.get(field.name) or [])
-            most, what = MAX_VALUES, "may be chosen"
-        elif field.kind == "lines":
-            text = str(form.get(field.name) or "")
-            if len(text) > MAX_LINES * (MAX_TEXT + 2):
-                raise DoseCalcError(f"at most {MAX_LINES} lines of {MAX_TEXT} characters", field=field.name)
-            values = [line.strip() for line in text.splitlines() if line.strip()]
-            most, what = MAX_LINES, "lines"
-        else:
-            value = _scalar(field, str(form.get(field.name) or ""))
-            if value is not None:
-                arguments[field.name] = value
+        try:
+            value = _field(form, field)
+        except DoseCalcError as error:
+            refused.append(error)
             continue
-        if len(values) > most:
-            raise DoseCalcError(f"at most {most} {what}", field=field.name)
-        for value in values:
-            _bounded(value, field.name)
-        if values:
-            arguments[field.name] = values
-    return arguments
+        if value is not None:
+            arguments[field.name] = value
+    return arguments, refused
+
+
+def _field(form: Mapping[str, Any], field: Field) -> Any:
+    """One field's API argument (None: not given), or a refusal naming it."""
+    getlist = getattr(form, "getlist", None)
+    if getlist is not None and not field.repeated and len(getlist(field.name)) > 1:
+        raise DoseCalcError(f"is given {len(getlist(field.name))} times; give it once", field=field.name)
+    if field.repeated:
+        values = list(getlist(field.name)) if getlist is not None else list(form.get(field.name) or [])
+        most, what = MAX_VALUES, "may be chosen"
+    elif field.kind == "lines":
+        text = str(form.get(field.name) or "")
+        if len(text) > MAX_LINES * (MAX_TEXT + 2):
+            raise DoseCalcError(f"at most {MAX_LINES} lines of {MAX_TEXT} characters", field=field.name)
+        values = [line.strip() for line in text.splitlines() if line.strip()]
+        most, what = MAX_LINES, "lines"
+    else:
+        return _scalar(field, str(form.get(field.name) or ""))
+    if len(values) > most:
+        raise DoseCalcError(f"at most {most} {what}", field=field.name)
+    for value in values:
+        _bounded(value, field.name)
+    return values or None
 
 
 def _scalar(field: Field, text: str) -> Any:

@@ -4,6 +4,8 @@ every response carries.
 - A request body over :data:`MAX_BODY` bytes is refused with 413 before the app sees it, whether its size
   is declared (``Content-Length``) or not (chunked): the body is read up to the limit and replayed.
 - A query string over :data:`MAX_QUERY` bytes is refused with 414.
+- Either refusal is JSON (``{"error": {"field", "message"}}``) for the API (``/api/``) and an HTML page, with
+  the disclaimer and the way back, for every other address (the pages).
 - Every response gets a Content-Security-Policy without ``unsafe-inline`` (nothing but this server's own
   stylesheet and images; no script at all), ``X-Content-Type-Options: nosniff``, ``Referrer-Policy:
   no-referrer`` and ``X-Frame-Options: DENY``.
@@ -59,16 +61,18 @@ class Guard:
             await send(message)
 
         if len(scope.get("query_string", b"")) > MAX_QUERY:
-            await _refuse(send_with_headers, 414, "query", f"the query is longer than {MAX_QUERY:,} bytes")
+            await _refuse(send_with_headers, scope, 414, "query", f"the query is longer than {MAX_QUERY:,} bytes")
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
-            await _refuse(send_with_headers, 413, "body", f"the request body is larger than {MAX_BODY:,} bytes")
+            await _refuse(send_with_headers, scope, 413, "body", f"the request body is larger than {MAX_BODY:,} bytes")
             return
         if scope.get("method") in ("POST", "PUT", "PATCH"):
             body = await _read_body(receive)
             if body is None:
-                await _refuse(send_with_headers, 413, "body", f"the request body is larger than {MAX_BODY:,} bytes")
+                await _refuse(
+                    send_with_headers, scope, 413, "body", f"the request body is larger than {MAX_BODY:,} bytes"
+                )
                 return
             receive = _replay(body, receive)
         await self.app(scope, receive, send_with_headers)
@@ -106,13 +110,24 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
-async def _refuse(send: Send, status: int, field: str, message: str) -> None:
-    body = json.dumps({"error": {"field": field, "message": message}}).encode()
+async def _refuse(send: Send, scope: Scope, status: int, field: str, message: str) -> None:
+    path = str(scope.get("path", ""))
+    if path.startswith("/api/"):
+        body = json.dumps({"error": {"field": field, "message": message}}).encode()
+        kind = b"application/json"
+    else:
+        from ..wording import DISCLAIMER
+        from .templates import render
+
+        title = "Too long to read" if status == 414 else "Too large to read"
+        shown = f"Not read: {message}. Go back and send less (a shorter form or fewer answers)."
+        body = render("error.html", path=path, disclaimer=DISCLAIMER, title=title, message=shown).encode()
+        kind = b"text/html; charset=utf-8"
     await send(
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            "headers": [(b"content-type", kind), (b"content-length", str(len(body)).encode())],
         }
     )
     await send({"type": "http.response.body", "body": body})

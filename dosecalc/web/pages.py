@@ -60,10 +60,49 @@ def _typed(form: Mapping[str, Any], fields: Sequence[f.Field]) -> dict[str, Any]
     }
 
 
-def _errors(error: DoseCalcError, fields: Sequence[f.Field]) -> dict[str, str]:
-    """The message keyed by the field it belongs to ("" for one that is not on the form)."""
+def _errors(refused: DoseCalcError | Sequence[DoseCalcError], fields: Sequence[f.Field]) -> dict[str, str]:
+    """Each message keyed by the field it belongs to; one about a name the form does not have keyed by that
+    name, with the name in its text (the summary shows it unlinked). The first message of a field is kept."""
     names = {field.name for field in fields}
-    return {error.field if error.field in names else "": error.problem if error.field in names else str(error)}
+    errors: dict[str, str] = {}
+    for error in [refused] if isinstance(refused, DoseCalcError) else refused:
+        known = error.field in names
+        errors.setdefault(str(error.field or ""), error.problem if known else str(error))
+    return errors
+
+
+#: Fields the library reads only with another: left out with that one when it is refused (a drop factor
+#: without its concentration would be refused for that alone).
+NEEDS = {"concentration": ("drop_factor",)}
+
+
+def _every_refusal(
+    arguments: Mapping[str, Any],
+    refused: Sequence[DoseCalcError],
+    fields: Sequence[f.Field],
+    compute: Callable[[dict[str, Any]], Any],
+) -> tuple[Any, dict[str, str]]:
+    """``compute``'s result, or every field's refusal at once: the library stops at the first field it
+    refuses, so that field is set aside (as if left blank) and the rest asked again, until the others are
+    accepted; each message stays beside its own field. The result is None whenever anything was refused."""
+    errors = _errors(refused, fields)
+    left = {name: value for name, value in arguments.items() if name not in errors}
+    result = None
+    for _ in range(len(fields) + 1):
+        try:
+            result = compute(dict(left))
+        except DoseCalcError as error:
+            if error.field is not None and error.field in left and error.field not in errors:
+                errors[error.field] = error.problem
+                for name in (error.field, *NEEDS.get(error.field, ())):
+                    left.pop(name, None)
+                continue
+            for name, message in _errors(error, fields).items():
+                errors.setdefault(name, message)
+        break
+    place = {field.name: number for number, field in enumerate(fields, start=1)}  # the form's order
+    ordered = dict(sorted(errors.items(), key=lambda item: place.get(item[0], 0)))
+    return (None if errors else result), ordered
 
 
 def _calculation(
@@ -74,18 +113,15 @@ def _calculation(
     compute: Callable[[dict[str, Any]], dict[str, Any]],
     **context: Any,
 ) -> HTMLResponse:
-    """A GET form and, once submitted, its result or the message beside the field at fault."""
+    """A GET form and, once submitted, its result or every field's message beside its field."""
     query = request.query_params
     submitted = any(field.name in query for field in fields)
     typed = _typed(query, fields) if submitted else {**{field.name: "" for field in fields}, **defaults}
     result: dict[str, Any] | None = None
     errors: dict[str, str] = {}
     if submitted:
-        try:
-            arguments = f.read(query, fields)
-            result = compute(arguments)
-        except DoseCalcError as error:
-            errors = _errors(error, fields)
+        arguments, refused = f.read_all(query, fields)
+        result, errors = _every_refusal(arguments, refused, fields, compute)
     return page(
         request,
         template,
@@ -105,13 +141,31 @@ CALCULATOR_FIELDS = (f.WEIGHT, f.DURATION, f.CONCENTRATION, f.DROP_FACTOR, f.SES
 def calculator(request: Request, folder: Folder) -> HTMLResponse:
     fields = (f.WEIGHT, _regimens(folder, many=True), *CALCULATOR_FIELDS[1:], f.EXPLAIN, f.NOTES)
     return _calculation(
-        request,
-        "calculator.html",
-        fields,
-        {"notes": "brief"},
-        lambda arguments: views.dose_table(api.table(**arguments, regimens_dir=folder)),
+        request, "calculator.html", fields, {"notes": "brief"}, lambda arguments: _dose_table(arguments, folder),
         title="Dose calculator",
-    )
+    )  # fmt: skip
+
+
+def _dose_table(arguments: dict[str, Any], folder: Path | None) -> dict[str, Any]:
+    """The dose table. With no card ticked (every card), a value some cards cannot take (a 90 min duration
+    under a card's 2 h minimum) refuses those rows only, each saying why; the others are calculated. A value
+    no card can take is the field's refusal, as with cards ticked."""
+    try:
+        return views.dose_table(api.table(**arguments, regimens_dir=folder))
+    except DoseCalcError as error:
+        if "regimen" in arguments:
+            raise
+        every = api.cards(folder).ids
+        refused: dict[str, str] = {}
+        for card in every:
+            try:
+                api.table(**arguments, regimen=card, regimens_dir=folder)
+            except DoseCalcError as one:
+                refused[card] = str(one)
+        kept = [card for card in every if card not in refused]
+        if not kept or not refused:
+            raise error from None
+        return views.dose_table(api.table(**arguments, regimen=kept, regimens_dir=folder), refused, every)
 
 
 @router.get("/schedule", response_class=HTMLResponse)
@@ -233,15 +287,18 @@ def practice(request: Request, folder: Folder, key: ServerKey) -> Response:
         )
     if any(field.name in query for field in NEW_SHEET_FIELDS):  # a new sheet: make it, then link to its code
         typed = _typed(query, NEW_SHEET_FIELDS)
-        try:
-            arguments = f.read(query, NEW_SHEET_FIELDS)
+
+        def new_sheet(arguments: dict[str, Any]) -> Sheet:
             count = arguments.pop("count", 5)
             if not 1 <= count <= MAX_PRACTICE:
                 raise DoseCalcError(f"a practice sheet has 1 to {MAX_PRACTICE} problems", field="count")
             made = api.exercises(count, secrets.randbelow(10**9), regimens_dir=folder, **arguments)
             assert isinstance(made, Sheet)  # no students named: one sheet
-        except DoseCalcError as error:
-            return _practice_start(request, 422, new=typed, errors=_errors(error, NEW_SHEET_FIELDS))
+            return made
+
+        made, errors = _every_refusal(*f.read_all(query, NEW_SHEET_FIELDS), NEW_SHEET_FIELDS, new_sheet)
+        if errors:
+            return _practice_start(request, 422, new=typed, errors=errors)
         return RedirectResponse(f"/practice?{urlencode({'sheet': made.code})}", status_code=303)
     return _practice_start(request)
 
@@ -339,6 +396,8 @@ PLATFORMS = (
     ("canvas", "Canvas (QTI 1.2 zip)", True),
     ("qti21", "QTI 2.1 package (zip)", True),
 )
+#: The formats for a learning platform (each download's file name says which).
+PLATFORM_FORMATS = tuple(fmt for fmt, _, _ in PLATFORMS)
 #: What the teacher's page offers to download (each format's suffix and media type: dosecalc.formats).
 DOWNLOAD_FORMATS = ("html", "markdown", "json", "csv", "moodle", "gift", "canvas", "qti21")
 
@@ -358,34 +417,59 @@ def _downloads(
     return made
 
 
+def _name_part(student: str | None) -> str:
+    """A student's name for a file name: letters and digits of ASCII (accents dropped: Zoë -> Zoe), each run
+    of anything else one hyphen, at most 40 characters; "" for no name or nothing left of it."""
+    import re
+    import unicodedata
+
+    if not student:
+        return ""
+    plain = unicodedata.normalize("NFKD", student).encode("ascii", "ignore").decode("ascii")
+    safe = re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-")[:40].strip("-")
+    return f"-{safe}" if safe else ""
+
+
 def _work(arguments: Mapping[str, Any], variants: int | None = None) -> None:
     """Refuses a request over the budget of problems (:data:`fields.MAX_WORK`)."""
     f.within_budget(arguments.get("count", 10), len(arguments.get("students") or ()), variants or 0)
 
 
+def _handout_fields(folder: Path | None) -> tuple[f.Field, ...]:
+    return (f.WEIGHT, _regimens(folder, many=True), f.CONCENTRATION, f.DROP_FACTOR, f.EXPLAIN)
+
+
 def _teacher_page(
-    request: Request, folder: Path | None, key: TeacherKey | None, form: Mapping[str, Any] | None
+    request: Request,
+    folder: Path | None,
+    key: TeacherKey | None,
+    form: Mapping[str, Any] | None,
+    handout: tuple[Mapping[str, Any], Mapping[str, str]] | None = None,
 ) -> HTMLResponse:
     """The teacher's form, empty (``form`` None) or with the sheets it made: a new random seed when none was
-    typed, graded sheets when the server has a teacher's key."""
-    handout_fields = (f.WEIGHT, _regimens(folder, many=True), f.CONCENTRATION, f.DROP_FACTOR, f.EXPLAIN)
+    typed, graded sheets when the server has a teacher's key. ``handout``: what was typed in the handout's
+    form and why it was refused, shown again in that form (status 422)."""
+    handout_fields = _handout_fields(folder)
+    handout_typed, handout_errors = handout or ({field.name: "" for field in handout_fields}, {})
     context: dict[str, Any] = {
         "title": "For teachers",
         "handout_fields": handout_fields,
-        "handout_typed": {field.name: "" for field in handout_fields},
+        "handout_typed": handout_typed,
+        "handout_errors": handout_errors,
         "graded": key is not None,
         "login": key is not None,
     }
     if form is None:
         typed = {field.name: "" for field in TEACHER_FIELDS} | TEACHER_DEFAULTS
-        return page(request, "teacher.html", fields=TEACHER_FIELDS, typed=typed, errors={}, result=None, **context)
+        status = 422 if handout_errors else 200
+        return page(
+            request, "teacher.html", status, fields=TEACHER_FIELDS, typed=typed, errors={}, result=None, **context
+        )
     if not str(form.get("seed") or "").strip():  # a new sheet number, shown in the form so it can be noted
         form = {**_typed(form, TEACHER_FIELDS), "seed": str(secrets.randbelow(10**9))}
     typed = _typed(form, TEACHER_FIELDS)
-    result: dict[str, Any] | None = None
-    errors: dict[str, str] = {}
-    try:
-        arguments = f.read(form, TEACHER_FIELDS)
+
+    def sheets(arguments: dict[str, Any]) -> dict[str, Any]:
         variants = arguments.pop("variants", None)
         _work(arguments, variants)
         made = api.exercises(regimens_dir=folder, teacher_key=key, **arguments)  # checks every option first
@@ -396,7 +480,7 @@ def _teacher_page(
                 api.exercises(regimens_dir=folder, variants=variants, teacher_key=key, **arguments)  # checked
                 platform["variants"] = variants
             row = {"student": "The class", "code": made.code, "downloads": _downloads(options)}
-            result = {"rows": [row], "all": [], "platforms": _downloads(platform, PLATFORMS)}
+            result: dict[str, Any] = {"rows": [row], "all": [], "platforms": _downloads(platform, PLATFORMS)}
         else:
             if variants is not None:
                 raise DoseCalcError("is for a sheet of the class, not one sheet per student", field="variants")
@@ -411,10 +495,11 @@ def _teacher_page(
             everyone = {**options, "students": list(arguments["students"])}
             every = _downloads(everyone, (*DOWNLOADS, ("csv", "roster of codes (CSV)", False)))
             result = {"rows": rows, "all": every, "platforms": []}
-        result["seed"] = arguments["seed"]
+        result["seed"] = arguments.get("seed")  # blank only when refused, and then nothing is shown
         result["label"] = "graded" if key is not None else "practice: the key can be shown"
-    except DoseCalcError as error:
-        errors = _errors(error, TEACHER_FIELDS)
+        return result
+
+    result, errors = _every_refusal(*f.read_all(form, TEACHER_FIELDS), TEACHER_FIELDS, sheets)
     return page(
         request,
         "teacher.html",
@@ -513,9 +598,11 @@ async def teacher_sheet(request: Request, folder: Folder, key: Teacher) -> Respo
     if isinstance(made, Variants):
         name = f"dosecalc-{made[0].code}-{len(made)}-variants"
     elif isinstance(made, Sheet):
-        name = f"dosecalc-{'key' if made.is_key else 'sheet'}-{made.code}"
+        name = f"dosecalc-{'key' if made.is_key else 'sheet'}-{made.code}" + _name_part(made.student)
     else:
         name = f"dosecalc-{'key' if arguments.get('key') else 'sheet'}-{made.name}"
+    if fmt in PLATFORM_FORMATS:  # Canvas's and QTI 2.1's are both zips: the platform's name tells them apart
+        name += f"-{fmt}"
     row = formats.find(made.subject, fmt)
     return Response(
         await run_in_threadpool(made.to_bytes, fmt),
@@ -604,10 +691,22 @@ async def teacher_marks(request: Request, folder: Folder, key: Teacher) -> HTMLR
 
 @router.get("/teacher/handout")
 def teacher_handout(request: Request, folder: Folder, key: Teacher) -> Response:
-    """The printable handout (the report extra draws its charts) to download."""
-    fields = (f.WEIGHT, f.Field("regimen", "", kind="choices"), f.CONCENTRATION, f.DROP_FACTOR, f.EXPLAIN)
-    arguments = f.read(request.query_params, fields)
-    handout = api.report(regimens_dir=folder, **arguments)
+    """The printable handout (the report extra draws its charts) to download; refused, the teacher's page with
+    what was typed in the handout's form and each message beside its field."""
+    fields = _handout_fields(folder)
+    query = request.query_params
+
+    def checked(given: dict[str, Any]) -> dict[str, Any]:
+        api.table(**given, regimens_dir=folder)  # the dose table the handout opens with: quick to refuse
+        return given
+
+    arguments, errors = _every_refusal(*f.read_all(query, fields), fields, checked)  # then the handout, once
+    try:
+        handout = None if errors else api.report(regimens_dir=folder, **arguments)
+    except DoseCalcError as error:
+        errors = _errors(error, fields)
+    if handout is None or errors:
+        return _teacher_page(request, folder, key, None, (_typed(query, fields), errors))
     return Response(
         handout.html,
         media_type="text/html; charset=utf-8",

@@ -7,7 +7,7 @@ is escaped where it is drawn.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..columns import DOSE_COLUMNS
@@ -39,15 +39,29 @@ def _steps(rows: list[DoseFigures]) -> list[dict[str, Any]]:
     return [{"regimen": row.regimen, "lines": words.step_lines(row.steps)} for row in rows if row.steps]
 
 
-def dose_table(result: DoseTable) -> dict[str, Any]:
+def dose_table(
+    result: DoseTable, refused: Mapping[str, str] | None = None, order: Sequence[str] = ()
+) -> dict[str, Any]:
+    """The table's groups; ``refused`` (regimen id -> why) adds a row for each card that could not be
+    calculated, in the place ``order`` (the ids of every card) gives it."""
     groups = []
     for patient, rows in result.groups:
         columns = present(DOSE_COLUMNS, rows)
+        cells: list[Any] = [dose_cells(row, columns) for row in rows]
+        if refused:
+            made = {row.regimen: shown for row, shown in zip(rows, cells, strict=True)}
+            cells = [
+                made[regimen]
+                if regimen in made
+                else {"regimen": regimen, "refused": f"Not calculated: {refused[regimen]}"}
+                for regimen in order
+                if regimen in made or regimen in refused
+            ]
         groups.append(
             {
                 "patient": patient_line(patient),
                 "headers": dose_headers(columns),
-                "rows": [dose_cells(row, columns) for row in rows],
+                "rows": cells,
                 "notes": numbered_notes(list(rows), result.brief),
                 "steps": _steps(list(rows)),
             }
