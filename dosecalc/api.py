@@ -811,7 +811,9 @@ def exercises(
     Sheet or Sheets
         A ``Sheet``: its ``problems`` (question, unit, answer, steps), ``code``;
         ``as_text("markdown" | "json" | "html" | "moodle" | "gift")``, ``to_bytes("canvas" | "qti21")`` (zip
-        packages); ``key()``. With ``students``, ``Sheets``: one per student. With ``variants``, ``Variants``.
+        packages); ``key()``; ``to_parts("moodle" | "gift", "2MB")`` and ``save_parts(path, format, max_size)``
+        (the export in whole quiz files under a size, for a site that limits uploads). With ``students``,
+        ``Sheets``: one per student. With ``variants``, ``Variants`` (with ``to_parts`` and ``save_parts`` too).
 
     Examples
     --------

@@ -135,12 +135,7 @@ def atomic_writer(
     if not replace and os.path.lexists(path):
         raise DoseCalcError(exists, field=field)
     if mode is None:
-        try:
-            mode = stat.S_IMODE(target.stat().st_mode)
-        except OSError:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
+        mode = _kept_mode(target)
     try:
         handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, renamed or removed by hand
             mode="wb", dir=target.parent, prefix=f".{target.name}.", suffix=".tmp", delete=False
@@ -165,6 +160,94 @@ def atomic_writer(
         Path(handle.name).unlink(missing_ok=True)
         if isinstance(error, OSError):
             raise DoseCalcError(f"cannot write {path_text(path)} ({error.strerror})", field=field) from None
+        raise
+
+
+def _kept_mode(target: Path) -> int:
+    """The permissions a file written to ``target`` gets: an existing file's own, else the umask's."""
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _stem_and_ending(path: Path, suffix: str) -> tuple[str, str]:
+    name = path.name
+    ending = f".{suffix}"
+    if name.lower().endswith(ending.lower()) and len(name) > len(ending):
+        return name[: -len(ending)], name[-len(ending) :]
+    return name[: len(name) - len(path.suffix)], path.suffix
+
+
+def numbered(path: Path, count: int, suffix: str) -> list[Path]:
+    """The names of ``count`` files that share what ``path`` names: ``path`` itself for one; for several,
+    a number before the format's ``suffix`` (``quiz.xml`` -> ``quiz-1.xml``, ``quiz.gift.txt`` ->
+    ``quiz-1.gift.txt``; another suffix, the last one: ``quiz.moodle`` -> ``quiz-1.moodle``), zero-padded
+    to the same width (``quiz-01.xml`` to ``quiz-12.xml``), so that they list in order."""
+    if count == 1:
+        return [path]
+    stem, ending = _stem_and_ending(path, suffix)
+    width = len(str(count))
+    return [path.with_name(f"{stem}-{number:0{width}d}{ending}") for number in range(1, count + 1)]
+
+
+def other_parts(path: Path, suffix: str, written: list[Path]) -> list[Path]:
+    """Files beside ``path`` named as :func:`numbered` names parts (``quiz-9.xml``) that are not among
+    ``written``: parts of an earlier export, which importing "all the parts" would bring in too."""
+    stem, ending = _stem_and_ending(path, suffix)
+    pattern = re.compile(re.escape(stem) + r"-[0-9]+" + re.escape(ending))
+    kept = {p.name for p in written}
+    folder = path.parent
+    try:
+        names = sorted(entry.name for entry in os.scandir(folder) if pattern.fullmatch(entry.name))
+    except OSError:
+        return []
+    return [folder / name for name in names if name not in kept]
+
+
+def write_all_atomic(files: list[tuple[Path, bytes]], *, field: str = "output") -> None:
+    """Write every file whole, or none of them: each is checked (:func:`check_target`), written to a
+    temporary file in its folder and synced, and only when all are written are they renamed over their
+    targets. On any error (a full disk, a signal) the temporary files are removed; a rename that fails part
+    way removes the files already renamed, so no mixture of this write and an earlier one is left. Each file
+    keeps an existing file's permissions. Standard output and devices are refused: these are files."""
+    for path, _ in files:
+        if in_place(path):
+            raise DoseCalcError(f"{path_text(path)}: expected a file to write, not standard output", field=field)
+        check_target(path, field)
+    temporary: list[tuple[str, Path]] = []
+    renamed: list[Path] = []
+    current = files[0][0] if files else Path()
+    try:
+        for current, content in files:
+            target = Path(os.path.realpath(current))
+            mode = _kept_mode(target)
+            try:
+                handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, renamed or removed by hand
+                    mode="wb", dir=target.parent, prefix=f".{target.name}.", suffix=".tmp", delete=False
+                )
+            except OSError as error:
+                shown = path_text(target.parent)
+                raise DoseCalcError(f"cannot write in {shown} ({error.strerror})", field=field) from None
+            temporary.append((handle.name, target))
+            with handle:
+                os.chmod(handle.name, mode)  # a temporary file starts private
+                write_fully(handle, content)
+                handle.flush()
+                os.fsync(handle.fileno())
+        for index, (name, target) in enumerate(temporary):
+            current = files[index][0]  # named in the message, should the rename fail
+            os.replace(name, target)
+            renamed.append(target)
+    except BaseException as error:
+        for name, _ in temporary:
+            Path(name).unlink(missing_ok=True)
+        for target in renamed:
+            target.unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise DoseCalcError(f"cannot write {path_text(current)} ({error.strerror})", field=field) from None
         raise
 
 

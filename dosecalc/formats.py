@@ -30,7 +30,8 @@ _RENDER = "dosecalc.render"
 class Format(NamedTuple):
     """One way of writing one subject: ``module`` (its full dotted name) and ``writer`` (a function there)
     make it. A ``table`` writer returns a rich renderable drawn for a terminal; a ``binary`` writer
-    returns bytes (a zip package); every other writer returns the text."""
+    returns bytes (a zip package); every other writer returns the text. ``parts``, when given, names a
+    function beside ``writer`` that writes the same text as files of at most a number of bytes each."""
 
     subject: str
     name: str
@@ -43,12 +44,14 @@ class Format(NamedTuple):
     machine: bool = False
     #: Offered by the command line's ``--format`` (the web and the library offer every format).
     cli: bool = True
+    #: The function of ``module`` that writes the text in parts under a size (``--max-size``), if any.
+    parts: str = ""
 
 
-def _row(subject: str, name: str, module: str, writer: str, *, cli: bool = True) -> Format:
+def _row(subject: str, name: str, module: str, writer: str, *, cli: bool = True, parts: str = "") -> Format:
     """A row for one of dosecalc's own writers: ``module`` is named under :mod:`dosecalc.render`."""
     suffix, media_type, binary, machine = _KINDS[name]
-    return Format(subject, name, f"{_RENDER}.{module}", writer, suffix, media_type, binary, machine, cli)
+    return Format(subject, name, f"{_RENDER}.{module}", writer, suffix, media_type, binary, machine, cli, parts)
 
 
 #: format name -> (file suffix, media type, binary, machine output).
@@ -113,14 +116,14 @@ FORMATS: tuple[Format, ...] = (
     _row("items", "markdown", "text", "items_markdown"),
     _row("handout", "html", "html", "handout_text"),
     # learning platforms (render/lms/): a sheet, or a set of variants of it
-    _row("sheet", "moodle", "lms.moodle", "quiz_xml"),
-    _row("sheet", "gift", "lms.gift", "quiz_gift"),
+    _row("sheet", "moodle", "lms.moodle", "quiz_xml", parts="quiz_xml_parts"),
+    _row("sheet", "gift", "lms.gift", "quiz_gift", parts="quiz_gift_parts"),
     _row("sheet", "canvas", "lms.canvas", "package"),
     _row("sheet", "qti21", "lms.qti21", "package"),
     _row("variants", "markdown", "lms", "variants_markdown"),
     _row("variants", "json", "lms", "variants_json"),
-    _row("variants", "moodle", "lms.moodle", "quiz_xml"),
-    _row("variants", "gift", "lms.gift", "quiz_gift"),
+    _row("variants", "moodle", "lms.moodle", "quiz_xml", parts="quiz_xml_parts"),
+    _row("variants", "gift", "lms.gift", "quiz_gift", parts="quiz_gift_parts"),
     _row("variants", "canvas", "lms.canvas", "package"),
     _row("variants", "qti21", "lms.qti21", "package"),
 )
@@ -129,6 +132,8 @@ FORMATS: tuple[Format, ...] = (
 MACHINE_FORMATS = frozenset(row.name for row in FORMATS if row.machine)
 #: Formats written as bytes (zip packages): :func:`as_bytes` writes them, :func:`as_text` refuses them.
 BINARY_FORMATS = frozenset(row.name for row in FORMATS if row.binary)
+#: Formats that can be written in parts under a size, in the order of :data:`FORMATS`.
+SPLIT_FORMATS = tuple(dict.fromkeys(row.name for row in FORMATS if row.parts))
 #: Formats a chart is written in (by matplotlib), with their media types.
 CHART_FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 
@@ -176,6 +181,17 @@ def as_bytes(result: Any, format: str) -> bytes:
     if row.binary:
         return bytes(_function(row.module, row.writer)(result))
     return as_text(result, format).encode("utf-8")
+
+
+def as_parts(result: Any, format: str, limit: int) -> list[bytes]:
+    """``result`` written in ``format`` as files of at most ``limit`` bytes each (UTF-8), for a format whose
+    row names a ``parts`` writer; one file when all of it fits."""
+    row = find(result.subject, format)
+    if not row.parts:
+        from .errors import DoseCalcError
+
+        raise DoseCalcError(f"{str(format)!r} cannot be written in parts", field="max_size")
+    return [text.encode("utf-8") for text in _function(row.module, row.parts)(result, limit)]
 
 
 #: Narrowest and widest a terminal table is drawn.

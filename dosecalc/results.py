@@ -378,7 +378,41 @@ class SimulationTable(Result):
         return _dataframe(columns, data, units, flat)
 
 
-class Sheet(Result):
+class _Quiz:
+    """What a sheet and a set of variants add for a learning platform whose uploads stop at a size: the
+    export in parts (:mod:`dosecalc.teaching.parts`)."""
+
+    __slots__ = ()
+
+    subject: ClassVar[str]
+
+    def to_parts(self, format: str, max_size: int | str) -> list[bytes]:
+        """This sheet as ``moodle`` or ``gift`` files of at most ``max_size`` each (``"2MB"``: 2,000,000
+        bytes, ``"500kB"``, ``"2MiB"``: 2,097,152 bytes, or an int of bytes): the fewest whole quiz files, split
+        between questions, each with its categories, whose import gives the same question bank as
+        ``to_bytes(format)``; that one file when it fits. Raises :class:`DoseCalcError` (``max_size``) for
+        a size that cannot be read, another format, or a question larger than the size on its own."""
+        from . import formats
+        from .teaching.parts import split_limit
+
+        return formats.as_parts(self, format, split_limit(max_size, format))
+
+    def save_parts(self, path: str | Path, format: str, max_size: int | str) -> list[Path]:
+        """Write :meth:`to_parts` to ``path`` (``quiz.xml``) when it is one file, else to numbered files
+        beside it (``quiz-1.xml``, ``quiz-2.xml``...; ``quiz-01.xml`` from ten parts), all of them whole or
+        none. Returns the files written."""
+        from . import formats
+        from .files import check_target, numbered, write_all_atomic
+
+        target = Path(path)
+        check_target(target, "path")
+        parts = self.to_parts(format, max_size)
+        paths = numbered(target, len(parts), formats.find(self.subject, format).suffix)
+        write_all_atomic(list(zip(paths, parts, strict=True)), field="path")
+        return paths
+
+
+class Sheet(_Quiz, Result):
     """An exercise sheet: its problems (each with its answer, rounding and worked steps), what it was made from
     (``spec``: seed, count, level, conventions, the cards' fingerprint) and its ``code``, which determines it
     completely. When ``is_key`` its text is the answer key; :meth:`key` gives the key of a worksheet.
@@ -516,7 +550,7 @@ class Sheets(_SheetSet):
         )
 
 
-class Variants(_SheetSet):
+class Variants(_Quiz, _SheetSet):
     """N variants of a sheet for a learning platform: N sheets of the same count, level and conventions, each
     with its own seed (derived from the set's seed and the variant's number) and code. Problem N of every
     variant makes one category of the export, from which a quiz draws one question per student."""

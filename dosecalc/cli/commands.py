@@ -489,6 +489,18 @@ def exercises(
             "both sides every student's sheet starts on a sheet of paper of its own.",
         ),
     ] = False,
+    max_size: Annotated[
+        str | None,
+        typer.Option(
+            "--max-size",
+            help="With -f moodle or gift and --output quiz.xml: split the export between questions into whole quiz "
+            "files of at most this size (quiz-1.xml, quiz-2.xml...), each with its categories, for a site that "
+            "takes uploads up to a size (PHP's stock limit is 2 MiB: give 2MB). MB is 1,000,000 bytes, MiB "
+            "1,048,576; kB, KiB, GB, GiB alike.",
+            show_default=False,
+            metavar="SIZE",
+        ),
+    ] = None,
     output: Output = None,
     regimens_dir: RegimensDir = None,
     no_builtin: NoBuiltin = False,
@@ -503,6 +515,17 @@ def exercises(
     from ..formats import BINARY_FORMATS
 
     check_targets({"output": output})
+    if max_size is not None:
+        from ..files import in_place
+        from ..teaching.parts import split_limit
+
+        limit = split_limit(max_size, format)  # a size it cannot read, or a format it cannot split: before any work
+        if output is None or in_place(output):
+            raise DoseCalcError(
+                "writes one file or several: give --output FILE (quiz.xml, written as quiz-1.xml, quiz-2.xml... "
+                "when it takes more than one)",
+                field="max_size",
+            )
     if duplex and (format != "html" or variants is not None):
         raise DoseCalcError("pads printed pages: give it with --format html (and without --variants)", field="duplex")
     if format in BINARY_FORMATS and output is None and sys.stdout.isatty():
@@ -523,7 +546,9 @@ def exercises(
         regimens_dir=regimens_dir,
         builtin=_builtin(no_builtin),
     )
-    if duplex:
+    if max_size is not None and output is not None:  # output is given with max_size (checked above)
+        _save_parts(sheet, format, limit, output)
+    elif duplex:
         from ..render.html import sheets_html
         from ..results import Sheet
 
@@ -535,6 +560,32 @@ def exercises(
         sys.stdout.flush()
     else:
         write(sheet.to_bytes(format), output)
+
+
+def _save_parts(sheet: Result, format: str, limit: int, output: Path) -> None:
+    """The export in files of at most ``limit`` bytes, all written or none, and what was written on stderr."""
+    from .. import formats
+    from ..files import other_parts, path_text
+    from ..results import Sheet, Variants
+
+    if not isinstance(sheet, Sheet | Variants):  # a class's sheets: no learning-platform format
+        raise DoseCalcError(f"{str(format)!r} is not a format of this result", field="format")
+    try:
+        written = sheet.save_parts(output, format, limit)
+    except DoseCalcError as error:
+        raise error.for_field("output") if error.field == "path" else error from None
+    names = ", ".join(path_text(path) for path in written)
+    if len(written) == 1:
+        print(f"Wrote {names} (all of it fits in {limit:,} bytes: one file)", file=sys.stderr)
+    else:
+        print(f"Wrote {len(written)} files of at most {limit:,} bytes each: {names}; import every one", file=sys.stderr)
+    earlier = other_parts(output, formats.find(sheet.subject, format).suffix, written)
+    if earlier:
+        shown = ", ".join(path_text(path) for path in earlier)
+        which = (
+            "is not part of this export: leave it" if len(earlier) == 1 else "are not part of this export: leave them"
+        )
+        print(f"note: {shown} beside them {which} out of the import", file=sys.stderr)
 
 
 @command("check")

@@ -19,12 +19,13 @@ import io
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from html import escape
 from typing import TYPE_CHECKING, NamedTuple
 
 from ...teaching.exercises import answer_text
 from ...teaching.lms import Made, Question, plain, sheet_questions, variant_questions
+from ...teaching.parts import Piece, pack
 from ...wording import DISCLAIMER
 
 if TYPE_CHECKING:
@@ -100,6 +101,68 @@ def export(result: Result) -> Export:
     assert isinstance(result, Sheet)
     title = f"dosecalc exercises, {'graded' if result.graded else 'practice'}: {len(result)} problems"
     return Export(title, [[q] for q in sheet_questions(_made(result))], False)
+
+
+class TextQuiz(NamedTuple):
+    """How a text format (Moodle XML, GIFT) lays out a quiz file, each piece text that ends where the next
+    begins: the file's opening (given the title), a category's opening before its first question, each
+    question, and the file's end."""
+
+    head: Callable[[str], str]
+    category: Callable[[str], str]
+    question: Callable[[Question], str]
+    tail: str
+
+
+def _size(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def quiz_files(result: Result, layout: TextQuiz, limit: int | None = None) -> list[str]:
+    """A sheet, or a set of variants, as one quiz file in ``layout``; with ``limit``, as the fewest files of
+    at most ``limit`` bytes each (:func:`dosecalc.teaching.parts.pack`), each a whole quiz whose questions
+    come after their category, and whose title says which part it is (``part 2 of 8``) when there are two
+    or more."""
+    made = export(result)
+    questions = [q for group in made.groups for q in group]
+    texts = [layout.question(q) for q in questions]
+    spans = [range(len(questions))]
+    if limit is not None and _one_file_size(made.title, questions, texts, layout) > limit:
+        # the title of a part says "part i of n"; n is at most the number of questions, so this is the longest
+        longest = _size(layout.head(_part_title(made.title, len(questions), len(questions))) + layout.tail)
+        pieces = [Piece(q.category, _size(text), q.name) for q, text in zip(questions, texts, strict=True)]
+        spans = pack(pieces, fixed=longest, opening=lambda category: _size(layout.category(category)), limit=limit)
+    files = []
+    for number, span in enumerate(spans, 1):
+        title = made.title if len(spans) == 1 else _part_title(made.title, number, len(spans))
+        chunks = [layout.head(title)]
+        category = None
+        for index in span:
+            if questions[index].category != category:
+                category = questions[index].category
+                chunks.append(layout.category(category))
+            chunks.append(texts[index])
+        chunks.append(layout.tail)
+        files.append("".join(chunks))
+    if limit is not None and any(_size(text) > limit for text in files):  # pack counted every byte above
+        raise AssertionError("a part of the export is larger than its limit")
+    return files
+
+
+def _one_file_size(title: str, questions: list[Question], texts: list[str], layout: TextQuiz) -> int:
+    """The bytes of the export as one file."""
+    categories = [
+        q.category for index, q in enumerate(questions) if index == 0 or questions[index - 1].category != q.category
+    ]
+    return (
+        _size(layout.head(title) + layout.tail)
+        + sum(_size(layout.category(category)) for category in categories)
+        + sum(_size(text) for text in texts)
+    )
+
+
+def _part_title(title: str, number: int, count: int) -> str:
+    return f"{title}; part {number} of {count}"
 
 
 def right_answers(q: Question) -> list[tuple[str, str]]:

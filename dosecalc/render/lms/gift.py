@@ -18,7 +18,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ...teaching.lms import Question, plain
-from . import clean, error_html, export, question_html, right_answers, steps_html
+from . import TextQuiz, clean, error_html, question_html, quiz_files, right_answers, steps_html
 
 if TYPE_CHECKING:
     from ...results import Result
@@ -50,15 +50,28 @@ def _question(q: Question) -> list[str]:
     ]
 
 
+def _head(title: str) -> str:
+    return "// " + _one_line(title) + "\n"
+
+
+def _category(category: str) -> str:
+    return "\n$CATEGORY: $course$/" + _one_line(category) + "\n"
+
+
+def _question_text(q: Question) -> str:
+    return "".join("\n" + line for line in _question(q))
+
+
+#: A GIFT file: the title as a comment; a blank line before each ``$CATEGORY:`` line and each question.
+LAYOUT = TextQuiz(_head, _category, _question_text, "")
+
+
 def quiz_gift(result: Result) -> str:
     """A sheet, or a set of variants, in GIFT."""
-    made = export(result)
-    lines = ["// " + _one_line(made.title), ""]
-    category = None
-    for group in made.groups:
-        for q in group:
-            if q.category != category:
-                category = q.category
-                lines += ["$CATEGORY: $course$/" + _one_line(category), ""]
-            lines += _question(q)
-    return "\n".join(lines)
+    return quiz_files(result, LAYOUT)[0]
+
+
+def quiz_gift_parts(result: Result, limit: int) -> list[str]:
+    """A sheet, or a set of variants, as GIFT files of at most ``limit`` bytes each, each a whole quiz with
+    its ``$CATEGORY:`` lines (:func:`.quiz_files`)."""
+    return quiz_files(result, LAYOUT, limit)

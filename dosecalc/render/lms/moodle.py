@@ -31,7 +31,18 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ...teaching.lms import Question, plain
-from . import cdata, comment, error_html, export, html_text, question_html, right_answers, steps_html, xml_text
+from . import (
+    TextQuiz,
+    cdata,
+    comment,
+    error_html,
+    html_text,
+    question_html,
+    quiz_files,
+    right_answers,
+    steps_html,
+    xml_text,
+)
 
 if TYPE_CHECKING:
     from ...results import Result
@@ -117,20 +128,33 @@ def right_html(q: Question) -> str:
     )
 
 
+def _head(title: str) -> str:
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n  {comment(title)}\n'
+
+
+def _category(category: str) -> str:
+    return (
+        '  <question type="category">\n'
+        f"    <category><text>$course$/{xml_text(category)}</text></category>\n"
+        "  </question>\n"
+    )
+
+
+def _question_text(q: Question) -> str:
+    return "".join(line + "\n" for line in _question(q))
+
+
+#: A Moodle XML file: the declaration, ``<quiz>`` and the title; a category pseudo-question before each change
+#: of category; the questions; ``</quiz>``.
+LAYOUT = TextQuiz(_head, _category, _question_text, "</quiz>\n")
+
+
 def quiz_xml(result: Result) -> str:
     """A sheet, or a set of variants, as Moodle XML."""
-    made = export(result)
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>', "<quiz>", "  " + comment(made.title)]
-    category = None
-    for group in made.groups:
-        for q in group:
-            if q.category != category:
-                category = q.category
-                lines += [
-                    '  <question type="category">',
-                    f"    <category><text>$course$/{xml_text(category)}</text></category>",
-                    "  </question>",
-                ]
-            lines += _question(q)
-    lines.append("</quiz>")
-    return "\n".join(lines) + "\n"
+    return quiz_files(result, LAYOUT)[0]
+
+
+def quiz_xml_parts(result: Result, limit: int) -> list[str]:
+    """A sheet, or a set of variants, as Moodle XML files of at most ``limit`` bytes each, each a whole quiz
+    with its categories (:func:`.quiz_files`)."""
+    return quiz_files(result, LAYOUT, limit)
