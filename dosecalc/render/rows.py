@@ -357,5 +357,5 @@ def numeric_columns(headers: Sequence[str], body: Sequence[Sequence[str]]) -> li
 
 def sheet_about(sheet: Sheet) -> str:
     """``10 problems, seed 2024``; a graded sheet's seed is not printed."""
-    count = f"{len(sheet.problems)} problems"
+    count = words.counted(len(sheet.problems), "problem")
     return count if sheet.seed is None else f"{count}, seed {sheet.seed}"

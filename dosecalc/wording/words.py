@@ -25,6 +25,15 @@ ROUNDED_FOR_DISPLAY = (
 )
 
 
+def counted(count: int, noun: str) -> str:
+    """``1 problem``, ``2 problems``, ``1,000 problems``: a count with its noun, singular for one.
+
+    >>> counted(1, "problem"), counted(0, "variant"), counted(1200, "problem")
+    ('1 problem', '0 variants', '1,200 problems')
+    """
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def row_notes(figures: DoseFigures, brief: bool = False) -> list[str]:
     """What a reader must know about one row: what-ifs, a binding cap, the preparation used, and the
     card's own notes (including where its sources disagree), in full or, with ``brief``, each card note in its

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import dosecalc
 from dosecalc.errors import DoseCalcError
 from dosecalc.regimens import builtin_dir, load_catalogue
 from dosecalc.teaching.exercises import KINDS, deck, generate
@@ -696,3 +697,10 @@ def test_questions_give_a_documented_regimen_never_an_order() -> None:
     assert (
         pump.question.startswith("For a patient weighing ") and ", the regimen gives bolus 0.5 mg/kg" in pump.question
     )
+
+
+@pytest.mark.parametrize("format", ["markdown", "html", "moodle", "gift"])
+def test_a_one_problem_sheet_says_one_problem(format: str) -> None:
+    text = dosecalc.exercises(count=1, seed=3).as_text(format)
+    assert "1 problem" in text and "1 problems" not in text
+    assert "2 problems" in dosecalc.exercises(count=2, seed=3).as_text(format)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from ...teaching.exercises import answer_text
 from ...teaching.lms import Made, Question, plain, sheet_questions, variant_questions
 from ...teaching.parts import Piece, pack
-from ...wording import DISCLAIMER
+from ...wording import DISCLAIMER, words
 
 if TYPE_CHECKING:
     from ...results import Result, Sheet
@@ -94,12 +94,12 @@ def export(result: Result) -> Export:
 
     if isinstance(result, Variants):
         title = (
-            f"dosecalc exercises, {'graded ' if result.graded else ''}set {result.name}: {result.count} problems, "
-            f"{len(result)} variants of each"
+            f"dosecalc exercises, {'graded ' if result.graded else ''}set {result.name}: "
+            f"{words.counted(result.count, 'problem')}, {words.counted(len(result), 'variant')} of each"
         )
         return Export(title, variant_questions([_made(sheet) for sheet in result.sheets], result.name), True)
     assert isinstance(result, Sheet)
-    title = f"dosecalc exercises, {'graded' if result.graded else 'practice'}: {len(result)} problems"
+    title = f"dosecalc exercises, {'graded' if result.graded else 'practice'}: {words.counted(len(result), 'problem')}"
     return Export(title, [[q] for q in sheet_questions(_made(result))], False)
 
 
@@ -241,8 +241,8 @@ def variants_markdown(result: Result) -> str:
 
     assert isinstance(result, Variants)
     lines = [
-        f"# dosecalc exercises: {'graded ' if result.graded else ''}set {result.name}, {result.count} problems, "
-        f"{len(result)} variants of each",
+        f"# dosecalc exercises: {'graded ' if result.graded else ''}set {result.name}, "
+        f"{words.counted(result.count, 'problem')}, {words.counted(len(result), 'variant')} of each",
         "",
         f"*{DISCLAIMER}*",
         "",
