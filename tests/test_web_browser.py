@@ -238,18 +238,24 @@ PAGES = [
 ]
 
 
+def _assert_axe_clean(opened: Any) -> None:
+    """No serious or critical axe-core finding on the page, with every <details> opened."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    opened.locator("details").evaluate_all("(all) => all.forEach((d) => d.open = true)")
+    results = Axe().run(opened)
+    bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert bad == [], [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in bad]
+
+
 @pytest.mark.parametrize("path", PAGES)
 def test_axe_finds_no_serious_or_critical_violation(browser: Browser, server: str, path: str) -> None:
-    from axe_playwright_python.sync_playwright import Axe
 
     context = browser.new_context(bypass_csp=True)  # to inject axe-core itself; the page is unchanged
     try:
         opened = context.new_page()
         opened.goto(server + path)
-        opened.locator("details").evaluate_all("(all) => all.forEach((d) => d.open = true)")
-        results = Axe().run(opened)
-        bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-        assert bad == [], [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in bad]
+        _assert_axe_clean(opened)
     finally:
         context.close()
 
@@ -514,7 +520,6 @@ DARK_PAGES = [
 
 @pytest.mark.parametrize("path", DARK_PAGES)
 def test_dark_colour_scheme_is_dark_and_passes_axe(browser: Browser, server: str, path: str) -> None:
-    from axe_playwright_python.sync_playwright import Axe
 
     context = browser.new_context(bypass_csp=True, color_scheme="dark")  # bypass: to inject axe-core itself
     try:
@@ -523,10 +528,7 @@ def test_dark_colour_scheme_is_dark_and_passes_axe(browser: Browser, server: str
         ground = opened.evaluate("getComputedStyle(document.body).backgroundColor")
         text = opened.evaluate("getComputedStyle(document.body).color")
         assert _luminance_of(ground) < 0.05 and _ratio(text, ground) >= 4.5, (ground, text)
-        opened.locator("details").evaluate_all("(all) => all.forEach((d) => d.open = true)")
-        results = Axe().run(opened)
-        bad = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
-        assert bad == [], [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3]) for v in bad]
+        _assert_axe_clean(opened)
     finally:
         context.close()
 
