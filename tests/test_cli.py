@@ -347,6 +347,7 @@ _FACE_ONLY = {
     "action",
     "duplex",
     "feedback",
+    "max_size",  # how an export is written: the results' save_parts(path, format, max_size), whose errors name it
 }
 #: The API function behind each command.
 _API_OF = {"regimens": "cards", "show": "card", "check": "mark", "key": "new_teacher_key"}

@@ -397,7 +397,8 @@ class Block(NamedTuple):
 
 #: The columns a terminal table leaves out first, in this order, when it is too narrow to show every column
 #: without breaking a figure across lines: figures that follow from others on the same row (per kg, the
-#: concentration given, the volume), then the card list's source and kind, its title last. The Markdown format shows them all.
+#: concentration given, the volume), then the card list's source and kind, its title last. The Markdown format
+#: shows them all.
 LEAVE_OUT_FIRST = (
     "Rate per kg",
     "Dose per kg",
