@@ -19,7 +19,8 @@ from dosecalc import DoseCalcError, api
 from dosecalc.results import Marks, Sheet, Sheets
 from dosecalc.teaching.exercises import answer_text
 from dosecalc.teaching.keys import TeacherKey
-from dosecalc.web.access import COOKIE, login_code, session_token
+from dosecalc.web import access
+from dosecalc.web.access import COOKIE, SESSION_SECONDS, START_ENV, login_code, session_token
 from dosecalc.web.app import create_app
 from dosecalc.web.fields import MAX_WORK
 
@@ -41,9 +42,33 @@ def key(key_file: Path) -> TeacherKey:
     return api.teacher_key(key_file)
 
 
+#: This start of the keyed server, as ``serve`` gives it to its workers.
+START = "0123456789abcdef0123456789abcdef"
+#: The time of the tests' clock: 2026-12-05 08:00 UTC, in seconds since the epoch.
+NOW = 1_796_457_600
+
+
+class Clock:
+    """The clock sessions are timed by, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = float(NOW)
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @pytest.fixture
-def keyed(key_file: Path) -> TestClient:
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    ticking = Clock()
+    monkeypatch.setattr(access, "clock", ticking)
+    return ticking
+
+
+@pytest.fixture
+def keyed(key_file: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> TestClient:
     """A server with the teacher's key, on loopback; no one logged in."""
+    monkeypatch.setenv(START_ENV, START)
     return TestClient(create_app(teacher_key=key_file, host="127.0.0.1"))
 
 
@@ -92,10 +117,12 @@ def test_the_login_code_sets_a_strict_httponly_cookie_for_the_teachers_pages(
     assert answer.status_code == 303 and answer.headers["location"] == "/teacher"
     cookie = answer.headers["set-cookie"]
     attributes = {part.strip().split("=")[0].lower(): part.strip() for part in cookie.split(";")}
-    assert attributes[COOKIE] == f"{COOKIE}={session_token(key)}"
+    assert attributes[COOKIE] == f"{COOKIE}={session_token(key, START, NOW)}"
+    assert attributes[COOKIE].startswith(f"{COOKIE}={NOW}.")  # the time of the login, then the MAC
     assert "httponly" in attributes and attributes["samesite"].lower() == "samesite=strict"
     assert attributes["path"] == "Path=/teacher"
-    assert login_code(key).replace("-", "") not in session_token(key).upper()
+    assert attributes["max-age"] == "Max-Age=43200"  # 12 hours x 3600 s: the browser forgets it then
+    assert login_code(key).replace("-", "") not in session_token(key, START, NOW).upper()
     page = keyed.get("/teacher")
     assert page.status_code == 200 and "graded" in page.text
     out = keyed.post("/teacher/logout", follow_redirects=False)
@@ -120,8 +147,67 @@ def test_a_wrong_login_code_is_refused(keyed: TestClient, typed: str) -> None:
 
 def test_a_cookie_from_another_key_is_refused(keyed: TestClient) -> None:
     other = TeacherKey(bytes(range(32)))
-    keyed.cookies.set(COOKIE, session_token(other), path="/teacher")
+    keyed.cookies.set(COOKIE, session_token(other, START, NOW), path="/teacher")
     assert keyed.get("/teacher").status_code == 401
+
+
+# ----------------------------------------------------------------------------------------- session
+
+ENDED = (
+    "Error: your login has ended (a login lasts 12 hours and ends when the server restarts); "
+    "type the login code dosecalc serve printed"
+)
+
+
+def test_a_login_lasts_twelve_hours_then_asks_again(teacher: TestClient, key: TeacherKey, clock: Clock) -> None:
+    assert SESSION_SECONDS == 12 * 60 * 60
+    clock.now = NOW + 12 * 3600 - 1  # the last second of the session
+    assert teacher.get("/teacher").status_code == 200
+    clock.now = NOW + 12 * 3600  # 12 hours to the second after the login
+    ended = teacher.get("/teacher")
+    assert ended.status_code == 401
+    assert parse(ended.text).said("code-error") == ENDED
+    assert teacher.post("/teacher", data={"count": "2", "seed": "3"}).status_code == 401
+    again = teacher.post("/teacher/login", data={"code": login_code(key)}, follow_redirects=False)
+    assert again.status_code == 303
+    assert teacher.get("/teacher").status_code == 200  # a new login: 12 hours from now
+
+
+def test_a_login_from_before_a_restart_is_refused(teacher: TestClient, key_file: Path) -> None:
+    held = teacher.cookies.get(COOKIE)
+    assert held and teacher.get("/teacher").status_code == 200
+    same_start = TestClient(create_app(teacher_key=key_file, host="127.0.0.1"))  # another worker of this start
+    same_start.cookies.set(COOKIE, held, path="/teacher")
+    assert same_start.get("/teacher").status_code == 200
+    for restarted in ("fedcba9876543210fedcba9876543210", ""):  # serve's next start; an app made without serve
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv(START_ENV, restarted)
+            after = TestClient(create_app(teacher_key=key_file, host="127.0.0.1"))
+        after.cookies.set(COOKIE, held, path="/teacher")
+        answer = after.get("/teacher")
+        assert answer.status_code == 401 and parse(answer.text).said("code-error") == ENDED
+
+
+@pytest.mark.parametrize(
+    "issued",
+    [NOW - 12 * 3600, NOW + 3600, NOW - 13 * 3600],
+    ids=["12-hours-old", "from-the-future", "13-hours-old"],
+)
+def test_a_token_is_refused_outside_its_twelve_hours_even_with_a_right_mac(
+    keyed: TestClient, key: TeacherKey, issued: int
+) -> None:
+    keyed.cookies.set(COOKIE, session_token(key, START, issued), path="/teacher")
+    assert keyed.get("/teacher").status_code == 401
+    keyed.cookies.set(COOKIE, session_token(key, START, NOW - 60), path="/teacher")
+    assert keyed.get("/teacher").status_code == 200  # a minute old: within
+
+
+def test_a_token_with_its_time_changed_is_refused(keyed: TestClient, key: TeacherKey, clock: Clock) -> None:
+    old = session_token(key, START, NOW - 13 * 3600)  # ended an hour ago
+    _, mac = old.split(".")
+    for forged in (f"{NOW}.{mac}", f"{NOW - 60}.{mac}", mac, f"{NOW}.", "", f"{NOW}.{'0' * 63}", "9" * 500):
+        keyed.cookies.set(COOKIE, forged, path="/teacher")
+        assert keyed.get("/teacher").status_code == 401, forged
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.7", "::"])

@@ -25,7 +25,7 @@ from ..teaching.keys import TeacherKey
 from ..wording import DISCLAIMER
 from . import fields as f
 from . import views
-from .access import COOKIE, COOKIE_PATH, TeacherOnly, code_matches, session_token, teacher_only
+from .access import COOKIE, COOKIE_PATH, SESSION_SECONDS, TeacherOnly, code_matches, new_session, teacher_only
 from .context import folder, server_key
 from .templates import render
 
@@ -561,7 +561,10 @@ async def login_check(request: Request) -> Response:
     if not code_matches(key, str(form.get("code", ""))[: f.MAX_TEXT]):
         return login_page(request, 401, "that is not the login code; type the code dosecalc serve printed")
     response = RedirectResponse("/teacher", status_code=303)
-    response.set_cookie(COOKIE, session_token(key), path=COOKIE_PATH, httponly=True, samesite="strict")
+    token = new_session(key, request.app.state.start)
+    response.set_cookie(
+        COOKIE, token, max_age=SESSION_SECONDS, path=COOKIE_PATH, httponly=True, samesite="strict"
+    )  # the browser forgets it when the session ends; the server refuses it then either way
     return response
 
 
