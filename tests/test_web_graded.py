@@ -300,30 +300,76 @@ def _shows(text: str, sheet: Sheet, answers: dict[int, str]) -> bool:
     return re.search(rf"(?<![\d.,]){re.escape(answer_text(sheet[1]))}", text) is not None
 
 
-def test_practice_on_a_graded_code_withholds_the_answers(keyed: TestClient, key: TeacherKey) -> None:
-    sheet, answers = _graded(key)
+GRADED = (
+    "is a graded sheet, marked by your teacher and not on this site: hand your answers in to your teacher as they "
+    "ask (the practice page shows its problems only)"
+)
+
+
+def _teachers_cookie(key: TeacherKey) -> dict[str, str]:
+    """The teacher's login cookie as a script sends it (a browser sends it to /teacher pages only)."""
+    return {"Cookie": f"{COOKIE}={session_token(key, START, NOW)}"}
+
+
+def test_the_practice_page_shows_a_graded_sheets_problems_without_a_form(keyed: TestClient, key: TeacherKey) -> None:
+    sheet, _ = _graded(key)
     shown = keyed.get("/practice", params={"sheet": sheet.code})
-    assert shown.status_code == 200 and sheet[0].question in shown.text and "graded" in shown.text
+    assert shown.status_code == 200
+    page = parse(shown.text)
+    assert all(problem.question in page.all_text for problem in sheet)
+    assert "your teacher marks it, not this site" in page.said("graded-note")
+    assert not [form for form in page.forms if form.action.startswith("/practice")]  # nothing to check it with
+    assert not any(name.startswith("answer-") for name in page.inputs)
+
+
+def test_the_practice_page_refuses_to_mark_a_graded_code(keyed: TestClient, key: TeacherKey) -> None:
+    """A graded code marked again and again would give its key away, an answer at a time: it is never marked
+    here, and nothing said depends on the key, whatever is sent."""
+    sheet, answers = _graded(key)
     form = {"sheet": sheet.code, **{f"answer-{n}": text for n, text in answers.items()}}
-    refused = keyed.post("/practice", data=form)  # the unreadable third answer: nothing marked yet
-    assert refused.status_code == 422, refused.text
-    said = parse(refused.text)
-    assert "is not a number" in said.said("answer-3-error") and "score-title" not in said.by_id
-    assert not _shows(said.all_text, sheet, answers) and "Worked steps:" not in said.all_text
-    marked = keyed.post("/practice", data={**form, "answer-3": ""})
-    assert marked.status_code == 200, marked.text
-    page = parse(marked.text)
+    seen = set()
+    for sent in (form, {**form, "answer-3": ""}, {**form, "answer-2": answers[1]}, {"sheet": sheet.code}):
+        refused = keyed.post("/practice", data=sent)
+        assert refused.status_code == 422, refused.text
+        page = parse(refused.text)
+        assert page.said("outcome") == f"Not marked: your teacher marks this sheet sheet '{sheet.code}' {GRADED}"
+        assert "score-title" not in page.by_id and not any(f"mark-{n}" in page.by_id for n in answers)
+        assert not _shows(page.all_text, sheet, answers) and "Worked steps:" not in page.all_text
+        assert not any(text in refused.text for text in answers.values())  # the answers are not even echoed
+        assert not [form for form in page.forms if form.action.startswith("/practice")]
+        seen.add(page.all_text)
+    assert len(seen) == 1  # the same page, right answers or wrong, read or not
+
+
+def test_the_practice_page_marks_a_graded_code_for_the_teachers_login(keyed: TestClient, key: TeacherKey) -> None:
+    sheet, answers = _graded(key)
+    form = {"sheet": sheet.code, **{f"answer-{n}": text for n, text in answers.items()}, "answer-3": ""}
+    with_login = keyed.post("/practice", data=form, headers=_teachers_cookie(key))
+    assert with_login.status_code == 200, with_login.text
+    page = parse(with_login.text)
     assert page.said("mark-1").startswith("Right") and page.said("mark-2").startswith("Wrong")
     assert page.said("mark-3").startswith("No answer")
     assert "answers and worked steps are withheld" in page.all_text
-    # the sheet's rules say "Worked steps by ..."; a key's steps would follow "The answer is ... Worked steps:"
-    assert "Worked steps:" not in page.all_text and "The answer is" not in page.all_text
-    assert not _shows(page.all_text, sheet, answers) and "expected" not in page.said("mark-2")
+    assert "Worked steps:" not in page.all_text and not _shows(page.all_text, sheet, answers)
+    ended = {"Cookie": f"{COOKIE}={session_token(key, START, NOW - SESSION_SECONDS)}"}  # a login 12 hours old
+    assert keyed.post("/practice", data=form, headers=ended).status_code == 422
 
 
-def test_the_api_marks_a_graded_code_with_answers_withheld(keyed: TestClient, key: TeacherKey) -> None:
+def test_the_api_refuses_to_mark_a_graded_code(keyed: TestClient, key: TeacherKey) -> None:
     sheet, answers = _graded(key)
-    answer = keyed.post("/api/mark", json={"sheet": sheet.code, "answers": {str(n): t for n, t in answers.items()}})
+    sent = {"sheet": sheet.code, "answers": {str(n): t for n, t in answers.items()}}
+    refused = keyed.post("/api/mark", json=sent)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"] == {"field": "sheet", "message": f"sheet '{sheet.code}' {GRADED}"}
+    right = keyed.post("/api/mark", json={**sent, "answers": {"1": answers[1]}})
+    assert right.status_code == 422 and right.json() == refused.json()  # all right or not: the same refusal
+    assert not _shows(refused.text, sheet, answers) and '"status"' not in refused.text
+
+
+def test_the_api_marks_a_graded_code_for_the_teachers_login_withheld(keyed: TestClient, key: TeacherKey) -> None:
+    sheet, answers = _graded(key)
+    sent = {"sheet": sheet.code, "answers": {str(n): t for n, t in answers.items()}}
+    answer = keyed.post("/api/mark", json=sent, headers=_teachers_cookie(key))
     assert answer.status_code == 200, answer.text
     document: dict[str, Any] = answer.json()
     assert document["graded"] is True and "withheld" in document["answers_withheld"]

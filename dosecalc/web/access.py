@@ -30,6 +30,7 @@ from collections.abc import Callable
 
 from fastapi import Request
 
+from ..errors import DoseCalcError, quote
 from ..teaching.keys import TeacherKey
 from ..teaching.sheets import CROCKFORD as _BASE32  # the sheet code's Crockford base32
 from ..teaching.sheets import CROCKFORD_READ as _READ
@@ -114,6 +115,13 @@ def logged_in(request: Request, key: TeacherKey) -> bool:
     return token_valid(key, start, request.cookies.get(COOKIE, ""))
 
 
+def teacher_request(request: Request) -> bool:
+    """Whether the request comes with the teacher's login on a server with a key. Browsers send the cookie to
+    the teacher's pages only (Path=/teacher); a script may send it elsewhere."""
+    key: TeacherKey | None = request.app.state.teacher_key
+    return key is not None and logged_in(request, key)
+
+
 class TeacherOnly(Exception):
     """The teacher's pages refused: ``status`` 401 (log in first; ``ended`` when a session cookie was sent but
     has ended or is not this start's) or 403 (the server has no key and others can reach it)."""
@@ -144,3 +152,13 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def graded_here(code: str) -> DoseCalcError:
+    """The refusal to mark a graded sheet on the practice page or the public API: the teacher marks it (with the
+    key, as ``dosecalc check --teacher-key`` does), so that no student can find its key by checking again."""
+    return DoseCalcError(
+        f"sheet {quote(code)} is a graded sheet, marked by your teacher and not on this site: hand your answers "
+        "in to your teacher as they ask (the practice page shows its problems only)",
+        field="sheet",
+    )
