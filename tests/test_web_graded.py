@@ -1,6 +1,6 @@
 """The web app with a teacher's key: the teacher's pages behind a login, refused on a network address without a
-key, student names only in POST bodies, graded codes marked with answers withheld, and the budget of problems
-per request."""
+key, student names only in POST bodies, graded codes marked by the teacher only (answers withheld), the login's
+12 hours, and the budget of problems per request."""
 
 from __future__ import annotations
 

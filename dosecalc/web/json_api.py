@@ -217,8 +217,9 @@ _KEPT = ("problem", "kind", "status", "given")
 
 
 def withheld(marked: Marks) -> dict[str, Any]:
-    """A graded sheet's marks for the student: the score and each answer's status (with the reason only for
-    an unreadable answer, which speaks of the text typed), without the key, the error matched or the steps."""
+    """A graded sheet's marks as the teacher's login gets them from the API: the score and each answer's status
+    (with the reason only for an unreadable answer, which speaks of the text typed), without the key, the error
+    matched or the steps."""
     document = json.loads(marked.as_text("json"))
     document["graded"] = True
     document["answers_withheld"] = "answers and worked steps are withheld on a graded sheet"
