@@ -1,6 +1,6 @@
 """The web app with a teacher's key: the teacher's pages behind a login, refused on a network address without a
-key, student names only in POST bodies, graded codes marked with answers withheld, and the budget of problems
-per request."""
+key, student names only in POST bodies, graded codes marked by the teacher only (answers withheld), the login's
+12 hours, and the budget of problems per request."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from dosecalc import DoseCalcError, api
 from dosecalc.results import Marks, Sheet, Sheets
 from dosecalc.teaching.exercises import answer_text
 from dosecalc.teaching.keys import TeacherKey
-from dosecalc.web.access import COOKIE, login_code, session_token
+from dosecalc.web import access
+from dosecalc.web.access import COOKIE, SESSION_SECONDS, START_ENV, login_code, session_token
 from dosecalc.web.app import create_app
 from dosecalc.web.fields import MAX_WORK
 
@@ -41,9 +42,33 @@ def key(key_file: Path) -> TeacherKey:
     return api.teacher_key(key_file)
 
 
+#: This start of the keyed server, as ``serve`` gives it to its workers.
+START = "0123456789abcdef0123456789abcdef"
+#: The time of the tests' clock: 2026-12-05 08:00 UTC, in seconds since the epoch.
+NOW = 1_796_457_600
+
+
+class Clock:
+    """The clock sessions are timed by, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = float(NOW)
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @pytest.fixture
-def keyed(key_file: Path) -> TestClient:
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    ticking = Clock()
+    monkeypatch.setattr(access, "clock", ticking)
+    return ticking
+
+
+@pytest.fixture
+def keyed(key_file: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> TestClient:
     """A server with the teacher's key, on loopback; no one logged in."""
+    monkeypatch.setenv(START_ENV, START)
     return TestClient(create_app(teacher_key=key_file, host="127.0.0.1"))
 
 
@@ -92,10 +117,12 @@ def test_the_login_code_sets_a_strict_httponly_cookie_for_the_teachers_pages(
     assert answer.status_code == 303 and answer.headers["location"] == "/teacher"
     cookie = answer.headers["set-cookie"]
     attributes = {part.strip().split("=")[0].lower(): part.strip() for part in cookie.split(";")}
-    assert attributes[COOKIE] == f"{COOKIE}={session_token(key)}"
+    assert attributes[COOKIE] == f"{COOKIE}={session_token(key, START, NOW)}"
+    assert attributes[COOKIE].startswith(f"{COOKIE}={NOW}.")  # the time of the login, then the MAC
     assert "httponly" in attributes and attributes["samesite"].lower() == "samesite=strict"
     assert attributes["path"] == "Path=/teacher"
-    assert login_code(key).replace("-", "") not in session_token(key).upper()
+    assert attributes["max-age"] == "Max-Age=43200"  # 12 hours x 3600 s: the browser forgets it then
+    assert login_code(key).replace("-", "") not in session_token(key, START, NOW).upper()
     page = keyed.get("/teacher")
     assert page.status_code == 200 and "graded" in page.text
     out = keyed.post("/teacher/logout", follow_redirects=False)
@@ -120,8 +147,67 @@ def test_a_wrong_login_code_is_refused(keyed: TestClient, typed: str) -> None:
 
 def test_a_cookie_from_another_key_is_refused(keyed: TestClient) -> None:
     other = TeacherKey(bytes(range(32)))
-    keyed.cookies.set(COOKIE, session_token(other), path="/teacher")
+    keyed.cookies.set(COOKIE, session_token(other, START, NOW), path="/teacher")
     assert keyed.get("/teacher").status_code == 401
+
+
+# ----------------------------------------------------------------------------------------- session
+
+ENDED = (
+    "Error: your login has ended (a login lasts 12 hours and ends when the server restarts); "
+    "type the login code dosecalc serve printed"
+)
+
+
+def test_a_login_lasts_twelve_hours_then_asks_again(teacher: TestClient, key: TeacherKey, clock: Clock) -> None:
+    assert SESSION_SECONDS == 12 * 60 * 60
+    clock.now = NOW + 12 * 3600 - 1  # the last second of the session
+    assert teacher.get("/teacher").status_code == 200
+    clock.now = NOW + 12 * 3600  # 12 hours to the second after the login
+    ended = teacher.get("/teacher")
+    assert ended.status_code == 401
+    assert parse(ended.text).said("code-error") == ENDED
+    assert teacher.post("/teacher", data={"count": "2", "seed": "3"}).status_code == 401
+    again = teacher.post("/teacher/login", data={"code": login_code(key)}, follow_redirects=False)
+    assert again.status_code == 303
+    assert teacher.get("/teacher").status_code == 200  # a new login: 12 hours from now
+
+
+def test_a_login_from_before_a_restart_is_refused(teacher: TestClient, key_file: Path) -> None:
+    held = teacher.cookies.get(COOKIE)
+    assert held and teacher.get("/teacher").status_code == 200
+    same_start = TestClient(create_app(teacher_key=key_file, host="127.0.0.1"))  # another worker of this start
+    same_start.cookies.set(COOKIE, held, path="/teacher")
+    assert same_start.get("/teacher").status_code == 200
+    for restarted in ("fedcba9876543210fedcba9876543210", ""):  # serve's next start; an app made without serve
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv(START_ENV, restarted)
+            after = TestClient(create_app(teacher_key=key_file, host="127.0.0.1"))
+        after.cookies.set(COOKIE, held, path="/teacher")
+        answer = after.get("/teacher")
+        assert answer.status_code == 401 and parse(answer.text).said("code-error") == ENDED
+
+
+@pytest.mark.parametrize(
+    "issued",
+    [NOW - 12 * 3600, NOW + 3600, NOW - 13 * 3600],
+    ids=["12-hours-old", "from-the-future", "13-hours-old"],
+)
+def test_a_token_is_refused_outside_its_twelve_hours_even_with_a_right_mac(
+    keyed: TestClient, key: TeacherKey, issued: int
+) -> None:
+    keyed.cookies.set(COOKIE, session_token(key, START, issued), path="/teacher")
+    assert keyed.get("/teacher").status_code == 401
+    keyed.cookies.set(COOKIE, session_token(key, START, NOW - 60), path="/teacher")
+    assert keyed.get("/teacher").status_code == 200  # a minute old: within
+
+
+def test_a_token_with_its_time_changed_is_refused(keyed: TestClient, key: TeacherKey, clock: Clock) -> None:
+    old = session_token(key, START, NOW - 13 * 3600)  # ended an hour ago
+    _, mac = old.split(".")
+    for forged in (f"{NOW}.{mac}", f"{NOW - 60}.{mac}", mac, f"{NOW}.", "", f"{NOW}.{'0' * 63}", "9" * 500):
+        keyed.cookies.set(COOKIE, forged, path="/teacher")
+        assert keyed.get("/teacher").status_code == 401, forged
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.7", "::"])
@@ -214,30 +300,76 @@ def _shows(text: str, sheet: Sheet, answers: dict[int, str]) -> bool:
     return re.search(rf"(?<![\d.,]){re.escape(answer_text(sheet[1]))}", text) is not None
 
 
-def test_practice_on_a_graded_code_withholds_the_answers(keyed: TestClient, key: TeacherKey) -> None:
-    sheet, answers = _graded(key)
+GRADED = (
+    "is a graded sheet, marked by your teacher and not on this site: hand your answers in to your teacher as they "
+    "ask (the practice page shows its problems only)"
+)
+
+
+def _teachers_cookie(key: TeacherKey) -> dict[str, str]:
+    """The teacher's login cookie as a script sends it (a browser sends it to /teacher pages only)."""
+    return {"Cookie": f"{COOKIE}={session_token(key, START, NOW)}"}
+
+
+def test_the_practice_page_shows_a_graded_sheets_problems_without_a_form(keyed: TestClient, key: TeacherKey) -> None:
+    sheet, _ = _graded(key)
     shown = keyed.get("/practice", params={"sheet": sheet.code})
-    assert shown.status_code == 200 and sheet[0].question in shown.text and "graded" in shown.text
+    assert shown.status_code == 200
+    page = parse(shown.text)
+    assert all(problem.question in page.all_text for problem in sheet)
+    assert "your teacher marks it, not this site" in page.said("graded-note")
+    assert not [form for form in page.forms if form.action.startswith("/practice")]  # nothing to check it with
+    assert not any(name.startswith("answer-") for name in page.inputs)
+
+
+def test_the_practice_page_refuses_to_mark_a_graded_code(keyed: TestClient, key: TeacherKey) -> None:
+    """A graded code marked again and again would give its key away, an answer at a time: it is never marked
+    here, and nothing said depends on the key, whatever is sent."""
+    sheet, answers = _graded(key)
     form = {"sheet": sheet.code, **{f"answer-{n}": text for n, text in answers.items()}}
-    refused = keyed.post("/practice", data=form)  # the unreadable third answer: nothing marked yet
-    assert refused.status_code == 422, refused.text
-    said = parse(refused.text)
-    assert "is not a number" in said.said("answer-3-error") and "score-title" not in said.by_id
-    assert not _shows(said.all_text, sheet, answers) and "Worked steps:" not in said.all_text
-    marked = keyed.post("/practice", data={**form, "answer-3": ""})
-    assert marked.status_code == 200, marked.text
-    page = parse(marked.text)
+    seen = set()
+    for sent in (form, {**form, "answer-3": ""}, {**form, "answer-2": answers[1]}, {"sheet": sheet.code}):
+        refused = keyed.post("/practice", data=sent)
+        assert refused.status_code == 422, refused.text
+        page = parse(refused.text)
+        assert page.said("outcome") == f"Not marked: your teacher marks this sheet sheet '{sheet.code}' {GRADED}"
+        assert "score-title" not in page.by_id and not any(f"mark-{n}" in page.by_id for n in answers)
+        assert not _shows(page.all_text, sheet, answers) and "Worked steps:" not in page.all_text
+        assert not any(text in refused.text for text in answers.values())  # the answers are not even echoed
+        assert not [form for form in page.forms if form.action.startswith("/practice")]
+        seen.add(page.all_text)
+    assert len(seen) == 1  # the same page, right answers or wrong, read or not
+
+
+def test_the_practice_page_marks_a_graded_code_for_the_teachers_login(keyed: TestClient, key: TeacherKey) -> None:
+    sheet, answers = _graded(key)
+    form = {"sheet": sheet.code, **{f"answer-{n}": text for n, text in answers.items()}, "answer-3": ""}
+    with_login = keyed.post("/practice", data=form, headers=_teachers_cookie(key))
+    assert with_login.status_code == 200, with_login.text
+    page = parse(with_login.text)
     assert page.said("mark-1").startswith("Right") and page.said("mark-2").startswith("Wrong")
     assert page.said("mark-3").startswith("No answer")
     assert "answers and worked steps are withheld" in page.all_text
-    # the sheet's rules say "Worked steps by ..."; a key's steps would follow "The answer is ... Worked steps:"
-    assert "Worked steps:" not in page.all_text and "The answer is" not in page.all_text
-    assert not _shows(page.all_text, sheet, answers) and "expected" not in page.said("mark-2")
+    assert "Worked steps:" not in page.all_text and not _shows(page.all_text, sheet, answers)
+    ended = {"Cookie": f"{COOKIE}={session_token(key, START, NOW - SESSION_SECONDS)}"}  # a login 12 hours old
+    assert keyed.post("/practice", data=form, headers=ended).status_code == 422
 
 
-def test_the_api_marks_a_graded_code_with_answers_withheld(keyed: TestClient, key: TeacherKey) -> None:
+def test_the_api_refuses_to_mark_a_graded_code(keyed: TestClient, key: TeacherKey) -> None:
     sheet, answers = _graded(key)
-    answer = keyed.post("/api/mark", json={"sheet": sheet.code, "answers": {str(n): t for n, t in answers.items()}})
+    sent = {"sheet": sheet.code, "answers": {str(n): t for n, t in answers.items()}}
+    refused = keyed.post("/api/mark", json=sent)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"] == {"field": "sheet", "message": f"sheet '{sheet.code}' {GRADED}"}
+    right = keyed.post("/api/mark", json={**sent, "answers": {"1": answers[1]}})
+    assert right.status_code == 422 and right.json() == refused.json()  # all right or not: the same refusal
+    assert not _shows(refused.text, sheet, answers) and '"status"' not in refused.text
+
+
+def test_the_api_marks_a_graded_code_for_the_teachers_login_withheld(keyed: TestClient, key: TeacherKey) -> None:
+    sheet, answers = _graded(key)
+    sent = {"sheet": sheet.code, "answers": {str(n): t for n, t in answers.items()}}
+    answer = keyed.post("/api/mark", json=sent, headers=_teachers_cookie(key))
     assert answer.status_code == 200, answer.text
     document: dict[str, Any] = answer.json()
     assert document["graded"] is True and "withheld" in document["answers_withheld"]

@@ -311,7 +311,7 @@ def test_practice_session_new_sheet_then_marks(client: TestClient) -> None:
         "answer-3": "0.0001",
         "answer-4": "",
     }
-    assert [form.button for form in page.forms if form.action == "/practice"] == ["Change and check again"]
+    assert [form.button for form in page.forms if form.action == "/practice#outcome"] == ["Change and check again"]
     assert page.said("answered") == "3 of 4 answered; not answered: problem 4."
     expected = api.mark({1: form["answer-1"], 2: tenfold, 3: "0.0001", 4: ""}, sheet=code)
     assert isinstance(expected, Marks)
@@ -707,3 +707,18 @@ def test_a_submitted_form_lands_on_its_result(client: TestClient, path: str, que
     assert done.said("outcome").startswith("Result") or done.said("outcome").startswith("Simulation")
     refused = parse(client.get(path, params={**query, "weight": "heavy"}).text)
     assert refused.said("outcome").startswith("Not calculated")
+
+
+def test_the_practice_form_lands_on_its_marks(client: TestClient) -> None:
+    """As the other forms do: the marking form's action carries #outcome, the id of the marks (or of the list of
+    unreadable answers when refused)."""
+    sheet = api.exercises(2, 8)
+    assert isinstance(sheet, Sheet)
+    shown = parse(client.get("/practice", params={"sheet": sheet.code}).text)
+    assert [(form.action, form.method) for form in shown.forms if form.button == "Check my answers"] == [
+        ("/practice#outcome", "post")
+    ]
+    marked = parse(client.post("/practice", data={"sheet": sheet.code, "answer-1": "1", "answer-2": ""}).text)
+    assert marked.said("outcome").startswith("Score: ")
+    refused = parse(client.post("/practice", data={"sheet": sheet.code, "answer-1": "lots"}).text)
+    assert refused.said("outcome").startswith("Not marked yet: an answer cannot be read")

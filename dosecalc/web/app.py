@@ -23,7 +23,7 @@ from .. import __version__
 from ..errors import DoseCalcError
 from ..wording import DISCLAIMER
 from . import errors, json_api, pages
-from .access import TeacherOnly
+from .access import SESSION_SECONDS, TeacherOnly
 from .guard import Guard
 from .templates import render
 
@@ -33,6 +33,11 @@ REGIMENS_ENV = "DOSECALC_WEB_REGIMENS_DIR"
 TEACHER_KEY_ENV = "DOSECALC_WEB_TEACHER_KEY"
 #: The environment variable that carries ``--host`` to each worker process.
 HOST_ENV = "DOSECALC_WEB_HOST"
+#: Said on the login form when the teacher's session has ended.
+ENDED = (
+    f"your login has ended (a login lasts {SESSION_SECONDS // 3600} hours and ends when the server restarts); "
+    "type the login code dosecalc serve printed"
+)
 STATIC = Path(__file__).resolve().parent / "static"
 
 
@@ -93,6 +98,8 @@ async def _teacher_only(request: Request, error: Exception) -> Response:
             "behind a login."
         )
         return _error_page(request, 403, message)
+    if error.ended:
+        return pages.login_page(request, 401, ENDED)
     return pages.login_page(request, 401)
 
 
@@ -107,7 +114,7 @@ def create_app(
     With a key, the teacher's pages ask for the login code ``serve`` prints and make graded sheets; without
     one they are open on a loopback address and refused on any other (:mod:`.access`)."""
     from .. import api
-    from .access import is_loopback
+    from .access import is_loopback, this_start
 
     if regimens_dir is None and os.environ.get(REGIMENS_ENV):
         regimens_dir = os.environ[REGIMENS_ENV]
@@ -128,6 +135,7 @@ def create_app(
     app.state.regimens_dir = folder
     app.state.teacher_key = key
     app.state.loopback = is_loopback(host)
+    app.state.start = this_start()  # the sessions of this start only
     app.add_exception_handler(TeacherOnly, _teacher_only)
     app.add_exception_handler(DoseCalcError, _library_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

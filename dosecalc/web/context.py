@@ -20,6 +20,7 @@ async def folder(request: Request) -> Path | None:
 
 async def server_key(request: Request) -> TeacherKey | None:
     """The teacher's key the server was started with, or None: with it, a graded sheet's code opens its
-    problems and is marked (its answers withheld); without it, a graded code is refused."""
+    problems (marked for the teacher's login only, its answers withheld: :func:`.access.graded_here`); without
+    it, a graded code is refused."""
     found: TeacherKey | None = request.app.state.teacher_key
     return found

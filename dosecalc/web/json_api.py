@@ -24,6 +24,7 @@ from ..results import Marks, Result
 from ..teaching.keys import TeacherKey
 from ..teaching.marking import UNREADABLE
 from ..teaching.sheets import PROFILES
+from .access import graded_here, teacher_request
 from .context import folder, server_key
 from .errors import RESPONSES
 from .fields import MAX_STUDENTS, MAX_TEXT, MAX_VALUES, within_budget
@@ -194,14 +195,18 @@ class MarkRequest(BaseModel):
     summary="Mark a student's answers against the key (dosecalc check)",
     dependencies=[Depends(one_of_each_key)],
 )
-def mark(request: MarkRequest, folder: Folder, key: ServerKey) -> Response:
-    """A practice sheet's marks with its key and worked steps. A graded sheet's code is marked only on a
-    server started with its teacher's key, and then right, wrong or unreadable only (``answers_withheld``)."""
+def mark(http: Request, request: MarkRequest, folder: Folder, key: ServerKey) -> Response:
+    """A practice sheet's marks with its key and worked steps. A graded sheet's code is refused (422): the
+    teacher marks it, so that no one finds its key by sending answers again. Only a request with the teacher's
+    login cookie, on a server started with the teacher's key, has it marked, and then right, wrong or
+    unreadable only (``answers_withheld``)."""
     _profile(request.conventions)
     # the answers' keys are problem numbers as text, read by the API as a file's would be
     marked = api.mark(
         **request.model_dump(), teacher_key=key if request.sheet is not None else None, regimens_dir=folder
     )
+    if isinstance(marked, Marks) and marked.sheet.graded and not teacher_request(http):
+        raise graded_here(request.sheet or "")  # nothing of the marks is answered
     if isinstance(marked, Marks) and marked.sheet.graded:
         return Response(json.dumps(withheld(marked), indent=2) + "\n", media_type="application/json")
     return _json(marked)
@@ -212,8 +217,9 @@ _KEPT = ("problem", "kind", "status", "given")
 
 
 def withheld(marked: Marks) -> dict[str, Any]:
-    """A graded sheet's marks for the student: the score and each answer's status (with the reason only for
-    an unreadable answer, which speaks of the text typed), without the key, the error matched or the steps."""
+    """A graded sheet's marks as the teacher's login gets them from the API: the score and each answer's status
+    (with the reason only for an unreadable answer, which speaks of the text typed), without the key, the error
+    matched or the steps."""
     document = json.loads(marked.as_text("json"))
     document["graded"] = True
     document["answers_withheld"] = "answers and worked steps are withheld on a graded sheet"

@@ -25,7 +25,17 @@ from ..teaching.keys import TeacherKey
 from ..wording import DISCLAIMER
 from . import fields as f
 from . import views
-from .access import COOKIE, COOKIE_PATH, TeacherOnly, code_matches, session_token, teacher_only
+from .access import (
+    COOKIE,
+    COOKIE_PATH,
+    SESSION_SECONDS,
+    TeacherOnly,
+    code_matches,
+    graded_here,
+    new_session,
+    teacher_only,
+    teacher_request,
+)
 from .context import folder, server_key
 from .templates import render
 
@@ -279,11 +289,12 @@ def practice(request: Request, folder: Folder, key: ServerKey) -> Response:
         return page(
             request,
             "practice_sheet.html",
-            title=f"Practice sheet {sheet.code}",
+            title=f"{'Graded' if sheet.graded else 'Practice'} sheet {sheet.code}",
             sheet=views.sheet(sheet),
             given={},
             errors={},
             marks=None,
+            markable=not sheet.graded or teacher_request(request),
         )
     if any(field.name in query for field in NEW_SHEET_FIELDS):  # a new sheet: make it, then link to its code
         typed = _typed(query, NEW_SHEET_FIELDS)
@@ -316,7 +327,9 @@ async def _form(request: Request) -> ImmutableMultiDict[str, str]:
 async def practice_marks(request: Request, folder: Folder, key: ServerKey) -> HTMLResponse:
     """The answers to a sheet marked as ``dosecalc check`` marks them: right, wrong (with the common error it
     matches and the worked steps), unreadable (with why), or no answer. A graded sheet (marked with the
-    server's teacher key) says right, wrong or unreadable only: its answers and steps are withheld."""
+    server's teacher key) is not marked here but by the teacher (:func:`graded_here`), unless the request
+    comes with the teacher's login, and then says right, wrong or unreadable only: its answers and steps are
+    withheld."""
     from starlette.concurrency import run_in_threadpool
 
     form = await _form(request)
@@ -337,15 +350,22 @@ async def practice_marks(request: Request, folder: Folder, key: ServerKey) -> HT
         for number, value in given.items():
             if len(value) > f.MAX_TEXT:
                 raise DoseCalcError(f"problem {number}: is longer than {f.MAX_TEXT} characters", field="answers")
+        sheet = await run_in_threadpool(lambda: _sheet_of(code, folder, key))
+        if sheet.graded and not teacher_request(request):  # before any answer is read: nothing said of the key
+            return page(
+                request, "practice_sheet.html", 422, title=f"Graded sheet {sheet.code}", sheet=views.sheet(sheet),
+                given={}, errors={"": graded_here(code).problem}, marks=None, markable=False,
+            )  # fmt: skip
         marks = await run_in_threadpool(lambda: api.mark(given, sheet=code, regimens_dir=folder, teacher_key=key))
     except DoseCalcError as error:
         try:
-            sheet = views.sheet(await run_in_threadpool(lambda: _sheet_of(code, folder, key)))
+            shown: dict[str, Any] | None = views.sheet(await run_in_threadpool(lambda: _sheet_of(code, folder, key)))
         except DoseCalcError:
-            sheet = None
+            shown = None
+        markable = shown is None or not shown["graded"] or teacher_request(request)
         return page(
-            request, "practice_sheet.html", 422, title="Practice sheet", sheet=sheet, given=given,
-            errors={"": str(error)}, marks=None,
+            request, "practice_sheet.html", 422, title="Practice sheet", sheet=shown, given=given if markable else {},
+            errors={"": str(error)}, marks=None, markable=markable,
         )  # fmt: skip
     assert isinstance(marks, Marks)  # answers given as a mapping are one student's
     sheet_view = views.sheet(marks.sheet)
@@ -561,7 +581,10 @@ async def login_check(request: Request) -> Response:
     if not code_matches(key, str(form.get("code", ""))[: f.MAX_TEXT]):
         return login_page(request, 401, "that is not the login code; type the code dosecalc serve printed")
     response = RedirectResponse("/teacher", status_code=303)
-    response.set_cookie(COOKIE, session_token(key), path=COOKIE_PATH, httponly=True, samesite="strict")
+    token = new_session(key, request.app.state.start)
+    response.set_cookie(
+        COOKIE, token, max_age=SESSION_SECONDS, path=COOKIE_PATH, httponly=True, samesite="strict"
+    )  # the browser forgets it when the session ends; the server refuses it then either way
     return response
 
 

@@ -52,7 +52,7 @@ def run(host: str, port: int, regimens_dir: Path | None, workers: int, teacher_k
     if len(host) > 255 or not host.strip():
         raise DoseCalcError("expected an address such as 127.0.0.1", field="host")
     from .. import api
-    from .access import is_loopback, login_code
+    from .access import START_ENV, is_loopback, login_code, new_start
     from .app import HOST_ENV, REGIMENS_ENV, TEACHER_KEY_ENV
 
     api.cards(regimens_dir)  # a broken card stops the server before it starts
@@ -69,6 +69,7 @@ def run(host: str, port: int, regimens_dir: Path | None, workers: int, teacher_k
     else:
         os.environ.pop(TEACHER_KEY_ENV, None)
     os.environ[HOST_ENV] = host
+    os.environ[START_ENV] = new_start()  # one value for every worker: a restart ends every teacher's session
     print(f"dosecalc is serving {url(host, port)} (press Ctrl+C to stop)", file=sys.stderr, flush=True)
     if not is_loopback(host):
         print(

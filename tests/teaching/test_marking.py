@@ -130,11 +130,13 @@ def test_a_comma_before_three_digits_is_unreadable_with_the_calculators_message(
         ("h", "0.1", 2.747, "12.3 h"),  # 12.345 to 0.1 = 12.3
         ("mg", "0.1", 80.0, "12.3 mg"),
         ("gtt/min", "1", 6.667, "12 gtt/min"),  # 12.345 to whole drops = 12
-        ("mg/h", "0.1", 12.3, "23.5 mg/h"),  # 12.3 is the key itself: the second example, 23.456 to 0.1 = 23.5
+        # 12.3 is the key itself, and the example is still 12.3: one chosen to avoid the key (23.5 here) would
+        # tell a student with a graded sheet, who never sees the key, that the key is 12.3
+        ("mg/h", "0.1", 12.3, "12.3 mg/h"),
     ],
-    ids=["h", "mg", "gtt-min", "not-the-key"],
+    ids=["h", "mg", "gtt-min", "whatever-the-key"],
 )
-def test_unreadable_feedback_gives_an_example_in_the_asked_unit_never_the_key(
+def test_unreadable_feedback_gives_an_example_in_the_asked_unit_whatever_the_key(
     unit: str, step: str, exact: float, shown: str
 ) -> None:
     p = problem(1, unit, exact, step)
@@ -142,6 +144,12 @@ def test_unreadable_feedback_gives_an_example_in_the_asked_unit_never_the_key(
         result = marked(text, p)
         assert result.status == UNREADABLE and result.reason.endswith(shown), result.reason
         assert "mL/h" not in result.reason or unit == "mL/h"
+
+
+def test_the_unreadable_example_says_nothing_of_the_key() -> None:
+    # keys either side of the example and the example itself: 12.2, 12.3, 12.4 mL/h, to 0.1 mL/h
+    reasons = {marked("abc", problem(1, "mL/h", exact, "0.1")).reason for exact in (12.2, 12.3, 12.4, 57.0)}
+    assert reasons == {"unreadable: is not a number; write the number, then its unit if you like, e.g. 12.3 mL/h"}
 
 
 def test_a_semicolon_separated_file_is_refused_naming_the_semicolon() -> None:
