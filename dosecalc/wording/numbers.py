@@ -31,14 +31,37 @@ from ..units import Q_, Quantity, magnitude_in
 _WIDE = Context(prec=400)
 
 
+#: Most figures :func:`round_half_up` and :func:`intermediate` remember (a sheet's worked steps show the same
+#: figure several times, and each is tried at several places); forgotten all at once when full.
+_MEMO_SIZE = 8192
+_ROUNDED: dict[tuple[float, int], Decimal] = {}
+_INTERMEDIATE: dict[tuple[float, str], str] = {}
+
+
+def _remembered(value: object) -> bool:
+    """Whether a figure may be remembered by its value: a non-zero float (two of them that are equal are the
+    same bits; 0.0 and -0.0 are equal but written differently, and an int or a numpy value is left alone)."""
+    return type(value) is float and value != 0
+
+
 def round_half_up(value: float, places: int) -> Decimal:
     """``value`` rounded half up, as taught (5.5 gtt/min is 6), to ``places`` decimals. The value is first
     read to 12 significant figures so that binary noise (5.499999999999999 for 5.5) cannot move a half.
     Any finite value can be shown, however large; infinities and NaN come back as they are."""
+    remember = _remembered(value)
+    if remember:
+        found = _ROUNDED.get((value, places))
+        if found is not None:
+            return found
     exact = Decimal(f"{float(value):.12g}")
     if not math.isfinite(value):
         return exact
-    return exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP, context=_WIDE)
+    result = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP, context=_WIDE)
+    if remember:
+        if len(_ROUNDED) >= _MEMO_SIZE:
+            _ROUNDED.clear()
+        _ROUNDED[value, places] = result
+    return result
 
 
 def number(value: float, places: int) -> str:
@@ -104,6 +127,17 @@ def intermediate(value: float, unit: str) -> str:
     the display rule for ``unit``, and more where needed so that rounding the figure shown by the rule gives
     the same figure as rounding the exact value (24.449, not 24.45, for 24.4486 mg/h shown as 24.4). A unit
     without a rule (gtt/h) gets 4 decimals."""
+    if not _remembered(value):
+        return _intermediate(value, unit)
+    found = _INTERMEDIATE.get((value, unit))
+    if found is None:
+        if len(_INTERMEDIATE) >= _MEMO_SIZE:
+            _INTERMEDIATE.clear()
+        found = _INTERMEDIATE[value, unit] = _intermediate(value, unit)
+    return found
+
+
+def _intermediate(value: float, unit: str) -> str:
     if not has_rule(unit):
         return number(value, 4)
     target = rounded(value, unit)
