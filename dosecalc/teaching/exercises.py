@@ -1137,6 +1137,38 @@ def generate_set(
 
     Raises :class:`DoseCalcError` (field ``level``) when no card allows a problem of the level asked, or
     (``field``) when the cards give too few different problems for so many sheets."""
+    return [word(sheet, convention) for sheet in draw_set(cards, count, deal, seeds, level, convention, field=field)]
+
+
+class Drawn(NamedTuple):
+    """A problem drawn but not yet written out: its kind, what its maker made, its number and level."""
+
+    kind: Kind
+    made: _Made
+    number: int
+    level: int
+
+
+def word(drawn: Sequence[Drawn], convention: Convention) -> list[Problem]:
+    """The problems of one sheet of :func:`draw_set`, written out: the answers rounded by the sheet's rule, the
+    worked steps in words, the common errors that give another answer. Nothing here can fail or draw a random
+    number, so a sheet's problems may be written out when first read (a page that shows only the sheets' codes
+    never writes them), and are the same whenever they are."""
+    return [_problem(one.kind, one.made, one.number, one.level, convention) for one in drawn]
+
+
+def draw_set(
+    cards: Sequence[Card],
+    count: int,
+    deal: int,
+    seeds: Sequence[int],
+    level: int | None,
+    convention: Convention,
+    *,
+    field: str = "variants",
+) -> list[list[Drawn]]:
+    """The problems of the sheets :func:`generate_set` makes, drawn (every check that can refuse the set is
+    made here) but not written out: :func:`word` writes each sheet's."""
     if level is not None and not deck(cards, level):
         card_kinds = ", ".join(sorted({card.kind for card in cards})) or "none"
         raise DoseCalcError(
@@ -1153,7 +1185,7 @@ def generate_set(
         at = allowed[(number - 1) % len(allowed)]
         index = (number - 1) // len(allowed)
         made = _position(cards, decks[at], deal, seeds, number, at, index, convention, field)
-        columns.append([_problem(kind, one, number, at, convention) for kind, one in made])
+        columns.append([Drawn(kind, one, number, at) for kind, one in made])
     return [[column[sheet] for column in columns] for sheet in range(len(seeds))]
 
 
