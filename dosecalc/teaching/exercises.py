@@ -74,8 +74,14 @@ ORDERS = ("0.25", "0.3", "0.5", "0.75", "1", "1.5", "2")
 MCG_ORDERS = ("1", "2", "2.5", "3", "4", "5", "6")
 #: Weights are chosen in this range (kg), on both sides of a cap that binds inside it.
 _LIGHTEST, _HEAVIEST = 45.0, 120.0
-#: How many times a kind of problem is drawn again when its answer rounds to zero.
+#: How many times a kind of problem is drawn again when its answer rounds to zero or falls outside its range.
 _DRAWS = 20
+#: The answers (as the sheet rounds them) a problem asked in a unit may have, both ends included: a gravity
+#: drip rate from 5 to 100 gtt/min. A teaching choice, not a sourced figure: a drip of 1 or 2 gtt/min is no
+#: rate anyone sets a gravity line to (a drop every 30 to 60 s, and a slow drip clots or stops), and above about
+#: 100 gtt/min the drops run together and cannot be counted in the drip chamber; nursing texts give the drop
+#: factors (macrodrip 10, 15 or 20 gtt/mL, microdrip 60 gtt/mL) and the formula, not these bounds.
+ANSWER_RANGES: dict[str, tuple[float, float]] = {"gtt/min": (5.0, 100.0)}
 #: How many times a kind of problem is drawn again when its question is another variant's at the same position.
 _SAME_DRAWS = 200
 
@@ -777,8 +783,8 @@ class _Phased(NamedTuple):
 
 def _phased(draw: _Draw, *, pounds: bool = False, **what_if: object) -> _Phased:
     """The card's phases for a patient of a drawn weight over a drawn session length: ``For a patient weighing
-    72.4 kg, the regimen gives bolus 0.5 mg/kg at once, then infusion 10 mcg/kg/min to the end of the session; the
-    session lasts 3 h``."""
+    72.4 kg, the regimen gives a bolus of 0.5 mg/kg at once, then an infusion of 10 mcg/kg/min to the end of the
+    session; the session lasts 3 h``."""
     card = draw.card
     assert isinstance(card, PhasedCard)
     length = _duration(draw.rng, card)
@@ -786,8 +792,8 @@ def _phased(draw: _Draw, *, pounds: bool = False, **what_if: object) -> _Phased:
     plan = WhatIf(duration=length, **what_if)  # type: ignore[arg-type]
     figures = calculate(make_plan(card, plan), weight.kg, explain=True)
     given = (
-        f"For a patient weighing {weight.text}, the regimen gives {numbers.card_dose_text(card)}; the session lasts "
-        f"{numbers.duration(length)}"
+        f"For a patient weighing {weight.text}, the regimen gives {numbers.card_dose_text(card, prose=True)}; the "
+        f"session lasts {numbers.duration(length)}"
     )
     return _Phased(card, weight, plan, figures, given)
 
@@ -1017,17 +1023,20 @@ def _draw(
     kind: Kind, rng: random.Random, cards: Sequence[Card], level: int, convention: Convention, taken: set[str]
 ) -> _Made | None:
     """A problem of ``kind`` from ``rng``: drawn again (the card too) while its answer rounds to nothing (a slow
-    infusion through a 10 gtt/mL set: 0.28 gtt/min, "0 gtt/min", asks nothing a sheet can mark) or its
-    question is one another sheet of the set already has at this position; ``None`` when the kind gives none
-    within its draws."""
+    infusion through a 10 gtt/mL set: 0.28 gtt/min, "0 gtt/min", asks nothing a sheet can mark) or falls
+    outside the range of its unit (:data:`ANSWER_RANGES`: a gravity drip of 2 gtt/min), or its question is one
+    another sheet of the set already has at this position; ``None`` when the kind gives none within its
+    draws."""
     allows = kind.allows
     allowed = [] if allows is None else [card for card in cards if allows(card)]
-    zero = same = 0
-    while zero < _DRAWS and same < _SAME_DRAWS:
+    unfit = same = 0
+    while unfit < _DRAWS and same < _SAME_DRAWS:
         card = None if allows is None else rng.choice(allowed)
         made = kind.make(_Draw(rng, card, convention, level))
-        if rounded(_in(made.exact, made.unit), convention.places(made.unit)) <= 0:
-            zero += 1
+        answer = rounded(_in(made.exact, made.unit), convention.places(made.unit))
+        low, high = ANSWER_RANGES.get(made.unit, (0.0, math.inf))
+        if answer <= 0 or not low <= answer <= high:
+            unfit += 1
         elif made.question in taken:
             same += 1
         else:
@@ -1067,9 +1076,11 @@ def _position(
         else:
             return made
     if len(seeds) == 1:
+        low, high = ANSWER_RANGES["gtt/min"]
         raise DoseCalcError(
             f"problem {number} of seed {deal}: every problem of level {level} these cards give rounds to 0 at the "
-            "sheet's step; give cards of larger doses, or another level",
+            f"sheet's step (or is a drip rate outside {low:g} to {high:g} gtt/min); give cards of larger doses, or "
+            "another level",
             field="regimens_dir",
         )
     raise DoseCalcError(

@@ -202,28 +202,32 @@ def as_written(q: Quantity, unit: str) -> str:
     return show(q, unit)
 
 
-def phase_text(phase: object) -> str:
-    """One phase of a phased card, as its card writes it: ``bolus 0.5 mg/kg at once``, ``10 mcg/kg/min to the
-    end``, ``titration from 10 mg/h by 5 mg/h every 30 min up to 40 mg/h for 2 h``."""
+def phase_text(phase: object, *, prose: bool = False) -> str:
+    """One phase of a phased card, as its card writes it: ``bolus 0.5 mg/kg at once``, ``infusion 10 mcg/kg/min
+    to the end of the session``, ``titration from 10 mg/h by 5 mg/h every 30 min up to 40 mg/h for 2 h``; with
+    ``prose``, as a sentence says it: ``a bolus of 0.5 mg/kg at once``, ``an infusion of 10 mcg/kg/min to the
+    end of the session``, ``a titration from 10 mg/h...``."""
     if isinstance(phase, BolusPhase):
         q, unit = (phase.dose, "mg") if phase.dose is not None else (phase.dose_per_kg, "mg/kg")
         how = "at once" if phase.over is None else f"over {duration(phase.over)}"
-        return f"bolus {show(q, unit)} {how}"  # type: ignore[arg-type]
+        return f"{'a bolus of' if prose else 'bolus'} {show(q, unit)} {how}"  # type: ignore[arg-type]
     if isinstance(phase, InfusionPhase):
         q, unit = (phase.rate, "mg/h") if phase.rate is not None else (phase.rate_per_kg, "mg/kg/h")
-        text = f"infusion {as_written(q, unit)}"  # type: ignore[arg-type]
+        text = f"{'an infusion of' if prose else 'infusion'} {as_written(q, unit)}"  # type: ignore[arg-type]
     else:
         text = (
-            f"titration from {show(phase.start_rate, 'mg/h')} by {show(phase.step, 'mg/h')} "  # type: ignore[attr-defined]
+            f"{'a titration' if prose else 'titration'} from {show(phase.start_rate, 'mg/h')} by "  # type: ignore[attr-defined]
+            f"{show(phase.step, 'mg/h')} "  # type: ignore[attr-defined]
             f"every {duration(phase.every)} up to {show(phase.max_rate, 'mg/h')}"  # type: ignore[attr-defined]
         )
     length = phase.duration  # type: ignore[attr-defined]
     return text + (" to the end of the session" if length is None else f" for {duration(length)}")
 
 
-def card_dose_text(card: Card) -> str:
+def card_dose_text(card: Card, *, prose: bool = False) -> str:
     """A card's documented dose in words: ``22 mg/h``, ``0.5 mg/kg``; a phased card's phases joined by
-    ``then``."""
+    ``then`` (with ``prose``, as a sentence says them: ``a bolus of 0.5 mg/kg at once, then an infusion of 10
+    mcg/kg/min to the end of the session``)."""
     if isinstance(card, PhasedCard):
-        return ", then ".join(phase_text(phase) for phase in card.phases)
+        return ", then ".join(phase_text(phase, prose=prose) for phase in card.phases)
     return show(documented_dose(card), dose_unit(card))
