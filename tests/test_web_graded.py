@@ -293,6 +293,30 @@ def test_the_api_refuses_more_than_the_budget_with_the_limit(open_client: TestCl
     assert within.status_code == 200  # 100 x 30 = 3,000, the budget exactly
 
 
+def test_the_teachers_page_makes_a_class_of_30_x_100_drawing_the_problems_without_wording_them(
+    teacher: TestClient, key: TeacherKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page shows each student's code: it draws every problem (so that what cannot be made is refused) but
+    words none (their steps, errors and rounding are written out by a download, or when a sheet is read)."""
+    import dosecalc.teaching.exercises as exercises
+
+    worded: list[int] = []
+    real = exercises.word
+    monkeypatch.setattr(
+        exercises, "word", lambda drawn, convention: worded.append(len(drawn)) or real(drawn, convention)
+    )
+    names = [f"Student {n}" for n in range(1, 31)]
+    page = teacher.post("/teacher", data={"count": "100", "seed": "77", "students": "\n".join(names)})
+    assert page.status_code == 200, page.text
+    assert worded == []  # 30 x 100 = 3,000 problems drawn, none worded
+    made = api.exercises(100, 77, students=names, teacher_key=key)
+    assert isinstance(made, Sheets) and len(made) == 30
+    assert all(sheet.code in page.text for sheet in made)  # the library's codes, each on the page
+    assert worded == []
+    assert len(made[29].problems) == 100 and worded == [100]  # a sheet's problems worded when first read
+    assert made[29].problems is made[29].problems and worded == [100]  # and only then
+
+
 def test_the_teachers_page_and_downloads_refuse_more_than_the_budget(teacher: TestClient) -> None:
     students = "\n".join(f"s{i}" for i in range(31))
     page = teacher.post("/teacher", data={"count": "100", "seed": "1", "students": students})
