@@ -271,7 +271,7 @@ def bench_class(students: int = 30, count: int = 100, rounds: int = 5) -> None:
 
 
 if __name__ == "__main__":
-    which = sys.argv[1:] or ["cohort", "distinct", "memory", "coldstart", "import", "web"]
+    which = sys.argv[1:] or ["cohort", "distinct", "memory", "coldstart", "import", "web", "class"]
     if set(which) - {"class"}:  # class times the dosecalc this Python imports, in this process
         print(f"timing {' '.join(DOSECALC)}")
     for name in which:
