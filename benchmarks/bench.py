@@ -6,6 +6,7 @@
     python benchmarks/bench.py coldstart   # dosecalc table --format json vs python -c "import pint, typer, pydantic"
     python benchmarks/bench.py import      # python -c "import dosecalc" vs python -c pass
     python benchmarks/bench.py web         # dosecalc serve: /api/table vs /healthz, 16 clients, memory
+    python benchmarks/bench.py class       # the teacher's page for 30 students x 100 problems vs a bare loop
 
 Runs alternate between the two sides and report medians; nothing here is asserted.
 """
@@ -21,6 +22,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -187,9 +190,90 @@ def bench_web(total: int = 10_000, clients: int = 16, rounds: int = 3) -> None:
     )
 
 
+def bench_class(students: int = 30, count: int = 100, rounds: int = 5) -> None:
+    """The teacher's page (graded, a class of ``students`` x ``count`` problems) and the download of every
+    student's answer key (HTML), each against making the same problems (fully worded) in a bare loop over the
+    students: ``generate_set`` for each student's seeds, nothing else. In this process, through the web app's
+    test client (no HTTP server, no network), with the dosecalc this Python imports; rounds alternate, each
+    round a class of its own seed (so that nothing a round remembers serves the next), medians of wall-clock
+    times. Then the time a problem takes on one sheet of 50 and of 500 problems (linear: the ratio near 1)."""
+    import os
+
+    from fastapi.testclient import TestClient
+
+    from dosecalc import api
+    from dosecalc.regimens import load_catalogue
+    from dosecalc.results import Sheets
+    from dosecalc.teaching.exercises import generate_set
+    from dosecalc.teaching.keys import key_text, seeds
+    from dosecalc.web.access import login_code
+    from dosecalc.web.app import create_app
+
+    key_file = Path(SCRATCH, "teacher.key")
+    key_file.write_text(key_text(bytes(range(32))), encoding="utf-8")
+    os.chmod(key_file, 0o600)
+    key = api.teacher_key(key_file)
+    client = TestClient(create_app(teacher_key=key_file, host="127.0.0.1"))
+    client.post("/teacher/login", data={"code": login_code(key)}, follow_redirects=False)
+    names = [f"Student {n}" for n in range(1, students + 1)]
+    cards = list(load_catalogue(None).cards.values())
+
+    def bare(made: Sheets) -> None:
+        for sheet in made:  # the same problems as the page's sheets, made one student after another
+            deal, own = seeds(sheet.spec, key)
+            generate_set(cards, sheet.spec.size, deal, own, sheet.spec.level, sheet.spec.convention)
+
+    def post(path: str, data: dict[str, object]) -> None:
+        answer = client.post(path, data=data)
+        if answer.status_code != 200:
+            raise SystemExit(f"{path} answered {answer.status_code}: {answer.text[:500]}")
+
+    def one_sheet(size: int, seed: int) -> None:
+        api.exercises(size, seed).problems  # type: ignore[union-attr]  # noqa: B018 (the problems, worded)
+
+    def clocked(work: Callable[[], None]) -> float:
+        start = time.perf_counter()
+        work()
+        return time.perf_counter() - start
+
+    pages, loops, downloads = [], [], []
+    same = True
+    for seed in range(2026, 2026 + rounds):
+        form = {"count": str(count), "seed": str(seed), "students": "\n".join(names)}
+        download = {"count": str(count), "seed": str(seed), "students": names, "format": "html", "key": "1"}
+        made = api.exercises(count, seed, students=names, teacher_key=key)
+        assert isinstance(made, Sheets)
+        shown = client.post("/teacher", data=form).text  # a first request of this seed, not timed
+        same = same and all(sheet.code in shown for sheet in made)
+        pages.append(clocked(partial(post, "/teacher", form)))
+        loops.append(clocked(partial(bare, made)))
+        downloads.append(clocked(partial(post, "/teacher/sheet", download)))
+    page_m, loop_m, download_m = (statistics.median(t) for t in (pages, loops, downloads))
+    total = students * count
+    print(f"class, {students} students x {count} problems, graded ({machine()}), medians of {rounds} alternating runs:")
+    print(
+        f"  teacher's page {page_m:.2f} s (target < 2 s); bare loop making the same {total:,} problems "
+        f"{loop_m:.2f} s ({loop_m / total * 1000:.2f} ms a problem); ratio page / bare loop {page_m / loop_m:.2f}"
+    )
+    print(f"  the page shows the library's codes: {same}")
+    print(
+        f"  download of every student's answer key (HTML) {download_m:.2f} s; ratio download / bare loop "
+        f"{download_m / loop_m:.2f}"
+    )
+    per_problem = {}
+    for size in (50, 500):
+        times = [clocked(partial(one_sheet, size, seed)) for seed in range(rounds)]
+        per_problem[size] = statistics.median(times) / size
+    print(
+        f"  one sheet: {per_problem[50] * 1000:.2f} ms a problem at 50 problems, {per_problem[500] * 1000:.2f} ms at "
+        f"500; ratio {per_problem[500] / per_problem[50]:.2f} (linear: near 1)"
+    )
+
+
 if __name__ == "__main__":
-    which = sys.argv[1:] or ["cohort", "distinct", "memory", "coldstart", "import", "web"]
-    print(f"timing {' '.join(DOSECALC)}")
+    which = sys.argv[1:] or ["cohort", "distinct", "memory", "coldstart", "import", "web", "class"]
+    if set(which) - {"class"}:  # class times the dosecalc this Python imports, in this process
+        print(f"timing {' '.join(DOSECALC)}")
     for name in which:
         benches = {
             "cohort": bench_cohort,
@@ -198,5 +282,6 @@ if __name__ == "__main__":
             "coldstart": bench_coldstart,
             "import": bench_import,
             "web": bench_web,
+            "class": bench_class,
         }
         benches[name]()

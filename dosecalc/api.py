@@ -963,15 +963,21 @@ def _made(
 ) -> list[Sheet]:
     """The sheets ``spec`` stands for: every variant of its set for a variant (so that none repeats another's
     question), else the one sheet."""
+    from functools import partial
+
     from .results import Sheet
-    from .teaching.exercises import generate_set
+    from .teaching.exercises import draw_set, word
     from .teaching.keys import seeds
 
     deal, own = seeds(spec, teacher)
-    made = generate_set(cards_, spec.size, deal, own, spec.level, spec.convention)
+    drawn = draw_set(cards_, spec.size, deal, own, spec.level, spec.convention)  # refuses what cannot be made
+    # Each sheet's problems are written out (steps in words, errors) when first read: the same problems whenever
+    # that is, and never for a sheet of which only the code is shown (the teacher's page of a class).
     if spec.variants:
-        return [Sheet(tuple(problems), spec._replace(variant=n), key) for n, problems in enumerate(made, 1)]
-    return [Sheet(tuple(made[0]), spec, key, student)]
+        return [
+            Sheet(partial(word, one, spec.convention), spec._replace(variant=n), key) for n, one in enumerate(drawn, 1)
+        ]
+    return [Sheet(partial(word, drawn[0], spec.convention), spec, key, student)]
 
 
 @flags_checked

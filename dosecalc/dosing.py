@@ -25,7 +25,7 @@ import numpy as np
 
 from .errors import RegimenError
 from .regimens import BolusPhase, Card, InfusionPhase, PhasedCard, TitrationPhase, documented_dose
-from .units import Q_, Concentration, Quantity, magnitude_in, product, quantity, quotient, summed, to
+from .units import Q_, Concentration, Quantity, magnitude_in, product, quantity, quotient, reduced_product, summed, to
 
 if TYPE_CHECKING:
     from .drugs import Drug, Limit
@@ -557,7 +557,7 @@ def _fixed_or_per_kg(
 def _per_patient_steps(figure: str, per_kg: Quantity, weight: Quantity, result: Quantity) -> list[Step]:
     """The steps of ``per_kg x weight = result``: one, or, where the value per kg is in mcg or per minute, the
     product in its own units, then x 60 min/h and / 1,000 mcg/mg, each factor written as the keys write it."""
-    per_patient = (per_kg * weight).to_reduced_units()
+    per_patient = reduced_product(per_kg, weight)
     units = dict(per_patient.unit_items())
     factors: list[Quantity] = []
     operators: list[str] = []

@@ -421,15 +421,27 @@ class Sheet(_Quiz, Result):
     subject: ClassVar[str] = "sheet"
     default_format: ClassVar[str] = "markdown"
 
-    __slots__ = ("is_key", "problems", "spec", "student")
+    __slots__ = ("_problems", "is_key", "spec", "student")
 
     def __init__(
-        self, problems: tuple[Problem, ...], spec: SheetSpec, is_key: bool = False, student: str | None = None
+        self,
+        problems: tuple[Problem, ...] | Callable[[], Sequence[Problem]],
+        spec: SheetSpec,
+        is_key: bool = False,
+        student: str | None = None,
     ) -> None:
-        self.problems = problems
+        self._problems = problems  # or what makes them, called when they are first read
         self.spec = spec
         self.is_key = is_key
         self.student = student
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """The problems, each with its answer, rounding, worked steps and common errors."""
+        made = self._problems
+        if callable(made):
+            made = self._problems = tuple(made())
+        return made
 
     @property
     def code(self) -> str:

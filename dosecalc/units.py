@@ -511,6 +511,22 @@ def quotient(a: Quantity, b: Quantity, unit: str) -> Quantity:
     return _combined(a, b, unit, divide=True)
 
 
+_REDUCED: dict[tuple[Any, Any], tuple[UnitsContainer, float]] = {}
+
+
+def reduced_product(a: Quantity, b: Quantity) -> Quantity:
+    """``(a * b).to_reduced_units()`` (one unit per dimension: mcg/kg/min x kg is mcg/min): pint works out the
+    reduced units and their factor once for each pair of units, and each call multiplies the magnitudes by it,
+    as pint's own conversion does, so the figure is the same float."""
+    key = (a._units, b._units)
+    found = _REDUCED.get(key)
+    if found is None:
+        one = (Q_(1.0, a._units) * Q_(1.0, b._units)).to_reduced_units()
+        found = _REDUCED[key] = (one._units, float(one._magnitude))
+    units, factor = found
+    return _built(a._magnitude * b._magnitude * factor, units)
+
+
 def summed(quantities: Sequence[Quantity], unit: str) -> Quantity:
     """``sum(quantities).to(unit)`` for quantities of one dimension, each taken in ``unit`` and added in order."""
     total = magnitude_in(quantities[0], unit)

@@ -178,3 +178,28 @@ def test_a_rate_per_kg_per_hour_in_mg_stays_one_step() -> None:
     first, second = _per_patient_steps("rate", Q_(0.01, "mg/kg/min"), Q_(70.0, "kg"), Q_(42.0, "mg/h"))
     assert first.result.to("mg/min").magnitude == pytest.approx(0.7, rel=1e-12)
     assert second.operators == ("x",) and second.terms[1] == Q_(60.0, "min/h")
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.floats(-1e9, 1e9, allow_nan=False), places=st.integers(0, 6))
+def test_a_remembered_rounding_is_the_rounding_worked_out_afresh(value: float, places: int) -> None:
+    """round_half_up remembers what it worked out (a sheet shows a figure many times): the same Decimal as the
+    rule gives, read to 12 significant figures and rounded half up, the first time and every time after."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from dosecalc.wording import numbers
+
+    expected = Decimal(f"{value:.12g}").quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    for _ in range(2):
+        got = numbers.round_half_up(value, places)
+        assert str(got) == str(expected), (value, places)
+
+
+def test_zero_and_minus_zero_are_not_remembered_as_one() -> None:
+    # 0.0 == -0.0 in Python, and they are written differently: "0.0" and "-0.0" at one place
+    from dosecalc.wording import numbers
+
+    assert str(numbers.round_half_up(0.0, 1)) == "0.0"
+    assert str(numbers.round_half_up(-0.0, 1)) == "-0.0"
+    assert str(numbers.round_half_up(0.0, 1)) == "0.0"
+    assert numbers.intermediate(2.25, "mg") == numbers.intermediate(2.25, "mg") == "2.25"  # 2.25 mg -> 2.3 mg

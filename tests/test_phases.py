@@ -271,7 +271,7 @@ def test_exercises_over_the_built_in_cards_ask_about_the_phases_and_describe_no_
     assert on_card and all(p["kind"] in phased for p in on_card), on_card
     assert all(p["regimen"] == BOLUS_THEN_INFUSION for p in problems if p["kind"] in phased)
     for problem in on_card:
-        assert "bolus 0.5 mg/kg at once, then infusion 10 mcg/kg/min" in problem["question"]
+        assert "a bolus of 0.5 mg/kg at once, then an infusion of 10 mcg/kg/min" in problem["question"]
 
 
 def test_exercises_from_a_folder_of_one_phased_card_alone_give_every_level(tmp_path: Path) -> None:

@@ -27,6 +27,7 @@ from dosecalc.units import (
     product,
     quantity,
     quotient,
+    reduced_product,
     summed,
     to,
 )
@@ -473,3 +474,25 @@ def test_summed_is_pints_sum_to_the_last_bit(values: list[float]) -> None:
     doses = [Q_(v, "mg") for v in values]
     expected = sum(doses[1:], doses[0]).to("mg")
     assert summed(doses, "mg").magnitude == expected.magnitude and summed(doses, "mg").units == expected.units
+
+
+#: Rates per kg as cards write them, times a weight, as the phased problems work them (the reduced units of each:
+#: mcg/min, mg/h, mg/min...), and a product pint leaves as one unit.
+REDUCED = [
+    ("mcg/kg/min", "kg"),
+    ("mg/kg/h", "kg"),
+    ("mg/kg/min", "kg"),
+    ("mcg/kg/h", "kg"),
+    ("mcg/kg/min", "lb"),
+    ("mg/h", "h"),
+    ("mg/kg", "kg"),
+]
+
+
+@settings(max_examples=200)
+@given(units=st.sampled_from(REDUCED), a=MAGNITUDES, b=MAGNITUDES)
+def test_reduced_product_is_pints_reduced_product_to_the_last_bit(units: tuple[str, str], a: float, b: float) -> None:
+    one, other = units
+    expected = (Q_(a, one) * Q_(b, other)).to_reduced_units()
+    got = reduced_product(Q_(a, one), Q_(b, other))
+    assert got.magnitude == expected.magnitude and got.units == expected.units and type(got) is type(expected)

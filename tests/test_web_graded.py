@@ -411,29 +411,54 @@ def test_the_api_never_makes_a_graded_sheet(keyed: TestClient) -> None:
 
 def test_the_api_refuses_more_than_the_budget_with_the_limit(open_client: TestClient) -> None:
     students = [f"s{i}" for i in range(31)]
-    answer = open_client.get("/api/exercises", params={"count": 20, "seed": 1, "students": students})
+    answer = open_client.get("/api/exercises", params={"count": 100, "seed": 1, "students": students})
     assert answer.status_code == 422
-    # 20 problems x 31 students = 620 > 600
+    # 100 problems x 31 students = 3,100 > 3,000
     assert answer.json()["error"] == {
         "field": "count",
-        "message": f"20 problems x 31 students is 620 problems; one request makes at most {MAX_WORK:,}: make "
+        "message": f"100 problems x 31 students is 3,100 problems; one request makes at most {MAX_WORK:,}: make "
         "fewer problems, or the class in smaller groups",
     }
-    alone = open_client.get("/api/exercises", params={"count": 500, "seed": 1, "students": ["a", "b"]})
-    assert alone.status_code == 422 and "600" in alone.json()["error"]["message"]  # 500 x 2 = 1,000
-    within = open_client.get("/api/exercises", params={"count": 20, "seed": 1, "students": students[:30]})
-    assert within.status_code == 200  # 20 x 30 = 600, the budget exactly
+    assert MAX_WORK == 3000
+    alone = open_client.get("/api/exercises", params={"count": 500, "seed": 1, "students": list("abcdefg")})
+    assert alone.status_code == 422 and "3,000" in alone.json()["error"]["message"]  # 500 x 7 = 3,500
+    within = open_client.get("/api/exercises", params={"count": 100, "seed": 1, "students": students[:30]})
+    assert within.status_code == 200  # 100 x 30 = 3,000, the budget exactly
+
+
+def test_the_teachers_page_makes_a_class_of_30_x_100_drawing_the_problems_without_wording_them(
+    teacher: TestClient, key: TeacherKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page shows each student's code: it draws every problem (so that what cannot be made is refused) but
+    words none (their steps, errors and rounding are written out by a download, or when a sheet is read)."""
+    import dosecalc.teaching.exercises as exercises
+
+    worded: list[int] = []
+    real = exercises.word
+    monkeypatch.setattr(
+        exercises, "word", lambda drawn, convention: worded.append(len(drawn)) or real(drawn, convention)
+    )
+    names = [f"Student {n}" for n in range(1, 31)]
+    page = teacher.post("/teacher", data={"count": "100", "seed": "77", "students": "\n".join(names)})
+    assert page.status_code == 200, page.text
+    assert worded == []  # 30 x 100 = 3,000 problems drawn, none worded
+    made = api.exercises(100, 77, students=names, teacher_key=key)
+    assert isinstance(made, Sheets) and len(made) == 30
+    assert all(sheet.code in page.text for sheet in made)  # the library's codes, each on the page
+    assert worded == []
+    assert len(made[29].problems) == 100 and worded == [100]  # a sheet's problems worded when first read
+    assert made[29].problems is made[29].problems and worded == [100]  # and only then
 
 
 def test_the_teachers_page_and_downloads_refuse_more_than_the_budget(teacher: TestClient) -> None:
     students = "\n".join(f"s{i}" for i in range(31))
-    page = teacher.post("/teacher", data={"count": "20", "seed": "1", "students": students})
+    page = teacher.post("/teacher", data={"count": "100", "seed": "1", "students": students})
     assert page.status_code == 422
-    assert "at most 600" in parse(page.text).said("count-error")  # 20 x 31 = 620
-    variants = teacher.post("/teacher", data={"count": "100", "seed": "1", "variants": "7"})
-    assert variants.status_code == 422 and "at most 600" in variants.text  # 100 x 7 = 700
-    download = teacher.post("/teacher/sheet", data={"count": "300", "seed": "1", "variants": "3", "format": "moodle"})
-    assert download.status_code == 422 and "at most 600" in download.text  # 300 x 3 = 900
+    assert "at most 3,000" in parse(page.text).said("count-error")  # 100 x 31 = 3,100
+    variants = teacher.post("/teacher", data={"count": "500", "seed": "1", "variants": "7"})
+    assert variants.status_code == 422 and "at most 3,000" in variants.text  # 500 x 7 = 3,500
+    download = teacher.post("/teacher/sheet", data={"count": "400", "seed": "1", "variants": "8", "format": "moodle"})
+    assert download.status_code == 422 and "at most 3,000" in download.text  # 400 x 8 = 3,200
 
 
 # ------------------------------------------------------------------------------------------- serve

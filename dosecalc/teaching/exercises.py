@@ -35,6 +35,7 @@ machine-dependent.
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from collections.abc import Callable, Sequence
@@ -44,7 +45,18 @@ from typing import NamedTuple
 from ..dosing import RATE_KINDS, REFERENCE_WEIGHT, DoseFigures, Step, WhatIf, calculate, make_plan
 from ..errors import DoseCalcError
 from ..regimens import BolusPhase, Card, InfusionPhase, PhasedCard, documented_dose
-from ..units import Q_, Concentration, Quantity, parse_concentration
+from ..units import (
+    Q_,
+    Concentration,
+    Quantity,
+    magnitude_in,
+    parse_concentration,
+    product,
+    quantity,
+    quotient,
+    reduced_product,
+    to,
+)
 from ..wording import numbers, words
 from .sheets import Convention, check_kinds, places_of
 
@@ -62,8 +74,14 @@ ORDERS = ("0.25", "0.3", "0.5", "0.75", "1", "1.5", "2")
 MCG_ORDERS = ("1", "2", "2.5", "3", "4", "5", "6")
 #: Weights are chosen in this range (kg), on both sides of a cap that binds inside it.
 _LIGHTEST, _HEAVIEST = 45.0, 120.0
-#: How many times a kind of problem is drawn again when its answer rounds to zero.
+#: How many times a kind of problem is drawn again when its answer rounds to zero or falls outside its range.
 _DRAWS = 20
+#: The answers (as the sheet rounds them) a problem asked in a unit may have, both ends included: a gravity
+#: drip rate from 5 to 100 gtt/min. A teaching choice, not a sourced figure: a drip of 1 or 2 gtt/min is no
+#: rate anyone sets a gravity line to (a drop every 30 to 60 s, and a slow drip clots or stops), and above about
+#: 100 gtt/min the drops run together and cannot be counted in the drip chamber; nursing texts give the drop
+#: factors (macrodrip 10, 15 or 20 gtt/mL, microdrip 60 gtt/mL) and the formula, not these bounds.
+ANSWER_RANGES: dict[str, tuple[float, float]] = {"gtt/min": (5.0, 100.0)}
 #: How many times a kind of problem is drawn again when its question is another variant's at the same position.
 _SAME_DRAWS = 200
 
@@ -152,7 +170,7 @@ class _Draw(NamedTuple):
 
 
 def _in(q: Quantity, unit: str) -> float:
-    return float(q.to(unit).magnitude)
+    return float(magnitude_in(q, unit))
 
 
 def _plural(count: int, noun: str) -> str:
@@ -181,22 +199,22 @@ def _weight(draw: _Draw, card: Card, duration: Quantity, pounds: bool) -> _Weigh
         low, high = (cut + 1, high) if rng.random() < 0.5 else (low, cut - 1)
     if not pounds:
         kg = rng.randint(math.ceil(low * 10), math.floor(high * 10)) / 10
-        weight = Q_(kg, "kg")
+        weight = quantity(kg, "kg")
         return _Weight(f"{numbers.number(kg, 1)} kg", weight, (), None, weight)
-    lb = rng.randint(math.ceil(_in(Q_(low, "kg"), "lb")), math.floor(_in(Q_(high, "kg"), "lb")))
-    given = Q_(float(lb), "lb")
+    lb = rng.randint(math.ceil(_in(quantity(low, "kg"), "lb")), math.floor(_in(quantity(high, "kg"), "lb")))
+    given = quantity(float(lb), "lb")
     if convention.pound_factor is None:
         factor = _factor("lb", "kg")  # 0.45359237 kg/lb, from the registry
-        converted: Quantity = (given * factor).to("kg")
+        converted = product(given, factor, "kg")
         steps: list[Line] = [Step("weight", (given, factor), ("x",), converted)]
     else:
-        course = Q_(float(convention.pound_factor), "lb/kg")
-        converted = (given / course).to("kg")
+        course = quantity(float(convention.pound_factor), "lb/kg")
+        converted = quotient(given, course, "kg")
         steps = [Step("weight", (given, course), ("/",), converted)]
     used = converted
     if convention.round_weight:
         places = convention.places("kg")
-        used = Q_(rounded(_in(converted, "kg"), places), "kg")
+        used = quantity(rounded(_in(converted, "kg"), places), "kg")
         steps.append(
             f"weight rounded to {numbers.number(float(convention.step('kg')), places)} kg before it is used: "
             f"{numbers.intermediate(_in(converted, 'kg'), 'kg')} kg \u2248 {numbers.number(_in(used, 'kg'), places)} kg"
@@ -213,7 +231,7 @@ def _pound_slips(given: Quantity, convention: Convention) -> tuple[tuple[str, Qu
     sheet's rule: the other rule used (2.2 for the exact pound, or the exact pound for 2.2), and the conversion
     done the wrong way (pounds x 2.2, or pounds / 0.45359237), rounded to 0.1 kg as the sheet rounds weights."""
     lb = _in(given, "lb")
-    exact = float(Q_(1.0, "lb").to("kg").magnitude)  # 0.45359237 kg/lb, from the registry
+    exact = _in(_factor("lb", "kg"), "kg/lb")  # 0.45359237 kg/lb, from the registry
     rule = f"the sheet's pound rule: {_POUND_RULES[convention.pound]}"
     if convention.pound_factor is None:
         slips = [
@@ -227,12 +245,13 @@ def _pound_slips(given: Quantity, convention: Convention) -> tuple[tuple[str, Qu
             (f"the pounds multiplied by {factor:g} instead of divided ({rule})", lb * factor),
         ]
     places = convention.places("kg")
-    return tuple((words, Q_(rounded(kg, places) if convention.round_weight else kg, "kg")) for words, kg in slips)
+    return tuple((words, quantity(rounded(kg, places) if convention.round_weight else kg, "kg")) for words, kg in slips)
 
 
+@functools.cache
 def _factor(old: str, new: str) -> Quantity:
     """The conversion factor from ``old`` to ``new`` as a quantity in new/old (1000 mcg/mg, 60 min/h),
-    taken from the registry."""
+    taken from the registry (once for each pair: the quantity is never changed in place)."""
     return Q_(float(Q_(1.0, old).to(new).magnitude), f"{new}/{old}")
 
 
@@ -241,7 +260,7 @@ def _duration(rng: random.Random, card: Card) -> Quantity:
     documented = _in(card.duration, "h")
     low = 1.0 if card.minimum_duration is None else _in(card.minimum_duration, "h")
     choices = [documented] + [float(h) for h in range(1, 9) if h >= low and h != documented]
-    return Q_(rng.choice(choices), "h")
+    return quantity(rng.choice(choices), "h")
 
 
 def _regimen(card: Card, duration: Quantity, length: str | None = None) -> str:
@@ -283,15 +302,15 @@ class _Regimen:
         self._figures = calculate(make_plan(card, what_if), self.kg, explain=True)
 
     def figures(self, kg: Quantity | None = None, *, no_cap: bool = False) -> DoseFigures:
-        """The figures of the regimen, or of the regimen with a common error made (another weight, no cap)."""
+        """The figures of the regimen, or of the regimen with a common error made (another weight, no cap):
+        those without their steps, which no key shows (the same figures: the steps only record them)."""
         if kg is None and not no_cap:
             return self._figures
         what_if = self.what_if._replace(no_cap=no_cap) if no_cap else self.what_if
-        return calculate(make_plan(self.card, what_if), self.kg if kg is None else kg, explain=True)
+        return calculate(make_plan(self.card, what_if), self.kg if kg is None else kg)
 
     def value(self, figure: str, unit: str, kg: Quantity | None = None, *, no_cap: bool = False) -> Quantity:
-        result: Quantity = getattr(self.figures(kg, no_cap=no_cap), figure).to(unit)
-        return result
+        return to(getattr(self.figures(kg, no_cap=no_cap), figure), unit)
 
     def steps(self, figure: str) -> list[Line]:
         chain = _chain(self.figures().steps, _FIGURE_STEPS.get(figure, figure))
@@ -306,7 +325,9 @@ class _Regimen:
             errors.append(("the rate cap ignored", self.value(figure, unit, no_cap=True)))
         weight = self.weight
         if weight is not None and weight.pounds is not None:
-            errors.append(("the weight in pounds used as kilograms", self.value(figure, unit, Q_(weight.pounds, "kg"))))
+            errors.append(
+                ("the weight in pounds used as kilograms", self.value(figure, unit, quantity(weight.pounds, "kg")))
+            )
             if weight.unrounded != weight.kg:
                 errors.append(("the weight not rounded before it is used", self.value(figure, unit, weight.unrounded)))
             errors += [(words, self.value(figure, unit, kg)) for words, kg in weight.slips]
@@ -345,7 +366,7 @@ def _in_minutes(step: Step, duration: Quantity, minutes: float) -> Step:
     gives it, in minutes, and converted in the same step: ``49.85 mg ÷ 40 min × 60 min/h``; one step, one
     factor, as the phased infusions convert mcg/kg/min."""
     hours, per_hour = _in(duration, "h"), _factor("h", "min")
-    given = Q_(minutes, "min")
+    given = quantity(minutes, "min")
     terms, operators = [step.terms[0]], []
     for operator, term in zip(step.operators, step.terms[1:], strict=True):
         if operator in ("x", "/") and term.units == _HOUR.units and math.isclose(_in(term, "h"), hours, rel_tol=1e-12):
@@ -357,7 +378,7 @@ def _in_minutes(step: Step, duration: Quantity, minutes: float) -> Step:
     return step._replace(terms=tuple(terms), operators=tuple(operators))
 
 
-_HOUR = Q_(1.0, "h")
+_HOUR = quantity(1.0, "h")
 
 
 def _concentration_text(concentration: Concentration) -> str:
@@ -385,12 +406,16 @@ def _setup(
 
 
 def _strength(draw: _Draw) -> Concentration:
-    return parse_concentration(draw.rng.choice(STRENGTHS))
+    return _concentration_of(draw.rng.choice(STRENGTHS))
+
+
+#: A strength or preparation of the tables above, read once (its quantities are never changed in place).
+_concentration_of = functools.cache(parse_concentration)
 
 
 def _of(q: Quantity, unit: str) -> Quantity:
     """The number of ``q`` read as if it were in ``unit``: a figure given instead of the one asked."""
-    return Q_(float(q.magnitude), unit)
+    return quantity(float(q.magnitude), unit)
 
 
 # ---- kinds of problem ----------------------------------------------------------------------------------------
@@ -447,7 +472,7 @@ def _through_strength(question: str, figure: str, unit: str, amount: str, instea
         strength = _strength(draw)
         regimen, given = _setup(draw, pounds=draw.level == 3, concentration=strength)
         base = getattr(regimen.figures(), amount)
-        times = base * strength.value.to("mg/mL")
+        times = base * to(strength.value, "mg/mL")
         return regimen.made(
             f"{given}, from a solution of {_concentration_text(strength)}. {question}",
             figure,
@@ -489,9 +514,11 @@ def _course_total(draw: _Draw) -> _Made:
 def _drip_rate(draw: _Draw) -> _Made:
     """A gravity drip rate: pounds to kg (weight-based), the rate, a preparation, the pump rate, x gtt/mL,
     per minute."""
-    preparation = parse_concentration(draw.rng.choice(PREPARATIONS))
+    preparation = _concentration_of(draw.rng.choice(PREPARATIONS))
     drop_factor = draw.rng.choice(DROP_FACTORS)
-    regimen, given = _setup(draw, pounds=True, concentration=preparation, drop_factor=Q_(float(drop_factor), "gtt/mL"))
+    regimen, given = _setup(
+        draw, pounds=True, concentration=preparation, drop_factor=quantity(float(drop_factor), "gtt/mL")
+    )
     pump = regimen.value("pump_rate", "mL/h")
     return regimen.made(
         f"{given}, from a preparation of {_concentration_text(preparation)} through a gravity set of "
@@ -507,7 +534,7 @@ def _worked(start: Quantity, *moves: tuple[str, str, Quantity, str]) -> tuple[Qu
     recorded as a step: ``_worked(Q_(22, "mg/h"), ("rate", "/", _factor("h", "min"), "mg/min"))``."""
     value, steps = start, list[Line]()
     for figure, operator, term, unit in moves:
-        result: Quantity = (value * term if operator == "x" else value / term).to(unit)
+        result = product(value, term, unit) if operator == "x" else quotient(value, term, unit)
         steps.append(Step(figure, (value, term), (operator,), result))
         value = result
     return value, steps
@@ -519,10 +546,10 @@ def _dose_over_minutes(draw: _Draw) -> _Made:
     card = draw.card
     low = 30 if card.minimum_duration is None else math.ceil(_in(card.minimum_duration, "min"))
     minutes = draw.rng.choice([m for m in range(max(low, 30), max(481, low + 121), 15) if m % 60])
-    hours, to_hours = _worked(Q_(float(minutes), "min"), ("duration", "/", _factor("h", "min"), "h"))
+    hours, to_hours = _worked(quantity(float(minutes), "min"), ("duration", "/", _factor("h", "min"), "h"))
     regimen, given = _setup(draw, duration=hours)
     regimen.minutes = None  # converted in a step of its own, the first of this kind's two factors
-    as_hours = (regimen.value("rate", "mg/h") * Q_(float(minutes), "h")).to("mg")
+    as_hours = product(regimen.value("rate", "mg/h"), quantity(float(minutes), "h"), "mg")
     made = regimen.made(
         f"{given}. What dose is given in the session, in mg?",
         "total_dose",
@@ -543,7 +570,7 @@ def _mg_per_min(draw: _Draw) -> _Made:
 def _mcg_kg_min(draw: _Draw) -> _Made:
     """A weight-based rate in mcg/kg/min: mg/kg/h x 1000 mcg/mg / 60 min/h."""
     assert draw.card is not None
-    dose = documented_dose(draw.card).to("mg/kg/h")
+    dose = to(documented_dose(draw.card), "mg/kg/h")
     _, steps = _worked(
         dose,
         ("rate_per_kg", "x", _factor("mg", "mcg"), "mcg/kg/h"),
@@ -554,7 +581,7 @@ def _mcg_kg_min(draw: _Draw) -> _Made:
         f"The regimen gives {numbers.documented_dose_text(dose, draw.card.kind)}. What is that rate, in mcg/kg/min?",
         "rate_per_kg",
         "mcg/kg/min",
-        dose.to("mcg/kg/min"),
+        to(dose, "mcg/kg/min"),
         steps,
         {"rate_per_kg": _in(dose, "mg/kg/h")},
         [("the rate in mg/kg/h given unchanged", _of(dose, "mcg/kg/min"))],
@@ -567,8 +594,8 @@ def _mcg_kg_min_from_pump(draw: _Draw) -> _Made:
     strength = _strength(draw)
     regimen, _ = _setup(draw, concentration=strength)
     places = draw.convention.places("mL/h")
-    pump = Q_(rounded(_in(regimen.value("pump_rate", "mL/h"), "mL/h"), places), "mL/h")
-    conc = strength.value.to("mg/mL")
+    pump = quantity(rounded(_in(regimen.value("pump_rate", "mL/h"), "mL/h"), places), "mL/h")
+    conc = to(strength.value, "mg/mL")
     assert regimen.weight is not None
     kg = regimen.weight.kg
     _, steps = _worked(
@@ -599,12 +626,12 @@ def _mcg_kg_min_from_pump(draw: _Draw) -> _Made:
 def _order_to_pump_rate(draw: _Draw, order: Quantity, per_patient: tuple[str, ...], given: str) -> _Made:
     """An order (mg/min, or mcg/kg/min for a weight) to a pump rate, from a strength the draw chooses."""
     strength = _strength(draw)
-    conc = strength.value.to("mg/mL")
+    conc = to(strength.value, "mg/mL")
     moves: list[tuple[str, str, Quantity, str]] = []
     errors: list[tuple[str, Quantity]] = []
     inputs: dict[str, object] = {"concentration": _concentration_text(strength)}
     if per_patient:
-        weight = Q_(float(per_patient[0]), "kg")
+        weight = quantity(float(per_patient[0]), "kg")
         moves += [("rate", "x", weight, "mcg/min"), ("rate", "/", _factor("mg", "mcg"), "mg/min")]
         errors.append(("the weight left out (per kg, not for this patient)", _of((order / conc).to("mL/kg/h"), "mL/h")))
         inputs |= {"order_mcg_kg_min": _in(order, "mcg/kg/min"), "weight": f"{per_patient[0]} kg"}
@@ -631,7 +658,7 @@ def _pump_rate_from_order(draw: _Draw) -> _Made:
     """An order in mg/min to a pump rate: mg/min x 60 min/h / mg/mL."""
     order = draw.rng.choice(ORDERS)
     given = f"The regimen gives an infusion of {order} mg/min"
-    return _order_to_pump_rate(draw, Q_(float(order), "mg/min"), (), given)
+    return _order_to_pump_rate(draw, quantity(float(order), "mg/min"), (), given)
 
 
 def _pump_rate_from_mcg_kg_min(draw: _Draw) -> _Made:
@@ -639,7 +666,7 @@ def _pump_rate_from_mcg_kg_min(draw: _Draw) -> _Made:
     order = draw.rng.choice(MCG_ORDERS)
     kg = numbers.number(draw.rng.randint(int(_LIGHTEST * 10), int(_HEAVIEST * 10)) / 10, 1)
     given = f"For a patient weighing {kg} kg, the regimen gives {order} mcg/kg/min"
-    return _order_to_pump_rate(draw, Q_(float(order), "mcg/kg/min"), (kg,), given)
+    return _order_to_pump_rate(draw, quantity(float(order), "mcg/kg/min"), (kg,), given)
 
 
 def _quotient(
@@ -659,8 +686,8 @@ def _concentration(draw: _Draw) -> _Made:
         f"A bag is made up with {amount} mg of the drug in {volume} mL. What is its concentration, in mg/mL?",
         "concentration",
         "mg/mL",
-        Q_(float(amount), "mg"),
-        Q_(float(volume), "mL"),
+        quantity(float(amount), "mg"),
+        quantity(float(volume), "mL"),
         {"amount_mg": amount, "volume_ml": volume},
         "divided the wrong way up (mL per mg)",
     )
@@ -675,8 +702,8 @@ def _time_to_infuse(draw: _Draw) -> _Made:
         f"A {bag} mL bag runs at {pump} mL/h. How long does it take to infuse, in h?",
         "duration",
         "h",
-        Q_(float(bag), "mL"),
-        Q_(float(pump), "mL/h"),
+        quantity(float(bag), "mL"),
+        quantity(float(pump), "mL/h"),
         {"bag_ml": bag, "pump_rate_ml_h": pump},
         "divided the wrong way up (pump rate / volume)",
     )
@@ -706,7 +733,7 @@ def _converted_infusions(card: Card) -> list[int]:
     ]
 
 
-_MG_KG_H = Q_(1.0, "mg/kg/h")
+_MG_KG_H = quantity(1.0, "mg/kg/h")
 
 
 def _in_micrograms(rate: Quantity | None) -> bool:
@@ -756,8 +783,8 @@ class _Phased(NamedTuple):
 
 def _phased(draw: _Draw, *, pounds: bool = False, **what_if: object) -> _Phased:
     """The card's phases for a patient of a drawn weight over a drawn session length: ``For a patient weighing
-    72.4 kg, the regimen gives bolus 0.5 mg/kg at once, then infusion 10 mcg/kg/min to the end of the session; the
-    session lasts 3 h``."""
+    72.4 kg, the regimen gives a bolus of 0.5 mg/kg at once, then an infusion of 10 mcg/kg/min to the end of the
+    session; the session lasts 3 h``."""
     card = draw.card
     assert isinstance(card, PhasedCard)
     length = _duration(draw.rng, card)
@@ -765,8 +792,8 @@ def _phased(draw: _Draw, *, pounds: bool = False, **what_if: object) -> _Phased:
     plan = WhatIf(duration=length, **what_if)  # type: ignore[arg-type]
     figures = calculate(make_plan(card, plan), weight.kg, explain=True)
     given = (
-        f"For a patient weighing {weight.text}, the regimen gives {numbers.card_dose_text(card)}; the session lasts "
-        f"{numbers.duration(length)}"
+        f"For a patient weighing {weight.text}, the regimen gives {numbers.card_dose_text(card, prose=True)}; the "
+        f"session lasts {numbers.duration(length)}"
     )
     return _Phased(card, weight, plan, figures, given)
 
@@ -782,7 +809,7 @@ def _bolus_dose(draw: _Draw) -> _Made:
         if step.figure == "bolus" and math.isclose(_in(step.result, "mg"), _in(phase.amount, "mg"), rel_tol=1e-12)
     )
     unchanged = _of(phase.phase.dose_per_kg, "mg")
-    asked = ("bolus_dose", "mg", phase.amount.to("mg"))
+    asked = ("bolus_dose", "mg", to(phase.amount, "mg"))
     return regimen.made(
         "What is the bolus dose, in mg?", asked, [bolus], number, [("the dose per kg given unchanged", unchanged)]
     )
@@ -793,7 +820,7 @@ def _infusion_steps(regimen: _Phased, number: int) -> tuple[Quantity, list[Line]
     unit needs them, each recorded; the answer is the calculation's rate for the phase, checked against them."""
     phase = regimen.figures.phases[number - 1]
     written: Quantity = phase.phase.rate_per_kg
-    per_patient: Quantity = (written * regimen.weight.kg).to_reduced_units()
+    per_patient = reduced_product(written, regimen.weight.kg)
     steps: list[Line] = [Step("rate", (written, regimen.weight.kg), ("x",), per_patient)]
     terms: list[Quantity] = [per_patient]
     operators: list[str] = []
@@ -804,11 +831,11 @@ def _infusion_steps(regimen: _Phased, number: int) -> tuple[Quantity, list[Line]
     if units.get("microgram") == 1:
         terms.append(_factor("mg", "mcg"))
         operators.append("/")
-    result: Quantity = per_patient.to("mg/h")
+    result = to(per_patient, "mg/h")
     if operators:
         steps.append(Step("rate", tuple(terms), tuple(operators), result))
     assert phase.rate is not None and math.isclose(_in(phase.rate, "mg/h"), _in(result, "mg/h"), rel_tol=1e-9)
-    return phase.rate.to("mg/h"), steps
+    return to(phase.rate, "mg/h"), steps
 
 
 def _infusion(draw: _Draw, regimen: _Phased) -> tuple[int, Quantity, list[Line], list[tuple[str, Quantity]]]:
@@ -820,7 +847,7 @@ def _infusion(draw: _Draw, regimen: _Phased) -> tuple[int, Quantity, list[Line],
     errors: list[tuple[str, Quantity]] = []
     if _in_micrograms(written):
         errors.append(("mcg taken as mg (1000 times too much)", rate * 1000.0))
-    errors.append(("the weight left out (per kg, not for this patient)", (written * Q_(1.0, "kg")).to("mg/h")))
+    errors.append(("the weight left out (per kg, not for this patient)", (written * quantity(1.0, "kg")).to("mg/h")))
     return number, rate, steps, errors
 
 
@@ -836,13 +863,13 @@ def _infusion_pump_rate(draw: _Draw) -> _Made:
     strength = _strength(draw)
     regimen = _phased(draw, concentration=strength)
     number, rate, steps, errors = _infusion(draw, regimen)
-    conc = strength.value.to("mg/mL")
+    conc = to(strength.value, "mg/mL")
     pump, divided = _worked(rate, ("pump_rate", "/", conc, "mL/h"))
     question = (
         f"The infusion is made up as a solution of {_concentration_text(strength)}. What is its pump rate, in mL/h?"
     )
     errors = [
-        *((text, (value / conc).to("mL/h")) for text, value in errors),
+        *((text, quotient(value, conc, "mL/h")) for text, value in errors),
         ("the rate in mg/h given instead of the pump rate", _of(rate, "mL/h")),
         ("multiplied by the concentration instead of dividing", _of(rate * conc, "mL/h")),
     ]
@@ -862,23 +889,23 @@ def _session_total(draw: _Draw) -> _Made:
                 steps += _infusion_steps(regimen, next(infusions))[1]
         elif step.figure in ("bolus", "phase_dose", "total_dose"):
             steps.append(step)
-    boluses = sum((p.amount for p in figures.phases if p.kind == "bolus"), Q_(0.0, "mg"))
+    boluses = sum((p.amount for p in figures.phases if p.kind == "bolus"), quantity(0.0, "mg"))
     errors = [("the bolus left out of the total", (figures.total_dose - boluses).to("mg"))]
     in_mcg = [p.amount for p in figures.phases if p.kind == "infusion" and _in_micrograms(p.phase.rate_per_kg)]
     if in_mcg:  # the infusions written in mcg read as mg: each of their amounts 1000 times over
-        extra = sum(in_mcg, Q_(0.0, "mg")) * 999.0
+        extra = sum(in_mcg, quantity(0.0, "mg")) * 999.0
         errors.append(("mcg taken as mg in the infusion (1000 times too much)", (figures.total_dose + extra).to("mg")))
     last_rate = figures.phases[-1].rate
     if last_rate is not None:
-        errors.append(("the infusion's rate in mg/h given instead of the total", _of(last_rate.to("mg/h"), "mg")))
+        errors.append(("the infusion's rate in mg/h given instead of the total", _of(to(last_rate, "mg/h"), "mg")))
     if regimen.weight.pounds is not None:
-        as_kg = calculate(make_plan(regimen.card, regimen.what_if), Q_(regimen.weight.pounds, "kg"))
-        errors.append(("the weight in pounds used as kilograms", as_kg.total_dose.to("mg")))
+        as_kg = calculate(make_plan(regimen.card, regimen.what_if), quantity(regimen.weight.pounds, "kg"))
+        errors.append(("the weight in pounds used as kilograms", to(as_kg.total_dose, "mg")))
         for words, kg in regimen.weight.slips:
             slip = calculate(make_plan(regimen.card, regimen.what_if), kg)
-            errors.append((words, slip.total_dose.to("mg")))
+            errors.append((words, to(slip.total_dose, "mg")))
     question = "What is the total dose of the session, bolus and infusion together, in mg?"
-    return regimen.made(question, ("total_dose", "mg", figures.total_dose.to("mg")), steps, 0, errors)
+    return regimen.made(question, ("total_dose", "mg", to(figures.total_dose, "mg")), steps, 0, errors)
 
 
 # ---- the kinds, their levels, and the cards each can be made from ------------------------------------------
@@ -943,13 +970,19 @@ def deck(cards: Sequence[Card], level: int) -> list[Kind]:
     return [kind for kind in KINDS if kind.level == level and (kind.allows is None or any(map(kind.allows, cards)))]
 
 
-def _kind(cards: Sequence[Card], seed: int, level: int, index: int) -> Kind:
-    """The ``index``-th kind drawn at ``level`` (from 0): decks shuffled by the seed, drawn in order."""
-    kinds = deck(cards, level)
+def _kind(kinds: tuple[Kind, ...], seed: int, level: int, index: int) -> Kind:
+    """The ``index``-th kind drawn at ``level`` (from 0) from the level's deck ``kinds``: decks shuffled by the
+    seed, drawn in order."""
     cycle, place = divmod(index, len(kinds))
+    return _shuffled(kinds, seed, level, cycle)[place]
+
+
+@functools.lru_cache(maxsize=64)
+def _shuffled(kinds: tuple[Kind, ...], seed: int, level: int, cycle: int) -> tuple[Kind, ...]:
+    """The deck's ``cycle``-th shuffle (from 0) by the seed: kept, as the positions of a cycle share it."""
     shuffled = list(kinds)
     random.Random(f"dosecalc deck {seed} {level} {cycle}").shuffle(shuffled)
-    return shuffled[place]
+    return tuple(shuffled)
 
 
 # ---- one problem, and a sheet -------------------------------------------------------------------------------
@@ -959,11 +992,11 @@ def _method_line(step: Step, method: str, concentration: Concentration, computed
     """A pump-rate or volume step by the formula method (D/H x Q) or by ratio and proportion."""
     name = words.FIGURE_NAMES.get(step.figure, step.figure)
     if concentration.amount is not None and concentration.volume is not None:
-        have, quantity = concentration.amount, concentration.volume
+        have, volume = concentration.amount, concentration.volume
     else:
-        have, quantity = Q_(_in(concentration.value, "mg/mL"), "mg"), Q_(1.0, "mL")
+        have, volume = quantity(_in(concentration.value, "mg/mL"), "mg"), quantity(1.0, "mL")
     want = words.step_term(step.terms[0], step.figure, computed)
-    h, q = words.step_term(have, step.figure), words.step_term(quantity, step.figure)
+    h, q = words.step_term(have, step.figure), words.step_term(volume, step.figure)
     result = words.step_text(step, computed, tables=False).rsplit(" = ", 1)[1]
     if method == "formula":
         return f"{name}: ({want} \u00f7 {h}) \u00d7 {q} = {result}"
@@ -990,17 +1023,20 @@ def _draw(
     kind: Kind, rng: random.Random, cards: Sequence[Card], level: int, convention: Convention, taken: set[str]
 ) -> _Made | None:
     """A problem of ``kind`` from ``rng``: drawn again (the card too) while its answer rounds to nothing (a slow
-    infusion through a 10 gtt/mL set: 0.28 gtt/min, "0 gtt/min", asks nothing a sheet can mark) or its
-    question is one another sheet of the set already has at this position; ``None`` when the kind gives none
-    within its draws."""
+    infusion through a 10 gtt/mL set: 0.28 gtt/min, "0 gtt/min", asks nothing a sheet can mark) or falls
+    outside the range of its unit (:data:`ANSWER_RANGES`: a gravity drip of 2 gtt/min), or its question is one
+    another sheet of the set already has at this position; ``None`` when the kind gives none within its
+    draws."""
     allows = kind.allows
     allowed = [] if allows is None else [card for card in cards if allows(card)]
-    zero = same = 0
-    while zero < _DRAWS and same < _SAME_DRAWS:
+    unfit = same = 0
+    while unfit < _DRAWS and same < _SAME_DRAWS:
         card = None if allows is None else rng.choice(allowed)
         made = kind.make(_Draw(rng, card, convention, level))
-        if rounded(_in(made.exact, made.unit), convention.places(made.unit)) <= 0:
-            zero += 1
+        answer = rounded(_in(made.exact, made.unit), convention.places(made.unit))
+        low, high = ANSWER_RANGES.get(made.unit, (0.0, math.inf))
+        if answer <= 0 or not low <= answer <= high:
+            unfit += 1
         elif made.question in taken:
             same += 1
         else:
@@ -1010,6 +1046,7 @@ def _draw(
 
 def _position(
     cards: Sequence[Card],
+    kinds: tuple[Kind, ...],
     deal: int,
     seeds: Sequence[int],
     number: int,
@@ -1022,12 +1059,12 @@ def _position(
     ``deal``, each sheet's numbers drawn from its own seed, no two questions alike. When the kind gives no
     problem for some sheet (every draw rounds to nothing, or repeats another sheet's), the level's other kinds
     are tried in turn for every sheet, each sheet's random stream going on, so problem N stays the same for
-    any count. Raises :class:`DoseCalcError` when the cards give nothing else."""
-    first = _kind(cards, deal, level, index)
+    any count. ``kinds`` is the level's deck (:func:`deck`). Raises :class:`DoseCalcError` when the cards give
+    nothing else."""
+    first = _kind(kinds, deal, level, index)
     rngs = [random.Random(f"dosecalc problem {seed} {number}") for seed in seeds]
-    kinds = deck(cards, level)
     at = kinds.index(first)
-    for kind in kinds[at:] + kinds[:at]:
+    for kind in (*kinds[at:], *kinds[:at]):
         made: list[tuple[Kind, _Made]] = []
         taken: set[str] = set()
         for rng in rngs:
@@ -1039,9 +1076,11 @@ def _position(
         else:
             return made
     if len(seeds) == 1:
+        low, high = ANSWER_RANGES["gtt/min"]
         raise DoseCalcError(
             f"problem {number} of seed {deal}: every problem of level {level} these cards give rounds to 0 at the "
-            "sheet's step; give cards of larger doses, or another level",
+            f"sheet's step (or is a drip rate outside {low:g} to {high:g} gtt/min); give cards of larger doses, or "
+            "another level",
             field="regimens_dir",
         )
     raise DoseCalcError(
@@ -1109,6 +1148,38 @@ def generate_set(
 
     Raises :class:`DoseCalcError` (field ``level``) when no card allows a problem of the level asked, or
     (``field``) when the cards give too few different problems for so many sheets."""
+    return [word(sheet, convention) for sheet in draw_set(cards, count, deal, seeds, level, convention, field=field)]
+
+
+class Drawn(NamedTuple):
+    """A problem drawn but not yet written out: its kind, what its maker made, its number and level."""
+
+    kind: Kind
+    made: _Made
+    number: int
+    level: int
+
+
+def word(drawn: Sequence[Drawn], convention: Convention) -> list[Problem]:
+    """The problems of one sheet of :func:`draw_set`, written out: the answers rounded by the sheet's rule, the
+    worked steps in words, the common errors that give another answer. Nothing here can fail or draw a random
+    number, so a sheet's problems may be written out when first read (a page that shows only the sheets' codes
+    never writes them), and are the same whenever they are."""
+    return [_problem(one.kind, one.made, one.number, one.level, convention) for one in drawn]
+
+
+def draw_set(
+    cards: Sequence[Card],
+    count: int,
+    deal: int,
+    seeds: Sequence[int],
+    level: int | None,
+    convention: Convention,
+    *,
+    field: str = "variants",
+) -> list[list[Drawn]]:
+    """The problems of the sheets :func:`generate_set` makes, drawn (every check that can refuse the set is
+    made here) but not written out: :func:`word` writes each sheet's."""
     if level is not None and not deck(cards, level):
         card_kinds = ", ".join(sorted({card.kind for card in cards})) or "none"
         raise DoseCalcError(
@@ -1119,11 +1190,13 @@ def generate_set(
     allowed = [level] if level is not None else levels(cards)
     if not allowed:
         raise DoseCalcError("no problem can be made without regimen cards", field="level")
+    decks = {at: tuple(deck(cards, at)) for at in allowed}
     columns = []
     for number in range(1, count + 1):
         at = allowed[(number - 1) % len(allowed)]
-        made = _position(cards, deal, seeds, number, at, (number - 1) // len(allowed), convention, field)
-        columns.append([_problem(kind, one, number, at, convention) for kind, one in made])
+        index = (number - 1) // len(allowed)
+        made = _position(cards, decks[at], deal, seeds, number, at, index, convention, field)
+        columns.append([Drawn(kind, one, number, at) for kind, one in made])
     return [[column[sheet] for column in columns] for sheet in range(len(seeds))]
 
 

@@ -127,7 +127,7 @@ def seeds(spec: SheetSpec, key: TeacherKey | None) -> tuple[int, list[int]]:
     """The seed that deals a sheet's kinds, and the seeds of the numbers of every sheet of its set (only its
     own for a sheet on its own or a student's), for the spec a code gives.
 
-    * open, on its own: the seed does both (as in format 2);
+    * open, on its own: the seed does both (as in format 5);
     * open, a variant of N: the set's seed deals, variant j's numbers from its own seed (``variant_seed``);
     * open, a student's: the class's seed deals, the student's numbers from the seed in the code;
     * graded: the same, each seed an HMAC of the identifier under the secret.

@@ -10,12 +10,17 @@ A **sheet code** (``7KQ2-M9XA-4HPT-3WZB-1C``) packs the format version, seed, co
 convention and a fingerprint of the cards into Crockford base32 with a check: a code with a typo, from
 another version of the format, or from other cards is refused, each with its own message.
 
-Two layouts are read. Format 2 is an open sheet on its own (the seed deals its kinds and draws its numbers).
-Format 3 is everything else: a sheet of a set (a variant, or a student's sheet, whose kinds are dealt by the
+Two layouts are read. Format 5 is an open sheet on its own (the seed deals its kinds and draws its numbers).
+Format 6 is everything else: a sheet of a set (a variant, or a student's sheet, whose kinds are dealt by the
 set's seed so that problem N is the same kind on every sheet of the set), and a **graded** sheet, made with a
 teacher's key (:mod:`.keys`): its code holds, in place of the seed, 40 bits of an HMAC of the seed under the
 teacher's secret and 16 bits of the key's fingerprint, and its problems are drawn from seeds derived from the
-secret, so the code reveals neither the seed nor the key and marks nothing without the key.
+secret, so the code reveals neither the seed nor the key and marks nothing without the key. Format 7 is
+format 6's layout for a school that writes a decimal comma.
+
+Formats 2, 3 and 4 were the same three, made by an older dosecalc: their problems were worded and drawn
+otherwise (a phased regimen without articles, gravity drips of 1 or 2 gtt/min), so their codes are refused,
+with a message saying so, rather than regenerate other problems than the sheet shows.
 """
 
 from __future__ import annotations
@@ -62,14 +67,16 @@ _METHOD_WORDS = {
 }
 
 #: Version of the sheet-code format and of the problems it regenerates; a code of another is refused.
-FORMAT_VERSION = 3
-#: The formats this dosecalc reads: 2, an open sheet on its own (still written for one, so that its code and
-#: problems are as before); 3, a sheet of a set or a graded sheet; 4, any sheet of a school that writes a
-#: decimal comma (format 3's layout, an open sheet on its own allowed too; written only for the decimal comma,
-#: so that every code of formats 2 and 3 still stands for the same sheet).
-READ_VERSIONS = (2, 3, 4)
-_OPEN_SHEET_VERSION = 2
-_COMMA_VERSION = 4
+FORMAT_VERSION = 6
+#: The formats this dosecalc reads: 5, an open sheet on its own; 6, a sheet of a set or a graded sheet; 7, any
+#: sheet of a school that writes a decimal comma (format 6's layout, an open sheet on its own allowed too).
+#: Each is the format before it (2, 3, 4) with the problems as this dosecalc makes them: a change to what a
+#: code's problems are (their kinds, their wording, the answers they may have) takes new numbers for all three.
+READ_VERSIONS = (5, 6, 7)
+_OPEN_SHEET_VERSION = 5
+_COMMA_VERSION = 7
+#: The formats an older dosecalc wrote, whose problems this one no longer makes: refused as such.
+RETIRED_VERSIONS = (2, 3, 4)
 #: Largest number of problems on a sheet.
 MAX_PROBLEMS = 500
 #: Most variants of each problem one export holds.
@@ -340,8 +347,8 @@ def _checksum(value: int, length: int) -> int:
 
 def encode(spec: SheetSpec) -> str:
     """The sheet code of ``spec``: groups of four Crockford base32 characters. An open sheet on its own is
-    written in format 2, as before; a sheet of a set or a graded sheet in format 3; any sheet under the decimal
-    comma in format 4 (format 3's layout, the version standing for the decimal comma)."""
+    written in format 5; a sheet of a set or a graded sheet in format 6; any sheet under the decimal comma in
+    format 7 (format 6's layout, the version standing for the decimal comma)."""
     bits = _Bits()
     comma = spec.convention.decimal == "comma"
     if not spec.graded and not spec.in_set and not comma:
@@ -426,6 +433,12 @@ def decode(code: str, fingerprint: int, *, field: str = "sheet", key_print: int 
         other = next((version for version in versions if version not in READ_VERSIONS), None)
         if other is None or len(versions) > 1:
             raise DoseCalcError(typo, field=field)
+        if other in RETIRED_VERSIONS:
+            raise DoseCalcError(
+                f"{quote(code)} was made by an older dosecalc (sheet format {other}), whose problems were worded "
+                "and drawn otherwise: mark it with the dosecalc version that made the sheet, or make the sheet again",
+                field=field,
+            )
         raise DoseCalcError(
             f"{quote(code)} was made by sheet format {other}; this dosecalc reads formats "
             f"{', '.join(map(str, READ_VERSIONS[:-1]))} and {READ_VERSIONS[-1]}: "
@@ -471,7 +484,7 @@ def _unpack(payload: int, length: int) -> SheetSpec:
     """The spec packed in a checked payload of this format; :class:`ValueError` when it holds no valid spec."""
     bits = _Bits(payload, length)
     version = bits.take(4)  # checked by the caller
-    layered = version in (FORMAT_VERSION, _COMMA_VERSION)  # format 3's layout
+    layered = version in (FORMAT_VERSION, _COMMA_VERSION)  # format 6's layout
     graded, group = (bits.take(1), bits.take(2)) if layered else (0, 0)
     level = bits.take(2)
     count = bits.take(9) + 1
@@ -486,7 +499,7 @@ def _unpack(payload: int, length: int) -> SheetSpec:
         variants, variant = bits.take(7) + 1, bits.take(7) + 1
     elif group == 2:
         student = bits.take(32)
-    alone = version == FORMAT_VERSION and not graded and not group  # an open sheet on its own: format 2 or 4
+    alone = version == FORMAT_VERSION and not graded and not group  # an open sheet on its own: format 5 or 7
     if layered and (group == 3 or alone or variant > variants):
         raise ValueError("not a valid sheet")
     pound = POUNDS[bits.take(1)]

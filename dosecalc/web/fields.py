@@ -25,9 +25,11 @@ MAX_LINES = 60
 MAX_STUDENTS = 200
 #: Most digits of a whole number.
 MAX_DIGITS = 19
-#: Most problems one request may make: problems x students (or x variants). 30 students x 20 problems make
-#: 600, which the teacher's page answers in about a second on a small machine (2 cores); more is refused.
-MAX_WORK = 600
+#: Most problems one request may make: problems x students (or x variants). A class of 30 students x 100
+#: problems makes 3,000: the teacher's page draws them (words none) in about 0.7 s of CPU on a small machine
+#: (2 cores), and a download of all of them takes about a second (``benchmarks/bench.py class``); more is
+#: refused.
+MAX_WORK = 3000
 
 
 @dataclass(frozen=True)

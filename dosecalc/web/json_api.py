@@ -166,7 +166,7 @@ class ExercisesQuery(BaseModel):
 @router.get("/exercises", summary="A reproducible practice sheet of problems, or its answer key (dosecalc exercises)")
 def exercises(query: Annotated[ExercisesQuery, Query()], folder: Folder) -> Response:
     """Always a practice sheet (its code gives its key): graded sheets are made on the teacher's page only.
-    At most 600 problems in all (count x students)."""
+    At most 3,000 problems in all (count x students: fields.MAX_WORK)."""
     _profile(query.conventions)
     within_budget(query.count, len(query.students or ()))
     return _json(api.exercises(**query.model_dump(), teacher_key=None, regimens_dir=folder))

@@ -497,7 +497,9 @@ def _teacher_page(
         if isinstance(made, Sheet):
             platform = dict(options)
             if variants is not None:
-                api.exercises(regimens_dir=folder, variants=variants, teacher_key=key, **arguments)  # checked
+                # drawn only to refuse what cannot be made (too few different questions for so many variants):
+                # its problems are never worded here, and the export words them when it is downloaded
+                api.exercises(regimens_dir=folder, variants=variants, teacher_key=key, **arguments)
                 platform["variants"] = variants
             row = {"student": "The class", "code": made.code, "downloads": _downloads(options)}
             result: dict[str, Any] = {"rows": [row], "all": [], "platforms": _downloads(platform, PLATFORMS)}

@@ -31,14 +31,37 @@ from ..units import Q_, Quantity, magnitude_in
 _WIDE = Context(prec=400)
 
 
+#: Most figures :func:`round_half_up` and :func:`intermediate` remember (a sheet's worked steps show the same
+#: figure several times, and each is tried at several places); forgotten all at once when full.
+_MEMO_SIZE = 8192
+_ROUNDED: dict[tuple[float, int], Decimal] = {}
+_INTERMEDIATE: dict[tuple[float, str], str] = {}
+
+
+def _remembered(value: object) -> bool:
+    """Whether a figure may be remembered by its value: a non-zero float (two of them that are equal are the
+    same bits; 0.0 and -0.0 are equal but written differently, and an int or a numpy value is left alone)."""
+    return type(value) is float and value != 0
+
+
 def round_half_up(value: float, places: int) -> Decimal:
     """``value`` rounded half up, as taught (5.5 gtt/min is 6), to ``places`` decimals. The value is first
     read to 12 significant figures so that binary noise (5.499999999999999 for 5.5) cannot move a half.
     Any finite value can be shown, however large; infinities and NaN come back as they are."""
+    remember = _remembered(value)
+    if remember:
+        found = _ROUNDED.get((value, places))
+        if found is not None:
+            return found
     exact = Decimal(f"{float(value):.12g}")
     if not math.isfinite(value):
         return exact
-    return exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP, context=_WIDE)
+    result = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP, context=_WIDE)
+    if remember:
+        if len(_ROUNDED) >= _MEMO_SIZE:
+            _ROUNDED.clear()
+        _ROUNDED[value, places] = result
+    return result
 
 
 def number(value: float, places: int) -> str:
@@ -104,6 +127,17 @@ def intermediate(value: float, unit: str) -> str:
     the display rule for ``unit``, and more where needed so that rounding the figure shown by the rule gives
     the same figure as rounding the exact value (24.449, not 24.45, for 24.4486 mg/h shown as 24.4). A unit
     without a rule (gtt/h) gets 4 decimals."""
+    if not _remembered(value):
+        return _intermediate(value, unit)
+    found = _INTERMEDIATE.get((value, unit))
+    if found is None:
+        if len(_INTERMEDIATE) >= _MEMO_SIZE:
+            _INTERMEDIATE.clear()
+        found = _INTERMEDIATE[value, unit] = _intermediate(value, unit)
+    return found
+
+
+def _intermediate(value: float, unit: str) -> str:
     if not has_rule(unit):
         return number(value, 4)
     target = rounded(value, unit)
@@ -168,28 +202,32 @@ def as_written(q: Quantity, unit: str) -> str:
     return show(q, unit)
 
 
-def phase_text(phase: object) -> str:
-    """One phase of a phased card, as its card writes it: ``bolus 0.5 mg/kg at once``, ``10 mcg/kg/min to the
-    end``, ``titration from 10 mg/h by 5 mg/h every 30 min up to 40 mg/h for 2 h``."""
+def phase_text(phase: object, *, prose: bool = False) -> str:
+    """One phase of a phased card, as its card writes it: ``bolus 0.5 mg/kg at once``, ``infusion 10 mcg/kg/min
+    to the end of the session``, ``titration from 10 mg/h by 5 mg/h every 30 min up to 40 mg/h for 2 h``; with
+    ``prose``, as a sentence says it: ``a bolus of 0.5 mg/kg at once``, ``an infusion of 10 mcg/kg/min to the
+    end of the session``, ``a titration from 10 mg/h...``."""
     if isinstance(phase, BolusPhase):
         q, unit = (phase.dose, "mg") if phase.dose is not None else (phase.dose_per_kg, "mg/kg")
         how = "at once" if phase.over is None else f"over {duration(phase.over)}"
-        return f"bolus {show(q, unit)} {how}"  # type: ignore[arg-type]
+        return f"{'a bolus of' if prose else 'bolus'} {show(q, unit)} {how}"  # type: ignore[arg-type]
     if isinstance(phase, InfusionPhase):
         q, unit = (phase.rate, "mg/h") if phase.rate is not None else (phase.rate_per_kg, "mg/kg/h")
-        text = f"infusion {as_written(q, unit)}"  # type: ignore[arg-type]
+        text = f"{'an infusion of' if prose else 'infusion'} {as_written(q, unit)}"  # type: ignore[arg-type]
     else:
         text = (
-            f"titration from {show(phase.start_rate, 'mg/h')} by {show(phase.step, 'mg/h')} "  # type: ignore[attr-defined]
+            f"{'a titration' if prose else 'titration'} from {show(phase.start_rate, 'mg/h')} by "  # type: ignore[attr-defined]
+            f"{show(phase.step, 'mg/h')} "  # type: ignore[attr-defined]
             f"every {duration(phase.every)} up to {show(phase.max_rate, 'mg/h')}"  # type: ignore[attr-defined]
         )
     length = phase.duration  # type: ignore[attr-defined]
     return text + (" to the end of the session" if length is None else f" for {duration(length)}")
 
 
-def card_dose_text(card: Card) -> str:
+def card_dose_text(card: Card, *, prose: bool = False) -> str:
     """A card's documented dose in words: ``22 mg/h``, ``0.5 mg/kg``; a phased card's phases joined by
-    ``then``."""
+    ``then`` (with ``prose``, as a sentence says them: ``a bolus of 0.5 mg/kg at once, then an infusion of 10
+    mcg/kg/min to the end of the session``)."""
     if isinstance(card, PhasedCard):
-        return ", then ".join(phase_text(phase) for phase in card.phases)
+        return ", then ".join(phase_text(phase, prose=prose) for phase in card.phases)
     return show(documented_dose(card), dose_unit(card))

@@ -8,6 +8,7 @@ Both name no command-line option: the same words serve the command line, a noteb
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from ..dosing import LIMIT_UNITS, DoseFigures, PhaseFigures, Step
 from ..regimens import Card
@@ -234,6 +235,18 @@ FIGURE_NAMES = {
 
 def unit_label(q: Quantity) -> str:
     """The unit of a quantity the way dosecalc writes it: ``mg/kg/h``, ``gtt/min``, ``kg/lb``."""
+    units = q._units
+    label = _LABELS.get(units)
+    if label is None:
+        label = _LABELS[units] = _label(q)
+    return label
+
+
+#: The label of each pint unit seen, as :func:`unit_label` writes it: worked out once for each.
+_LABELS: dict[Any, str] = {}
+
+
+def _label(q: Quantity) -> str:
     items = [(name, round(float(power))) for name, power in q.unit_items()]  # type: ignore[arg-type]
     above = [_SYMBOLS[name] for name, power in items if power > 0 for _ in range(power)]
     below = sorted(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import dosecalc
-from dosecalc.errors import DoseCalcError
+from dosecalc.errors import DoseCalcError, quote
 from dosecalc.results import Marks, Sheet
 from dosecalc.teaching.keys import TeacherKey
 from dosecalc.teaching.marking import Reading, Unreadable, read_answer
@@ -88,8 +88,8 @@ def test_a_comma_answer_that_is_wrong_is_diagnosed_as_any_other() -> None:
 def test_the_comma_is_stated_on_the_sheet_and_held_in_its_code() -> None:
     comma, point = _bag_sheet(decimal="comma"), _bag_sheet()
     assert comma.code != point.code
-    # format 4 in the code's first 4 bits: 0100, so the first base32 character (5 bits) is 8 or 9
-    assert comma.code[0] in "89" and point.code[0] in "45"  # format 2: 0010
+    # format 7 in the code's first 4 bits: 0111, so the first base32 character (5 bits) is E (01110) or F (01111)
+    assert comma.code[0] in "EF" and point.code[0] in "AB"  # format 5: 0101, so 01010 (A) or 01011 (B)
     spec = decode(comma.code, comma.spec.fingerprint)
     assert spec.convention.decimal == "comma" and spec.seed == 5 and spec.size == 3
     for fmt in ("markdown", "html", "json"):
@@ -120,25 +120,50 @@ def _problems(sheet: Sheet) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-#: Codes of formats 2 and 3 (sheets without the decimal comma), with a digest of their problems (number, kind,
-#: question, exact answer), recorded from the version without the comma: they must still stand for the same
-#: sheets. Recorded again when the cards' fingerprint changed (the 4-day card's drug became S(+)-ketamine),
+#: Codes of formats 5 and 6 (sheets without the decimal comma), with a digest of their problems (number, kind,
+#: question, exact answer): they must go on standing for the same sheets. First recorded for formats 2 and 3
+#: (below), recorded again when the cards' fingerprint changed (the 4-day card's drug became S(+)-ketamine),
 #: the questions' wording changed ("the regimen gives") and a graded sheet's seeds came to hold every field of
-#: its code: changes made on purpose, each of which a recorded code must follow.
-OLD_CODES = [
-    ("4058-0FT0-56PP-JJHZ-1MP2-G", "319895ad25d42d31", {"count": 6, "seed": 2024}),
-    ("5G30-RW57-PPJJ-HZ1Q-0SR", "3f6f78bf4c5a9dcc", {"count": 4, "seed": 99, "level": 3,
+#: its code, and in formats 5 and 6, when a phased regimen came to be worded with articles and a gravity drip's
+#: answer to be one a gravity set runs: changes made on purpose, each of which a recorded code must follow (and
+#: the last of which took new format numbers, so that no code of before stands for other problems).
+CODES = [
+    ("A058-0FT0-56PP-JJHZ-1MDC-G", "6a8d5ff25488151b", {"count": 6, "seed": 2024}),
+    ("BG30-RW57-PPJJ-HZ1Q-J3G", "7ba2186606167a98", {"count": 4, "seed": 99, "level": 3,
                                                     "conventions": "pound-2.2-whole-ml-h"}),
-    ("6G08-05GD-37WB-G56P-PJJH-Z1NB-3C", "ffa3b20b28010ccb", {"count": 3, "seed": 5, "students": ["Ana"]}),
-    ("6808-0808-219N-NMMM-FRDK-W9", "692b395ba8ca275d", {"count": 3, "seed": 8, "variants": 2}),
-    ("700J-15QR-9XE8-41P1-9NNM-MMFR-D2YB", "a5ea9e76bf0cf780", {"count": 5, "seed": 2024, "graded": True}),
-    ("7G08-HX0A-M26C-41PF-SYRW-00AD-DD55-3Y3A-07G", "ce34ec2c15748fc7",
+    ("CG08-05GD-37WB-G56P-PJJH-Z1NK-50", "7132b0175a844ba6", {"count": 3, "seed": 5, "students": ["Ana"]}),
+    ("C808-0808-219N-NMMM-FRD1-05", "692b395ba8ca275d", {"count": 3, "seed": 8, "variants": 2}),
+    ("D00J-15QR-9XE8-41P1-9NNM-MMFR-DH53", "a5ea9e76bf0cf780", {"count": 5, "seed": 2024, "graded": True}),
+    ("DG08-HX0A-M26C-41PF-SYRW-00AD-DD55-3Y38-8MG", "fe1d8c331994a9bc",
      {"count": 3, "seed": 11, "students": ["Ben"], "graded": True}),
 ]  # fmt: skip
+#: The same sheets' codes as an older dosecalc made them, in formats 2 (an open sheet on its own) and 3: their
+#: problems are no longer made (a drip rate of 1 gtt/min, a phased regimen worded without articles), so each is
+#: refused, saying that an older dosecalc made it.
+OLD_CODES = [
+    ("4058-0FT0-56PP-JJHZ-1MP2-G", 2),
+    ("5G30-RW57-PPJJ-HZ1Q-0SR", 2),
+    ("6G08-05GD-37WB-G56P-PJJH-Z1NB-3C", 3),
+    ("6808-0808-219N-NMMM-FRDK-W9", 3),
+    ("700J-15QR-9XE8-41P1-9NNM-MMFR-D2YB", 3),
+    ("7G08-HX0A-M26C-41PF-SYRW-00AD-DD55-3Y3A-07G", 3),
+]
 
 
-@pytest.mark.parametrize(("code", "digest", "options"), OLD_CODES, ids=[o[0] for o in OLD_CODES])
-def test_codes_made_before_the_comma_decode_to_the_same_sheets(code: str, digest: str, options: dict) -> None:  # type: ignore[type-arg]
+@pytest.mark.parametrize(("code", "made_by"), OLD_CODES, ids=[o[0] for o in OLD_CODES])
+def test_codes_of_an_older_dosecalc_are_refused_saying_so(code: str, made_by: int) -> None:
+    key = TeacherKey(bytes(range(32)))
+    with pytest.raises(DoseCalcError) as caught:
+        dosecalc.mark({}, sheet=code, teacher_key=key)
+    assert str(caught.value) == (
+        f"sheet: {quote(code)} was made by an older dosecalc (sheet format {made_by}), whose problems were worded and "
+        "drawn otherwise: mark it with the dosecalc version that made the sheet, or make the sheet again"
+    )
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(("code", "digest", "options"), CODES, ids=[o[0] for o in CODES])
+def test_recorded_codes_decode_to_the_same_sheets(code: str, digest: str, options: dict) -> None:  # type: ignore[type-arg]
     key = TeacherKey(bytes(range(32)))
     options = dict(options)
     graded = options.pop("graded", False)

@@ -315,7 +315,9 @@ def test_golden_problems_worked_by_hand() -> None:
 
 def test_golden_phased_problems_worked_by_hand() -> None:
     # seed 0 over the built-in cards: the bolus-then-infusion card (0.5 mg/kg, then 10 mcg/kg/min)
-    card = "bolus 0.5 mg/kg at once, then infusion 10 mcg/kg/min to the end of the session; the session lasts"
+    card = (
+        "a bolus of 0.5 mg/kg at once, then an infusion of 10 mcg/kg/min to the end of the session; the session lasts"
+    )
     bolus = generate(CARDS, 12, 0, 1, Convention())[9]
     assert (
         bolus.question
@@ -435,7 +437,7 @@ def test_a_draw_that_rounds_to_nothing_is_drawn_again() -> None:
     # x 10 gtt/mL / 60 min/h = 0.278 gtt/min, which rounds to 0 gtt/min. That draw is not the problem.
     cards = list(load_catalogue().cards.values())
     first, second = generate(cards, 2, 22, 3, Convention())
-    assert second.kind == "drip-rate" and second.answer >= 1
+    assert second.kind == "drip-rate" and second.answer >= 5
     assert "103 lb" not in second.question
     assert generate(cards, 1, 22, 3, Convention()) == [first]  # the draw again stays inside problem 2
 
@@ -695,7 +697,8 @@ def test_questions_give_a_documented_regimen_never_an_order() -> None:
                     assert word not in problem.question, (seed, level, problem.question)
     pump = generate(CARDS, 12, 0, 3, Convention())[2]  # the phased card's pump rate, as worked above
     assert (
-        pump.question.startswith("For a patient weighing ") and ", the regimen gives bolus 0.5 mg/kg" in pump.question
+        pump.question.startswith("For a patient weighing ")
+        and ", the regimen gives a bolus of 0.5 mg/kg" in pump.question
     )
 
 
@@ -704,3 +707,74 @@ def test_a_one_problem_sheet_says_one_problem(format: str) -> None:
     text = dosecalc.exercises(count=1, seed=3).as_text(format)
     assert "1 problem" in text and "1 problems" not in text
     assert "2 problems" in dosecalc.exercises(count=2, seed=3).as_text(format)
+
+
+def test_a_phased_regimen_is_worded_with_articles() -> None:
+    # "the regimen gives bolus 0.5 mg/kg at once, then infusion 10 mcg/kg/min" read oddly: each phase takes its
+    # article, as a sentence says it
+    phased = [
+        problem
+        for seed in range(12)
+        for level in (1, 2, 3)
+        for problem in generate(CARDS, 12, seed, level, Convention())
+        if problem.kind in ("bolus-dose", "infusion-rate", "infusion-pump-rate", "session-total")
+    ]
+    assert {problem.kind for problem in phased} == {
+        "bolus-dose",
+        "infusion-rate",
+        "infusion-pump-rate",
+        "session-total",
+    }
+    for problem in phased:
+        assert (
+            "the regimen gives a bolus of 0.5 mg/kg at once, then an infusion of 10 mcg/kg/min to the end of the "
+            "session; the session lasts " in problem.question
+        ), problem.question
+        for odd in ("gives bolus", "then infusion", "bolus 0.5 mg/kg", "infusion 10 mcg"):
+            assert odd not in problem.question, problem.question
+
+
+def test_phase_text_in_prose_takes_articles_for_every_kind_of_phase() -> None:
+    from dosecalc.regimens import BolusPhase, InfusionPhase, TitrationPhase
+    from dosecalc.wording.numbers import phase_text
+
+    bolus = BolusPhase.model_validate({"type": "bolus", "dose": "20 mg", "over": "10 min"})
+    infusion = InfusionPhase.model_validate({"type": "infusion", "rate": "5 mg/h", "duration": "2 h"})
+    titration = TitrationPhase.model_validate(
+        {"type": "titration", "start_rate": "10 mg/h", "step": "5 mg/h", "every": "30 min", "max_rate": "40 mg/h"}
+    )
+    assert phase_text(bolus, prose=True) == "a bolus of 20 mg over 10 min"
+    assert phase_text(infusion, prose=True) == "an infusion of 5 mg/h for 2 h"
+    assert phase_text(titration, prose=True) == (
+        "a titration from 10 mg/h by 5 mg/h every 30 min up to 40 mg/h to the end of the session"
+    )
+    # a card's own listing (the tables, the phases of a schedule) keeps its terse form
+    assert phase_text(bolus) == "bolus 20 mg over 10 min" and phase_text(infusion) == "infusion 5 mg/h for 2 h"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 10**9),
+    convention=st.sampled_from(sorted(PROFILES.values(), key=repr)),
+)
+def test_every_drip_rate_is_one_a_gravity_set_runs(seed: int, convention: Convention) -> None:
+    # 5 to 100 gtt/min, both ends included (exercises.ANSWER_RANGES, a teaching choice): no drip of 1 or 2
+    # gtt/min, a drop every 30 to 60 s, and none too fast to count
+    for problem in generate(CARDS, 24, seed, 3, convention):
+        if problem.kind == "drip-rate":
+            assert 5 <= problem.answer <= 100, problem
+            # the answer is the exact one rounded half up to whole drops (read to 12 significant figures first),
+            # so the exact one is from 4.5 (less a 12th-figure nudge) to below 100.5
+            assert 4.5 * (1 - 1e-11) <= problem.exact < 100.5, problem
+
+
+def test_drip_rate_problems_are_still_made_and_span_their_range() -> None:
+    answers = [
+        problem.answer
+        for seed in range(40)
+        for problem in generate(CARDS, 24, seed, 3, Convention())
+        if problem.kind == "drip-rate"
+    ]
+    assert len(answers) >= 80  # about one level-3 problem in nine is a drip rate
+    assert min(answers) < 15 and max(answers) > 60, (min(answers), max(answers))
+    assert all(5 <= answer <= 100 for answer in answers)

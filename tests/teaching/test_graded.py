@@ -366,13 +366,14 @@ def test_item_analysis_groups_by_position_and_kind(tmp_path: Path) -> None:
 # ---- open sheets as before -------------------------------------------------------------------------------
 
 
-def _format_2_code(seed: int, count: int, level: int | None) -> str:
-    """The format-2 code of an open sheet under the standard profile, packed here by hand from the layout:
-    version 4 bits, level 2, count - 1 9, seed width index 2 (10, 20, 32, 63 bits), seed, pound 1, round weight
-    1, units 1, method 2, a rounding step per answer unit 2 each (0.001, 0.01, 0.1, 1 -> 0..3), partial credit
-    5 + 5 (percent / 5), the cards' fingerprint 16, then a 15-bit check (blake2b of "length:value", 4 bytes),
-    padded to 5 bits and written in Crockford base32 in groups of four."""
-    fields = [(2, 4), (level or 0, 2), (count - 1, 9)]
+def _open_sheet_code(seed: int, count: int, level: int | None) -> str:
+    """The code of an open sheet under the standard profile, packed here by hand from format 2's layout, which
+    format 5 keeps (only the version differs, as the problems do): version 4 bits, level 2, count - 1 9, seed
+    width index 2 (10, 20, 32, 63 bits), seed, pound 1, round weight 1, units 1, method 2, a rounding step per
+    answer unit 2 each (0.001, 0.01, 0.1, 1 -> 0..3), partial credit 5 + 5 (percent / 5), the cards'
+    fingerprint 16, then a 15-bit check (blake2b of "length:value", 4 bytes), padded to 5 bits and written in
+    Crockford base32 in groups of four."""
+    fields = [(5, 4), (level or 0, 2), (count - 1, 9)]
     width = next(i for i, w in enumerate((10, 20, 32, 63)) if seed < 1 << w)
     fields += [(width, 2), (seed, (10, 20, 32, 63)[width]), (0, 1), (0, 1), (0, 1), (0, 2)]
     # standard rounding: mg 0.1, mg/h 0.1, mg/min 0.01, mL/h 0.1, mL 0.1, gtt/min 1, mcg/kg/min 0.01, mg/mL 0.01,
@@ -392,16 +393,16 @@ def _format_2_code(seed: int, count: int, level: int | None) -> str:
 
 
 @pytest.mark.parametrize(("seed", "count", "level"), [(1, 10, None), (2024, 3, None), (SEED, 7, 3), (500, 1, 2)])
-def test_an_open_sheet_keeps_its_format_2_code(seed: int, count: int, level: int | None) -> None:
+def test_an_open_sheet_s_code_has_format_2_s_layout_in_format_5(seed: int, count: int, level: int | None) -> None:
     sheet = api.exercises(count=count, seed=seed, level=level)
     assert isinstance(sheet, Sheet)
-    assert sheet.code == _format_2_code(seed, count, level)
+    assert sheet.code == _open_sheet_code(seed, count, level)
 
 
 def _old_sheet(seed: int, count: int) -> list[tuple[str, str, float]]:
     """An open sheet as dosecalc drew it before sets: the kind from the sheet's own deck, the numbers from
-    ``random.Random("dosecalc problem SEED N")``, drawn again while the answer rounds to 0 (20 draws a kind,
-    then the level's next kinds in turn)."""
+    ``random.Random("dosecalc problem SEED N")``, drawn again while the answer rounds to 0 or is a drip rate
+    outside 5 to 100 gtt/min (20 draws a kind, then the level's next kinds in turn)."""
     convention = PROFILES["standard"]
     levels = ex.levels(CARDS)
     made = []
@@ -420,7 +421,8 @@ def _old_sheet(seed: int, count: int) -> list[tuple[str, str, float]]:
                 card = None if kind.allows is None else rng.choice(allowed)
                 one = kind.make(ex._Draw(rng, card, convention, level))
                 exact = float(one.exact.to(one.unit).magnitude)
-                if ex.rounded(exact, convention.places(one.unit)) > 0:
+                answer = ex.rounded(exact, convention.places(one.unit))
+                if answer > 0 and (one.unit != "gtt/min" or 5 <= answer <= 100):
                     found = (kind.id, one.question, exact)
                     break
             if found:
@@ -439,10 +441,11 @@ def test_an_open_sheet_has_the_problems_it_had(seed: int) -> None:
     assert [p.exact for p in sheet] == pytest.approx([exact for _, _, exact in old], rel=1e-12)
 
 
-@pytest.mark.parametrize("seed", [15502, 17232, 27599])
+@pytest.mark.parametrize("seed", [20093, 48091, 49573])
 def test_a_code_whose_check_also_holds_under_a_wrong_padding_still_decodes(seed: int) -> None:
     """A code's 15-bit check holds by chance under a wrong padding about once in 2**15 codes (these seeds were
-    found by a search): each padding whose check holds is tried, so the code is never called a typo."""
+    found by a search among format 5 codes): each padding whose check holds is tried, so the code is never
+    called a typo."""
     from dosecalc.teaching.sheets import CROCKFORD_READ, Convention, SheetSpec, _checked_payloads, decode, encode
 
     spec = SheetSpec(seed, 10, None, Convention(), 1234)

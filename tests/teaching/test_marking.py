@@ -646,10 +646,10 @@ def test_a_code_from_other_cards_is_refused(tmp_path: Path, card_folder: Path) -
 @pytest.mark.parametrize(
     ("spec", "constant", "made_by"),
     [
-        (SheetSpec(4, 3, None, STANDARD, 123), "_OPEN_SHEET_VERSION", 1),  # an open sheet on its own: format 2
-        (SheetSpec(4, 3, None, STANDARD, 123, variants=3, variant=2), "FORMAT_VERSION", 5),  # a variant: format 3
+        (SheetSpec(4, 3, None, STANDARD, 123), "_OPEN_SHEET_VERSION", 1),  # an open sheet on its own: format 5
+        (SheetSpec(4, 3, None, STANDARD, 123, variants=3, variant=2), "FORMAT_VERSION", 8),  # a variant: format 6
     ],
-    ids=["older-than-2", "newer-than-4"],
+    ids=["unknown-1", "newer-than-7"],
 )
 def test_a_code_of_another_format_version_is_refused(spec: SheetSpec, constant: str, made_by: int) -> None:
     from dosecalc.teaching import sheets
@@ -662,8 +662,43 @@ def test_a_code_of_another_format_version_is_refused(spec: SheetSpec, constant: 
     finally:
         setattr(sheets, constant, original)
     assert sheets.decode(code, 123) == spec
-    with pytest.raises(DoseCalcError, match=f"made by sheet format {made_by}; this dosecalc reads formats 2, 3 and 4"):
+    with pytest.raises(DoseCalcError, match=f"made by sheet format {made_by}; this dosecalc reads formats 5, 6 and 7"):
         sheets.decode(other, 123)
+
+
+@pytest.mark.parametrize(
+    ("spec", "constant", "made_by"),
+    [
+        (SheetSpec(4, 3, None, STANDARD, 123), "_OPEN_SHEET_VERSION", 2),
+        (SheetSpec(4, 3, None, STANDARD, 123, variants=3, variant=2), "FORMAT_VERSION", 3),
+        (SheetSpec(4, 3, None, STANDARD._replace(decimal="comma"), 123), "_COMMA_VERSION", 4),
+    ],
+    ids=["open-sheet-format-2", "variant-format-3", "comma-format-4"],
+)
+def test_a_code_an_older_dosecalc_made_is_refused_in_one_line_saying_so(
+    tmp_path: Path, spec: SheetSpec, constant: str, made_by: int
+) -> None:
+    """Formats 2, 3 and 4 stood for problems worded and drawn otherwise (a phased regimen without articles, a
+    gravity drip of 1 gtt/min): their codes are refused rather than regenerate other problems."""
+    from dosecalc.teaching import sheets
+
+    original = getattr(sheets, constant)
+    try:
+        setattr(sheets, constant, made_by)  # the layout is the same: only the version differs
+        old = sheets.encode(spec)
+    finally:
+        setattr(sheets, constant, original)
+    with pytest.raises(DoseCalcError, match=rf"was made by an older dosecalc \(sheet format {made_by}\)"):
+        sheets.decode(old, 123)
+    assert exercises(count=3, seed=4).code[0] in "AB"  # made today: format 5 (0101) in the first 4 bits
+    answers = tmp_path / "a.csv"
+    answers.write_text("problem,answer\n1,1\n")
+    real_old = "4058-0FT0-56PP-JJHZ-1MP2-G"  # made by the dosecalc before format 5: 6 problems of seed 2024
+    done = run("check", str(answers), "--sheet", real_old)
+    assert done.exit_code == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().count("\n") == 0, done.stderr
+    assert "was made by an older dosecalc (sheet format 2)" in done.stderr
+    assert "mark it with the dosecalc version that made the sheet, or make the sheet again" in done.stderr
 
 
 def test_a_sheet_regenerated_from_its_code_is_byte_identical() -> None:
