@@ -173,6 +173,13 @@ def _catalogue(regimens_dir: Folder, builtin: bool) -> Catalogue:
     return load_catalogue(None if regimens_dir is None else Path(regimens_dir), builtin=builtin)
 
 
+def _sheet_cards(regimens_dir: Folder, builtin: bool) -> list[Card]:
+    """The cards sheets are made from and marked against (:func:`~dosecalc.teaching.sheets.sheet_cards`)."""
+    from .teaching.sheets import sheet_cards
+
+    return sheet_cards(_catalogue(regimens_dir, builtin), builtin=builtin)
+
+
 def _names(value: Any, field: str, noun: str, *, empty: bool = False) -> list[str] | None:
     """Names given as one text or a list of texts (regimen ids, column names); None when none is given. An
     empty list is refused unless ``empty`` allows it."""
@@ -254,7 +261,7 @@ def cards(regimens_dir: Folder = None, *, builtin: bool = True) -> CardList:
     regimens_dir : str or Path, optional
         A folder of ``*.toml`` regimen cards. Every card in it must be valid, with an id of its own.
     builtin : bool
-        Include the four built-in cards (default ``True``).
+        Include the built-in cards (default ``True``).
 
     Returns
     -------
@@ -272,8 +279,10 @@ def cards(regimens_dir: Folder = None, *, builtin: bool = True) -> CardList:
     >>> from dosecalc import cards
     >>> cards().ids[:4]
     ['rate-22-mg-h', 'rate-0.35-mg-kg-h', 'total-80-mg-5-h', 'initial-80-mg-2-h']
-    >>> cards().ids[4:]
+    >>> cards().ids[4:7]
     ['rate-22-mg-h-4-days', 'total-0.5-mg-kg-40-min', 'bolus-0.5-mg-kg-then-10-mcg-kg-min']
+    >>> cards().ids[7:]
+    ['rate-40-mg-h-5-days', 'total-1-mg-kg-40-min', 'rate-0.6-mg-kg-h-96-h']
     >>> cards()["rate-0.35-mg-kg-h"].max_rate
     <Quantity(25.0, 'milligram / hour')>
     """
@@ -847,7 +856,7 @@ def exercises(
             field="variants",
         )
     teacher = _teacher_key(teacher_key)
-    cards_ = list(_catalogue(regimens_dir, builtin).cards.values())
+    cards_ = _sheet_cards(regimens_dir, builtin)
     base = SheetSpec(chosen_seed, total, chosen_level, convention, fingerprint(cards_), variants=how_many or 0)
     if names is not None:
         base = base._replace(student=0)  # a class's sheet: its kinds dealt by the class's seed
@@ -1096,7 +1105,7 @@ def mark(
         )
     teacher = _teacher_key(teacher_key)
     key_print = None if teacher is None else teacher.fingerprint
-    cards_ = list(_catalogue(regimens_dir, builtin).cards.values())
+    cards_ = _sheet_cards(regimens_dir, builtin)
     prints = fingerprint(cards_)
     fallback: SheetSpec | None = None
     if sheet is not None:

@@ -64,13 +64,14 @@ def rate_at(plan: Plan, kg: float) -> float:
 
 def crossings(plans: Sequence[Plan], low: float, high: float) -> list[Crossing]:
     """Weights (kg) where two regimens give the same rate, found on a fine grid and refined by bisection
-    on the engine's own figures."""
+    on the engine's own figures. Rates equal but for rounding (0.6 mg/kg/h and 10 mcg/kg/min, within a relative
+    1e-12, as :func:`_same_line` takes them) are the same line, never a crossing."""
     grid = np.linspace(low, high, 2001)
     rates = [calculate(plan, Q_(grid, "kg")).rate.to("mg/h").magnitude for plan in plans]
     found = []
     for i in range(len(plans)):
         for j in range(i + 1, len(plans)):
-            gap = rates[i] - rates[j]
+            gap = np.where(np.isclose(rates[i], rates[j], rtol=1e-12, atol=0.0), 0.0, rates[i] - rates[j])
             for k in np.flatnonzero(np.sign(gap[:-1]) * np.sign(gap[1:]) < 0):
                 a, b = float(grid[k]), float(grid[k + 1])
                 for _ in range(60):

@@ -684,6 +684,15 @@ def _stamp(paths: list[Path]) -> object:
 @functools.cache
 def _builtin_files() -> tuple[tuple[Path, ...], object]:
     """The built-in card files and their stamp, looked at once in a process: they are part of the installed
-    package, while a teacher's folder is looked at again by every command (``dosecalc serve`` sees edits)."""
-    paths = sorted(builtin_dir().glob("*.toml"))
+    package, while a teacher's folder is looked at again by every command (``dosecalc serve`` sees edits).
+
+    They are in the order of the number their file names start with (``10-...`` after ``9-...``), so the seed
+    cards come first and a card added later comes after them."""
+    paths = sorted(builtin_dir().glob("*.toml"), key=_numbered)
     return tuple(paths), _stamp(paths)
+
+
+def _numbered(path: Path) -> tuple[int, str]:
+    """A built-in card file's place: the number its name starts with, then its name."""
+    number, _, _ = path.name.partition("-")
+    return (int(number) if number.isdigit() else 1 << 30, path.name)

@@ -22,9 +22,13 @@ from dosecalc.units import Q_
 #: The worked example of the teaching issue: 154 lb, 100 mg in 50 mL, a 20 gtt/mL set.
 #: The four seed cards, in their order: the hand-worked tables and sheets of the tests are theirs.
 SEED_IDS = ("rate-22-mg-h", "rate-0.35-mg-kg-h", "total-80-mg-5-h", "initial-80-mg-2-h")
-#: Every built-in card, in the order of their files in regimens/: the seed cards, then the three added from
-#: their sources (issue 17).
-BUILTIN_IDS = (*SEED_IDS, "rate-22-mg-h-4-days", "total-0.5-mg-kg-40-min", "bolus-0.5-mg-kg-then-10-mcg-kg-min")
+#: The three cards added from their sources (issue 17): with the seed cards, the cards sheets are drawn from.
+ISSUE_17_IDS = ("rate-22-mg-h-4-days", "total-0.5-mg-kg-40-min", "bolus-0.5-mg-kg-then-10-mcg-kg-min")
+#: The three cards added from their sources in issue 26: built in, but left out of sheets.
+ISSUE_26_IDS = ("rate-40-mg-h-5-days", "total-1-mg-kg-40-min", "rate-0.6-mg-kg-h-96-h")
+#: Every built-in card, in the order of the numbers their files in regimens/ start with: the seed cards, then the
+#: three added in issue 17, then the three added in issue 26.
+BUILTIN_IDS = (*SEED_IDS, *ISSUE_17_IDS, *ISSUE_26_IDS)
 WORKED_EXAMPLE = ("--weight", "154 lb", "--concentration", "100 mg in 50 mL", "--drop-factor", "20 gtt/mL")
 
 

@@ -72,9 +72,10 @@ def test_the_other_new_cards_by_hand_from_the_cli_with_no_folder() -> None:
     (days,) = run("table", "-r", "rate-22-mg-h-4-days", "-w", "154 lb", "-f", "json").json()["rows"]
     assert value(days["total_dose"], "mg").magnitude == pytest.approx(2112, rel=1e-12)
     assert value(days["rate"], "mg/h").magnitude == pytest.approx(22, rel=1e-12)
-    # a plain table gives all seven, the three new ones after the four seed cards
+    # a plain table gives all ten: the three of issue 17 after the four seed cards, then the three of issue 26
     ids = [row["regimen"] for row in run("table", "-w", "70 kg", "-f", "json").json()["rows"]]
-    assert ids[4:] == ["rate-22-mg-h-4-days", "total-0.5-mg-kg-40-min", BOLUS_THEN_INFUSION]
+    assert ids[4:7] == ["rate-22-mg-h-4-days", "total-0.5-mg-kg-40-min", BOLUS_THEN_INFUSION]
+    assert ids[7:] == ["rate-40-mg-h-5-days", "total-1-mg-kg-40-min", "rate-0.6-mg-kg-h-96-h"]
 
 
 def test_a_what_if_duration_stretches_the_last_phase_and_refuses_one_shorter_than_the_phases(tmp_path: Path) -> None:

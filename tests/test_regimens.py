@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
+import dosecalc
 from dosecalc.errors import CardError
 from dosecalc.regimens import Catalogue, builtin_dir, documented_dose, load_card, load_catalogue
 from dosecalc.units import Q_
 
-from .helpers import BUILTIN_IDS, GOOD, SEED_IDS, assert_quantity_close
+from .helpers import BUILTIN_IDS, GOOD, ISSUE_26_IDS, SEED_IDS, assert_quantity_close, run
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -23,7 +24,8 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 def test_the_built_in_cards_the_four_seed_cards_first_and_their_documented_figures() -> None:
     everything = load_catalogue().cards
-    # ordered by file name: the four seed cards, then the three added from their sources (issue 17)
+    # ordered by the numbers of their file names (10-... after 9-...): the four seed cards, then the three added
+    # from their sources in issue 17, then the three of issue 26
     assert list(everything) == list(BUILTIN_IDS)
     cards = {card_id: everything[card_id] for card_id in SEED_IDS}
     assert_quantity_close(documented_dose(cards["rate-22-mg-h"]), Q_(22, "mg/h"))
@@ -308,3 +310,71 @@ def test_the_cards_say_what_the_sources_give_and_not_more() -> None:
     assert "are maxima" in text and "could not be verified" in text
     (registry,) = [s for s in capped.sources if "placebo comparator" in s.citation]
     assert "2mg of Versed x two doses IV. They will also receive Clonidine (0.1 mg, po)" in registry.says
+
+
+# ---- the three cards of issue 26, each figure by hand ------------------------------------------------------
+
+
+def test_the_five_day_crps_card_by_hand() -> None:
+    # Goldberg et al. 2010: titrated from 10 to 40 mg/h, maintained for 5 days; the card keeps the top rate
+    kg = 154 * 0.45359237  # 69.85322498 kg
+    for weight, mass in (("70 kg", 70.0), ("154 lb", kg)):
+        (row,) = dosecalc.table(weight, "rate-40-mg-h-5-days").rows
+        assert_quantity_close(row.rate, Q_(40, "mg/h"))  # the same at every weight
+        assert_quantity_close(row.duration, Q_(120, "h"))  # 5 days x 24 h/day
+        assert_quantity_close(row.total_dose, Q_(4800, "mg"))  # 40 mg/h x 120 h
+        assert_quantity_close(row.total_dose_per_kg, Q_(4800 / mass, "mg/kg"))  # 4,800 / 70 = 68.571 mg/kg
+        assert_quantity_close(row.course_total_dose, Q_(4800, "mg"))  # one session
+    text = run("table", "-r", "rate-40-mg-h-5-days", "-w", "70 kg", "-f", "markdown").stdout
+    # 40 / 70 = 0.571 mg/kg/h; 4,800 / 70 = 68.6 mg/kg
+    assert "| rate-40-mg-h-5-days | 40 | 0.571 | 120 | 4,800 | 68.6 | 4,800 (1 x) |" in text
+    card = load_catalogue().cards["rate-40-mg-h-5-days"]
+    assert card.drug == "ketamine" and card.sessions == 1
+    quoted = "ketamine was titrated from 10-40 mg/hr in 16 CRPS patients, and maintained for 5 days"
+    assert quoted in card.sources[0].says
+    assert "upper figures" in " ".join(note.text for note in card.notes)
+
+
+def test_the_one_mg_per_kg_depression_card_by_hand() -> None:
+    # Fava et al.: the 1.0 mg/kg arm, one infusion over 40 min
+    kg = 154 * 0.45359237  # 69.85322498 kg
+    for weight, mass in (("70 kg", 70.0), ("154 lb", kg)):
+        (row,) = dosecalc.table(weight, "total-1-mg-kg-40-min").rows
+        assert_quantity_close(row.total_dose, Q_(1 * mass, "mg"))  # 1 mg/kg x 70 kg = 70 mg
+        assert_quantity_close(row.rate, Q_(mass / (40 / 60), "mg/h"))  # 70 mg / (40/60 h) = 105 mg/h
+        assert_quantity_close(row.rate_per_kg, Q_(1.5, "mg/kg/h"))  # 1 mg/kg / (2/3 h)
+        assert_quantity_close(row.duration, Q_(40, "min"))
+    text = run("table", "-r", "total-1-mg-kg-40-min", "-w", "70 kg", "-f", "markdown").stdout
+    assert "| total-1-mg-kg-40-min | 105 | 1.5 | 0.67 | 70 | 1 | 70 (1 x) |" in text
+    card = load_catalogue().cards["total-1-mg-kg-40-min"]
+    assert "a single dose of ketamine 1.0 mg/kg (n = 20)" in card.sources[0].says
+    assert "single infusion over 40 min" in card.sources[0].says
+
+
+def test_the_96_hour_depression_card_by_hand() -> None:
+    # Lenze et al. 2016: a target of 0.6 mg/kg/h for 96 h; the card keeps the target for the whole infusion
+    kg = 154 * 0.45359237  # 69.85322498 kg
+    for weight, mass in (("70 kg", 70.0), ("154 lb", kg)):
+        (row,) = dosecalc.table(weight, "rate-0.6-mg-kg-h-96-h").rows
+        assert_quantity_close(row.rate, Q_(0.6 * mass, "mg/h"))  # 0.6 mg/kg/h x 70 kg = 42 mg/h
+        assert_quantity_close(row.total_dose, Q_(0.6 * mass * 96, "mg"))  # 42 mg/h x 96 h = 4,032 mg
+        assert_quantity_close(row.total_dose_per_kg, Q_(57.6, "mg/kg"))  # 0.6 x 96
+        assert not row.cap_binds  # no cap: the trial states none
+    text = run("table", "-r", "rate-0.6-mg-kg-h-96-h", "-w", "154 lb", "-f", "markdown").stdout
+    # 0.6 x 69.853 = 41.912 -> 41.9 mg/h; x 96 h = 4,023.547 -> 4,023.5 mg
+    assert "| rate-0.6-mg-kg-h-96-h | 41.9 | 0.6 | 96 | 4,023.5 | 57.6 | 4,023.5 (1 x) |" in text
+    card = load_catalogue().cards["rate-0.6-mg-kg-h-96-h"]
+    assert "titrated as tolerated to a target rate of 0.6 mg/kg/h" in card.sources[0].says
+    assert any("differ" in note.text and "differ" in note.short for note in card.notes)  # 96 h or 100 h
+
+
+def test_the_cards_of_issue_26_quote_their_sources_and_keep_briefs_to_a_line() -> None:
+    cards = load_catalogue().cards
+    for card_id in ISSUE_26_IDS:
+        card = cards[card_id]
+        assert card.population is not None and card.population.adults, card_id
+        for source in card.sources:  # every quotation names where it was read
+            assert source.link is not None and source.link.startswith("https://"), (card_id, source.citation)
+        for note in card.notes:
+            assert note.brief is not None and len(note.brief) <= 120, (card_id, note.brief)
+            assert ("differ" in note.text) == ("differ" in note.short), (card_id, note.brief)

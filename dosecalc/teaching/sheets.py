@@ -36,7 +36,7 @@ from ..errors import DoseCalcError, quote
 from ..wording import MARKING_RULE
 
 if TYPE_CHECKING:
-    from ..regimens import Card
+    from ..regimens import Card, Catalogue
 
 #: Units an answer may be asked in, in the order their rounding is packed into a sheet code.
 ANSWER_UNITS = ("mg", "mg/h", "mg/min", "mL/h", "mL", "gtt/min", "mcg/kg/min", "mg/mL", "h", "kg")
@@ -518,6 +518,35 @@ def _unpack(payload: int, length: int) -> SheetSpec:
         pound, rounding, round_weight, units, METHODS[method_index], partial_unit, partial_rounding, decimal
     )
     return SheetSpec(seed, count, level or None, convention, fingerprint, variants, variant, student, ident, key_print)
+
+
+#: The built-in cards a sheet's problems are drawn from: the seven built in when this sheet format was set. A card
+#: built in later is left out of sheets, so that a code made before it came keeps its fingerprint and stands for
+#: the same problems. A teacher's own cards (``--regimens-dir``) are always used.
+SHEET_BUILTINS = (
+    "rate-22-mg-h",
+    "rate-0.35-mg-kg-h",
+    "total-80-mg-5-h",
+    "initial-80-mg-2-h",
+    "rate-22-mg-h-4-days",
+    "total-0.5-mg-kg-40-min",
+    "bolus-0.5-mg-kg-then-10-mcg-kg-min",
+)
+
+
+def sheet_cards(catalogue: Catalogue, *, builtin: bool = True) -> list[Card]:
+    """The cards sheets are made from and marked against, in the catalogue's order: a teacher's own, and of the
+    built-in cards (``builtin``: the catalogue holds them) those of :data:`SHEET_BUILTINS`, since a card built in
+    later would change the fingerprint, and so the problems, of every sheet made before it."""
+    from ..regimens import builtin_dir
+
+    home = builtin_dir()
+    kept = [
+        card_id
+        for card_id in catalogue.cards
+        if card_id in SHEET_BUILTINS or not (builtin and catalogue.origins[card_id].parent == home)
+    ]
+    return [catalogue.cards[card_id] for card_id in kept]
 
 
 def fingerprint(cards: Iterable[Card]) -> int:

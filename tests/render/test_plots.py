@@ -17,10 +17,12 @@ from dosecalc.render import charts
 from dosecalc.schedules import build_schedule
 from dosecalc.units import Q_
 
-from ..helpers import run
+from ..helpers import ISSUE_17_IDS, ISSUE_26_IDS, SEED_IDS, run
 
 pytest.importorskip("matplotlib")
-PLANS = [make_plan(card, WhatIf()) for card in load_catalogue().cards.values()]
+BOLUS = "bolus-0.5-mg-kg-then-10-mcg-kg-min"
+#: The seven cards whose rates, crossings and panels the tests below work out by hand.
+PLANS = [make_plan(load_catalogue().cards[card_id], WhatIf()) for card_id in (*SEED_IDS, *ISSUE_17_IDS)]
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -75,6 +77,17 @@ def test_rate_vs_weight_lines_are_the_engines_rates_with_crossings_and_caps() ->
     assert start is not None and float(start.magnitude) == pytest.approx(25 / 0.35, rel=1e-9)  # 71.43 kg
 
 
+def test_equal_rates_written_in_other_units_are_one_line_that_never_crosses_itself() -> None:
+    # 10 mcg/kg/min x 60 min/h / 1,000 mcg/mg = 0.6 mg/kg/h: the phased card's infusion and the 96-hour card's
+    # target rate are one line, equal but for rounding, which must not read as crossings all along it
+    bolus, prolonged = (load_catalogue().cards[card_id] for card_id in (BOLUS, ISSUE_26_IDS[2]))
+    plans = [make_plan(bolus, WhatIf()), make_plan(prolonged, WhatIf())]
+    assert curves.crossings(plans, 40, 150) == []
+    lines = curves.rate_by_weight(plans).lines
+    assert [line.regimen for line in lines] == [f"{BOLUS} = rate-0.6-mg-kg-h-96-h"]
+    assert lines[0].rate_mg_h[0] == pytest.approx(0.6 * 40, rel=1e-12)  # 0.6 mg/kg/h x 40 kg = 24 mg/h
+
+
 def test_cumulative_and_schedule_charts_use_the_schedule() -> None:
     weight = Q_(70.0, "kg")
     fig = charts.cumulative(PLANS, weight)
@@ -100,7 +113,7 @@ def test_cumulative_and_schedule_charts_use_the_schedule() -> None:
 
 def test_the_schedule_chart_shows_a_bolus() -> None:
     """A bolus has no rate: the chart marks it on both panels, and the dose rises from 0 mg at once."""
-    bolus_card = next(plan for plan in PLANS if plan.card.id == "bolus-0.5-mg-kg-then-10-mcg-kg-min")
+    bolus_card = next(plan for plan in PLANS if plan.card.id == BOLUS)
     fig = charts.schedule_chart(bolus_card, Q_(70.0, "kg"))
     marks = [line for ax in fig.axes for line in ax.get_lines() if line.get_gid() == "bolus"]
     assert len(marks) == 2 and all(float(line.get_xdata()[0]) == 0.0 for line in marks)

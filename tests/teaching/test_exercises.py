@@ -19,12 +19,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dosecalc
+from dosecalc import api
 from dosecalc.errors import DoseCalcError
 from dosecalc.regimens import builtin_dir, load_catalogue
 from dosecalc.teaching.exercises import KINDS, deck, generate
-from dosecalc.teaching.sheets import METHODS, PROFILES, Convention
+from dosecalc.teaching.sheets import METHODS, PROFILES, Convention, decode, fingerprint, sheet_cards
 
-from ..helpers import SEED_IDS, run
+from ..helpers import GOOD, ISSUE_17_IDS, ISSUE_26_IDS, SEED_IDS, run
 
 CARDS = list(load_catalogue().cards.values())
 #: The four seed cards, for golden sheets worked by hand before the later cards were built in.
@@ -778,3 +779,27 @@ def test_drip_rate_problems_are_still_made_and_span_their_range() -> None:
     assert len(answers) >= 80  # about one level-3 problem in nine is a drip rate
     assert min(answers) < 15 and max(answers) > 60, (min(answers), max(answers))
     assert all(5 <= answer <= 100 for answer in answers)
+
+
+def test_sheets_draw_on_the_seven_cards_of_the_sheet_format_and_on_a_teachers_own(tmp_path: Path) -> None:
+    catalogue = load_catalogue()
+    seven = [*SEED_IDS, *ISSUE_17_IDS]
+    assert [card.id for card in sheet_cards(catalogue)] == seven
+    # a code holds the fingerprint of those seven, so the cards built in since (issue 26) change no code made
+    # before them, nor the problems it stands for
+    sheet = api.exercises(count=40, seed=2024)
+    decode(sheet.code, fingerprint(catalogue.cards[card_id] for card_id in seven))  # accepted
+    with pytest.raises(DoseCalcError, match="was made from other regimen cards than these"):
+        decode(sheet.code, fingerprint(catalogue.cards.values()))
+    drawn = {problem.regimen for problem in sheet.problems} - {None}
+    assert drawn and drawn <= set(seven), drawn
+    marked = api.mark({1: "0"}, sheet=sheet.code)  # marked against the same seven cards
+    assert (marked.out_of, marked.right) == (40, 0)
+    # a teacher's own cards are always used, beside the seven or alone
+    (tmp_path / "mine.toml").write_text(GOOD, encoding="utf-8")
+    assert [card.id for card in sheet_cards(load_catalogue(tmp_path))] == [*seven, "teach-1-mg-kg-1-h"]
+    # a teacher's copy of a card built in since is the teacher's card: used
+    copy = (builtin_dir() / "10-rate-0.6-mg-kg-h-96-h.toml").read_text(encoding="utf-8")
+    (tmp_path / "prolonged.toml").write_text(copy, encoding="utf-8")
+    alone = sheet_cards(load_catalogue(tmp_path, builtin=False), builtin=False)
+    assert [card.id for card in alone] == ["teach-1-mg-kg-1-h", ISSUE_26_IDS[2]]

@@ -23,7 +23,7 @@ from dosecalc.results import Sheet, Variants
 from dosecalc.teaching import lms, sheets
 from dosecalc.teaching.exercises import Problem
 from dosecalc.teaching.marking import accepted, diagnose, is_right, key_value, mark_one
-from dosecalc.teaching.sheets import PROFILES, SheetSpec, decode, fingerprint
+from dosecalc.teaching.sheets import PROFILES, SheetSpec, decode, fingerprint, sheet_cards
 from dosecalc.units import convert_text, unit_text
 from dosecalc.wording import MARKING_RULE
 
@@ -477,7 +477,7 @@ def test_variants_give_one_category_per_position_each_variant_traced_by_its_code
     codes = [sheet.code for sheet in result]
     assert len(set(codes)) == 4  # four seeds, four sheets
     for n, code in enumerate(codes, 1):  # each code names its variant of its set, for check --sheet
-        spec = decode(code, fingerprint(api.cards().catalogue.cards.values()))
+        spec = decode(code, fingerprint(sheet_cards(api.cards().catalogue)))
         assert (spec.seed, spec.variants, spec.variant) == (2024, 4, n)
     questions = read_moodle(result.as_text("moodle"))
     assert len(questions) == 12
