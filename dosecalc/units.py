@@ -478,6 +478,16 @@ if vars(Q_(1.0, _units("mg"))) != vars(_built(1.0, _units("mg"))):  # a pint tha
     _built = Q_  # type: ignore[assignment]
 
 
+def units_of(unit: str) -> UnitsContainer:
+    """pint's units for dosecalc's own unit text (``"mg/h"``), read once: for :func:`attach`."""
+    return _units(unit)
+
+
+def attach(magnitude: Any, units: UnitsContainer) -> Quantity:
+    """A float (or array) with units already read (:func:`units_of`) attached: ``Q_(magnitude, units)``."""
+    return _built(magnitude, units)
+
+
 def quantity(magnitude: Any, unit: str) -> Quantity:
     """``Q_(magnitude, unit)`` for a float or array magnitude, with the unit text read once."""
     return _built(magnitude, _units(unit))
