@@ -243,15 +243,7 @@ def _states(model: PKModel, course: Course, minutes: np.ndarray) -> np.ndarray:
     """The exact state (A1, A2, A3, E) at each time in ``minutes`` (shape n x 4)."""
     from scipy.linalg import expm  # imported only when a simulation runs
 
-    matrix = model.matrix()
-    breaks, rates = course.pieces()
-    starts = np.empty((len(breaks), 5))
-    state = np.zeros(5)
-    for b, begin in enumerate(breaks):
-        state[4] = rates[b]  # the infusion rate from this breakpoint on
-        starts[b] = state
-        if b + 1 < len(breaks):
-            state = expm(matrix * (breaks[b + 1] - begin)) @ state
+    matrix, breaks, starts = _breakpoint_states(model, course)
     minutes = np.asarray(minutes, dtype=float)
     piece = np.searchsorted(breaks, minutes, side="right") - 1
     before = piece < 0  # before the first session: nothing given yet
@@ -261,6 +253,34 @@ def _states(model: PKModel, course: Course, minutes: np.ndarray) -> np.ndarray:
     out = np.einsum("nij,nj->ni", propagators, starts[piece])[:, :4]
     out[before] = 0.0
     return np.asarray(out)
+
+
+#: The last model and course :func:`_breakpoint_states` worked out, with its result: the searches for a peak and
+#: a half-time simulate one time after another under the same course, hundreds of times.
+_LAST_STATES: list[tuple[PKModel, Course, tuple[np.ndarray, np.ndarray, np.ndarray]]] = []
+
+
+def _breakpoint_states(model: PKModel, course: Course) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The system matrix, the course's breakpoints (min) and the exact state (A1, A2, A3, E, R) at each, worked
+    out once for a model and course in a row (the same arrays, read only, for every call until another)."""
+    from scipy.linalg import expm
+
+    last = _LAST_STATES[-1] if _LAST_STATES else None
+    if last is not None and last[0] is model and last[1] is course:
+        return last[2]
+    matrix = model.matrix()
+    breaks, rates = course.pieces()
+    starts = np.empty((len(breaks), 5))
+    state = np.zeros(5)
+    for b, begin in enumerate(breaks):
+        state[4] = rates[b]  # the infusion rate from this breakpoint on
+        starts[b] = state
+        if b + 1 < len(breaks):
+            state = expm(matrix * (breaks[b + 1] - begin)) @ state
+    for array in (matrix, breaks, starts):
+        array.flags.writeable = False
+    _LAST_STATES[:] = [(model, course, (matrix, breaks, starts))]
+    return matrix, breaks, starts
 
 
 def simulate(model: PKModel, weight: Quantity, course: Course, times: Quantity) -> Simulation:
