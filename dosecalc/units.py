@@ -309,7 +309,7 @@ def parse_quantity(text: Any, spec: QuantitySpec, *, keep_unit: bool = False) ->
     if not math.isfinite(value):
         raise _fail(text, f"is too large to be a real value; expected {spec.expected}")
     units, numerator, denominators = _read_unit(text, unit_text, spec)
-    return _checked(text, Q_(value, units), numerator, denominators, spec, keep_unit)
+    return _checked(text, _built(value, units), numerator, denominators, spec, keep_unit)
 
 
 def _checked(
@@ -322,7 +322,7 @@ def _checked(
         raise _fail(text, f"is {_describe(['per'], denominators)}; expected {spec.expected}")
     if numerator != [spec.numerator] or Counter(denominators) != Counter(spec.denominators):
         raise _fail(text, f"is {_describe(numerator, denominators)}; expected {spec.expected}")
-    quantity = typed.to(spec.unit)
+    quantity = to(typed, spec.unit)  # pint's conversion, by its factor worked out once per pair of units
     magnitude = float(quantity.magnitude)
     if typed.magnitude == 0 or magnitude == 0:
         raise _fail(text, f"is zero; expected {spec.expected} (more than zero)")
