@@ -41,9 +41,10 @@ _ONE_OF_EACH = ConfigDict(extra="forbid")
 REPEATABLE = frozenset({"regimen", "compare", "students"})
 
 
-def single_values(request: Request) -> None:
+async def single_values(request: Request) -> None:
     """Refuses a query that gives a parameter more than once, unless it is a list: ``weight=70kg&weight=80kg``
-    would otherwise be read as 80 kg, silently."""
+    would otherwise be read as 80 kg, silently. A coroutine, though it awaits nothing: FastAPI runs a plain
+    function dependency in its thread pool, a hand-off on every API request that costs more than this count."""
     counts = Counter(name for name, _ in request.query_params.multi_items())
     for name, count in counts.items():
         if count > 1 and name not in REPEATABLE:
