@@ -479,6 +479,10 @@ class _Factors(NamedTuple):
     :func:`quotient` and :func:`magnitude_in`, so that both paths multiply by the very same floats)."""
 
     phased: bool
+    #: A phased card's phases for :func:`_phases_on_floats` (None: through :func:`_phased`, as with a cap or a
+    #: titration): (phase, start h, stop h, magnitude, per kg, factor to mg or mg/h, factor over its time).
+    phase_steps: tuple[tuple[Any, float, float, Any, bool, float, Any], ...] | None
+    runs_to_end: bool
     dose: Any  # the documented dose's magnitude, in the card's own unit
     dose_factor: float  # dose -> mg/h (fixed rate) or mg (fixed total); dose x kg -> mg/h or mg (per kg)
     per_weight: bool
@@ -558,6 +562,8 @@ def _work_out(plan: Plan) -> _Factors:
     drop = plan.drop_factor
     return _Factors(
         phased=phased,
+        phase_steps=_phase_steps(plan) if phased else None,
+        runs_to_end=phased and _runs_to_end(plan),
         dose=dose,
         dose_factor=dose_factor,
         per_weight=per_weight,
@@ -582,6 +588,82 @@ def _work_out(plan: Plan) -> _Factors:
     )
 
 
+def _phase_steps(plan: Plan) -> tuple[tuple[Any, float, float, Any, bool, float, Any], ...] | None:
+    """The constants of each phase of a phased plan without a cap or a titration, as :func:`_phased` works them:
+    its start and stop (h), its dose or rate magnitude, whether per kg, the factor to mg (bolus) or mg/h
+    (infusion), and a bolus's time to run over (its magnitude and factor) or an infusion's factor from mg/h x h
+    to mg."""
+    card: PhasedCard = plan.card  # type: ignore[assignment]
+    if plan.cap is not None or any(isinstance(phase, TitrationPhase) for phase in card.phases):
+        return None
+    end = float(magnitude_in(plan.duration, "h"))
+    start = 0.0
+    steps = []
+    for phase in card.phases:
+        length = phase.length
+        stop = end if length is None else start + float(magnitude_in(length, "h"))
+        over: Any
+        if isinstance(phase, BolusPhase):
+            fixed, per_kg, unit = phase.dose, phase.dose_per_kg, "mg"
+            if phase.over is not None:  # the bolus's rate: its dose / its time, in mg/h
+                over = (phase.over._magnitude, _step_factor(_MG, phase.over._units, "mg/h", True))
+            else:
+                over = None
+        else:
+            assert isinstance(phase, InfusionPhase)
+            fixed, per_kg, unit = phase.rate, phase.rate_per_kg, "mg/h"
+            over = _step_factor(_MG_H, _HOUR, "mg")  # its dose: its rate x its time
+        value: Quantity = per_kg if fixed is None else fixed  # type: ignore[assignment]
+        factor = _step_factor(value._units, _KG if fixed is None else None, unit)
+        steps.append((phase, start, stop, value._magnitude, fixed is None, factor, over))
+        start = stop
+    return tuple(steps)
+
+
+def _runs_to_end(plan: Plan) -> bool:
+    """Whether a phased plan's last stretch at a rate ends with the session (as :func:`_phased` tells it)."""
+    end = float(magnitude_in(plan.duration, "h"))
+    steps = _phase_steps(plan) or ()
+    last = [stop for phase, _, stop, *_rest in steps if not (isinstance(phase, BolusPhase) and phase.over is None)]
+    return bool(last) and math.isclose(last[-1], end, rel_tol=1e-12, abs_tol=1e-12)
+
+
+def _phases_on_floats(f: _Factors, kg: float, weight: Quantity) -> tuple[tuple[PhaseFigures, ...], Any, Any, Any, Any]:
+    """:func:`_phased` for one patient, a plan without a cap or a titration: the same steps on floats."""
+    assert f.phase_steps is not None
+    zero = 0.0 * _ones(weight)
+    out = []
+    total: Any = None
+    planned = zero * 1.0
+    last_rate = None
+    for number, (phase, start, stop, value, per_kg, factor, over) in enumerate(f.phase_steps, 1):
+        figure = (value * kg) * factor if per_kg else value * factor
+        rate = None
+        pieces: tuple[tuple[float, float, Quantity], ...] = ()
+        if isinstance(phase, BolusPhase):
+            amount = figure
+            if over is not None:
+                rate = attach((amount / over[0]) * over[1], _MG_H)
+                pieces = ((start, stop, rate),)
+        else:
+            rate = attach(figure, _MG_H)
+            pieces = ((start, stop, rate),)
+            amount = (figure * (stop - start)) * over
+        if rate is not None:
+            last_rate = rate
+        out.append(
+            PhaseFigures(number, phase, attach(start, _HOUR), attach(stop, _HOUR), attach(amount, _MG), rate, pieces)
+        )
+        total = amount * 1.0 if total is None else total + amount * 1.0
+        planned = planned + amount * 1.0
+    if f.runs_to_end and last_rate is not None:
+        rate_at_end = attach(last_rate._magnitude * 1.0, _MG_H)
+        uncapped_at_end = attach(last_rate._magnitude * 1.0, _MG_H)
+    else:
+        rate_at_end = uncapped_at_end = attach(zero, _MG_H)
+    return tuple(out), rate_at_end, uncapped_at_end, attach(total, _MG), attach(planned, _MG)
+
+
 def _above(limit: Limit) -> float:
     """The value a figure must be above to cross ``limit``, as :func:`dosecalc.drugs.crossed` compares it."""
     from .drugs import LIMIT_NOISE
@@ -599,7 +681,10 @@ def _one_patient(plan: Plan, weight: Quantity) -> DoseFigures:
     kg = magnitude_in(weight, "kg")
     weight = attach(kg, _KG)
     phases: tuple[PhaseFigures, ...] = ()
-    if f.phased:
+    if f.phase_steps is not None:
+        phases, rate_q, uncapped_q, total_q, planned_q = _phases_on_floats(f, kg, weight)
+        rate, total, binds = float(rate_q.magnitude), float(total_q.magnitude), False
+    elif f.phased:
         phases, rate_q, uncapped_q, total_q, planned_q, binds_any = _phased(plan, weight, None)
         rate, total, binds = float(rate_q.magnitude), float(total_q.magnitude), bool(binds_any)
     else:

@@ -55,6 +55,10 @@ TEACHER_CARDS = {
     'duration = "4 h"\nsessions = 1\n[[phases]]\ntype = "bolus"\ndose_per_kg = "0.2 mg/kg"\nover = "30 min"\n'
     '[[phases]]\ntype = "titration"\nstart_rate = "10 mg/h"\nstep = "5 mg/h"\nevery = "15 min"\n'
     'max_rate = "20 mg/h"\nduration = "1 h"\n[[phases]]\ntype = "infusion"\nrate_per_kg = "0.2 mg/kg/h"\n',
+    "bolus-over.toml": 'id = "teach-bolus-over"\ntitle = "t"\nindication = "i"\ndrug = "ketamine"\nkind = "phased"\n'
+    'duration = "3 h"\nsessions = 2\n[[phases]]\ntype = "bolus"\ndose = "0.02 g"\nover = "20 min"\n'
+    '[[phases]]\ntype = "infusion"\nrate = "18 mg/h"\nduration = "1 h"\n'
+    '[[phases]]\ntype = "bolus"\ndose_per_kg = "150 mcg/kg"\n',
 }
 
 
