@@ -7,6 +7,9 @@
     python benchmarks/bench.py import      # python -c "import dosecalc" vs python -c pass
     python benchmarks/bench.py web         # dosecalc serve: /api/table vs /healthz, 16 clients, memory
     python benchmarks/bench.py class       # the teacher's page for 30 students x 100 problems vs a bare loop
+    python benchmarks/bench.py handout --against /path/to/other/tree   # dosecalc report: this tree vs that one
+    python benchmarks/bench.py simulate --against /path/to/other/tree  # simulate with three regimens, the same
+    python benchmarks/bench.py coldstart --against /path/to/other/tree # cold start, this tree vs that one
 
 Runs alternate between the two sides and report medians; nothing here is asserted.
 """
@@ -141,6 +144,56 @@ def bench_coldstart(rounds: int = 15) -> None:
     )
 
 
+#: The handout and the simulation timed by ``handout`` and ``simulate``: every card, with a model and worked steps.
+HANDOUT = [
+    "report",
+    "--weight",
+    "83 kg",
+    "--concentration",
+    "2 mg/mL",
+    "--drop-factor",
+    "20 gtt/mL",
+    "--model",
+    "domino",
+]
+HANDOUT_EXPLAIN = [*HANDOUT, "--explain"]
+SIMULATE = ["simulate", "rate-0.35-mg-kg-h", "--compare", "total-80-mg-5-h", "--compare",
+            "bolus-0.5-mg-kg-then-10-mcg-kg-min", "--weight", "83 kg", "--sessions", "3"]  # fmt: skip
+
+
+def _tree(path: str) -> dict[str, str]:
+    """The environment that runs ``python -m dosecalc`` from the source tree at ``path``."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPATH"] = str(Path(path).resolve())
+    return env
+
+
+def _timed_in(env: dict[str, str], args: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run([PYTHON, "-m", "dosecalc", *args], check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, cwd=SCRATCH, env=env)  # fmt: skip
+    return time.perf_counter() - start
+
+
+def bench_against(label: str, commands: list[list[str]], other: str, rounds: int) -> None:
+    """Each command run from this tree and from ``other`` in turn (after one warm run of each, which also writes
+    their bytecode), ``rounds`` times; the median of each and their ratio."""
+    ours_env, theirs_env = _tree(str(HERE.parent)), _tree(other)
+    for command in commands:
+        for env in (ours_env, theirs_env):
+            _timed_in(env, command)
+        ours, theirs = [], []
+        for _ in range(rounds):
+            ours.append(_timed_in(ours_env, command))
+            theirs.append(_timed_in(theirs_env, command))
+        ours_m, theirs_m = statistics.median(ours), statistics.median(theirs)
+        shown = " ".join(command[:2])
+        print(f"{label} ({machine()}), median of {rounds} alternating runs: dosecalc {shown} ...")
+        print(f"  this tree {ours_m * 1000:.0f} ms; {other} {theirs_m * 1000:.0f} ms; ratio {ours_m / theirs_m:.2f}")
+
+
 def bench_import(rounds: int = 21) -> None:
     """``import dosecalc`` (the public API, imported lazily) against a bare interpreter start."""
     ours, floor = [], []
@@ -271,7 +324,23 @@ def bench_class(students: int = 30, count: int = 100, rounds: int = 5) -> None:
 
 
 if __name__ == "__main__":
-    which = sys.argv[1:] or ["cohort", "distinct", "memory", "coldstart", "import", "web", "class"]
+    args = sys.argv[1:]
+    against = None
+    if "--against" in args:
+        at = args.index("--against")
+        against = args[at + 1]
+        del args[at : at + 2]
+    if against is not None:
+        for name in args:
+            commands = {
+                "handout": [[*HANDOUT, "--output", f"{SCRATCH}/handout.html"],
+                            [*HANDOUT_EXPLAIN, "--output", f"{SCRATCH}/handout.html"]],
+                "simulate": [SIMULATE, [*SIMULATE, "--format", "json"]],
+                "coldstart": [["table", "--weight", "70 kg", "--format", "json"], ["--help"], ["table", "--help"]],
+            }[name]  # fmt: skip
+            bench_against(name, commands, against, rounds=5 if name == "handout" else 11)
+        sys.exit(0)
+    which = args or ["cohort", "distinct", "memory", "coldstart", "import", "web", "class"]
     if set(which) - {"class"}:  # class times the dosecalc this Python imports, in this process
         print(f"timing {' '.join(DOSECALC)}")
     for name in which:

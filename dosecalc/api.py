@@ -133,13 +133,13 @@ def _choice(value: Any, field: str, choices: Sequence[str]) -> str:
 def _patient(weight: Any) -> Patient:
     """The patient of a weight given as text or a quantity; the 70 kg reference adult when it is None."""
     from .dosing import REFERENCE_PATIENT, Patient
-    from .units import WEIGHT
+    from .units import WEIGHT, to
 
     if weight is None:
         return REFERENCE_PATIENT
     typed = _quantity(weight, WEIGHT, "weight", keep_unit=True)
     given = weight if isinstance(weight, str) else f"{float(typed.magnitude)!r} {typed.units:~}"  # full precision
-    return Patient(typed.to("kg"), given, typed)
+    return Patient(to(typed, "kg"), given, typed)
 
 
 def _patients(weight: Any) -> list[Patient]:

@@ -18,14 +18,27 @@ Formulas (canonical units in brackets):
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 import numpy as np
 
 from .errors import RegimenError
 from .regimens import BolusPhase, Card, InfusionPhase, PhasedCard, TitrationPhase, documented_dose
-from .units import Q_, Concentration, Quantity, magnitude_in, product, quantity, quotient, reduced_product, summed, to
+from .units import (
+    Q_,
+    Concentration,
+    Quantity,
+    attach,
+    magnitude_in,
+    product,
+    quantity,
+    quotient,
+    reduced_product,
+    summed,
+    to,
+    units_of,
+)
 
 if TYPE_CHECKING:
     from .drugs import Drug, Limit
@@ -34,6 +47,7 @@ __all__ = ["REFERENCE_PATIENT", "DoseFigures", "Patient", "Plan", "WhatIf", "cal
 
 #: Reference adult used when no weight is given, so that a new user sees the main job at once.
 REFERENCE_WEIGHT = Q_(70.0, "kg")
+T = TypeVar("T")
 
 
 class Patient(NamedTuple):
@@ -103,7 +117,57 @@ def find_drug(card: Card, drugs: Mapping[str, Drug] | None = None) -> Drug | Non
 
 def make_plan(card: Card, what_if: WhatIf, drugs: Mapping[str, Drug] | None = None) -> Plan:
     """Resolve the what-if options against a card; refuse a duration below the card's minimum, or one too short
-    for a phased card's phases. ``drugs`` are a teacher's drug files, besides the built-in ones."""
+    for a phased card's phases. ``drugs`` are a teacher's drug files, besides the built-in ones.
+
+    The same card, drug files and what-if values (each magnitude and unit the same) give the same plan object,
+    kept from an earlier call: what is worked out once per plan (:class:`PlanCache`) then serves them all."""
+    key = _plan_key(card, what_if, drugs)
+    if key is None:
+        return _make_plan(card, what_if, drugs)
+    entry = _PLANS.get(key)
+    if entry is not None and entry[0] is card and entry[1] is drugs:
+        return entry[2]
+    plan = _make_plan(card, what_if, drugs)
+    if len(_PLANS) >= _PLANS_KEPT:
+        _PLANS.clear()
+    _PLANS[key] = (card, drugs, plan)
+    return plan
+
+
+#: Plans made, by :func:`_plan_key`, with the card and drug files they were made from (held, so that the ids in
+#: the key cannot be reused while the entry is here).
+_PLANS: dict[tuple[Any, ...], tuple[Card, Mapping[str, Drug] | None, Plan]] = {}
+_PLANS_KEPT = 512
+
+
+def _value_key(q: Any) -> Any:
+    """A what-if value as a key: its magnitude's type, the magnitude and the units; False for one that has none
+    to key on (an array)."""
+    if q is None:
+        return None
+    magnitude = getattr(q, "_magnitude", q)
+    if type(magnitude) not in (float, int):
+        return False
+    return (type(magnitude), magnitude, getattr(q, "_units", None))
+
+
+def _plan_key(card: Card, what_if: WhatIf, drugs: Mapping[str, Drug] | None) -> tuple[Any, ...] | None:
+    """What a plan depends on, as a key; None when a value cannot be keyed (then the plan is made afresh)."""
+    conc = what_if.concentration
+    values = (
+        what_if.duration,
+        what_if.drop_factor,
+        what_if.max_rate,
+        what_if.sessions,
+        *((None, None, None) if conc is None else (conc.value, conc.amount, conc.volume)),
+    )
+    keys = tuple(_value_key(value) for value in values)
+    if any(key is False for key in keys):
+        return None
+    return (id(card), id(drugs), conc is None, bool(what_if.no_cap), type(what_if.no_cap), *keys)
+
+
+def _make_plan(card: Card, what_if: WhatIf, drugs: Mapping[str, Drug] | None = None) -> Plan:
     duration = card.duration if what_if.duration is None else what_if.duration
     if isinstance(card, PhasedCard) and what_if.duration is not None:
         fixed = sum(float(magnitude_in(p.length, "h")) for p in card.phases if p.length is not None)
@@ -313,7 +377,19 @@ def calculate(plan: Plan, weight: Quantity, explain: bool = False) -> DoseFigure
 
     With ``explain`` (one patient), each step of the arithmetic is recorded as it is done, in
     ``figures.steps``: the worked steps of ``explain`` and of exercise answer keys.
+
+    One patient without ``explain`` takes :func:`_one_patient`, the same arithmetic on floats with the plan's
+    conversion factors worked out once; the figures are the same floats (a property test holds the two paths
+    together).
     """
+    if not explain and type(getattr(weight, "_magnitude", None)) in (float, int):
+        return _one_patient(plan, weight)
+    return _calculate_quantities(plan, weight, explain)
+
+
+def _calculate_quantities(plan: Plan, weight: Quantity, explain: bool = False) -> DoseFigures:
+    """:func:`calculate` on quantities throughout: for a cohort's arrays, for worked steps, and the reference the
+    one-patient path is tested against."""
     trace: Trace = [] if explain else None
     weight = _convert(trace, "weight", weight, "kg")
     phases: tuple[PhaseFigures, ...] = ()
@@ -376,6 +452,300 @@ def calculate(plan: Plan, weight: Quantity, explain: bool = False) -> DoseFigure
         )
         _refuse_hard_limits(figures)
     return figures if trace is None else figures._replace(steps=tuple(trace))
+
+
+class PlanCache(Generic[T]):
+    """Values worked out once for each plan and reused while the plan is in use, found by the plan's identity
+    (the plan is held beside its value, so that its id cannot be reused by another object while it is here).
+    Bounded: emptied when full. Safe across threads: at worst a value is worked out twice."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._values: dict[int, tuple[Plan, T]] = {}
+
+    def get(self, plan: Plan, build: Callable[[], T]) -> T:
+        entry = self._values.get(id(plan))
+        if entry is not None and entry[0] is plan:
+            return entry[1]
+        value = build()
+        if len(self._values) >= self._size:
+            self._values.clear()
+        self._values[id(plan)] = (plan, value)
+        return value
+
+
+class _Factors(NamedTuple):
+    """A plan's constants for :func:`_one_patient`: magnitudes as the quantity path holds them, and the factor of
+    each step of that path, worked out by pint once per pair of units (through :func:`product`,
+    :func:`quotient` and :func:`magnitude_in`, so that both paths multiply by the very same floats)."""
+
+    phased: bool
+    #: A phased card's phases for :func:`_phases_on_floats` (None: through :func:`_phased`, as with a cap or a
+    #: titration): (phase, start h, stop h, magnitude, per kg, factor to mg or mg/h, factor over its time).
+    phase_steps: tuple[tuple[Any, float, float, Any, bool, float, Any], ...] | None
+    runs_to_end: bool
+    dose: Any  # the documented dose's magnitude, in the card's own unit
+    dose_factor: float  # dose -> mg/h (fixed rate) or mg (fixed total); dose x kg -> mg/h or mg (per kg)
+    per_weight: bool
+    rate_kind: bool
+    duration: Any  # h
+    spread: float  # rate kinds: mg/h x h -> mg; total kinds: mg / h -> mg/h
+    cap: Any  # mg/h, or None
+    at_cap: Any  # the cap x the duration, mg
+    concentration: Quantity | None  # mg/mL
+    pump: float  # mg/h / (mg/mL) -> mL/h
+    volume: float  # mg / (mg/mL) -> mL
+    drop: Any  # the drop factor's magnitude, or None
+    drops: float  # mL/h x the drop factor -> gtt/h
+    per_minute: float  # gtt/h -> gtt/min
+    rate_per_kg: float  # mg/h / kg -> mg/kg/h
+    total_per_kg: float  # mg / kg -> mg/kg
+    sessions: float
+    course: float  # mg x 1 -> mg
+    #: The drug's limits on the rate (0) and the rate per kg (1), in :func:`_crossings`' order: (figure, limit,
+    #: factor from mg/h or mg/kg/h to the limit's unit, the value it must be above); None: worked out per patient.
+    limits: tuple[tuple[int, Limit, float, float], ...] | None
+    lightest: float | None  # kg: the population's bounds (:func:`outside_population`)
+    heaviest: float | None
+
+
+_STEP_FACTORS: dict[tuple[Any, Any, Any, bool], float] = {}
+
+
+def _step_factor(a: Any, b: Any, unit: Any, divide: bool = False) -> float:
+    """The factor :func:`product` (or :func:`quotient`) multiplies by for pint units ``a`` by ``b`` in ``unit``:
+    (1 x 1) x factor is the factor itself. ``b`` None: :func:`magnitude_in`'s factor from ``a`` to ``unit``."""
+    key = (a, b, unit, divide)
+    factor = _STEP_FACTORS.get(key)
+    if factor is None:
+        one = Q_(1.0, a)
+        if b is None:
+            factor = float(magnitude_in(one, unit))
+        else:
+            factor = float((quotient if divide else product)(one, Q_(1.0, b), unit).magnitude)
+        _STEP_FACTORS[key] = factor
+    return factor
+
+
+_UNITS = {unit: units_of(unit) for unit in ("kg", "mg", "h", "mg/h", "mg/mL", "", "gtt/h", "mL/h")}
+_KG, _MG, _HOUR, _MG_H, _MG_ML, _NO_UNIT, _GTT_H, _ML_H = _UNITS.values()
+_MG_KG_H, _MG_KG, _ML, _GTT_MIN = (units_of(unit) for unit in ("mg/kg/h", "mg/kg", "mL", "gtt/min"))
+
+
+def _work_out(plan: Plan) -> _Factors:
+    """The constants of :func:`_one_patient` for ``plan``."""
+    card = plan.card
+    phased = isinstance(card, PhasedCard)
+    rate_kind = card.kind in RATE_KINDS
+    per_weight = card.kind in ("weight-based-rate", "weight-based-total")
+    dose: Any = None
+    dose_factor = spread = 1.0
+    limits: tuple[tuple[int, Limit, float, float], ...] | None = None
+    if not phased:
+        documented = documented_dose(card)
+        dose = documented._magnitude
+        unit = "mg/h" if rate_kind else "mg"
+        dose_factor = _step_factor(documented._units, _KG if per_weight else None, unit)
+        spread = _step_factor(_MG_H, _HOUR, "mg") if rate_kind else _step_factor(_MG, _HOUR, "mg/h", True)
+        drug_limits = () if plan.drug is None else plan.drug.limits
+        limits = tuple(
+            (index, limit, _step_factor(units, None, limit.above._units), _above(limit))
+            for index, (figure, units) in enumerate((("rate", _MG_H), ("rate_per_kg", _MG_KG_H)))
+            for limit in drug_limits
+            if limit.figure == figure
+        )
+    population = card.population
+    low = high = None
+    if population is not None:
+        low = None if population.lightest is None else float(magnitude_in(population.lightest, "kg"))
+        high = None if population.max_weight is None else float(magnitude_in(population.max_weight, "kg"))
+    concentration = None if plan.concentration is None else to(plan.concentration.value, "mg/mL")
+    drop = plan.drop_factor
+    return _Factors(
+        phased=phased,
+        phase_steps=_phase_steps(plan) if phased else None,
+        runs_to_end=phased and _runs_to_end(plan),
+        dose=dose,
+        dose_factor=dose_factor,
+        per_weight=per_weight,
+        rate_kind=rate_kind,
+        duration=plan.duration._magnitude,
+        spread=spread,
+        cap=None if plan.cap is None else plan.cap._magnitude,
+        at_cap=None if plan.cap is None else product(plan.cap, plan.duration, "mg")._magnitude,
+        concentration=concentration,
+        pump=_step_factor(_MG_H, _MG_ML, "mL/h", True),
+        volume=_step_factor(_MG, _MG_ML, "mL", True),
+        drop=None if drop is None else drop._magnitude,
+        drops=1.0 if drop is None else _step_factor(_ML_H, drop._units, "gtt/h"),
+        per_minute=_step_factor(_GTT_H, None, "gtt/min"),
+        rate_per_kg=_step_factor(_MG_H, _KG, "mg/kg/h", True),
+        total_per_kg=_step_factor(_MG, _KG, "mg/kg", True),
+        sessions=float(plan.sessions),
+        course=_step_factor(_MG, _NO_UNIT, "mg"),
+        limits=limits,
+        lightest=low,
+        heaviest=high,
+    )
+
+
+def _phase_steps(plan: Plan) -> tuple[tuple[Any, float, float, Any, bool, float, Any], ...] | None:
+    """The constants of each phase of a phased plan without a cap or a titration, as :func:`_phased` works them:
+    its start and stop (h), its dose or rate magnitude, whether per kg, the factor to mg (bolus) or mg/h
+    (infusion), and a bolus's time to run over (its magnitude and factor) or an infusion's factor from mg/h x h
+    to mg."""
+    card: PhasedCard = plan.card  # type: ignore[assignment]
+    if plan.cap is not None or any(isinstance(phase, TitrationPhase) for phase in card.phases):
+        return None
+    end = float(magnitude_in(plan.duration, "h"))
+    start = 0.0
+    steps = []
+    for phase in card.phases:
+        length = phase.length
+        stop = end if length is None else start + float(magnitude_in(length, "h"))
+        over: Any
+        if isinstance(phase, BolusPhase):
+            fixed, per_kg, unit = phase.dose, phase.dose_per_kg, "mg"
+            if phase.over is not None:  # the bolus's rate: its dose / its time, in mg/h
+                over = (phase.over._magnitude, _step_factor(_MG, phase.over._units, "mg/h", True))
+            else:
+                over = None
+        else:
+            assert isinstance(phase, InfusionPhase)
+            fixed, per_kg, unit = phase.rate, phase.rate_per_kg, "mg/h"
+            over = _step_factor(_MG_H, _HOUR, "mg")  # its dose: its rate x its time
+        value: Quantity = per_kg if fixed is None else fixed  # type: ignore[assignment]
+        factor = _step_factor(value._units, _KG if fixed is None else None, unit)
+        steps.append((phase, start, stop, value._magnitude, fixed is None, factor, over))
+        start = stop
+    return tuple(steps)
+
+
+def _runs_to_end(plan: Plan) -> bool:
+    """Whether a phased plan's last stretch at a rate ends with the session (as :func:`_phased` tells it)."""
+    end = float(magnitude_in(plan.duration, "h"))
+    steps = _phase_steps(plan) or ()
+    last = [stop for phase, _, stop, *_rest in steps if not (isinstance(phase, BolusPhase) and phase.over is None)]
+    return bool(last) and math.isclose(last[-1], end, rel_tol=1e-12, abs_tol=1e-12)
+
+
+def _phases_on_floats(f: _Factors, kg: float, weight: Quantity) -> tuple[tuple[PhaseFigures, ...], Any, Any, Any, Any]:
+    """:func:`_phased` for one patient, a plan without a cap or a titration: the same steps on floats."""
+    assert f.phase_steps is not None
+    zero = 0.0 * _ones(weight)
+    out = []
+    total: Any = None
+    planned = zero * 1.0
+    last_rate = None
+    for number, (phase, start, stop, value, per_kg, factor, over) in enumerate(f.phase_steps, 1):
+        figure = (value * kg) * factor if per_kg else value * factor
+        rate = None
+        pieces: tuple[tuple[float, float, Quantity], ...] = ()
+        if isinstance(phase, BolusPhase):
+            amount = figure
+            if over is not None:
+                rate = attach((amount / over[0]) * over[1], _MG_H)
+                pieces = ((start, stop, rate),)
+        else:
+            rate = attach(figure, _MG_H)
+            pieces = ((start, stop, rate),)
+            amount = (figure * (stop - start)) * over
+        if rate is not None:
+            last_rate = rate
+        out.append(
+            PhaseFigures(number, phase, attach(start, _HOUR), attach(stop, _HOUR), attach(amount, _MG), rate, pieces)
+        )
+        total = amount * 1.0 if total is None else total + amount * 1.0
+        planned = planned + amount * 1.0
+    if f.runs_to_end and last_rate is not None:
+        rate_at_end = attach(last_rate._magnitude * 1.0, _MG_H)
+        uncapped_at_end = attach(last_rate._magnitude * 1.0, _MG_H)
+    else:
+        rate_at_end = uncapped_at_end = attach(zero, _MG_H)
+    return tuple(out), rate_at_end, uncapped_at_end, attach(total, _MG), attach(planned, _MG)
+
+
+def _above(limit: Limit) -> float:
+    """The value a figure must be above to cross ``limit``, as :func:`dosecalc.drugs.crossed` compares it."""
+    from .drugs import LIMIT_NOISE
+
+    return float(limit.above.magnitude) * (1 + LIMIT_NOISE)
+
+
+_PLAN_FACTORS: PlanCache[_Factors] = PlanCache()
+
+
+def _one_patient(plan: Plan, weight: Quantity) -> DoseFigures:
+    """:func:`calculate` for one patient without worked steps: each step of :func:`_calculate_quantities` done on
+    floats, in the same order, with the same factors (:func:`_work_out`), units attached at the end."""
+    f = _PLAN_FACTORS.get(plan, lambda: _work_out(plan))
+    kg = magnitude_in(weight, "kg")
+    weight = attach(kg, _KG)
+    phases: tuple[PhaseFigures, ...] = ()
+    if f.phase_steps is not None:
+        phases, rate_q, uncapped_q, total_q, planned_q = _phases_on_floats(f, kg, weight)
+        rate, total, binds = float(rate_q.magnitude), float(total_q.magnitude), False
+    elif f.phased:
+        phases, rate_q, uncapped_q, total_q, planned_q, binds_any = _phased(plan, weight, None)
+        rate, total, binds = float(rate_q.magnitude), float(total_q.magnitude), bool(binds_any)
+    else:
+        base = (f.dose * kg) * f.dose_factor if f.per_weight else f.dose * f.dose_factor
+        if f.rate_kind:
+            uncapped, planned = base, (base * f.duration) * f.spread
+        else:
+            uncapped, planned = (base / f.duration) * f.spread, base
+        if f.cap is None:
+            rate, binds, total = uncapped, False, planned
+        else:
+            binds = bool(uncapped > f.cap)
+            rate, total = (f.cap, f.at_cap) if binds else (uncapped, planned)
+        rate, total = float(rate), float(total)
+        uncapped_q, planned_q = attach(uncapped, _MG_H), attach(planned, _MG)
+    pump_rate = volume = drip_rate = None
+    if f.concentration is not None:
+        conc = f.concentration._magnitude
+        pump = (rate / conc) * f.pump
+        pump_rate, volume = attach(pump, _ML_H), attach((total / conc) * f.volume, _ML)
+        if f.drop is not None:
+            drip_rate = attach(((pump * f.drop) * f.drops) * f.per_minute, _GTT_MIN)
+    rate_q = attach(rate, _MG_H)
+    per_kg = (rate / kg) * f.rate_per_kg
+    rate_per_kg = attach(per_kg, _MG_KG_H)
+    kg_shown = kg * 1.0  # outside_population's magnitude_in of a weight in kg
+    figures = DoseFigures(
+        plan,
+        weight,
+        rate_q,
+        uncapped_q,
+        binds,
+        rate_per_kg,
+        plan.duration,
+        attach(total, _MG),
+        planned_q,
+        attach((total / kg) * f.total_per_kg, _MG_KG),
+        attach((total * f.sessions) * f.course, _MG),
+        f.concentration,
+        pump_rate,
+        volume,
+        drip_rate,
+        (),
+        phases,
+        (),
+        (f.lightest is not None and kg_shown < f.lightest) or (f.heaviest is not None and kg_shown > f.heaviest),
+    )
+    if f.limits is None:
+        crossings = _crossings(figures)
+    else:
+        values = (rate_q, rate_per_kg)
+        crossings = tuple(
+            Crossing(limit, values[index], None)
+            for index, limit, factor, above in f.limits
+            if float((rate, per_kg)[index] * factor) > above
+        )
+    if crossings:
+        figures = figures._replace(crossings=crossings)
+        _refuse_hard_limits(figures)
+    return figures
 
 
 def outside_population(card: Card, weight: Quantity) -> bool:

@@ -22,7 +22,7 @@ the same dynamics, so "infused = A1 + A2 + A3 + E" is a real check, not an ident
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, NamedTuple
 
@@ -243,15 +243,7 @@ def _states(model: PKModel, course: Course, minutes: np.ndarray) -> np.ndarray:
     """The exact state (A1, A2, A3, E) at each time in ``minutes`` (shape n x 4)."""
     from scipy.linalg import expm  # imported only when a simulation runs
 
-    matrix = model.matrix()
-    breaks, rates = course.pieces()
-    starts = np.empty((len(breaks), 5))
-    state = np.zeros(5)
-    for b, begin in enumerate(breaks):
-        state[4] = rates[b]  # the infusion rate from this breakpoint on
-        starts[b] = state
-        if b + 1 < len(breaks):
-            state = expm(matrix * (breaks[b + 1] - begin)) @ state
+    matrix, breaks, starts = _breakpoint_states(model, course)
     minutes = np.asarray(minutes, dtype=float)
     piece = np.searchsorted(breaks, minutes, side="right") - 1
     before = piece < 0  # before the first session: nothing given yet
@@ -261,6 +253,34 @@ def _states(model: PKModel, course: Course, minutes: np.ndarray) -> np.ndarray:
     out = np.einsum("nij,nj->ni", propagators, starts[piece])[:, :4]
     out[before] = 0.0
     return np.asarray(out)
+
+
+#: The last model and course :func:`_breakpoint_states` worked out, with its result: the searches for a peak and
+#: a half-time simulate one time after another under the same course, hundreds of times.
+_LAST_STATES: list[tuple[PKModel, Course, tuple[np.ndarray, np.ndarray, np.ndarray]]] = []
+
+
+def _breakpoint_states(model: PKModel, course: Course) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The system matrix, the course's breakpoints (min) and the exact state (A1, A2, A3, E, R) at each, worked
+    out once for a model and course in a row (the same arrays, read only, for every call until another)."""
+    from scipy.linalg import expm
+
+    last = _LAST_STATES[-1] if _LAST_STATES else None
+    if last is not None and last[0] is model and last[1] is course:
+        return last[2]
+    matrix = model.matrix()
+    breaks, rates = course.pieces()
+    starts = np.empty((len(breaks), 5))
+    state = np.zeros(5)
+    for b, begin in enumerate(breaks):
+        state[4] = rates[b]  # the infusion rate from this breakpoint on
+        starts[b] = state
+        if b + 1 < len(breaks):
+            state = expm(matrix * (breaks[b + 1] - begin)) @ state
+    for array in (matrix, breaks, starts):
+        array.flags.writeable = False
+    _LAST_STATES[:] = [(model, course, (matrix, breaks, starts))]
+    return matrix, breaks, starts
 
 
 def simulate(model: PKModel, weight: Quantity, course: Course, times: Quantity) -> Simulation:
@@ -316,10 +336,8 @@ def _refined_peak(
     model: PKModel, weight: Quantity, course: Course, grid: np.ndarray, top: int, best: float
 ) -> tuple[float, float]:
     """The peak (ng/mL) and its time (h) near the grid's highest point ``top``: the highest point is kept unless
-    a bounded search (scipy's ``minimize_scalar``, to 1e-9 h) between its neighbours finds a higher one, as when
+    a bounded search (:func:`_bounded_minimum`, to 1e-9 h) between its neighbours finds a higher one, as when
     the concentration turns over inside a stretch of constant input rather than at one of its ends."""
-    from scipy.optimize import minimize_scalar  # imported only when a simulation runs
-
     low, high = float(grid[max(top - 1, 0)]), float(grid[min(top + 1, len(grid) - 1)])
     if high <= low:
         return best, float(grid[top])
@@ -327,10 +345,82 @@ def _refined_peak(
     def minus(hours: float) -> float:
         return -float(simulate(model, weight, course, Q_(np.array([hours]), "h")).concentration.magnitude[0])
 
-    found = minimize_scalar(minus, bounds=(low, high), method="bounded", options={"xatol": 1e-9})
-    if -float(found.fun) > best:
-        return -float(found.fun), float(found.x)
+    x, fun = _bounded_minimum(minus, low, high, 1e-9)
+    if -float(fun) > best:
+        return -float(fun), float(x)
     return best, float(grid[top])
+
+
+def _bounded_minimum(func: Callable[[float], float], low: float, high: float, xatol: float) -> tuple[Any, Any]:
+    """The minimum of ``func`` on [low, high] and where it is: Brent's bounded method (golden-section steps and
+    parabolic interpolation, to ``xatol``; at most 500 evaluations), step for step as scipy's
+    ``minimize_scalar(method="bounded")`` does it (scipy 1.17, ``_minimize_scalar_bounded``), so the same
+    points are evaluated and the same floats found, without importing scipy.optimize (a third of a second,
+    more than the search itself)."""
+    sqrt_eps = math.sqrt(2.2e-16)
+    golden_mean = 0.5 * (3.0 - math.sqrt(5.0))
+    a, b = low, high
+    fulc = a + golden_mean * (b - a)
+    nfc, xf = fulc, fulc
+    rat: Any = 0.0
+    e: Any = 0.0
+    x: Any = xf
+    fx = func(x)
+    num = 1
+    ffulc = fnfc = fx
+    xm = 0.5 * (a + b)
+    tol1 = sqrt_eps * np.abs(xf) + xatol / 3.0
+    tol2 = 2.0 * tol1
+    while np.abs(xf - xm) > (tol2 - 0.5 * (b - a)):
+        golden = True
+        if np.abs(e) > tol1:
+            golden = False
+            r = (xf - nfc) * (fx - ffulc)
+            q = (xf - fulc) * (fx - fnfc)
+            p = (xf - fulc) * q - (xf - nfc) * r
+            q = 2.0 * (q - r)
+            if q > 0.0:
+                p = -p
+            q = np.abs(q)
+            r = e
+            e = rat
+            if (np.abs(p) < np.abs(0.5 * q * r)) and (p > q * (a - xf)) and (p < q * (b - xf)):
+                rat = (p + 0.0) / q
+                x = xf + rat
+                if ((x - a) < tol2) or ((b - x) < tol2):
+                    rat = tol1 * (np.sign(xm - xf) + ((xm - xf) == 0))
+            else:
+                golden = True
+        if golden:
+            e = a - xf if xf >= xm else b - xf
+            rat = golden_mean * e
+        x = xf + (np.sign(rat) + (rat == 0)) * np.maximum(np.abs(rat), tol1)
+        fu = func(x)
+        num += 1
+        if fu <= fx:
+            if x >= xf:
+                a = xf
+            else:
+                b = xf
+            fulc, ffulc = nfc, fnfc
+            nfc, fnfc = xf, fx
+            xf, fx = x, fu
+        else:
+            if x < xf:
+                a = x
+            else:
+                b = x
+            if (fu <= fnfc) or (nfc == xf):
+                fulc, ffulc = nfc, fnfc
+                nfc, fnfc = x, fu
+            elif (fu <= ffulc) or (fulc == xf) or (fulc == nfc):  # noqa: SIM109  (== as scipy: NaN never equal)
+                fulc, ffulc = x, fu
+        xm = 0.5 * (a + b)
+        tol1 = sqrt_eps * np.abs(xf) + xatol / 3.0
+        tol2 = 2.0 * tol1
+        if num >= 500:
+            break
+    return xf, fx
 
 
 def _half_time(model: PKModel, weight: Quantity, course: Course, end_h: float) -> Quantity | None:

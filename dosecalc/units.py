@@ -309,7 +309,7 @@ def parse_quantity(text: Any, spec: QuantitySpec, *, keep_unit: bool = False) ->
     if not math.isfinite(value):
         raise _fail(text, f"is too large to be a real value; expected {spec.expected}")
     units, numerator, denominators = _read_unit(text, unit_text, spec)
-    return _checked(text, Q_(value, units), numerator, denominators, spec, keep_unit)
+    return _checked(text, _built(value, units), numerator, denominators, spec, keep_unit)
 
 
 def _checked(
@@ -322,7 +322,7 @@ def _checked(
         raise _fail(text, f"is {_describe(['per'], denominators)}; expected {spec.expected}")
     if numerator != [spec.numerator] or Counter(denominators) != Counter(spec.denominators):
         raise _fail(text, f"is {_describe(numerator, denominators)}; expected {spec.expected}")
-    quantity = typed.to(spec.unit)
+    quantity = to(typed, spec.unit)  # pint's conversion, by its factor worked out once per pair of units
     magnitude = float(quantity.magnitude)
     if typed.magnitude == 0 or magnitude == 0:
         raise _fail(text, f"is zero; expected {spec.expected} (more than zero)")
@@ -476,6 +476,16 @@ def _built(magnitude: Any, units: UnitsContainer) -> Quantity:
 _QUANTITY = type(Q_(1.0, "mg"))
 if vars(Q_(1.0, _units("mg"))) != vars(_built(1.0, _units("mg"))):  # a pint that sets more: its own constructor
     _built = Q_  # type: ignore[assignment]
+
+
+def units_of(unit: str) -> UnitsContainer:
+    """pint's units for dosecalc's own unit text (``"mg/h"``), read once: for :func:`attach`."""
+    return _units(unit)
+
+
+def attach(magnitude: Any, units: UnitsContainer) -> Quantity:
+    """A float (or array) with units already read (:func:`units_of`) attached: ``Q_(magnitude, units)``."""
+    return _built(magnitude, units)
 
 
 def quantity(magnitude: Any, unit: str) -> Quantity:

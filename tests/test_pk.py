@@ -321,3 +321,25 @@ def test_the_four_day_card_of_s_ketamine_is_refused_by_the_racemic_model() -> No
     assert result.exit_code == 2 and result.stdout == "", result.output
     assert "rate-22-mg-h-4-days doses S(+)-ketamine" in result.stderr
     assert "not interchangeable with racemic ketamine mg for mg" in result.stderr
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    centre=st.floats(min_value=-3, max_value=3),
+    wiggle=st.floats(min_value=-5, max_value=5),
+    low=st.floats(min_value=-4, max_value=0),
+    width=st.floats(min_value=1e-6, max_value=5),
+)
+def test_the_bounded_search_finds_the_floats_scipys_bounded_minimize_scalar_finds(
+    centre: float, wiggle: float, low: float, width: float
+) -> None:
+    from scipy.optimize import minimize_scalar
+
+    from dosecalc.pk import _bounded_minimum
+
+    def f(x: float) -> float:
+        return float((x - centre) ** 2 + 0.1 * wiggle * np.sin(5 * x))
+
+    found = minimize_scalar(f, bounds=(low, low + width), method="bounded", options={"xatol": 1e-9})
+    x, fun = _bounded_minimum(f, low, low + width, 1e-9)
+    assert (float(x).hex(), float(fun).hex()) == (float(found.x).hex(), float(found.fun).hex())

@@ -68,7 +68,10 @@ _ORJSON = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_N
 def json_text(result: Result) -> str:
     """The result's JSON contract as text: two-space indents, UTF-8 characters kept (control characters
     escaped), a final newline."""
-    return orjson.dumps(to_dicts(result), option=_ORJSON).decode("utf-8").translate(_JSON_ESCAPES) + "\n"
+    text = orjson.dumps(to_dicts(result), option=_ORJSON).decode("utf-8")
+    if not text.isascii() or "\x7f" in text:  # only then is there a character to escape
+        text = text.translate(_JSON_ESCAPES)
+    return text + "\n"
 
 
 def to_dicts(result: Result) -> dict[str, Any]:

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from .. import api
 from ..errors import DoseCalcError, quote
@@ -42,9 +43,10 @@ _ONE_OF_EACH = ConfigDict(extra="forbid")
 REPEATABLE = frozenset({"regimen", "compare", "students"})
 
 
-def single_values(request: Request) -> None:
+async def single_values(request: Request) -> None:
     """Refuses a query that gives a parameter more than once, unless it is a list: ``weight=70kg&weight=80kg``
-    would otherwise be read as 80 kg, silently."""
+    would otherwise be read as 80 kg, silently. A coroutine, though it awaits nothing: FastAPI runs a plain
+    function dependency in its thread pool, a hand-off on every API request that costs more than this count."""
     counts = Counter(name for name, _ in request.query_params.multi_items())
     for name, count in counts.items():
         if count > 1 and name not in REPEATABLE:
@@ -102,8 +104,41 @@ class TableQuery(BaseModel):
     notes: Text = "brief"
 
 
-@router.get("/table", summary="Rate, dose and pump figures (dosecalc table)")
-def table(query: Annotated[TableQuery, Query()], folder: Folder) -> Response:
+async def table_query(request: Request) -> TableQuery:
+    """The table's query, read as FastAPI reads a query model (a list parameter's every value, another's last,
+    unknown names kept for the model to refuse) and validated by the model, its errors placed in the query as
+    FastAPI places them. FastAPI's own reading looks into each field's type on every request, which cost
+    about as much as working out a table's figures."""
+    values: dict[str, Any] = {}
+    for name, value in request.query_params.multi_items():
+        if name in REPEATABLE and name in TableQuery.model_fields:
+            values.setdefault(name, []).append(value)
+        elif name in TableQuery.model_fields:
+            values[name] = value
+        elif name in values:  # an unknown name given twice: a list, as FastAPI gives it to the model
+            values[name] = [*(values[name] if isinstance(values[name], list) else [values[name]]), value]
+        else:
+            values[name] = value
+    try:
+        return TableQuery.model_validate(values)
+    except ValidationError as error:
+        raise RequestValidationError(
+            [{**e, "loc": ("query", *e["loc"])} for e in error.errors(include_url=False)]
+        ) from None
+
+
+def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    """The OpenAPI description of a query model's parameters, for a route that reads the model itself."""
+    properties = model.model_json_schema()["properties"]
+    return [{"name": name, "in": "query", "required": False, "schema": properties[name]} for name in model.model_fields]
+
+
+@router.get(
+    "/table",
+    summary="Rate, dose and pump figures (dosecalc table)",
+    openapi_extra={"parameters": _query_parameters(TableQuery)},
+)
+def table(query: Annotated[TableQuery, Depends(table_query)], folder: Folder) -> Response:
     return _json(api.table(**query.model_dump(), regimens_dir=folder))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..dosing import LIMIT_UNITS, DoseFigures, PhaseFigures, Step
+from ..dosing import LIMIT_UNITS, DoseFigures, PhaseFigures, Plan, PlanCache, Step
 from ..regimens import Card
 from ..units import Quantity, magnitude_in
 from . import numbers
@@ -40,16 +40,8 @@ def row_notes(figures: DoseFigures, brief: bool = False) -> list[str]:
     card's own notes (including where its sources disagree), in full or, with ``brief``, each card note in its
     one-line form. For one patient (scalar figures)."""
     plan, card = figures.plan, figures.plan.card
-    notes: list[str] = []
-    if plan.duration_is_what_if:
-        notes.append(f"What-if duration {duration(plan.duration)} (documented: {duration(card.duration)}).")
-    if plan.sessions_is_what_if:
-        notes.append(f"What-if course of {plan.sessions} session(s) (documented: {card.sessions}).")
-    if plan.what_if.no_cap and card.max_rate is not None:
-        notes.append(f"What-if: no rate cap; the card caps the rate at {show(card.max_rate, 'mg/h')}.")
-    elif plan.what_if.max_rate is not None:
-        card_cap = show(card.max_rate, "mg/h") if card.max_rate is not None else "none"
-        notes.append(f"What-if rate cap {show(plan.what_if.max_rate, 'mg/h')} (card's cap: {card_cap}).")
+    what_ifs, preparation, no_pump, briefs, fulls = _PLAN_NOTES.get(plan, lambda: _plan_notes(plan))
+    notes = list(what_ifs)
     if figures.cap_binds and plan.cap is not None:
         note = (
             f"The {show(plan.cap, 'mg/h')} cap binds: uncapped rate {_beside(figures.uncapped_rate, plan.cap)} mg/h, "
@@ -62,12 +54,8 @@ def row_notes(figures: DoseFigures, brief: bool = False) -> list[str]:
                 f" at the cap it would take {duration(needed)}."
             )
         notes.append(note)
+    notes.extend(preparation)
     conc = plan.concentration
-    if conc is not None and plan.concentration_from_card and conc.amount is not None and conc.volume is not None:
-        notes.append(
-            f"Pump figures use the card's documented preparation: {show(conc.amount, 'mg')} in "
-            f"{show(conc.volume, 'mL')} ({show(conc.value, 'mg/mL')})."
-        )
     if (
         conc is not None
         and conc.volume is not None
@@ -77,15 +65,45 @@ def row_notes(figures: DoseFigures, brief: bool = False) -> list[str]:
         notes.append(
             f"One session needs {show(figures.volume, 'mL')}, more than one {show(conc.volume, 'mL')} preparation."
         )
-    if conc is None and plan.drop_factor is not None:
-        notes.append("No pump or drip figures: no concentration given and the card documents no preparation.")
+    notes.extend(no_pump)
     notes.extend(slow_notes(figures))
     notes.extend(phase_notes(figures))
     notes.extend(limit_notes(figures, brief))
     if figures.outside_population and card.population is not None:
         notes.append(population_note(figures))
-    notes.extend(note.short if brief else note.text for note in card.notes)
+    notes.extend(briefs if brief else fulls)
     return notes
+
+
+def _plan_notes(plan: Plan) -> tuple[list[str], list[str], list[str], list[str], list[str]]:
+    """The notes of :func:`row_notes` that depend on the plan alone, worked out once per plan: the what-ifs, the
+    card's preparation used, no pump figures, and the card's own notes in brief and in full."""
+    card = plan.card
+    what_ifs: list[str] = []
+    if plan.duration_is_what_if:
+        what_ifs.append(f"What-if duration {duration(plan.duration)} (documented: {duration(card.duration)}).")
+    if plan.sessions_is_what_if:
+        what_ifs.append(f"What-if course of {plan.sessions} session(s) (documented: {card.sessions}).")
+    if plan.what_if.no_cap and card.max_rate is not None:
+        what_ifs.append(f"What-if: no rate cap; the card caps the rate at {show(card.max_rate, 'mg/h')}.")
+    elif plan.what_if.max_rate is not None:
+        card_cap = show(card.max_rate, "mg/h") if card.max_rate is not None else "none"
+        what_ifs.append(f"What-if rate cap {show(plan.what_if.max_rate, 'mg/h')} (card's cap: {card_cap}).")
+    conc = plan.concentration
+    preparation = []
+    if conc is not None and plan.concentration_from_card and conc.amount is not None and conc.volume is not None:
+        preparation.append(
+            f"Pump figures use the card's documented preparation: {show(conc.amount, 'mg')} in "
+            f"{show(conc.volume, 'mL')} ({show(conc.value, 'mg/mL')})."
+        )
+    no_pump = []
+    if conc is None and plan.drop_factor is not None:
+        no_pump.append("No pump or drip figures: no concentration given and the card documents no preparation.")
+    return what_ifs, preparation, no_pump, [note.short for note in card.notes], [note.text for note in card.notes]
+
+
+_PLAN_NOTES: PlanCache[tuple[list[str], list[str], list[str], list[str], list[str]]] = PlanCache()
+_PHASE_HEADS: PlanCache[tuple[str, ...]] = PlanCache()
 
 
 def slow_notes(figures: DoseFigures) -> list[str]:
@@ -111,10 +129,9 @@ def phase_notes(figures: DoseFigures) -> list[str]:
     if not figures.phases:
         return []
     lines = []
-    for ph in figures.phases:
-        start, end = (clock(float(magnitude_in(q, "h"))) for q in (ph.start, ph.end))
-        when = start if ph.at_once else f"{start} to {end}"
-        text = f"Phase {ph.number} ({when}): {numbers.phase_text(ph.phase)}: {show(ph.amount, 'mg')}"
+    heads = _PHASE_HEADS.get(figures.plan, lambda: tuple(_phase_head(ph) for ph in figures.phases))
+    for head, ph in zip(heads, figures.phases, strict=True):
+        text = f"{head}{show(ph.amount, 'mg')}"
         if ph.rate is not None and ph.kind != "titration":
             text += f" at {show(ph.rate, 'mg/h')}"
         elif ph.kind == "titration":
@@ -123,6 +140,13 @@ def phase_notes(figures: DoseFigures) -> list[str]:
     amounts = " + ".join(show(ph.amount, "mg") for ph in figures.phases)
     lines.append(f"Dose per session: {amounts} = {show(figures.total_dose, 'mg')} (the sum of its phases).")
     return lines
+
+
+def _phase_head(ph: PhaseFigures) -> str:
+    """The start of a phase's line, which depends on the plan alone: ``Phase 1 (0:00): bolus 0.5 mg/kg at once: ``."""
+    start, end = (clock(float(magnitude_in(q, "h"))) for q in (ph.start, ph.end))
+    when = start if ph.at_once else f"{start} to {end}"
+    return f"Phase {ph.number} ({when}): {numbers.phase_text(ph.phase)}: "
 
 
 def phase_summary(phase: PhaseFigures) -> str:
