@@ -307,3 +307,33 @@ def test_a_phased_schedule_gives_each_rows_pump_and_drip_rates() -> None:
     assert s.pump_rate.to("mL/h").magnitude == pytest.approx([21] * 4, rel=1e-12)  # type: ignore[union-attr]
     assert s.drip_rate.to("gtt/min").magnitude == pytest.approx([7] * 4, rel=1e-12)  # type: ignore[union-attr]
     assert s.cumulative_volume.to("mL").magnitude == pytest.approx([17.5, 38.5, 59.5, 80.5], rel=1e-12)  # type: ignore[union-attr]
+
+
+# Each rate unit a phase may be written in, with the figure that makes 42 mg/h at 70 kg:
+# 0.6 mg/kg/h x 70 = 42; 10 mcg/kg/min x 70 x 60 / 1,000 = 42; 0.01 mg/kg/min x 70 x 60 = 42;
+# 600 mcg/kg/h x 70 / 1,000 = 42; 42 mg/h; 0.7 mg/min x 60 = 42; 700 mcg/min x 60 / 1,000 = 42; 42,000 mcg/h / 1,000.
+WRITTEN_RATES = [
+    ("rate_per_kg", "0.6 mg/kg/h"),
+    ("rate_per_kg", "10 mcg/kg/min"),
+    ("rate_per_kg", "0.01 mg/kg/min"),
+    ("rate_per_kg", "600 mcg/kg/h"),
+    ("rate", "42 mg/h"),
+    ("rate", "0.7 mg/min"),
+    ("rate", "700 mcg/min"),
+    ("rate", "42000 mcg/h"),
+]
+
+
+@pytest.mark.parametrize(("key", "rate"), WRITTEN_RATES, ids=[rate for _, rate in WRITTEN_RATES])
+def test_an_infusion_in_any_rate_unit_a_card_may_use_is_worded_as_written(tmp_path: Path, key: str, rate: str) -> None:
+    source = (builtin_dir() / next(p.name for p in builtin_dir().glob("*bolus*.toml"))).read_text(encoding="utf-8")
+    text = source.replace('rate_per_kg = "10 mcg/kg/min"', f'{key} = "{rate}"').replace(BOLUS_THEN_INFUSION, "mine")
+    folder = tmp_path / "cards"
+    folder.mkdir()
+    (folder / "mine.toml").write_text(text, encoding="utf-8")
+    (row,) = dosecalc.table("70 kg", "mine", regimens_dir=folder, builtin=False)
+    # bolus 0.5 mg/kg x 70 kg = 35 mg; the infusion 42 mg/h x 3 h = 126 mg; 35 + 126 = 161 mg
+    assert_quantity_close(row.total_dose, Q_(161, "mg"))
+    shown = rate.replace("42000", "42,000")
+    notes = dosecalc.table("70 kg", "mine", regimens_dir=folder, builtin=False).as_text("markdown")
+    assert f"infusion {shown} to the end of the session: 126 mg at 42 mg/h." in notes

@@ -94,6 +94,12 @@ _RULES: dict[str, tuple[str, int | None]] = {
     "mg/mL": ("mg/mL", None),
     "gtt/mL": ("gtt/mL", 0),
     "h": ("h", 2),
+    # the other rate units a card's phase may be written in (_WRITTEN_RATES), shown as written, to 3 figures
+    "mg/kg/min": ("mg/kg/min", None),
+    "mcg/kg/h": ("mcg/kg/h", None),
+    "mg/min": ("mg/min", None),
+    "mcg/min": ("mcg/min", None),
+    "mcg/h": ("mcg/h", None),
 }
 
 
