@@ -94,12 +94,6 @@ _RULES: dict[str, tuple[str, int | None]] = {
     "mg/mL": ("mg/mL", None),
     "gtt/mL": ("gtt/mL", 0),
     "h": ("h", 2),
-    # the other rate units a card's phase may be written in (_WRITTEN_RATES), shown as written, to 3 figures
-    "mg/kg/min": ("mg/kg/min", None),
-    "mcg/kg/h": ("mcg/kg/h", None),
-    "mg/min": ("mg/min", None),
-    "mcg/min": ("mcg/min", None),
-    "mcg/h": ("mcg/h", None),
 }
 
 
@@ -119,7 +113,8 @@ def rounded(value: float, unit: str) -> str:
         return number(value, 2)
     if unit == "mL":
         return number(value, 1)
-    places = _RULES[unit][1]
+    # a rate unit a card's phase may be written in but that has no rule of its own (mg/min): 3 figures, as written
+    places = _RULES[unit][1] if unit in _RULES or unit not in _WRITTEN_RATES else None
     return significant(value) if places is None else number(value, places)
 
 
