@@ -19,22 +19,10 @@ from dosecalc.render.data import json_text
 from dosecalc.results import DoseTable
 from dosecalc.units import Q_, Concentration, Quantity
 
-#: A teacher's drug with a hard and a soft limit on the rate per kg.
-TEACHIUM = """\
-name = "teachium"
-title = "Teachium (a classroom drug)"
-models = []
+from .test_drugs import HARD
 
-[[limits]]
-level = "hard"
-above = "1.5 mg/kg/h"
-source = { citation = "Course handout, week 3", says = "Never above 1.5 mg/kg/h." }
-
-[[limits]]
-level = "soft"
-above = "1 mg/kg/h"
-source = { citation = "Course handout, week 3", says = "Take care above 1 mg/kg/h." }
-"""
+#: A teacher's drug with a hard and a soft limit on the rate per kg (the drug tests' own).
+TEACHIUM = HARD
 
 _SOURCE = '\n[[sources]]\ncitation = "Course handout"\nsays = "A teaching regimen."\n'
 
