@@ -450,6 +450,15 @@ def test_at_390_px_the_dose_columns_show_beside_the_names_and_the_result_is_in_v
                    .length"""
         )
         assert visible >= 3, f"the name and at least two figures in view; {visible} columns shown"
+        # no figure is broken across lines ("980 (10 x)"): every figure cell is one line high
+        broken = opened.evaluate(
+            """() => [...document.querySelectorAll('#dose-table tbody td')]
+                   .filter((td) => td.getClientRects().length && td.querySelector('*') === null)
+                   .filter((td) => { const r = document.createRange(); r.selectNodeContents(td);
+                                     return r.getClientRects().length > 1; })
+                   .map((td) => td.textContent)"""
+        )
+        assert broken == [], broken
         # scrolled to its last column, the table keeps the names in view beside it
         opened.locator(".table-wrap").first.evaluate("(box) => box.scrollLeft = box.scrollWidth")
         last = opened.locator("#dose-table tbody tr").first.locator("td").last.bounding_box()
