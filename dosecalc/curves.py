@@ -201,13 +201,14 @@ def concentration(runs: Sequence[Any]) -> list[Curve]:
     """Predicted plasma concentration (ng/mL) against time (h) of each simulated regimen, on a grid of its own,
     fine enough for the curve's shape and holding every session's start and end, whatever the step of the
     simulation's table: joining 6-hourly rows would cut the peaks off."""
-    from .pk import simulate
+    from .pk import chart_concentration
 
     curves = []
     for run in runs:
         end = float(run.simulation.time.to("h").magnitude[-1])
         breaks, _ = run.course.pieces()
         hours = np.union1d(np.linspace(0.0, end, 1201), breaks[breaks / 60.0 <= end] / 60.0)
-        curve = simulate(run.model, run.figures.weight, run.course, Q_(hours, "h"))
-        curves.append(Curve(run.figures.regimen, hours, curve.concentration.to("ng/mL").magnitude))
+        curves.append(
+            Curve(run.figures.regimen, hours, chart_concentration(run.model, run.figures.weight, run.course, hours))
+        )
     return curves

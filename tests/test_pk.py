@@ -343,3 +343,41 @@ def test_the_bounded_search_finds_the_floats_scipys_bounded_minimize_scalar_find
     found = minimize_scalar(f, bounds=(low, low + width), method="bounded", options={"xatol": 1e-9})
     x, fun = _bounded_minimum(f, low, low + width, 1e-9)
     assert (float(x).hex(), float(fun).hex()) == (float(found.x).hex(), float(found.fun).hex())
+
+
+def phased_course(sessions: int = 1) -> Course:
+    # 35 mg at once at 0 min (simulated over 1 min), then 0.7 mg/min for 4 h: a bolus-then-infusion card's shape
+    return Course(
+        Q_(42.0, "mg/h"), Q_(4.0, "h"), sessions, Q_(24.0, "h"), profile=((0.0, 240.0, 0.7),), boluses=((0.0, 35.0),)
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    kg=st.floats(min_value=3, max_value=250),
+    hours=st.floats(min_value=0, max_value=60),
+    phased=st.booleans(),
+    sessions=st.integers(min_value=1, max_value=3),
+)
+def test_the_searches_one_time_at_a_time_get_simulates_floats_to_the_bit(
+    kg: float, hours: float, phased: bool, sessions: int
+) -> None:
+    from dosecalc.pk import _probe
+
+    weight = Q_(kg, "kg")
+    plan = phased_course(sessions) if phased else course(sessions=sessions)
+    expected = float(simulate(DOMINO, weight, plan, Q_(np.array([hours]), "h")).concentration.magnitude[0])
+    assert _probe(DOMINO, weight, plan)(hours).hex() == expected.hex()
+
+
+@pytest.mark.parametrize("plan", [course(), course(sessions=3), phased_course(), phased_course(2)])
+def test_the_chart_curve_is_the_simulation_to_1e_11_of_its_peak(plan: Course) -> None:
+    from dosecalc.pk import chart_concentration
+
+    # the chart's grid: 1,201 even times and every breakpoint, so gaps of two or three lengths
+    breaks, _ = plan.pieces()
+    end = float(breaks[-1]) / 60 + 12
+    hours = np.union1d(np.linspace(0.0, end, 1201), breaks / 60.0)
+    exact = simulate(DOMINO, WEIGHT, plan, Q_(hours, "h")).concentration.to("ng/mL").magnitude
+    drawn = chart_concentration(DOMINO, WEIGHT, plan, hours)
+    assert np.max(np.abs(drawn - exact)) <= 1e-11 * np.max(exact)
