@@ -1173,7 +1173,7 @@ def report(
 ) -> Handout:
     """A printable, self-contained HTML handout: the disclaimer, the patient, the dose table, each regimen's
     schedule, charts, the cards with their sources, and (with ``explain``) the worked steps. Needs the
-    ``report`` extra (matplotlib and jinja2).
+    ``report`` extra (jinja2; the charts are SVG that dosecalc draws itself).
 
     Parameters
     ----------

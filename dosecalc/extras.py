@@ -9,7 +9,7 @@ from .errors import DoseCalcError
 #: Each extra of the package and the modules it installs (pyproject.toml's optional dependencies).
 EXTRAS = {
     "plot": ("matplotlib",),
-    "report": ("matplotlib", "jinja2"),
+    "report": ("jinja2",),
     "pandas": ("pandas",),
     "web": ("fastapi", "uvicorn", "jinja2"),
 }

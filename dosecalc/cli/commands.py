@@ -838,8 +838,8 @@ def report(
     no_builtin: NoBuiltin = False,
 ) -> None:
     """A printable, self-contained HTML handout: the disclaimer, the patient, the dose table, each schedule,
-    charts, the cards with their sources, and (with --explain) the worked steps. Needs the report extra (matplotlib and
-    jinja2): pip install '.[report]' in dosecalc's source folder."""
+    charts, the cards with their sources, and (with --explain) the worked steps. Needs the report extra (jinja2):
+    pip install '.[report]' in dosecalc's source folder."""
     from .. import api
     from ..files import check_suffix, check_targets
 

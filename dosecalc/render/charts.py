@@ -208,13 +208,3 @@ def chart_bytes(fig: Any, fmt: str) -> bytes:
     metadata = {"Date": None} if fmt == "svg" else {}
     fig.savefig(buffer, format=fmt, dpi=150, metadata=metadata)
     return buffer.getvalue()
-
-
-def inline_svg(fig: Any) -> str:
-    """The figure as an ``<svg>`` element for embedding in HTML (no XML prologue, no metadata block)."""
-    text = chart_bytes(fig, "svg").decode("utf-8")
-    start = text.index("<svg")
-    text = text[start:]
-    if "<metadata>" in text:
-        text = text[: text.index("<metadata>")] + text[text.index("</metadata>") + len("</metadata>") :]
-    return text

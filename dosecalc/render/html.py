@@ -15,7 +15,7 @@ from ..columns import DOSE_COLUMNS
 from ..formats import NOTEBOOK
 from ..regimens import Card
 from ..wording import DISCLAIMER, numbers, words
-from . import charts
+from . import figures
 from .rows import (
     CARD_HEADERS,
     card_lines,
@@ -114,21 +114,21 @@ def handout_html(
         schedule_parts.append(
             {"regimen": card.id, "title": f"{card.id}: {card.title}", "headers": headers, "rows": body}
         )
-    figures = [
+    drawn = [
         {
-            "svg": charts.inline_svg(charts.rate_vs_weight(plans, patient=_in_range(table.patient.weight))),
+            "svg": figures.rate_by_weight(plans, patient=_in_range(table.patient.weight)),
             "caption": "Rate by weight, 40 to 150 kg: caps, the weights where two regimens give the same rate, "
             "and this patient (dashed line) are marked.",
         },
         {
-            "svg": charts.inline_svg(charts.cumulative(plans, table.patient.weight)),
+            "svg": figures.cumulative(plans, table.patient.weight),
             "caption": "Cumulative dose over one session for this patient.",
         },
     ]
     if simulation is not None:
-        figures.append(
+        drawn.append(
             {
-                "svg": charts.inline_svg(charts.concentration_chart(simulation.runs)),
+                "svg": figures.concentration(simulation.runs),
                 "caption": f"Predicted plasma concentration under the {simulation.runs[0].model.id} model: a "
                 "population estimate for teaching, not a prediction for this patient."
                 + "".join(
@@ -150,7 +150,7 @@ def handout_html(
             dose_headers=dose_headers(columns),
             dose_rows=[dose_cells(row, columns) for row in rows],
             notes=numbered_notes(rows),
-            charts=figures,
+            charts=drawn,
             schedules=schedule_parts,
             steps=steps,
             steps_precision=words.STEPS_PRECISION,

@@ -716,8 +716,8 @@ async def teacher_marks(request: Request, folder: Folder, key: Teacher) -> HTMLR
 
 @router.get("/teacher/handout")
 def teacher_handout(request: Request, folder: Folder, key: Teacher) -> Response:
-    """The printable handout (the report extra draws its charts) to download; refused, the teacher's page with
-    what was typed in the handout's form and each message beside its field."""
+    """The printable handout (the report extra's page, its charts drawn as SVG) to download; refused, the teacher's
+    page with what was typed in the handout's form and each message beside its field."""
     fields = _handout_fields(folder)
     query = request.query_params
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..columns import DOSE_COLUMNS
-from ..render import svg as chart
+from ..render import figures
 from ..render.rows import (
     CARD_HEADERS,
     card_lines,
@@ -91,15 +91,9 @@ def schedule(result: ScheduleTable) -> dict[str, Any]:
 
 def simulation(result: SimulationTable) -> dict[str, Any]:
     headers, body = simulation_cells(result)
-    hours = [float(h) for h in result.time.to("h").magnitude]
-    lines = [
-        (run.figures.regimen, [float(c) for c in run.simulation.concentration.to("ng/mL").magnitude])
-        for run in result.runs
-    ]
-    title = f"Predicted plasma concentration (ng/mL) against time (h), {result.runs[0].model.id} model"
     return {
         "title": simulation_title(result),
-        "chart": chart.line_chart(hours, lines, "Time from the start (h)", "Plasma concentration (ng/mL)", title),
+        "chart": figures.concentration(result.runs),
         "headers": headers,
         "rows": body,
         "notes": simulation_notes_all(result),
