@@ -546,7 +546,8 @@ def _work_out(plan: Plan) -> _Factors:
         dose = documented._magnitude
         unit = "mg/h" if rate_kind else "mg"
         dose_factor = _step_factor(documented._units, _KG if per_weight else None, unit)
-        spread = _step_factor(_MG_H, _HOUR, "mg") if rate_kind else _step_factor(_MG, _HOUR, "mg/h", True)
+        hours = plan.duration._units  # h from make_plan; a plan made otherwise keeps the quantity path's units
+        spread = _step_factor(_MG_H, hours, "mg") if rate_kind else _step_factor(_MG, hours, "mg/h", True)
         drug_limits = () if plan.drug is None else plan.drug.limits
         limits = tuple(
             (index, limit, _step_factor(units, None, limit.above._units), _above(limit))

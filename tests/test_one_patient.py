@@ -26,6 +26,29 @@ TEACHIUM = HARD
 
 _SOURCE = '\n[[sources]]\ncitation = "Course handout"\nsays = "A teaching regimen."\n'
 
+#: A teacher's drug limited on the plain rate: a hard limit written per minute (1.2 mg/min = 72 mg/h) and soft
+#: limits on the rate and the rate per kg, so the float path's mg/h limit checks run too.
+RATELIUM = """\
+name = "ratelium"
+title = "Ratelium (a classroom drug)"
+models = []
+
+[[limits]]
+level = "hard"
+above = "1.2 mg/min"
+source = { citation = "Course handout, week 4", says = "Never above 1.2 mg/min." }
+
+[[limits]]
+level = "soft"
+above = "30 mg/h"
+source = { citation = "Course handout, week 4", says = "Take care above 30 mg/h." }
+
+[[limits]]
+level = "soft"
+above = "0.3 mg/kg/h"
+source = { citation = "Course handout, week 4", says = "Take care above 0.3 mg/kg/h." }
+"""
+
 #: Teacher's cards whose doses are written in units other than the canonical ones (a factor that is not 1 in
 #: each step), one under the teachium limits, and a phased card with a titration.
 TEACHER_CARDS = {
@@ -37,6 +60,8 @@ TEACHER_CARDS = {
     '[preparation]\namount = "0.5 g"\nvolume = "0.25 L"\n',
     "per-kg-total.toml": 'id = "teach-per-kg-total"\ntitle = "t"\nindication = "i"\nkind = "weight-based-total"\n'
     'total_dose_per_kg = "700 mcg/kg"\nduration = "45 min"\nsessions = 1\nmax_rate = "40 mg/h"\n',
+    "ratelium.toml": 'id = "teach-ratelium"\ntitle = "t"\nindication = "i"\ndrug = "ratelium"\n'
+    'kind = "weight-based-rate"\nrate_per_kg = "0.4 mg/kg/h"\nduration = "2 h"\nsessions = 1\n',
     "fixed.toml": 'id = "teach-fixed"\ntitle = "t"\nindication = "i"\nkind = "fixed-rate"\n'
     'rate = "0.4 mg/min"\nduration = "3 h"\nsessions = 5\n',
     "phased.toml": 'id = "teach-phases"\ntitle = "t"\nindication = "i"\ndrug = "ketamine"\nkind = "phased"\n'
@@ -58,6 +83,7 @@ def catalogue(tmp_path_factory: pytest.TempPathFactory) -> Catalogue:
         (folder / name).write_text(text + _SOURCE, encoding="utf-8")
     (folder / "drugs").mkdir()
     (folder / "drugs" / "teachium.toml").write_text(TEACHIUM, encoding="utf-8")
+    (folder / "drugs" / "ratelium.toml").write_text(RATELIUM, encoding="utf-8")
     return load_catalogue(Path(folder))
 
 
@@ -159,3 +185,27 @@ def test_the_same_what_if_gives_the_same_plan_and_another_unit_another_plan(cata
     assert figures.total_dose.to("mg").magnitude == pytest.approx(24.5, rel=1e-12)
     # the first patient's plan is not the next one's: 0.35 x 80 = 28 mg/h, capped at 25 mg/h
     assert calculate(one, Q_(80.0, "kg")).rate.to("mg/h").magnitude == pytest.approx(25.0, rel=1e-12)
+
+
+def test_a_rate_limit_in_mg_per_min_is_checked_alike_on_both_paths(catalogue: Catalogue) -> None:
+    plan = make_plan(catalogue.get("teach-ratelium"), WhatIf(), catalogue.drugs)
+    # 0.4 mg/kg/h x 150 kg = 60 mg/h: under the hard 72 mg/h (1.2 mg/min x 60), above both soft limits
+    ok = calculate(plan, Q_(150.0, "kg"))
+    assert dict(_fields(ok)) == dict(_fields(_calculate_quantities(plan, Q_(150.0, "kg"), False)))
+    assert ok.rate.to("mg/h").magnitude == pytest.approx(60.0, rel=1e-12)
+    # x 190 kg = 76 mg/h: above 72 mg/h, refused on both paths alike
+    fast, reference = _outcome(plan, Q_(190.0, "kg"), True), _outcome(plan, Q_(190.0, "kg"), False)
+    assert fast[0] == "refused" and fast == reference
+
+
+def test_a_plan_whose_duration_is_in_minutes_is_worked_out_in_minutes(catalogue: Catalogue) -> None:
+    # make_plan keeps durations in hours; a plan made by hand may not, and the float path follows its unit
+    base = make_plan(catalogue.get("rate-0.35-mg-kg-h"), WhatIf(), catalogue.drugs)
+    plan = base._replace(duration=Q_(90.0, "min"))
+    figures = calculate(plan, Q_(70.0, "kg"))
+    # 0.35 mg/kg/h x 70 kg = 24.5 mg/h; x 90 min = 1.5 h, so 36.75 mg
+    assert figures.total_dose.to("mg").magnitude == pytest.approx(36.75, rel=1e-12)
+    assert dict(_fields(figures)) == dict(_fields(_calculate_quantities(plan, Q_(70.0, "kg"), False)))
+    total = make_plan(catalogue.get("total-80-mg-5-h"), WhatIf(), catalogue.drugs)._replace(duration=Q_(240.0, "min"))
+    # 80 mg over 240 min = 4 h: 20 mg/h
+    assert calculate(total, Q_(70.0, "kg")).rate.to("mg/h").magnitude == pytest.approx(20.0, rel=1e-12)
