@@ -68,11 +68,15 @@ def crossings(plans: Sequence[Plan], low: float, high: float) -> list[Crossing]:
     1e-12, as :func:`_same_line` takes them) are the same line, never a crossing."""
     grid = np.linspace(low, high, 2001)
     rates = [calculate(plan, Q_(grid, "kg")).rate.to("mg/h").magnitude for plan in plans]
-    found = []
+    found: list[Crossing] = []
     for i in range(len(plans)):
         for j in range(i + 1, len(plans)):
             gap = np.where(np.isclose(rates[i], rates[j], rtol=1e-12, atol=0.0), 0.0, rates[i] - rates[j])
-            for k in np.flatnonzero(np.sign(gap[:-1]) * np.sign(gap[1:]) < 0):
+            sign = np.sign(gap)
+            # equal at one weight of the grid, one above and the other below on either side: they cross there
+            # (equal over a stretch, as two lines at one cap, is no point where they cross)
+            weights = [float(grid[k]) for k in np.flatnonzero((sign[1:-1] == 0) & (sign[:-2] * sign[2:] < 0)) + 1]
+            for k in np.flatnonzero(sign[:-1] * sign[1:] < 0):
                 a, b = float(grid[k]), float(grid[k + 1])
                 for _ in range(60):
                     middle = (a + b) / 2
@@ -81,12 +85,9 @@ def crossings(plans: Sequence[Plan], low: float, high: float) -> list[Crossing]:
                         a = middle
                     else:
                         b = middle
-                weight = (a + b) / 2
-                found.append(
-                    Crossing(
-                        Q_(weight, "kg"), Q_(rate_at(plans[i], weight), "mg/h"), (plans[i].card.id, plans[j].card.id)
-                    )
-                )
+                weights.append((a + b) / 2)
+            pair = (plans[i].card.id, plans[j].card.id)
+            found.extend(Crossing(Q_(kg, "kg"), Q_(rate_at(plans[i], kg), "mg/h"), pair) for kg in sorted(weights))
     return found
 
 

@@ -88,6 +88,32 @@ def test_equal_rates_written_in_other_units_are_one_line_that_never_crosses_itse
     assert lines[0].rate_mg_h[0] == pytest.approx(0.6 * 40, rel=1e-12)  # 0.6 mg/kg/h x 40 kg = 24 mg/h
 
 
+def test_a_crossing_on_a_weight_of_the_grid_is_found(tmp_path: Path) -> None:
+    # 42 mg/h and 0.5 mg/kg/h are equal at 42 / 0.5 = 84 kg, which the 2,001-point grid from 40 to 150 kg holds
+    # (40 + 800 x 0.055); 22 mg/h and 0.4 mg/kg/h at 22 / 0.4 = 55 kg, on the grid from 30 to 130 kg (every 0.05)
+    source = '[[sources]]\ncitation = "Course handout"\nsays = "A teaching regimen."\n'
+    cards = {
+        "a": 'kind = "fixed-rate"\nrate = "42 mg/h"',
+        "b": 'kind = "weight-based-rate"\nrate_per_kg = "0.5 mg/kg/h"',
+        "c": 'kind = "fixed-rate"\nrate = "22 mg/h"',
+        "d": 'kind = "weight-based-rate"\nrate_per_kg = "0.4 mg/kg/h"',
+    }
+    for name, dose in cards.items():
+        text = f'id = "teach-{name}"\ntitle = "t"\nindication = "i"\n{dose}\nduration = "2 h"\nsessions = 1\n'
+        (tmp_path / f"{name}.toml").write_text(text + source, encoding="utf-8")
+    found = load_catalogue(tmp_path, builtin=False).cards
+    a, b, c, d = (make_plan(found[f"teach-{name}"], WhatIf()) for name in "abcd")
+    assert 84.0 in np.linspace(40, 150, 2001) and 55.0 in np.linspace(30, 130, 2001)
+    crossing = curves.crossings([a, b], 40, 150)
+    assert [(c.weight.magnitude, c.rate.magnitude, c.between) for c in crossing] == [
+        (pytest.approx(84.0, rel=1e-12), pytest.approx(42.0, rel=1e-12), ("teach-a", "teach-b"))
+    ]
+    assert [c.weight.magnitude for c in curves.crossings([c, d], 30, 130)] == [pytest.approx(55.0, rel=1e-12)]
+    # lines that meet and stay together are not a crossing: 0.5 mg/kg/h capped at 42 mg/h against 42 mg/h
+    capped = make_plan(found["teach-b"], WhatIf(max_rate=Q_(42.0, "mg/h")))
+    assert curves.crossings([a, capped], 40, 150) == []
+
+
 def test_cumulative_and_schedule_charts_use_the_schedule() -> None:
     weight = Q_(70.0, "kg")
     fig = charts.cumulative(PLANS, weight)
