@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -381,3 +382,23 @@ def test_the_chart_curve_is_the_simulation_to_1e_11_of_its_peak(plan: Course) ->
     exact = simulate(DOMINO, WEIGHT, plan, Q_(hours, "h")).concentration.to("ng/mL").magnitude
     drawn = chart_concentration(DOMINO, WEIGHT, plan, hours)
     assert np.max(np.abs(drawn - exact)) <= 1e-11 * np.max(exact)
+
+
+@pytest.mark.parametrize(
+    ("func", "low", "high"),
+    [
+        (lambda x: (x - 1.0) ** 2, 2.0, 2.0),  # a range of no width
+        (lambda x: 3.0, 0.0, 5.0),  # a constant
+        (lambda x: float("nan") if x > 1 else -x, 0.0, 4.0),  # NaN over part of the range
+        (lambda x: float(np.sin(1 / (x + 1e-3))), 0.0, 1.0),  # many minima
+    ],
+    ids=["no-width", "constant", "nan", "wild"],
+)
+def test_the_bounded_search_matches_scipy_on_edge_cases(func: Any, low: float, high: float) -> None:
+    from scipy.optimize import minimize_scalar
+
+    from dosecalc.pk import _bounded_minimum
+
+    found = minimize_scalar(func, bounds=(low, high), method="bounded", options={"xatol": 1e-9})
+    x, fun = _bounded_minimum(func, low, high, 1e-9)
+    assert (float(x).hex(), float(fun).hex()) == (float(found.x).hex(), float(found.fun).hex())
