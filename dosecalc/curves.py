@@ -3,8 +3,9 @@ to bind and where two regimens cross), cumulative dose over a session, one regim
 concentration on a grid fine enough for its peaks.
 
 Every number comes from the engine (:func:`dosecalc.dosing.calculate`, :func:`dosecalc.schedules.build_schedule`,
-:func:`dosecalc.pk.simulate`); :mod:`dosecalc.render.charts` (matplotlib) only draws what is here. Arrays are
-plain floats in the unit their name gives (``kg``, ``h``, ``mg/h``, ``mg``, ``ng/mL``).
+:func:`dosecalc.pk.simulate` and :func:`dosecalc.pk.chart_concentration`); :mod:`dosecalc.render.charts`
+(matplotlib) and :mod:`dosecalc.render.figures` (SVG) only draw what is here. Arrays are plain floats in the unit
+their name gives (``kg``, ``h``, ``mg/h``, ``mg``, ``ng/mL``).
 """
 
 from __future__ import annotations
