@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from .errors import DoseCalcError, flags_checked, quote
+from .errors import DoseCalcError, Refusals, flags_checked, quote
 
 if TYPE_CHECKING:
     import pandas
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .cohorts import BadRow
     from .dosing import DoseFigures, Patient, Plan, WhatIf
     from .drugs import Drug
+    from .pk import PKModel
     from .regimens import Card, Catalogue
     from .results import (
         CardDetail,
@@ -212,24 +213,36 @@ def _what_if(
     max_rate: Any = None,
     no_cap: bool = False,
     sessions_limit: int = MAX_SESSIONS,
+    refusals: Refusals | None = None,
 ) -> WhatIf:
+    """The what-if options, each checked. With ``refusals``, a refused option is kept there and left out of
+    the result (as if not given), so that the caller reports it with the rest; without, it is raised here."""
     from .dosing import WhatIf
     from .units import as_concentration
 
+    found = Refusals() if refusals is None else refusals
     if max_rate is not None and no_cap:
-        raise DoseCalcError("cannot be combined with a what-if rate cap; choose one", field="no_cap")
-    try:
-        conc = None if concentration is None else as_concentration(concentration)
-    except DoseCalcError as error:
-        raise error.for_field("concentration") from None
-    return WhatIf(
-        duration=_optional(duration, "DURATION", "duration"),
-        concentration=conc,
-        drop_factor=_optional(drop_factor, "DROP_FACTOR", "drop_factor"),
-        sessions=None if sessions is None else _whole(sessions, "sessions", 1, sessions_limit),
-        max_rate=_optional(max_rate, "RATE", "max_rate"),
+        found.add(DoseCalcError("cannot be combined with a what-if rate cap; choose one", field="no_cap"))
+        no_cap = False
+
+    def conc() -> Any:
+        try:
+            return None if concentration is None else as_concentration(concentration)
+        except DoseCalcError as error:
+            raise error.for_field("concentration") from None
+
+    read = found.read
+    what_if = WhatIf(
+        concentration=read(conc, None),
+        duration=read(lambda: _optional(duration, "DURATION", "duration"), None),
+        drop_factor=read(lambda: _optional(drop_factor, "DROP_FACTOR", "drop_factor"), None),
+        sessions=read(lambda: None if sessions is None else _whole(sessions, "sessions", 1, sessions_limit), None),
+        max_rate=read(lambda: _optional(max_rate, "RATE", "max_rate"), None),
         no_cap=bool(no_cap),
     )
+    if refusals is None:
+        found.check()
+    return what_if
 
 
 def _brief(notes: Any) -> bool:
@@ -247,6 +260,22 @@ def _check_drip(what_if: WhatIf, plans: Sequence[Plan]) -> None:
     or the card's preparation) to turn into a drip rate."""
     if what_if.drop_factor is not None and all(plan.concentration is None for plan in plans):
         raise DoseCalcError("a drip rate needs a concentration, such as '2 mg/mL'", field="drop_factor")
+
+
+def _checked_plans(
+    refusals: Refusals, regimen: Regimens, what_if: WhatIf, regimens_dir: Folder, builtin: bool
+) -> list[Plan]:
+    """The plans of the cards named, refusals kept in ``refusals``: the regimen ids, the what-if duration
+    against each card's minimum, and a drop factor with no concentration to turn into a drip rate. A drop
+    factor is not refused for want of a concentration when the concentration given was itself refused: that
+    one refusal says what to fix."""
+    chosen = refusals.read(lambda: _chosen(regimen, regimens_dir, builtin), None)
+    if chosen is None:
+        return []
+    plans: list[Plan] = refusals.read(lambda: _plans(chosen[0], what_if, chosen[1]), [])
+    if plans and not refusals.refused("concentration"):
+        refusals.read(lambda: _check_drip(what_if, plans), None)
+    return plans
 
 
 # --------------------------------------------------------------------------------------- cards
@@ -408,15 +437,16 @@ def table(
     from .dosing import calculate
     from .results import DoseTable
 
-    patients = _patients(weight)
-    what_if = _what_if(duration, concentration, drop_factor, sessions, max_rate, no_cap)
-    chosen, drugs = _chosen(regimen, regimens_dir, builtin)
-    plans = _plans(chosen, what_if, drugs)
-    _check_drip(what_if, plans)
+    refusals = Refusals()  # every argument checked, every refusal raised at once, before any figure
+    patients: list[Patient] = refusals.read(lambda: _patients(weight), [])
+    what_if = _what_if(duration, concentration, drop_factor, sessions, max_rate, no_cap, refusals=refusals)
+    plans = _checked_plans(refusals, regimen, what_if, regimens_dir, builtin)
+    brief = refusals.read(lambda: _brief(notes), True)
+    refusals.check()
     groups = tuple(
         (patient, tuple(calculate(plan, patient.typed, bool(explain)) for plan in plans)) for patient in patients
     )
-    return DoseTable(groups, _brief(notes))
+    return DoseTable(groups, brief)
 
 
 @flags_checked
@@ -463,22 +493,31 @@ def schedule(
     [0.0, 20.0, 40.0, 60.0, 80.0]
     """
     from .dosing import calculate
+    from .regimens import PhasedCard
     from .results import ScheduleTable
-    from .schedules import build_schedule, default_step
+    from .schedules import build_schedule, check_rows, default_step
     from .units import Q_
 
-    patient = _patient(weight)
-    step_q = None if step is None else _quantity(step, _spec("TIME_STEP"), "step")
-    what_if = _what_if(duration, concentration, drop_factor)
-    if not isinstance(regimen, str):
-        raise DoseCalcError(f"expected one regimen id, got {regimen!r:.40}", field="regimen")
-    chosen, drugs = _chosen(regimen, regimens_dir, builtin)
-    (plan,) = _plans(chosen, what_if, drugs)
-    _check_drip(what_if, [plan])
+    refusals = Refusals()  # every argument checked, every refusal raised at once, before any figure
+    patient = refusals.read(lambda: _patient(weight), None)
+    step_q = refusals.read(lambda: None if step is None else _quantity(step, _spec("TIME_STEP"), "step"), None)
+    what_if = _what_if(duration, concentration, drop_factor, refusals=refusals)
+    plans: list[Plan] = []
+    if isinstance(regimen, str):
+        plans = _checked_plans(refusals, regimen, what_if, regimens_dir, builtin)
+    else:
+        refusals.add(DoseCalcError(f"expected one regimen id, got {regimen!r:.40}", field="regimen"))
+    brief = refusals.read(lambda: _brief(notes), True)
+    given_step = step_q
+    if given_step is not None and plans and not isinstance(plans[0].card, PhasedCard):  # a phased one: when built
+        refusals.read(lambda: check_rows(plans[0].duration, given_step), 0)
+    refusals.check()
+    assert patient is not None  # refused otherwise
+    (plan,) = plans
     figures = calculate(plan, patient.typed, bool(explain))
     if step_q is None:
         step_q = default_step(figures.duration, Q_(15.0, "min"), SCHEDULE_ROWS)
-    return ScheduleTable(build_schedule(figures, step_q), patient, _brief(notes))
+    return ScheduleTable(build_schedule(figures, step_q), patient, brief)
 
 
 def _spec(name: str) -> QuantitySpec:
@@ -639,27 +678,49 @@ def simulate(
     """
     from .dosing import calculate
 
-    patient = _patient(weight)
-    what_if = _what_if(duration)
-    count = _whole(sessions, "sessions", 1, MAX_SIMULATED_SESSIONS)
-    every = _quantity(interval, _spec("DURATION"), "interval")
-    if not isinstance(regimen, str):
-        raise DoseCalcError(f"expected one regimen id, got {regimen!r:.40}", field="regimen")
-    catalogue = _catalogue(regimens_dir, builtin)
-    cards_ = [catalogue.get(regimen)]
-    try:
-        if compare is not None:
-            cards_ += [card for card in catalogue.select(_ids(compare, "compare")) if card.id != regimen]
-    except DoseCalcError as error:
-        raise error.for_field("compare") from None
-    figures = [calculate(plan, patient.typed) for plan in _plans(cards_, what_if, catalogue.drugs)]
-    end = None if until is None else _quantity(until, _spec("DURATION"), "until")
-    step_q = None if step is None else _quantity(step, _spec("TIME_STEP"), "step")
-    return _simulation(model, patient, figures, count, every, end, step_q)
+    refusals = Refusals()  # every argument checked, every refusal raised at once, before any figure
+    read = refusals.read
+    patient = read(lambda: _patient(weight), None)
+    what_if = _what_if(duration, refusals=refusals)
+    count = read(lambda: _whole(sessions, "sessions", 1, MAX_SIMULATED_SESSIONS), 1)
+    every = read(lambda: _quantity(interval, _spec("DURATION"), "interval"), None)
+    plans: list[Plan] = []
+    if isinstance(regimen, str):
+        catalogue = read(lambda: _catalogue(regimens_dir, builtin), None)
+        cards_: list[Card] = [] if catalogue is None else read(lambda: [catalogue.get(regimen)], [])
+        if catalogue is not None and compare is not None:
+
+            def compared() -> list[Card]:
+                try:
+                    return [card for card in catalogue.select(_ids(compare, "compare")) if card.id != regimen]
+                except DoseCalcError as error:
+                    raise error.for_field("compare") from None
+
+            cards_ += read(compared, [])
+        if catalogue is not None:
+            plans = read(lambda: _plans(cards_, what_if, catalogue.drugs), [])
+    else:
+        refusals.add(DoseCalcError(f"expected one regimen id, got {regimen!r:.40}", field="regimen"))
+    end = read(lambda: None if until is None else _quantity(until, _spec("DURATION"), "until"), None)
+    step_q = read(lambda: None if step is None else _quantity(step, _spec("TIME_STEP"), "step"), None)
+    chosen = read(lambda: _model(model), None)
+    refusals.check()
+    assert patient is not None and chosen is not None  # refused otherwise
+    figures = [calculate(plan, patient.typed) for plan in plans]
+    return _simulation(chosen, patient, figures, count, every, end, step_q)
+
+
+def _model(model: Any) -> PKModel:
+    """The shipped PK model called ``model``, or a refusal naming ``model``."""
+    from . import pk
+
+    if not isinstance(model, str):
+        raise DoseCalcError(f"expected a model name, got {model!r:.40}", field="model")
+    return pk.get_model(model)
 
 
 def _simulation(
-    model: str,
+    chosen: PKModel,
     patient: Patient,
     figures: Sequence[DoseFigures],
     sessions: int = 1,
@@ -667,15 +728,12 @@ def _simulation(
     until: Quantity | None = None,
     step: Quantity | None = None,
 ) -> SimulationTable:
-    """The simulation of each regimen's figures under ``model``: one set-up for :func:`simulate` and
+    """The simulation of each regimen's figures under the model ``chosen``: one set-up for :func:`simulate` and
     :func:`report`."""
     from . import pk
     from .results import SimulationTable
     from .schedules import MAX_ROWS, default_step
 
-    if not isinstance(model, str):
-        raise DoseCalcError(f"expected a model name, got {model!r:.40}", field="model")
-    chosen = pk.get_model(model)
     courses = []
     for number, row in enumerate(figures):
         pk.check_drug(chosen, row, "regimen" if number == 0 else "compare")
@@ -693,12 +751,42 @@ def _simulation(
 
 
 def _convention(
-    conventions: Any, pound: Any, pump_rounding: Any, method: Any = None, decimal: Any = None
+    conventions: Any,
+    pound: Any,
+    pump_rounding: Any,
+    method: Any = None,
+    decimal: Any = None,
+    refusals: Refusals | None = None,
 ) -> Convention:
     """The sheet's conventions: a built-in profile by name, a school's profile file, or a :class:`Convention`;
-    ``pound``, ``pump_rounding``, ``method`` and ``decimal``, when given, change those rules of it."""
+    ``pound``, ``pump_rounding``, ``method`` and ``decimal``, when given, change those rules of it. Each is
+    checked; with ``refusals`` every refusal is kept there (the result then stands for nothing), without it
+    they are raised here."""
     from decimal import Decimal
 
+    from .teaching.sheets import DECIMALS, METHODS, PROFILES
+
+    found = Refusals() if refusals is None else refusals
+    chosen = found.read(lambda: _profile(conventions), PROFILES["standard"])
+    if pound is not None:
+        chosen = found.read(lambda: chosen.replace(pound=_choice(pound, "pound", ("exact", "2.2"))), chosen)
+    if method is not None:
+        chosen = found.read(lambda: chosen.replace(method=_choice(method, "method", METHODS)), chosen)
+    if decimal is not None:
+        chosen = found.read(lambda: chosen.replace(decimal=_choice(decimal, "decimal", DECIMALS)), chosen)
+    if pump_rounding is not None:
+        step = found.read(lambda: _choice(pump_rounding, "pump_rounding", ("0.1", "1")), None)
+        if step is not None:
+            chosen = chosen.replace(
+                rounding=tuple((unit, Decimal(step) if unit == "mL/h" else value) for unit, value in chosen.rounding)
+            )
+    if refusals is None:
+        found.check()
+    return chosen
+
+
+def _profile(conventions: Any) -> Convention:
+    """A built-in profile by name, a school's profile file, or a :class:`Convention` as it is."""
     from .teaching.sheets import PROFILES, Convention, convention_from_mapping
 
     if isinstance(conventions, Convention):
@@ -726,21 +814,6 @@ def _convention(
         names = ", ".join(PROFILES)
         raise DoseCalcError(
             f"expected a profile ({names}) or a profile file, got {conventions!r:.40}", field="conventions"
-        )
-    if pound is not None:
-        chosen = chosen.replace(pound=_choice(pound, "pound", ("exact", "2.2")))
-    if method is not None:
-        from .teaching.sheets import METHODS
-
-        chosen = chosen.replace(method=_choice(method, "method", METHODS))
-    if decimal is not None:
-        from .teaching.sheets import DECIMALS
-
-        chosen = chosen.replace(decimal=_choice(decimal, "decimal", DECIMALS))
-    if pump_rounding is not None:
-        step = _choice(pump_rounding, "pump_rounding", ("0.1", "1"))
-        chosen = chosen.replace(
-            rounding=tuple((unit, Decimal(step) if unit == "mL/h" else value) for unit, value in chosen.rounding)
         )
     return chosen
 
@@ -835,28 +908,36 @@ def exercises(
     """
     from .teaching.sheets import SheetSpec, fingerprint, roster, student_seed
 
-    total = _whole(count, "count", 1, MAX_PROBLEMS)
-    chosen_seed = _whole(seed, "seed", 0, 2**63 - 1)
-    chosen_level = None if level is None else _whole(level, "level", 1, 3)
-    convention = _convention(conventions, pound, pump_rounding, method, decimal)
-    names = None if students is None else roster(students)
+    refusals = Refusals()  # every argument checked, every refusal raised at once, before any problem is drawn
+    read = refusals.read
+    total = read(lambda: _whole(count, "count", 1, MAX_PROBLEMS), None)
+    chosen_seed = read(lambda: _whole(seed, "seed", 0, 2**63 - 1), 0)
+    chosen_level = read(lambda: None if level is None else _whole(level, "level", 1, 3), None)
+    convention = _convention(conventions, pound, pump_rounding, method, decimal, refusals)
+    names = read(lambda: None if students is None else roster(students), None)
     from .teaching.sheets import MAX_QUESTIONS, MAX_VARIANTS
 
-    how_many = None if variants is None else _whole(variants, "variants", 1, MAX_VARIANTS)
-    if how_many is not None and how_many * total > MAX_QUESTIONS:
-        raise DoseCalcError(
-            f"{how_many} variants of {total} problems make {how_many * total:,} questions; one export holds at "
-            f"most {MAX_QUESTIONS:,}: fewer variants, or fewer problems",
-            field="variants",
+    how_many = read(lambda: None if variants is None else _whole(variants, "variants", 1, MAX_VARIANTS), None)
+    if how_many is not None and total is not None and how_many * total > MAX_QUESTIONS:
+        refusals.add(
+            DoseCalcError(
+                f"{how_many} variants of {total} problems make {how_many * total:,} questions; one export holds "
+                f"at most {MAX_QUESTIONS:,}: fewer variants, or fewer problems",
+                field="variants",
+            )
         )
-    if how_many is not None and names is not None:
-        raise DoseCalcError(
-            "cannot be given with students: a learning platform gives each student one of the variants; "
-            "students make one printed sheet each",
-            field="variants",
+    elif how_many is not None and names is not None:
+        refusals.add(
+            DoseCalcError(
+                "cannot be given with students: a learning platform gives each student one of the variants; "
+                "students make one printed sheet each",
+                field="variants",
+            )
         )
-    teacher = _teacher_key(teacher_key)
-    cards_ = _sheet_cards(regimens_dir, builtin)
+    teacher = read(lambda: _teacher_key(teacher_key), None)
+    cards_: list[Card] = read(lambda: _sheet_cards(regimens_dir, builtin), [])
+    refusals.check()
+    assert total is not None  # refused otherwise
     base = SheetSpec(chosen_seed, total, chosen_level, convention, fingerprint(cards_), variants=how_many or 0)
     if names is not None:
         base = base._replace(student=0)  # a class's sheet: its kinds dealt by the class's seed
@@ -1240,7 +1321,7 @@ def report(
         kept = [row for row, reason in zip(dose_table.rows, reasons, strict=True) if reason is None]
         if not kept:
             raise DoseCalcError(left_out[0], field="model")
-        simulation = _simulation(model, dose_table.patient, kept)
+        simulation = _simulation(chosen, dose_table.patient, kept)
     return Handout(handout_html(dose_table, schedules, simulation, left_out))
 
 

@@ -3,13 +3,18 @@
 A :class:`DoseCalcError` is never a bug: it carries a message that names the field, what was given and
 what was expected, and the CLI prints it as one line on stderr and exits with code 2. Anything else that
 escapes is a bug.
+
+An operation checks every argument it was given before it computes anything, and refuses them all at once: one
+refusal is raised as it is, several as one :class:`DoseCalcErrors` that stands for the first of them (so the
+command line and the JSON API, which show one, say what they would say had the others been right) and lists
+each in ``errors`` (so a form can show each beside its field).
 """
 
 from __future__ import annotations
 
 import functools
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Self, TypeVar
 
 #: Longest piece of user text quoted back in a message; longer text is shortened with an ellipsis.
@@ -72,6 +77,71 @@ class DoseCalcError(ValueError):
         error = type(self)(self.problem, field=field)
         error.several_lines = self.several_lines
         return error
+
+    @property
+    def errors(self) -> tuple[DoseCalcError, ...]:
+        """Every refusal this error stands for, in the order the arguments were checked: this one alone, or
+        those of a :class:`DoseCalcErrors`."""
+        return (self,)
+
+
+class DoseCalcErrors(DoseCalcError):
+    """Several refusals found in one pass over an operation's arguments, each naming its own field.
+
+    As a :class:`DoseCalcError` it is the first of them (its ``field``, ``problem``, ``lines`` and text), the
+    refusal a face that shows one prints; ``errors`` holds each of them, in the order they were checked.
+    """
+
+    def __init__(self, errors: Sequence[DoseCalcError]) -> None:
+        every = tuple(one for error in errors for one in error.errors)
+        if not every:
+            raise ValueError("DoseCalcErrors needs at least one refusal")
+        first = every[0]
+        super().__init__(first.problem, field=first.field)
+        self.several_lines = first.several_lines
+        self._every = every
+
+    @property
+    def errors(self) -> tuple[DoseCalcError, ...]:
+        return self._every
+
+    def for_field(self, field: str) -> DoseCalcError:
+        """Each of the refusals, reported against ``field``."""
+        return DoseCalcErrors([error.for_field(field) for error in self._every])
+
+
+_T = TypeVar("_T")
+
+
+class Refusals:
+    """The refusals of one call's arguments, kept as each argument is read so that every one is reported at
+    once (:meth:`check`), before anything is computed from them."""
+
+    def __init__(self) -> None:
+        self.errors: list[DoseCalcError] = []
+
+    def read(self, reading: Callable[[], _T], instead: _T) -> _T:
+        """What ``reading()`` gives, or ``instead`` (never used for a figure: :meth:`check` refuses the call
+        first) with its refusals kept."""
+        try:
+            return reading()
+        except DoseCalcError as error:
+            self.errors.extend(error.errors)
+            return instead
+
+    def add(self, error: DoseCalcError) -> None:
+        self.errors.extend(error.errors)
+
+    def refused(self, field: str) -> bool:
+        """Whether the argument ``field`` was refused."""
+        return any(error.field == field for error in self.errors)
+
+    def check(self) -> None:
+        """Raises what was refused: one refusal as it was raised, several as one :class:`DoseCalcErrors`."""
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise DoseCalcErrors(self.errors)
 
 
 class QuantityError(DoseCalcError):

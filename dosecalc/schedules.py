@@ -59,18 +59,27 @@ def step_count(duration: Quantity, step: Quantity) -> int:
     return max(1, nearest if math.isclose(ratio, nearest, rel_tol=1e-9) else math.ceil(ratio))
 
 
-def build_schedule(figures: DoseFigures, step: Quantity) -> Schedule:
-    """Rows at 0, step, 2 x step, ... and at the end of the infusion (and, for a phased regimen, at every
-    phase boundary)."""
-    if figures.phases:
-        return _phased_schedule(figures, step)
-    duration = figures.duration.to("h")
+def check_rows(duration: Quantity, step: Quantity) -> int:
+    """The steps of a schedule of one rate over ``duration`` (:func:`step_count`), or a refusal of ``step`` when
+    they make more than :data:`MAX_ROWS` rows. Needs only the duration, so it is checked with the other
+    arguments, before any figure is computed."""
+    duration = duration.to("h")
     count = step_count(duration, step)
     if count + 1 > MAX_ROWS:
         raise QuantityError(
             f"gives {count + 1:,} rows for {duration.magnitude:g} h; the most is {MAX_ROWS:,}, so choose a larger step",
             field="step",
         )
+    return count
+
+
+def build_schedule(figures: DoseFigures, step: Quantity) -> Schedule:
+    """Rows at 0, step, 2 x step, ... and at the end of the infusion (and, for a phased regimen, at every
+    phase boundary)."""
+    if figures.phases:
+        return _phased_schedule(figures, step)
+    duration = figures.duration.to("h")
+    count = check_rows(duration, step)
     step_h = float(step.to("h").magnitude)
     hours = np.minimum(np.arange(count + 1, dtype=float) * step_h, duration.magnitude)
     hours[-1] = duration.magnitude

@@ -26,6 +26,7 @@ import dosecalc.api
 import dosecalc.columns
 import dosecalc.units
 from dosecalc import DISCLAIMER, Q_, DoseCalcError
+from dosecalc.errors import DoseCalcErrors
 
 from .helpers import BUILTIN_IDS, GOOD, SEED_IDS, assert_quantity_close, run
 
@@ -1307,3 +1308,103 @@ def test_a_card_shows_as_paragraphs_that_wrap_between_words() -> None:
     assert html is not None and "<pre>" not in html
     assert "<li>" in html and "white-space:normal" in html
     assert "Rate cap: 25 mg/h" in html
+
+
+# --------------------------------------------------------------------------------------- every refusal at once
+
+
+def _refused(call: Callable[[], Any]) -> DoseCalcError:
+    with pytest.raises(DoseCalcError) as caught:
+        call()
+    return caught.value
+
+
+def test_table_refuses_every_bad_argument_in_one_call() -> None:
+    error = _refused(
+        lambda: dosecalc.api.table(
+            "70,5 kg", duration="abc", concentration="2 mg", sessions=0, max_rate="x", notes="long"
+        )
+    )
+    assert isinstance(error, DoseCalcErrors)
+    fields = [one.field for one in error.errors]
+    # the order the arguments are checked in, the order the command line stopped at the first of
+    assert fields == ["weight", "concentration", "duration", "sessions", "max_rate", "notes"], fields
+    problems = [one.problem for one in error.errors]
+    assert "uses a decimal comma" in problems[0] and "is a mass" in problems[1] and "'abc'" in problems[2]
+    assert problems[3] == "0 is not a whole number from 1 to 365"
+    # as one error it is the first refusal, word for word what the weight alone is refused with
+    alone = _refused(lambda: dosecalc.api.table("70,5 kg"))
+    assert (error.field, error.problem, str(error), error.lines) == (
+        alone.field,
+        alone.problem,
+        str(alone),
+        alone.lines,
+    )
+
+
+def test_one_refusal_is_raised_as_it_is() -> None:
+    error = _refused(lambda: dosecalc.api.table("70 kg", "no-such-card"))
+    assert not isinstance(error, DoseCalcErrors) and error.errors == (error,)
+    assert error.field == "regimen"
+
+
+def test_nothing_is_computed_when_any_argument_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dosecalc.dosing
+
+    calls: list[object] = []
+    real = dosecalc.dosing.calculate
+    monkeypatch.setattr(dosecalc.dosing, "calculate", lambda *args, **kw: calls.append(args) or real(*args, **kw))
+    # everything right but the notes, which were checked only after the figures before
+    _refused(lambda: dosecalc.api.table("70 kg", "rate-22-mg-h", notes="long"))
+    _refused(lambda: dosecalc.api.schedule("rate-22-mg-h", "70 kg", notes="long"))
+    _refused(lambda: dosecalc.api.simulate("rate-22-mg-h", "70 kg", until="soon"))
+    assert calls == []
+    dosecalc.api.table("70 kg", "rate-22-mg-h")
+    assert len(calls) == 1  # the counter counts
+
+
+def test_a_drop_factor_is_not_refused_for_want_of_a_concentration_that_was_refused() -> None:
+    # rate-22-mg-h documents no preparation: without a concentration a drop factor has nothing to drip
+    missing = _refused(lambda: dosecalc.api.table("70 kg", "rate-22-mg-h", drop_factor="20 gtt/mL"))
+    assert (missing.field, missing.problem) == ("drop_factor", "a drip rate needs a concentration, such as '2 mg/mL'")
+    # a concentration given but unreadable: that is the one refusal, the drop factor is not blamed for it
+    error = _refused(lambda: dosecalc.api.table("70 kg", "rate-22-mg-h", concentration="2 mg", drop_factor="20 gtt/mL"))
+    assert [one.field for one in error.errors] == ["concentration"]
+    # a drop factor unreadable in itself is refused beside the concentration
+    both = _refused(lambda: dosecalc.api.table("70 kg", "rate-22-mg-h", concentration="2 mg", drop_factor="20 gtt"))
+    assert [one.field for one in both.errors] == ["concentration", "drop_factor"]
+    assert "'20 gtt' is drops" in both.errors[1].problem
+
+
+def test_a_duration_under_the_cards_minimum_is_refused_beside_an_unreadable_weight() -> None:
+    error = _refused(lambda: dosecalc.api.table("7 stone", "initial-80-mg-2-h", duration="90 min", sessions=999))
+    assert [one.field for one in error.errors] == ["weight", "sessions", "duration"]
+    # 90 min = 1.5 h, under the card's 2 h minimum
+    assert error.errors[2].problem.startswith("1.5 h is shorter than the minimum of 2 h for initial-80-mg-2-h")
+
+
+def test_schedule_refuses_a_step_of_too_many_rows_with_the_other_arguments() -> None:
+    error = _refused(lambda: dosecalc.api.schedule("rate-22-mg-h", "70,5 kg", step="1 s", concentration="2 mg"))
+    assert [one.field for one in error.errors] == ["weight", "concentration", "step"]
+    # rate-22-mg-h runs 4 h = 14,400 s: 14,400 steps of 1 s, 14,401 rows
+    assert error.errors[2].problem == "gives 14,401 rows for 4 h; the most is 10,000, so choose a larger step"
+
+
+def test_simulate_and_exercises_refuse_every_bad_argument_in_one_call() -> None:
+    run_error = _refused(
+        lambda: dosecalc.api.simulate(
+            "rate-22-mg-h", "70,5 kg", sessions=99, interval="1 kg", compare="nope", until="x", model="nope"
+        )
+    )
+    fields = [one.field for one in run_error.errors]
+    assert fields == ["weight", "sessions", "interval", "compare", "until", "model"], fields
+    sheet_error = _refused(lambda: dosecalc.api.exercises(600, -1, level=9, conventions="nosuch", pound="3"))
+    fields = [one.field for one in sheet_error.errors]
+    assert fields == ["count", "seed", "level", "conventions", "pound"], fields
+
+
+def test_the_command_line_still_says_the_first_refusal_alone() -> None:
+    both = run("table", "--weight", "70,5 kg", "--duration", "abc", "--concentration", "2 mg")
+    assert both.exit_code == 2, both.stderr
+    assert both.stdout == ""
+    assert both.stderr == "error: --weight: '70,5 kg' uses a decimal comma; write 70.5 kg\n"

@@ -522,6 +522,100 @@ def test_every_field_error_on_the_teacher_and_practice_forms(client: TestClient)
     assert page.said("count-error").startswith("Error: ") and page.said("conventions-error").startswith("Error: ")
 
 
+def _counted(monkeypatch: pytest.MonkeyPatch, name: str) -> list[object]:
+    """The calls the pages make of ``dosecalc.api.<name>``, each still made."""
+    calls: list[object] = []
+    real = getattr(api, name)
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(api, name, counting)
+    return calls
+
+
+def test_several_bad_fields_are_refused_by_one_call_of_the_library(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tables = _counted(monkeypatch, "table")
+    query = {
+        "weight": "70,5 kg",
+        "regimen": "initial-80-mg-2-h",
+        "duration": "90 min",
+        "concentration": "2 mg",
+        "sessions": "0",
+    }
+    response = client.get("/", params=query)
+    assert response.status_code == 422
+    assert len(tables) == 1, tables  # not once more for each field refused
+    page = parse(response.text)
+    assert "uses a decimal comma" in page.said("weight-error")
+    # 90 min = 1.5 h, under the card's 2 h minimum: refused beside the weight, not after it was fixed
+    assert "1.5 h is shorter than the minimum of 2 h" in page.said("duration-error")
+    assert "is a mass" in page.said("concentration-error")
+    assert "0 is not a whole number from 1 to 365" in page.said("sessions-error")
+    links = [address for address in page.addresses if address.startswith("#") and address != "#main"]
+    assert links == ["#weight", "#duration", "#concentration", "#sessions"]  # in the form's order
+    # with no card ticked, each card is asked once more to tell the rows' refusals from the fields'
+    tables.clear()
+    query.pop("regimen")
+    again = parse(client.get("/", params=query).text)
+    assert len(tables) == 1 + len(api.cards().ids), tables
+    for field in ("weight", "concentration", "sessions"):
+        assert again.said(f"{field}-error").startswith("Error: "), field
+    assert again.said("duration-error") == ""  # other cards take 90 min: that card's row says it, with a table
+
+
+def test_a_drop_factor_is_not_blamed_for_the_concentration_refused(client: TestClient) -> None:
+    # rate-22-mg-h documents no preparation: a drop factor alone is refused for want of a concentration
+    query = {"weight": "70 kg", "regimen": "rate-22-mg-h", "drop_factor": "20 gtt/mL"}
+    alone = parse(client.get("/", params=query).text)
+    assert "a drip rate needs a concentration" in alone.said("drop_factor-error")
+    refused = client.get("/", params={**query, "concentration": "2 mg"})
+    assert refused.status_code == 422
+    page = parse(refused.text)
+    assert "is a mass" in page.said("concentration-error")
+    assert page.said("drop_factor-error") == ""  # the concentration's refusal says what to fix
+    # a drop factor unreadable in itself is refused beside the concentration, at once
+    both = parse(client.get("/", params={**query, "concentration": "2 mg", "drop_factor": "20 gtt"}).text)
+    assert "is a mass" in both.said("concentration-error")
+    assert "'20 gtt' is drops" in both.said("drop_factor-error")
+
+
+def test_the_teacher_and_practice_forms_ask_the_library_once(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = _counted(monkeypatch, "exercises")
+    # 600 problems x 500 variants is over the page's budget, and 500 variants over the library's 100
+    response = client.post("/teacher", data={"count": "600", "seed": "5", "variants": "500", "level": "2"})
+    assert response.status_code == 422
+    page = parse(response.text)
+    assert "one request makes at most 3,000" in page.said("count-error")
+    assert "500 is not a whole number from 1 to 100" in page.said("variants-error")
+    assert len(made) == 1, made
+    made.clear()
+    practice = client.get("/practice", params={"count": "30", "conventions": "nosuch"})
+    assert practice.status_code == 422
+    page = parse(practice.text)
+    assert "a practice sheet has 1 to 20 problems" in page.said("count-error")
+    assert page.said("conventions-error").startswith("Error: ")
+    assert len(made) <= 1, made
+
+
+def test_the_handout_refused_asks_for_one_table_and_no_handout(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tables, reports = _counted(monkeypatch, "table"), _counted(monkeypatch, "report")
+    query = [("weight", "70,5 kg"), ("regimen", "rate-22-mg-h"), ("concentration", "2 mg"), ("drop_factor", "2 gtt")]
+    response = client.get("/teacher/handout", params=query)
+    assert response.status_code == 422
+    page = parse(response.text)
+    for field in ("weight", "concentration", "drop_factor"):
+        assert page.said(f"{field}-error").startswith("Error: "), field
+    assert (len(tables), len(reports)) == (1, 0)
+
+
 def test_unknown_names_are_each_reported_with_the_field_errors(client: TestClient) -> None:
     answer = client.get("/", params={"weight": "x", "wieght": "80 kg", "colour": "red"})
     assert answer.status_code == 422

@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Depends, Request
@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import ImmutableMultiDict
 
 from .. import api, formats
-from ..errors import DoseCalcError
+from ..errors import DoseCalcError, DoseCalcErrors
 from ..results import Marks, Sheet, Variants
 from ..teaching.keys import TeacherKey
 from ..wording import DISCLAIMER
@@ -81,38 +81,41 @@ def _errors(refused: DoseCalcError | Sequence[DoseCalcError], fields: Sequence[f
     return errors
 
 
-#: Fields the library reads only with another: left out with that one when it is refused (a drop factor
-#: without its concentration would be refused for that alone).
-NEEDS = {"concentration": ("drop_factor",)}
-
-
 def _every_refusal(
     arguments: Mapping[str, Any],
     refused: Sequence[DoseCalcError],
     fields: Sequence[f.Field],
     compute: Callable[[dict[str, Any]], Any],
 ) -> tuple[Any, dict[str, str]]:
-    """``compute``'s result, or every field's refusal at once: the library stops at the first field it
-    refuses, so that field is set aside (as if left blank) and the rest asked again, until the others are
-    accepted; each message stays beside its own field. The result is None whenever anything was refused."""
+    """``compute``'s result, or every field's refusal at once: those of the fields the form could not read
+    (left out, as if blank) and all those of the one call ``compute`` makes (the library checks every argument
+    before it computes, and refuses them together), each message beside its own field, in the form's order.
+    The result is None whenever anything was refused."""
     errors = _errors(refused, fields)
-    left = {name: value for name, value in arguments.items() if name not in errors}
     result = None
-    for _ in range(len(fields) + 1):
-        try:
-            result = compute(dict(left))
-        except DoseCalcError as error:
-            if error.field is not None and error.field in left and error.field not in errors:
-                errors[error.field] = error.problem
-                for name in (error.field, *NEEDS.get(error.field, ())):
-                    left.pop(name, None)
-                continue
-            for name, message in _errors(error, fields).items():
-                errors.setdefault(name, message)
-        break
+    try:
+        result = compute({name: value for name, value in arguments.items() if name not in errors})
+    except DoseCalcError as error:
+        for name, message in _errors(error.errors, fields).items():
+            errors.setdefault(name, message)
     place = {field.name: number for number, field in enumerate(fields, start=1)}  # the form's order
     ordered = dict(sorted(errors.items(), key=lambda item: place.get(item[0], 0)))
     return (None if errors else result), ordered
+
+
+_T = TypeVar("_T")
+
+
+def _with_page_refusals(refused: Sequence[DoseCalcError], call: Callable[[], _T]) -> _T:
+    """``call()``'s result (one call of the library) when the page refused nothing of its own; otherwise the
+    page's refusals and the library's raised together, so that the form shows them all at once."""
+    try:
+        made = call()
+    except DoseCalcError as error:
+        raise DoseCalcErrors([*refused, error]) from None
+    if refused:
+        raise DoseCalcErrors(refused)
+    return made
 
 
 def _calculation(
@@ -166,16 +169,23 @@ def _dose_table(arguments: dict[str, Any], folder: Path | None) -> dict[str, Any
         if "regimen" in arguments:
             raise
         every = api.cards(folder).ids
-        refused: dict[str, str] = {}
+        refused: dict[str, DoseCalcError] = {}
         for card in every:
             try:
                 api.table(**arguments, regimen=card, regimens_dir=folder)
             except DoseCalcError as one:
-                refused[card] = str(one)
-        kept = [card for card in every if card not in refused]
-        if not kept or not refused:
+                refused[card] = one
+        # a field every card refuses (an unreadable weight) is the field's refusal; one that some cards take
+        # (a duration under one card's minimum) is the other cards' rows' own, shown once the table can be
+        if len(refused) == len(every):
+            fields_of = [{one.field for one in why.errors} for why in refused.values()]
+            common = [one for one in error.errors if all(one.field in fields for fields in fields_of)]
+            raise DoseCalcErrors(common or [error]) from None
+        if not refused:
             raise error from None
-        return views.dose_table(api.table(**arguments, regimen=kept, regimens_dir=folder), refused, every)
+        kept = [card for card in every if card not in refused]
+        reasons = {card: str(why) for card, why in refused.items()}
+        return views.dose_table(api.table(**arguments, regimen=kept, regimens_dir=folder), reasons, every)
 
 
 @router.get("/schedule", response_class=HTMLResponse)
@@ -301,9 +311,13 @@ def practice(request: Request, folder: Folder, key: ServerKey) -> Response:
 
         def new_sheet(arguments: dict[str, Any]) -> Sheet:
             count = arguments.pop("count", 5)
-            if not 1 <= count <= MAX_PRACTICE:
-                raise DoseCalcError(f"a practice sheet has 1 to {MAX_PRACTICE} problems", field="count")
-            made = api.exercises(count, secrets.randbelow(10**9), regimens_dir=folder, **arguments)
+            refused = []
+            if not 1 <= count <= MAX_PRACTICE:  # refused here; the library checks the rest, with the default
+                refused.append(DoseCalcError(f"a practice sheet has 1 to {MAX_PRACTICE} problems", field="count"))
+                count = 5
+            made = _with_page_refusals(
+                refused, lambda: api.exercises(count, secrets.randbelow(10**9), regimens_dir=folder, **arguments)
+            )
             assert isinstance(made, Sheet)  # no students named: one sheet
             return made
 
@@ -491,21 +505,31 @@ def _teacher_page(
 
     def sheets(arguments: dict[str, Any]) -> dict[str, Any]:
         variants = arguments.pop("variants", None)
-        _work(arguments, variants)
-        made = api.exercises(regimens_dir=folder, teacher_key=key, **arguments)  # checks every option first
+        refused: list[DoseCalcError] = []  # the page's own, each field left out and the rest asked of the library
+        try:
+            _work(arguments, variants)
+        except DoseCalcError as error:
+            refused.append(error)
+            arguments.pop("count", None)
+        if variants is not None and "students" in arguments:
+            refused.append(DoseCalcError("is for a sheet of the class, not one sheet per student", field="variants"))
+            variants = None
+        if variants is not None:
+            # drawn first (all the options checked, and what cannot be made refused: too few different questions
+            # for so many variants); its problems are never worded here, and the export words them when it is
+            # downloaded. Taken, the class's sheet is made from the same options.
+            _with_page_refusals(
+                refused, lambda: api.exercises(regimens_dir=folder, variants=variants, teacher_key=key, **arguments)
+            )
+        made = _with_page_refusals(refused, lambda: api.exercises(regimens_dir=folder, teacher_key=key, **arguments))
         options = {name: value for name, value in arguments.items() if name != "students"}
         if isinstance(made, Sheet):
             platform = dict(options)
             if variants is not None:
-                # drawn only to refuse what cannot be made (too few different questions for so many variants):
-                # its problems are never worded here, and the export words them when it is downloaded
-                api.exercises(regimens_dir=folder, variants=variants, teacher_key=key, **arguments)
                 platform["variants"] = variants
             row = {"student": "The class", "code": made.code, "downloads": _downloads(options)}
             result: dict[str, Any] = {"rows": [row], "all": [], "platforms": _downloads(platform, PLATFORMS)}
         else:
-            if variants is not None:
-                raise DoseCalcError("is for a sheet of the class, not one sheet per student", field="variants")
             rows = [
                 {
                     "student": sheet.student,
