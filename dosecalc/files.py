@@ -417,6 +417,17 @@ def path_text(path: str | Path) -> str:
     return printable(os.fsencode(path).decode("utf-8", "backslashreplace"))
 
 
+def ascii_slug(name: str | None, limit: int) -> str:
+    """A name made safe for a file name: its ASCII letters and digits (accents dropped under NFKD: Zoë -> Zoe),
+    each run of anything else one hyphen, none at the ends, at most ``limit`` characters; case is kept (a caller
+    that wants lower case lowers the result). "" for no name or nothing left of it, so that no name makes a path
+    (``/``, ``..``), a hidden file or a device name."""
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-")[:limit].strip("-")
+
+
 def open_user_file(path: str | Path, field: str, *, regular: bool = False) -> BinaryIO:
     """A file a user named, open for reading as bytes (``-`` is standard input), or :class:`DoseCalcError`.
 

@@ -440,13 +440,9 @@ def _downloads(
 def _name_part(student: str | None) -> str:
     """A student's name for a file name: letters and digits of ASCII (accents dropped: Zoë -> Zoe), each run
     of anything else one hyphen, at most 40 characters; "" for no name or nothing left of it."""
-    import re
-    import unicodedata
+    from ..files import ascii_slug
 
-    if not student:
-        return ""
-    plain = unicodedata.normalize("NFKD", student).encode("ascii", "ignore").decode("ascii")
-    safe = re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-")[:40].strip("-")
+    safe = ascii_slug(student, 40)
     return f"-{safe}" if safe else ""
 
 
