@@ -136,18 +136,11 @@ def atomic_writer(
         raise DoseCalcError(exists, field=field)
     if mode is None:
         mode = _kept_mode(target)
+    temporary: str | None = None
     try:
-        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, renamed or removed by hand
-            mode="wb", dir=target.parent, prefix=f".{target.name}.", suffix=".tmp", delete=False
-        )
-    except OSError as error:
-        raise DoseCalcError(f"cannot write in {path_text(folder)} ({error.strerror})", field=field) from None
-    try:
-        os.chmod(handle.name, mode)  # a temporary file starts private
-        with handle:
+        with _temporary_file(target, mode, folder=folder, field=field) as handle:
+            temporary = handle.name
             yield _WholeWrites(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
         if replace:
             os.replace(handle.name, target)
         else:
@@ -157,9 +150,34 @@ def atomic_writer(
                 raise DoseCalcError(exists, field=field) from None
             Path(handle.name).unlink()
     except BaseException as error:
-        Path(handle.name).unlink(missing_ok=True)
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
         if isinstance(error, OSError):
             raise DoseCalcError(f"cannot write {path_text(path)} ({error.strerror})", field=field) from None
+        raise
+
+
+@contextmanager
+def _temporary_file(target: Path, mode: int, *, folder: Path, field: str) -> Iterator[IO[bytes]]:
+    """A new temporary file beside ``target`` (``.name.XXXX.tmp``) with the permissions ``mode``, for the
+    ``with`` block to write; flushed and synced to disk when the block ends, removed when it fails. The caller
+    renames it (its name is the handle's ``name``) or removes it. When no file can be made, a
+    :class:`DoseCalcError` says that ``folder`` cannot be written in; any other ``OSError`` is the caller's
+    to word, as the same message covers the rename that follows."""
+    try:
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, renamed or removed by the caller
+            mode="wb", dir=target.parent, prefix=f".{target.name}.", suffix=".tmp", delete=False
+        )
+    except OSError as error:
+        raise DoseCalcError(f"cannot write in {path_text(folder)} ({error.strerror})", field=field) from None
+    try:
+        with handle:
+            os.chmod(handle.name, mode)  # a temporary file starts private
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
         raise
 
 
@@ -223,20 +241,9 @@ def write_all_atomic(files: list[tuple[Path, bytes]], *, field: str = "output") 
     try:
         for current, content in files:
             target = Path(os.path.realpath(current))
-            mode = _kept_mode(target)
-            try:
-                handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, renamed or removed by hand
-                    mode="wb", dir=target.parent, prefix=f".{target.name}.", suffix=".tmp", delete=False
-                )
-            except OSError as error:
-                shown = path_text(target.parent)
-                raise DoseCalcError(f"cannot write in {shown} ({error.strerror})", field=field) from None
-            temporary.append((handle.name, target))
-            with handle:
-                os.chmod(handle.name, mode)  # a temporary file starts private
+            with _temporary_file(target, _kept_mode(target), folder=target.parent, field=field) as handle:
+                temporary.append((handle.name, target))
                 write_fully(handle, content)
-                handle.flush()
-                os.fsync(handle.fileno())
         for index, (name, target) in enumerate(temporary):
             current = files[index][0]  # named in the message, should the rename fail
             os.replace(name, target)
@@ -415,6 +422,17 @@ def path_text(path: str | Path) -> str:
     """A file name as text that can be printed or put in JSON: bytes that are not UTF-8 (kept by Python as
     lone surrogates) shown as ``\\xff`` escapes, control characters as ``\\u001b``."""
     return printable(os.fsencode(path).decode("utf-8", "backslashreplace"))
+
+
+def ascii_slug(name: str | None, limit: int) -> str:
+    """A name made safe for a file name: its ASCII letters and digits (accents dropped under NFKD: Zoë -> Zoe),
+    each run of anything else one hyphen, none at the ends, at most ``limit`` characters; case is kept (a caller
+    that wants lower case lowers the result). "" for no name or nothing left of it, so that no name makes a path
+    (``/``, ``..``), a hidden file or a device name."""
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", name or "").encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-")[:limit].strip("-")
 
 
 def open_user_file(path: str | Path, field: str, *, regular: bool = False) -> BinaryIO:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..columns import DOSE_COLUMNS
+from ..files import ascii_slug
 from ..formats import NOTEBOOK
 from ..regimens import Card
 from ..wording import DISCLAIMER, numbers, words
@@ -574,8 +575,5 @@ def feedback_filename(position: int, student: str | None) -> str:
     """A feedback page's file name: the student's place in the file and their name reduced to ASCII letters,
     digits and dashes (``03-zoe-o-brien.html``), at most 40 of them, so that no name makes a path (``/``,
     ``..``), a hidden file, a device name, or the same file as another student's."""
-    import unicodedata
-
-    plain = unicodedata.normalize("NFKD", student or "").encode("ascii", "ignore").decode().lower()
-    slug = "-".join("".join(ch if ch.isalnum() else " " for ch in plain).split())[:40].strip("-")
+    slug = ascii_slug(student, 40).lower()
     return f"{position:03d}-{slug or 'student'}.html"

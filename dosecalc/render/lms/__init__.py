@@ -126,15 +126,8 @@ def quiz_files(result: Result, layout: TextQuiz, limit: int | None = None) -> li
     made = export(result)
     questions = [q for group in made.groups for q in group]
     texts = [layout.question(q) for q in questions]
-    spans = [range(len(questions))]
-    if limit is not None and _one_file_size(made.title, questions, texts, layout) > limit:
-        # the title of a part says "part i of n"; n is at most the number of questions, so this is the longest
-        longest = _size(layout.head(_part_title(made.title, len(questions), len(questions))) + layout.tail)
-        pieces = [Piece(q.category, _size(text), q.name) for q, text in zip(questions, texts, strict=True)]
-        spans = pack(pieces, fixed=longest, opening=lambda category: _size(layout.category(category)), limit=limit)
-    files = []
-    for number, span in enumerate(spans, 1):
-        title = made.title if len(spans) == 1 else _part_title(made.title, number, len(spans))
+
+    def quiz(title: str, span: range) -> str:
         chunks = [layout.head(title)]
         category = None
         for index in span:
@@ -143,22 +136,18 @@ def quiz_files(result: Result, layout: TextQuiz, limit: int | None = None) -> li
                 chunks.append(layout.category(category))
             chunks.append(texts[index])
         chunks.append(layout.tail)
-        files.append("".join(chunks))
-    if limit is not None and any(_size(text) > limit for text in files):  # pack counted every byte above
-        raise AssertionError("a part of the export is larger than its limit")
-    return files
+        return "".join(chunks)
 
-
-def _one_file_size(title: str, questions: list[Question], texts: list[str], layout: TextQuiz) -> int:
-    """The bytes of the export as one file."""
-    categories = [
-        q.category for index, q in enumerate(questions) if index == 0 or questions[index - 1].category != q.category
-    ]
-    return (
-        _size(layout.head(title) + layout.tail)
-        + sum(_size(layout.category(category)) for category in categories)
-        + sum(_size(text) for text in texts)
-    )
+    whole = quiz(made.title, range(len(questions)))
+    if limit is None or _size(whole) <= limit:
+        return [whole]
+    # the title of a part says "part i of n"; n is at most the number of questions, so this is the longest;
+    # pack counts every byte of a part against the limit, so no part is measured again
+    longest = _size(layout.head(_part_title(made.title, len(questions), len(questions))) + layout.tail)
+    pieces = [Piece(q.category, _size(text), q.name) for q, text in zip(questions, texts, strict=True)]
+    spans = pack(pieces, fixed=longest, opening=lambda category: _size(layout.category(category)), limit=limit)
+    # two or more: the one file is over the limit, and each part counts at least its opening and end
+    return [quiz(_part_title(made.title, number, len(spans)), span) for number, span in enumerate(spans, 1)]
 
 
 def _part_title(title: str, number: int, count: int) -> str:
