@@ -356,24 +356,6 @@ async def practice_marks(request: Request, folder: Folder, key: ServerKey) -> HT
             if int(digits) in given:  # one answer a problem: a second is refused, never chosen between
                 repeated.append(int(digits))
             given[int(digits)] = value
-
-    def refused(error: DoseCalcError, sheet: Sheet | None) -> HTMLResponse:
-        shown = None if sheet is None else views.sheet(sheet)
-        markable = shown is None or not shown["graded"] or teacher_request(request)
-        return page(
-            request, "practice_sheet.html", 422, title="Practice sheet", sheet=shown, given=given if markable else {},
-            errors={"": str(error)}, marks=None, markable=markable,
-        )  # fmt: skip
-
-    def graded(sheet: Sheet) -> HTMLResponse:  # nothing said depends on the answers or the key
-        return page(
-            request, "practice_sheet.html", 422, title=f"Graded sheet {sheet.code}", sheet=views.sheet(sheet),
-            given={}, errors={"": graded_here(code).problem}, marks=None, markable=False,
-        )  # fmt: skip
-
-    async def sheet_of() -> Sheet:
-        return await run_in_threadpool(lambda: _sheet_of(code, folder, key))
-
     try:
         if repeated:
             raise DoseCalcError(f"problem {repeated[0]} is answered more than once", field="answers")
@@ -382,29 +364,24 @@ async def practice_marks(request: Request, folder: Folder, key: ServerKey) -> HT
         for number, value in given.items():
             if len(value) > f.MAX_TEXT:
                 raise DoseCalcError(f"problem {number}: is longer than {f.MAX_TEXT} characters", field="answers")
-    except DoseCalcError as error:  # refused before the code is read: the sheet it names is shown, if any
-        try:
-            found: Sheet | None = await sheet_of()
-        except DoseCalcError:
-            found = None
-        return refused(error, found)
-    # The code is read once, by api.mark: a code that names no sheet here is refused there, and a graded
-    # sheet's marks are never shown without the teacher's login.
-    try:
+        sheet = await run_in_threadpool(lambda: _sheet_of(code, folder, key))
+        if sheet.graded and not teacher_request(request):  # before any answer is read: nothing said of the key
+            return page(
+                request, "practice_sheet.html", 422, title=f"Graded sheet {sheet.code}", sheet=views.sheet(sheet),
+                given={}, errors={"": graded_here(code).problem}, marks=None, markable=False,
+            )  # fmt: skip
         marks = await run_in_threadpool(lambda: api.mark(given, sheet=code, regimens_dir=folder, teacher_key=key))
     except DoseCalcError as error:
-        if error.field != "answers":  # the code names no sheet (or the cards cannot be read): none to show
-            return refused(error, None)
-        # a problem number refused before api.mark reads the code: the code's own refusal, or a graded
-        # sheet's, comes first, as it does for answers that can be marked
         try:
-            sheet = await sheet_of()
-        except DoseCalcError as unread:
-            return refused(unread, None)
-        return graded(sheet) if sheet.graded and not teacher_request(request) else refused(error, sheet)
+            shown: dict[str, Any] | None = views.sheet(await run_in_threadpool(lambda: _sheet_of(code, folder, key)))
+        except DoseCalcError:
+            shown = None
+        markable = shown is None or not shown["graded"] or teacher_request(request)
+        return page(
+            request, "practice_sheet.html", 422, title="Practice sheet", sheet=shown, given=given if markable else {},
+            errors={"": str(error)}, marks=None, markable=markable,
+        )  # fmt: skip
     assert isinstance(marks, Marks)  # answers given as a mapping are one student's
-    if marks.sheet.graded and not teacher_request(request):
-        return graded(marks.sheet)
     sheet_view = views.sheet(marks.sheet)
     counted = views.answered(marks.sheet, given)
     unreadable = views.unreadable(marks)
