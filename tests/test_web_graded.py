@@ -544,3 +544,33 @@ def test_a_bad_upload_comes_back_with_its_message(open_client: TestClient, uploa
 def test_marking_a_class_needs_a_file_upload(open_client: TestClient) -> None:
     answer = open_client.post("/teacher/marks", data={"answers": "problem,answer\n1,5\n"})
     assert answer.status_code == 422 and "file upload" in parse(answer.text).all_text
+
+
+def test_a_graded_codes_answers_are_never_marked_without_the_teachers_login(
+    keyed: TestClient, key: TeacherKey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not marked and then thrown away: marking a wrong answer takes longer than a right one (its common errors
+    are worked out), so even the time a refusal takes could say which answers were right."""
+    from dosecalc.teaching import marking
+
+    looked_at: list[dict[int, str | None]] = []
+    real = marking.mark
+
+    def spy(problems: Any, answers: Any, *rest: Any, **options: Any) -> Any:
+        looked_at.append({n: t for n, t in dict(answers).items() if t is not None})
+        return real(problems, answers, *rest, **options)
+
+    monkeypatch.setattr(marking, "mark", spy)
+    sheet, answers = _graded(key)
+    form = {"sheet": sheet.code, **{f"answer-{n}": text for n, text in answers.items()}}
+    assert keyed.post("/practice", data=form).status_code == 422
+    assert keyed.post("/api/mark", json={"sheet": sheet.code, "answers": {"1": answers[1]}}).status_code == 422
+    assert not any(looked_at), looked_at
+    # with the login they are marked, through the same function (so the spy does see marking)
+    assert (
+        keyed.post(
+            "/api/mark", json={"sheet": sheet.code, "answers": {"1": answers[1]}}, headers=_teachers_cookie(key)
+        ).status_code
+        == 200
+    )
+    assert any(looked_at)

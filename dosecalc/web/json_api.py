@@ -236,6 +236,15 @@ def mark(http: Request, request: MarkRequest, folder: Folder, key: ServerKey) ->
     login cookie, on a server started with the teacher's key, has it marked, and then right, wrong or
     unreadable only (``answers_withheld``)."""
     _profile(request.conventions)
+    if request.sheet is not None and not teacher_request(http):
+        # a graded code is refused before any answer is looked at: marking takes longer for a wrong answer
+        # than for a right one, so even the time of a refusal after marking could tell a student which were right
+        try:
+            bare = api.mark({}, sheet=request.sheet, regimens_dir=folder, teacher_key=key)
+        except DoseCalcError:  # refused again below, in the order the whole request is checked
+            bare = None
+        if isinstance(bare, Marks) and bare.sheet.graded:
+            raise graded_here(request.sheet)
     # the answers' keys are problem numbers as text, read by the API as a file's would be
     marked = api.mark(
         **request.model_dump(), teacher_key=key if request.sheet is not None else None, regimens_dir=folder
