@@ -16,7 +16,6 @@ import os
 import re
 import stat
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -163,21 +162,32 @@ def _temporary_file(target: Path, mode: int, *, folder: Path, field: str) -> Ite
     ``with`` block to write; flushed and synced to disk when the block ends, removed when it fails. The caller
     renames it (its name is the handle's ``name``) or removes it. When no file can be made, a
     :class:`DoseCalcError` says that ``folder`` cannot be written in; any other ``OSError`` is the caller's
-    to word, as the same message covers the rename that follows."""
+    to word, as the same message covers the rename that follows.
+
+    The file's name is chosen before the file is made (as :mod:`tempfile` does, but by this function), so that
+    a stopping signal that comes the moment it exists, before anything holds it, still has it removed."""
+    while True:
+        name = str(target.parent / f".{target.name}.{os.urandom(8).hex()}.tmp")
+        try:
+            descriptor = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
+        except FileExistsError:  # another file has the name: choose again (never remove what is not ours)
+            continue
+        except OSError as error:
+            raise DoseCalcError(f"cannot write in {path_text(folder)} ({error.strerror})", field=field) from None
+        except BaseException:  # stopped as the file was made
+            Path(name).unlink(missing_ok=True)
+            raise
+        break
     try:
-        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, renamed or removed by the caller
-            mode="wb", dir=target.parent, prefix=f".{target.name}.", suffix=".tmp", delete=False
-        )
-    except OSError as error:
-        raise DoseCalcError(f"cannot write in {path_text(folder)} ({error.strerror})", field=field) from None
-    try:
-        with handle:
-            os.chmod(handle.name, mode)  # a temporary file starts private
+        raw = io.FileIO(descriptor, "wb")
+        raw.name = name  # the handle names its file, as tempfile's does: the callers rename it by this name
+        with io.BufferedWriter(raw) as handle:
+            os.chmod(name, mode)  # a temporary file starts private
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
     except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
+        Path(name).unlink(missing_ok=True)
         raise
 
 

@@ -3,8 +3,14 @@ tests/test_reliability.py)."""
 
 from __future__ import annotations
 
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
 import pytest
 
+from dosecalc import files
 from dosecalc.files import ascii_slug
 
 
@@ -54,3 +60,35 @@ def test_ascii_slug_keeps_ascii_letters_and_digits_joined_by_single_hyphens(
     name: str | None, limit: int, slug: str
 ) -> None:
     assert ascii_slug(name, limit) == slug
+
+
+class _Stop(Exception):
+    pass
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_a_signal_as_the_temporary_file_is_made_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, signum: int
+) -> None:
+    """The signal comes the moment the temporary file exists, before anything holds it (the handler raises as
+    the command line's does): the writer still removes it."""
+    real_open = os.open
+
+    def made_then_signalled(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        descriptor = real_open(path, flags, *args, **kwargs)
+        if str(path).endswith(".tmp"):
+            os.kill(os.getpid(), signum)
+        return descriptor
+
+    def stop(number: int, frame: Any) -> None:
+        raise _Stop(number)
+
+    previous = signal.signal(signum, stop)
+    monkeypatch.setattr(os, "open", made_then_signalled)
+    try:
+        with pytest.raises(_Stop), files.atomic_writer(tmp_path / "out.csv") as out:
+            out.write("id\n")
+    finally:
+        signal.signal(signum, previous)
+        monkeypatch.undo()
+    assert list(tmp_path.iterdir()) == []

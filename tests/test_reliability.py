@@ -1084,3 +1084,31 @@ def test_a_terminal_table_of_thousands_of_cards_lists_the_first_500_and_says_so(
     assert "The first 500 of 501 cards; --format csv, json or markdown lists them all." in shown.stdout
     listed = run("regimens", "--regimens-dir", str(folder), "--no-builtin", "--format", "csv")
     assert listed.stdout.count("\nt-") == 501
+
+
+@pytest.mark.parametrize(
+    ("raised", "limited", "ran_out"),
+    [
+        (ImportError("libx.so: failed to map segment from shared object"), True, True),
+        (ImportError("libx.so: cannot allocate memory"), True, True),
+        (SystemError("<built-in function x> returned NULL without setting an exception"), True, True),
+        (ImportError("libx.so: failed to map segment from shared object"), False, False),  # no limit: a bug
+        (ImportError("No module named 'x'"), True, False),  # not memory: a bug, shown as one
+    ],
+)
+def test_an_import_that_fails_for_want_of_memory_is_said_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], raised: Exception, limited: bool, ran_out: bool
+) -> None:
+    from dosecalc.cli import app, memory
+
+    def fail(argv: object) -> int:
+        raise raised
+
+    monkeypatch.setattr(app, "_main", fail)
+    monkeypatch.setattr(memory, "memory_limited", lambda: limited)
+    if not ran_out:
+        with pytest.raises(type(raised)):
+            app.main(["table"])
+        return
+    assert app.main(["table"]) == 2
+    assert capsys.readouterr().err == "error: dosecalc ran out of memory (see 'ulimit -v'); nothing was written\n"

@@ -153,10 +153,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MemoryError:
         print("error: dosecalc ran out of memory (see 'ulimit -v'); nothing was written", file=sys.stderr)
         return 2
-    except SystemError:  # how an import fails when memory runs out part way ("returned NULL without ...")
+    except (SystemError, ImportError) as error:  # how an import fails when memory runs out part way
         from .memory import memory_limited
 
-        if not memory_limited():
+        # "returned NULL without setting an exception"; a library that cannot be mapped ("failed to map segment")
+        lack = isinstance(error, SystemError) or any(w in str(error) for w in ("failed to map", "allocate memory"))
+        if not (lack and memory_limited()):
             raise
         print("error: dosecalc ran out of memory (see 'ulimit -v'); nothing was written", file=sys.stderr)
         return 2
