@@ -455,6 +455,14 @@ def magnitude_in(q: Quantity, unit: str | UnitsContainer) -> Any:
     return q._magnitude * factor
 
 
+def in_unit(q: Quantity, unit: str, units: UnitsContainer) -> Any:
+    """:func:`magnitude_in` for a unit whose pint units are already read (``units = units_of(unit)``): the same
+    value, without looking the unit text up first, for the figures of a table that come in their unit already."""
+    if q._units is units:
+        return q._magnitude * 1.0
+    return magnitude_in(q, unit)
+
+
 _PRODUCTS: dict[tuple[Any, Any, str, bool], float] = {}
 
 
