@@ -250,9 +250,9 @@ def _brief(notes: Any) -> bool:
 
 
 def _plans(cards: Sequence[Card], what_if: WhatIf, drugs: Mapping[str, Drug] | None = None) -> list[Plan]:
-    from .dosing import make_plan
+    from .dosing import make_plans
 
-    return [make_plan(card, what_if, drugs) for card in cards]
+    return make_plans(cards, what_if, drugs)
 
 
 def _check_drip(what_if: WhatIf, plans: Sequence[Plan]) -> None:

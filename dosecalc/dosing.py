@@ -18,7 +18,7 @@ Formulas (canonical units in brackets):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 import numpy as np
@@ -121,9 +121,23 @@ def make_plan(card: Card, what_if: WhatIf, drugs: Mapping[str, Drug] | None = No
 
     The same card, drug files and what-if values (each magnitude and unit the same) give the same plan object,
     kept from an earlier call: what is worked out once per plan (:class:`PlanCache`) then serves them all."""
-    key = _plan_key(card, what_if, drugs)
-    if key is None:
+    return _kept_plan(card, what_if, drugs, _what_if_key(what_if))
+
+
+def make_plans(cards: Iterable[Card], what_if: WhatIf, drugs: Mapping[str, Drug] | None = None) -> list[Plan]:
+    """:func:`make_plan` for each card, with the what-if's part of the key worked out once for them all."""
+    what_if_key = _what_if_key(what_if)
+    return [_kept_plan(card, what_if, drugs, what_if_key) for card in cards]
+
+
+def _kept_plan(
+    card: Card, what_if: WhatIf, drugs: Mapping[str, Drug] | None, what_if_key: tuple[Any, ...] | None
+) -> Plan:
+    """The plan kept for the card, drug files and what-if (:func:`_what_if_key`), made and kept if there is none;
+    made afresh when the what-if cannot be keyed."""
+    if what_if_key is None:
         return _make_plan(card, what_if, drugs)
+    key = (id(card), id(drugs), *what_if_key)
     entry = _PLANS.get(key)
     if entry is not None and entry[0] is card and entry[1] is drugs:
         return entry[2]
@@ -134,8 +148,8 @@ def make_plan(card: Card, what_if: WhatIf, drugs: Mapping[str, Drug] | None = No
     return plan
 
 
-#: Plans made, by :func:`_plan_key`, with the card and drug files they were made from (held, so that the ids in
-#: the key cannot be reused while the entry is here).
+#: Plans made, by the ids of card and drug files and :func:`_what_if_key`, with the card and drug files they were
+#: made from (held, so that the ids in the key cannot be reused while the entry is here).
 _PLANS: dict[tuple[Any, ...], tuple[Card, Mapping[str, Drug] | None, Plan]] = {}
 _PLANS_KEPT = 512
 
@@ -151,8 +165,9 @@ def _value_key(q: Any) -> Any:
     return (type(magnitude), magnitude, getattr(q, "_units", None))
 
 
-def _plan_key(card: Card, what_if: WhatIf, drugs: Mapping[str, Drug] | None) -> tuple[Any, ...] | None:
-    """What a plan depends on, as a key; None when a value cannot be keyed (then the plan is made afresh)."""
+def _what_if_key(what_if: WhatIf) -> tuple[Any, ...] | None:
+    """What a plan depends on besides its card and drug files, as a key; None when a value cannot be keyed (then
+    the plan is made afresh)."""
     conc = what_if.concentration
     values = (
         what_if.duration,
@@ -164,7 +179,7 @@ def _plan_key(card: Card, what_if: WhatIf, drugs: Mapping[str, Drug] | None) -> 
     keys = tuple(_value_key(value) for value in values)
     if any(key is False for key in keys):
         return None
-    return (id(card), id(drugs), conc is None, bool(what_if.no_cap), type(what_if.no_cap), *keys)
+    return (conc is None, bool(what_if.no_cap), type(what_if.no_cap), *keys)
 
 
 def _make_plan(card: Card, what_if: WhatIf, drugs: Mapping[str, Drug] | None = None) -> Plan:

@@ -17,7 +17,6 @@ import math
 import numbers
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any, NamedTuple, TypeAlias
 
@@ -98,11 +97,23 @@ _CONTAINERS: dict[str, UnitsContainer] = {}
 
 
 def _over(names: list[str]) -> UnitsContainer:
-    """The first registry unit over the others: ``["milligram", "kilogram", "hour"]`` is mg/(kg h)."""
-    exponents: dict[str, int] = {}
-    for position, name in enumerate(names):
-        exponents[name] = exponents.get(name, 0) + (1 if position == 0 else -1)
-    return UnitsContainer({name: power for name, power in exponents.items() if power})
+    """The first registry unit over the others: ``["milligram", "kilogram", "hour"]`` is mg/(kg h). Each list
+    of names is worked out once (pint's units are immutable): every weight typed in kg has the same units."""
+    key = tuple(names)
+    found = _OVER.get(key)
+    if found is None:
+        exponents: dict[str, int] = {}
+        for position, name in enumerate(names):
+            exponents[name] = exponents.get(name, 0) + (1 if position == 0 else -1)
+        found = UnitsContainer({name: power for name, power in exponents.items() if power})
+        if len(_OVER) >= _OVER_KEPT:  # bounded: text from a request may name many lists of known units
+            _OVER.clear()
+        _OVER[key] = found
+    return found
+
+
+_OVER: dict[tuple[str, ...], UnitsContainer] = {}
+_OVER_KEPT = 256
 
 
 class _Registry(pint.UnitRegistry[Any]):
@@ -320,7 +331,7 @@ def _checked(
         raise _fail(text, f"has no unit; expected {spec.expected}")
     if not numerator:
         raise _fail(text, f"is {_describe(['per'], denominators)}; expected {spec.expected}")
-    if numerator != [spec.numerator] or Counter(denominators) != Counter(spec.denominators):
+    if numerator != [spec.numerator] or sorted(denominators) != sorted(spec.denominators):  # the same, any order
         raise _fail(text, f"is {_describe(numerator, denominators)}; expected {spec.expected}")
     quantity = to(typed, spec.unit)  # pint's conversion, by its factor worked out once per pair of units
     magnitude = float(quantity.magnitude)
@@ -453,6 +464,14 @@ def magnitude_in(q: Quantity, unit: str | UnitsContainer) -> Any:
     if factor is None:
         factor = _FACTORS[key] = float(Q_(1.0, q._units).to(unit).magnitude)
     return q._magnitude * factor
+
+
+def in_unit(q: Quantity, unit: str, units: UnitsContainer) -> Any:
+    """:func:`magnitude_in` for a unit whose pint units are already read (``units = units_of(unit)``): the same
+    value, without looking the unit text up first, for the figures of a table that come in their unit already."""
+    if q._units is units:
+        return q._magnitude * 1.0
+    return magnitude_in(q, unit)
 
 
 _PRODUCTS: dict[tuple[Any, Any, str, bool], float] = {}

@@ -21,7 +21,7 @@ from ..dosing import LIMIT_UNITS
 from ..files import path_text
 from ..formats import RAW_CSV
 from ..regimens import DOSE_UNITS, Card, documented_dose, dose_unit
-from ..units import magnitude_in
+from ..units import in_unit, magnitude_in, units_of
 from ..wording import DISCLAIMER, words
 from .rows import present, schedule_columns, simulation_notes
 
@@ -93,13 +93,17 @@ def patient_dict(patient: Patient) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------- dose tables
 
 
+#: Each figure of a dose table's row: its attribute, its canonical unit, and pint's units for it (read once).
+_DOSE_FIELDS = tuple((column.key, column.unit, units_of(column.unit)) for column in DOSE_COLUMNS)
+
+
 def dose_row_dict(row: DoseFigures) -> dict[str, Any]:
     """One row of the table's JSON: regimen, sessions, each figure present, notes and worked steps."""
     item: dict[str, Any] = {"regimen": row.regimen, "sessions": row.sessions}
-    for column in DOSE_COLUMNS:
-        q = getattr(row, column.key)
+    for key, unit, units in _DOSE_FIELDS:
+        q = getattr(row, key)
         if q is not None:
-            item[column.key] = _value(q, column.unit)
+            item[key] = {"value": float(in_unit(q, unit, units)), "unit": unit}
     if row.cap_binds:
         item["uncapped_rate"] = _value(row.uncapped_rate, "mg/h")
     if row.phases:
