@@ -27,6 +27,8 @@ import os
 import secrets
 import time
 from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fastapi import Request
 
@@ -34,6 +36,9 @@ from ..errors import DoseCalcError, quote
 from ..teaching.keys import TeacherKey
 from ..teaching.sheets import CROCKFORD as _BASE32  # the sheet code's Crockford base32
 from ..teaching.sheets import CROCKFORD_READ as _READ
+
+if TYPE_CHECKING:
+    from ..results import Sheet
 
 #: The cookie that holds the teacher's session token.
 COOKIE = "dosecalc_teacher"
@@ -152,6 +157,18 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def sheet_named(code: str, folder: Path | None, key: TeacherKey | None) -> Sheet:
+    """The sheet a code names, with its problems, read as marking reads it (no answers marked): a typo, another
+    version, other cards, a graded sheet on a server without its key, each refused with its own message. The
+    practice page and /api/mark read it first, so that a graded sheet is refused before any answer is marked."""
+    from .. import api
+    from ..results import Marks
+
+    marked = api.mark({}, sheet=code, regimens_dir=folder, teacher_key=key)
+    assert isinstance(marked, Marks)  # answers given as a mapping are one student's
+    return marked.sheet
 
 
 def graded_here(code: str) -> DoseCalcError:

@@ -25,7 +25,7 @@ from ..results import Marks, Result
 from ..teaching.keys import TeacherKey
 from ..teaching.marking import UNREADABLE
 from ..teaching.sheets import PROFILES
-from .access import graded_here, teacher_request
+from .access import graded_here, sheet_named, teacher_request
 from .context import folder, server_key
 from .errors import RESPONSES
 from .fields import MAX_STUDENTS, MAX_TEXT, MAX_VALUES, within_budget
@@ -258,10 +258,10 @@ def mark(http: Request, request: MarkRequest, folder: Folder, key: ServerKey) ->
         # a graded code is refused before any answer is looked at: marking takes longer for a wrong answer
         # than for a right one, so even the time of a refusal after marking could tell a student which were right
         try:
-            bare = api.mark({}, sheet=request.sheet, regimens_dir=folder, teacher_key=key)
+            named = sheet_named(request.sheet, folder, key)
         except DoseCalcError:  # refused again below, in the order the whole request is checked
-            bare = None
-        if isinstance(bare, Marks) and bare.sheet.graded:
+            named = None
+        if named is not None and named.graded:
             raise graded_here(request.sheet)
     # the answers' keys are problem numbers as text, read by the API as a file's would be
     marked = api.mark(

@@ -33,6 +33,7 @@ from .access import (
     code_matches,
     graded_here,
     new_session,
+    sheet_named,
     teacher_only,
     teacher_request,
 )
@@ -275,15 +276,6 @@ def _practice_start(request: Request, status: int = 200, **context: Any) -> HTML
     )
 
 
-def _sheet_of(code: str, folder: Path | None, key: TeacherKey | None) -> Sheet:
-    """The sheet a code names, with its problems: marking no answers against it reads the code as marking
-    does (a typo, another version, other cards, a graded sheet on a server without its key: each refused with
-    its own message)."""
-    marked = api.mark({}, sheet=code, regimens_dir=folder, teacher_key=key)
-    assert isinstance(marked, Marks)  # answers given as a mapping are one student's
-    return marked.sheet
-
-
 @router.get("/practice", response_class=HTMLResponse)
 def practice(request: Request, folder: Folder, key: ServerKey) -> Response:
     query = request.query_params
@@ -293,7 +285,7 @@ def practice(request: Request, folder: Folder, key: ServerKey) -> Response:
             arguments = f.read(query, (f.SHEET,))
             if "sheet" not in arguments:
                 raise DoseCalcError("type the code printed on the sheet", field="sheet")
-            sheet = _sheet_of(arguments["sheet"], folder, key)
+            sheet = sheet_named(arguments["sheet"], folder, key)
         except DoseCalcError as error:
             return _practice_start(request, 422, code=typed, errors=_errors(error, (f.SHEET,)))
         return page(
@@ -364,7 +356,7 @@ async def practice_marks(request: Request, folder: Folder, key: ServerKey) -> HT
         for number, value in given.items():
             if len(value) > f.MAX_TEXT:
                 raise DoseCalcError(f"problem {number}: is longer than {f.MAX_TEXT} characters", field="answers")
-        sheet = await run_in_threadpool(lambda: _sheet_of(code, folder, key))
+        sheet = await run_in_threadpool(lambda: sheet_named(code, folder, key))
         if sheet.graded and not teacher_request(request):  # before any answer is read: nothing said of the key
             return page(
                 request, "practice_sheet.html", 422, title=f"Graded sheet {sheet.code}", sheet=views.sheet(sheet),
@@ -373,7 +365,7 @@ async def practice_marks(request: Request, folder: Folder, key: ServerKey) -> HT
         marks = await run_in_threadpool(lambda: api.mark(given, sheet=code, regimens_dir=folder, teacher_key=key))
     except DoseCalcError as error:
         try:
-            shown: dict[str, Any] | None = views.sheet(await run_in_threadpool(lambda: _sheet_of(code, folder, key)))
+            shown: dict[str, Any] | None = views.sheet(await run_in_threadpool(lambda: sheet_named(code, folder, key)))
         except DoseCalcError:
             shown = None
         markable = shown is None or not shown["graded"] or teacher_request(request)
